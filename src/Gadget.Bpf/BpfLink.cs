@@ -1,0 +1,85 @@
+using Gadget.Bpf.Interop;
+
+namespace Gadget.Bpf;
+
+/// <summary>
+/// An attachment of a program to a hook. Disposing it detaches the program, unless the link was pinned on bpffs,
+/// in which case the pin keeps it attached until <see cref="Unpin"/> (or the pin file is removed).
+/// </summary>
+public sealed class BpfLink : IDisposable
+{
+    private readonly BpfLinkHandle _handle;
+    private readonly BpfObject? _owner;
+
+    internal BpfLink(BpfLinkHandle handle, BpfObject? owner)
+    {
+        _handle = handle;
+        _owner = owner;
+    }
+
+    /// <summary>The link's file descriptor.</summary>
+    public int FileDescriptor
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            return LibBpf.bpf_link__fd(_handle.DangerousGetHandle());
+        }
+    }
+
+    /// <summary>Where the link is pinned, or <c>null</c>.</summary>
+    public string? PinnedPath { get; private set; }
+
+    /// <summary>Whether the link has been disposed.</summary>
+    public bool IsDisposed => _handle.IsClosed;
+
+    /// <summary>Opens a link pinned at <paramref name="path"/> on bpffs. Disposing the result does not detach it; <see cref="Unpin"/> does.</summary>
+    public static BpfLink OpenPinned(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        LibbpfRuntime.EnsureInitialized();
+        var link = LibBpf.bpf_link__open(path);
+        if (link == 0)
+        {
+            throw Errno.ToException(Errno.Last, "open pinned link", path);
+        }
+        return new BpfLink(new BpfLinkHandle(link), null) { PinnedPath = path };
+    }
+
+    /// <summary>Pins the link at <paramref name="path"/> on bpffs (mounted if needed), so it outlives this process.</summary>
+    public void Pin(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        BpfPins.PrepareParent(path);
+        Errno.ThrowIfNegative(LibBpf.bpf_link__pin(_handle.DangerousGetHandle(), path), "pin link", path);
+        PinnedPath = path;
+    }
+
+    /// <summary>Removes the link's pin; the program stays attached until the link is disposed.</summary>
+    public void Unpin()
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (PinnedPath is null)
+        {
+            throw new InvalidOperationException("The link is not pinned.");
+        }
+        if (LibBpf.bpf_link__unpin(_handle.DangerousGetHandle()) < 0)
+        {
+            // Opened from a pin: libbpf does not know the path, so remove it ourselves.
+            File.Delete(PinnedPath);
+        }
+        PinnedPath = null;
+    }
+
+    /// <summary>Detaches the program (unless pinned) and releases the link.</summary>
+    public void Dispose()
+    {
+        if (_handle.IsClosed)
+        {
+            return;
+        }
+        _handle.Dispose();
+        _owner?.Untrack(this);
+    }
+}

@@ -1,0 +1,245 @@
+using Gadget.Bpf.Interop;
+
+namespace Gadget.Bpf;
+
+/// <summary>
+/// A typed view of a <see cref="BpfMap"/> whose keys are <typeparamref name="TKey"/> and values <typeparamref name="TValue"/>
+/// (hash, array, LRU and similar maps). Sizes are checked once, when the view is made; no operation allocates.
+/// </summary>
+/// <typeparam name="TKey">An unmanaged type laid out like the BPF key.</typeparam>
+/// <typeparam name="TValue">An unmanaged type laid out like the BPF value.</typeparam>
+public sealed unsafe class BpfMap<TKey, TValue>
+    where TKey : unmanaged
+    where TValue : unmanaged
+{
+    internal BpfMap(BpfMap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (sizeof(TKey) != map.KeySize)
+        {
+            throw new ArgumentException($"{typeof(TKey).Name} is {sizeof(TKey)} bytes, but keys of map '{map.Name}' are {map.KeySize} bytes.", nameof(TKey));
+        }
+        if (sizeof(TValue) != map.ValueSize)
+        {
+            throw new ArgumentException($"{typeof(TValue).Name} is {sizeof(TValue)} bytes, but values of map '{map.Name}' are {map.ValueSize} bytes.", nameof(TValue));
+        }
+        if (map.IsPerCpu)
+        {
+            throw new ArgumentException($"Map '{map.Name}' is per-CPU ({map.Type}); use BpfPerCpuMap<TKey, TValue>.", nameof(map));
+        }
+        Map = map;
+    }
+
+    /// <summary>The untyped map.</summary>
+    public BpfMap Map { get; }
+
+    /// <summary>The value of <paramref name="key"/>; throws <see cref="KeyNotFoundException"/> when absent. Setting creates or replaces.</summary>
+    public TValue this[TKey key]
+    {
+        get => TryLookup(key, out var value) ? value : throw new KeyNotFoundException($"Key {key} is not in map '{Map.Name}'.");
+        set => Update(key, value);
+    }
+
+    /// <summary>Looks up <paramref name="key"/>.</summary>
+    public bool TryLookup(in TKey key, out TValue value)
+    {
+        value = default;
+        fixed (TKey* k = &key)
+        fixed (TValue* v = &value)
+        {
+            return Map.Found(LibBpf.bpf_map_lookup_elem(Map.FileDescriptor, k, v), "look up");
+        }
+    }
+
+    /// <summary>Creates or replaces an entry, as <paramref name="flags"/> allow.</summary>
+    public void Update(in TKey key, in TValue value, BpfMapUpdateFlags flags = BpfMapUpdateFlags.Any)
+    {
+        fixed (TKey* k = &key)
+        fixed (TValue* v = &value)
+        {
+            var result = LibBpf.bpf_map_update_elem(Map.FileDescriptor, k, v, (ulong)flags);
+            if (result < 0)
+            {
+                throw Map.UpdateFailure(result, flags);
+            }
+        }
+    }
+
+    /// <summary>Adds an entry only if the key is absent; returns false when it was present.</summary>
+    public bool TryAdd(in TKey key, in TValue value)
+    {
+        fixed (TKey* k = &key)
+        fixed (TValue* v = &value)
+        {
+            var result = LibBpf.bpf_map_update_elem(Map.FileDescriptor, k, v, (ulong)BpfMapUpdateFlags.NoExist);
+            if (result == -Errno.EEXIST)
+            {
+                return false;
+            }
+            if (result < 0)
+            {
+                throw Map.UpdateFailure(result, BpfMapUpdateFlags.NoExist);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Deletes an entry; returns false when it was absent. (Array entries cannot be deleted: EINVAL.)</summary>
+    public bool Delete(in TKey key)
+    {
+        fixed (TKey* k = &key)
+        {
+            return Map.Found(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, k), "delete");
+        }
+    }
+
+    /// <summary>Looks up and deletes an entry in one step.</summary>
+    public bool TryLookupAndDelete(in TKey key, out TValue value)
+    {
+        value = default;
+        fixed (TKey* k = &key)
+        fixed (TValue* v = &value)
+        {
+            return Map.Found(LibBpf.bpf_map_lookup_and_delete_elem(Map.FileDescriptor, k, v), "look up and delete");
+        }
+    }
+
+    /// <summary>Gets the key after <paramref name="key"/> in the kernel's iteration order.</summary>
+    public bool TryGetNextKey(in TKey key, out TKey nextKey)
+    {
+        nextKey = default;
+        fixed (TKey* k = &key)
+        fixed (TKey* n = &nextKey)
+        {
+            return Map.Found(LibBpf.bpf_map_get_next_key(Map.FileDescriptor, k, n), "iterate");
+        }
+    }
+
+    /// <summary>Gets the first key in the kernel's iteration order.</summary>
+    public bool TryGetFirstKey(out TKey key)
+    {
+        key = default;
+        fixed (TKey* n = &key)
+        {
+            return Map.Found(LibBpf.bpf_map_get_next_key(Map.FileDescriptor, null, n), "iterate");
+        }
+    }
+
+    /// <summary>The keys, read one <c>BPF_MAP_GET_NEXT_KEY</c> at a time (entries deleted meanwhile may restart the walk).</summary>
+    public IEnumerable<TKey> Keys
+    {
+        get
+        {
+            if (!TryGetFirstKey(out var key))
+            {
+                yield break;
+            }
+            yield return key;
+            while (TryGetNextKey(key, out var next))
+            {
+                yield return next;
+                key = next;
+            }
+        }
+    }
+
+    /// <summary>The entries, each key looked up as the walk goes (an entry deleted meanwhile is skipped).</summary>
+    public IEnumerable<KeyValuePair<TKey, TValue>> Entries
+    {
+        get
+        {
+            foreach (var key in Keys)
+            {
+                if (TryLookup(key, out var value))
+                {
+                    yield return new KeyValuePair<TKey, TValue>(key, value);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="keys"/>.Length entries with <c>BPF_MAP_LOOKUP_BATCH</c>, starting after <paramref name="cursor"/>.
+    /// Returns the number read; <paramref name="cursor"/> is advanced, and <paramref name="done"/> is true when the map is exhausted.
+    /// </summary>
+    /// <exception cref="BpfFeatureNotSupportedException">The map type has no batch operations.</exception>
+    public int LookupBatch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, out bool done)
+        => Batch(ref cursor, keys, values, out done, delete: false);
+
+    /// <summary>Like <see cref="LookupBatch"/>, deleting what it reads (<c>BPF_MAP_LOOKUP_AND_DELETE_BATCH</c>).</summary>
+    public int LookupAndDeleteBatch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, out bool done)
+        => Batch(ref cursor, keys, values, out done, delete: true);
+
+    /// <summary>Creates or replaces <paramref name="keys"/>.Length entries in one system call (<c>BPF_MAP_UPDATE_BATCH</c>).</summary>
+    public int UpdateBatch(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> values, BpfMapUpdateFlags flags = BpfMapUpdateFlags.Any)
+    {
+        if (keys.Length != values.Length)
+        {
+            throw new ArgumentException($"{keys.Length} keys but {values.Length} values.", nameof(values));
+        }
+        var count = (uint)keys.Length;
+        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions), ElementFlags = (ulong)flags };
+        fixed (TKey* k = keys)
+        fixed (TValue* v = values)
+        {
+            var result = LibBpf.bpf_map_update_batch(Map.FileDescriptor, k, v, &count, &opts);
+            ThrowBatch(result, "update batch");
+        }
+        return (int)count;
+    }
+
+    /// <summary>Deletes entries in one system call (<c>BPF_MAP_DELETE_BATCH</c>); returns how many were deleted before a missing key stopped it.</summary>
+    public int DeleteBatch(ReadOnlySpan<TKey> keys)
+    {
+        var count = (uint)keys.Length;
+        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
+        fixed (TKey* k = keys)
+        {
+            var result = LibBpf.bpf_map_delete_batch(Map.FileDescriptor, k, &count, &opts);
+            if (result < 0 && -result != Errno.ENOENT)
+            {
+                ThrowBatch(result, "delete batch");
+            }
+        }
+        return (int)count;
+    }
+
+    private int Batch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, out bool done, bool delete)
+    {
+        if (keys.Length != values.Length)
+        {
+            throw new ArgumentException($"{keys.Length} key slots but {values.Length} value slots.", nameof(values));
+        }
+        var count = (uint)keys.Length;
+        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
+        ulong outBatch = 0;
+        ulong inBatch = cursor.Token;
+        fixed (TKey* k = keys)
+        fixed (TValue* v = values)
+        {
+            var result = delete
+                ? LibBpf.bpf_map_lookup_and_delete_batch(Map.FileDescriptor, cursor.Started ? &inBatch : null, &outBatch, k, v, &count, &opts)
+                : LibBpf.bpf_map_lookup_batch(Map.FileDescriptor, cursor.Started ? &inBatch : null, &outBatch, k, v, &count, &opts);
+            done = result == -Errno.ENOENT;
+            if (result < 0 && !done)
+            {
+                ThrowBatch(result, delete ? "lookup-and-delete batch" : "lookup batch");
+            }
+        }
+        cursor = new BpfMapBatchCursor(outBatch, started: true);
+        return (int)count;
+    }
+
+    private void ThrowBatch(int result, string operation)
+    {
+        if (result >= 0)
+        {
+            return;
+        }
+        if (-result is Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP && Map.Type is not (BpfMapType.Hash or BpfMapType.LruHash or BpfMapType.Array or BpfMapType.PerCpuHash or BpfMapType.PerCpuArray or BpfMapType.LruPerCpuHash))
+        {
+            throw new BpfFeatureNotSupportedException("map batch", $"{Map.Type} map '{Map.Name}' has no batch operations ({Errno.Name(-result)}); use the per-key operations.");
+        }
+        throw Errno.ToException(result, $"{operation} on map '{Map.Name}'");
+    }
+}

@@ -1,0 +1,17 @@
+namespace Gadget.Bpf;
+
+/// <summary>How a <see cref="BpfObject"/> is opened.</summary>
+public sealed class BpfObjectOptions
+{
+    /// <summary>The object's name (it prefixes internal map names such as <c>.rodata</c>); defaults to the file or resource name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Directory on bpffs where maps declared with <c>LIBBPF_PIN_BY_NAME</c> are pinned and reused; default <c>/sys/fs/bpf</c>.</summary>
+    public string? PinRootPath { get; init; }
+
+    /// <summary>A BTF file to use for CO-RE relocations instead of the kernel's <c>/sys/kernel/btf/vmlinux</c>.</summary>
+    public string? BtfCustomPath { get; init; }
+
+    /// <summary>Size in bytes of the buffer that receives the verifier log of a program that fails to load. Default 8 MiB.</summary>
+    public int VerifierLogSize { get; init; } = 8 << 20;
+}

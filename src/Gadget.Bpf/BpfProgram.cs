@@ -1,0 +1,237 @@
+using System.Runtime.InteropServices;
+using Gadget.Bpf.Interop;
+
+namespace Gadget.Bpf;
+
+/// <summary>A program of a <see cref="BpfObject"/>. Attach it once the object is loaded; each attach returns a <see cref="BpfLink"/>.</summary>
+public sealed unsafe class BpfProgram
+{
+    private readonly BpfObject _owner;
+    private readonly nint _pointer;
+
+    internal BpfProgram(BpfObject owner, nint pointer)
+    {
+        _owner = owner;
+        _pointer = pointer;
+        Name = Marshal.PtrToStringUTF8((nint)LibBpf.bpf_program__name(pointer)) ?? string.Empty;
+        SectionName = Marshal.PtrToStringUTF8((nint)LibBpf.bpf_program__section_name(pointer)) ?? string.Empty;
+    }
+
+    /// <summary>The program's name (its C function name).</summary>
+    public string Name { get; }
+
+    /// <summary>The ELF section it came from, e.g. <c>tracepoint/raw_syscalls/sys_enter</c>.</summary>
+    public string SectionName { get; }
+
+    /// <summary>The program type, as libbpf derived it from the section name.</summary>
+    public BpfProgramType Type => (BpfProgramType)LibBpf.bpf_program__type(Pointer);
+
+    /// <summary>Whether <see cref="BpfObject.Load"/> loads this program (default true). Set before load.</summary>
+    public bool AutoLoad
+    {
+        get => LibBpf.bpf_program__autoload(Pointer);
+        set
+        {
+            if (_owner.IsLoaded)
+            {
+                throw new InvalidOperationException($"AutoLoad of program '{Name}' must be set before the object is loaded.");
+            }
+            Errno.ThrowIfNegative(LibBpf.bpf_program__set_autoload(Pointer, value), $"set autoload of program '{Name}'");
+        }
+    }
+
+    /// <summary>The program's file descriptor, valid while the object is loaded and not disposed.</summary>
+    public int FileDescriptor
+    {
+        get
+        {
+            var fd = LibBpf.bpf_program__fd(Pointer);
+            return fd >= 0 ? fd : throw new InvalidOperationException($"Program '{Name}' is not loaded; call BpfObject.Load() first.");
+        }
+    }
+
+    internal nint Pointer
+    {
+        get
+        {
+            _owner.ThrowIfDisposed();
+            return _pointer;
+        }
+    }
+
+    /// <summary>Attaches the program as its section name says (e.g. <c>tp/sched/sched_process_exec</c>, <c>tp_btf/...</c>, <c>raw_tp/...</c>).</summary>
+    public BpfLink Attach()
+    {
+        var type = Type;
+        if (type is BpfProgramType.Tracepoint)
+        {
+            BpfEnvironment.EnsureTracefs();
+        }
+        if (type is BpfProgramType.Kprobe && !BpfEnvironment.HasKprobes)
+        {
+            throw KprobesUnsupported(SectionName);
+        }
+        return AttachCore(() => LibBpf.bpf_program__attach(Pointer), $"attach program '{Name}' ({SectionName})", SectionName);
+    }
+
+    /// <summary>Attaches to the tracepoint <paramref name="category"/>/<paramref name="name"/>, e.g. <c>raw_syscalls</c>/<c>sys_enter</c>. Mounts tracefs if needed.</summary>
+    /// <exception cref="BpfAttachException">No such tracepoint, or the kernel refused.</exception>
+    public BpfLink AttachTracepoint(string category, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(category);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var tracefs = BpfEnvironment.EnsureTracefs();
+        var eventPath = Path.Combine(tracefs, "events", category, name);
+        if (!Directory.Exists(eventPath))
+        {
+            throw new BpfAttachException(
+                $"Tracepoint '{category}:{name}' does not exist in this kernel ({eventPath} is missing). List them with 'ls {tracefs}/events/{category}'.",
+                Errno.ENOENT,
+                $"{category}:{name}");
+        }
+        return AttachCore(() => LibBpf.bpf_program__attach_tracepoint(Pointer, category, name), $"attach program '{Name}' to tracepoint {category}:{name}", $"{category}:{name}");
+    }
+
+    /// <summary>Attaches to the raw tracepoint <paramref name="name"/> (e.g. <c>sys_enter</c>); needs no tracefs.</summary>
+    public BpfLink AttachRawTracepoint(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return AttachCore(() => LibBpf.bpf_program__attach_raw_tracepoint(Pointer, name), $"attach program '{Name}' to raw tracepoint {name}", name);
+    }
+
+    /// <summary>
+    /// Attaches a kprobe or kretprobe to kernel function <paramref name="functionName"/>. Kernels without
+    /// <c>CONFIG_KPROBES</c> get a <see cref="BpfFeatureNotSupportedException"/> that says so.
+    /// </summary>
+    public BpfLink AttachKprobe(string functionName, bool returnProbe = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(functionName);
+        if (!BpfEnvironment.HasKprobes)
+        {
+            throw KprobesUnsupported(functionName);
+        }
+        return AttachCore(() => LibBpf.bpf_program__attach_kprobe(Pointer, returnProbe, functionName), $"attach program '{Name}' to kprobe {functionName}", functionName);
+    }
+
+    /// <summary>
+    /// Attaches a uprobe (or uretprobe) to a function of an ELF binary or shared library.
+    /// </summary>
+    /// <param name="binaryPath">The executable or library, e.g. <c>/lib/x86_64-linux-gnu/libc.so.6</c>.</param>
+    /// <param name="functionName">The symbol to probe; or <c>null</c> to use <paramref name="offset"/> alone.</param>
+    /// <param name="offset">Offset within the function (or within the file when <paramref name="functionName"/> is null).</param>
+    /// <param name="pid">Process to trace, or -1 for all processes.</param>
+    /// <param name="returnProbe">Probe function return instead of entry.</param>
+    public BpfLink AttachUprobe(string binaryPath, string? functionName, ulong offset = 0, int pid = -1, bool returnProbe = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(binaryPath);
+        if (!File.Exists(binaryPath))
+        {
+            throw new FileNotFoundException($"Cannot attach uprobe: binary '{binaryPath}' does not exist.", binaryPath);
+        }
+        var target = $"{binaryPath}:{functionName ?? "0x" + offset.ToString("x", System.Globalization.CultureInfo.InvariantCulture)}";
+        var symbol = functionName is null ? null : (byte*)Marshal.StringToCoTaskMemUTF8(functionName);
+        try
+        {
+            var opts = (BpfUprobeOptions*)NativeMemory.AllocZeroed((nuint)sizeof(BpfUprobeOptions));
+            opts->Size = (nuint)sizeof(BpfUprobeOptions);
+            opts->Retprobe = returnProbe ? (byte)1 : (byte)0;
+            opts->FunctionName = symbol;
+            try
+            {
+                return AttachCore(
+                () => LibBpf.bpf_program__attach_uprobe_opts(Pointer, pid, binaryPath, (nuint)offset, opts),
+                $"attach program '{Name}' to {(returnProbe ? "uretprobe" : "uprobe")} {target}",
+                target);
+            }
+            finally
+            {
+                NativeMemory.Free(opts);
+            }
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem((nint)symbol);
+        }
+    }
+
+    /// <summary>
+    /// Opens a perf event per <paramref name="cpu"/> (software or hardware, sampling at <paramref name="frequency"/> Hz) and
+    /// attaches the program (type <c>perf_event</c>) to it. The link owns the perf event.
+    /// </summary>
+    public BpfLink AttachPerfEvent(PerfEventKind kind, int cpu, ulong frequency = 99, int pid = -1)
+    {
+        var attributes = new PerfEventAttributes
+        {
+            Type = kind.Type,
+            Config = kind.Config,
+            SamplePeriodOrFrequency = frequency,
+            Flags = PerfEventAttributes.FlagFrequency,
+        };
+        var fd = PerfEvents.Open(ref attributes, pid, cpu, kind.ToString());
+        try
+        {
+            return AttachCore(() => LibBpf.bpf_program__attach_perf_event(Pointer, fd), $"attach program '{Name}' to perf event {kind} on cpu {cpu}", kind.ToString());
+        }
+        catch
+        {
+            Libc.close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the program once in the kernel (<c>BPF_PROG_TEST_RUN</c>) with the given context and returns its return value.
+    /// Supported for program types such as raw tracepoint, syscall, XDP and socket filters.
+    /// </summary>
+    /// <param name="context">The context passed to the program (e.g. raw tracepoint arguments), or empty.</param>
+    /// <param name="data">Packet data for networking programs, or empty.</param>
+    /// <param name="cpu">Run on this CPU (raw tracepoints only), or -1 for the current one.</param>
+    public uint TestRun(ReadOnlySpan<byte> context = default, ReadOnlySpan<byte> data = default, int cpu = -1)
+    {
+        fixed (byte* ctx = context)
+        fixed (byte* dataIn = data)
+        {
+            var opts = new BpfTestRunOptions
+            {
+                Size = (nuint)sizeof(BpfTestRunOptions),
+                ContextIn = context.IsEmpty ? null : ctx,
+                ContextSizeIn = (uint)context.Length,
+                DataIn = data.IsEmpty ? null : dataIn,
+                DataSizeIn = (uint)data.Length,
+                Flags = cpu >= 0 ? 1u : 0u, // BPF_F_TEST_RUN_ON_CPU
+                Cpu = cpu >= 0 ? (uint)cpu : 0,
+            };
+            Errno.ThrowIfNegative(LibBpf.bpf_prog_test_run_opts(FileDescriptor, &opts), $"test-run program '{Name}'");
+            return opts.ReturnValue;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({SectionName})";
+
+    private BpfLink AttachCore(Func<nint> attach, string operation, string target)
+    {
+        _ = FileDescriptor; // throws a clear error when not loaded
+        using var capture = LibbpfRuntime.Capture();
+        var link = attach();
+        if (link == 0)
+        {
+            var errno = Errno.Last;
+            var log = capture.Text;
+            var inner = Errno.ToException(errno, operation);
+            throw new BpfAttachException(
+                inner.Message + (log.Length > 0 ? " libbpf said: " + BpfObject.LastLines(log, 3) : string.Empty),
+                errno,
+                target,
+                inner as Exception);
+        }
+        var result = new BpfLink(new BpfLinkHandle(link), _owner);
+        _owner.Track(result);
+        return result;
+    }
+
+    private static BpfFeatureNotSupportedException KprobesUnsupported(string target) => new(
+        "kprobe",
+        $"Cannot attach a kprobe to '{target}': this kernel has no kprobes (CONFIG_KPROBES is off: no /sys/bus/event_source/devices/kprobe). " +
+        "Use a tracepoint (e.g. syscalls:sys_enter_*, sched:*) or a raw tracepoint instead.");
+}

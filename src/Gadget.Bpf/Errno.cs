@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+
+namespace Gadget.Bpf;
+
+/// <summary>errno values as the kernel returns them, and their conversion to typed exceptions.</summary>
+public static class Errno
+{
+    /// <summary>Operation not permitted.</summary>
+    public const int EPERM = 1;
+    /// <summary>No such file or directory.</summary>
+    public const int ENOENT = 2;
+    /// <summary>No such process.</summary>
+    public const int ESRCH = 3;
+    /// <summary>Interrupted system call.</summary>
+    public const int EINTR = 4;
+    /// <summary>Argument list too long (BPF: a value or program too big).</summary>
+    public const int E2BIG = 7;
+    /// <summary>Bad file descriptor.</summary>
+    public const int EBADF = 9;
+    /// <summary>Try again.</summary>
+    public const int EAGAIN = 11;
+    /// <summary>Out of memory.</summary>
+    public const int ENOMEM = 12;
+    /// <summary>Permission denied.</summary>
+    public const int EACCES = 13;
+    /// <summary>Bad address.</summary>
+    public const int EFAULT = 14;
+    /// <summary>Device or resource busy.</summary>
+    public const int EBUSY = 16;
+    /// <summary>File exists.</summary>
+    public const int EEXIST = 17;
+    /// <summary>Not a directory.</summary>
+    public const int ENOTDIR = 20;
+    /// <summary>Invalid argument.</summary>
+    public const int EINVAL = 22;
+    /// <summary>No space left on device.</summary>
+    public const int ENOSPC = 28;
+    /// <summary>Function not implemented.</summary>
+    public const int ENOSYS = 38;
+    /// <summary>Operation not supported.</summary>
+    public const int EOPNOTSUPP = 95;
+    /// <summary>Operation not supported (kernel-internal, returned by BPF).</summary>
+    public const int ENOTSUPP = 524;
+
+    private static readonly Dictionary<int, string> Names = new()
+    {
+        [1] = "EPERM", [2] = "ENOENT", [3] = "ESRCH", [4] = "EINTR", [5] = "EIO", [6] = "ENXIO", [7] = "E2BIG",
+        [8] = "ENOEXEC", [9] = "EBADF", [10] = "ECHILD", [11] = "EAGAIN", [12] = "ENOMEM", [13] = "EACCES",
+        [14] = "EFAULT", [16] = "EBUSY", [17] = "EEXIST", [19] = "ENODEV", [20] = "ENOTDIR", [21] = "EISDIR",
+        [22] = "EINVAL", [24] = "EMFILE", [25] = "ENOTTY", [28] = "ENOSPC", [34] = "ERANGE", [38] = "ENOSYS",
+        [61] = "ENODATA", [75] = "EOVERFLOW", [95] = "EOPNOTSUPP", [524] = "ENOTSUPP", [4007] = "LIBBPF_ERRNO__FORMAT",
+    };
+
+    /// <summary>The symbolic name of an errno value, e.g. <c>EPERM</c>, or <c>errno N</c> when unknown.</summary>
+    public static string Name(int errno)
+    {
+        errno = Math.Abs(errno);
+        return Names.TryGetValue(errno, out var name) ? name : $"errno {errno}";
+    }
+
+    /// <summary>The C library's description of an errno value.</summary>
+    public static unsafe string Describe(int errno)
+    {
+        errno = Math.Abs(errno);
+        if (errno >= 4000 && errno < 4100)
+        {
+            byte* lb = stackalloc byte[256];
+            if (Interop.LibBpf.libbpf_strerror(errno, lb, 256) == 0)
+            {
+                return Marshal.PtrToStringUTF8((nint)lb) ?? Name(errno);
+            }
+        }
+        if (errno == ENOTSUPP)
+        {
+            return "Operation not supported by the kernel";
+        }
+        return Marshal.GetPInvokeErrorMessage(errno);
+    }
+
+    /// <summary>
+    /// Turns an errno into the most specific exception: <see cref="BpfPermissionException"/> for EPERM/EACCES
+    /// (naming the capability), <see cref="FileNotFoundException"/> for ENOENT on a path, otherwise <see cref="BpfException"/>.
+    /// </summary>
+    /// <param name="errno">The errno, positive or negative.</param>
+    /// <param name="operation">What was being done, e.g. <c>pin map 'events'</c>.</param>
+    /// <param name="path">The file involved, if any; named in the message.</param>
+    public static Exception ToException(int errno, string operation, string? path = null)
+    {
+        errno = Math.Abs(errno);
+        var where = path is null ? string.Empty : $" (path '{path}')";
+        var text = $"{operation} failed{where}: {Name(errno)} ({Describe(errno)})";
+        switch (errno)
+        {
+            case EPERM:
+            case EACCES:
+                return new BpfPermissionException(
+                    $"{text}. BPF needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); run as root or grant them, e.g. 'sudo setcap cap_bpf,cap_perfmon,cap_sys_admin+ep <program>'." +
+                    (path is null ? string.Empty : " For a path on bpffs or tracefs, check its permissions and that the file system is mounted."),
+                    errno);
+            case ENOENT when path is not null:
+                return new FileNotFoundException($"{text}.", path);
+            case E2BIG:
+                return new BpfException($"{text}. A size or limit was exceeded (value too large, program too big, or max_entries too large).", errno);
+            case ENOMEM:
+                return new BpfException($"{text}. The kernel could not allocate memory for the BPF object; check the memory cgroup limit and RLIMIT_MEMLOCK ('ulimit -l').", errno);
+            case EOPNOTSUPP:
+            case ENOTSUPP:
+                return new BpfFeatureNotSupportedException(operation, $"{text}. The running kernel does not support this operation.");
+            default:
+                return new BpfException(text + ".", errno);
+        }
+    }
+
+    /// <summary>The calling thread's errno after the last P/Invoke that set it.</summary>
+    internal static int Last => Marshal.GetLastPInvokeError();
+
+    /// <summary>Throws when a libbpf call returned a negative errno.</summary>
+    internal static int ThrowIfNegative(int result, string operation, string? path = null)
+    {
+        if (result < 0)
+        {
+            throw ToException(result, operation, path);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Gadget.Bpf.Interop;
+
+/// <summary>
+/// Makes sure the native libbpf is present and recent enough, and routes libbpf's own messages to an
+/// <see cref="ILogger"/> and to the operation in progress on the calling thread (so that a failed load can
+/// say what libbpf said).
+/// </summary>
+internal static unsafe class LibbpfRuntime
+{
+    private const int MinimumMajor = 1;
+    private static readonly Lock InitLock = new();
+    private static bool _initialized;
+    private static Exception? _initError;
+
+    [ThreadStatic]
+    private static StringBuilder? _capture;
+
+    internal static ILogger? Logger { get; set; }
+
+    internal static Version Version { get; private set; } = new(0, 0);
+
+    /// <summary>Checks that libbpf can be loaded and installs the print callback; throws a clear error otherwise.</summary>
+    internal static void EnsureInitialized()
+    {
+        if (Volatile.Read(ref _initialized))
+        {
+            return;
+        }
+        lock (InitLock)
+        {
+            if (_initialized)
+            {
+                return;
+            }
+            if (_initError is not null)
+            {
+                throw _initError;
+            }
+            if (!NativeLibrary.TryLoad(LibBpf.Library, typeof(LibbpfRuntime).Assembly, null, out _))
+            {
+                _initError = new DllNotFoundException(
+                    $"The native library {LibBpf.Library} (libbpf 1.x) was not found. Install it: 'apt-get install libbpf1' on Debian/Ubuntu, 'dnf install libbpf' on Fedora/RHEL, 'apk add libbpf' on Alpine.");
+                throw _initError;
+            }
+            uint major, minor;
+            try
+            {
+                major = LibBpf.libbpf_major_version();
+                minor = LibBpf.libbpf_minor_version();
+            }
+            catch (EntryPointNotFoundException)
+            {
+                major = 0;
+                minor = 0;
+            }
+            Version = new Version((int)major, (int)minor);
+            if (major < MinimumMajor)
+            {
+                _initError = new DllNotFoundException(
+                    $"{LibBpf.Library} is libbpf {major}.{minor}, but Gadget needs libbpf {MinimumMajor}.0 or newer. Upgrade it: 'apt-get install libbpf1' (Debian 12+, Ubuntu 22.10+).");
+                throw _initError;
+            }
+            LibBpf.libbpf_set_print(&OnLibbpfPrint);
+            Volatile.Write(ref _initialized, true);
+        }
+    }
+
+    /// <summary>Starts collecting libbpf's messages on this thread; dispose the scope to stop.</summary>
+    internal static CaptureScope Capture()
+    {
+        EnsureInitialized();
+        var previous = _capture;
+        _capture = new StringBuilder();
+        return new CaptureScope(previous);
+    }
+
+    internal readonly struct CaptureScope : IDisposable
+    {
+        private readonly StringBuilder? _previous;
+
+        internal CaptureScope(StringBuilder? previous) => _previous = previous;
+
+        internal string Text => _capture?.ToString().TrimEnd() ?? string.Empty;
+
+        public void Dispose() => _capture = _previous;
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int OnLibbpfPrint(int level, byte* format, nint arguments)
+    {
+        const int size = 4096;
+        byte* buffer = stackalloc byte[size];
+        int written = Libc.vsnprintf(buffer, size, format, arguments);
+        if (written < 0)
+        {
+            return 0;
+        }
+        var text = Encoding.UTF8.GetString(buffer, Math.Min(written, size - 1));
+        try
+        {
+            _capture?.Append(text);
+            var logger = Logger;
+            if (logger is not null)
+            {
+                // libbpf levels: 0 = warn, 1 = info, 2 = debug.
+                var logLevel = level switch { 0 => LogLevel.Warning, 1 => LogLevel.Information, _ => LogLevel.Debug };
+                if (logger.IsEnabled(logLevel))
+                {
+                    logger.Log(logLevel, "libbpf: {Message}", text.TrimEnd());
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // Never let an exception cross back into native code.
+        }
+        return written;
+    }
+}

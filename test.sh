@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs Gadget's test suite against the real kernel: real BPF programs, real syscalls, real containers.
+# Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN). Installs the Debian packages the tests use when they
+# are missing (it says so first). Prints 'N passed, N failed' as its last line, counted from the TRX results.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ "$(id -u)" != 0 ]; then
+  echo "test.sh: the tests load BPF programs into the kernel and run containers: run as root (sudo ./test.sh)." >&2
+  exit 1
+fi
+
+# Runtime packages the tests use (the BPF objects are prebuilt; clang is only needed to rebuild them).
+packages=(libbpf1 runc busybox-static strace)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "test.sh: installing missing packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+results="$(pwd)/TestResults"
+rm -rf "$results"
+status=0
+dotnet test Gadget.sln -c Release \
+  --logger "trx" --results-directory "$results" \
+  --blame-hang --blame-hang-timeout 5m \
+  "$@" || status=$?
+
+passed=0
+failed=0
+shopt -s nullglob
+trx_files=("$results"/*.trx "$results"/*/*.trx)
+for trx in "${trx_files[@]}"; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* timeout="\([0-9]*\)".*/\1/p' <<<"$counters")
+  a=$(sed -n 's/.* aborted="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+done
+if [ "${#trx_files[@]}" = 0 ] || [ $((passed + failed)) = 0 ]; then
+  echo "test.sh: no test results were written (build failure or crash); see the output above." >&2
+  status=1
+fi
+if [ "$failed" -gt 0 ]; then
+  status=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,21 @@
+using System.Reflection;
+
+namespace Gadget.Bpf.Tests;
+
+/// <summary>The BPF objects built from bpf/*.bpf.c and embedded in this test assembly.</summary>
+internal static class TestObjects
+{
+    internal const string SyscallEvents = "syscall_events.bpf.o";
+
+    internal static BpfObject Open(string name, BpfObjectOptions? options = null) =>
+        BpfObject.FromEmbeddedResource(Assembly.GetExecutingAssembly(), name, options);
+
+    internal static byte[] Bytes(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+            ?? throw new FileNotFoundException(name);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+}
