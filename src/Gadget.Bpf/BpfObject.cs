@@ -242,13 +242,15 @@ public sealed unsafe class BpfObject : IDisposable
         {
             return;
         }
+        BpfLink[] links;
         lock (_links)
         {
-            foreach (var link in _links)
-            {
-                link.Dispose();
-            }
+            links = [.. _links];
             _links.Clear();
+        }
+        foreach (var link in links)
+        {
+            link.Dispose();
         }
         _handle.Dispose();
         FreeElfCopy();

@@ -6,6 +6,9 @@ namespace Gadget.Bpf.Tests;
 internal static class TestObjects
 {
     internal const string SyscallEvents = "syscall_events.bpf.o";
+    internal const string AttachTests = "attach_tests.bpf.o";
+    internal const string Unsupported = "unsupported.bpf.o";
+    internal const string VerifierReject = "verifier_reject.bpf.o";
 
     internal static BpfObject Open(string name, BpfObjectOptions? options = null) =>
         BpfObject.FromEmbeddedResource(Assembly.GetExecutingAssembly(), name, options);

@@ -1,0 +1,126 @@
+namespace Gadget.Bpf.Tests;
+
+public class ObjectErrorTests
+{
+    [Fact]
+    public void TruncatedObjectIsRejectedAsFormatError()
+    {
+        var bytes = TestObjects.Bytes(TestObjects.SyscallEvents);
+        var error = Assert.Throws<BpfObjectFormatException>(() => BpfObject.FromBytes(bytes.AsSpan(0, bytes.Length / 3)));
+        Assert.Contains("Not a valid BPF object", error.Message);
+    }
+
+    [Fact]
+    public void GarbageAndEmptyBytesAreRejected()
+    {
+        var garbage = new byte[4096];
+        new Random(42).NextBytes(garbage);
+        Assert.Throws<BpfObjectFormatException>(() => BpfObject.FromBytes(garbage));
+        Assert.Throws<BpfObjectFormatException>(() => BpfObject.FromBytes(ReadOnlySpan<byte>.Empty));
+        Assert.Throws<BpfObjectFormatException>(() => BpfObject.FromBytes("\u007fELF not really an ELF file"u8));
+    }
+
+    [Fact]
+    public void MissingFileAndResourceNameThePath()
+    {
+        var file = Assert.Throws<FileNotFoundException>(() => BpfObject.Open("/nonexistent/gadget.bpf.o"));
+        Assert.Equal("/nonexistent/gadget.bpf.o", file.FileName);
+        var resource = Assert.Throws<FileNotFoundException>(() => TestObjects.Open("nope.bpf.o"));
+        Assert.Contains("syscall_events.bpf.o", resource.Message);
+    }
+
+    [Fact]
+    public void VerifierRejectionCarriesTheProgramNameAndLog()
+    {
+        using var obj = TestObjects.Open(TestObjects.VerifierReject);
+        var error = Assert.Throws<BpfLoadException>(obj.Load);
+        Assert.Equal("unchecked_lookup", error.ProgramName);
+        Assert.Equal(Errno.EACCES, error.Errno);
+        Assert.Contains("map_value_or_null", error.VerifierLog);
+        Assert.Contains("unchecked_lookup", error.Message);
+        Assert.Contains("map_value_or_null", error.Message);
+    }
+
+    [Fact]
+    public void FentryProgramsAreLoadedOrRefusedWithAClearReason()
+    {
+        using var obj = TestObjects.Open(TestObjects.Unsupported);
+        try
+        {
+            obj.Load();
+        }
+        catch (BpfFeatureNotSupportedException e)
+        {
+            Assert.Equal("fentry", e.Feature);
+            Assert.Contains("on_nanosleep_entry", e.Message);
+            Assert.Contains("tracepoint", e.Message);
+            return;
+        }
+        // A kernel that allows fentry: the program must really run.
+        using var link = obj.Program("on_nanosleep_entry").Attach();
+        Thread.Sleep(1);
+        var bss = obj.Maps.Single(m => m.Name.EndsWith(".bss", StringComparison.Ordinal));
+        var value = new byte[bss.ValueSize];
+        Assert.True(bss.TryLookup(new byte[4], value));
+        Assert.True(BitConverter.ToUInt64(value) > 0);
+    }
+
+    [Fact]
+    public void GlobalsAreCheckedByNameSizeAndTime()
+    {
+        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
+        Assert.Throws<KeyNotFoundException>(() => obj.SetGlobal("no_such_global", 1u));
+        var size = Assert.Throws<ArgumentException>(() => obj.SetGlobal("target_tgid", 1UL));
+        Assert.Contains("4 bytes", size.Message);
+        obj.SetGlobal("output_mode", 2u);
+        Assert.Equal(2u, obj.GetGlobal<uint>("output_mode"));
+        obj.Load();
+        Assert.Throws<InvalidOperationException>(() => obj.SetGlobal("target_tgid", 1u));
+        Assert.Throws<InvalidOperationException>(obj.Load);
+    }
+
+    [Fact]
+    public void UnknownProgramsAndMapsListWhatExists()
+    {
+        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
+        var program = Assert.Throws<KeyNotFoundException>(() => obj.Program("nope"));
+        Assert.Contains("on_sys_enter", program.Message);
+        var map = Assert.Throws<KeyNotFoundException>(() => obj.Map("nope"));
+        Assert.Contains("syscall_counts", map.Message);
+    }
+
+    [Fact]
+    public void AttachingOrUsingMapsBeforeLoadSaysToLoadFirst()
+    {
+        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
+        var attach = Assert.Throws<InvalidOperationException>(() => obj.Program("on_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
+        Assert.Contains("Load()", attach.Message);
+        var map = Assert.Throws<InvalidOperationException>(() => _ = obj.Map("events").FileDescriptor);
+        Assert.Contains("Load()", map.Message);
+    }
+
+    [Fact]
+    public void WrongKeyOrValueSizeIsAnArgumentErrorBeforeAnySyscall()
+    {
+        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
+        obj.Load();
+        var counts = obj.Map("syscall_counts");
+        Assert.Throws<ArgumentException>(() => counts.As<uint, ulong>());
+        Assert.Throws<ArgumentException>(() => counts.TryLookup(new byte[3], new byte[8]));
+        Assert.Throws<ArgumentException>(() => counts.Update(new byte[counts.KeySize], new byte[4]));
+    }
+
+    [Fact]
+    public void ObjectsAreUsableAfterAFailedOneAndNothingLeaks()
+    {
+        FdCounter.AssertNoLeak(() =>
+        {
+            using (var bad = TestObjects.Open(TestObjects.VerifierReject))
+            {
+                Assert.Throws<BpfLoadException>(bad.Load);
+            }
+            using var good = TestObjects.Open(TestObjects.SyscallEvents);
+            good.Load();
+        });
+    }
+}
