@@ -1,0 +1,38 @@
+namespace Gadget.Traceloop;
+
+/// <summary>One syscall as traceloop recorded it: entry, arguments, captured memory, and its return (if it returned).</summary>
+public sealed class SyscallRecord
+{
+    /// <summary>When the syscall was entered, in nanoseconds since boot (<c>CLOCK_BOOTTIME</c>).</summary>
+    public required ulong TimestampNs { get; init; }
+
+    /// <summary>When it returned, in nanoseconds since boot; <c>null</c> when it never returned.</summary>
+    public ulong? ExitTimestampNs { get; init; }
+
+    /// <summary>The CPU it was entered on.</summary>
+    public required int Cpu { get; init; }
+
+    /// <summary>The process (thread group) id, as seen from the host.</summary>
+    public required int ProcessId { get; init; }
+
+    /// <summary>The thread id, as seen from the host.</summary>
+    public required int ThreadId { get; init; }
+
+    /// <summary>The thread's command name (<c>comm</c>, at most 15 characters).</summary>
+    public required string Command { get; init; }
+
+    /// <summary>The syscall number of the traced architecture.</summary>
+    public required int Number { get; init; }
+
+    /// <summary>The six raw argument registers.</summary>
+    public required ulong[] Arguments { get; init; }
+
+    /// <summary>The raw return value (negative errno on failure); <c>null</c> when the syscall never returned (it hung, or the thread died in it).</summary>
+    public long? ReturnValue { get; init; }
+
+    /// <summary>Memory behind pointer arguments that was captured (paths, buffers, socket addresses).</summary>
+    public IReadOnlyList<CapturedArgument> Captured { get; init; } = [];
+
+    /// <summary>Whether the syscall returned.</summary>
+    public bool Returned => ReturnValue.HasValue;
+}
