@@ -453,6 +453,27 @@ public sealed unsafe class RingBufferReader : IDisposable
     private static int ConsumeRing<THandler>(RingBufferMapping ring, ref THandler handler)
         where THandler : IRingBufferHandler, allows ref struct
     {
+        try
+        {
+            return ConsumeRingCore(ring, ref handler);
+        }
+        catch
+        {
+            // The handler of the record at consumer_pos threw (all records before it were published as consumed):
+            // count that record as consumed too, so it is not delivered again.
+            var position = *ring.ConsumerPosition;
+            var length = ReadHeader(ring, position, out _);
+            if (!IsBusy(length))
+            {
+                Volatile.Write(ref *ring.ConsumerPosition, NextPosition(position, length));
+            }
+            throw;
+        }
+    }
+
+    private static int ConsumeRingCore<THandler>(RingBufferMapping ring, ref THandler handler)
+        where THandler : IRingBufferHandler, allows ref struct
+    {
         var consumerPosition = ring.ConsumerPosition;
         var producerPosition = ring.ProducerPosition;
         var data = ring.Data;
@@ -460,38 +481,31 @@ public sealed unsafe class RingBufferReader : IDisposable
         var index = ring.Index;
         var consumer = *consumerPosition; // only this reader writes it
         var count = 0;
-        try
+        while (true)
         {
-            while (true)
+            var producer = Volatile.Read(ref *producerPosition);
+            if (consumer >= producer)
             {
-                var producer = Volatile.Read(ref *producerPosition);
-                if (consumer >= producer)
-                {
-                    return count;
-                }
-                do
-                {
-                    var header = (uint*)(data + (consumer & mask));
-                    var length = Volatile.Read(ref *header);
-                    if ((length & BusyBit) != 0)
-                    {
-                        return count; // reserved, not submitted yet: later records must wait for it
-                    }
-                    var recordLength = length & ~DiscardBit;
-                    consumer += (recordLength + HeaderSize + 7) & ~7u;
-                    if ((length & DiscardBit) == 0)
-                    {
-                        handler.OnRecord(index, new ReadOnlySpan<byte>(header + 2, (int)recordLength));
-                        count++;
-                    }
-                    Volatile.Write(ref *consumerPosition, consumer);
-                }
-                while (consumer < producer);
+                return count;
             }
-        }
-        finally
-        {
-            Volatile.Write(ref *consumerPosition, consumer); // also when a handler threw: its record counts as consumed
+            do
+            {
+                var header = (uint*)(data + (consumer & mask));
+                var length = Volatile.Read(ref *header);
+                if ((length & BusyBit) != 0)
+                {
+                    return count; // reserved, not submitted yet: later records must wait for it
+                }
+                var recordLength = length & ~DiscardBit;
+                if ((length & DiscardBit) == 0)
+                {
+                    handler.OnRecord(index, new ReadOnlySpan<byte>(header + 2, (int)recordLength));
+                    count++;
+                }
+                consumer += (recordLength + HeaderSize + 7) & ~7u;
+                Volatile.Write(ref *consumerPosition, consumer); // release: the kernel may reuse the record's space now
+            }
+            while (consumer < producer);
         }
     }
 
