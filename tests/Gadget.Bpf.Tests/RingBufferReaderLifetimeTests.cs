@@ -16,6 +16,9 @@ public class RingBufferReaderLifetimeTests
         watch.Restart();
         Assert.Equal(0, reader.Poll(_ => { }, TimeSpan.FromMilliseconds(200)));
         Assert.InRange(watch.ElapsedMilliseconds, 180, 2000);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.Poll(_ => { }, -2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.Poll(_ => { }, TimeSpan.FromMilliseconds(-5)));
     }
 
     [Fact]

@@ -73,6 +73,42 @@ public class RingBufferReaderTests
     }
 
     [Fact]
+    public void ConsumingWhileTheKernelProducesLosesAndReordersNothing()
+    {
+        using var test = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader(test.Events);
+        var first = test.NextSequence;
+        const int Bursts = 40;
+        const ulong PerBurst = 2000; // twice the ring's capacity: some records are dropped unless the consumer keeps up
+        ulong dropped = 0;
+        var producing = true;
+        var producer = new Thread(() =>
+        {
+            for (var i = 0; i < Bursts; i++)
+            {
+                test.EmitBurst(PerBurst);
+                dropped += test.RingBufferDropped;
+            }
+            Volatile.Write(ref producing, false);
+        });
+
+        var collector = new SequenceCollector();
+        producer.Start();
+        while (Volatile.Read(ref producing))
+        {
+            reader.Poll(ref collector, 100);
+        }
+        producer.Join();
+        reader.Consume(ref collector);
+
+        var sequences = collector.Sequences.ToList();
+        Assert.Equal(Bursts * PerBurst, (ulong)sequences.Count + dropped);
+        Assert.All(sequences.Zip(sequences.Skip(1)), pair => Assert.True(pair.First < pair.Second, $"{pair.Second} after {pair.First}"));
+        Assert.InRange(sequences[0], first, first + dropped);
+        Assert.InRange(sequences[^1], first, first + Bursts * PerBurst - 1);
+    }
+
+    [Fact]
     public void DiscardedRecordsAreSkipped()
     {
         using var test = RingBufferTestObject.Load();
