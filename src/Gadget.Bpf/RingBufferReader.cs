@@ -104,6 +104,30 @@ public sealed unsafe class RingBufferReader : IDisposable
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>
+    /// How many bytes of ring <paramref name="ring"/> are written but not consumed yet (records with their 8-byte headers,
+    /// including records still being written or discarded). Compared with the ring's size, this shows how close the BPF
+    /// side is to finding the ring full and losing records.
+    /// </summary>
+    /// <param name="ring">A ring index returned by <see cref="Add"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">No such ring.</exception>
+    public long GetPendingBytes(int ring)
+    {
+        var resources = Enter();
+        try
+        {
+            var rings = resources.Rings;
+            ArgumentOutOfRangeException.ThrowIfNegative(ring);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(ring, rings.Length);
+            var mapping = rings[ring];
+            return (long)(Volatile.Read(ref *mapping.ProducerPosition) - Volatile.Read(ref *mapping.ConsumerPosition));
+        }
+        finally
+        {
+            resources.DangerousRelease();
+        }
+    }
+
+    /// <summary>
     /// Adds a ring buffer: maps its consumer page (read-write) and its producer page and data (read-only, data mapped
     /// twice) and adds it to the epoll set. The reader keeps its own duplicate of the map's descriptor, so the map stays
     /// readable even if its <see cref="BpfObject"/> is disposed first.
@@ -292,7 +316,7 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// The records available now, for a <c>foreach</c>: <c>foreach (ReadOnlySpan&lt;byte&gt; record in reader.ReadAvailable())</c>.
     /// Each ring's producer position is read once when the enumeration reaches that ring, so the loop ends even under a
     /// steady stream. A record's span is valid until the next iteration; its space is handed back to the kernel then
-    /// (or when the loop ends), one record at a time. Does not wait. The ring of the current record is
+    /// (or when the loop ends, also by <c>break</c>: the current record counts as consumed), one record at a time. Does not wait. The ring of the current record is
     /// <see cref="RingBufferRecordEnumerator.Ring"/>.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The reader is disposed (checked when the enumeration starts).</exception>

@@ -114,7 +114,10 @@ public class RingBufferReaderTests
         using var test = RingBufferTestObject.Load();
         using var reader = new RingBufferReader(test.Events);
         var first = test.NextSequence;
+        Assert.Equal(0, reader.GetPendingBytes(0));
         test.EmitBurst(101, RingBufferTestObject.TargetRingBufferDiscardOdd);
+        Assert.Equal(101 * (RingBufferTestObject.BurstRecordSize + 8), reader.GetPendingBytes(0)); // discarded ones too
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.GetPendingBytes(1));
         var collector = new SequenceCollector();
         var received = reader.Poll(ref collector, 1000);
 
@@ -122,6 +125,7 @@ public class RingBufferReaderTests
         Assert.Equal(expected.Count, received);
         Assert.Equal(expected, collector.Sequences);
         Assert.Equal(0, reader.Consume(ref collector));
+        Assert.Equal(0, reader.GetPendingBytes(0));
     }
 
     [Fact]
