@@ -76,6 +76,35 @@ public class RingBufferReaderLifetimeTests
     }
 
     [Fact]
+    public async Task AsyncConsumeLoopReceivesEveryRecordAndEndsOnDispose()
+    {
+        using var test = RingBufferTestObject.Load();
+        var reader = new RingBufferReader(test.Events);
+        var collector = new SequenceCollector();
+        var loop = Task.Run(async () =>
+        {
+            while (await reader.WaitAsync())
+            {
+                reader.Consume(ref collector);
+            }
+        });
+        var first = test.NextSequence;
+        for (var i = 0; i < 10; i++)
+        {
+            test.EmitBurst(50);
+            await Task.Delay(10);
+        }
+        var deadline = Stopwatch.StartNew();
+        while (collector.Records.Count < 500 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        reader.Dispose();
+        await loop.WaitAsync(TimeSpan.FromSeconds(5)); // WaitAsync returned false: the loop ended
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => first + (ulong)i), collector.Sequences);
+    }
+
+    [Fact]
     public async Task WaitAsyncIsCanceledAndTheReaderKeepsWorking()
     {
         using var test = RingBufferTestObject.Load();
