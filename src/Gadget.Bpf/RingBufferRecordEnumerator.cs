@@ -1,0 +1,97 @@
+using Gadget.Bpf.Interop;
+
+namespace Gadget.Bpf;
+
+/// <summary>
+/// Enumerates the records available in a <see cref="RingBufferReader"/>'s rings, ring after ring. Each record's space is
+/// handed back to the kernel when the enumerator moves past it or is disposed. Dispose it (as <c>foreach</c> does):
+/// it holds the reader's memory mapped until then.
+/// </summary>
+public unsafe ref struct RingBufferRecordEnumerator
+{
+    private readonly RingBufferResources? _resources;
+    private readonly RingBufferMapping[] _rings;
+    private int _ringIndex;
+    private ulong _consumer;
+    private ulong _producer;
+    private bool _ringStarted;
+    private bool _holdsRecord;
+    private ReadOnlySpan<byte> _current;
+
+    internal RingBufferRecordEnumerator(RingBufferResources resources)
+    {
+        _resources = resources;
+        _rings = resources.Rings;
+    }
+
+    /// <summary>The current record, read in place from the ring; valid until the next <see cref="MoveNext"/> or <see cref="Dispose"/>.</summary>
+    public readonly ReadOnlySpan<byte> Current => _current;
+
+    /// <summary>The index of the ring the current record came from (as returned by <see cref="RingBufferReader.Add"/>).</summary>
+    public readonly int Ring => _ringIndex;
+
+    /// <summary>Releases the previous record and moves to the next available one.</summary>
+    /// <returns><c>false</c> when no record is available anymore.</returns>
+    public bool MoveNext()
+    {
+        if (_resources is null)
+        {
+            return false;
+        }
+        Publish();
+        while (_ringIndex < _rings.Length)
+        {
+            var ring = _rings[_ringIndex];
+            if (!_ringStarted)
+            {
+                _consumer = *ring.ConsumerPosition;
+                _producer = Volatile.Read(ref *ring.ProducerPosition);
+                _ringStarted = true;
+            }
+            while (_consumer < _producer)
+            {
+                var length = RingBufferReader.ReadHeader(ring, _consumer, out var header);
+                if (RingBufferReader.IsBusy(length))
+                {
+                    break;
+                }
+                _consumer = RingBufferReader.NextPosition(_consumer, length);
+                if (RingBufferReader.IsDiscarded(length))
+                {
+                    Volatile.Write(ref *ring.ConsumerPosition, _consumer);
+                    continue;
+                }
+                _current = RingBufferReader.RecordData(header, length);
+                _holdsRecord = true;
+                return true;
+            }
+            _ringIndex++;
+            _ringStarted = false;
+        }
+        _current = default;
+        return false;
+    }
+
+    /// <summary>Hands the last record back to the kernel and lets the reader release its memory when disposed.</summary>
+    public void Dispose()
+    {
+        if (_resources is null)
+        {
+            return;
+        }
+        Publish();
+        _current = default;
+        _ringIndex = _rings.Length;
+        _resources.DangerousRelease();
+        this = default;
+    }
+
+    private void Publish()
+    {
+        if (_holdsRecord)
+        {
+            Volatile.Write(ref *_rings[_ringIndex].ConsumerPosition, _consumer);
+            _holdsRecord = false;
+        }
+    }
+}

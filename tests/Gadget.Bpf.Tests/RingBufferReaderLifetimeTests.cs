@@ -1,0 +1,246 @@
+using System.Diagnostics;
+
+namespace Gadget.Bpf.Tests;
+
+public class RingBufferReaderLifetimeTests
+{
+    [Fact]
+    public void PollTimesOutPromptlyWithoutData()
+    {
+        using var test = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader(test.Events);
+        var watch = Stopwatch.StartNew();
+        Assert.Equal(0, reader.Poll(_ => { }, 0));
+        Assert.True(watch.ElapsedMilliseconds < 100, $"Poll(0) took {watch.ElapsedMilliseconds} ms");
+
+        watch.Restart();
+        Assert.Equal(0, reader.Poll(_ => { }, TimeSpan.FromMilliseconds(200)));
+        Assert.InRange(watch.ElapsedMilliseconds, 180, 2000);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.Poll(_ => { }, -2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.Poll(_ => { }, TimeSpan.FromMilliseconds(-5)));
+    }
+
+    [Fact]
+    public void PollWakesUpWhenDataArrives()
+    {
+        using var test = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader(test.Events);
+        var collector = new SequenceCollector();
+        var received = 0;
+        var watch = Stopwatch.StartNew();
+        var poller = new Thread(() => received = reader.Poll(ref collector, 10_000));
+        poller.Start();
+        Thread.Sleep(200);
+        test.EmitBurst(3);
+        Assert.True(poller.Join(5000));
+        Assert.True(received > 0);
+        Assert.True(watch.ElapsedMilliseconds < 5000);
+    }
+
+    [Fact]
+    public void PollIsCanceledByItsToken()
+    {
+        using var test = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader(test.Events);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var watch = Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => reader.Poll(_ => { }, Timeout.Infinite, cts.Token));
+        Assert.True(watch.ElapsedMilliseconds < 3000);
+        Assert.Equal(0, reader.Poll(_ => { }, 50)); // the reader still works; the stale wake-up is drained
+    }
+
+    [Fact]
+    public async Task WaitAsyncCompletesWhenDataArrives()
+    {
+        using var test = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader(test.Events);
+        var wait = reader.WaitAsync(CancellationToken.None).AsTask();
+        await Task.Delay(100);
+        Assert.False(wait.IsCompleted);
+        test.EmitBurst(4);
+        Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(5)));
+        var collector = new SequenceCollector();
+        Assert.Equal(4, reader.Consume(ref collector));
+
+        // With data already there it completes synchronously; with none, it waits again.
+        test.EmitBurst(1);
+        var ready = reader.WaitAsync();
+        Assert.True(ready.IsCompletedSuccessfully);
+        Assert.True(await ready);
+        Assert.Equal(1, reader.Consume(ref collector));
+        var again = reader.WaitAsync();
+        Assert.False(again.IsCompleted);
+        test.EmitBurst(1);
+        Assert.True(await again.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task AsyncConsumeLoopReceivesEveryRecordAndEndsOnDispose()
+    {
+        using var test = RingBufferTestObject.Load();
+        var reader = new RingBufferReader(test.Events);
+        var collector = new SequenceCollector();
+        var loop = Task.Run(async () =>
+        {
+            while (await reader.WaitAsync())
+            {
+                reader.Consume(ref collector);
+            }
+        });
+        var first = test.NextSequence;
+        for (var i = 0; i < 10; i++)
+        {
+            test.EmitBurst(50);
+            await Task.Delay(10);
+        }
+        var deadline = Stopwatch.StartNew();
+        while (collector.Records.Count < 500 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        reader.Dispose();
+        await loop.WaitAsync(TimeSpan.FromSeconds(5)); // WaitAsync returned false: the loop ended
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => first + (ulong)i), collector.Sequences);
+    }
+
+    [Fact]
+    public async Task WaitAsyncIsCanceledAndTheReaderKeepsWorking()
+    {
+        using var test = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader(test.Events);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var watch = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await reader.WaitAsync(cts.Token));
+        Assert.True(watch.ElapsedMilliseconds < 3000);
+
+        using var canceled = new CancellationTokenSource();
+        canceled.Cancel();
+        Assert.True(reader.WaitAsync(canceled.Token).IsCanceled);
+
+        var wait = reader.WaitAsync();
+        test.EmitBurst(2);
+        Assert.True(await wait.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task DisposeEndsAPendingWaitAsyncWithFalse()
+    {
+        using var test = RingBufferTestObject.Load();
+        var reader = new RingBufferReader(test.Events);
+        var wait = reader.WaitAsync().AsTask();
+        await Task.Delay(100);
+        reader.Dispose();
+        Assert.False(await wait.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void DisposeWhileAnotherThreadIsBlockedInPollReturnsPromptly()
+    {
+        using var test = RingBufferTestObject.Load();
+        var reader = new RingBufferReader(test.Events);
+        var result = -1;
+        var started = new ManualResetEventSlim();
+        var poller = new Thread(() =>
+        {
+            started.Set();
+            result = reader.Poll(_ => { }, Timeout.Infinite);
+        });
+        poller.Start();
+        started.Wait();
+        Thread.Sleep(100);
+        var watch = Stopwatch.StartNew();
+        reader.Dispose();
+        Assert.True(poller.Join(3000), "Poll did not return after Dispose");
+        Assert.True(watch.ElapsedMilliseconds < 3000);
+        Assert.Equal(0, result);
+    }
+
+    [Fact]
+    public void UseAfterDisposeThrowsAndDisposeIsIdempotent()
+    {
+        using var test = RingBufferTestObject.Load();
+        var reader = new RingBufferReader(test.Events);
+        reader.Dispose();
+        reader.Dispose();
+        Assert.True(reader.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => reader.Consume(_ => { }));
+        Assert.Throws<ObjectDisposedException>(() => reader.Poll(_ => { }, 10));
+        Assert.Throws<ObjectDisposedException>(() => reader.WaitAsync());
+        Assert.Throws<ObjectDisposedException>(() => reader.Add(test.Events));
+        Assert.Throws<ObjectDisposedException>(() => reader.ReadAvailable());
+        Assert.Throws<ObjectDisposedException>(() => reader.RingCount);
+    }
+
+    [Fact]
+    public void RingStaysReadableAfterItsObjectIsDisposed()
+    {
+        var test = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader(test.Events);
+        test.EmitBurst(3);
+        test.Dispose();
+        var collector = new SequenceCollector();
+        Assert.Equal(3, reader.Consume(ref collector));
+    }
+
+    [Fact]
+    public void CreatingAndDisposingReadersLeaksNoDescriptors()
+    {
+        using var a = RingBufferTestObject.Load();
+        using var b = RingBufferTestObject.Load();
+        FdCounter.AssertNoLeak(() =>
+        {
+            using var reader = new RingBufferReader(a.Events);
+            reader.Add(b.Events);
+            a.EmitBurst(2);
+            Assert.Equal(2, reader.Poll(_ => { }, 1000));
+            using var cts = new CancellationTokenSource(20);
+            Assert.ThrowsAny<OperationCanceledException>(() => reader.WaitAsync(cts.Token).AsTask().GetAwaiter().GetResult());
+        });
+    }
+
+    [Fact]
+    public async Task WaiterThreadsStopWithTheirReaders()
+    {
+        using var test = RingBufferTestObject.Load();
+        var threadsBefore = Process.GetCurrentProcess().Threads.Count;
+        for (var i = 0; i < 20; i++)
+        {
+            using var reader = new RingBufferReader(test.Events);
+            var wait = reader.WaitAsync();
+            Assert.False(wait.IsCompleted);
+            Assert.Equal(1, WaiterThreadCount());
+            reader.Dispose();
+            Assert.False(await wait);
+            Assert.True(await WaiterThreadsGone(), "the waiter thread is still alive after Dispose");
+        }
+        Assert.InRange(Process.GetCurrentProcess().Threads.Count, 0, threadsBefore + 5); // thread-pool threads may come and go
+    }
+
+    /// <summary>
+    /// Whether no waiter thread is left. Dispose joins the thread, but the OS thread finishes its exit a moment after the
+    /// managed thread has ended, so give its /proc entry a little time to go away.
+    /// </summary>
+    private static async Task<bool> WaiterThreadsGone()
+    {
+        for (var i = 0; i < 100 && WaiterThreadCount() > 0; i++)
+        {
+            await Task.Delay(10);
+        }
+        return WaiterThreadCount() == 0;
+    }
+
+    /// <summary>Threads of this process named like the reader's waiter thread (<c>/proc/self/task/*/comm</c>).</summary>
+    private static int WaiterThreadCount() =>
+        Directory.GetDirectories("/proc/self/task").Count(task =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == "gadget-ringbuf";
+            }
+            catch (IOException)
+            {
+                return false; // the thread ended meanwhile
+            }
+        });
+}
