@@ -15,14 +15,8 @@ public sealed unsafe class BpfMap<TKey, TValue>
     internal BpfMap(BpfMap map)
     {
         ArgumentNullException.ThrowIfNull(map);
-        if (sizeof(TKey) != map.KeySize)
-        {
-            throw new ArgumentException($"{typeof(TKey).Name} is {sizeof(TKey)} bytes, but keys of map '{map.Name}' are {map.KeySize} bytes.", nameof(TKey));
-        }
-        if (sizeof(TValue) != map.ValueSize)
-        {
-            throw new ArgumentException($"{typeof(TValue).Name} is {sizeof(TValue)} bytes, but values of map '{map.Name}' are {map.ValueSize} bytes.", nameof(TValue));
-        }
+        map.CheckTypedKey(sizeof(TKey), typeof(TKey).Name);
+        map.CheckTypedValue(sizeof(TValue), typeof(TValue).Name);
         if (map.IsPerCpu)
         {
             throw new ArgumentException($"Map '{map.Name}' is per-CPU ({map.Type}); use BpfPerCpuMap<TKey, TValue>.", nameof(map));
@@ -84,12 +78,13 @@ public sealed unsafe class BpfMap<TKey, TValue>
         }
     }
 
-    /// <summary>Deletes an entry; returns false when it was absent. (Array entries cannot be deleted: EINVAL.)</summary>
+    /// <summary>Deletes an entry; returns false when it was absent.</summary>
+    /// <exception cref="NotSupportedException">The map is an array, whose entries cannot be deleted.</exception>
     public bool Delete(in TKey key)
     {
         fixed (TKey* k = &key)
         {
-            return Map.Found(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, k), "delete");
+            return Map.Deleted(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, k));
         }
     }
 
@@ -170,7 +165,10 @@ public sealed unsafe class BpfMap<TKey, TValue>
     public int LookupAndDeleteBatch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, out bool done)
         => Batch(ref cursor, keys, values, out done, delete: true);
 
-    /// <summary>Creates or replaces <paramref name="keys"/>.Length entries in one system call (<c>BPF_MAP_UPDATE_BATCH</c>).</summary>
+    /// <summary>
+    /// Creates or replaces <paramref name="keys"/>.Length entries in one system call (<c>BPF_MAP_UPDATE_BATCH</c>), as <paramref name="flags"/>
+    /// allow. Entries before a failing one stay written; the exceptions are those of <see cref="Update"/>.
+    /// </summary>
     public int UpdateBatch(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> values, BpfMapUpdateFlags flags = BpfMapUpdateFlags.Any)
     {
         if (keys.Length != values.Length)
@@ -183,6 +181,10 @@ public sealed unsafe class BpfMap<TKey, TValue>
         fixed (TValue* v = values)
         {
             var result = LibBpf.bpf_map_update_batch(Map.FileDescriptor, k, v, &count, &opts);
+            if (-result is Errno.EEXIST or Errno.ENOENT or Errno.E2BIG)
+            {
+                throw Map.UpdateFailure(result, flags);
+            }
             ThrowBatch(result, "update batch");
         }
         return (int)count;
@@ -210,23 +212,45 @@ public sealed unsafe class BpfMap<TKey, TValue>
         {
             throw new ArgumentException($"{keys.Length} key slots but {values.Length} value slots.", nameof(values));
         }
+        if (keys.IsEmpty)
+        {
+            throw new ArgumentException($"A batch of map '{Map.Name}' needs at least one slot.", nameof(keys));
+        }
         var count = (uint)keys.Length;
         var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
-        ulong outBatch = 0;
+
+        // The kernel writes a 4-byte bucket index (hash maps) or a whole key (other maps) as the out token.
+        var largeToken = cursor.LargeToken;
+        if (largeToken is null && sizeof(TKey) > sizeof(ulong))
+        {
+            largeToken = new byte[sizeof(TKey)];
+        }
         ulong inBatch = cursor.Token;
+        ulong outBatch = 0;
+        int result;
         fixed (TKey* k = keys)
         fixed (TValue* v = values)
+        fixed (byte* large = largeToken)
         {
-            var result = delete
-                ? LibBpf.bpf_map_lookup_and_delete_batch(Map.FileDescriptor, cursor.Started ? &inBatch : null, &outBatch, k, v, &count, &opts)
-                : LibBpf.bpf_map_lookup_batch(Map.FileDescriptor, cursor.Started ? &inBatch : null, &outBatch, k, v, &count, &opts);
-            done = result == -Errno.ENOENT;
-            if (result < 0 && !done)
-            {
-                ThrowBatch(result, delete ? "lookup-and-delete batch" : "lookup batch");
-            }
+            // A large token is read by the kernel before it writes the next one: one buffer serves as both.
+            void* input = !cursor.Started ? null : large is not null ? large : &inBatch;
+            void* output = large is not null ? large : &outBatch;
+            result = delete
+                ? LibBpf.bpf_map_lookup_and_delete_batch(Map.FileDescriptor, input, output, k, v, &count, &opts)
+                : LibBpf.bpf_map_lookup_batch(Map.FileDescriptor, input, output, k, v, &count, &opts);
         }
-        cursor = new BpfMapBatchCursor(outBatch, started: true);
+        done = result == -Errno.ENOENT;
+        if (result < 0 && !done)
+        {
+            if (-result == Errno.ENOSPC)
+            {
+                throw new ArgumentException(
+                    $"A hash bucket of map '{Map.Name}' holds more entries than the {keys.Length} slots given (ENOSPC); pass larger spans. The cursor did not move.",
+                    nameof(keys));
+            }
+            ThrowBatch(result, delete ? "lookup-and-delete batch" : "lookup batch");
+        }
+        cursor = new BpfMapBatchCursor(outBatch, largeToken);
         return (int)count;
     }
 
@@ -236,9 +260,10 @@ public sealed unsafe class BpfMap<TKey, TValue>
         {
             return;
         }
-        if (-result is Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP && Map.Type is not (BpfMapType.Hash or BpfMapType.LruHash or BpfMapType.Array or BpfMapType.PerCpuHash or BpfMapType.PerCpuArray or BpfMapType.LruPerCpuHash))
+        if (-result is Errno.ENOTSUPP or Errno.EOPNOTSUPP
+            || -result is Errno.EINVAL && Map.Type is not (BpfMapType.Hash or BpfMapType.LruHash or BpfMapType.Array or BpfMapType.PerCpuHash or BpfMapType.PerCpuArray or BpfMapType.LruPerCpuHash))
         {
-            throw new BpfFeatureNotSupportedException("map batch", $"{Map.Type} map '{Map.Name}' has no batch operations ({Errno.Name(-result)}); use the per-key operations.");
+            throw new BpfFeatureNotSupportedException("map batch", $"{Map.Type} map '{Map.Name}' has no {operation} operation ({Errno.Name(-result)}); use the per-key operations.");
         }
         throw Errno.ToException(result, $"{operation} on map '{Map.Name}'");
     }
