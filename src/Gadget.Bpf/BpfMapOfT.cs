@@ -166,14 +166,27 @@ public sealed unsafe class BpfMap<TKey, TValue>
         => Batch(ref cursor, keys, values, out done, delete: true);
 
     /// <summary>
-    /// Creates or replaces <paramref name="keys"/>.Length entries in one system call (<c>BPF_MAP_UPDATE_BATCH</c>), as <paramref name="flags"/>
-    /// allow. Entries before a failing one stay written; the exceptions are those of <see cref="Update"/>.
+    /// Creates or replaces <paramref name="keys"/>.Length entries in one system call (<c>BPF_MAP_UPDATE_BATCH</c>).
+    /// Entries before a failing one stay written.
     /// </summary>
+    /// <param name="keys">The keys.</param>
+    /// <param name="values">One value per key.</param>
+    /// <param name="flags"><see cref="BpfMapUpdateFlags.Any"/> or <see cref="BpfMapUpdateFlags.Lock"/>: the kernel refuses
+    /// <see cref="BpfMapUpdateFlags.NoExist"/> and <see cref="BpfMapUpdateFlags.Exist"/> in batches.</param>
+    /// <returns>The number of entries written.</returns>
+    /// <exception cref="ArgumentException">The spans differ in length, or <paramref name="flags"/> asks for (non-)existence.</exception>
+    /// <exception cref="BpfException">The map is full, or an array index is out of range (E2BIG).</exception>
     public int UpdateBatch(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> values, BpfMapUpdateFlags flags = BpfMapUpdateFlags.Any)
     {
         if (keys.Length != values.Length)
         {
             throw new ArgumentException($"{keys.Length} keys but {values.Length} values.", nameof(values));
+        }
+        if ((flags & ~BpfMapUpdateFlags.Lock) != 0)
+        {
+            throw new ArgumentException(
+                $"Batch updates of map '{Map.Name}' take only {BpfMapUpdateFlags.Any} or {BpfMapUpdateFlags.Lock}; the kernel refuses {flags} (EINVAL). Use Update or TryAdd per key.",
+                nameof(flags));
         }
         var count = (uint)keys.Length;
         var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions), ElementFlags = (ulong)flags };
@@ -181,7 +194,7 @@ public sealed unsafe class BpfMap<TKey, TValue>
         fixed (TValue* v = values)
         {
             var result = LibBpf.bpf_map_update_batch(Map.FileDescriptor, k, v, &count, &opts);
-            if (-result is Errno.EEXIST or Errno.ENOENT or Errno.E2BIG)
+            if (-result == Errno.E2BIG)
             {
                 throw Map.UpdateFailure(result, flags);
             }
