@@ -56,6 +56,48 @@ public class MapBatchTests
     }
 
     [Fact]
+    public void ABucketLargerThanTheBatchIsAnArgumentExceptionThatLeavesTheCursorInPlace()
+    {
+        // 16 entries in 16 buckets: all in different buckets has a probability of 16!/16^16, about 1e-6.
+        using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 16, "test_bucket");
+        var map = raw.As<uint, ulong>();
+        var expected = RandomEntries(16);
+        map.UpdateBatch(expected.Keys.ToArray(), expected.Values.ToArray());
+
+        var seen = new Dictionary<uint, ulong>();
+        var cursor = default(BpfMapBatchCursor);
+        var one = (Keys: new uint[1], Values: new ulong[1]);
+        var many = (Keys: new uint[16], Values: new ulong[16]);
+        var refusals = 0;
+        var done = false;
+        while (!done)
+        {
+            int count;
+            var buffer = one;
+            try
+            {
+                count = map.LookupBatch(ref cursor, one.Keys, one.Values, out done);
+            }
+            catch (ArgumentException e)
+            {
+                Assert.Contains("test_bucket", e.Message);
+                Assert.Contains("ENOSPC", e.Message);
+                refusals++;
+                buffer = many;
+                count = map.LookupBatch(ref cursor, many.Keys, many.Values, out done);
+                Assert.True(count > 1, "the bucket that did not fit one slot should hold several entries");
+            }
+            for (var i = 0; i < count; i++)
+            {
+                Assert.True(seen.TryAdd(buffer.Keys[i], buffer.Values[i]), "a key came back twice");
+            }
+        }
+
+        Assert.True(refusals > 0, "no bucket held two entries");
+        Assert.Equal(expected.OrderBy(e => e.Key), seen.OrderBy(e => e.Key));
+    }
+
+    [Fact]
     public void LookupAndDeleteBatchEmptiesAHashMap()
     {
         using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 1024, "test_batch_lad");
