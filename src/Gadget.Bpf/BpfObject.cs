@@ -244,7 +244,8 @@ public sealed unsafe class BpfObject : IDisposable
         }
         lock (_links)
         {
-            foreach (var link in _links)
+            // BpfLink.Dispose untracks itself from _links: iterate over a copy.
+            foreach (var link in _links.ToArray())
             {
                 link.Dispose();
             }
