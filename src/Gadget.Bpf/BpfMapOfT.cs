@@ -182,41 +182,20 @@ public sealed unsafe class BpfMap<TKey, TValue>
         {
             throw new ArgumentException($"{keys.Length} keys but {values.Length} values.", nameof(values));
         }
-        if ((flags & ~BpfMapUpdateFlags.Lock) != 0)
-        {
-            throw new ArgumentException(
-                $"Batch updates of map '{Map.Name}' take only {BpfMapUpdateFlags.Any} or {BpfMapUpdateFlags.Lock}; the kernel refuses {flags} (EINVAL). Use Update or TryAdd per key.",
-                nameof(flags));
-        }
-        var count = (uint)keys.Length;
-        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions), ElementFlags = (ulong)flags };
         fixed (TKey* k = keys)
         fixed (TValue* v = values)
         {
-            var result = LibBpf.bpf_map_update_batch(Map.FileDescriptor, k, v, &count, &opts);
-            if (-result == Errno.E2BIG)
-            {
-                throw Map.UpdateFailure(result, flags);
-            }
-            ThrowBatch(result, "update batch");
+            return BpfMapBatches.Update(Map, k, v, keys.Length, flags);
         }
-        return (int)count;
     }
 
     /// <summary>Deletes entries in one system call (<c>BPF_MAP_DELETE_BATCH</c>); returns how many were deleted before a missing key stopped it.</summary>
     public int DeleteBatch(ReadOnlySpan<TKey> keys)
     {
-        var count = (uint)keys.Length;
-        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
         fixed (TKey* k = keys)
         {
-            var result = LibBpf.bpf_map_delete_batch(Map.FileDescriptor, k, &count, &opts);
-            if (result < 0 && -result != Errno.ENOENT)
-            {
-                ThrowBatch(result, "delete batch");
-            }
+            return BpfMapBatches.Delete(Map, k, keys.Length);
         }
-        return (int)count;
     }
 
     private int Batch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, out bool done, bool delete)
@@ -225,59 +204,10 @@ public sealed unsafe class BpfMap<TKey, TValue>
         {
             throw new ArgumentException($"{keys.Length} key slots but {values.Length} value slots.", nameof(values));
         }
-        if (keys.IsEmpty)
-        {
-            throw new ArgumentException($"A batch of map '{Map.Name}' needs at least one slot.", nameof(keys));
-        }
-        var count = (uint)keys.Length;
-        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
-
-        // The kernel writes a 4-byte bucket index (hash maps) or a whole key (other maps) as the out token.
-        var largeToken = cursor.LargeToken;
-        if (largeToken is null && sizeof(TKey) > sizeof(ulong))
-        {
-            largeToken = new byte[sizeof(TKey)];
-        }
-        ulong inBatch = cursor.Token;
-        ulong outBatch = 0;
-        int result;
         fixed (TKey* k = keys)
         fixed (TValue* v = values)
-        fixed (byte* large = largeToken)
         {
-            // A large token is read by the kernel before it writes the next one: one buffer serves as both.
-            void* input = !cursor.Started ? null : large is not null ? large : &inBatch;
-            void* output = large is not null ? large : &outBatch;
-            result = delete
-                ? LibBpf.bpf_map_lookup_and_delete_batch(Map.FileDescriptor, input, output, k, v, &count, &opts)
-                : LibBpf.bpf_map_lookup_batch(Map.FileDescriptor, input, output, k, v, &count, &opts);
+            return BpfMapBatches.Lookup(Map, ref cursor, k, v, keys.Length, out done, delete);
         }
-        done = result == -Errno.ENOENT;
-        if (result < 0 && !done)
-        {
-            if (-result == Errno.ENOSPC)
-            {
-                throw new ArgumentException(
-                    $"A hash bucket of map '{Map.Name}' holds more entries than the {keys.Length} slots given (ENOSPC); pass larger spans. The cursor did not move.",
-                    nameof(keys));
-            }
-            ThrowBatch(result, delete ? "lookup-and-delete batch" : "lookup batch");
-        }
-        cursor = new BpfMapBatchCursor(outBatch, largeToken);
-        return (int)count;
-    }
-
-    private void ThrowBatch(int result, string operation)
-    {
-        if (result >= 0)
-        {
-            return;
-        }
-        if (-result is Errno.ENOTSUPP or Errno.EOPNOTSUPP
-            || -result is Errno.EINVAL && Map.Type is not (BpfMapType.Hash or BpfMapType.LruHash or BpfMapType.Array or BpfMapType.PerCpuHash or BpfMapType.PerCpuArray or BpfMapType.LruPerCpuHash))
-        {
-            throw new BpfFeatureNotSupportedException("map batch", $"{Map.Type} map '{Map.Name}' has no {operation} operation ({Errno.Name(-result)}); use the per-key operations.");
-        }
-        throw Errno.ToException(result, $"{operation} on map '{Map.Name}'");
     }
 }

@@ -191,8 +191,112 @@ public sealed unsafe class BpfPerCpuMap<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// Reads up to <paramref name="keys"/>.Length entries with <c>BPF_MAP_LOOKUP_BATCH</c>, starting after <paramref name="cursor"/>:
+    /// entry <c>i</c>'s value on CPU <c>c</c> goes to <c>perCpuValues[i * CpuCount + c]</c>.
+    /// Returns the number of entries read; <paramref name="done"/> is true when the map is exhausted.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="perCpuValues"/> does not hold <see cref="CpuCount"/> values per key slot,
+    /// or a hash bucket holds more entries than there are slots (ENOSPC).</exception>
+    public int LookupBatch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> perCpuValues, out bool done)
+        => Batch(ref cursor, keys, perCpuValues, out done, delete: false);
+
+    /// <summary>Like <see cref="LookupBatch"/>, deleting what it reads (<c>BPF_MAP_LOOKUP_AND_DELETE_BATCH</c>; not for arrays).</summary>
+    public int LookupAndDeleteBatch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> perCpuValues, out bool done)
+        => Batch(ref cursor, keys, perCpuValues, out done, delete: true);
+
+    /// <summary>
+    /// Creates or replaces <paramref name="keys"/>.Length entries in one system call; entry <c>i</c>'s value on CPU <c>c</c> is
+    /// <c>perCpuValues[i * CpuCount + c]</c>. Returns the number written.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths do not match, or <paramref name="flags"/> is not <see cref="BpfMapUpdateFlags.Any"/> or <see cref="BpfMapUpdateFlags.Lock"/>.</exception>
+    public int UpdateBatch(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> perCpuValues, BpfMapUpdateFlags flags = BpfMapUpdateFlags.Any)
+    {
+        CheckBatchLength(keys.Length, perCpuValues.Length);
+        fixed (TKey* k = keys)
+        {
+            if (!IsPadded)
+            {
+                fixed (TValue* v = perCpuValues)
+                {
+                    return BpfMapBatches.Update(Map, k, v, keys.Length, flags);
+                }
+            }
+            var rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, BufferSize * keys.Length));
+            try
+            {
+                var buffer = rented.AsSpan(0, BufferSize * keys.Length);
+                buffer.Clear();
+                for (var i = 0; i < perCpuValues.Length; i++)
+                {
+                    Unsafe.WriteUnaligned(ref buffer[i * _stride], perCpuValues[i]);
+                }
+                fixed (byte* v = buffer)
+                {
+                    return BpfMapBatches.Update(Map, k, v, keys.Length, flags);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Deletes entries in one system call; returns how many were deleted before a missing key stopped it.</summary>
+    public int DeleteBatch(ReadOnlySpan<TKey> keys)
+    {
+        fixed (TKey* k = keys)
+        {
+            return BpfMapBatches.Delete(Map, k, keys.Length);
+        }
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{Map} x {CpuCount} CPUs";
+
+    private int Batch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> perCpuValues, out bool done, bool delete)
+    {
+        CheckBatchLength(keys.Length, perCpuValues.Length);
+        fixed (TKey* k = keys)
+        {
+            if (!IsPadded)
+            {
+                fixed (TValue* v = perCpuValues)
+                {
+                    return BpfMapBatches.Lookup(Map, ref cursor, k, v, keys.Length, out done, delete);
+                }
+            }
+            var rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, BufferSize * keys.Length));
+            try
+            {
+                int count;
+                fixed (byte* v = rented)
+                {
+                    count = BpfMapBatches.Lookup(Map, ref cursor, k, v, keys.Length, out done, delete);
+                }
+                for (var i = 0; i < count * CpuCount; i++)
+                {
+                    perCpuValues[i] = Unsafe.ReadUnaligned<TValue>(ref rented[i * _stride]);
+                }
+                return count;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private void CheckBatchLength(int keys, int values)
+    {
+        if ((long)keys * CpuCount != values)
+        {
+            throw new ArgumentException(
+                $"Per-CPU map '{Map.Name}' needs {CpuCount} values per key ({CpuCount} CPUs): {keys} keys need {(long)keys * CpuCount} values, but {values} were given.",
+                "perCpuValues");
+        }
+    }
 
     private void CheckLength(int length, string parameter)
     {
