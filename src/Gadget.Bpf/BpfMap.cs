@@ -101,7 +101,7 @@ public sealed unsafe class BpfMap : IDisposable
     /// <param name="keySize">Key size in bytes (0 for ring buffers, 4 for arrays).</param>
     /// <param name="valueSize">Value size in bytes (0 for ring buffers; 4 for prog arrays and maps of maps).</param>
     /// <param name="maxEntries">Maximum entries (ring buffer: size in bytes, a power of two multiple of the page size).</param>
-    /// <param name="name">Map name (at most 15 characters are kept).</param>
+    /// <param name="name">Map name: ASCII letters, digits, '_' and '.'; at most 15 characters are kept.</param>
     /// <param name="flags"><c>BPF_F_*</c> creation flags, e.g. <c>BPF_F_NO_PREALLOC</c> (1).</param>
     /// <param name="innerMap">For <see cref="BpfMapType.ArrayOfMaps"/> and <see cref="BpfMapType.HashOfMaps"/>: a map whose shape the inner maps must have.</param>
     public static BpfMap Create(BpfMapType type, int keySize, int valueSize, int maxEntries, string? name = null, uint flags = 0, BpfMap? innerMap = null)
@@ -113,6 +113,10 @@ public sealed unsafe class BpfMap : IDisposable
         if (type is BpfMapType.ArrayOfMaps or BpfMapType.HashOfMaps && innerMap is null)
         {
             throw new ArgumentException($"A {type} map needs an inner map template.", nameof(innerMap));
+        }
+        if (name is not null && !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.'))
+        {
+            throw new ArgumentException($"Map name '{name}' is not valid: the kernel takes only ASCII letters, digits, '_' and '.'.", nameof(name));
         }
         BpfEnvironment.RaiseMemlockLimit();
         var opts = new BpfMapCreateOptions

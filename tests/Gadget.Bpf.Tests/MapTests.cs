@@ -384,6 +384,21 @@ public class MapTests
     }
 
     [Fact]
+    public void CreateRefusesInvalidArgumentsBeforeAnySystemCall()
+    {
+        var name = Assert.Throws<ArgumentException>(() => BpfMap.Create(BpfMapType.Hash, 4, 8, 4, "bad-name"));
+        Assert.Contains("bad-name", name.Message);
+        Assert.Throws<ArgumentException>(() => BpfMap.Create(BpfMapType.HashOfMaps, 4, 4, 4, "no_template"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BpfMap.Create(BpfMapType.Hash, 4, 8, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BpfMap.Create(BpfMapType.Hash, -1, 8, 4));
+
+        // What only the kernel knows comes back as its errno, naming the map.
+        var kernel = Assert.Throws<BpfException>(() => BpfMap.Create(BpfMapType.Array, 8, 8, 4, "wide_index"));
+        Assert.Equal(Errno.EINVAL, kernel.Errno);
+        Assert.Contains("wide_index", kernel.Message);
+    }
+
+    [Fact]
     public void OpenByIdSharesTheKernelMap()
     {
         using var map = BpfMap.Create(BpfMapType.Array, sizeof(uint), sizeof(ulong), 4, "test_byid");
