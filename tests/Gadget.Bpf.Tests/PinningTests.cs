@@ -158,31 +158,17 @@ public sealed class PinningTests : IDisposable
     {
         using var count = BpfMap.OpenPinned(countPath);
         var counter = count.As<uint, ulong>();
-        var before = counter[index];
-        MakeSyscalls();
-        var attached = counter[index];
-        Assert.True(attached >= before + 100, $"the pinned link should still count syscalls: {before} before, {attached} after 100 syscalls");
+        SyscallCounting.AssertCounts(() => counter[index], "the pinned link, its BpfLink and BpfObject disposed,");
 
         using (var link = BpfLink.OpenPinned(linkPath))
         {
             Assert.Equal(linkPath, link.PinnedPath);
+            SyscallCounting.AssertCounts(() => counter[index], "the pinned link, opened again,");
             link.Unpin();
             Assert.False(File.Exists(linkPath));
+            SyscallCounting.AssertCounts(() => counter[index], "the unpinned link, still open,");
         }
 
-        // Unpinned and closed: detached. Allow in-flight runs to finish, then nothing more is counted.
-        Thread.Sleep(100);
-        var detached = counter[index];
-        MakeSyscalls();
-        Thread.Sleep(100);
-        Assert.Equal(detached, counter[index]);
-    }
-
-    private static void MakeSyscalls()
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            _ = File.Exists("/proc/self/status");
-        }
+        SyscallCounting.AssertStopsCounting(() => counter[index], "the unpinned and closed link");
     }
 }
