@@ -269,8 +269,8 @@ public sealed unsafe class BpfMap : IDisposable
     }
 
     /// <summary>A typed view of this map; the sizes of <typeparamref name="TKey"/> and <typeparamref name="TValue"/> must match the map's.</summary>
-    /// <exception cref="ArgumentException">A size differs from the map's key or value size.</exception>
-    /// <exception cref="ArgumentException">The map is per-CPU (use <see cref="AsPerCpu{TKey, TValue}"/>).</exception>
+    /// <exception cref="ArgumentException">A size differs from the map's key or value size (the message names the map and both sizes),
+    /// or the map is per-CPU (use <see cref="AsPerCpu{TKey, TValue}"/>).</exception>
     public BpfMap<TKey, TValue> As<TKey, TValue>()
         where TKey : unmanaged
         where TValue : unmanaged => new(this);
