@@ -101,7 +101,7 @@ public sealed unsafe class BpfMap : IDisposable
     /// <param name="keySize">Key size in bytes (0 for ring buffers, 4 for arrays).</param>
     /// <param name="valueSize">Value size in bytes (0 for ring buffers; 4 for prog arrays and maps of maps).</param>
     /// <param name="maxEntries">Maximum entries (ring buffer: size in bytes, a power of two multiple of the page size).</param>
-    /// <param name="name">Map name (at most 15 characters are kept).</param>
+    /// <param name="name">Map name: ASCII letters, digits, '_' and '.'; at most 15 characters are kept.</param>
     /// <param name="flags"><c>BPF_F_*</c> creation flags, e.g. <c>BPF_F_NO_PREALLOC</c> (1).</param>
     /// <param name="innerMap">For <see cref="BpfMapType.ArrayOfMaps"/> and <see cref="BpfMapType.HashOfMaps"/>: a map whose shape the inner maps must have.</param>
     public static BpfMap Create(BpfMapType type, int keySize, int valueSize, int maxEntries, string? name = null, uint flags = 0, BpfMap? innerMap = null)
@@ -113,6 +113,10 @@ public sealed unsafe class BpfMap : IDisposable
         if (type is BpfMapType.ArrayOfMaps or BpfMapType.HashOfMaps && innerMap is null)
         {
             throw new ArgumentException($"A {type} map needs an inner map template.", nameof(innerMap));
+        }
+        if (name is not null && !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.'))
+        {
+            throw new ArgumentException($"Map name '{name}' is not valid: the kernel takes only ASCII letters, digits, '_' and '.'.", nameof(name));
         }
         BpfEnvironment.RaiseMemlockLimit();
         var opts = new BpfMapCreateOptions
@@ -136,6 +140,8 @@ public sealed unsafe class BpfMap : IDisposable
     }
 
     /// <summary>Opens a map pinned at <paramref name="path"/> on bpffs. Dispose it when done (the pin stays).</summary>
+    /// <exception cref="FileNotFoundException">Nothing is pinned at <paramref name="path"/>.</exception>
+    /// <exception cref="ArgumentException">What is pinned there is not a map (e.g. a program or a link).</exception>
     public static BpfMap OpenPinned(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -145,17 +151,74 @@ public sealed unsafe class BpfMap : IDisposable
         {
             throw Errno.ToException(fd, "open pinned map", path);
         }
-        var handle = new FileDescriptorHandle(fd);
-        BpfMapInfo info;
-        var length = (uint)sizeof(BpfMapInfo);
-        var result = LibBpf.bpf_obj_get_info_by_fd(fd, &info, &length);
-        if (result < 0)
+        var map = FromDescriptor(new FileDescriptorHandle(fd), $"pinned object '{path}'", path);
+        map.PinnedPath = path;
+        return map;
+    }
+
+    /// <summary>
+    /// Opens the map whose kernel id is <paramref name="id"/> (see <see cref="Id"/>, <see cref="BpfMapOfMaps{TKey}.TryGetInnerMapId"/>).
+    /// Dispose it when done.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No map has this id (any more).</exception>
+    public static BpfMap OpenById(uint id)
+    {
+        LibbpfRuntime.EnsureInitialized();
+        var fd = LibBpf.bpf_map_get_fd_by_id(id);
+        if (fd < 0)
+        {
+            if (-fd == Errno.ENOENT)
+            {
+                throw new KeyNotFoundException($"No BPF map has id {id}.");
+            }
+            throw Errno.ToException(fd, $"open map with id {id}");
+        }
+        return FromDescriptor(new FileDescriptorHandle(fd), $"map id {id}", null);
+    }
+
+    private static BpfMap FromDescriptor(FileDescriptorHandle handle, string what, string? path)
+    {
+        try
+        {
+            // bpf_obj_get_info_by_fd also answers for programs and links, with another layout: check the kind first.
+            if (!IsMapDescriptor(handle.Fd))
+            {
+                throw new ArgumentException($"The {what} is not a BPF map.", nameof(path));
+            }
+            BpfMapInfo info;
+            var length = (uint)sizeof(BpfMapInfo);
+            var result = LibBpf.bpf_obj_get_info_by_fd(handle.Fd, &info, &length);
+            if (result < 0)
+            {
+                throw Errno.ToException(result, $"read map info of {what}", path);
+            }
+            var name = Marshal.PtrToStringUTF8((nint)info.Name) ?? string.Empty;
+            return new BpfMap(handle, name, (BpfMapType)info.Type, (int)info.KeySize, (int)info.ValueSize, (int)info.MaxEntries, info.MapFlags);
+        }
+        catch
         {
             handle.Dispose();
-            throw Errno.ToException(result, $"read map info of '{path}' (is it a map?)", path);
+            throw;
         }
-        var name = Marshal.PtrToStringUTF8((nint)info.Name) ?? string.Empty;
-        return new BpfMap(handle, name, (BpfMapType)info.Type, (int)info.KeySize, (int)info.ValueSize, (int)info.MaxEntries, info.MapFlags) { PinnedPath = path };
+    }
+
+    private static bool IsMapDescriptor(int fd)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/self/fdinfo/{fd}"))
+            {
+                if (line.StartsWith("map_type:", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true; // no procfs: let the kernel's answer decide
+        }
     }
 
     /// <summary>The kernel's id of the map (stable across processes, e.g. for map-in-map lookups).</summary>
@@ -206,10 +269,30 @@ public sealed unsafe class BpfMap : IDisposable
     }
 
     /// <summary>A typed view of this map; the sizes of <typeparamref name="TKey"/> and <typeparamref name="TValue"/> must match the map's.</summary>
-    /// <exception cref="ArgumentException">A size differs from the map's key or value size.</exception>
+    /// <exception cref="ArgumentException">A size differs from the map's key or value size (the message names the map and both sizes),
+    /// or the map is per-CPU (use <see cref="AsPerCpu{TKey, TValue}"/>).</exception>
     public BpfMap<TKey, TValue> As<TKey, TValue>()
         where TKey : unmanaged
         where TValue : unmanaged => new(this);
+
+    /// <summary>
+    /// A typed view of this per-CPU map (<see cref="BpfMapType.PerCpuHash"/>, <see cref="BpfMapType.PerCpuArray"/>,
+    /// <see cref="BpfMapType.LruPerCpuHash"/>): one <typeparamref name="TValue"/> per possible CPU.
+    /// </summary>
+    /// <exception cref="ArgumentException">The map is not per-CPU, or a size differs from the map's key or value size.</exception>
+    public BpfPerCpuMap<TKey, TValue> AsPerCpu<TKey, TValue>()
+        where TKey : unmanaged
+        where TValue : unmanaged => new(this);
+
+    /// <summary>A view of this <see cref="BpfMapType.ProgArray"/> map, whose slots hold programs for tail calls.</summary>
+    /// <exception cref="ArgumentException">The map is not a program array.</exception>
+    public BpfProgramArray AsProgramArray() => new(this);
+
+    /// <summary>A view of this <see cref="BpfMapType.ArrayOfMaps"/> or <see cref="BpfMapType.HashOfMaps"/> map, whose values are maps.</summary>
+    /// <typeparam name="TKey">The outer map's key type (<see cref="uint"/> for arrays of maps).</typeparam>
+    /// <exception cref="ArgumentException">The map is not a map of maps, or the key size differs.</exception>
+    public BpfMapOfMaps<TKey> AsMapOfMaps<TKey>()
+        where TKey : unmanaged => new(this);
 
     /// <summary>Looks up <paramref name="key"/>; copies the value into <paramref name="value"/> and returns true when found.</summary>
     public bool TryLookup(ReadOnlySpan<byte> key, Span<byte> value)
@@ -240,12 +323,13 @@ public sealed unsafe class BpfMap : IDisposable
     }
 
     /// <summary>Deletes an entry; returns false when it was not there.</summary>
+    /// <exception cref="NotSupportedException">The map is an array (<see cref="BpfMapType.Array"/>, <see cref="BpfMapType.PerCpuArray"/>), whose entries always exist.</exception>
     public bool Delete(ReadOnlySpan<byte> key)
     {
         CheckKey(key);
         fixed (byte* k = key)
         {
-            return Found(LibBpf.bpf_map_delete_elem(FileDescriptor, k), "delete");
+            return Deleted(LibBpf.bpf_map_delete_elem(FileDescriptor, k));
         }
     }
 
@@ -321,6 +405,32 @@ public sealed unsafe class BpfMap : IDisposable
         throw Errno.ToException(result, $"{operation} in map '{Name}'");
     }
 
+    internal bool Deleted(int result)
+    {
+        if (-result == Errno.EINVAL && Type is BpfMapType.Array or BpfMapType.PerCpuArray)
+        {
+            throw new NotSupportedException(
+                $"Entries of {Type} map '{Name}' cannot be deleted (EINVAL): every index always exists. Overwrite the value (e.g. with zeros) instead.");
+        }
+        return Found(result, "delete");
+    }
+
+    internal void CheckTypedKey(int size, string typeName)
+    {
+        if (size != KeySize)
+        {
+            throw new ArgumentException($"{typeName} is {size} bytes, but keys of map '{Name}' are {KeySize} bytes.", "TKey");
+        }
+    }
+
+    internal void CheckTypedValue(int size, string typeName)
+    {
+        if (size != ValueSize)
+        {
+            throw new ArgumentException($"{typeName} is {size} bytes, but values of map '{Name}' are {ValueSize} bytes.", "TValue");
+        }
+    }
+
     internal Exception UpdateFailure(int result, BpfMapUpdateFlags flags)
     {
         var errno = -result;
@@ -328,7 +438,9 @@ public sealed unsafe class BpfMap : IDisposable
         {
             Errno.EEXIST when flags.HasFlag(BpfMapUpdateFlags.NoExist) => new InvalidOperationException($"The key already exists in map '{Name}' (update with NoExist)."),
             Errno.ENOENT when flags.HasFlag(BpfMapUpdateFlags.Exist) => new KeyNotFoundException($"The key is not in map '{Name}' (update with Exist)."),
-            Errno.E2BIG => new BpfException($"Map '{Name}' is full ({MaxEntries} entries) or the index is out of range.", errno),
+            Errno.E2BIG when Type is BpfMapType.Array or BpfMapType.PerCpuArray or BpfMapType.ProgArray or BpfMapType.ArrayOfMaps or BpfMapType.PerfEventArray or BpfMapType.CgroupArray
+                => new BpfException($"Index out of range for {Type} map '{Name}', which has {MaxEntries} entries (E2BIG).", errno),
+            Errno.E2BIG => new BpfException($"{Type} map '{Name}' is full: it holds at most {MaxEntries} entries (E2BIG).", errno),
             _ => Errno.ToException(result, $"update map '{Name}'"),
         };
     }

@@ -15,14 +15,8 @@ public sealed unsafe class BpfMap<TKey, TValue>
     internal BpfMap(BpfMap map)
     {
         ArgumentNullException.ThrowIfNull(map);
-        if (sizeof(TKey) != map.KeySize)
-        {
-            throw new ArgumentException($"{typeof(TKey).Name} is {sizeof(TKey)} bytes, but keys of map '{map.Name}' are {map.KeySize} bytes.", nameof(TKey));
-        }
-        if (sizeof(TValue) != map.ValueSize)
-        {
-            throw new ArgumentException($"{typeof(TValue).Name} is {sizeof(TValue)} bytes, but values of map '{map.Name}' are {map.ValueSize} bytes.", nameof(TValue));
-        }
+        map.CheckTypedKey(sizeof(TKey), typeof(TKey).Name);
+        map.CheckTypedValue(sizeof(TValue), typeof(TValue).Name);
         if (map.IsPerCpu)
         {
             throw new ArgumentException($"Map '{map.Name}' is per-CPU ({map.Type}); use BpfPerCpuMap<TKey, TValue>.", nameof(map));
@@ -84,12 +78,13 @@ public sealed unsafe class BpfMap<TKey, TValue>
         }
     }
 
-    /// <summary>Deletes an entry; returns false when it was absent. (Array entries cannot be deleted: EINVAL.)</summary>
+    /// <summary>Deletes an entry; returns false when it was absent.</summary>
+    /// <exception cref="NotSupportedException">The map is an array, whose entries cannot be deleted.</exception>
     public bool Delete(in TKey key)
     {
         fixed (TKey* k = &key)
         {
-            return Map.Found(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, k), "delete");
+            return Map.Deleted(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, k));
         }
     }
 
@@ -170,38 +165,37 @@ public sealed unsafe class BpfMap<TKey, TValue>
     public int LookupAndDeleteBatch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, out bool done)
         => Batch(ref cursor, keys, values, out done, delete: true);
 
-    /// <summary>Creates or replaces <paramref name="keys"/>.Length entries in one system call (<c>BPF_MAP_UPDATE_BATCH</c>).</summary>
+    /// <summary>
+    /// Creates or replaces <paramref name="keys"/>.Length entries in one system call (<c>BPF_MAP_UPDATE_BATCH</c>).
+    /// Entries before a failing one stay written.
+    /// </summary>
+    /// <param name="keys">The keys.</param>
+    /// <param name="values">One value per key.</param>
+    /// <param name="flags"><see cref="BpfMapUpdateFlags.Any"/> or <see cref="BpfMapUpdateFlags.Lock"/>: the kernel refuses
+    /// <see cref="BpfMapUpdateFlags.NoExist"/> and <see cref="BpfMapUpdateFlags.Exist"/> in batches.</param>
+    /// <returns>The number of entries written.</returns>
+    /// <exception cref="ArgumentException">The spans differ in length, or <paramref name="flags"/> asks for (non-)existence.</exception>
+    /// <exception cref="BpfException">The map is full, or an array index is out of range (E2BIG).</exception>
     public int UpdateBatch(ReadOnlySpan<TKey> keys, ReadOnlySpan<TValue> values, BpfMapUpdateFlags flags = BpfMapUpdateFlags.Any)
     {
         if (keys.Length != values.Length)
         {
             throw new ArgumentException($"{keys.Length} keys but {values.Length} values.", nameof(values));
         }
-        var count = (uint)keys.Length;
-        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions), ElementFlags = (ulong)flags };
         fixed (TKey* k = keys)
         fixed (TValue* v = values)
         {
-            var result = LibBpf.bpf_map_update_batch(Map.FileDescriptor, k, v, &count, &opts);
-            ThrowBatch(result, "update batch");
+            return BpfMapBatches.Update(Map, k, v, keys.Length, flags);
         }
-        return (int)count;
     }
 
     /// <summary>Deletes entries in one system call (<c>BPF_MAP_DELETE_BATCH</c>); returns how many were deleted before a missing key stopped it.</summary>
     public int DeleteBatch(ReadOnlySpan<TKey> keys)
     {
-        var count = (uint)keys.Length;
-        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
         fixed (TKey* k = keys)
         {
-            var result = LibBpf.bpf_map_delete_batch(Map.FileDescriptor, k, &count, &opts);
-            if (result < 0 && -result != Errno.ENOENT)
-            {
-                ThrowBatch(result, "delete batch");
-            }
+            return BpfMapBatches.Delete(Map, k, keys.Length);
         }
-        return (int)count;
     }
 
     private int Batch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, out bool done, bool delete)
@@ -210,36 +204,10 @@ public sealed unsafe class BpfMap<TKey, TValue>
         {
             throw new ArgumentException($"{keys.Length} key slots but {values.Length} value slots.", nameof(values));
         }
-        var count = (uint)keys.Length;
-        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
-        ulong outBatch = 0;
-        ulong inBatch = cursor.Token;
         fixed (TKey* k = keys)
         fixed (TValue* v = values)
         {
-            var result = delete
-                ? LibBpf.bpf_map_lookup_and_delete_batch(Map.FileDescriptor, cursor.Started ? &inBatch : null, &outBatch, k, v, &count, &opts)
-                : LibBpf.bpf_map_lookup_batch(Map.FileDescriptor, cursor.Started ? &inBatch : null, &outBatch, k, v, &count, &opts);
-            done = result == -Errno.ENOENT;
-            if (result < 0 && !done)
-            {
-                ThrowBatch(result, delete ? "lookup-and-delete batch" : "lookup batch");
-            }
+            return BpfMapBatches.Lookup(Map, ref cursor, k, v, keys.Length, out done, delete);
         }
-        cursor = new BpfMapBatchCursor(outBatch, started: true);
-        return (int)count;
-    }
-
-    private void ThrowBatch(int result, string operation)
-    {
-        if (result >= 0)
-        {
-            return;
-        }
-        if (-result is Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP && Map.Type is not (BpfMapType.Hash or BpfMapType.LruHash or BpfMapType.Array or BpfMapType.PerCpuHash or BpfMapType.PerCpuArray or BpfMapType.LruPerCpuHash))
-        {
-            throw new BpfFeatureNotSupportedException("map batch", $"{Map.Type} map '{Map.Name}' has no batch operations ({Errno.Name(-result)}); use the per-key operations.");
-        }
-        throw Errno.ToException(result, $"{operation} on map '{Map.Name}'");
     }
 }

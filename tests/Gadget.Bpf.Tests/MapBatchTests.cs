@@ -1,0 +1,287 @@
+using System.Runtime.InteropServices;
+
+namespace Gadget.Bpf.Tests;
+
+/// <summary>BPF_MAP_*_BATCH operations and their cursor, on hash maps (bucket tokens) and arrays and tries (key tokens).</summary>
+public class MapBatchTests
+{
+    [Theory]
+    [InlineData(BpfMapType.Hash, 1)]
+    [InlineData(BpfMapType.Hash, 7)]
+    [InlineData(BpfMapType.LruHash, 5)]
+    [InlineData(BpfMapType.Hash, 500)]
+    public void LookupBatchWalksAHashMapOnceAcrossCalls(BpfMapType type, int slots)
+    {
+        // max_entries 4096 gives 4096 buckets for 200 entries: buckets of more than one entry are rare but possible,
+        // and a single-slot batch then reports ENOSPC; retry those with more slots.
+        using var raw = BpfMap.Create(type, sizeof(uint), sizeof(ulong), 4096, "test_batch_hash");
+        var map = raw.As<uint, ulong>();
+        var expected = RandomEntries(200);
+        Assert.Equal(expected.Count, map.UpdateBatch(expected.Keys.ToArray(), expected.Values.ToArray()));
+
+        var seen = new List<KeyValuePair<uint, ulong>>();
+        var cursor = default(BpfMapBatchCursor);
+        var keys = new uint[slots];
+        var values = new ulong[slots];
+        var done = false;
+        var calls = 0;
+        while (!done)
+        {
+            int count;
+            try
+            {
+                count = map.LookupBatch(ref cursor, keys, values, out done);
+            }
+            catch (ArgumentException e) when (slots < 8 && e.Message.Contains("ENOSPC"))
+            {
+                var bigger = new uint[8];
+                var biggerValues = new ulong[8];
+                count = map.LookupBatch(ref cursor, bigger, biggerValues, out done);
+                seen.AddRange(bigger.Take(count).Zip(biggerValues, KeyValuePair.Create));
+                calls++;
+                continue;
+            }
+            Assert.InRange(count, 0, slots);
+            seen.AddRange(keys.Take(count).Zip(values, KeyValuePair.Create));
+            calls++;
+            Assert.True(calls < 10_000, "the batch walk does not end");
+        }
+
+        Assert.Equal(expected.OrderBy(e => e.Key), seen.OrderBy(e => e.Key));
+        if (slots < expected.Count)
+        {
+            Assert.True(calls > 1, "expected several batches");
+        }
+        Assert.Equal(expected.Count, map.Keys.Count()); // lookup does not delete
+    }
+
+    [Fact]
+    public void ABucketLargerThanTheBatchIsAnArgumentExceptionThatLeavesTheCursorInPlace()
+    {
+        // 16 entries in 16 buckets: all in different buckets has a probability of 16!/16^16, about 1e-6.
+        using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 16, "test_bucket");
+        var map = raw.As<uint, ulong>();
+        var expected = RandomEntries(16);
+        map.UpdateBatch(expected.Keys.ToArray(), expected.Values.ToArray());
+
+        var seen = new Dictionary<uint, ulong>();
+        var cursor = default(BpfMapBatchCursor);
+        var one = (Keys: new uint[1], Values: new ulong[1]);
+        var many = (Keys: new uint[16], Values: new ulong[16]);
+        var refusals = 0;
+        var done = false;
+        while (!done)
+        {
+            int count;
+            var buffer = one;
+            try
+            {
+                count = map.LookupBatch(ref cursor, one.Keys, one.Values, out done);
+            }
+            catch (ArgumentException e)
+            {
+                Assert.Contains("test_bucket", e.Message);
+                Assert.Contains("ENOSPC", e.Message);
+                refusals++;
+                buffer = many;
+                count = map.LookupBatch(ref cursor, many.Keys, many.Values, out done);
+                Assert.True(count > 1, "the bucket that did not fit one slot should hold several entries");
+            }
+            for (var i = 0; i < count; i++)
+            {
+                Assert.True(seen.TryAdd(buffer.Keys[i], buffer.Values[i]), "a key came back twice");
+            }
+        }
+
+        Assert.True(refusals > 0, "no bucket held two entries");
+        Assert.Equal(expected.OrderBy(e => e.Key), seen.OrderBy(e => e.Key));
+    }
+
+    [Fact]
+    public void LookupAndDeleteBatchEmptiesAHashMap()
+    {
+        using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 1024, "test_batch_lad");
+        var map = raw.As<uint, ulong>();
+        var expected = RandomEntries(100);
+        map.UpdateBatch(expected.Keys.ToArray(), expected.Values.ToArray());
+
+        var seen = new Dictionary<uint, ulong>();
+        var cursor = default(BpfMapBatchCursor);
+        var keys = new uint[16];
+        var values = new ulong[16];
+        bool done;
+        do
+        {
+            var count = map.LookupAndDeleteBatch(ref cursor, keys, values, out done);
+            for (var i = 0; i < count; i++)
+            {
+                Assert.True(seen.TryAdd(keys[i], values[i]), $"key {keys[i]} returned twice");
+            }
+        }
+        while (!done);
+
+        Assert.Equal(expected.OrderBy(e => e.Key), seen.OrderBy(e => e.Key));
+        Assert.Empty(map.Keys);
+    }
+
+    [Fact]
+    public void DeleteBatchStopsAtTheFirstMissingKey()
+    {
+        using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 64, "test_batch_del");
+        var map = raw.As<uint, ulong>();
+        var entries = RandomEntries(10);
+        map.UpdateBatch(entries.Keys.ToArray(), entries.Values.ToArray());
+        var keys = entries.Keys.ToArray();
+        var missing = keys.Max() + 1;
+
+        var deleted = map.DeleteBatch([keys[0], keys[1], keys[2], missing, keys[3]]);
+
+        Assert.Equal(3, deleted);
+        Assert.Equal(keys.Skip(3).Order(), map.Keys.Order());
+        Assert.Equal(7, map.DeleteBatch(keys.Skip(3).ToArray()));
+        Assert.Empty(map.Keys);
+    }
+
+    [Fact]
+    public void UpdateBatchReplacesAndRefusesWhatTheKernelRefuses()
+    {
+        using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 4, "test_bflags");
+        var map = raw.As<uint, ulong>();
+        map[2] = 20;
+        Assert.Equal(3, map.UpdateBatch([1u, 2u, 3u], [1ul, 2ul, 3ul]));
+        Assert.Equal(2ul, map[2]);
+
+        // The kernel takes no BPF_NOEXIST/BPF_EXIST in batches: refused before the system call.
+        var flags = Assert.Throws<ArgumentException>(() => map.UpdateBatch([7u], [7ul], BpfMapUpdateFlags.NoExist));
+        Assert.Contains("test_bflags", flags.Message);
+        Assert.Throws<ArgumentException>(() => map.UpdateBatch([2u], [2ul], BpfMapUpdateFlags.Exist));
+        Assert.Throws<ArgumentException>(() => map.UpdateBatch([1u, 2u], [1ul]));
+        Assert.False(map.TryLookup(7, out _));
+
+        // A full map stops the batch; entries before the failing one are written.
+        var full = Assert.Throws<BpfException>(() => map.UpdateBatch([4u, 5u, 6u], [4ul, 5ul, 6ul]));
+        Assert.Equal(Errno.E2BIG, full.Errno);
+        Assert.Equal(4ul, map[4]);
+        Assert.False(map.TryLookup(5, out _));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(16)]
+    [InlineData(40)]
+    public void LookupBatchWalksAnArrayInIndexOrderUsingTheKeyAsToken(int slots)
+    {
+        using var obj = MapsObject.Load();
+        var raw = obj.Map("array_map");
+        var array = raw.As<uint, ulong>();
+        var indexes = Enumerable.Range(0, raw.MaxEntries).Select(i => (uint)i).ToArray();
+        var written = indexes.Select(_ => (ulong)Random.Shared.NextInt64()).ToArray();
+        Assert.Equal(indexes.Length, array.UpdateBatch(indexes, written));
+
+        var keys = new uint[slots];
+        var values = new ulong[slots];
+        var seenKeys = new List<uint>();
+        var seenValues = new List<ulong>();
+        var cursor = default(BpfMapBatchCursor);
+        bool done;
+        do
+        {
+            var count = array.LookupBatch(ref cursor, keys, values, out done);
+            seenKeys.AddRange(keys.Take(count));
+            seenValues.AddRange(values.Take(count));
+        }
+        while (!done && seenKeys.Count <= indexes.Length);
+
+        Assert.Equal(indexes, seenKeys);
+        Assert.Equal(written, seenValues);
+    }
+
+    [Fact]
+    public void ArraysHaveNoDeleteBatches()
+    {
+        using var obj = MapsObject.Load();
+        var array = obj.Map("array_map").As<uint, ulong>();
+        var cursor = default(BpfMapBatchCursor);
+        var e = Assert.Throws<BpfFeatureNotSupportedException>(() => array.LookupAndDeleteBatch(ref cursor, new uint[4], new ulong[4], out _));
+        Assert.Contains("array_map", e.Message);
+        Assert.Throws<BpfFeatureNotSupportedException>(() => array.DeleteBatch([0u, 1u]));
+        Assert.Throws<ArgumentException>(() => array.LookupBatch(ref cursor, [], [], out _));
+    }
+
+    [Fact]
+    public void LookupBatchOfATrieCarriesKeysLargerThanEightBytesAsToken()
+    {
+        // An LPM trie uses the generic batch code, whose token is a whole key: 20 bytes here.
+        using var raw = BpfMap.Create(BpfMapType.LpmTrie, Marshal.SizeOf<Ipv6Prefix>(), sizeof(ulong), 64, "test_trie", flags: 1);
+        var trie = raw.As<Ipv6Prefix, ulong>();
+        var expected = new Dictionary<Ipv6Prefix, ulong>();
+        while (expected.Count < 20)
+        {
+            var prefix = new Ipv6Prefix { PrefixLength = 128 };
+            Random.Shared.NextBytes(prefix.Address);
+            expected[prefix] = (ulong)Random.Shared.NextInt64();
+        }
+        foreach (var (key, value) in expected)
+        {
+            trie[key] = value;
+        }
+
+        var keys = new Ipv6Prefix[3];
+        var values = new ulong[3];
+        var seen = new Dictionary<Ipv6Prefix, ulong>();
+        var cursor = default(BpfMapBatchCursor);
+        bool done;
+        var calls = 0;
+        do
+        {
+            var count = trie.LookupBatch(ref cursor, keys, values, out done);
+            for (var i = 0; i < count; i++)
+            {
+                Assert.True(seen.TryAdd(keys[i], values[i]), "a key came back twice");
+            }
+            Assert.True(++calls < 100, "the batch walk does not end");
+        }
+        while (!done);
+
+        Assert.Equal(expected.Count, seen.Count);
+        Assert.All(expected, e => Assert.Equal(e.Value, seen[e.Key]));
+    }
+
+    private static Dictionary<uint, ulong> RandomEntries(int count)
+    {
+        var entries = new Dictionary<uint, ulong>();
+        while (entries.Count < count)
+        {
+            entries[(uint)Random.Shared.Next()] = (ulong)Random.Shared.NextInt64();
+        }
+        return entries;
+    }
+
+    /// <summary><c>struct bpf_lpm_trie_key</c> for IPv6: prefix length, then 16 address bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Ipv6Prefix : IEquatable<Ipv6Prefix>
+    {
+        public uint PrefixLength;
+        public Address16 Address;
+
+        public readonly bool Equals(Ipv6Prefix other) =>
+            PrefixLength == other.PrefixLength && ((ReadOnlySpan<byte>)Address).SequenceEqual(other.Address);
+
+        public override readonly bool Equals(object? obj) => obj is Ipv6Prefix other && Equals(other);
+
+        public override readonly int GetHashCode()
+        {
+            var hash = new HashCode();
+            hash.Add(PrefixLength);
+            hash.AddBytes(Address);
+            return hash.ToHashCode();
+        }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(16)]
+    private struct Address16
+    {
+        private byte _element;
+    }
+}
