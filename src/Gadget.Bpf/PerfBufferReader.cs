@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Gadget.Bpf.Interop;
 using Microsoft.Extensions.Logging;
@@ -29,9 +30,13 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
     private readonly FileDescriptorHandle? _epoll;
     private readonly FileDescriptorHandle? _wakeEvent;
     private readonly Lock _gate = new();
-    private byte* _scratch;
-    private int _scratchSize;
-    private int* _offsets;
+    // Pinned (pinned object heap), allocated once per reader: a copy of a record that wraps around the ring's end (normal
+    // mode) or of a whole ring's intact records (overwritable mode), and the offsets of a snapshot's records.
+    private readonly byte[] _scratchArray;
+    private readonly int[] _offsetArray;
+    private readonly byte* _scratch;
+    private readonly int _scratchSize;
+    private readonly int* _offsets;
     private int _depth;
     private int _disposeRequested;
     private bool _released;
@@ -100,13 +105,12 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
             {
                 // A snapshot copies at most a whole ring; records are at least 8 bytes.
                 _scratchSize = RingSize;
-                _scratch = (byte*)NativeMemory.Alloc((nuint)RingSize);
-                _offsets = (int*)NativeMemory.Alloc((nuint)(RingSize / 8 + 1), sizeof(int));
+                _offsetArray = GC.AllocateUninitializedArray<int>(RingSize / 8 + 1, pinned: true);
             }
             else
             {
                 _scratchSize = Math.Min(MaxRecordSize, RingSize);
-                _scratch = (byte*)NativeMemory.Alloc((nuint)_scratchSize);
+                _offsetArray = [];
                 _epoll = CreateEpoll();
                 _wakeEvent = CreateWakeEvent(_epoll);
                 foreach (var ring in _rings)
@@ -114,6 +118,9 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
                     AddToEpoll(_epoll, ring.Fd, (ulong)ring.Cpu, $"the perf event of CPU {ring.Cpu}");
                 }
             }
+            _scratchArray = GC.AllocateUninitializedArray<byte>(_scratchSize, pinned: true);
+            _scratch = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scratchArray));
+            _offsets = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_offsetArray));
         }
         catch
         {
@@ -124,7 +131,6 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
             }
             _wakeEvent?.Dispose();
             _epoll?.Dispose();
-            FreeScratch();
             throw;
         }
 
@@ -435,7 +441,6 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
         }
         _wakeEvent?.Dispose();
         _epoll?.Dispose();
-        FreeScratch();
     }
 
     private void RemoveFromMap(IEnumerable<PerfCpuRing> rings)
@@ -458,14 +463,6 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
             var key = (uint)ring.Cpu;
             _ = LibBpf.bpf_map_delete_elem(mapFd, &key);
         }
-    }
-
-    private void FreeScratch()
-    {
-        NativeMemory.Free(_scratch);
-        _scratch = null;
-        NativeMemory.Free(_offsets);
-        _offsets = null;
     }
 
     private static FileDescriptorHandle CreateEpoll()

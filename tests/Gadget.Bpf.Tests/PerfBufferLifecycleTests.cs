@@ -253,4 +253,25 @@ public class PerfBufferLifecycleTests
         var after = ThreadCount();
         Assert.True(after <= before + 1, $"threads: {before} before, {after} after 10 readers"); // +1: the thread pool may grow
     }
+
+    [Fact]
+    public void AHandlerExceptionConsumesThatRecordAndPropagates()
+    {
+        using var burst = new BurstEmitter();
+        using var reader = OpenNormal(burst, pages: 4);
+        burst.Emit(5, 32, BurstEmitter.TargetPerf, cpu: 0);
+        var seen = new List<ulong>();
+        var e = Assert.Throws<InvalidDataException>(() => reader.Consume((cpu, data) =>
+        {
+            var record = BurstRecord.Parse(cpu, data);
+            seen.Add(record.Sequence);
+            if (record.Sequence == 2)
+            {
+                throw new InvalidDataException("bad record");
+            }
+        }));
+        Assert.Equal("bad record", e.Message);
+        Assert.Equal(2, reader.Consume((cpu, data) => seen.Add(BurstRecord.Parse(cpu, data).Sequence)));
+        Assert.Equal([0ul, 1, 2, 3, 4], seen);
+    }
 }
