@@ -64,7 +64,7 @@ public sealed unsafe partial class PerfBufferReader
             var count = 0;
             foreach (var ring in _rings)
             {
-                var length = CopyIntactRecords(ring);
+                var length = CopyIntactRecords(ring, _scratch);
                 count += DispatchSnapshot(ring.Cpu, length, ref handler, newestFirst);
                 if (IsDisposed)
                 {
@@ -80,11 +80,12 @@ public sealed unsafe partial class PerfBufferReader
     }
 
     /// <summary>
-    /// Pauses the ring, copies its intact records (newest first, as they lie from data_head on) to the scratch buffer, resumes it.
-    /// Returns the number of bytes copied.
+    /// Pauses the ring, copies its intact records (newest first, as they lie from data_head on) to <paramref name="destination"/>
+    /// (room for <see cref="RingSize"/> bytes), resumes it. Returns the number of bytes copied.
     /// </summary>
-    private int CopyIntactRecords(PerfCpuRing ring)
+    private static int CopyIntactRecords(PerfCpuRing ring, byte* destination)
     {
+        var room = (long)ring.Size;
         ring.PauseOutput(true);
         try
         {
@@ -94,10 +95,10 @@ public sealed unsafe partial class PerfBufferReader
                 var length = MeasureIntactRecords(ring, head);
                 var offset = head & ring.Mask;
                 var first = (int)Math.Min((ulong)length, ring.Size - offset);
-                Buffer.MemoryCopy(ring.Data + offset, _scratch, _scratchSize, first);
+                Buffer.MemoryCopy(ring.Data + offset, destination, room, first);
                 if (length > first)
                 {
-                    Buffer.MemoryCopy(ring.Data, _scratch + first, _scratchSize - first, length - first);
+                    Buffer.MemoryCopy(ring.Data, destination + first, room - first, length - first);
                 }
                 // A write that began before the pause may still have been in flight: it publishes a new head when done.
                 if (ring.Head == head || attempt == SnapshotAttempts)
@@ -115,7 +116,7 @@ public sealed unsafe partial class PerfBufferReader
     /// <summary>
     /// In backward mode data_head decreases: the newest record starts at head, older ones follow. Walks from head until the ring's
     /// size is covered, a zero header (never written), position 0 (the end of the first record ever written), or a record that
-    /// would reach past head + size (its start was overwritten by newer records).
+    /// would reach past head + size (its end was overwritten when the newest records wrapped around).
     /// </summary>
     private static int MeasureIntactRecords(PerfCpuRing ring, ulong head)
     {

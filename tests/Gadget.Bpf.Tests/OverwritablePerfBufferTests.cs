@@ -148,4 +148,37 @@ public class OverwritablePerfBufferTests
         reader.ReadNewestFirst((cpu, data) => viaDelegate.Add(BurstRecord.Parse(cpu, data)));
         Assert.Equal(viaStruct, viaDelegate);
     }
+
+    [Fact]
+    public void MergedReadOrdersAllCpusByTheRecordsKey()
+    {
+        using var burst = new BurstEmitter();
+        using var reader = OpenRing(burst, 2);
+        // next_sequence is global, so bursts taking turns on the CPUs give a sequence order across CPUs.
+        for (var round = 0; round < 30; round++)
+        {
+            foreach (var cpu in reader.Cpus)
+            {
+                burst.Emit((ulong)(3 + (round + cpu) % 5), (uint)(24 + 16 * cpu + round % 3 * 8), BurstEmitter.TargetOverwritable, cpu);
+            }
+        }
+        var perCpu = new BurstCollector();
+        reader.ReadOldestFirst(ref perCpu);
+        var merged = new BurstCollector();
+        var count = reader.ReadMergedOldestFirst(ref merged, static data => BitConverter.ToUInt64(data));
+
+        Assert.Equal(perCpu.Records.Count, count);
+        Assert.Equal(perCpu.Records.OrderBy(r => r.Sequence), merged.Records);
+        Assert.True(merged.Records.Zip(merged.Records.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
+        Assert.All(merged.Records, r => Assert.True(r.IsIntact));
+        Assert.Equal(burst.NextSequence - 1, merged.Records[^1].Sequence);
+        if (reader.Cpus.Count > 1)
+        {
+            Assert.Equal(reader.Cpus, merged.Records.Select(r => r.Cpu).Distinct().Order());
+        }
+
+        var again = new BurstCollector();
+        reader.ReadMergedOldestFirst(ref again, static data => BitConverter.ToUInt64(data));
+        Assert.Equal(merged.Records, again.Records);
+    }
 }

@@ -46,13 +46,16 @@ public class PerfBufferAllocationTests
         using var reader = new PerfBufferReader(burst.Object.Map("overwrite_events"), new PerfBufferOptions { PageCount = 2, Overwritable = true });
         burst.Emit(1000, 64, BurstEmitter.TargetOverwritable, cpu: 0);
         var handler = new SequenceSum();
+        PerfRecordOrderKey bySequence = static data => BitConverter.ToUInt64(data);
         reader.ReadNewestFirst(ref handler);
         reader.ReadOldestFirst(ref handler);
+        reader.ReadMergedOldestFirst(ref handler, bySequence);
         var before = GC.GetAllocatedBytesForCurrentThread();
         handler = new SequenceSum();
         reader.ReadNewestFirst(ref handler);
         reader.ReadOldestFirst(ref handler);
+        reader.ReadMergedOldestFirst(ref handler, bySequence);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(2 * (reader.RingSize / BurstEmitter.RecordBytes(64)), handler.Records);
+        Assert.Equal(3 * (reader.RingSize / BurstEmitter.RecordBytes(64)), handler.Records);
     }
 }
