@@ -10,8 +10,8 @@ public sealed class PerfBufferOptions
     public int PageCount { get; set; } = 64;
 
     /// <summary>
-    /// Wake a waiting reader after this many records (<c>wakeup_events</c>); 1 (the default) wakes it for every record.
-    /// Ignored when <see cref="WakeupWatermarkBytes"/> is set, and in <see cref="Overwritable"/> mode.
+    /// Wake a waiting reader after this many records (<c>wakeup_events</c>); 1 (the default) wakes it for every record, 0 when
+    /// a ring is half full (the kernel's default watermark). Ignored when <see cref="WakeupWatermarkBytes"/> is set, and in <see cref="Overwritable"/> mode.
     /// </summary>
     public int WakeupEvents { get; set; } = 1;
 

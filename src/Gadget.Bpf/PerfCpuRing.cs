@@ -95,7 +95,17 @@ internal sealed unsafe class PerfCpuRing : IDisposable
             var length = (nuint)(pageSize * (options.PageCount + 1));
             // Read-only makes the kernel overwrite old data instead of stopping at data_tail.
             var protection = options.Overwritable ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE;
-            var mapping = MemoryMappingHandle.Map(fd, length, protection, $"the perf ring of CPU {cpu}");
+            MemoryMappingHandle mapping;
+            try
+            {
+                mapping = MemoryMappingHandle.Map(fd, length, protection, $"the perf ring of CPU {cpu}");
+            }
+            catch (BpfException e) when (e.Errno is Errno.EPERM or Errno.ENOMEM)
+            {
+                var message = $"{e.Message} Perf ring memory counts against /proc/sys/kernel/perf_event_mlock_kb per user (unless " +
+                    $"CAP_IPC_LOCK) and RLIMIT_MEMLOCK: use fewer pages per CPU (PerfBufferOptions.PageCount, now {options.PageCount}).";
+                throw e is BpfPermissionException ? new BpfPermissionException(message, e.Errno) : new BpfException(message, e.Errno, e);
+            }
             var ring = new PerfCpuRing(cpu, perfEvent, mapping, pageSize);
             if (ring.Size == 0)
             {
