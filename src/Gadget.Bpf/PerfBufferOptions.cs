@@ -17,7 +17,7 @@ public sealed class PerfBufferOptions
 
     /// <summary>
     /// When above 0, wake a waiting reader once this many bytes are in a CPU's ring (<c>watermark</c> + <c>wakeup_watermark</c>)
-    /// instead of counting records. Records below the watermark are still read at the end of a <see cref="PerfBufferReader.Poll"/> timeout.
+    /// instead of counting records. Records below the watermark are still read at the end of a <see cref="PerfBufferReader.Poll{THandler}(ref THandler, int, CancellationToken)"/> timeout.
     /// </summary>
     public int WakeupWatermarkBytes { get; set; }
 

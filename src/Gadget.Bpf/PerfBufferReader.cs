@@ -223,20 +223,39 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
             }
             using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((PerfBufferReader)s!).Wake(), this) : default)
             {
-                WaitForEvents(timeoutMs);
+                var start = Environment.TickCount64;
+                while (true)
+                {
+                    var remaining = timeoutMs < 0 ? -1 : (int)Math.Max(0, timeoutMs - (Environment.TickCount64 - start));
+                    var signalled = WaitForEvents(remaining);
+                    if (IsDisposed)
+                    {
+                        return 0;
+                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    lostBefore = _lostRecords;
+                    count = ConsumeAll(ref handler);
+                    // A ring's signal can be stale (its records already read): then wait on until the timeout.
+                    if (count > 0 || _lostRecords != lostBefore || !signalled || remaining == 0)
+                    {
+                        return count;
+                    }
+                }
             }
-            if (IsDisposed)
-            {
-                return 0;
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            return ConsumeAll(ref handler);
         }
         finally
         {
             Exit();
         }
     }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for records, then reads them (see <see cref="Poll{THandler}(ref THandler, int, CancellationToken)"/>).</summary>
+    /// <param name="handler">Receives the records.</param>
+    /// <param name="timeout">Longest wait; <see cref="Timeout.InfiniteTimeSpan"/> waits until records arrive.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The number of records delivered; 0 after a timeout, a wake-up or disposal.</returns>
+    public int Poll<THandler>(ref THandler handler, TimeSpan timeout, CancellationToken cancellationToken = default)
+        where THandler : IPerfBufferHandler => Poll(ref handler, ToMilliseconds(timeout), cancellationToken);
 
     /// <summary>Waits for records and reads them (see <see cref="Poll{THandler}(ref THandler, int, CancellationToken)"/>).</summary>
     /// <param name="handler">Called for each record.</param>
@@ -249,6 +268,19 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
         ArgumentNullException.ThrowIfNull(handler);
         var adapter = new DelegateHandler(handler, lost);
         return Poll(ref adapter, timeoutMs, cancellationToken);
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for records and reads them (see <see cref="Poll{THandler}(ref THandler, int, CancellationToken)"/>).</summary>
+    /// <param name="handler">Called for each record.</param>
+    /// <param name="timeout">Longest wait; <see cref="Timeout.InfiniteTimeSpan"/> waits until records arrive.</param>
+    /// <param name="lost">Called for each loss report; <c>null</c> to only count them in <see cref="LostRecords"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The number of records delivered.</returns>
+    public int Poll(PerfRecordHandler handler, TimeSpan timeout, PerfLostHandler? lost = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var adapter = new DelegateHandler(handler, lost);
+        return Poll(ref adapter, ToMilliseconds(timeout), cancellationToken);
     }
 
     /// <summary>Makes a blocked <c>Poll</c> return (with 0) and a pending <see cref="WaitAsync"/> complete with <c>true</c>. Does nothing after <see cref="Dispose"/>.</summary>
@@ -306,6 +338,16 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
     /// <inheritdoc />
     public override string ToString() =>
         $"Perf buffer of map '{_map.Name}' ({Cpus.Count} CPUs x {RingSize} bytes{(IsOverwritable ? ", overwritable" : string.Empty)})";
+
+    private static int ToMilliseconds(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return -1;
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero, nameof(timeout));
+        return (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
+    }
 
     private void Enter(bool overwritable)
     {

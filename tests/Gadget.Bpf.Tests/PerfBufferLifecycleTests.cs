@@ -16,7 +16,7 @@ public class PerfBufferLifecycleTests
         using var reader = OpenNormal(burst);
         var collector = new BurstCollector();
         var watch = Stopwatch.StartNew();
-        Assert.Equal(0, reader.Poll(ref collector, 200));
+        Assert.Equal(0, reader.Poll(ref collector, TimeSpan.FromMilliseconds(200)));
         Assert.InRange(watch.ElapsedMilliseconds, 180, 5000);
         Assert.Empty(collector.Records);
     }
@@ -42,7 +42,7 @@ public class PerfBufferLifecycleTests
     }
 
     [Fact]
-    public void WatermarkRecordsAreReadAtTheTimeout()
+    public void RecordsBelowTheWatermarkAreStillRead()
     {
         using var burst = new BurstEmitter();
         using var reader = new PerfBufferReader(burst.Object.Map("perf_events"), new PerfBufferOptions { PageCount = 4, WakeupWatermarkBytes = 8192 });
