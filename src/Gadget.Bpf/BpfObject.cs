@@ -191,9 +191,38 @@ public sealed unsafe class BpfObject : IDisposable
         Unsafe.WriteUnaligned(target, value);
     }
 
-    /// <summary>Reads a global's initial value as set in the object or by <see cref="SetGlobal{T}"/> (before load).</summary>
+    /// <summary>
+    /// Reads a global variable: before <see cref="Load"/> its initial value, after it the live value in the kernel
+    /// (e.g. a counter in <c>.bss</c> that the BPF program updates).
+    /// </summary>
+    /// <typeparam name="T">An unmanaged type of exactly the variable's size.</typeparam>
+    /// <exception cref="KeyNotFoundException">No such global.</exception>
+    /// <exception cref="ArgumentException">The size of <typeparamref name="T"/> differs from the variable's.</exception>
     public T GetGlobal<T>(string name)
-        where T : unmanaged => Unsafe.ReadUnaligned<T>(FindGlobal(name, sizeof(T)));
+        where T : unmanaged
+    {
+        var (map, offset) = LocateGlobal(name, sizeof(T));
+        if (!_loaded)
+        {
+            return Unsafe.ReadUnaligned<T>(InitialValue(map, name, offset, sizeof(T)));
+        }
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(map.ValueSize);
+        try
+        {
+            Span<byte> key = stackalloc byte[4];
+            key.Clear();
+            var value = buffer.AsSpan(0, map.ValueSize);
+            if (!map.TryLookup(key, value))
+            {
+                throw new InvalidOperationException($"The kernel returned no value for map '{map.Name}' holding global '{name}'.");
+            }
+            return MemoryMarshal.Read<T>(value[offset..]);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>
     /// Loads the object's maps and programs into the kernel. On failure, throws a <see cref="BpfLoadException"/> that
@@ -315,6 +344,26 @@ public sealed unsafe class BpfObject : IDisposable
         {
             throw new InvalidOperationException($"Global '{name}' must be set before BPF object '{Name}' is loaded.");
         }
+        var (map, offset) = LocateGlobal(name, size);
+        return InitialValue(map, name, offset, size);
+    }
+
+    private static byte* InitialValue(BpfMap map, string name, int offset, int size)
+    {
+        nuint dataSize;
+        var data = (byte*)LibBpf.bpf_map__initial_value(map.Pointer, &dataSize);
+        if (data is null || (nuint)(offset + size) > dataSize)
+        {
+            throw new InvalidOperationException($"Global '{name}' in map '{map.Name}' has no initial value area.");
+        }
+        return data + offset;
+    }
+
+    /// <summary>Finds a global by name in the BTF data sections: the internal map that holds it and its offset there.</summary>
+    private (BpfMap Map, int Offset) LocateGlobal(string name, int size)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ThrowIfDisposed();
         var btf = LibBpf.bpf_object__btf(Pointer);
         if (btf == 0)
         {
@@ -348,13 +397,7 @@ public sealed unsafe class BpfObject : IDisposable
                     throw new ArgumentException(
                         $"Global '{name}' in {section} is {variables[i].Size} bytes, but the value given is {size} bytes.", nameof(name));
                 }
-                nuint dataSize;
-                var data = (byte*)LibBpf.bpf_map__initial_value(map.Pointer, &dataSize);
-                if (data is null || variables[i].Offset + variables[i].Size > dataSize)
-                {
-                    throw new InvalidOperationException($"Global '{name}' in {section} has no initial value area.");
-                }
-                return data + variables[i].Offset;
+                return (map, (int)variables[i].Offset);
             }
         }
         throw new KeyNotFoundException($"BPF object '{Name}' has no global variable '{name}' in .rodata, .data or .bss.");

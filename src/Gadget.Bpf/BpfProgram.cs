@@ -50,6 +50,18 @@ public sealed unsafe class BpfProgram
         }
     }
 
+    /// <summary>The kernel's id of the loaded program (as <c>bpftool prog</c> shows it, and as a program array stores it).</summary>
+    public uint Id
+    {
+        get
+        {
+            ulong info = 0; // struct bpf_prog_info begins with u32 type, u32 id
+            var length = (uint)sizeof(ulong);
+            Errno.ThrowIfNegative(LibBpf.bpf_obj_get_info_by_fd(FileDescriptor, &info, &length), $"read info of program '{Name}'");
+            return (uint)(info >> 32);
+        }
+    }
+
     internal nint Pointer
     {
         get

@@ -1,0 +1,34 @@
+namespace Gadget.Bpf.Tests;
+
+public class GlobalsTests
+{
+    [Fact]
+    public void GlobalsReadTheInitialValueBeforeLoadAndTheLiveValueAfter()
+    {
+        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
+        obj.SetGlobal("next_sequence", 1000UL);
+        Assert.Equal(1000UL, obj.GetGlobal<ulong>("next_sequence"));
+        obj.Load();
+
+        var context = new ulong[] { 37, 64, 0 }; // 37 records into the ring buffer
+        obj.Program("emit_burst").TestRun(System.Runtime.InteropServices.MemoryMarshal.AsBytes(context.AsSpan()));
+
+        Assert.Equal(1037UL, obj.GetGlobal<ulong>("next_sequence"));
+        Assert.Equal(0UL, obj.GetGlobal<ulong>("ringbuf_dropped"));
+        Assert.Equal((uint)0, obj.GetGlobal<uint>("target_tgid"));
+        Assert.Throws<ArgumentException>(() => obj.GetGlobal<uint>("next_sequence"));
+    }
+
+    [Fact]
+    public void ProgramIdIsTheKernelsId()
+    {
+        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
+        obj.Load();
+        var ids = obj.Programs.Select(p => p.Id).ToList();
+        Assert.All(ids, id => Assert.NotEqual(0u, id));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        // The kernel lists the id under /proc/self/fdinfo of the program's fd.
+        var fdinfo = File.ReadAllText($"/proc/self/fdinfo/{obj.Program("on_sys_enter").FileDescriptor}");
+        Assert.Contains($"prog_id:\t{obj.Program("on_sys_enter").Id}", fdinfo);
+    }
+}
