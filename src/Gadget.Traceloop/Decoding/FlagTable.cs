@@ -41,7 +41,7 @@ internal sealed class FlagTable
         }
         else
         {
-            destination.Append($"0x{value:x}");
+            StraceText.AppendHex(destination, value);
             if (UnknownComment is not null)
             {
                 destination.Append(" /* ").Append(UnknownComment).Append(" */");
@@ -80,7 +80,7 @@ internal sealed class FlagTable
             {
                 destination.Append('|');
             }
-            destination.Append($"0x{value:x}");
+            StraceText.AppendHex(destination, value);
         }
     }
 }

@@ -140,5 +140,27 @@ internal static class StraceText
         destination.Append('}');
     }
 
+    /// <summary>Appends <c>0x</c> and <paramref name="value"/> in lowercase hex (no interpolation: nothing boxed even in Debug builds).</summary>
+    public static void AppendHex(StringBuilder destination, ulong value)
+    {
+        Span<char> digits = stackalloc char[18];
+        digits[0] = '0';
+        digits[1] = 'x';
+        value.TryFormat(digits[2..], out int written, "x", null);
+        destination.Append(digits[..(written + 2)]);
+    }
+
+    /// <summary>Appends <paramref name="value"/> in decimal, zero-padded to <paramref name="width"/> digits.</summary>
+    public static void AppendDecimal(StringBuilder destination, ulong value, int width = 0)
+    {
+        Span<char> digits = stackalloc char[20];
+        value.TryFormat(digits, out int written, default, null);
+        for (int i = written; i < width; i++)
+        {
+            destination.Append('0');
+        }
+        destination.Append(digits[..written]);
+    }
+
     private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'a' + value - 10);
 }

@@ -42,7 +42,10 @@ public sealed class SyscallFormatter
         if (Options.IncludeTimestamp)
         {
             ulong micros = record.TimestampNs / 1000;
-            destination.Append(micros / 1_000_000).Append('.').Append((micros % 1_000_000).ToString("D6")).Append(' ');
+            StraceText.AppendDecimal(destination, micros / 1_000_000);
+            destination.Append('.');
+            StraceText.AppendDecimal(destination, micros % 1_000_000, width: 6);
+            destination.Append(' ');
         }
         if (Options.IncludeThreadId)
         {
@@ -400,7 +403,8 @@ public sealed class SyscallFormatter
             {
                 destination.Append('|');
             }
-            destination.Append($"0x{value:x}").Append(" /* ").Append(table.UnknownComment).Append(" */");
+            StraceText.AppendHex(destination, value);
+            destination.Append(" /* ").Append(table.UnknownComment).Append(" */");
             return;
         }
         table.AppendFlags(destination, value, separatorFirst: separatorFirst);
@@ -561,7 +565,7 @@ public sealed class SyscallFormatter
         }
         else
         {
-            destination.Append($"0x{value:x}");
+            StraceText.AppendHex(destination, value);
         }
     }
 
@@ -573,7 +577,7 @@ public sealed class SyscallFormatter
         }
         else
         {
-            destination.Append($"0x{value:x}");
+            StraceText.AppendHex(destination, value);
         }
     }
 }
