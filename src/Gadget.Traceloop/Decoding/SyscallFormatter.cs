@@ -484,11 +484,12 @@ public sealed class SyscallFormatter
         bool truncated = (ulong)length > (ulong)data.Length;
         if (pathLike)
         {
+            // The kernel's count includes the terminating NUL; a capture that stops right before it lacks nothing.
             int end = data.IndexOf((byte)0);
+            truncated = end < 0 && (ulong)length > (ulong)data.Length + 1;
             if (end >= 0)
             {
                 data = data[..end];
-                truncated = false;
             }
         }
         else if (data.Length > Options.StringLimit)
