@@ -74,6 +74,14 @@ public class DecodingFormatterTests
     }
 
     [Fact]
+    public void CloneNamesItsArgumentsLikeStrace()
+    {
+        // As strace prints sh's fork: clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f52fea4aa10) = 8281
+        var fork = Record("clone", [0x01200011, 0, 0, 0x7f52fea4aa10, 0], 8281);
+        Assert.Equal("clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f52fea4aa10) = 8281", Formatter.Format(fork));
+    }
+
+    [Fact]
     public void PrefixesShowTimeAndThread()
     {
         var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = true, IncludeTimestamp = true }, X86);

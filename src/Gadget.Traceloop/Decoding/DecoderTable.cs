@@ -84,6 +84,8 @@ internal static class DecoderTable
         ["prlimit64"] = "int resource ptr ptr",
         ["clone"] = "cloneflags ptr ptr ptr hex",
         ["umask"] = "mode",
+        ["mq_timedsend"] = "int bufin:2 ulong uint ptr",
+        ["mq_timedreceive"] = "int bufout ulong ptr ptr",
         ["mount"] = "path path string hex ptr",
         ["umount2"] = "path hex",
         ["sethostname"] = "bufin:1 int",

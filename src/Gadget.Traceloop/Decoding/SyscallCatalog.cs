@@ -5,6 +5,19 @@ namespace Gadget.Traceloop.Decoding;
 /// how each argument is printed, and what the BPF side must capture behind pointer arguments.
 /// Thread-safe; decoders are built on first use and kept.
 /// </summary>
+/// <remarks>
+/// What the capture side puts in <see cref="CapturedArgument.Data"/> for each <see cref="ArgumentCapture"/> kind, so that the
+/// formatter prints it as strace does:
+/// <list type="bullet">
+/// <item><see cref="ArgumentCapture.StringIn"/>: the string's bytes without the NUL (Truncated when the capture limit cut it).</item>
+/// <item><see cref="ArgumentCapture.BufferIn"/>: the first min(length argument, limit) bytes, read at entry.</item>
+/// <item><see cref="ArgumentCapture.BufferOut"/>: the first min(return value, limit) bytes, read at exit when the return value is positive.</item>
+/// <item><see cref="ArgumentCapture.SockaddrIn"/>: the first min(length argument, limit) bytes of the address, read at entry.</item>
+/// <item><see cref="ArgumentCapture.StructOut"/>: <see cref="ArgumentCaptureSpec.FixedSize"/> bytes read at exit (pipe's two fds).</item>
+/// <item><see cref="ArgumentCapture.StringArrayIn"/>: each element's bytes followed by a NUL, in order (Truncated when elements or bytes are missing).</item>
+/// </list>
+/// Memory that could not be read is a <see cref="CaptureStatus.Unreadable"/> entry (or no entry): the formatter then prints the address.
+/// </remarks>
 public sealed class SyscallCatalog
 {
     private static readonly Lazy<SyscallCatalog> CurrentCatalog = new(() => new SyscallCatalog(SyscallTable.Current, SyscallSignatureProvider.Shared));

@@ -137,6 +137,11 @@ public sealed class SyscallFormatter
     private void AppendArguments(SyscallRecord record, StringBuilder destination)
     {
         var decoder = Catalog.GetDecoder(record.Number);
+        if (decoder is { Name: "clone" })
+        {
+            AppendClone(record, destination);
+            return;
+        }
         if (decoder is null)
         {
             for (int i = 0; i < 6; i++)
@@ -370,6 +375,36 @@ public sealed class SyscallFormatter
             default:
                 AppendHex(destination, raw);
                 break;
+        }
+    }
+
+    // strace names clone's arguments and shows the tid pointers and tls only when the flags use them.
+    private void AppendClone(SyscallRecord record, StringBuilder destination)
+    {
+        var arguments = record.Arguments;
+        ulong flags = arguments[0];
+        // x86-64: flags, stack, parent_tid, child_tid, tls; arm64 (CLONE_BACKWARDS): flags, stack, parent_tid, tls, child_tid.
+        bool arm = Catalog.Architecture == SyscallArchitecture.Arm64;
+        ulong childTid = arm ? arguments[4] : arguments[3];
+        ulong tls = arm ? arguments[3] : arguments[4];
+        destination.Append("child_stack=");
+        AppendPointer(destination, arguments[1]);
+        destination.Append(", flags=");
+        AppendArgument(record, Catalog.GetDecoder(record.Number)!, 0, destination);
+        if ((flags & (0x100000 | 0x1000)) != 0)
+        {
+            destination.Append(", parent_tid=");
+            AppendPointer(destination, arguments[2]);
+        }
+        if ((flags & (0x1000000 | 0x200000)) != 0)
+        {
+            destination.Append(", child_tidptr=");
+            AppendPointer(destination, childTid);
+        }
+        if ((flags & 0x80000) != 0)
+        {
+            destination.Append(", tls=");
+            AppendPointer(destination, tls);
         }
     }
 
