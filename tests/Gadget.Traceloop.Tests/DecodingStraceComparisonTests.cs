@@ -69,6 +69,10 @@ public class DecodingStraceComparisonTests
         new("mmap", "0", "4096", "0", "0x100022 | (21 << 26)", "-1", "0"),                                   // 54: hugetlb size bits
         new("openat", "-100", "path(b'/nonexistent/\\xe9t\\xe9')", "0o20200000 | 2", "0o600"),               // 55: O_TMPFILE
         new("rt_sigprocmask", "1", "0", "0", "8"),                                                           // 56
+        new("wait4", "os.spawnv(os.P_NOWAIT, '/bin/sh', ['sh', '-c', 'exit 3'])", "out(4)", "0", "0"),        // 57
+        new("wait4", "os.spawnv(os.P_NOWAIT, '/bin/sh', ['sh', '-c', 'kill -TERM $$'])", "out(4)", "0", "0"), // 58
+        new("wait4", "-1", "out(4)", "1", "0"),                                                              // 59: ECHILD
+        new("mremap", "0", "4096", "8192", "1", "0"),                                                        // 60: EINVAL
     ];
 
     public static TheoryData<int> Limits => new() { 32, 8 };

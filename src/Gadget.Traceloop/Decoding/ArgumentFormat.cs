@@ -77,4 +77,12 @@ internal enum ArgumentFormat : byte
     SigprocmaskHow,
     /// <summary>clone(2)'s flags (exit signal in the low byte).</summary>
     CloneFlags,
+    /// <summary>mremap's flags.</summary>
+    RemapFlags,
+    /// <summary>mremap's new address: printed only when the flags before it have MREMAP_FIXED.</summary>
+    RemapAddress,
+    /// <summary>A wait status written by wait4 (4 bytes read at exit).</summary>
+    WaitStatus,
+    /// <summary>wait4's options.</summary>
+    WaitOptions,
 }

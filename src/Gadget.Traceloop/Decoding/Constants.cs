@@ -115,6 +115,13 @@ internal sealed class Constants
     /// <summary>rt_sigprocmask's how.</summary>
     public static FlagTable SigprocmaskHow { get; } = new("SIG_???", (0, "SIG_BLOCK"), (1, "SIG_UNBLOCK"), (2, "SIG_SETMASK"));
 
+    /// <summary>mremap flags.</summary>
+    public static FlagTable RemapFlags { get; } = new(null, (1, "MREMAP_MAYMOVE"), (2, "MREMAP_FIXED"), (4, "MREMAP_DONTUNMAP"));
+
+    /// <summary>wait4 options.</summary>
+    public static FlagTable WaitOptions { get; } = new(null,
+        (1, "WNOHANG"), (2, "WUNTRACED"), (4, "WEXITED"), (8, "WCONTINUED"), (0x1000000, "WNOWAIT"), (0x20000000, "__WNOTHREAD"), (0x40000000, "__WALL"), (0x80000000, "__WCLONE"));
+
     /// <summary>clone(2) flags (the low byte is the exit signal).</summary>
     public static FlagTable CloneFlags { get; } = new(null,
         (0x100, "CLONE_VM"), (0x200, "CLONE_FS"), (0x400, "CLONE_FILES"), (0x800, "CLONE_SIGHAND"), (0x1000, "CLONE_PIDFD"), (0x2000, "CLONE_PTRACE"),

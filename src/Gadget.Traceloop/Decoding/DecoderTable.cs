@@ -24,6 +24,9 @@ internal static class DecoderTable
         ["mprotect"] = "ptr ulong prot",
         ["munmap"] = "ptr ulong",
         ["brk"] = "ptr =hex",
+        ["mremap"] = "ptr ulong ulong mremapflags remapaddress =hex",
+        ["shmat"] = "int ptr hex =hex",
+        ["wait4"] = "int waitstatus waitoptions ptr",
         ["exit"] = "int",
         ["exit_group"] = "int",
         ["connect"] = "fd sockaddr:2 int",
@@ -252,6 +255,10 @@ internal static class DecoderTable
                 "resource" => ArgumentFormat.Resource,
                 "sighow" => ArgumentFormat.SigprocmaskHow,
                 "cloneflags" => ArgumentFormat.CloneFlags,
+                "mremapflags" => ArgumentFormat.RemapFlags,
+                "remapaddress" => ArgumentFormat.RemapAddress,
+                "waitstatus" => ArgumentFormat.WaitStatus,
+                "waitoptions" => ArgumentFormat.WaitOptions,
                 _ => throw new InvalidOperationException($"Unknown argument format '{token}' for {name}."),
             };
         }

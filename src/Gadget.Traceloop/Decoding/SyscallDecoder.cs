@@ -20,6 +20,7 @@ internal sealed class SyscallDecoder
                 ArgumentFormat.BufferOut or ArgumentFormat.BufferOutHex or ArgumentFormat.PathOut => new ArgumentCaptureSpec(ArgumentCapture.BufferOut),
                 ArgumentFormat.Sockaddr => new ArgumentCaptureSpec(ArgumentCapture.SockaddrIn, lengthArguments[i]),
                 ArgumentFormat.PipeFds => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 8),
+                ArgumentFormat.WaitStatus => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 4),
                 ArgumentFormat.StringArray => new ArgumentCaptureSpec(ArgumentCapture.StringArrayIn),
                 _ => ArgumentCaptureSpec.None,
             };

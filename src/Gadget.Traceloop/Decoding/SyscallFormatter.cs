@@ -92,7 +92,7 @@ public sealed class SyscallFormatter
         }
     }
 
-    /// <summary>How many arguments strace prints for <paramref name="record"/> (open's mode only with O_CREAT, all six for unknown syscalls).</summary>
+    /// <summary>How many arguments strace prints for <paramref name="record"/> (open's mode only with O_CREAT or O_TMPFILE, mremap's new address only with MREMAP_FIXED, all six for unknown syscalls).</summary>
     public int GetArgumentCount(SyscallRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -103,7 +103,12 @@ public sealed class SyscallFormatter
         }
         var formats = decoder.Formats;
         int count = formats.Length;
-        if (count > 0 && formats[count - 1] == ArgumentFormat.OpenMode && !TakesMode(record.Arguments[count - 2]))
+        if (count > 1 && formats[count - 1] switch
+            {
+                ArgumentFormat.OpenMode => !TakesMode(record.Arguments[count - 2]),
+                ArgumentFormat.RemapAddress => (record.Arguments[count - 2] & 2) == 0,
+                _ => false,
+            })
         {
             count--;
         }
@@ -219,6 +224,7 @@ public sealed class SyscallFormatter
                 AppendHex(destination, raw);
                 break;
             case ArgumentFormat.Pointer:
+            case ArgumentFormat.RemapAddress:
                 AppendPointer(destination, raw);
                 break;
             case ArgumentFormat.DirFd:
@@ -372,9 +378,67 @@ public sealed class SyscallFormatter
                     }
                 }
                 break;
+            case ArgumentFormat.RemapFlags:
+                Constants.RemapFlags.AppendFlags(destination, (uint)raw);
+                break;
+            case ArgumentFormat.WaitOptions:
+                Constants.WaitOptions.AppendFlags(destination, (uint)raw);
+                break;
+            case ArgumentFormat.WaitStatus:
+                if (record.ReturnValue > 0 && FindCapture(record, index) is { Status: CaptureStatus.Complete } status && status.Data.Length >= 4)
+                {
+                    AppendWaitStatus(destination, BinaryPrimitives.ReadInt32LittleEndian(status.Data.Span));
+                }
+                else
+                {
+                    AppendPointer(destination, raw);
+                }
+                break;
             default:
                 AppendHex(destination, raw);
                 break;
+        }
+    }
+
+    // strace's [{WIFEXITED(s) && WEXITSTATUS(s) == 0}] and friends.
+    private static void AppendWaitStatus(StringBuilder destination, int status)
+    {
+        destination.Append("[{");
+        int low = status & 0x7f;
+        if (low == 0)
+        {
+            destination.Append("WIFEXITED(s) && WEXITSTATUS(s) == ").Append((status >> 8) & 0xff);
+        }
+        else if ((status & 0xff) == 0x7f)
+        {
+            destination.Append("WIFSTOPPED(s) && WSTOPSIG(s) == ");
+            AppendSignal(destination, (status >> 8) & 0xff);
+            if ((status >> 16) != 0)
+            {
+                destination.Append(" && status>>16 == ").Append(status >> 16);
+            }
+        }
+        else
+        {
+            destination.Append("WIFSIGNALED(s) && WTERMSIG(s) == ");
+            AppendSignal(destination, low);
+            if ((status & 0x80) != 0)
+            {
+                destination.Append(" && WCOREDUMP(s)");
+            }
+        }
+        destination.Append("}]");
+    }
+
+    private static void AppendSignal(StringBuilder destination, int signal)
+    {
+        if (SignalNames.GetName(signal) is { } name)
+        {
+            destination.Append(name);
+        }
+        else
+        {
+            destination.Append(signal);
         }
     }
 
