@@ -22,6 +22,7 @@ public partial class DecodingRealCommandTests
         "read", "write", "pread64", "pwrite64", "open", "openat", "close", "access", "faccessat", "mmap", "mprotect", "munmap", "brk",
         "exit_group", "connect", "socket", "lseek", "dup", "dup2", "dup3", "pipe2", "getcwd", "readlink", "arch_prctl",
         "set_robust_list", "rseq", "unlinkat", "mkdir", "getuid", "geteuid", "getgid", "getegid", "kill",
+        "newfstatat", "fstat", "stat", "lstat",
     ];
 
     private static readonly SyscallCatalog Catalog = new(SyscallTable.X86_64, SyscallSignatureProvider.Shared);
@@ -33,6 +34,7 @@ public partial class DecodingRealCommandTests
         new[] { "sh", "-c", "echo hi > /dev/null" },
         new[] { "busybox", "nc", "127.0.0.1", "1" },
         new[] { "ls", "-d", "/nonexistent", "/tmp" },
+        new[] { "cat", "/dev/null", "/etc/hostname", "/nonexistent" },
     };
 
     [Theory]
@@ -121,6 +123,34 @@ public partial class DecodingRealCommandTests
                 BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * i), fds[i]);
             }
             return bytes;
+        }
+        if (text.StartsWith("{st_mode=", StringComparison.Ordinal))
+        {
+            // x86-64 struct stat with the fields strace showed: st_mode at 24, st_rdev at 40, st_size at 48.
+            var match = StatText().Match(text);
+            var bytes = new byte[144];
+            uint mode = Convert.ToUInt32(match.Groups[2].Value, 8) | match.Groups[1].Value switch
+            {
+                "S_IFSOCK" => 0xc000u, "S_IFLNK" => 0xa000u, "S_IFREG" => 0x8000u, "S_IFBLK" => 0x6000u,
+                "S_IFDIR" => 0x4000u, "S_IFCHR" => 0x2000u, "S_IFIFO" => 0x1000u, _ => 0u,
+            };
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(24), mode);
+            if (match.Groups[3].Success)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(48), long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture));
+            }
+            if (match.Groups[4].Success)
+            {
+                ulong major = ParseNumber(match.Groups[4].Value), minor = ParseNumber(match.Groups[5].Value);
+                ulong device = (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xfful) << 12) | ((major & ~0xffful) << 32);
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(40), device);
+            }
+            return bytes;
+        }
+        if (text.StartsWith("[{WIFEXITED(s) && WEXITSTATUS(s) == ", StringComparison.Ordinal))
+        {
+            int code = int.Parse(text["[{WIFEXITED(s) && WEXITSTATUS(s) == ".Length..^2], CultureInfo.InvariantCulture);
+            return BitConverter.GetBytes(code << 8);
         }
         if (text.StartsWith("{sa_family=AF_INET,", StringComparison.Ordinal))
         {
@@ -297,6 +327,9 @@ public partial class DecodingRealCommandTests
 
     [GeneratedRegex(@"^-1 (E\w+) \(")]
     private static partial Regex ErrorReturn();
+
+    [GeneratedRegex(@"^\{st_mode=(?:(S_IF\w+)\|)?(0[0-7]*)(?:, st_size=(\d+))?(?:, st_rdev=makedev\((\w+), (\w+)\))?, \.\.\.\}$")]
+    private static partial Regex StatText();
 
     [GeneratedRegex(@"sin_port=htons\((\d+)\), sin_addr=inet_addr\(""([0-9.]+)""\)")]
     private static partial Regex InetAddress();

@@ -85,4 +85,6 @@ internal enum ArgumentFormat : byte
     WaitStatus,
     /// <summary>wait4's options.</summary>
     WaitOptions,
+    /// <summary>A struct stat written by the stat family (read at exit).</summary>
+    StatBuffer,
 }

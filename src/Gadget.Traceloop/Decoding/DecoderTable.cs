@@ -66,10 +66,10 @@ internal static class DecoderTable
         ["linkat"] = "dirfd path dirfd path atflags",
         ["symlink"] = "path path",
         ["symlinkat"] = "path dirfd path",
-        ["stat"] = "path ptr",
-        ["lstat"] = "path ptr",
-        ["fstat"] = "fd ptr",
-        ["newfstatat"] = "dirfd path ptr atflags",
+        ["stat"] = "path statbuf",
+        ["lstat"] = "path statbuf",
+        ["fstat"] = "fd statbuf",
+        ["newfstatat"] = "dirfd path statbuf atflags",
         ["statx"] = "dirfd path atflags hex ptr",
         ["chmod"] = "path mode",
         ["fchmod"] = "fd mode",
@@ -115,14 +115,14 @@ internal static class DecoderTable
     };
 
     /// <summary>The explicit decoder for <paramref name="name"/>, or <c>null</c>.</summary>
-    public static SyscallDecoder? GetExplicit(string name) =>
-        Explicit.TryGetValue(name, out var descriptor) ? Parse(name, descriptor) : null;
+    public static SyscallDecoder? GetExplicit(string name, SyscallArchitecture architecture) =>
+        Explicit.TryGetValue(name, out var descriptor) ? Parse(name, descriptor, architecture) : null;
 
     /// <summary>Whether <paramref name="name"/> has an explicit decoder (strace-identical output for its arguments).</summary>
     public static bool HasExplicit(string name) => Explicit.ContainsKey(name);
 
     /// <summary>A decoder derived from a kernel signature: types and parameter names decide the formats and captures.</summary>
-    public static SyscallDecoder Derive(SyscallSignature signature)
+    public static SyscallDecoder Derive(SyscallSignature signature, SyscallArchitecture architecture)
     {
         var parameters = signature.Parameters;
         int count = Math.Min(parameters.Count, 6);
@@ -187,7 +187,7 @@ internal static class DecoderTable
                 formats[i] = type.Contains("unsigned", StringComparison.Ordinal) || type.StartsWith("u", StringComparison.Ordinal) || type.StartsWith("__u", StringComparison.Ordinal) ? ArgumentFormat.UInt : ArgumentFormat.Int;
             }
         }
-        return new SyscallDecoder(signature.Name, formats, lengths, hexReturn: false);
+        return new SyscallDecoder(signature.Name, formats, lengths, hexReturn: false, architecture);
     }
 
     private static bool IsLengthName(string name) =>
@@ -199,7 +199,7 @@ internal static class DecoderTable
         name.Contains("name", StringComparison.Ordinal) || name.Contains("path", StringComparison.Ordinal) || name.Contains("file", StringComparison.Ordinal)
         || name.Contains("dir", StringComparison.Ordinal) || name is "old" or "new" or "target" or "library" or "specialfile";
 
-    private static SyscallDecoder Parse(string name, string descriptor)
+    private static SyscallDecoder Parse(string name, string descriptor, SyscallArchitecture architecture)
     {
         var tokens = descriptor.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         bool hexReturn = tokens.Length > 0 && tokens[^1] == "=hex";
@@ -258,10 +258,11 @@ internal static class DecoderTable
                 "mremapflags" => ArgumentFormat.RemapFlags,
                 "remapaddress" => ArgumentFormat.RemapAddress,
                 "waitstatus" => ArgumentFormat.WaitStatus,
+                "statbuf" => ArgumentFormat.StatBuffer,
                 "waitoptions" => ArgumentFormat.WaitOptions,
                 _ => throw new InvalidOperationException($"Unknown argument format '{token}' for {name}."),
             };
         }
-        return new SyscallDecoder(name, formats, lengths, hexReturn);
+        return new SyscallDecoder(name, formats, lengths, hexReturn, architecture);
     }
 }

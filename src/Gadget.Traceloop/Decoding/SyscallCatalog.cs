@@ -100,10 +100,10 @@ public sealed class SyscallCatalog
         {
             return null;
         }
-        if (DecoderTable.GetExplicit(name) is { } explicitDecoder)
+        if (DecoderTable.GetExplicit(name, Architecture) is { } explicitDecoder)
         {
             return explicitDecoder;
         }
-        return Signatures.Get(name) is { } signature ? DecoderTable.Derive(signature) : null;
+        return Signatures.Get(name) is { } signature ? DecoderTable.Derive(signature, Architecture) : null;
     }
 }

@@ -3,7 +3,7 @@ namespace Gadget.Traceloop.Decoding;
 /// <summary>How to print one syscall and what to capture for it.</summary>
 internal sealed class SyscallDecoder
 {
-    public SyscallDecoder(string name, ArgumentFormat[] formats, sbyte[] lengthArguments, bool hexReturn)
+    public SyscallDecoder(string name, ArgumentFormat[] formats, sbyte[] lengthArguments, bool hexReturn, SyscallArchitecture architecture)
     {
         Name = name;
         Formats = formats;
@@ -21,6 +21,7 @@ internal sealed class SyscallDecoder
                 ArgumentFormat.Sockaddr => new ArgumentCaptureSpec(ArgumentCapture.SockaddrIn, lengthArguments[i]),
                 ArgumentFormat.PipeFds => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 8),
                 ArgumentFormat.WaitStatus => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 4),
+                ArgumentFormat.StatBuffer => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: StatLayout.For(architecture).Size),
                 ArgumentFormat.StringArray => new ArgumentCaptureSpec(ArgumentCapture.StringArrayIn),
                 _ => ArgumentCaptureSpec.None,
             };

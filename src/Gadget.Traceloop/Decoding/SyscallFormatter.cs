@@ -384,6 +384,17 @@ public sealed class SyscallFormatter
             case ArgumentFormat.WaitOptions:
                 Constants.WaitOptions.AppendFlags(destination, (uint)raw);
                 break;
+            case ArgumentFormat.StatBuffer:
+                var layout = StatLayout.For(Catalog.Architecture);
+                if (record.ReturnValue == 0 && FindCapture(record, index) is { Status: CaptureStatus.Complete } stat && stat.Data.Length >= layout.Size)
+                {
+                    layout.Append(destination, stat.Data.Span);
+                }
+                else
+                {
+                    AppendPointer(destination, raw);
+                }
+                break;
             case ArgumentFormat.WaitStatus:
                 if (record.ReturnValue > 0 && FindCapture(record, index) is { Status: CaptureStatus.Complete } status && status.Data.Length >= 4)
                 {
@@ -509,7 +520,7 @@ public sealed class SyscallFormatter
         table.AppendFlags(destination, value, separatorFirst: separatorFirst);
     }
 
-    private static void AppendMode(StringBuilder destination, uint mode)
+    internal static void AppendMode(StringBuilder destination, uint mode)
     {
         // strace's "0%03o".
         Span<char> digits = stackalloc char[12];
