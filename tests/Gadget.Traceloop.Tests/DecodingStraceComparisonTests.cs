@@ -73,6 +73,16 @@ public class DecodingStraceComparisonTests
         new("wait4", "os.spawnv(os.P_NOWAIT, '/bin/sh', ['sh', '-c', 'kill -TERM $$'])", "out(4)", "0", "0"), // 58
         new("wait4", "-1", "out(4)", "1", "0"),                                                              // 59: ECHILD
         new("mremap", "0", "4096", "8192", "1", "0"),                                                        // 60: EINVAL
+        new("fcntl", "NULLFD", "1030", "20"),                                                                // 61: F_DUPFD_CLOEXEC
+        new("fcntl", "R[61]", "1", "0"),                                                                     // 62: F_GETFD
+        new("fcntl", "R[61]", "2", "0"),                                                                     // 63: F_SETFD 0
+        new("fcntl", "R[61]", "1", "0"),                                                                     // 64: F_GETFD = 0
+        new("fcntl", "R[61]", "4", "os.O_RDWR | os.O_NONBLOCK"),                                             // 65: F_SETFL
+        new("fcntl", "R[61]", "3", "0"),                                                                     // 66: F_GETFL
+        new("fcntl", "R[61]", "1025", "0"),                                                                  // 67: F_GETLEASE
+        new("fcntl", "R[61]", "5", "0"),                                                                     // 68: F_GETLK NULL
+        new("fcntl", "R[61]", "99", "5"),                                                                    // 69: unknown
+        new("close", "R[61]"),                                                                               // 70
     ];
 
     public static TheoryData<int> Limits => new() { 32, 8 };

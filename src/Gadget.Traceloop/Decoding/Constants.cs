@@ -115,6 +115,17 @@ internal sealed class Constants
     /// <summary>rt_sigprocmask's how.</summary>
     public static FlagTable SigprocmaskHow { get; } = new("SIG_???", (0, "SIG_BLOCK"), (1, "SIG_UNBLOCK"), (2, "SIG_SETMASK"));
 
+    /// <summary>fcntl commands.</summary>
+    public static FlagTable FcntlCommands { get; } = new("F_???",
+        (0, "F_DUPFD"), (1, "F_GETFD"), (2, "F_SETFD"), (3, "F_GETFL"), (4, "F_SETFL"), (5, "F_GETLK"), (6, "F_SETLK"), (7, "F_SETLKW"),
+        (8, "F_SETOWN"), (9, "F_GETOWN"), (10, "F_SETSIG"), (11, "F_GETSIG"), (15, "F_SETOWN_EX"), (16, "F_GETOWN_EX"), (36, "F_OFD_GETLK"),
+        (37, "F_OFD_SETLK"), (38, "F_OFD_SETLKW"), (1024, "F_SETLEASE"), (1025, "F_GETLEASE"), (1026, "F_NOTIFY"), (1029, "F_CANCELLK"),
+        (1030, "F_DUPFD_CLOEXEC"), (1031, "F_SETPIPE_SZ"), (1032, "F_GETPIPE_SZ"), (1033, "F_ADD_SEALS"), (1034, "F_GET_SEALS"),
+        (1035, "F_GET_RW_HINT"), (1036, "F_SET_RW_HINT"), (1037, "F_GET_FILE_RW_HINT"), (1038, "F_SET_FILE_RW_HINT"));
+
+    /// <summary>Lease and lock types.</summary>
+    public static FlagTable LockTypes { get; } = new("F_???", (0, "F_RDLCK"), (1, "F_WRLCK"), (2, "F_UNLCK"));
+
     /// <summary>mremap flags.</summary>
     public static FlagTable RemapFlags { get; } = new(null, (1, "MREMAP_MAYMOVE"), (2, "MREMAP_FIXED"), (4, "MREMAP_DONTUNMAP"));
 

@@ -87,6 +87,7 @@ internal static class DecoderTable
         ["prlimit64"] = "int resource ptr ptr",
         ["clone"] = "cloneflags ptr ptr ptr hex",
         ["umask"] = "mode",
+        ["fcntl"] = "fd int hex",
         ["mq_timedsend"] = "int bufin:2 ulong uint ptr",
         ["mq_timedreceive"] = "int bufout ulong ptr ptr",
         ["mount"] = "path path string hex ptr",

@@ -147,6 +147,11 @@ public sealed class SyscallFormatter
             AppendClone(record, destination);
             return;
         }
+        if (decoder is { Name: "fcntl" })
+        {
+            AppendFcntl(record, destination);
+            return;
+        }
         if (decoder is null)
         {
             for (int i = 0; i < 6; i++)
@@ -190,7 +195,12 @@ public sealed class SyscallFormatter
             destination.Append(name).Append(" (").Append(ErrnoNames.GetDescription(errno)).Append(')');
             return;
         }
-        if (Catalog.GetDecoder(record.Number) is { HexReturn: true })
+        var decoder = Catalog.GetDecoder(record.Number);
+        if (decoder is { Name: "fcntl" } && AppendFcntlReturn(record, value, destination))
+        {
+            return;
+        }
+        if (decoder is { HexReturn: true })
         {
             AppendHex(destination, (ulong)value);
         }
@@ -450,6 +460,110 @@ public sealed class SyscallFormatter
         else
         {
             destination.Append(signal);
+        }
+    }
+
+    // fcntl's third argument depends on the command (and is absent for the getters).
+    private void AppendFcntl(SyscallRecord record, StringBuilder destination)
+    {
+        var arguments = record.Arguments;
+        uint command = (uint)arguments[1];
+        ulong argument = arguments[2];
+        destination.Append((int)arguments[0]).Append(", ");
+        Constants.FcntlCommands.AppendValue(destination, command);
+        switch (command)
+        {
+            case 1 or 3 or 9 or 11 or 1025 or 1032 or 1034 or 1035 or 1037:
+                return;
+            case 2:
+                destination.Append(", ");
+                if ((argument & 1) != 0)
+                {
+                    destination.Append("FD_CLOEXEC");
+                    if ((argument & ~1ul) != 0)
+                    {
+                        destination.Append('|');
+                        StraceText.AppendHex(destination, argument & ~1ul);
+                    }
+                }
+                else
+                {
+                    AppendHex(destination, argument);
+                }
+                return;
+            case 4:
+                destination.Append(", ").Append(Constants.OpenAccessModes.Lookup(argument & 3));
+                constants.OpenFlags.AppendFlags(destination, (uint)argument & ~3u, separatorFirst: true);
+                return;
+            case 0 or 8 or 1026 or 1030 or 1031:
+                destination.Append(", ").Append((int)argument);
+                return;
+            case 10:
+                destination.Append(", ");
+                if (argument == 0)
+                {
+                    destination.Append('0');
+                }
+                else
+                {
+                    AppendSignal(destination, (int)argument);
+                }
+                return;
+            case 1024:
+                destination.Append(", ");
+                Constants.LockTypes.AppendValue(destination, argument);
+                return;
+            case 5 or 6 or 7 or 15 or 16 or 36 or 37 or 38 or 1036 or 1038:
+                destination.Append(", ");
+                AppendPointer(destination, argument);
+                return;
+            default:
+                destination.Append(", ");
+                AppendHex(destination, argument);
+                return;
+        }
+    }
+
+    // fcntl's getters return flags strace explains: "0x1 (flags FD_CLOEXEC)", "0x8002 (flags O_RDWR|O_LARGEFILE)", "0x2 (F_UNLCK)".
+    private bool AppendFcntlReturn(SyscallRecord record, long value, StringBuilder destination)
+    {
+        switch ((uint)record.Arguments[1])
+        {
+            case 1:
+                if (value == 0)
+                {
+                    return false;
+                }
+                StraceText.AppendHex(destination, (ulong)value);
+                destination.Append(" (flags ");
+                if ((value & 1) != 0)
+                {
+                    destination.Append("FD_CLOEXEC");
+                }
+                if ((value & ~1L) != 0)
+                {
+                    if ((value & 1) != 0)
+                    {
+                        destination.Append('|');
+                    }
+                    StraceText.AppendHex(destination, (ulong)(value & ~1L));
+                }
+                destination.Append(')');
+                return true;
+            case 3:
+                AppendHex(destination, (ulong)value);
+                destination.Append(" (flags ").Append(Constants.OpenAccessModes.Lookup((ulong)value & 3));
+                constants.OpenFlags.AppendFlags(destination, (uint)value & ~3u, separatorFirst: true);
+                destination.Append(')');
+                return true;
+            case 1025:
+                AppendHex(destination, (ulong)value);
+                destination.Append(" (");
+                Constants.LockTypes.AppendValue(destination, (ulong)value);
+                destination.Append(')');
+                return true;
+            default:
+                return false;
         }
     }
 
