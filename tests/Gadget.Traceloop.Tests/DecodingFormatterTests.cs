@@ -1,0 +1,219 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Gadget.Traceloop.Decoding;
+
+namespace Gadget.Traceloop.Tests;
+
+/// <summary>Focused formatting cases strace cannot be asked about directly (records that never returned, restart codes, partial captures), and the API's plumbing.</summary>
+public class DecodingFormatterTests
+{
+    private static readonly SyscallCatalog X86 = new(SyscallTable.X86_64, SyscallSignatureProvider.Shared);
+    private static readonly SyscallFormatter Formatter = new(catalog: X86);
+
+    private static SyscallRecord Record(string name, ulong[] arguments, long? returnValue, params CapturedArgument[] captured) => new()
+    {
+        TimestampNs = 1_234_567_891_000,
+        ExitTimestampNs = returnValue is null ? null : 1_234_567_892_000,
+        Cpu = 1,
+        ProcessId = 42,
+        ThreadId = 43,
+        Command = "cat",
+        Number = SyscallTable.X86_64.GetNumber(name),
+        Arguments = [.. arguments, .. new ulong[6 - arguments.Length]],
+        ReturnValue = returnValue,
+        Captured = captured,
+    };
+
+    private static CapturedArgument Text(int index, string text, CaptureStatus status = CaptureStatus.Complete) => new(index, Encoding.UTF8.GetBytes(text), status);
+
+    [Fact]
+    public void SyscallsThatNeverReturnedEndWithAQuestionMark()
+    {
+        Assert.Equal("exit_group(0) = ?", Formatter.Format(Record("exit_group", [0], null)));
+        Assert.Equal("read(0, 0x7ffd0000, 4096) = ?", Formatter.Format(Record("read", [0, 0x7ffd0000, 4096], null)));
+    }
+
+    [Fact]
+    public void RestartCodesPrintLikeStrace()
+    {
+        Assert.Equal("pause() = ? ERESTARTNOHAND (To be restarted if no handler)", Formatter.Format(Record("pause", [], -514)));
+        Assert.Equal("wait4(-1, 0x7ffd0000, 0, NULL) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)", Formatter.Format(Record("wait4", [ulong.MaxValue, 0x7ffd0000, 0, 0], -512)));
+    }
+
+    [Fact]
+    public void PartialAndMissingCapturesShowWhatIsKnown()
+    {
+        // A path cut by the capture limit: strace's ellipsis after the quote.
+        Assert.Equal("openat(AT_FDCWD, \"/very/long\"..., O_RDONLY) = -1 ENOENT (No such file or directory)",
+            Formatter.Format(Record("openat", [unchecked((ulong)-100), 0x1000, 0], -2, Text(1, "/very/long", CaptureStatus.Truncated))));
+        // Unreadable memory, or nothing captured: the address.
+        Assert.Equal("openat(AT_FDCWD, 0x1000, O_RDONLY) = 3", Formatter.Format(Record("openat", [unchecked((ulong)-100), 0x1000, 0], 3, new CapturedArgument(1, default, CaptureStatus.Unreadable))));
+        Assert.Equal("write(1, 0x1000, 6) = 6", Formatter.Format(Record("write", [1, 0x1000, 6], 6)));
+        // A buffer captured shorter than the call's length (capture limit below the string limit) still says it was cut.
+        Assert.Equal("write(1, \"hel\"..., 6) = 6", Formatter.Format(Record("write", [1, 0x1000, 6], 6, Text(1, "hel", CaptureStatus.Truncated))));
+        // A failed read shows the buffer's address, as strace does.
+        Assert.Equal("read(3, 0x1000, 10) = -1 EAGAIN (Resource temporarily unavailable)", Formatter.Format(Record("read", [3, 0x1000, 10], -11)));
+    }
+
+    [Fact]
+    public void StringLimitIsConfigurable()
+    {
+        var record = Record("write", [1, 0x1000, 11], 11, Text(1, "hello world"));
+        Assert.Equal("write(1, \"hello\"..., 11) = 11", new SyscallFormatter(new SyscallFormatterOptions { StringLimit = 5 }, X86).Format(record));
+        Assert.Equal("write(1, \"hello world\", 11) = 11", new SyscallFormatter(new SyscallFormatterOptions { StringLimit = 11 }, X86).Format(record));
+        Assert.Equal("write(1, \"\"..., 11) = 11", new SyscallFormatter(new SyscallFormatterOptions { StringLimit = 0 }, X86).Format(record));
+    }
+
+    [Fact]
+    public void UnknownSyscallsPrintSixHexArguments()
+    {
+        var record = Record("read", [1, 2, 3, 0, 0, 0xffff], -38) ;
+        var unknown = new SyscallRecord { TimestampNs = 1, Cpu = 0, ProcessId = 1, ThreadId = 1, Command = "x", Number = 0x1c3 + 100, Arguments = record.Arguments, ReturnValue = -38 };
+        Assert.Equal("syscall_0x227(0x1, 0x2, 0x3, 0, 0, 0xffff) = -1 ENOSYS (Function not implemented)", Formatter.Format(unknown));
+    }
+
+    [Fact]
+    public void CloneNamesItsArgumentsLikeStrace()
+    {
+        // As strace prints sh's fork: clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f52fea4aa10) = 8281
+        var fork = Record("clone", [0x01200011, 0, 0, 0x7f52fea4aa10, 0], 8281);
+        Assert.Equal("clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f52fea4aa10) = 8281", Formatter.Format(fork));
+    }
+
+    [Fact]
+    public void PrefixesShowTimeAndThread()
+    {
+        var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = true, IncludeTimestamp = true }, X86);
+        Assert.Equal("1234.567891 [pid 43] close(3) = 0", formatter.Format(Record("close", [3], 0)));
+    }
+
+    [Fact]
+    public void Arm64RecordsUseArm64NumbersAndFlags()
+    {
+        var arm = new SyscallFormatter(catalog: new SyscallCatalog(SyscallTable.Arm64, SyscallSignatureProvider.Shared));
+        var record = new SyscallRecord
+        {
+            TimestampNs = 1, Cpu = 0, ProcessId = 1, ThreadId = 1, Command = "ls",
+            Number = SyscallTable.Arm64.GetNumber("openat"),
+            // O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY with arm64's O_DIRECTORY (040000).
+            Arguments = [unchecked((ulong)-100), 0x1000, 0x80000 | 0x800 | 0x4000, 0, 0, 0],
+            ReturnValue = 3,
+            Captured = [Text(1, ".")],
+        };
+        Assert.Equal("openat(AT_FDCWD, \".\", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 3", arm.Format(record));
+    }
+
+    [Fact]
+    public void AllOutputsAgree()
+    {
+        var record = Record("openat", [unchecked((ulong)-100), 0x1000, 0x80000], 3, Text(1, "/etc/hostname"));
+        var builder = new StringBuilder("prefix ");
+        Formatter.Format(record, builder);
+        var writer = new ArrayBufferWriter<char>();
+        Formatter.Format(record, writer);
+        string line = Formatter.Format(record);
+        Assert.Equal("openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY|O_CLOEXEC) = 3", line);
+        Assert.Equal("prefix " + line, builder.ToString());
+        Assert.Equal(line, new string(writer.WrittenSpan));
+    }
+
+    [Fact]
+    public void FormattingIntoAReusedBuilderAllocatesNothing()
+    {
+        SyscallRecord[] records =
+        [
+            Record("openat", [unchecked((ulong)-100), 0x1000, 0x80000], 3, Text(1, "/etc/hostname")),
+            Record("read", [3, 0x1000, 4096], 7, Text(1, "gadget\n")),
+            Record("write", [1, 0x1000, 40], 40, Text(1, new string('x', 39) + "\u0001")),
+            Record("mmap", [0, 8192, 3, 0x22, ulong.MaxValue, 0], 0x7f0000001000),
+            Record("connect", [3, 0x1000, 16], -111, new CapturedArgument(1, new byte[] { 2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 }, CaptureStatus.Complete)),
+            Record("exit_group", [0], null),
+        ];
+        var builder = new StringBuilder(1024);
+        var timed = new SyscallFormatter(new SyscallFormatterOptions { IncludeTimestamp = true, IncludeThreadId = true }, X86);
+        for (int warm = 0; warm < 3; warm++)
+        {
+            foreach (var record in records)
+            {
+                builder.Clear();
+                Formatter.Format(record, builder);
+                timed.Format(record, builder);
+            }
+        }
+        var perRecord = new List<string>();
+        foreach (var record in records)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                builder.Clear();
+                Formatter.Format(record, builder);
+                timed.Format(record, builder);
+            }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated != 0)
+            {
+                perRecord.Add($"{SyscallTable.X86_64.GetName(record.Number)}: {allocated / 100} bytes per call");
+            }
+        }
+        Assert.True(perRecord.Count == 0, string.Join("\n", perRecord));
+    }
+
+    [Fact]
+    public void JsonLinesCarryTheRenderedArgumentsAndRawReturn()
+    {
+        var json = new SyscallJsonFormatter(Formatter);
+        var failed = Record("openat", [unchecked((ulong)-100), 0x1000, 0x80000], -2, Text(1, "/nonexistent\n"));
+        var never = Record("exit_group", [1], null);
+        var buffer = new ArrayBufferWriter<byte>();
+        json.WriteLine(failed, buffer);
+        json.WriteLine(never, buffer);
+        var lines = Encoding.UTF8.GetString(buffer.WrittenSpan).Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("", lines[2]);
+
+        using (var first = JsonDocument.Parse(lines[0]))
+        {
+            var root = first.RootElement;
+            Assert.Equal(1_234_567_891_000UL, root.GetProperty("timestamp_ns").GetUInt64());
+            Assert.Equal(42, root.GetProperty("pid").GetInt32());
+            Assert.Equal(43, root.GetProperty("tid").GetInt32());
+            Assert.Equal("cat", root.GetProperty("comm").GetString());
+            Assert.Equal("openat", root.GetProperty("name").GetString());
+            Assert.Equal(["AT_FDCWD", "\"/nonexistent\\n\"", "O_RDONLY|O_CLOEXEC"], root.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToArray());
+            Assert.Equal(-2, root.GetProperty("return").GetInt64());
+            Assert.Equal("ENOENT", root.GetProperty("errno").GetString());
+            Assert.Equal("-1 ENOENT (No such file or directory)", root.GetProperty("return_text").GetString());
+        }
+        using (var second = JsonDocument.Parse(lines[1]))
+        {
+            var root = second.RootElement;
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("return").ValueKind);
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("exit_timestamp_ns").ValueKind);
+            Assert.Equal(["1"], root.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToArray());
+        }
+        Assert.Equal(lines[0], json.Format(failed));
+    }
+
+    [Fact]
+    public void ErrnoAndSignalNamesMatchTheCLibrary()
+    {
+        // glibc's strerror (through Python, independent of our generated table) for every errno we name.
+        var script = "import os, errno\nfor n in sorted(errno.errorcode): print(n, errno.errorcode[n], os.strerror(n), sep='\\t')";
+        var output = DecodingStraceOracle.RunProcess("python3", $"-c \"{script.Replace("\"", "\\\"")}\"");
+        int checkedCount = 0;
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split('\t');
+            int number = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(parts[2], ErrnoNames.GetDescription(number));
+            Assert.NotNull(ErrnoNames.GetName(number));
+            checkedCount++;
+        }
+        Assert.True(checkedCount > 100);
+        Assert.Equal("SIGSEGV", SignalNames.GetName(11));
+        Assert.Equal("SIGRTMIN", SignalNames.GetName(32));
+        Assert.Null(SignalNames.GetName(0));
+    }
+}
