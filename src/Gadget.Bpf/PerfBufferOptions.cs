@@ -1,0 +1,31 @@
+namespace Gadget.Bpf;
+
+/// <summary>How a <see cref="PerfBufferReader"/> sets up its per-CPU perf ring buffers.</summary>
+public sealed class PerfBufferOptions
+{
+    /// <summary>
+    /// Data pages per CPU; a power of two (the kernel's requirement). The default, 64, gives 256 KiB per CPU with 4 KiB pages.
+    /// One more page per CPU holds the ring's metadata.
+    /// </summary>
+    public int PageCount { get; set; } = 64;
+
+    /// <summary>
+    /// Wake a waiting reader after this many records (<c>wakeup_events</c>); 1 (the default) wakes it for every record.
+    /// Ignored when <see cref="WakeupWatermarkBytes"/> is set, and in <see cref="Overwritable"/> mode.
+    /// </summary>
+    public int WakeupEvents { get; set; } = 1;
+
+    /// <summary>
+    /// When above 0, wake a waiting reader once this many bytes are in a CPU's ring (<c>watermark</c> + <c>wakeup_watermark</c>)
+    /// instead of counting records. Records below the watermark are still read at the end of a <see cref="PerfBufferReader.Poll"/> timeout.
+    /// </summary>
+    public int WakeupWatermarkBytes { get; set; }
+
+    /// <summary>
+    /// A flight recorder: the kernel writes backward (<c>write_backward</c>) into rings mapped read-only and overwrites the
+    /// oldest records when a ring is full, so the rings always hold the newest records. Nothing is consumed: read them on
+    /// demand with <see cref="PerfBufferReader.ReadNewestFirst{THandler}(ref THandler)"/> or
+    /// <see cref="PerfBufferReader.ReadOldestFirst{THandler}(ref THandler)"/>; <c>Consume</c>, <c>Poll</c> and <c>WaitAsync</c> are not available.
+    /// </summary>
+    public bool Overwritable { get; set; }
+}
