@@ -39,8 +39,14 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         _object = BpfObject.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource);
         try
         {
-            _object.Map("cgroup_rings").SetMaxEntries(options.MaxContainers);
-            _object.Load();
+            var rings = _object.Map("cgroup_rings");
+            rings.SetMaxEntries(options.MaxContainers);
+            // The inner maps' shape: one perf event per possible CPU (libbpf 1.1 does not size an inner perf array by itself).
+            using (var template = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), BpfEnvironment.PossibleCpuCount, "traceloop_tmpl"))
+            {
+                rings.SetInnerMap(template);
+                _object.Load();
+            }
             _cgroupRings = _object.Map("cgroup_rings").As<ulong, uint>();
             FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? DefaultCaptureSpecs.Get);
             _links.Add(_object.Program("traceloop_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
