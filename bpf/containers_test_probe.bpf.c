@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
  * Test probe for Gadget.Containers.Tests: what the kernel sees of processes, independently of the collection.
- *  - first_syscall: cgroup id -> bpf_ktime_get_boot_ns() of the first syscall made in that cgroup by a task whose comm does
- *    not start with "runc" (i.e. by the container's own program, not by the runtime setting it up).
+ *  - first_syscall: cgroup id -> bpf_ktime_get_boot_ns() of the first syscall made in that cgroup by a task whose comm is
+ *    target_comm (the container's own program, e.g. "sh", not the runtime setting it up, whose comm varies: "runc:[2:INIT]",
+ *    or the number of the memfd it re-executed itself from).
  *  - process_identity: tgid -> {cgroup id, mount namespace inode} as seen from inside that process at its syscalls.
  */
 #include "gadget.h"
@@ -11,6 +12,8 @@ struct identity {
 	u64 cgroup_id;
 	u64 mnt_ns;
 };
+
+const volatile char target_comm[TASK_COMM_LEN] = "sh";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -31,8 +34,12 @@ int BPF_PROG(probe_sys_enter, struct pt_regs *regs, long id)
 {
 	char comm[TASK_COMM_LEN];
 	bpf_get_current_comm(comm, sizeof(comm));
-	if (comm[0] == 'r' && comm[1] == 'u' && comm[2] == 'n' && comm[3] == 'c')
-		return 0;
+	for (int i = 0; i < TASK_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return 0;
+		if (!comm[i])
+			break;
+	}
 	u64 cgroup_id = bpf_get_current_cgroup_id();
 	if (!bpf_map_lookup_elem(&first_syscall, &cgroup_id)) {
 		u64 now = bpf_ktime_get_boot_ns();

@@ -72,8 +72,24 @@ public static class ProcessInspector
         }
     }
 
-    /// <summary>Whether a process with this pid exists.</summary>
-    public static bool IsAlive(int pid) => pid > 0 && Directory.Exists($"/proc/{pid}");
+    /// <summary>Whether a process with this pid exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid)
+    {
+        if (pid <= 0)
+        {
+            return false;
+        }
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            return close > 0 && close + 2 < stat.Length && stat[close + 2] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     internal static List<string> ReadLines(string path)
     {

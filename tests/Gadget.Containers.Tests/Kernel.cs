@@ -14,5 +14,7 @@ internal static class Kernel
         return ulong.Parse(text);
     }
 
-    internal static int FdCount() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
+    /// <summary>This process's open file descriptors as "fd -> target".</summary>
+    internal static HashSet<string> Fds() =>
+        [.. Directory.GetFileSystemEntries("/proc/self/fd").Select(f => $"{Path.GetFileName(f)} -> {new FileInfo(f).LinkTarget}")];
 }
