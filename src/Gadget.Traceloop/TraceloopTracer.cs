@@ -167,6 +167,23 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         return ring.Dump(sinceTimestampNs);
     }
 
+    /// <summary>
+    /// Records every container of <paramref name="collection"/> that matches <paramref name="selector"/> (those running now, and
+    /// new ones from before their first syscall), and dumps a container's history when it crashes
+    /// (<see cref="ContainerRecorder.ContainerCrashed"/>). Dispose the recorder to stop.
+    /// </summary>
+    /// <param name="collection">The containers to follow.</param>
+    /// <param name="selector">Which ones to record; <see cref="Gadget.Containers.ContainerSelector.All"/> for all.</param>
+    /// <param name="retainedExitedContainers">How many ended containers keep their history (the oldest is released first).</param>
+    public ContainerRecorder Follow(Gadget.Containers.ContainerCollection collection, Gadget.Containers.ContainerSelector selector, int retainedExitedContainers = 16)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentNullException.ThrowIfNull(selector);
+        ArgumentOutOfRangeException.ThrowIfNegative(retainedExitedContainers);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new ContainerRecorder(this, collection, selector, retainedExitedContainers);
+    }
+
     private static void FillSpecs(BpfMap map, Func<int, IReadOnlyList<ArgumentCaptureSpec>?> specs)
     {
         Span<byte> key = stackalloc byte[4];
