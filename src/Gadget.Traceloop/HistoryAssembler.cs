@@ -139,7 +139,7 @@ internal sealed class HistoryAssembler
                 _pendingByThread[tid] = slotCount;
                 slots[slotCount++] = (i, -1);
             }
-            else if (_pendingByThread.Remove(tid, out var slot) && L.Number(_arena.AsSpan(entries[slots[slot].Enter].Offset)) == L.Number(record))
+            else if (_pendingByThread.Remove(tid, out var slot) && ExitMatches(L.Number(_arena.AsSpan(entries[slots[slot].Enter].Offset)), L.Number(record)))
             {
                 slots[slot].Exit = i;
             }
@@ -158,6 +158,12 @@ internal sealed class HistoryAssembler
         ArrayPool<(int, int)>.Shared.Return(slots);
         return result;
     }
+
+    /// <summary>
+    /// Whether an exit with syscall number <paramref name="exitNumber"/> ends the enter with <paramref name="enterNumber"/>.
+    /// rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1.
+    /// </summary>
+    private static bool ExitMatches(int enterNumber, int exitNumber) => enterNumber == exitNumber || exitNumber == -1;
 
     private SyscallRecord Materialize(in Entry enterEntry, Entry? exitEntry)
     {
