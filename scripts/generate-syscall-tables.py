@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Generates src/Gadget.Traceloop/Decoding/*.g.cs from this machine's Linux UAPI headers (package linux-libc-dev).
+
+- Syscall names by number for x86-64 (asm/unistd_64.h) and arm64 (asm-generic/unistd.h, expanded by the C
+  preprocessor with the switches arm64's asm/unistd.h sets).
+- errno names (asm-generic/errno-base.h, errno.h) with glibc's strerror() texts (what strace prints), plus the
+  kernel-internal restart codes a syscall exit can carry (include/linux/errno.h, not part of the UAPI).
+- Signal names (asm/signal.h; identical numbering on x86-64 and arm64 for 1..31).
+
+Run from the repository root:  python3 scripts/generate-syscall-tables.py
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "src", "Gadget.Traceloop", "Decoding")
+X86_HEADER = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"
+GENERIC_HEADER = "/usr/include/asm-generic/unistd.h"
+ERRNO_HEADERS = ["/usr/include/asm-generic/errno-base.h", "/usr/include/asm-generic/errno.h"]
+SIGNAL_HEADER = "/usr/include/x86_64-linux-gnu/asm/signal.h"
+
+# What arch/arm64/include/uapi/asm/unistd.h defines before including asm-generic/unistd.h (64-bit, no compat).
+ARM64_SWITCHES = [
+    "__BITS_PER_LONG=64",
+    "__ARCH_WANT_RENAMEAT",
+    "__ARCH_WANT_NEW_STAT",
+    "__ARCH_WANT_SET_GET_RLIMIT",
+    "__ARCH_WANT_TIME32_SYSCALLS",
+    "__ARCH_WANT_SYS_CLONE3",
+    "__ARCH_WANT_MEMFD_SECRET",
+]
+
+# Kernel-internal codes seen at syscall exit (include/linux/errno.h) with strace's texts.
+KERNEL_ERRNOS = [
+    (512, "ERESTARTSYS", "To be restarted if SA_RESTART is set"),
+    (513, "ERESTARTNOINTR", "To be restarted"),
+    (514, "ERESTARTNOHAND", "To be restarted if no handler"),
+    (515, "ENOIOCTLCMD", "No ioctl command"),
+    (516, "ERESTART_RESTARTBLOCK", "Interrupted by signal"),
+    (517, "EPROBE_DEFER", "Driver requests probe retry"),
+    (518, "EOPENSTALE", "Open found a stale dentry"),
+    (519, "ENOPARAM", "Parameter not supported"),
+    (521, "EBADHANDLE", "Illegal NFS file handle"),
+    (522, "ENOTSYNC", "Update synchronization mismatch"),
+    (523, "EBADCOOKIE", "Cookie is stale"),
+    (524, "ENOTSUPP", "Operation is not supported"),
+    (525, "ETOOSMALL", "Buffer or request is too small"),
+    (526, "ESERVERFAULT", "An untranslatable error occurred"),
+    (527, "EBADTYPE", "Type not supported by server"),
+    (528, "EJUKEBOX", "Request initiated, but will not complete before timeout"),
+    (529, "EIOCBQUEUED", "iocb queued, will get completion event"),
+    (530, "ERECALLCONFLICT", "Conflict with recalled state"),
+]
+
+
+def x86_64_table():
+    table = {}
+    with open(X86_HEADER) as f:
+        for line in f:
+            m = re.match(r"#define __NR_(\w+)\s+(\d+)\s*$", line)
+            if m:
+                table[int(m.group(2))] = m.group(1)
+    return table
+
+
+def arm64_table():
+    # asm-generic/unistd.h includes <asm/bitsperlong.h>, which would be x86's: give it an empty one instead.
+    with tempfile.TemporaryDirectory() as include:
+        os.makedirs(os.path.join(include, "asm"))
+        open(os.path.join(include, "asm", "bitsperlong.h"), "w").close()
+        cmd = ["cpp", "-dM", "-undef", "-nostdinc", "-I", include] + ["-D" + s for s in ARM64_SWITCHES] + [GENERIC_HEADER]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    macros = {}
+    for line in out.splitlines():
+        m = re.match(r"#define (__NR3264_\w+|__NR_\w+)\s+(.+)$", line)
+        if m:
+            macros[m.group(1)] = m.group(2).strip()
+
+    def value(name, depth=0):
+        v = macros.get(name)
+        if v is None or depth > 8:
+            return None
+        if re.fullmatch(r"\d+", v):
+            return int(v)
+        if re.fullmatch(r"__NR\w+", v):
+            return value(v, depth + 1)
+        return None
+
+    table = {}
+    for name in macros:
+        if not name.startswith("__NR_") or name in ("__NR_syscalls",) or name.startswith("__NR3264"):
+            continue
+        n = value(name)
+        if n is not None:
+            table.setdefault(n, name[len("__NR_"):])
+    return table
+
+
+def errno_table():
+    table = {}
+    for path in ERRNO_HEADERS:
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"#define\s+(E\w+)\s+(\d+)\b", line)
+                if m:
+                    n = int(m.group(2))
+                    table.setdefault(n, (m.group(1), os.strerror(n)))
+    for n, name, text in KERNEL_ERRNOS:
+        table.setdefault(n, (name, text))
+    return table
+
+
+def signal_table():
+    table = {}
+    with open(SIGNAL_HEADER) as f:
+        for line in f:
+            m = re.match(r"#define\s+(SIG[A-Z0-9]+)\s+(\d+)\b", line)
+            if m and m.group(1) not in ("SIGRTMIN", "SIGSTKSZ") and 0 < int(m.group(2)) < 32:
+                table.setdefault(int(m.group(2)), m.group(1))
+    return table
+
+
+def cs_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def names_array(table):
+    size = max(table) + 1
+    items = [cs_string(table[i]) if i in table else "null" for i in range(size)]
+    lines = []
+    for i in range(0, size, 8):
+        lines.append("        " + ", ".join(items[i:i + 8]) + ",")
+    return "\n".join(lines)
+
+
+HEADER = """// <auto-generated>
+// Generated by scripts/generate-syscall-tables.py from {sources}
+// (linux-libc-dev {version}). Do not edit: run the script again.
+// </auto-generated>
+#nullable enable
+"""
+
+
+def libc_dev_version():
+    try:
+        return subprocess.run(["dpkg-query", "-W", "-f=${Version}", "linux-libc-dev"], capture_output=True, text=True).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def main():
+    version = libc_dev_version()
+    x86 = x86_64_table()
+    arm = arm64_table()
+    if len(x86) < 300 or len(arm) < 250:
+        sys.exit(f"suspiciously small tables: x86-64 {len(x86)}, arm64 {len(arm)}")
+    with open(os.path.join(OUT, "SyscallTableData.g.cs"), "w") as f:
+        f.write(HEADER.format(sources=f"{X86_HEADER} and {GENERIC_HEADER}", version=version))
+        f.write("namespace Gadget.Traceloop.Decoding;\n\n")
+        f.write("/// <summary>Syscall names indexed by number, per architecture (generated).</summary>\n")
+        f.write("internal static class SyscallTableData\n{\n")
+        f.write(f"    /// <summary>x86-64 names: {len(x86)} syscalls.</summary>\n")
+        f.write("    public static readonly string?[] X86_64 =\n    [\n" + names_array(x86) + "\n    ];\n\n")
+        f.write(f"    /// <summary>arm64 (asm-generic) names: {len(arm)} syscalls.</summary>\n")
+        f.write("    public static readonly string?[] Arm64 =\n    [\n" + names_array(arm) + "\n    ];\n}\n")
+    errnos = errno_table()
+    with open(os.path.join(OUT, "ErrnoTableData.g.cs"), "w") as f:
+        f.write(HEADER.format(sources=" and ".join(ERRNO_HEADERS) + " with glibc strerror() texts", version=version))
+        f.write("namespace Gadget.Traceloop.Decoding;\n\n")
+        f.write("/// <summary>errno names and strerror() texts indexed by number (generated).</summary>\n")
+        f.write("internal static class ErrnoTableData\n{\n")
+        f.write("    /// <summary>(number, name, description) for every known errno, in increasing order.</summary>\n")
+        f.write("    public static readonly (int Number, string Name, string Description)[] Entries =\n    [\n")
+        for n in sorted(errnos):
+            name, text = errnos[n]
+            f.write(f"        ({n}, {cs_string(name)}, {cs_string(text)}),\n")
+        f.write("    ];\n}\n")
+    signals = signal_table()
+    with open(os.path.join(OUT, "SignalTableData.g.cs"), "w") as f:
+        f.write(HEADER.format(sources=SIGNAL_HEADER, version=version))
+        f.write("namespace Gadget.Traceloop.Decoding;\n\n")
+        f.write("/// <summary>Signal names indexed by number, 1 to 31 (generated).</summary>\n")
+        f.write("internal static class SignalTableData\n{\n")
+        f.write("    /// <summary>Names indexed by signal number (index 0 unused).</summary>\n")
+        f.write("    public static readonly string?[] Names =\n    [\n" + names_array(signals) + "\n    ];\n}\n")
+    print(f"x86-64: {len(x86)} syscalls, arm64: {len(arm)} syscalls, {len(errnos)} errnos, {len(signals)} signals")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+namespace Gadget.Traceloop.Decoding;
+
+/// <summary>How one syscall argument is printed (strace's decoders, reduced to what traceloop needs).</summary>
+internal enum ArgumentFormat : byte
+{
+    /// <summary>Signed 32-bit decimal.</summary>
+    Int,
+    /// <summary>Unsigned 32-bit decimal.</summary>
+    UInt,
+    /// <summary>Signed 64-bit decimal.</summary>
+    Long,
+    /// <summary>Unsigned 64-bit decimal.</summary>
+    ULong,
+    /// <summary>Hexadecimal (<c>0</c> for zero).</summary>
+    Hex,
+    /// <summary>An address: <c>NULL</c> or hexadecimal.</summary>
+    Pointer,
+    /// <summary>A file descriptor (signed 32-bit decimal).</summary>
+    Fd,
+    /// <summary>A directory file descriptor (<c>AT_FDCWD</c> or decimal).</summary>
+    DirFd,
+    /// <summary>A path read at entry, printed whole.</summary>
+    Path,
+    /// <summary>A NUL-terminated string read at entry, printed up to the string limit.</summary>
+    String,
+    /// <summary>A buffer read at entry, its length in another argument.</summary>
+    BufferIn,
+    /// <summary>A buffer filled by the kernel, its length the return value.</summary>
+    BufferOut,
+    /// <summary>Like <see cref="BufferOut"/>, always hex-escaped (getrandom).</summary>
+    BufferOutHex,
+    /// <summary>A path filled by the kernel (getcwd), its length the return value.</summary>
+    PathOut,
+    /// <summary>A socket address read at entry, its length in another argument.</summary>
+    Sockaddr,
+    /// <summary>open(2) flags.</summary>
+    OpenFlags,
+    /// <summary>open(2) mode: printed only when the flags argument before it has O_CREAT or O_TMPFILE.</summary>
+    OpenMode,
+    /// <summary>A file mode in octal.</summary>
+    Mode,
+    /// <summary>access(2) mode.</summary>
+    AccessMode,
+    /// <summary>PROT_* bits.</summary>
+    Protection,
+    /// <summary>mmap(2) flags.</summary>
+    MapFlags,
+    /// <summary>A signal number.</summary>
+    Signal,
+    /// <summary>AT_* flags.</summary>
+    AtFlags,
+    /// <summary>faccessat2's AT_* flags.</summary>
+    AccessAtFlags,
+    /// <summary>Two fds written by pipe/pipe2.</summary>
+    PipeFds,
+    /// <summary>A NULL-terminated array of strings (execve's argv).</summary>
+    StringArray,
+    /// <summary>lseek's whence.</summary>
+    Whence,
+    /// <summary>An address family.</summary>
+    AddressFamily,
+    /// <summary>socket(2)'s type and flags.</summary>
+    SocketType,
+    /// <summary>socket(2)'s protocol (named for AF_INET and AF_INET6).</summary>
+    SocketProtocol,
+    /// <summary>MSG_* flags.</summary>
+    MessageFlags,
+    /// <summary>O_CLOEXEC-style flags of pipe2 and dup3.</summary>
+    PipeFlags,
+    /// <summary>arch_prctl's code.</summary>
+    ArchPrctlCode,
+    /// <summary>getrandom's flags.</summary>
+    RandomFlags,
+    /// <summary>An RLIMIT_* resource.</summary>
+    Resource,
+    /// <summary>rt_sigprocmask's how.</summary>
+    SigprocmaskHow,
+    /// <summary>clone(2)'s flags (exit signal in the low byte).</summary>
+    CloneFlags,
+}

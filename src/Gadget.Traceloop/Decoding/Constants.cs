@@ -1,0 +1,125 @@
+namespace Gadget.Traceloop.Decoding;
+
+/// <summary>The constant tables strace uses for the arguments traceloop decodes (values from the Linux UAPI headers).</summary>
+internal sealed class Constants
+{
+    private Constants(SyscallArchitecture architecture)
+    {
+        bool arm = architecture == SyscallArchitecture.Arm64;
+        ulong oDirectory = arm ? 0x4000UL : 0x10000UL, oNoFollow = arm ? 0x8000UL : 0x20000UL, oDirect = arm ? 0x10000UL : 0x4000UL, oLargeFile = arm ? 0x20000UL : 0x8000UL;
+        OpenFlags = new FlagTable(null,
+            (0x40, "O_CREAT"), (0x80, "O_EXCL"), (0x100, "O_NOCTTY"), (0x200, "O_TRUNC"), (0x400, "O_APPEND"), (0x800, "O_NONBLOCK"),
+            (0x101000, "O_SYNC"), (0x1000, "O_DSYNC"), (oDirect, "O_DIRECT"), (oLargeFile, "O_LARGEFILE"), (oNoFollow, "O_NOFOLLOW"),
+            (0x40000, "O_NOATIME"), (0x80000, "O_CLOEXEC"), (0x200000, "O_PATH"), (0x400000 | oDirectory, "O_TMPFILE"), (oDirectory, "O_DIRECTORY"),
+            (0x2000, "FASYNC"));
+        TmpFileFlag = 0x400000;
+        MapFlags = new FlagTable(null, arm
+            ? [(0x10, "MAP_FIXED"), (0x20, "MAP_ANONYMOUS"), (0x4000, "MAP_NORESERVE"), (0x8000, "MAP_POPULATE"), (0x10000, "MAP_NONBLOCK"), (0x100, "MAP_GROWSDOWN"),
+               (0x800, "MAP_DENYWRITE"), (0x1000, "MAP_EXECUTABLE"), (0x2000, "MAP_LOCKED"), (0x20000, "MAP_STACK"), (0x40000, "MAP_HUGETLB"), (0x80000, "MAP_SYNC"), (0x100000, "MAP_FIXED_NOREPLACE")]
+            : [(0x10, "MAP_FIXED"), (0x20, "MAP_ANONYMOUS"), (0x40, "MAP_32BIT"), (0x4000, "MAP_NORESERVE"), (0x8000, "MAP_POPULATE"), (0x10000, "MAP_NONBLOCK"), (0x100, "MAP_GROWSDOWN"),
+               (0x800, "MAP_DENYWRITE"), (0x1000, "MAP_EXECUTABLE"), (0x2000, "MAP_LOCKED"), (0x20000, "MAP_STACK"), (0x40000, "MAP_HUGETLB"), (0x80000, "MAP_SYNC"), (0x100000, "MAP_FIXED_NOREPLACE")]);
+        Protection = new FlagTable(null, arm
+            ? [(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC"), (8, "PROT_SEM"), (0x10, "PROT_BTI"), (0x20, "PROT_MTE"), (0x01000000, "PROT_GROWSDOWN"), (0x02000000, "PROT_GROWSUP")]
+            : [(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC"), (8, "PROT_SEM"), (0x01000000, "PROT_GROWSDOWN"), (0x02000000, "PROT_GROWSUP")]);
+    }
+
+    /// <summary>x86-64's constants.</summary>
+    public static Constants X86_64 { get; } = new(SyscallArchitecture.X86_64);
+
+    /// <summary>arm64's constants.</summary>
+    public static Constants Arm64 { get; } = new(SyscallArchitecture.Arm64);
+
+    /// <summary>The constants of <paramref name="architecture"/>.</summary>
+    public static Constants For(SyscallArchitecture architecture) => architecture == SyscallArchitecture.Arm64 ? Arm64 : X86_64;
+
+    /// <summary>open(2) flags beyond the access mode.</summary>
+    public FlagTable OpenFlags { get; }
+
+    /// <summary>The <c>__O_TMPFILE</c> bit (with <c>O_CREAT</c>, it makes open take a mode).</summary>
+    public ulong TmpFileFlag { get; }
+
+    /// <summary>mmap(2) flags beyond the mapping type.</summary>
+    public FlagTable MapFlags { get; }
+
+    /// <summary>PROT_* bits.</summary>
+    public FlagTable Protection { get; }
+
+    /// <summary>O_RDONLY, O_WRONLY, O_RDWR, O_ACCMODE.</summary>
+    public static FlagTable OpenAccessModes { get; } = new(null, (0, "O_RDONLY"), (1, "O_WRONLY"), (2, "O_RDWR"), (3, "O_ACCMODE"));
+
+    /// <summary>The mapping type (low 4 bits of mmap flags).</summary>
+    public static FlagTable MapTypes { get; } = new("MAP_???", (1, "MAP_SHARED"), (2, "MAP_PRIVATE"), (3, "MAP_SHARED_VALIDATE"));
+
+    /// <summary>access(2) modes.</summary>
+    public static FlagTable AccessModes { get; } = new(null, (4, "R_OK"), (2, "W_OK"), (1, "X_OK"));
+
+    /// <summary>Flags of pipe2 and dup3 (O_CLOEXEC and friends).</summary>
+    public static FlagTable PipeFlags { get; } = new("O_???", (0x800, "O_NONBLOCK"), (0x80000, "O_CLOEXEC"), (0x4000, "O_DIRECT"), (0x80, "O_EXCL"));
+
+    /// <summary>AT_* flags of the *at syscalls.</summary>
+    public static FlagTable AtFlags { get; } = new(null,
+        (0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_REMOVEDIR"), (0x400, "AT_SYMLINK_FOLLOW"), (0x800, "AT_NO_AUTOMOUNT"), (0x1000, "AT_EMPTY_PATH"),
+        (0x2000, "AT_STATX_FORCE_SYNC"), (0x4000, "AT_STATX_DONT_SYNC"), (0x8000, "AT_RECURSIVE"));
+
+    /// <summary>AT_* flags of faccessat2.</summary>
+    public static FlagTable AccessAtFlags { get; } = new(null, (0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_EACCESS"), (0x1000, "AT_EMPTY_PATH"));
+
+    /// <summary>lseek whence.</summary>
+    public static FlagTable Whence { get; } = new("SEEK_???", (0, "SEEK_SET"), (1, "SEEK_CUR"), (2, "SEEK_END"), (3, "SEEK_DATA"), (4, "SEEK_HOLE"));
+
+    /// <summary>MSG_* flags of send/recv.</summary>
+    public static FlagTable MessageFlags { get; } = new(null,
+        (0x1, "MSG_OOB"), (0x2, "MSG_PEEK"), (0x4, "MSG_DONTROUTE"), (0x8, "MSG_CTRUNC"), (0x10, "MSG_PROBE"), (0x20, "MSG_TRUNC"), (0x40, "MSG_DONTWAIT"),
+        (0x80, "MSG_EOR"), (0x100, "MSG_WAITALL"), (0x200, "MSG_FIN"), (0x400, "MSG_SYN"), (0x800, "MSG_CONFIRM"), (0x1000, "MSG_RST"), (0x2000, "MSG_ERRQUEUE"),
+        (0x4000, "MSG_NOSIGNAL"), (0x8000, "MSG_MORE"), (0x10000, "MSG_WAITFORONE"), (0x20000, "MSG_SENDPAGE_NOTLAST"), (0x40000, "MSG_BATCH"),
+        (0x80000, "MSG_NO_SHARED_FRAGS"), (0x4000000, "MSG_ZEROCOPY"), (0x20000000, "MSG_FASTOPEN"), (0x40000000, "MSG_CMSG_CLOEXEC"), (0x80000000, "MSG_CMSG_COMPAT"));
+
+    /// <summary>Address families.</summary>
+    public static FlagTable AddressFamilies { get; } = new("AF_???",
+        (0, "AF_UNSPEC"), (1, "AF_UNIX"), (2, "AF_INET"), (3, "AF_AX25"), (4, "AF_IPX"), (5, "AF_APPLETALK"), (6, "AF_NETROM"), (7, "AF_BRIDGE"), (8, "AF_ATMPVC"),
+        (9, "AF_X25"), (10, "AF_INET6"), (11, "AF_ROSE"), (12, "AF_DECnet"), (13, "AF_NETBEUI"), (14, "AF_SECURITY"), (15, "AF_KEY"), (16, "AF_NETLINK"),
+        (17, "AF_PACKET"), (18, "AF_ASH"), (19, "AF_ECONET"), (20, "AF_ATMSVC"), (21, "AF_RDS"), (22, "AF_SNA"), (23, "AF_IRDA"), (24, "AF_PPPOX"),
+        (25, "AF_WANPIPE"), (26, "AF_LLC"), (27, "AF_IB"), (28, "AF_MPLS"), (29, "AF_CAN"), (30, "AF_TIPC"), (31, "AF_BLUETOOTH"), (32, "AF_IUCV"),
+        (33, "AF_RXRPC"), (34, "AF_ISDN"), (35, "AF_PHONET"), (36, "AF_IEEE802154"), (37, "AF_CAIF"), (38, "AF_ALG"), (39, "AF_NFC"), (40, "AF_VSOCK"),
+        (41, "AF_KCM"), (42, "AF_QIPCRTR"), (43, "AF_SMC"), (44, "AF_XDP"), (45, "AF_MCTP"));
+
+    /// <summary>Socket types (low 4 bits of socket(2)'s type).</summary>
+    public static FlagTable SocketTypes { get; } = new("SOCK_???", (1, "SOCK_STREAM"), (2, "SOCK_DGRAM"), (3, "SOCK_RAW"), (4, "SOCK_RDM"), (5, "SOCK_SEQPACKET"), (6, "SOCK_DCCP"), (10, "SOCK_PACKET"));
+
+    /// <summary>Socket type flags.</summary>
+    public static FlagTable SocketTypeFlags { get; } = new("SOCK_???", (0x80000, "SOCK_CLOEXEC"), (0x800, "SOCK_NONBLOCK"));
+
+    /// <summary>IP protocols (for AF_INET and AF_INET6 sockets).</summary>
+    public static FlagTable IpProtocols { get; } = new(null,
+        (0, "IPPROTO_IP"), (1, "IPPROTO_ICMP"), (2, "IPPROTO_IGMP"), (4, "IPPROTO_IPIP"), (6, "IPPROTO_TCP"), (8, "IPPROTO_EGP"), (12, "IPPROTO_PUP"),
+        (17, "IPPROTO_UDP"), (22, "IPPROTO_IDP"), (29, "IPPROTO_TP"), (33, "IPPROTO_DCCP"), (41, "IPPROTO_IPV6"), (46, "IPPROTO_RSVP"), (47, "IPPROTO_GRE"),
+        (50, "IPPROTO_ESP"), (51, "IPPROTO_AH"), (58, "IPPROTO_ICMPV6"), (92, "IPPROTO_MTP"), (94, "IPPROTO_BEETPH"), (98, "IPPROTO_ENCAP"), (103, "IPPROTO_PIM"),
+        (108, "IPPROTO_COMP"), (115, "IPPROTO_L2TP"), (132, "IPPROTO_SCTP"), (136, "IPPROTO_UDPLITE"), (137, "IPPROTO_MPLS"), (143, "IPPROTO_ETHERNET"),
+        (255, "IPPROTO_RAW"), (262, "IPPROTO_MPTCP"));
+
+    /// <summary>arch_prctl codes (x86-64).</summary>
+    public static FlagTable ArchPrctlCodes { get; } = new("ARCH_???",
+        (0x1001, "ARCH_SET_GS"), (0x1002, "ARCH_SET_FS"), (0x1003, "ARCH_GET_FS"), (0x1004, "ARCH_GET_GS"), (0x1011, "ARCH_GET_CPUID"), (0x1012, "ARCH_SET_CPUID"),
+        (0x1021, "ARCH_GET_XCOMP_SUPP"), (0x1022, "ARCH_GET_XCOMP_PERM"), (0x1023, "ARCH_REQ_XCOMP_PERM"), (0x2001, "ARCH_MAP_VDSO_X32"), (0x2002, "ARCH_MAP_VDSO_32"),
+        (0x2003, "ARCH_MAP_VDSO_64"));
+
+    /// <summary>getrandom flags.</summary>
+    public static FlagTable RandomFlags { get; } = new(null, (1, "GRND_NONBLOCK"), (2, "GRND_RANDOM"), (4, "GRND_INSECURE"));
+
+    /// <summary>RLIMIT_* resources.</summary>
+    public static FlagTable Resources { get; } = new("RLIMIT_???",
+        (0, "RLIMIT_CPU"), (1, "RLIMIT_FSIZE"), (2, "RLIMIT_DATA"), (3, "RLIMIT_STACK"), (4, "RLIMIT_CORE"), (5, "RLIMIT_RSS"), (6, "RLIMIT_NPROC"),
+        (7, "RLIMIT_NOFILE"), (8, "RLIMIT_MEMLOCK"), (9, "RLIMIT_AS"), (10, "RLIMIT_LOCKS"), (11, "RLIMIT_SIGPENDING"), (12, "RLIMIT_MSGQUEUE"),
+        (13, "RLIMIT_NICE"), (14, "RLIMIT_RTPRIO"), (15, "RLIMIT_RTTIME"));
+
+    /// <summary>rt_sigprocmask's how.</summary>
+    public static FlagTable SigprocmaskHow { get; } = new("SIG_???", (0, "SIG_BLOCK"), (1, "SIG_UNBLOCK"), (2, "SIG_SETMASK"));
+
+    /// <summary>clone(2) flags (the low byte is the exit signal).</summary>
+    public static FlagTable CloneFlags { get; } = new(null,
+        (0x100, "CLONE_VM"), (0x200, "CLONE_FS"), (0x400, "CLONE_FILES"), (0x800, "CLONE_SIGHAND"), (0x1000, "CLONE_PIDFD"), (0x2000, "CLONE_PTRACE"),
+        (0x4000, "CLONE_VFORK"), (0x8000, "CLONE_PARENT"), (0x10000, "CLONE_THREAD"), (0x20000, "CLONE_NEWNS"), (0x40000, "CLONE_SYSVSEM"),
+        (0x80000, "CLONE_SETTLS"), (0x100000, "CLONE_PARENT_SETTID"), (0x200000, "CLONE_CHILD_CLEARTID"), (0x400000, "CLONE_DETACHED"),
+        (0x800000, "CLONE_UNTRACED"), (0x1000000, "CLONE_CHILD_SETTID"), (0x2000000, "CLONE_NEWCGROUP"), (0x4000000, "CLONE_NEWUTS"),
+        (0x8000000, "CLONE_NEWIPC"), (0x10000000, "CLONE_NEWUSER"), (0x20000000, "CLONE_NEWPID"), (0x40000000, "CLONE_NEWNET"), (0x80000000, "CLONE_IO"));
+}

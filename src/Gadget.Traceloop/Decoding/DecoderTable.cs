@@ -1,0 +1,258 @@
+namespace Gadget.Traceloop.Decoding;
+
+/// <summary>
+/// Explicit decoders for the syscalls strace decodes specially (flags, modes, buffers, addresses), and the
+/// derivation of a decoder from a kernel signature for every other syscall.
+/// </summary>
+internal static class DecoderTable
+{
+    // name -> argument formats; "bufin:2" = buffer whose length is argument 2; a trailing "=hex" prints the return value in hex.
+    private static readonly Dictionary<string, string> Explicit = new(StringComparer.Ordinal)
+    {
+        ["read"] = "fd bufout ulong",
+        ["write"] = "fd bufin:2 ulong",
+        ["pread64"] = "fd bufout ulong long",
+        ["pwrite64"] = "fd bufin:2 ulong long",
+        ["open"] = "path openflags openmode",
+        ["openat"] = "dirfd path openflags openmode",
+        ["creat"] = "path mode",
+        ["close"] = "fd",
+        ["access"] = "path accessmode",
+        ["faccessat"] = "dirfd path accessmode",
+        ["faccessat2"] = "dirfd path accessmode accessatflags",
+        ["mmap"] = "ptr ulong prot mapflags fd hex =hex",
+        ["mprotect"] = "ptr ulong prot",
+        ["munmap"] = "ptr ulong",
+        ["brk"] = "ptr =hex",
+        ["exit"] = "int",
+        ["exit_group"] = "int",
+        ["connect"] = "fd sockaddr:2 int",
+        ["bind"] = "fd sockaddr:2 int",
+        ["socket"] = "family socktype sockproto",
+        ["listen"] = "fd int",
+        ["sendto"] = "fd bufin:2 ulong msgflags sockaddr:5 int",
+        ["recvfrom"] = "fd bufout ulong msgflags ptr ptr",
+        ["kill"] = "int signal",
+        ["tkill"] = "int signal",
+        ["tgkill"] = "int int signal",
+        ["rt_sigaction"] = "signal ptr ptr ulong",
+        ["rt_sigprocmask"] = "sighow ptr ptr ulong",
+        ["lseek"] = "fd long whence",
+        ["dup"] = "fd",
+        ["dup2"] = "fd fd",
+        ["dup3"] = "fd fd pipeflags",
+        ["pipe"] = "pipefds",
+        ["pipe2"] = "pipefds pipeflags",
+        ["execve"] = "path argv ptr",
+        ["execveat"] = "dirfd path argv ptr atflags",
+        ["getcwd"] = "pathout ulong",
+        ["readlink"] = "path bufout ulong",
+        ["readlinkat"] = "dirfd path bufout ulong",
+        ["chdir"] = "path",
+        ["fchdir"] = "fd",
+        ["chroot"] = "path",
+        ["unlink"] = "path",
+        ["unlinkat"] = "dirfd path atflags",
+        ["rmdir"] = "path",
+        ["mkdir"] = "path mode",
+        ["mkdirat"] = "dirfd path mode",
+        ["rename"] = "path path",
+        ["renameat"] = "dirfd path dirfd path",
+        ["renameat2"] = "dirfd path dirfd path hex",
+        ["link"] = "path path",
+        ["linkat"] = "dirfd path dirfd path atflags",
+        ["symlink"] = "path path",
+        ["symlinkat"] = "path dirfd path",
+        ["stat"] = "path ptr",
+        ["lstat"] = "path ptr",
+        ["fstat"] = "fd ptr",
+        ["newfstatat"] = "dirfd path ptr atflags",
+        ["statx"] = "dirfd path atflags hex ptr",
+        ["chmod"] = "path mode",
+        ["fchmod"] = "fd mode",
+        ["fchmodat"] = "dirfd path mode",
+        ["truncate"] = "path long",
+        ["ftruncate"] = "fd long",
+        ["fsync"] = "fd",
+        ["fdatasync"] = "fd",
+        ["getdents64"] = "fd ptr ulong",
+        ["arch_prctl"] = "archprctl ptr",
+        ["set_tid_address"] = "ptr",
+        ["set_robust_list"] = "ptr ulong",
+        ["rseq"] = "ptr hex int hex",
+        ["getrandom"] = "bufouthex ulong randomflags",
+        ["prlimit64"] = "int resource ptr ptr",
+        ["clone"] = "cloneflags ptr ptr ptr hex",
+        ["umask"] = "mode",
+        ["mount"] = "path path string hex ptr",
+        ["umount2"] = "path hex",
+        ["sethostname"] = "bufin:1 int",
+        ["memfd_create"] = "string hex",
+        ["getpid"] = "",
+        ["getppid"] = "",
+        ["gettid"] = "",
+        ["getuid"] = "",
+        ["geteuid"] = "",
+        ["getgid"] = "",
+        ["getegid"] = "",
+        ["getpgrp"] = "",
+        ["setsid"] = "",
+        ["sched_yield"] = "",
+        ["fork"] = "",
+        ["vfork"] = "",
+        ["pause"] = "",
+        ["sync"] = "",
+        ["vhangup"] = "",
+        ["munlockall"] = "",
+        ["inotify_init"] = "",
+        ["rt_sigreturn"] = "",
+        ["restart_syscall"] = "",
+    };
+
+    /// <summary>The explicit decoder for <paramref name="name"/>, or <c>null</c>.</summary>
+    public static SyscallDecoder? GetExplicit(string name) =>
+        Explicit.TryGetValue(name, out var descriptor) ? Parse(name, descriptor) : null;
+
+    /// <summary>Whether <paramref name="name"/> has an explicit decoder (strace-identical output for its arguments).</summary>
+    public static bool HasExplicit(string name) => Explicit.ContainsKey(name);
+
+    /// <summary>A decoder derived from a kernel signature: types and parameter names decide the formats and captures.</summary>
+    public static SyscallDecoder Derive(SyscallSignature signature)
+    {
+        var parameters = signature.Parameters;
+        int count = Math.Min(parameters.Count, 6);
+        var formats = new ArgumentFormat[count];
+        var lengths = new sbyte[count];
+        for (int i = 0; i < count; i++)
+        {
+            lengths[i] = -1;
+            var (name, type) = (parameters[i].Name, parameters[i].Type);
+            bool nextIsLength = i + 1 < count && !parameters[i + 1].IsPointer && IsLengthName(parameters[i + 1].Name);
+            if (parameters[i].IsPointer)
+            {
+                if (type.StartsWith("const char *const", StringComparison.Ordinal) || type == "const char * const *")
+                {
+                    formats[i] = ArgumentFormat.StringArray;
+                }
+                else if (type == "const char *" && nextIsLength && IsBufferName(name))
+                {
+                    formats[i] = ArgumentFormat.BufferIn;
+                    lengths[i] = (sbyte)(i + 1);
+                }
+                else if (type == "const char *")
+                {
+                    formats[i] = IsPathName(name) ? ArgumentFormat.Path : ArgumentFormat.String;
+                }
+                else if (type == "char *" && nextIsLength && IsBufferName(name))
+                {
+                    formats[i] = ArgumentFormat.BufferOut;
+                }
+                else if (type.Contains("struct sockaddr", StringComparison.Ordinal) && type.StartsWith("struct", StringComparison.Ordinal) && i + 1 < count && !parameters[i + 1].IsPointer)
+                {
+                    formats[i] = ArgumentFormat.Sockaddr;
+                    lengths[i] = (sbyte)(i + 1);
+                }
+                else
+                {
+                    formats[i] = ArgumentFormat.Pointer;
+                }
+            }
+            else if (name is "fd" or "oldfd" or "newfd" or "ufd" or "epfd" or "fd_in" or "fd_out" or "out_fd" or "in_fd" or "pidfd" or "fdin" or "fdout")
+            {
+                formats[i] = ArgumentFormat.Fd;
+            }
+            else if (name is "dfd" or "olddfd" or "newdfd" or "dirfd" or "from_dfd" or "to_dfd")
+            {
+                formats[i] = ArgumentFormat.DirFd;
+            }
+            else if (type == "umode_t" || (name == "mode" && type.Contains("mode_t", StringComparison.Ordinal)))
+            {
+                formats[i] = ArgumentFormat.Mode;
+            }
+            else if (name.Contains("flags", StringComparison.Ordinal) || name == "flag" || name == "mask")
+            {
+                formats[i] = ArgumentFormat.Hex;
+            }
+            else if (type.Contains("long", StringComparison.Ordinal) || type.Contains("off_t", StringComparison.Ordinal) || type.Contains("64", StringComparison.Ordinal) || type == "size_t")
+            {
+                formats[i] = type.Contains("unsigned", StringComparison.Ordinal) || type.StartsWith("u", StringComparison.Ordinal) || type == "size_t" ? ArgumentFormat.ULong : ArgumentFormat.Long;
+            }
+            else
+            {
+                formats[i] = type.Contains("unsigned", StringComparison.Ordinal) || type.StartsWith("u", StringComparison.Ordinal) || type.StartsWith("__u", StringComparison.Ordinal) ? ArgumentFormat.UInt : ArgumentFormat.Int;
+            }
+        }
+        return new SyscallDecoder(signature.Name, formats, lengths, hexReturn: false);
+    }
+
+    private static bool IsLengthName(string name) =>
+        name is "count" or "len" or "size" or "bufsiz" or "length" or "nbytes" or "usize" or "buflen" or "buf_len" or "addrlen" or "size_t";
+
+    private static bool IsBufferName(string name) => name.StartsWith("buf", StringComparison.Ordinal) || name is "ubuf" or "value" or "data";
+
+    private static bool IsPathName(string name) =>
+        name.Contains("name", StringComparison.Ordinal) || name.Contains("path", StringComparison.Ordinal) || name.Contains("file", StringComparison.Ordinal)
+        || name.Contains("dir", StringComparison.Ordinal) || name is "old" or "new" or "target" or "library" or "specialfile";
+
+    private static SyscallDecoder Parse(string name, string descriptor)
+    {
+        var tokens = descriptor.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        bool hexReturn = tokens.Length > 0 && tokens[^1] == "=hex";
+        int count = hexReturn ? tokens.Length - 1 : tokens.Length;
+        var formats = new ArgumentFormat[count];
+        var lengths = new sbyte[count];
+        for (int i = 0; i < count; i++)
+        {
+            var token = tokens[i];
+            lengths[i] = -1;
+            int colon = token.IndexOf(':');
+            if (colon >= 0)
+            {
+                lengths[i] = sbyte.Parse(token.AsSpan(colon + 1), provider: null);
+                token = token[..colon];
+            }
+            formats[i] = token switch
+            {
+                "int" => ArgumentFormat.Int,
+                "uint" => ArgumentFormat.UInt,
+                "long" => ArgumentFormat.Long,
+                "ulong" => ArgumentFormat.ULong,
+                "hex" => ArgumentFormat.Hex,
+                "ptr" => ArgumentFormat.Pointer,
+                "fd" => ArgumentFormat.Fd,
+                "dirfd" => ArgumentFormat.DirFd,
+                "path" => ArgumentFormat.Path,
+                "string" => ArgumentFormat.String,
+                "bufin" => ArgumentFormat.BufferIn,
+                "bufout" => ArgumentFormat.BufferOut,
+                "bufouthex" => ArgumentFormat.BufferOutHex,
+                "pathout" => ArgumentFormat.PathOut,
+                "sockaddr" => ArgumentFormat.Sockaddr,
+                "openflags" => ArgumentFormat.OpenFlags,
+                "openmode" => ArgumentFormat.OpenMode,
+                "mode" => ArgumentFormat.Mode,
+                "accessmode" => ArgumentFormat.AccessMode,
+                "prot" => ArgumentFormat.Protection,
+                "mapflags" => ArgumentFormat.MapFlags,
+                "signal" => ArgumentFormat.Signal,
+                "atflags" => ArgumentFormat.AtFlags,
+                "accessatflags" => ArgumentFormat.AccessAtFlags,
+                "pipefds" => ArgumentFormat.PipeFds,
+                "argv" => ArgumentFormat.StringArray,
+                "whence" => ArgumentFormat.Whence,
+                "family" => ArgumentFormat.AddressFamily,
+                "socktype" => ArgumentFormat.SocketType,
+                "sockproto" => ArgumentFormat.SocketProtocol,
+                "msgflags" => ArgumentFormat.MessageFlags,
+                "pipeflags" => ArgumentFormat.PipeFlags,
+                "archprctl" => ArgumentFormat.ArchPrctlCode,
+                "randomflags" => ArgumentFormat.RandomFlags,
+                "resource" => ArgumentFormat.Resource,
+                "sighow" => ArgumentFormat.SigprocmaskHow,
+                "cloneflags" => ArgumentFormat.CloneFlags,
+                _ => throw new InvalidOperationException($"Unknown argument format '{token}' for {name}."),
+            };
+        }
+        return new SyscallDecoder(name, formats, lengths, hexReturn);
+    }
+}

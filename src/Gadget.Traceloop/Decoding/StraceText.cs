@@ -1,0 +1,144 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Text;
+
+namespace Gadget.Traceloop.Decoding;
+
+/// <summary>strace's text forms: quoted strings, socket addresses.</summary>
+internal static class StraceText
+{
+    /// <summary>
+    /// Appends <paramref name="data"/> quoted and escaped like strace (<c>\n</c>, <c>\t</c>, <c>\"</c>, <c>\\</c>, octal for other
+    /// non-printables, or <c>\xHH</c> for everything when <paramref name="forceHex"/>), then <c>...</c> when <paramref name="ellipsis"/>.
+    /// </summary>
+    public static void AppendQuoted(StringBuilder destination, ReadOnlySpan<byte> data, bool ellipsis, bool forceHex = false)
+    {
+        destination.Append('"');
+        for (int i = 0; i < data.Length; i++)
+        {
+            byte c = data[i];
+            if (forceHex)
+            {
+                destination.Append("\\x").Append(HexDigit(c >> 4)).Append(HexDigit(c & 0xf));
+                continue;
+            }
+            switch (c)
+            {
+                case (byte)'"':
+                case (byte)'\\':
+                    destination.Append('\\').Append((char)c);
+                    break;
+                case (byte)'\f':
+                    destination.Append("\\f");
+                    break;
+                case (byte)'\n':
+                    destination.Append("\\n");
+                    break;
+                case (byte)'\r':
+                    destination.Append("\\r");
+                    break;
+                case (byte)'\t':
+                    destination.Append("\\t");
+                    break;
+                case (byte)'\v':
+                    destination.Append("\\v");
+                    break;
+                default:
+                    if (c >= 0x20 && c < 0x7f)
+                    {
+                        destination.Append((char)c);
+                    }
+                    else
+                    {
+                        destination.Append('\\');
+                        if (i + 1 < data.Length && data[i + 1] >= (byte)'0' && data[i + 1] <= (byte)'7')
+                        {
+                            destination.Append((char)('0' + (c >> 6))).Append((char)('0' + ((c >> 3) & 7)));
+                        }
+                        else if ((c >> 3) != 0)
+                        {
+                            if ((c >> 6) != 0)
+                            {
+                                destination.Append((char)('0' + (c >> 6)));
+                            }
+                            destination.Append((char)('0' + ((c >> 3) & 7)));
+                        }
+                        destination.Append((char)('0' + (c & 7)));
+                    }
+                    break;
+            }
+        }
+        destination.Append('"');
+        if (ellipsis)
+        {
+            destination.Append("...");
+        }
+    }
+
+    /// <summary>Appends a socket address like strace: <c>{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}</c>.</summary>
+    public static void AppendSockaddr(StringBuilder destination, ReadOnlySpan<byte> data, int stringLimit)
+    {
+        if (data.Length < 2)
+        {
+            destination.Append("{sa_family=???}");
+            return;
+        }
+        ushort family = BinaryPrimitives.ReadUInt16LittleEndian(data);
+        destination.Append("{sa_family=");
+        Constants.AddressFamilies.AppendValue(destination, family);
+        switch (family)
+        {
+            case 2 when data.Length >= 8:
+                destination.Append(", sin_port=htons(").Append(BinaryPrimitives.ReadUInt16BigEndian(data[2..])).Append("), sin_addr=inet_addr(\"")
+                    .Append(data[4]).Append('.').Append(data[5]).Append('.').Append(data[6]).Append('.').Append(data[7]).Append("\")");
+                break;
+            case 10 when data.Length >= 24:
+                destination.Append(", sin6_port=htons(").Append(BinaryPrimitives.ReadUInt16BigEndian(data[2..]))
+                    .Append("), sin6_flowinfo=htonl(").Append(BinaryPrimitives.ReadUInt32BigEndian(data[4..]))
+                    .Append("), inet_pton(AF_INET6, \"");
+                Span<char> text = stackalloc char[64];
+                if (new IPAddress(data.Slice(8, 16)).TryFormat(text, out int written))
+                {
+                    int percent = text[..written].IndexOf('%');
+                    destination.Append(text[..(percent >= 0 ? percent : written)]);
+                }
+                destination.Append("\", &sin6_addr)");
+                if (data.Length >= 28)
+                {
+                    destination.Append(", sin6_scope_id=").Append(BinaryPrimitives.ReadUInt32LittleEndian(data[24..]));
+                }
+                break;
+            case 1:
+                var path = data[2..];
+                if (path.Length > 0)
+                {
+                    destination.Append(", sun_path=");
+                    if (path[0] == 0)
+                    {
+                        destination.Append('@');
+                        path = path[1..];
+                        int end = path.IndexOf((byte)0);
+                        AppendQuoted(destination, end >= 0 ? path[..end] : path, ellipsis: false);
+                    }
+                    else
+                    {
+                        int end = path.IndexOf((byte)0);
+                        AppendQuoted(destination, end >= 0 ? path[..end] : path, ellipsis: false);
+                    }
+                }
+                break;
+            default:
+                if (data.Length > 2)
+                {
+                    destination.Append(", sa_data=");
+                    var bytes = data[2..];
+                    bool truncated = bytes.Length > stringLimit;
+                    AppendQuoted(destination, truncated ? bytes[..stringLimit] : bytes, truncated);
+                }
+                break;
+        }
+        destination.Append('}');
+    }
+
+    private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'a' + value - 10);
+}

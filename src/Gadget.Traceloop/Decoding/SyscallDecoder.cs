@@ -1,0 +1,45 @@
+namespace Gadget.Traceloop.Decoding;
+
+/// <summary>How to print one syscall and what to capture for it.</summary>
+internal sealed class SyscallDecoder
+{
+    public SyscallDecoder(string name, ArgumentFormat[] formats, sbyte[] lengthArguments, bool hexReturn)
+    {
+        Name = name;
+        Formats = formats;
+        LengthArguments = lengthArguments;
+        HexReturn = hexReturn;
+        var specs = new ArgumentCaptureSpec[formats.Length];
+        bool any = false;
+        for (int i = 0; i < formats.Length; i++)
+        {
+            specs[i] = formats[i] switch
+            {
+                ArgumentFormat.Path or ArgumentFormat.String => new ArgumentCaptureSpec(ArgumentCapture.StringIn),
+                ArgumentFormat.BufferIn => new ArgumentCaptureSpec(ArgumentCapture.BufferIn, lengthArguments[i]),
+                ArgumentFormat.BufferOut or ArgumentFormat.BufferOutHex or ArgumentFormat.PathOut => new ArgumentCaptureSpec(ArgumentCapture.BufferOut),
+                ArgumentFormat.Sockaddr => new ArgumentCaptureSpec(ArgumentCapture.SockaddrIn, lengthArguments[i]),
+                ArgumentFormat.PipeFds => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 8),
+                ArgumentFormat.StringArray => new ArgumentCaptureSpec(ArgumentCapture.StringArrayIn),
+                _ => ArgumentCaptureSpec.None,
+            };
+            any |= specs[i].Kind != ArgumentCapture.None;
+        }
+        CaptureSpecs = any ? specs : [];
+    }
+
+    /// <summary>The syscall's name.</summary>
+    public string Name { get; }
+
+    /// <summary>One format per argument (the argument count).</summary>
+    public ArgumentFormat[] Formats { get; }
+
+    /// <summary>Per argument, the index of the argument holding its length, or -1.</summary>
+    public sbyte[] LengthArguments { get; }
+
+    /// <summary>Whether the return value is an address (printed in hex).</summary>
+    public bool HexReturn { get; }
+
+    /// <summary>What to capture per argument; empty when nothing.</summary>
+    public ArgumentCaptureSpec[] CaptureSpecs { get; }
+}

@@ -1,0 +1,94 @@
+using Gadget.Traceloop.Decoding;
+
+namespace Gadget.Traceloop.Tests;
+
+/// <summary>
+/// Real syscalls with chosen arguments, traced by strace; our formatter, fed the record traceloop would have made of each call
+/// (raw registers, return value, memory the capture specs name), must print exactly strace's line.
+/// </summary>
+public class DecodingStraceComparisonTests
+{
+    private static readonly SyscallCatalog Catalog = new(SyscallTable.X86_64, SyscallSignatureProvider.Shared);
+
+    private static readonly DecodingStraceOracle.Call[] Calls =
+    [
+        new("openat", "-100", "path(b'/etc/hostname')", "os.O_RDONLY | os.O_CLOEXEC"),                      // 0
+        new("read", "R[0]", "out(4096)", "4096"),                                                            // 1
+        new("read", "R[0]", "out(4096)", "4096"),                                                            // 2: EOF
+        new("close", "R[0]"),                                                                                // 3
+        new("close", "-1"),                                                                                  // 4
+        new("openat", "-100", "path(b'/nonexistent/file')", "os.O_RDONLY"),                                  // 5
+        new("openat", "-100", "path(TMP + b'/created')", "os.O_WRONLY | os.O_CREAT | os.O_TRUNC", "0o644"),  // 6
+        new("write", "R[6]", "inbuf(b'hello\\n')", "6"),                                                     // 7
+        new("write", "NULLFD", "inbuf(bytes(range(64)))", "64"),                                             // 8
+        new("write", "NULLFD", "inbuf(b'a\"b\\\\c\\td\\x7f\\xff01\\x00\\x017\\r\\x0b\\x0c')", "17"),         // 9
+        new("write", "NULLFD", "inbuf(b'x' * 32)", "32"),                                                    // 10
+        new("write", "NULLFD", "inbuf(b'y' * 33)", "33"),                                                    // 11
+        new("write", "NULLFD", "1", "5"),                                                                    // 12: unreadable buffer
+        new("close", "R[6]"),                                                                                // 13
+        new("open", "TMP + b'/created'", "0o2000000 | 0o100000 | 2"),                                        // 14: open via path(...) below
+        new("access", "path(b'/etc/hostname')", "os.R_OK | os.W_OK"),                                        // 15
+        new("access", "path(b'/nonexistent')", "os.F_OK"),                                                   // 16
+        new("faccessat", "-100", "path(b'/etc')", "os.X_OK"),                                                // 17
+        new("mmap", "0", "8192", "3", "0x22", "-1", "0"),                                                    // 18
+        new("mprotect", "R[18]", "4096", "1"),                                                               // 19
+        new("munmap", "R[18]", "8192"),                                                                      // 20
+        new("mmap", "0", "4096", "1", "2", "NULLFD", "0x1000"),                                              // 21: ENODEV
+        new("socket", "2", "1 | 0o2000000", "0"),                                                            // 22
+        new("connect", "R[22]", "sa_in('127.0.0.1', 1)", "16"),                                              // 23: ECONNREFUSED
+        new("socket", "10", "2", "17"),                                                                      // 24
+        new("connect", "R[24]", "sa_in6('::1', 53)", "28"),                                                  // 25
+        new("sendto", "R[24]", "inbuf(b'ping')", "4", "0x40", "sa_in6('::ffff:127.0.0.1', 9)", "28"),        // 26
+        new("socket", "1", "1", "0"),                                                                        // 27
+        new("connect", "R[27]", "sa_un(b'/nonexistent/socket\\0')", "22"),                                   // 28
+        new("connect", "R[27]", "sa_un(b'\\0traceloop-oracle')", "19"),                                      // 29
+        new("bind", "R[27]", "sa_un(TMP + b'/sock\\0')", "2 + len(TMP) + 6"),                                // 30
+        new("kill", "0x7ffffff0", "15"),                                                                     // 31
+        new("kill", "0x7ffffff0", "0"),                                                                      // 32
+        new("tgkill", "os.getpid()", "0x7ffffff0", "35"),                                                    // 33
+        new("pipe2", "out(8)", "os.O_CLOEXEC"),                                                              // 34
+        new("pipe2", "1", "0"),                                                                              // 35
+        new("getcwd", "out(4096)", "4096"),                                                                  // 36
+        new("readlink", "path(b'/proc/self/exe')", "out(4096)", "4096"),                                     // 37
+        new("lseek", "NULLFD", "0", "2"),                                                                    // 38
+        new("mkdir", "path(TMP + b'/dir')", "0o755"),                                                        // 39
+        new("unlinkat", "-100", "path(TMP + b'/dir')", "0x200"),                                             // 40
+        new("unlinkat", "-100", "path(TMP + b'/created')", "0"),                                             // 41
+        new("execve", "path(b'/nonexistent/program')", "argv([b'program', b'--flag', b'a\\tb'])", "0"),      // 42
+        new("getpid"),                                                                                       // 43
+        new("read", "-1", "0", "10"),                                                                        // 44
+        new("openat", "-100", "1", "0"),                                                                     // 45: unreadable path
+        new("dup3", "NULLFD", "100", "os.O_CLOEXEC"),                                                        // 46
+        new("dup2", "NULLFD", "101"),                                                                        // 47
+        new("close", "100"),                                                                                 // 48
+        new("close", "101"),                                                                                 // 49
+        new("getrandom", "out(8)", "8", "1"),                                                                // 50
+        new("rename", "path(b'/nonexistent/a')", "path(b'/nonexistent/b')"),                                 // 51
+        new("chdir", "path(b'/nonexistent/dir')"),                                                           // 52
+        new("unused", "1", "2", "3", "0", "0", "0") { Number = 500 },                                        // 53: unknown syscall
+        new("mmap", "0", "4096", "0", "0x100022 | (21 << 26)", "-1", "0"),                                   // 54: hugetlb size bits
+        new("openat", "-100", "path(b'/nonexistent/\\xe9t\\xe9')", "0o20200000 | 2", "0o600"),               // 55: O_TMPFILE
+        new("rt_sigprocmask", "1", "0", "0", "8"),                                                           // 56
+    ];
+
+    public static TheoryData<int> Limits => new() { 32, 8 };
+
+    [Theory]
+    [MemberData(nameof(Limits))]
+    public void FormatterPrintsWhatStracePrints(int stringLimit)
+    {
+        var calls = Calls.Select(c => c.Name == "open" ? c with { Arguments = ["path(" + c.Arguments[0] + ")", .. c.Arguments[1..]] } : c).ToArray();
+        var results = DecodingStraceOracle.Run(calls, stringLimit);
+        var formatter = new SyscallFormatter(new SyscallFormatterOptions { StringLimit = stringLimit }, Catalog);
+        var mismatches = new List<string>();
+        foreach (var result in results)
+        {
+            string ours = formatter.Format(DecodingStraceOracle.ToRecord(result, Catalog));
+            if (ours != result.StraceLine)
+            {
+                mismatches.Add($"strace: {result.StraceLine}\nours:   {ours}");
+            }
+        }
+        Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {results.Count} lines differ:\n" + string.Join("\n", mismatches));
+    }
+}

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gadget.Traceloop.Decoding;
+
+namespace Gadget.Traceloop.Tests;
+
+/// <summary>
+/// Makes real syscalls with chosen arguments from a Python (ctypes) child under strace, and returns, per call, what strace
+/// printed and the values the call really had (arguments, return value, memory before and after), so a test can build the
+/// <see cref="SyscallRecord"/> traceloop would have recorded and compare our rendering with strace's.
+/// </summary>
+internal static partial class DecodingStraceOracle
+{
+    /// <summary>One syscall to make: its name (or a number for unknown ones) and its arguments as Python expressions.</summary>
+    /// <remarks>
+    /// Helpers available to the expressions: <c>path(b)</c> / <c>inbuf(b)</c> (memory holding b, NUL-terminated for path),
+    /// <c>out(n)</c> (n zero bytes the kernel may fill), <c>argv([b, ...])</c>, <c>sa_in(host, port)</c>, <c>sa_in6(host, port)</c>,
+    /// <c>sa_un(b)</c>, <c>R[i]</c> (return value of call i), <c>TMP</c> (a scratch directory, bytes), <c>NULLFD</c> (an fd on /dev/null).
+    /// </remarks>
+    public sealed record Call(string Name, params string[] Arguments)
+    {
+        public int? Number { get; init; }
+    }
+
+    /// <summary>What happened to one call.</summary>
+    public sealed record Result(Call Call, int Number, ulong[] Arguments, long ReturnValue, Dictionary<int, (byte[] Before, byte[] After)> Memory, string StraceLine);
+
+    private const string Prelude = """
+        import ctypes, json, os, socket, struct, sys, tempfile
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        TMP = tempfile.mkdtemp(prefix="traceloop-oracle-").encode()
+        NULLFD = os.open("/dev/null", os.O_RDWR)
+        keep = []
+        mem = {}
+        def _buf(data, kind):
+            b = ctypes.create_string_buffer(data, len(data))
+            keep.append(b)
+            addr = ctypes.addressof(b)
+            mem[addr] = (b, len(data), kind)
+            return addr
+        def path(b): return _buf(b + b"\0", "in")
+        def inbuf(b): return _buf(b, "in")
+        def out(n): return _buf(b"\0" * n, "out")
+        def argv(items):
+            ptrs = (ctypes.c_void_p * (len(items) + 1))(*[path(i) for i in items], None)
+            keep.append(ptrs)
+            addr = ctypes.addressof(ptrs)
+            mem[addr] = (None, b"".join(i + b"\0" for i in items), "argv")
+            return addr
+        def sa_in(host, port): return inbuf(struct.pack("<H", socket.AF_INET) + struct.pack(">H", port) + socket.inet_aton(host) + b"\0" * 8)
+        def sa_in6(host, port): return inbuf(struct.pack("<H", socket.AF_INET6) + struct.pack(">HI", port, 0) + socket.inet_pton(socket.AF_INET6, host) + struct.pack("<I", 0))
+        def sa_un(p): return inbuf(struct.pack("<H", socket.AF_UNIX) + p)
+        R = []
+        results = []
+        def call(index, nr, args):
+            marker = ("<<c%d>>" % index).encode()
+            libc.syscall(1, ctypes.c_long(-1), marker, len(marker))
+            before = {}
+            for i, a in enumerate(args):
+                if a in mem:
+                    b, n, kind = mem[a]
+                    before[i] = (n if kind == "argv" else ctypes.string_at(a, n))
+            ret = libc.syscall(nr, *[ctypes.c_long(a) for a in args])
+            err = ctypes.get_errno()
+            value = -err if ret == -1 else ret
+            R.append(value)
+            memory = {}
+            for i, a in enumerate(args):
+                if a in mem:
+                    b, n, kind = mem[a]
+                    after = before[i] if kind == "argv" else ctypes.string_at(a, n)
+                    memory[str(i)] = [before[i].hex(), after.hex()]
+            results.append({"nr": nr, "args": [a & 0xffffffffffffffff for a in args], "ret": value, "mem": memory})
+            mem.clear()
+        """;
+
+    public static IReadOnlyList<Result> Run(IReadOnlyList<Call> calls, int stringLimit = 32)
+    {
+        var table = SyscallTable.X86_64;
+        var directory = Directory.CreateTempSubdirectory("traceloop-oracle-");
+        try
+        {
+            var script = new StringBuilder(Prelude).Append('\n');
+            var numbers = new int[calls.Count];
+            for (int i = 0; i < calls.Count; i++)
+            {
+                numbers[i] = calls[i].Number ?? table.GetNumber(calls[i].Name);
+                script.Append("call(").Append(i).Append(", ").Append(numbers[i]).Append(", [").Append(string.Join(", ", calls[i].Arguments)).Append("])\n");
+            }
+            string resultsPath = Path.Combine(directory.FullName, "results.json");
+            script.Append("os.close(NULLFD)\nopen(").Append(JsonSerializer.Serialize(resultsPath)).Append(", 'w').write(json.dumps(results))\n");
+            string scriptPath = Path.Combine(directory.FullName, "calls.py");
+            File.WriteAllText(scriptPath, script.ToString());
+            string tracePath = Path.Combine(directory.FullName, "strace.txt");
+            RunProcess("strace", $"-a0 -qq -s {stringLimit} -o {tracePath} python3 {scriptPath}");
+            var lines = File.ReadAllLines(tracePath);
+            using var json = JsonDocument.Parse(File.ReadAllText(resultsPath));
+            var results = new List<Result>();
+            for (int i = 0; i < calls.Count; i++)
+            {
+                var element = json.RootElement[i];
+                var arguments = new ulong[6];
+                int n = 0;
+                foreach (var a in element.GetProperty("args").EnumerateArray())
+                {
+                    arguments[n++] = a.GetUInt64();
+                }
+                var memory = new Dictionary<int, (byte[], byte[])>();
+                foreach (var property in element.GetProperty("mem").EnumerateObject())
+                {
+                    memory[int.Parse(property.Name, System.Globalization.CultureInfo.InvariantCulture)] =
+                        (Convert.FromHexString(property.Value[0].GetString()!), Convert.FromHexString(property.Value[1].GetString()!));
+                }
+                results.Add(new Result(calls[i], numbers[i], arguments, element.GetProperty("ret").GetInt64(), memory, FindLine(lines, i, calls[i], numbers[i])));
+            }
+            return results;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Builds the record traceloop would have made of <paramref name="result"/>: captures as the catalog's specs say, memory as it really was.</summary>
+    public static SyscallRecord ToRecord(Result result, SyscallCatalog catalog)
+    {
+        var specs = catalog.GetCaptureSpecs(result.Number);
+        var captured = new List<CapturedArgument>();
+        for (int i = 0; i < specs.Count; i++)
+        {
+            if (specs[i].Kind == ArgumentCapture.None || result.Arguments[i] == 0)
+            {
+                continue;
+            }
+            if (!result.Memory.TryGetValue(i, out var memory))
+            {
+                // A pointer that is not ours (e.g. 0x1): the BPF side could not have read it.
+                captured.Add(new CapturedArgument(i, ReadOnlyMemory<byte>.Empty, CaptureStatus.Unreadable));
+                continue;
+            }
+            byte[] data = specs[i].Kind switch
+            {
+                ArgumentCapture.StringIn => memory.Before.AsSpan(0, Math.Max(0, Array.IndexOf(memory.Before, (byte)0) is var end and >= 0 ? end : memory.Before.Length)).ToArray(),
+                ArgumentCapture.BufferIn or ArgumentCapture.SockaddrIn => memory.Before.AsSpan(0, (int)Math.Min((ulong)memory.Before.Length, result.Arguments[specs[i].LengthArgument])).ToArray(),
+                ArgumentCapture.BufferOut => memory.After.AsSpan(0, (int)Math.Clamp(result.ReturnValue, 0, memory.After.Length)).ToArray(),
+                ArgumentCapture.StructOut => memory.After.AsSpan(0, Math.Min(specs[i].FixedSize, memory.After.Length)).ToArray(),
+                _ => memory.Before,
+            };
+            captured.Add(new CapturedArgument(i, data, CaptureStatus.Complete));
+        }
+        return new SyscallRecord
+        {
+            TimestampNs = 1,
+            ExitTimestampNs = 2,
+            Cpu = 0,
+            ProcessId = 1,
+            ThreadId = 1,
+            Command = "python3",
+            Number = result.Number,
+            Arguments = result.Arguments,
+            ReturnValue = result.ReturnValue,
+            Captured = captured,
+        };
+    }
+
+    private static string FindLine(string[] lines, int index, Call call, int number)
+    {
+        string marker = $"write(-1, \"<<c{index}>>\"";
+        int start = Array.FindIndex(lines, l => l.StartsWith(marker, StringComparison.Ordinal));
+        if (start < 0)
+        {
+            throw new InvalidOperationException($"strace did not show the marker of call {index}.");
+        }
+        string prefix = (call.Number is null ? call.Name : $"syscall_0x{number:x}") + "(";
+        for (int i = start + 1; i < lines.Length && !lines[i].StartsWith("write(-1, \"<<c", StringComparison.Ordinal); i++)
+        {
+            if (lines[i].StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return lines[i];
+            }
+        }
+        throw new InvalidOperationException($"strace did not show call {index} ({call.Name}) after its marker.");
+    }
+
+    internal static string RunProcess(string file, string arguments)
+    {
+        var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {arguments} did not finish in 60 s.");
+        }
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {arguments} exited with {process.ExitCode}: {stderr.Result}");
+        }
+        return stdout.Result;
+    }
+}
