@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gadget.Traceloop;
+using Gadget.Traceloop.Decoding;
 
 namespace Traceloop;
 
@@ -100,7 +101,8 @@ internal static class Cli
     /// <summary>Prints syscalls strace-like (text) or one JSON object per line.</summary>
     internal static void Print(IReadOnlyList<SyscallRecord> records, string output, TextWriter writer)
     {
-        var multiProcess = records.Select(r => r.ThreadId).Distinct().Skip(1).Any();
+        var multiThread = records.Select(r => r.ThreadId).Distinct().Skip(1).Any();
+        var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = multiThread });
         foreach (var r in records)
         {
             if (output == "json")
@@ -108,18 +110,19 @@ internal static class Cli
                 writer.WriteLine(JsonSerializer.Serialize(new
                 {
                     timestamp = r.TimestampNs,
+                    exitTimestamp = r.ExitTimestampNs,
                     pid = r.ProcessId,
                     tid = r.ThreadId,
                     comm = r.Command,
-                    syscall = SimpleFormatter.Name(r.Number),
+                    syscall = formatter.Catalog.Table.GetName(r.Number) ?? $"syscall_{r.Number}",
                     args = r.Arguments,
                     ret = r.ReturnValue,
-                    text = SimpleFormatter.Format(r),
+                    text = formatter.Format(r),
                 }));
             }
             else
             {
-                writer.WriteLine(multiProcess ? $"[pid {r.ThreadId}] {SimpleFormatter.Format(r)}" : SimpleFormatter.Format(r));
+                writer.WriteLine(formatter.Format(r));
             }
         }
     }

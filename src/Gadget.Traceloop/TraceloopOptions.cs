@@ -14,7 +14,7 @@ public sealed class TraceloopOptions
 
     /// <summary>
     /// What to capture behind the pointer arguments of syscall number <c>n</c> (six entries, or <c>null</c> for nothing).
-    /// <c>null</c> uses the built-in x86-64 table.
+    /// <c>null</c> uses the decoder's specs for this machine (<see cref="Decoding.SyscallCatalog.GetCaptureSpecs"/>).
     /// </summary>
     public Func<int, IReadOnlyList<ArgumentCaptureSpec>?>? CaptureSpecs { get; set; }
 }

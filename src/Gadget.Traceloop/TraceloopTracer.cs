@@ -48,7 +48,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
                 _object.Load();
             }
             _cgroupRings = _object.Map("cgroup_rings").As<ulong, uint>();
-            FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? DefaultCaptureSpecs.Get);
+            FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs);
             _links.Add(_object.Program("traceloop_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
             _links.Add(_object.Program("traceloop_sys_exit").AttachTracepoint("raw_syscalls", "sys_exit"));
         }
