@@ -15,16 +15,20 @@ internal static class StraceComparison
     private const int ExecveNumber = 59;
 
     /// <summary>
-    /// From the successful execve on (in the main process), both must have the same syscalls in the same order, with the same
-    /// return values (except pids) and the same decimal arguments and captured strings and buffers where strace printed them.
-    /// Returns how many argument values were compared.
+    /// After the successful execve of <paramref name="executable"/> (in that process), both must have the same syscalls in the
+    /// same order, with the same return values (except pids) and the same decimal arguments and captured strings and buffers
+    /// where strace printed them. When traceloop's history has no such execve (a container's ring is created while its first
+    /// process is held inside that execve), it is compared from its first process's first syscall. Returns how many values were compared.
     /// </summary>
-    internal static int AssertSame(IReadOnlyList<SyscallRecord> traceloop, IReadOnlyList<StraceLine> strace, ITestOutputHelper output)
+    internal static int AssertSame(IReadOnlyList<SyscallRecord> traceloop, IReadOnlyList<StraceLine> strace, string executable, ITestOutputHelper output)
     {
-        var straceMain = strace.Where(l => l.Pid == strace[0].Pid).ToList();
-        var fromStrace = straceMain.SkipWhile(l => !(l.Number == ExecveNumber && l.ReturnValue == 0)).ToList();
-        var mainPid = traceloop.First(r => r.Number == ExecveNumber && r.ReturnValue == 0).ProcessId;
-        var fromTraceloop = traceloop.Where(r => r.ProcessId == mainPid).SkipWhile(r => !(r.Number == ExecveNumber && r.ReturnValue == 0)).ToList();
+        var exec = strace.First(l => l.Number == ExecveNumber && l.ReturnValue == 0 && l.Arguments[0] == $"\"{executable}\"");
+        var fromStrace = strace.Where(l => l.Pid == exec.Pid).SkipWhile(l => l != exec).Skip(1).ToList();
+        var recordedExec = traceloop.FirstOrDefault(r => r.Number == ExecveNumber && r.ReturnValue == 0
+            && r.Captured.FirstOrDefault(c => c.Index == 0).Data.Span.SequenceEqual(System.Text.Encoding.UTF8.GetBytes(executable)));
+        var fromTraceloop = recordedExec is null
+            ? traceloop.Where(r => r.ProcessId == traceloop[0].ProcessId).ToList()
+            : traceloop.Where(r => r.ProcessId == recordedExec.ProcessId).SkipWhile(r => r != recordedExec).Skip(1).ToList();
 
         foreach (var line in fromStrace)
         {

@@ -10,7 +10,7 @@ internal sealed partial record StraceLine(int Pid, int Number, string Name, IRea
     [GeneratedRegex(@"^(\d+)\s+\[\s*(\d+)\]\s+(\w+)\((.*)\)\s+=\s+(.*)$")]
     private static partial Regex LinePattern();
 
-    /// <summary>Runs <paramref name="command"/> under <c>strace -f -n</c> and parses the complete syscall lines (resumed/unfinished lines are skipped).</summary>
+    /// <summary>Runs <paramref name="command"/> under <c>strace -f -n</c> and parses its syscall lines (joining unfinished and resumed ones).</summary>
     internal static List<StraceLine> Run(string command, params string[] arguments)
     {
         var output = Path.GetTempFileName();
@@ -22,15 +22,53 @@ internal sealed partial record StraceLine(int Pid, int Number, string Name, IRea
                 start.ArgumentList.Add(a);
             }
             using var process = Process.Start(start)!;
-            process.StandardOutput.ReadToEnd();
+            var stdout = process.StandardOutput.ReadToEndAsync();
             process.StandardError.ReadToEnd();
+            stdout.Wait();
             process.WaitForExit();
-            return [.. File.ReadAllLines(output).Select(Parse).OfType<StraceLine>()];
+            return ParseAll(File.ReadAllLines(output));
         }
         finally
         {
             File.Delete(output);
         }
+    }
+
+    [GeneratedRegex(@"^(\d+)\s+\[\s*\d+\]\s+<\.\.\. \w+ resumed>(.*)$")]
+    private static partial Regex ResumedPattern();
+
+    /// <summary>Parses strace's lines, joining <c>&lt;unfinished ...&gt;</c> with <c>&lt;... resumed&gt;</c> lines of the same pid.</summary>
+    internal static List<StraceLine> ParseAll(IEnumerable<string> lines)
+    {
+        var unfinished = new Dictionary<int, string>();
+        var result = new List<StraceLine>();
+        foreach (var line in lines)
+        {
+            if (line.EndsWith(" <unfinished ...>", StringComparison.Ordinal))
+            {
+                var pid = int.Parse(line[..line.IndexOf(' ')]);
+                unfinished[pid] = line[..^" <unfinished ...>".Length];
+                continue;
+            }
+            var text = line;
+            var resumed = ResumedPattern().Match(line);
+            if (resumed.Success)
+            {
+                var pid = int.Parse(resumed.Groups[1].Value);
+                if (!unfinished.Remove(pid, out var start))
+                {
+                    continue;
+                }
+                var rest = resumed.Groups[2].Value;
+                var head = start.TrimEnd();
+                text = head + (rest.StartsWith(')') || head.EndsWith('(') || head.EndsWith(',') ? " " : ", ") + rest;
+            }
+            if (Parse(text) is { } parsed)
+            {
+                result.Add(parsed);
+            }
+        }
+        return result;
     }
 
     internal static StraceLine? Parse(string line)

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Gadget.Containers;
+using Gadget.Containers.Tests;
 using Xunit.Abstractions;
 
 namespace Gadget.Traceloop.Tests;
@@ -32,8 +35,58 @@ public sealed class TraceloopStraceTests(ITestOutputHelper output) : IDisposable
         }
         var traced = StraceLine.Run("/bin/busybox", arguments);
 
-        var compared = StraceComparison.AssertSame(recorded, traced, output);
+        var compared = StraceComparison.AssertSame(recorded, traced, "/bin/busybox", output);
         output.WriteLine($"{compared} values compared");
         Assert.True(compared > 10, $"only {compared} values compared");
+    }
+
+    [Fact]
+    public async Task SyscallsOfAContainerAgreeWithStrace()
+    {
+        // The shell waits a second before it execs cat: should the early detection miss the container, the collection's
+        // rescan still finds it before cat runs. The comparison starts after cat's execve.
+        string[] command = ["sh", "-c", "sleep 1; exec /bin/cat /etc/hostname /nonexistent-traceloop"];
+        var prefix = RuncContainer.NewId("tl-strace");
+
+        // traceloop: a container followed from its start; it exits with 1, so its history is dumped automatically.
+        IReadOnlyList<SyscallRecord> recorded;
+        await using (var tracer = TraceloopTracer.Start())
+        using (var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan }))
+        using (var recorder = tracer.Follow(collection, new ContainerSelector { IdPrefix = prefix }))
+        {
+            var crashed = new TaskCompletionSource<IReadOnlyList<SyscallRecord>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            recorder.ContainerCrashed += (_, e) => crashed.TrySetResult(e.History);
+            collection.ContainerRemoved += (_, e) => output.WriteLine($"removed {e.Container.Id} {e.Container.ExitStatus}");
+            collection.ContainerAdded += (_, e) => output.WriteLine($"added {e.Container.Id}");
+            using var container = RuncContainer.Create(prefix + "-a", command);
+            recorded = await crashed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // strace: the same container config, 'runc run' under strace -f, which follows runc into the container's process.
+        List<StraceLine> traced;
+        using (var template = RuncContainer.Create(prefix + "-b", command, start: false))
+        {
+            var bundle = template.Bundle;
+            Run("runc", "delete", "-f", template.Id);
+            traced = StraceLine.Run("runc", "run", "--bundle", bundle, prefix + "-c");
+            Run("runc", "delete", "-f", prefix + "-c");
+        }
+
+        var compared = StraceComparison.AssertSame(recorded, traced, "/bin/cat", output);
+        output.WriteLine($"{compared} values compared");
+        Assert.True(compared > 10, $"only {compared} values compared");
+    }
+
+    private static void Run(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
     }
 }
