@@ -64,7 +64,7 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add($"echo $$ > '{path}/cgroup.procs' && exec \"$@\"");
             start.ArgumentList.Add("sh");
-            start.ArgumentList.Add(command);
+            start.ArgumentList.Add(ResolveExecutable(command));
             foreach (var argument in arguments)
             {
                 start.ArgumentList.Add(argument);
@@ -129,6 +129,25 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The absolute path of <paramref name="command"/> found in <c>PATH</c> (so that the shell's exec does not try every
+    /// directory of <c>PATH</c> in turn, which would show as failed execve calls), or the command as given.</summary>
+    private static string ResolveExecutable(string command)
+    {
+        if (command.Contains('/'))
+        {
+            return command;
+        }
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(directory, command);
+            if (File.Exists(candidate) && !OperatingSystem.IsWindows() && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            {
+                return candidate;
+            }
+        }
+        return command;
     }
 
     private static void TryRemoveDirectory(string path)

@@ -74,4 +74,29 @@ public sealed class RingTests(ITestOutputHelper output)
         Assert.All(noisyHistory, r => Assert.NotEqual(quiet.ProcessId, r.ProcessId));
         output.WriteLine($"quiet: {quietHistory.Count} syscalls, noisy: {noisyHistory.Count} kept");
     }
+
+    [Fact]
+    public void RingsAndTheTracerReleaseEveryFileDescriptor()
+    {
+        using (TraceloopTracer.Start())
+        {
+            // Warm up what stays open for the process's lifetime (libbpf's BTF, tracefs probes, the runtime's own).
+        }
+        var before = Directory.GetFileSystemEntries("/proc/self/fd").Length;
+        using (var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = 4 }))
+        {
+            Assert.True(tracer.AddCgroup(1001));
+            Assert.False(tracer.AddCgroup(1001));
+            Assert.True(tracer.AddCgroup(1002));
+            Assert.True(tracer.StopRecording(1002));
+            Assert.False(tracer.IsRecording(1002));
+            Assert.Empty(tracer.Dump(1002));
+            Assert.True(tracer.RemoveCgroup(1001));
+            Assert.False(tracer.RemoveCgroup(1001));
+            Assert.Throws<KeyNotFoundException>(() => tracer.Dump(1001));
+            Assert.Equal([1002UL], tracer.Cgroups);
+            Assert.True(Directory.GetFileSystemEntries("/proc/self/fd").Length > before);
+        }
+        Assert.Equal(before, Directory.GetFileSystemEntries("/proc/self/fd").Length);
+    }
 }
