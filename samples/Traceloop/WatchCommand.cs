@@ -45,11 +45,14 @@ internal static class WatchCommand
         }
 
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        // Ctrl-C (SIGINT) and SIGTERM stop the watch cleanly (the rings are freed, the socket removed).
+        using var onInterrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
         {
-            e.Cancel = true;
+            context.Cancel = true;
             stop.Cancel();
-        };
+        }
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages ?? 64 });
         await using var collection = new ContainerCollection();
         using var recorder = tracer.Follow(collection, selector);
