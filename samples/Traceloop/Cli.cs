@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Gadget.Traceloop;
+using Gadget.Traceloop.Decoding;
+
+namespace Traceloop;
+
+/// <summary>The traceloop command line: run, watch, dump.</summary>
+internal static class Cli
+{
+    private const string Usage = """
+        traceloop: a syscall flight recorder for containers.
+
+        usage:
+          traceloop run [--output text|json] [--pages N] -- COMMAND [ARGS...]
+              Runs COMMAND in a fresh cgroup, records its syscalls, and prints them when it exits.
+          traceloop watch [--output text|json] [--pages N] [--name N] [--id ID] [--label k=v,...] [--namespace NS]
+                          [--podname POD] [--containerindex I] [--all]
+              Records every matching container and prints a container's history when it crashes.
+          traceloop dump CONTAINER
+              Prints the history of a container recorded by a running 'traceloop watch'.
+        """;
+
+    internal static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "run" => await RunCommandAsync(args[1..]),
+                "watch" => await WatchCommand.RunAsync(args[1..]),
+                "dump" => await WatchCommand.DumpAsync(args[1..]),
+                _ => Fail($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    internal static int Fail(string message)
+    {
+        Console.Error.WriteLine($"traceloop: {message}");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+
+    private static async Task<int> RunCommandAsync(string[] args)
+    {
+        var output = "text";
+        int? pages = null;
+        var i = 0;
+        for (; i < args.Length && args[i] != "--"; i++)
+        {
+            switch (args[i])
+            {
+                case "--output" when i + 1 < args.Length:
+                    output = args[++i];
+                    break;
+                case "--pages" when i + 1 < args.Length:
+                    pages = int.Parse(args[++i]);
+                    break;
+                default:
+                    // The first non-option starts the command ("--" is optional).
+                    goto command;
+            }
+        }
+        if (i < args.Length && args[i] == "--")
+        {
+            i++;
+        }
+    command:
+        if (i >= args.Length)
+        {
+            throw new ArgumentException("run needs a command: traceloop run -- COMMAND [ARGS...]");
+        }
+        if (output is not ("text" or "json"))
+        {
+            throw new ArgumentException($"--output must be text or json, not '{output}'");
+        }
+
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages ?? 256 });
+        await using var command = TracedCommand.Start(tracer, args[i], args[(i + 1)..]);
+        var exitCode = await command.WaitForExitAsync();
+        var records = command.Dump();
+        Print(records, output, Console.Error);
+        if (exitCode != 0)
+        {
+            Console.Error.WriteLine(exitCode > 128
+                ? $"+++ killed by signal {exitCode - 128} +++"
+                : $"+++ exited with {exitCode} +++");
+        }
+        return exitCode;
+    }
+
+    /// <summary>Prints syscalls strace-like (text) or one JSON object per line.</summary>
+    internal static void Print(IReadOnlyList<SyscallRecord> records, string output, TextWriter writer)
+    {
+        var multiThread = records.Select(r => r.ThreadId).Distinct().Skip(1).Any();
+        var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = multiThread });
+        foreach (var r in records)
+        {
+            if (output == "json")
+            {
+                writer.WriteLine(JsonSerializer.Serialize(new
+                {
+                    timestamp = r.TimestampNs,
+                    exitTimestamp = r.ExitTimestampNs,
+                    pid = r.ProcessId,
+                    tid = r.ThreadId,
+                    comm = r.Command,
+                    syscall = formatter.Catalog.Table.GetName(r.Number) ?? $"syscall_{r.Number}",
+                    args = r.Arguments,
+                    ret = r.ReturnValue,
+                    text = formatter.Format(r),
+                }));
+            }
+            else
+            {
+                writer.WriteLine(formatter.Format(r));
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+using Gadget.Traceloop;
+using Traceloop;
+
+return await Cli.RunAsync(args);

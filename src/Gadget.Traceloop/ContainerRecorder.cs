@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using Gadget.Containers;
+
+namespace Gadget.Traceloop;
+
+/// <summary>
+/// Records every container of a <see cref="ContainerCollection"/> that matches a <see cref="ContainerSelector"/>, each in its
+/// own ring, from before its first syscall (the ring is created in the collection's <see cref="ContainerCollection.ContainerAdded"/>
+/// handler, which runs while a new container is held), and dumps a container's history automatically when it exits with a
+/// non-zero code or is killed by a signal (<see cref="ContainerCrashed"/>). Create it with <see cref="TraceloopTracer.Follow"/>.
+/// </summary>
+/// <remarks>
+/// When a container ends, recording stops and its history stays readable (<see cref="Dump(string)"/>) until
+/// <see cref="Release"/>, or until more than <see cref="RetainedExitedContainers"/> other containers ended after it.
+/// </remarks>
+public sealed class ContainerRecorder : IDisposable
+{
+    private readonly TraceloopTracer _tracer;
+    private readonly ContainerCollection _collection;
+    private readonly ContainerSelector _selector;
+    private readonly ConcurrentDictionary<string, Container> _containers = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _exited = new();
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    internal ContainerRecorder(TraceloopTracer tracer, ContainerCollection collection, ContainerSelector selector, int retainedExitedContainers)
+    {
+        _tracer = tracer;
+        _collection = collection;
+        _selector = selector;
+        RetainedExitedContainers = retainedExitedContainers;
+        _collection.ContainerAdded += OnAdded;
+        _collection.ContainerRemoved += OnRemoved;
+        foreach (var container in _collection.Containers)
+        {
+            Track(container);
+        }
+    }
+
+    /// <summary>Raised (on the collection's event thread) with the history of a selected container that exited with a non-zero code or was killed by a signal.</summary>
+    public event EventHandler<ContainerHistoryEventArgs>? ContainerCrashed;
+
+    /// <summary>How many ended containers keep their history before the oldest is released.</summary>
+    public int RetainedExitedContainers { get; }
+
+    /// <summary>The containers with a history: running ones being recorded, and ended ones not yet released.</summary>
+    public IReadOnlyList<Container> Containers => [.. _containers.Values];
+
+    /// <summary>The history of the container with id <paramref name="containerId"/> (a unique prefix, or its name, also works).</summary>
+    /// <exception cref="KeyNotFoundException">No such container has a history here.</exception>
+    public IReadOnlyList<SyscallRecord> Dump(string containerId) => _tracer.Dump(Find(containerId).CgroupId);
+
+    /// <summary>The container with id <paramref name="idPrefixOrName"/>, a unique id prefix, or a name.</summary>
+    /// <exception cref="KeyNotFoundException">None, or several, match.</exception>
+    public Container Find(string idPrefixOrName)
+    {
+        if (_containers.TryGetValue(idPrefixOrName, out var exact))
+        {
+            return exact;
+        }
+        var matches = _containers.Values.Where(c => c.Id.StartsWith(idPrefixOrName, StringComparison.Ordinal) || c.Name == idPrefixOrName).ToList();
+        return matches.Count == 1
+            ? matches[0]
+            : throw new KeyNotFoundException(matches.Count == 0
+                ? $"No recorded container matches '{idPrefixOrName}'."
+                : $"'{idPrefixOrName}' matches {matches.Count} containers: {string.Join(", ", matches.Select(c => c.Id))}.");
+    }
+
+    /// <summary>Frees the history of an ended container (or stops recording a running one and frees it).</summary>
+    public bool Release(string containerId)
+    {
+        if (!_containers.TryRemove(containerId, out var container))
+        {
+            return false;
+        }
+        _tracer.RemoveCgroup(container.CgroupId);
+        return true;
+    }
+
+    private void Track(Container container)
+    {
+        if (!_selector.Matches(container) || container.ExitStatus is not null)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _tracer.AddCgroup(container.CgroupId);
+            _containers[container.Id] = container;
+        }
+    }
+
+    private void OnAdded(object? sender, ContainerEventArgs e) => Track(e.Container);
+
+    private void OnRemoved(object? sender, ContainerEventArgs e)
+    {
+        var container = e.Container;
+        if (!_containers.ContainsKey(container.Id))
+        {
+            return;
+        }
+        IReadOnlyList<SyscallRecord>? history = null;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _tracer.StopRecording(container.CgroupId);
+            if (container.ExitStatus is { } status && (status.Signal is not null || status.ExitCode is not 0))
+            {
+                history = _tracer.Dump(container.CgroupId);
+            }
+            _exited.Enqueue(container.Id);
+            while (_exited.Count > RetainedExitedContainers && _exited.TryDequeue(out var oldest))
+            {
+                Release(oldest);
+            }
+        }
+        if (history is not null)
+        {
+            ContainerCrashed?.Invoke(this, new ContainerHistoryEventArgs(container, history));
+        }
+    }
+
+    /// <summary>Stops following the collection and frees every container's ring.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+        }
+        _collection.ContainerAdded -= OnAdded;
+        _collection.ContainerRemoved -= OnRemoved;
+        foreach (var id in _containers.Keys)
+        {
+            Release(id);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using System.Buffers;
+using System.Text;
+using L = Gadget.Traceloop.TraceloopRecordLayout;
+
+namespace Gadget.Traceloop;
+
+/// <summary>
+/// Turns the raw records of one container's per-CPU rings into syscalls: orders every thread's records by timestamp, pairs
+/// each exit with its thread's pending enter, and attaches the captured memory. Reusable: the copy of the rings lives in a
+/// pooled arena kept between dumps, so a dump allocates only the <see cref="SyscallRecord"/>s it returns.
+/// </summary>
+/// <remarks>
+/// <para>Window: when a CPU's ring has wrapped, its oldest records are gone, and records of other CPUs older than its oldest
+/// surviving one cannot be paired reliably (their exit may have been on the wrapped CPU). The history therefore starts at the
+/// newest "oldest surviving record" among the wrapped rings: what is returned is contiguous, ending with the newest record.</para>
+/// <para>An exit whose enter is not in the window (overwritten, or before the window) is dropped and counted in
+/// <see cref="DroppedExits"/>: without its enter, its arguments are unknown. An enter without an exit is kept with
+/// <see cref="SyscallRecord.ReturnValue"/> <c>null</c>: the syscall was still running (blocked, or the thread died in it).</para>
+/// </remarks>
+internal sealed class HistoryAssembler
+{
+    /// <summary>Bytes a ring may leave unused at its end although it wrapped: the largest record the BPF program writes, plus perf's headers.</summary>
+    internal const int WrapSlack = 2304;
+
+    private readonly Dictionary<int, int> _pendingByThread = [];
+    private readonly HashSet<string> _commands = [];
+    private byte[] _arena = [];
+    private int _arenaUsed;
+    private Entry[] _entries = [];
+    private int _entryCount;
+    private readonly Dictionary<int, CpuState> _cpus = [];
+
+    private struct Entry
+    {
+        public ulong Timestamp;
+        public int Offset;
+        public int Length;
+        public int Cpu;
+        public byte Kind;
+    }
+
+    private struct CpuState
+    {
+        public long Bytes;
+        public ulong Oldest;
+    }
+
+    /// <summary>Records seen in the last dump that were malformed (never expected; counted rather than thrown).</summary>
+    internal int InvalidRecords { get; private set; }
+
+    /// <summary>Exits of the last dump whose enter was not in the window.</summary>
+    internal int DroppedExits { get; private set; }
+
+    /// <summary>Records lost while reading (the ring was paused; reported by the kernel).</summary>
+    internal ulong LostWhileReading { get; private set; }
+
+    /// <summary>Forgets the previous dump (keeps the buffers).</summary>
+    internal void Reset()
+    {
+        _arenaUsed = 0;
+        _entryCount = 0;
+        _cpus.Clear();
+        InvalidRecords = 0;
+        DroppedExits = 0;
+        LostWhileReading = 0;
+    }
+
+    internal void AddLost(ulong count) => LostWhileReading += count;
+
+    /// <summary>Copies one record of <paramref name="cpu"/>'s ring (as the perf reader delivers it, padding included).</summary>
+    internal void Add(int cpu, ReadOnlySpan<byte> data)
+    {
+        ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_cpus, cpu, out _);
+        state.Bytes += data.Length + 12; // perf_event_header + the u32 raw size
+        if (!L.IsValid(data))
+        {
+            InvalidRecords++;
+            return;
+        }
+        var size = L.Size(data);
+        var timestamp = L.Timestamp(data);
+        if (state.Oldest == 0 || timestamp < state.Oldest)
+        {
+            state.Oldest = timestamp;
+        }
+        if (_arenaUsed + size > _arena.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_arena.Length * 2, _arenaUsed + size + 64 * 1024));
+            _arena.AsSpan(0, _arenaUsed).CopyTo(bigger);
+            if (_arena.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_arena);
+            }
+            _arena = bigger;
+        }
+        data[..size].CopyTo(_arena.AsSpan(_arenaUsed));
+        if (_entryCount == _entries.Length)
+        {
+            Array.Resize(ref _entries, Math.Max(1024, _entries.Length * 2));
+        }
+        _entries[_entryCount++] = new Entry { Timestamp = timestamp, Offset = _arenaUsed, Length = size, Cpu = cpu, Kind = L.Kind(data) };
+        _arenaUsed += size;
+    }
+
+    /// <summary>Builds the syscalls from the records added since <see cref="Reset"/>, oldest first.</summary>
+    /// <param name="ringSize">The size in bytes of one CPU's ring (to tell which rings wrapped).</param>
+    /// <param name="since">Only syscalls entered at or after this boot-time timestamp.</param>
+    internal List<SyscallRecord> Build(long ringSize, ulong since = 0)
+    {
+        var windowStart = since;
+        foreach (var (_, state) in _cpus)
+        {
+            if (state.Bytes >= ringSize - WrapSlack && state.Oldest > windowStart)
+            {
+                windowStart = state.Oldest;
+            }
+        }
+
+        var entries = _entries.AsSpan(0, _entryCount);
+        entries.Sort(static (a, b) => a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Kind.CompareTo(b.Kind));
+
+        // Pair: slots[i] = (enter entry, exit entry or -1), in enter order.
+        var slots = ArrayPool<(int Enter, int Exit)>.Shared.Rent(Math.Max(1, entries.Length));
+        var slotCount = 0;
+        _pendingByThread.Clear();
+        DroppedExits = 0;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            ref readonly var e = ref entries[i];
+            if (e.Timestamp < windowStart)
+            {
+                continue;
+            }
+            var record = _arena.AsSpan(e.Offset, e.Length);
+            var tid = L.ThreadId(record);
+            if (e.Kind == L.KindEnter)
+            {
+                // A pending enter of the same thread never returned (e.g. its exit was lost): it stays unreturned.
+                _pendingByThread[tid] = slotCount;
+                slots[slotCount++] = (i, -1);
+            }
+            else if (_pendingByThread.Remove(tid, out var slot) && ExitMatches(L.Number(_arena.AsSpan(entries[slots[slot].Enter].Offset)), L.Number(record)))
+            {
+                slots[slot].Exit = i;
+            }
+            else
+            {
+                DroppedExits++;
+            }
+        }
+
+        var result = new List<SyscallRecord>(slotCount);
+        for (var s = 0; s < slotCount; s++)
+        {
+            var (enterIndex, exitIndex) = slots[s];
+            result.Add(Materialize(entries[enterIndex], exitIndex < 0 ? null : entries[exitIndex]));
+        }
+        ArrayPool<(int, int)>.Shared.Return(slots);
+        return result;
+    }
+
+    /// <summary>
+    /// Whether an exit with syscall number <paramref name="exitNumber"/> ends the enter with <paramref name="enterNumber"/>.
+    /// rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1.
+    /// </summary>
+    private static bool ExitMatches(int enterNumber, int exitNumber) => enterNumber == exitNumber || exitNumber == -1;
+
+    private SyscallRecord Materialize(in Entry enterEntry, Entry? exitEntry)
+    {
+        var enter = _arena.AsSpan(enterEntry.Offset, enterEntry.Length);
+        var arguments = new ulong[6];
+        for (var i = 0; i < 6; i++)
+        {
+            arguments[i] = L.Argument(enter, i);
+        }
+        var captureCount = L.CaptureCount(enter);
+        var dataBytes = L.CapturedBytes(enter);
+        ReadOnlySpan<byte> exit = default;
+        if (exitEntry is { } x)
+        {
+            exit = _arena.AsSpan(x.Offset, x.Length);
+            captureCount += L.CaptureCount(exit);
+            dataBytes += L.CapturedBytes(exit);
+        }
+
+        IReadOnlyList<CapturedArgument> captured = [];
+        if (captureCount > 0)
+        {
+            var storage = new byte[dataBytes];
+            var list = new CapturedArgument[captureCount];
+            var used = 0;
+            var n = CopyCaptures(enter, storage, list, 0, ref used);
+            if (!exit.IsEmpty)
+            {
+                CopyCaptures(exit, storage, list, n, ref used);
+            }
+            captured = list;
+        }
+
+        return new SyscallRecord
+        {
+            TimestampNs = enterEntry.Timestamp,
+            ExitTimestampNs = exitEntry?.Timestamp,
+            Cpu = enterEntry.Cpu,
+            ProcessId = L.ProcessId(enter),
+            ThreadId = L.ThreadId(enter),
+            Command = InternCommand(L.Command(enter)),
+            Number = L.Number(enter),
+            Arguments = arguments,
+            ReturnValue = exitEntry is null ? null : L.ReturnValue(exit),
+            Captured = captured,
+        };
+    }
+
+    private static int CopyCaptures(ReadOnlySpan<byte> record, byte[] storage, CapturedArgument[] list, int first, ref int used)
+    {
+        var offset = L.CapturesOffset(record);
+        var count = L.CaptureCount(record);
+        for (var i = 0; i < count; i++)
+        {
+            var index = record[offset];
+            var status = (CaptureStatus)record[offset + 1];
+            var length = record[offset + 2] | (record[offset + 3] << 8);
+            record.Slice(offset + L.CaptureHeaderSize, length).CopyTo(storage.AsSpan(used));
+            list[first + i] = new CapturedArgument(index, new ReadOnlyMemory<byte>(storage, used, length), status);
+            used += length;
+            offset += L.CaptureHeaderSize + length;
+        }
+        return first + count;
+    }
+
+    private string InternCommand(ReadOnlySpan<byte> comm)
+    {
+        Span<char> chars = stackalloc char[L.CommandLength];
+        var n = Encoding.Latin1.GetChars(comm, chars);
+        var lookup = _commands.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(chars[..n], out var existing))
+        {
+            return existing;
+        }
+        var s = new string(chars[..n]);
+        _commands.Add(s);
+        return s;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+
+namespace Gadget.Traceloop;
+
+/// <summary>
+/// A command run in a fresh cgroup2 directory of its own, recorded by a <see cref="TraceloopTracer"/> from its
+/// <c>execve</c> on: the ring exists before the command's first syscall.
+/// </summary>
+/// <remarks>
+/// The command is started as <c>/bin/sh -c 'echo $$ &gt; CGROUP/cgroup.procs &amp;&amp; exec "$@"' sh COMMAND ARGS...</c>: the
+/// shell moves itself into the cgroup, then execs the command, so everything the command does is in the cgroup.
+/// <see cref="Dump"/> drops what the shell did before that <c>execve</c>.
+/// </remarks>
+public sealed class TracedCommand : IDisposable, IAsyncDisposable
+{
+    private const int ExecveNumber = 59;
+    private readonly TraceloopTracer _tracer;
+    private readonly Process _process;
+    private bool _disposed;
+
+    private TracedCommand(TraceloopTracer tracer, string cgroupPath, ulong cgroupId, Process process)
+    {
+        _tracer = tracer;
+        CgroupPath = cgroupPath;
+        CgroupId = cgroupId;
+        _process = process;
+    }
+
+    /// <summary>The cgroup2 directory created for the command.</summary>
+    public string CgroupPath { get; }
+
+    /// <summary>Its cgroup id (the key of its ring).</summary>
+    public ulong CgroupId { get; }
+
+    /// <summary>The command's process id (the shell's, which becomes the command at <c>execve</c>).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>The process, e.g. to read its redirected output.</summary>
+    public Process Process => _process;
+
+    /// <summary>Creates a cgroup, gives it a ring in <paramref name="tracer"/>, and starts <paramref name="command"/> in it.</summary>
+    /// <param name="tracer">The recorder.</param>
+    /// <param name="command">The program (looked up in <c>PATH</c> by the shell's <c>exec</c>).</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="redirectOutput">Redirect standard output and error (read them from <see cref="Process"/>) instead of inheriting them.</param>
+    /// <param name="pagesPerCpu">Ring size for this command; <c>null</c> for the tracer's default.</param>
+    public static TracedCommand Start(TraceloopTracer tracer, string command, IEnumerable<string> arguments, bool redirectOutput = false, int? pagesPerCpu = null)
+    {
+        ArgumentNullException.ThrowIfNull(tracer);
+        ArgumentException.ThrowIfNullOrEmpty(command);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var path = Path.Combine(Gadget.Traceloop.CgroupId.Cgroup2Root, $"traceloop-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(path);
+        try
+        {
+            var id = Gadget.Traceloop.CgroupId.FromPath(path);
+            tracer.AddCgroup(id, pagesPerCpu);
+            var start = new ProcessStartInfo("/bin/sh")
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = redirectOutput,
+                RedirectStandardError = redirectOutput,
+            };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"echo $$ > '{path}/cgroup.procs' && exec \"$@\"");
+            start.ArgumentList.Add("sh");
+            start.ArgumentList.Add(ResolveExecutable(command));
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+            var process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start.");
+            return new TracedCommand(tracer, path, id, process);
+        }
+        catch
+        {
+            TryRemoveDirectory(path);
+            throw;
+        }
+    }
+
+    /// <summary>Waits for the command to exit and returns its exit code (128 + signal number when a signal killed it, as a shell says).</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
+    {
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
+    /// <summary>The command's syscalls from its <c>execve</c> on (everything, if that <c>execve</c> was overwritten).</summary>
+    public IReadOnlyList<SyscallRecord> Dump()
+    {
+        var all = _tracer.Dump(CgroupId);
+        for (var i = 0; i < all.Count; i++)
+        {
+            if (all[i].Number == ExecveNumber && all[i].ProcessId == _process.Id)
+            {
+                return i == 0 ? all : all.Skip(i).ToArray();
+            }
+        }
+        return all;
+    }
+
+    /// <summary>Frees the ring and removes the cgroup (kills what is left in it).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _tracer.RemoveCgroup(CgroupId);
+        if (!_process.HasExited)
+        {
+            try
+            {
+                File.WriteAllText(Path.Combine(CgroupPath, "cgroup.kill"), "1");
+                _process.WaitForExit(5000);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        _process.Dispose();
+        TryRemoveDirectory(CgroupPath);
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The absolute path of <paramref name="command"/> found in <c>PATH</c> (so that the shell's exec does not try every
+    /// directory of <c>PATH</c> in turn, which would show as failed execve calls), or the command as given.</summary>
+    private static string ResolveExecutable(string command)
+    {
+        if (command.Contains('/'))
+        {
+            return command;
+        }
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(directory, command);
+            if (File.Exists(candidate) && !OperatingSystem.IsWindows() && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            {
+                return candidate;
+            }
+        }
+        return command;
+    }
+
+    private static void TryRemoveDirectory(string path)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                Directory.Delete(path);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return;
+            }
+            catch (IOException)
+            {
+                // EBUSY while the last process of the cgroup is being reaped.
+                Thread.Sleep(20);
+            }
+        }
+    }
+}

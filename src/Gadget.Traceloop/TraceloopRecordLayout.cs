@@ -1,0 +1,74 @@
+using System.Buffers.Binary;
+
+namespace Gadget.Traceloop;
+
+/// <summary>The layout of the records bpf/traceloop.bpf.c writes (keep in sync with its <c>struct record_header</c>).</summary>
+internal static class TraceloopRecordLayout
+{
+    internal const int HeaderSize = 32;
+    internal const int EnterBodySize = 6 * 8 + CommandLength;
+    internal const int CommandLength = 16;
+    internal const int CaptureHeaderSize = 4;
+    internal const byte KindEnter = 1;
+    internal const byte KindExit = 2;
+
+    /// <summary>The largest record the BPF program can write (its scratch buffer).</summary>
+    internal const int MaxRecordSize = 8192;
+
+    internal static ulong Timestamp(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadUInt64LittleEndian(r);
+
+    internal static int ProcessId(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt32LittleEndian(r[8..]);
+
+    internal static int ThreadId(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt32LittleEndian(r[12..]);
+
+    internal static int Number(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt32LittleEndian(r[16..]);
+
+    internal static int Size(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadUInt16LittleEndian(r[20..]);
+
+    internal static byte Kind(ReadOnlySpan<byte> r) => r[22];
+
+    internal static int CaptureCount(ReadOnlySpan<byte> r) => r[23];
+
+    internal static long ReturnValue(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt64LittleEndian(r[24..]);
+
+    internal static ulong Argument(ReadOnlySpan<byte> r, int index) => BinaryPrimitives.ReadUInt64LittleEndian(r[(HeaderSize + 8 * index)..]);
+
+    internal static ReadOnlySpan<byte> Command(ReadOnlySpan<byte> r)
+    {
+        var comm = r.Slice(HeaderSize + 48, CommandLength);
+        var end = comm.IndexOf((byte)0);
+        return end < 0 ? comm : comm[..end];
+    }
+
+    /// <summary>Where the captures start.</summary>
+    internal static int CapturesOffset(ReadOnlySpan<byte> r) => Kind(r) == KindEnter ? HeaderSize + EnterBodySize : HeaderSize;
+
+    /// <summary>Whether <paramref name="r"/> is a complete, self-consistent record (the perf ring pads records to 8 bytes).</summary>
+    internal static bool IsValid(ReadOnlySpan<byte> r)
+    {
+        if (r.Length < HeaderSize)
+        {
+            return false;
+        }
+        var kind = Kind(r);
+        var size = Size(r);
+        if (size > r.Length || (kind != KindEnter && kind != KindExit) || size < CapturesOffset(r))
+        {
+            return false;
+        }
+        // The captures must exactly fill the record.
+        var offset = CapturesOffset(r);
+        for (var i = 0; i < CaptureCount(r); i++)
+        {
+            if (offset + CaptureHeaderSize > size)
+            {
+                return false;
+            }
+            offset += CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(r[(offset + 2)..]);
+        }
+        return offset == size;
+    }
+
+    /// <summary>The total number of captured data bytes in a valid record.</summary>
+    internal static int CapturedBytes(ReadOnlySpan<byte> r) => Size(r) - CapturesOffset(r) - CaptureHeaderSize * CaptureCount(r);
+}

@@ -1,0 +1,116 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Gadget.Traceloop.Tests;
+
+/// <summary>Pairing and windowing of raw records, with records laid out as bpf/traceloop.bpf.c writes them.</summary>
+public sealed class HistoryAssemblerTests
+{
+    private const long RingSize = 64 * 1024;
+
+    [Fact]
+    public void EntersAndExitsOfInterleavedThreadsArePairedPerThreadInTimeOrder()
+    {
+        var assembler = new HistoryAssembler();
+        // CPU 1 delivered first, newest first: the assembler must order by timestamp, not by arrival.
+        assembler.Add(1, Exit(tid: 11, nr: 1, ts: 500, ret: 3));
+        assembler.Add(1, Enter(tid: 11, nr: 1, ts: 300, path: null));
+        assembler.Add(0, Exit(tid: 10, nr: 257, ts: 400, ret: 5));
+        assembler.Add(0, Enter(tid: 10, nr: 257, ts: 200, path: "/etc/hosts"));
+        assembler.Add(0, Enter(tid: 10, nr: 0, ts: 600, path: null));
+
+        var history = assembler.Build(RingSize);
+
+        Assert.Equal([200UL, 300UL, 600UL], history.Select(r => r.TimestampNs));
+        Assert.Equal(5L, history[0].ReturnValue);
+        Assert.Equal(400UL, history[0].ExitTimestampNs);
+        Assert.Equal("/etc/hosts", Encoding.ASCII.GetString(history[0].Captured.Single().Data.Span));
+        Assert.Equal(3L, history[1].ReturnValue);
+        Assert.Equal(1, history[1].Cpu);
+        Assert.Null(history[2].ReturnValue); // still running
+        Assert.Equal(0, assembler.DroppedExits);
+    }
+
+    [Fact]
+    public void AnExitWhoseEnterIsGoneIsDroppedAndCounted()
+    {
+        var assembler = new HistoryAssembler();
+        assembler.Add(0, Exit(tid: 10, nr: 61, ts: 100, ret: 0));
+        assembler.Add(0, Enter(tid: 10, nr: 3, ts: 200, path: null));
+        assembler.Add(0, Exit(tid: 10, nr: 3, ts: 210, ret: 0));
+
+        var history = assembler.Build(RingSize);
+
+        Assert.Equal(3, Assert.Single(history).Number);
+        Assert.Equal(1, assembler.DroppedExits);
+    }
+
+    [Fact]
+    public void WhenOneCpusRingWrappedOlderRecordsOfOtherCpusAreLeftOut()
+    {
+        var assembler = new HistoryAssembler();
+        // CPU 0 is full (its oldest surviving record is at 1000); CPU 1 has an old enter whose exit may have been on CPU 0.
+        var small = (int)(RingSize - HistoryAssembler.WrapSlack) / 16 + 1;
+        var ts = 1000UL;
+        for (var i = 0; i < small; i++)
+        {
+            assembler.Add(0, Enter(tid: 10, nr: 39, ts: ts++, path: null));
+            assembler.Add(0, Exit(tid: 10, nr: 39, ts: ts++, ret: 10));
+        }
+        assembler.Add(1, Enter(tid: 12, nr: 7, ts: 900, path: null));
+        assembler.Add(1, Enter(tid: 12, nr: 0, ts: ts + 5, path: null));
+
+        var history = assembler.Build(RingSize);
+
+        Assert.DoesNotContain(history, r => r.TimestampNs == 900);
+        Assert.Equal(1000UL, history[0].TimestampNs);
+        Assert.Equal(ts + 5, history[^1].TimestampNs);
+    }
+
+    [Fact]
+    public void MalformedRecordsAreCountedNotDecoded()
+    {
+        var assembler = new HistoryAssembler();
+        var record = Enter(tid: 1, nr: 2, ts: 3, path: "/x");
+        record[TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize + 2] = 200; // capture longer than the record
+        assembler.Add(0, record);
+
+        Assert.Empty(assembler.Build(RingSize));
+        Assert.Equal(1, assembler.InvalidRecords);
+    }
+
+    private static byte[] Enter(int tid, int nr, ulong ts, string? path)
+    {
+        var captured = path is null ? [] : Encoding.ASCII.GetBytes(path);
+        var size = TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize + (path is null ? 0 : 4 + captured.Length);
+        var r = Header(tid, nr, ts, size, TraceloopRecordLayout.KindEnter, path is null ? 0 : 1, 0);
+        Encoding.ASCII.GetBytes("test").CopyTo(r, TraceloopRecordLayout.HeaderSize + 48);
+        if (path is not null)
+        {
+            var at = TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize;
+            r[at] = 1;
+            r[at + 1] = (byte)CaptureStatus.Complete;
+            BinaryPrimitives.WriteUInt16LittleEndian(r.AsSpan(at + 2), (ushort)captured.Length);
+            captured.CopyTo(r, at + 4);
+        }
+        return r;
+    }
+
+    private static byte[] Exit(int tid, int nr, ulong ts, long ret) =>
+        Header(tid, nr, ts, TraceloopRecordLayout.HeaderSize, TraceloopRecordLayout.KindExit, 0, ret);
+
+    private static byte[] Header(int tid, int nr, ulong ts, int size, byte kind, int captures, long ret)
+    {
+        // The perf ring pads to 8 bytes: the span the reader gives is longer than the record.
+        var r = new byte[(size + 4 + 7) / 8 * 8 - 4];
+        BinaryPrimitives.WriteUInt64LittleEndian(r, ts);
+        BinaryPrimitives.WriteInt32LittleEndian(r.AsSpan(8), 100);
+        BinaryPrimitives.WriteInt32LittleEndian(r.AsSpan(12), tid);
+        BinaryPrimitives.WriteInt32LittleEndian(r.AsSpan(16), nr);
+        BinaryPrimitives.WriteUInt16LittleEndian(r.AsSpan(20), (ushort)size);
+        r[22] = kind;
+        r[23] = (byte)captures;
+        BinaryPrimitives.WriteInt64LittleEndian(r.AsSpan(24), ret);
+        return r;
+    }
+}
