@@ -97,32 +97,9 @@ public sealed unsafe class BpfMapOfMaps<TKey>
     /// empty or not; use <see cref="TryGetInnerMapId"/> to tell.
     /// </summary>
     public IEnumerable<TKey> Keys
-    {
-        get
-        {
-            if (!TryGetNextKey(null, out var key))
-            {
-                yield break;
-            }
-            yield return key;
-            while (TryGetNextKey(key, out var next))
-            {
-                yield return next;
-                key = next;
-            }
-        }
-    }
+        => BpfMapKeys.Walk<TKey>(Map);
 
     /// <inheritdoc />
     public override string ToString() => Map.ToString();
 
-    private bool TryGetNextKey(TKey? key, out TKey nextKey)
-    {
-        var current = key.GetValueOrDefault();
-        nextKey = default;
-        fixed (TKey* n = &nextKey)
-        {
-            return Map.Found(LibBpf.bpf_map_get_next_key(Map.FileDescriptor, key.HasValue ? &current : null, n), "iterate");
-        }
-    }
 }

@@ -154,42 +154,15 @@ public sealed unsafe class BpfPerCpuMap<TKey, TValue>
 
     /// <summary>Gets the first key in the kernel's iteration order.</summary>
     public bool TryGetFirstKey(out TKey key)
-    {
-        key = default;
-        fixed (TKey* n = &key)
-        {
-            return Map.Found(LibBpf.bpf_map_get_next_key(Map.FileDescriptor, null, n), "iterate");
-        }
-    }
+        => BpfMapKeys.TryGetFirst(Map, out key);
 
     /// <summary>Gets the key after <paramref name="key"/> in the kernel's iteration order.</summary>
     public bool TryGetNextKey(in TKey key, out TKey nextKey)
-    {
-        nextKey = default;
-        fixed (TKey* k = &key)
-        fixed (TKey* n = &nextKey)
-        {
-            return Map.Found(LibBpf.bpf_map_get_next_key(Map.FileDescriptor, k, n), "iterate");
-        }
-    }
+        => BpfMapKeys.TryGetNext(Map, key, out nextKey);
 
     /// <summary>The keys, read one <c>BPF_MAP_GET_NEXT_KEY</c> at a time (entries deleted meanwhile may restart the walk).</summary>
     public IEnumerable<TKey> Keys
-    {
-        get
-        {
-            if (!TryGetFirstKey(out var key))
-            {
-                yield break;
-            }
-            yield return key;
-            while (TryGetNextKey(key, out var next))
-            {
-                yield return next;
-                key = next;
-            }
-        }
-    }
+        => BpfMapKeys.Walk<TKey>(Map);
 
     /// <summary>
     /// Reads up to <paramref name="keys"/>.Length entries with <c>BPF_MAP_LOOKUP_BATCH</c>, starting after <paramref name="cursor"/>:

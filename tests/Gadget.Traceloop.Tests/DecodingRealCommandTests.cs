@@ -247,44 +247,7 @@ public partial class DecodingRealCommandTests
     }
 
     // Top-level comma split that respects quotes, brackets, braces and parentheses.
-    private static List<string> SplitArguments(string text)
-    {
-        var parts = new List<string>();
-        if (text.Length == 0)
-        {
-            return parts;
-        }
-        int depth = 0, start = 0;
-        bool inString = false;
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = text[i];
-            if (inString)
-            {
-                if (c == '\\')
-                {
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    inString = false;
-                }
-                continue;
-            }
-            switch (c)
-            {
-                case '"': inString = true; break;
-                case '(' or '[' or '{': depth++; break;
-                case ')' or ']' or '}': depth--; break;
-                case ',' when depth == 0:
-                    parts.Add(text[start..i].Trim());
-                    start = i + 1;
-                    break;
-            }
-        }
-        parts.Add(text[start..].Trim());
-        return parts;
-    }
+    private static List<string> SplitArguments(string text) => StraceLine.SplitArguments(text);
 
     private static List<(string Name, string Arguments, string Return)> Trace(string[] command, params string[] options)
     {
