@@ -475,7 +475,11 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
                 }
                 Thread.Sleep(5);
             }
-            container ??= ContainerFactory.FromCgroup(pid);
+            if (container is null)
+            {
+                _logger.LogDebug("No runtime state for held pid {Pid} (cgroup {CgroupId}) after {Timeout}: registering it by its cgroup", pid, cgroupId, _options.StateWaitTimeout);
+                container = ContainerFactory.FromCgroup(pid);
+            }
             if (container is not null)
             {
                 Register(container, "exec in a new cgroup");
