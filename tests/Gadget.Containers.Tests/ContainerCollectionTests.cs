@@ -191,7 +191,8 @@ public sealed class ContainerCollectionTests
     {
         const int Count = 30;
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = TimeSpan.FromMilliseconds(500) });
+        var log = new TestLogger();
+        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = TimeSpan.FromMilliseconds(500), Logger = log, StateWaitTimeout = TimeSpan.FromMilliseconds(200) });
         using var selection = collection.Select(new ContainerSelector { Labels = ContainerSelector.ParseLabels($"churn={tag},tier=odd") });
         using var everything = collection.Select(ContainerSelector.All);
         var added = new ConcurrentDictionary<string, Container>();
@@ -236,7 +237,7 @@ public sealed class ContainerCollectionTests
         await lookupTask;
 
         var others = string.Join("; ", collection.Containers.Select(c => c.ToString()));
-        Assert.True(Count == added.Count && Count == removed.Count, $"added {added.Count}, removed {removed.Count} of {Count}; still listed: {others}");
+        Assert.True(Count == added.Count && Count == removed.Count, $"added {added.Count}, removed {removed.Count} of {Count}; still listed: {others}\nmissing: {string.Join(", ", Enumerable.Range(0, Count).Where(i => !added.Keys.Any(k => k.StartsWith($"churn{i}-", StringComparison.Ordinal))))}\n{string.Join("\n", log.Lines.Where(l => !l.Contains("churn-warm", StringComparison.Ordinal)).TakeLast(60))}");
         Assert.All(removed.Values, c => Assert.Equal(0, c.ExitStatus?.ExitCode));
         Assert.Empty(selection.Containers);
         Assert.Empty(selection.CgroupIds.As<ulong, byte>().Keys);

@@ -129,7 +129,7 @@ public sealed class RuncContainer : IDisposable
     private void Runc(string arguments, bool throwOnError = true)
     {
         // stdio goes to a file: pipes would be inherited by the container and keep us waiting for it.
-        var (code, _) = Execute("/bin/sh", $"-c \"exec runc {arguments} </dev/null >>{Bundle}/out.log 2>&1\"");
+        var (code, _) = Execute("/bin/sh", $"-c \"exec setsid runc {arguments} </dev/null >>{Bundle}/out.log 2>&1\"");
         if (code != 0 && throwOnError)
         {
             throw new InvalidOperationException($"runc {arguments} failed ({code}): {Output}");
