@@ -86,7 +86,7 @@ public sealed class ContainerCollectionTests
             }
         };
 
-        using var runc = RuncContainer.Create(id, ["sh", "-c", "echo started; sleep 0.2; exit 3"]);
+        using var runc = RuncContainer.Run(id, ["sh", "-c", "echo started; sleep 0.2; exit 3"]);
         var (container, addedAt, inMap) = await added.Task.WaitAsync(Patience);
         var ended = await removed.Task.WaitAsync(Patience);
 
