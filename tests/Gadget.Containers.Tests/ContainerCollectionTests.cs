@@ -65,7 +65,8 @@ public sealed class ContainerCollectionTests
     {
         using var probe = new TestProbe();
         // No rescans: only the kernel's events can make the collection see the container.
-        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan });
+        var log = new TestLogger();
+        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan, Logger = log });
         Assert.True(collection.IsEarlyDetectionActive);
         var id = RuncContainer.NewId("early");
         using var selection = collection.Select(new ContainerSelector { IdPrefix = id });
@@ -96,7 +97,7 @@ public sealed class ContainerCollectionTests
         Assert.True(inMap, "the selection's map held the container's cgroup when ContainerAdded was raised");
         var firstSyscall = probe.FirstSyscall(container.CgroupId);
         Assert.NotNull(firstSyscall);
-        Assert.True(container.RegisteredAt < firstSyscall, $"registered at {container.RegisteredAt}, first syscall of the container's program at {firstSyscall}");
+        Assert.True(container.RegisteredAt < firstSyscall, $"registered at {container.RegisteredAt}, first syscall of the container's program at {firstSyscall}\n{string.Join("\n", log.Lines.Where(l => l.Contains(id, StringComparison.Ordinal) || l.Contains("Held", StringComparison.Ordinal) || l.Contains(container.CgroupId.ToString(), StringComparison.Ordinal)))}");
         Assert.True(addedAt < firstSyscall, $"ContainerAdded raised at {addedAt}, first syscall at {firstSyscall}");
         // What the kernel saw inside the container's init process is what the collection says.
         var identity = probe.Identity(container.Pid);
