@@ -26,7 +26,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
     private readonly Dictionary<ulong, Container> _byMountNamespace = [];
     private readonly Dictionary<int, Container> _byPid = [];
     private readonly Dictionary<int, ContainerExitStatus> _recentExits = [];
-    private readonly HashSet<string> _goneAtLastScan = [];
+    private readonly Dictionary<string, long> _goneSince = [];
     private readonly List<ContainerSelection> _selections = [];
     private readonly List<Channel<ContainerEventArgs>> _watchers = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -242,13 +242,15 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
             {
                 continue;
             }
-            // With BPF the init's exit (and its status) is on its way through the ring buffer: give it one more scan.
-            bool seenGoneBefore;
+            // With BPF the init's exit (and its status) is on its way through the ring buffer: give it 2 seconds.
+            bool goneLongEnough;
             lock (_gate)
             {
-                seenGoneBefore = _poller is null || !_goneAtLastScan.Add(container.Id);
+                var now = Environment.TickCount64;
+                _goneSince.TryAdd(container.Id, now);
+                goneLongEnough = _poller is null || now - _goneSince[container.Id] >= 2000;
             }
-            if (seenGoneBefore)
+            if (goneLongEnough)
             {
                 Remove(container, null, "init process gone");
             }
@@ -359,7 +361,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
                 return;
             }
             _byId.Remove(container.Id);
-            _goneAtLastScan.Remove(container.Id);
+            _goneSince.Remove(container.Id);
             RemoveIfSame(_byCgroupId, container.CgroupId, container);
             RemoveIfSame(_byMountNamespace, container.MountNamespaceId, container);
             RemoveIfSame(_byPid, container.Pid, container);

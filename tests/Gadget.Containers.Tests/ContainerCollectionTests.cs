@@ -193,7 +193,7 @@ public sealed class ContainerCollectionTests
         const int Count = 30;
         var tag = Guid.NewGuid().ToString("N")[..8];
         var log = new TestLogger();
-        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = TimeSpan.FromMilliseconds(500), Logger = log, StateWaitTimeout = TimeSpan.FromMilliseconds(200) });
+        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = TimeSpan.FromMilliseconds(500), Logger = log });
         using var selection = collection.Select(new ContainerSelector { Labels = ContainerSelector.ParseLabels($"churn={tag},tier=odd") });
         using var everything = collection.Select(ContainerSelector.All);
         var added = new ConcurrentDictionary<string, Container>();
