@@ -116,12 +116,15 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		__sync_fetch_and_add(&events_dropped, 1);
 		return 0;
 	}
-	bpf_send_signal(SIGSTOP);
+	long stopped = bpf_send_signal(SIGSTOP);
+	u32 held_tgid = bpf_get_current_pid_tgid() >> 32;
+	u8 one = 1;
+	bpf_map_update_elem(&watched_pids, &held_tgid, &one, BPF_ANY); /* its exit is reported even if it dies before it is registered */
 	e->type = EVENT_EXEC_HELD;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->cgroup_id = cgroup_id;
 	e->timestamp = bpf_ktime_get_boot_ns();
-	e->exit_code = 0;
+	e->exit_code = (u32)stopped; /* 0, or the negative errno of bpf_send_signal */
 	e->hierarchy_level = 0;
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
 	bpf_ringbuf_submit(e, 0);

@@ -26,6 +26,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
     private readonly Dictionary<ulong, Container> _byMountNamespace = [];
     private readonly Dictionary<int, Container> _byPid = [];
     private readonly Dictionary<int, ContainerExitStatus> _recentExits = [];
+    private readonly Dictionary<string, long> _goneSince = [];
     private readonly List<ContainerSelection> _selections = [];
     private readonly List<Channel<ContainerEventArgs>> _watchers = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -237,7 +238,19 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
         }
         foreach (var container in Containers)
         {
-            if (ProcessInspector.GetNamespaceId(container.Pid, "mnt") != container.MountNamespaceId)
+            if (ProcessInspector.GetNamespaceId(container.Pid, "mnt") == container.MountNamespaceId)
+            {
+                continue;
+            }
+            // With BPF the init's exit (and its status) is on its way through the ring buffer: give it 2 seconds.
+            bool goneLongEnough;
+            lock (_gate)
+            {
+                var now = Environment.TickCount64;
+                _goneSince.TryAdd(container.Id, now);
+                goneLongEnough = _poller is null || now - _goneSince[container.Id] >= 2000;
+            }
+            if (goneLongEnough)
             {
                 Remove(container, null, "init process gone");
             }
@@ -348,6 +361,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
                 return;
             }
             _byId.Remove(container.Id);
+            _goneSince.Remove(container.Id);
             RemoveIfSame(_byCgroupId, container.CgroupId, container);
             RemoveIfSame(_byMountNamespace, container.MountNamespaceId, container);
             RemoveIfSame(_byPid, container.Pid, container);
@@ -421,7 +435,12 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
         switch (e.Type)
         {
             case KernelContainerEvent.ExecHeld:
-                OnExecHeld((int)e.Pid, e.CgroupId);
+                _logger.LogTrace("Held at exec: pid {Pid} ({Program}), cgroup {CgroupId}", e.Pid, e.PathText, e.CgroupId);
+                if (e.ExitCode != 0)
+                {
+                    _logger.LogWarning("The kernel could not stop pid {Pid} ({Program}) at its exec: bpf_send_signal gave {Errno}", e.Pid, e.PathText, Errno.Name(-(int)e.ExitCode));
+                }
+                OnExecHeld((int)e.Pid, e.CgroupId, e.PathText);
                 break;
             case KernelContainerEvent.InitExit:
                 var status = new ContainerExitStatus((int)e.ExitCode);
@@ -431,6 +450,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
                     exited = _byPid.GetValueOrDefault((int)e.Pid);
                     if (exited is null)
                     {
+                        _logger.LogDebug("Unregistered watched pid {Pid} ended: {Status}", e.Pid, status);
                         _recentExits[(int)e.Pid] = status;
                         if (_recentExits.Count > 1024)
                         {
@@ -451,12 +471,18 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
                 break;
             case KernelContainerEvent.CgroupMkdir:
                 _logger.LogTrace("cgroup created: {Path} (id {CgroupId}, level {Level})", e.PathText, e.CgroupId, e.HierarchyLevel);
+                if (e.HierarchyLevel > 0)
+                {
+                    var path = e.PathText;
+                    var cgroupId = e.CgroupId;
+                    _ = Task.Run(() => WatchNewCgroup(path, cgroupId));
+                }
                 break;
         }
     }
 
     /// <summary>A process of a new cgroup exec'd in its own mount namespace and was stopped by the kernel: register its container, then let it go.</summary>
-    private void OnExecHeld(int pid, ulong cgroupId)
+    private void OnExecHeld(int pid, ulong cgroupId, string program)
     {
         try
         {
@@ -475,7 +501,11 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
                 }
                 Thread.Sleep(5);
             }
-            container ??= ContainerFactory.FromCgroup(pid);
+            if (container is null)
+            {
+                _logger.LogDebug("No runtime state for held pid {Pid} ({Program}, cgroup {CgroupId}, alive {Alive}, cgroup now {Cgroup}) after {Timeout}: registering it by its cgroup", pid, program, cgroupId, ProcessInspector.IsAlive(pid), ProcessInspector.GetCgroup2Path(pid), _options.StateWaitTimeout);
+                container = ContainerFactory.FromCgroup(pid);
+            }
             if (container is not null)
             {
                 Register(container, "exec in a new cgroup");
@@ -520,6 +550,36 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
         if (GetById(state.Id) is null && ContainerFactory.Create(state with { Runtime = runtime }, PodIndex) is { } container)
         {
             Register(container, request.Phase + " hook");
+        }
+    }
+
+    /// <summary>A new cgroup2 directory: look for the runtime state of a container of that name for a while, so that a created
+    /// container is registered as soon as its runtime has written its state, even before it starts.</summary>
+    private async Task WatchNewCgroup(string cgroupPath, ulong cgroupId)
+    {
+        var id = ContainerFactory.IdFromCgroupPath(cgroupPath);
+        var deadline = Environment.TickCount64 + (long)_options.StateWaitTimeout.TotalMilliseconds * 2;
+        try
+        {
+            while (_disposed == 0 && Environment.TickCount64 < deadline && GetByCgroupId(cgroupId) is null)
+            {
+                if (_stateReader.FindById(id) is { } state && ProcessInspector.IsAlive(state.Pid))
+                {
+                    if (ContainerFactory.Create(state, PodIndex) is { } container && container.CgroupId == cgroupId)
+                    {
+                        Register(container, "runtime state of a new cgroup");
+                    }
+                    return;
+                }
+                await Task.Delay(10, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Gadget.Containers failed to watch new cgroup {Path}", cgroupPath);
         }
     }
 

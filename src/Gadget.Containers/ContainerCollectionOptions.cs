@@ -30,7 +30,7 @@ public sealed record ContainerCollectionOptions
     public IReadOnlyList<string> RuncStateRoots { get; init; } = [];
 
     /// <summary>How long a held process may wait for its runtime's state to appear before it is registered as a <see cref="ContainerRuntime.Cgroup"/> container.</summary>
-    public TimeSpan StateWaitTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan StateWaitTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Where diagnostics go; null: nowhere.</summary>
     public ILogger? Logger { get; init; }

@@ -65,7 +65,8 @@ public sealed class ContainerCollectionTests
     {
         using var probe = new TestProbe();
         // No rescans: only the kernel's events can make the collection see the container.
-        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan });
+        var log = new TestLogger();
+        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan, Logger = log });
         Assert.True(collection.IsEarlyDetectionActive);
         var id = RuncContainer.NewId("early");
         using var selection = collection.Select(new ContainerSelector { IdPrefix = id });
@@ -86,7 +87,7 @@ public sealed class ContainerCollectionTests
             }
         };
 
-        using var runc = RuncContainer.Create(id, ["sh", "-c", "echo started; sleep 0.2; exit 3"]);
+        using var runc = RuncContainer.Run(id, ["sh", "-c", "echo started; sleep 0.2; exit 3"]);
         var (container, addedAt, inMap) = await added.Task.WaitAsync(Patience);
         var ended = await removed.Task.WaitAsync(Patience);
 
@@ -96,7 +97,7 @@ public sealed class ContainerCollectionTests
         Assert.True(inMap, "the selection's map held the container's cgroup when ContainerAdded was raised");
         var firstSyscall = probe.FirstSyscall(container.CgroupId);
         Assert.NotNull(firstSyscall);
-        Assert.True(container.RegisteredAt < firstSyscall, $"registered at {container.RegisteredAt}, first syscall of the container's program at {firstSyscall}");
+        Assert.True(container.RegisteredAt < firstSyscall, $"registered at {container.RegisteredAt}, first syscall of the container's program at {firstSyscall}\n{string.Join("\n", log.Lines.Where(l => l.Contains(id, StringComparison.Ordinal) || l.Contains("Held", StringComparison.Ordinal) || l.Contains(container.CgroupId.ToString(), StringComparison.Ordinal)))}");
         Assert.True(addedAt < firstSyscall, $"ContainerAdded raised at {addedAt}, first syscall at {firstSyscall}");
         // What the kernel saw inside the container's init process is what the collection says.
         var identity = probe.Identity(container.Pid);
@@ -191,7 +192,8 @@ public sealed class ContainerCollectionTests
     {
         const int Count = 30;
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = TimeSpan.FromMilliseconds(500) });
+        var log = new TestLogger();
+        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = TimeSpan.FromMilliseconds(500), Logger = log });
         using var selection = collection.Select(new ContainerSelector { Labels = ContainerSelector.ParseLabels($"churn={tag},tier=odd") });
         using var everything = collection.Select(ContainerSelector.All);
         var added = new ConcurrentDictionary<string, Container>();
@@ -215,6 +217,11 @@ public sealed class ContainerCollectionTests
                 Thread.Yield();
             }
         });
+        // Warm-up: the runtime loads assemblies (mapped as fds) and creates process pipes lazily on first use.
+        using (var warmUp = RuncContainer.Create(RuncContainer.NewId("churn-warmup"), ["true"]))
+        {
+            Assert.True(warmUp.WaitStopped(Patience));
+        }
         var fdsBefore = Kernel.Fds();
         for (var i = 0; i < Count; i++)
         {
@@ -230,8 +237,8 @@ public sealed class ContainerCollectionTests
         await stopLookups.CancelAsync();
         await lookupTask;
 
-        Assert.Equal(Count, added.Count);
-        Assert.Equal(Count, removed.Count);
+        var others = string.Join("; ", collection.Containers.Select(c => c.ToString()));
+        Assert.True(Count == added.Count && Count == removed.Count, $"added {added.Count}, removed {removed.Count} of {Count}; still listed: {others}\nmissing: {string.Join(", ", Enumerable.Range(0, Count).Where(i => !added.Keys.Any(k => k.StartsWith($"churn{i}-", StringComparison.Ordinal))))}\n{string.Join("\n", log.Lines.Where(l => !l.Contains("churn-warm", StringComparison.Ordinal)).TakeLast(60))}");
         Assert.All(removed.Values, c => Assert.Equal(0, c.ExitStatus?.ExitCode));
         Assert.Empty(selection.Containers);
         Assert.Empty(selection.CgroupIds.As<ulong, byte>().Keys);
@@ -240,6 +247,10 @@ public sealed class ContainerCollectionTests
         Assert.DoesNotContain(everyCgroup, id => added.Values.Any(c => c.CgroupId == id));
         Assert.Equal(collection.Containers.Select(c => c.CgroupId).Order(), everyCgroup.Order());
         Assert.DoesNotContain(collection.Containers, c => c.Labels.GetValueOrDefault("churn") == tag);
+        using (var coolDown = RuncContainer.Create(RuncContainer.NewId("churn-cooldown"), ["true"]))
+        {
+            Assert.True(coolDown.WaitStopped(Patience));
+        }
         var fdsAfter = Kernel.Fds();
         Assert.True(fdsAfter.Count <= fdsBefore.Count, $"file descriptors: {fdsBefore.Count} before, {fdsAfter.Count} after {Count} containers; new: {string.Join(", ", fdsAfter.Except(fdsBefore))}");
         Assert.True(Interlocked.Read(ref lookups) >= 0);

@@ -15,6 +15,10 @@ internal static class Kernel
     }
 
     /// <summary>This process's open file descriptors as "fd -> target".</summary>
-    internal static HashSet<string> Fds() =>
-        [.. Directory.GetFileSystemEntries("/proc/self/fd").Select(f => $"{Path.GetFileName(f)} -> {new FileInfo(f).LinkTarget}")];
+    internal static HashSet<string> Fds()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return [.. Directory.GetFileSystemEntries("/proc/self/fd").Select(f => $"{Path.GetFileName(f)} -> {new FileInfo(f).LinkTarget}")];
+    }
 }

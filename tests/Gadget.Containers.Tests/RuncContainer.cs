@@ -68,6 +68,26 @@ public sealed class RuncContainer : IDisposable
         }
     }
 
+    /// <summary>Creates the bundle and runs the container with <c>runc run -d</c>: create and start in one runc process, so the
+    /// command runs right after runc has written its state (no window between <c>create</c> and <c>start</c>).</summary>
+    public static RuncContainer Run(string id, string[] command, IReadOnlyDictionary<string, string>? annotations = null)
+    {
+        var bundle = Path.Combine(Path.GetTempPath(), "gadget-runc-" + id);
+        Directory.CreateDirectory(bundle);
+        var container = new RuncContainer(id, bundle);
+        try
+        {
+            container.WriteConfig(command, annotations, null);
+            container.Runc($"run -d --bundle {bundle} {id}");
+            return container;
+        }
+        catch
+        {
+            container.Dispose();
+            throw;
+        }
+    }
+
     /// <summary><c>runc start</c>: the init process execs the command.</summary>
     public void Start() => Runc($"start {Id}");
 
@@ -129,7 +149,7 @@ public sealed class RuncContainer : IDisposable
     private void Runc(string arguments, bool throwOnError = true)
     {
         // stdio goes to a file: pipes would be inherited by the container and keep us waiting for it.
-        var (code, _) = Execute("/bin/sh", $"-c \"exec runc {arguments} </dev/null >>{Bundle}/out.log 2>&1\"");
+        var (code, _) = Execute("/bin/sh", $"-c \"exec setsid runc {arguments} </dev/null >>{Bundle}/out.log 2>&1\"");
         if (code != 0 && throwOnError)
         {
             throw new InvalidOperationException($"runc {arguments} failed ({code}): {Output}");
