@@ -33,7 +33,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
     private readonly BpfObject? _bpf;
     private readonly BpfMap<ulong, byte>? _pendingCgroups;
     private readonly BpfMap<uint, byte>? _watchedPids;
-    private readonly RingBufferPoller? _poller;
+    private readonly KernelEventPump? _poller;
     private readonly List<BpfLink> _links = [];
     private readonly Thread? _rescanThread;
     private readonly OciHookServer? _hookServer;
@@ -58,7 +58,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
                 _bpf.Load();
                 _pendingCgroups = _bpf.Map("pending_cgroups").As<ulong, byte>();
                 _watchedPids = _bpf.Map("watched_pids").As<uint, byte>();
-                _poller = new RingBufferPoller(_bpf.Map("container_events"), OnKernelEvent, "gadget-containers-events");
+                _poller = new KernelEventPump(_bpf.Map("container_events"), OnKernelEvent, "gadget-containers-events");
                 foreach (var program in _bpf.Programs)
                 {
                     _links.Add(program.Attach());
@@ -331,7 +331,6 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
             _byMountNamespace[container.MountNamespaceId] = container;
             _byPid[container.Pid] = container;
             _watchedPids?.Update((uint)container.Pid, 1);
-            _pendingCgroups?.Delete(container.CgroupId);
             _logger.LogDebug("Container added ({Source}): {Container}", source, container);
             foreach (var selection in _selections)
             {
@@ -343,6 +342,9 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
             {
                 watcher.Writer.TryWrite(change);
             }
+            // Only now may the kernel let the cgroup's processes exec without a hold: the selections are updated and
+            // everyone was told, so a tracer has its maps ready before the container's first syscall.
+            _pendingCgroups?.Delete(container.CgroupId);
             // The init process may have died before it was registered: its exit was reported before it was watched.
             if (!ProcessInspector.IsAlive(container.Pid))
             {

@@ -6,7 +6,6 @@ namespace Gadget.Containers.Interop;
 internal static unsafe partial class NativeMethods
 {
     private const string LibC = "libc";
-    private const string LibBpf = "libbpf.so.1";
     internal const int AtFdCwd = -100;
     internal const uint StatxIno = 0x100;
     internal const int SigCont = 18;
@@ -20,18 +19,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibC, EntryPoint = "clock_gettime")]
     internal static partial int clock_gettime(int clock, long* timespec);
-
-    [LibraryImport(LibBpf, EntryPoint = "ring_buffer__new", SetLastError = true)]
-    internal static partial nint ring_buffer__new(int mapFd, delegate* unmanaged<void*, void*, nuint, int> sampleCallback, void* context, void* options);
-
-    [LibraryImport(LibBpf, EntryPoint = "ring_buffer__poll")]
-    internal static partial int ring_buffer__poll(nint ringBuffer, int timeoutMs);
-
-    [LibraryImport(LibBpf, EntryPoint = "ring_buffer__consume")]
-    internal static partial int ring_buffer__consume(nint ringBuffer);
-
-    [LibraryImport(LibBpf, EntryPoint = "ring_buffer__free")]
-    internal static partial void ring_buffer__free(nint ringBuffer);
 
     /// <summary>The inode number of <paramref name="path"/>, or 0 if it does not exist.</summary>
     internal static ulong InodeOf(string path)

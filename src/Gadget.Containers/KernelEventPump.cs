@@ -1,0 +1,46 @@
+using Gadget.Bpf;
+
+namespace Gadget.Containers;
+
+/// <summary>
+/// Reads one BPF ring buffer map on a dedicated thread with Gadget.Bpf's <see cref="RingBufferReader"/> and hands each
+/// record to a callback. Disposing stops the thread, then drains what arrived after the last poll.
+/// </summary>
+internal sealed class KernelEventPump : IDisposable
+{
+    private readonly RingBufferReader _reader;
+    private readonly RingBufferRecordHandler _handler;
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+
+    internal KernelEventPump(BpfMap map, Action<ReadOnlySpan<byte>> onRecord, string threadName)
+    {
+        _reader = new RingBufferReader(map);
+        _handler = record => onRecord(record);
+        _thread = new Thread(Run) { IsBackground = true, Name = threadName };
+        _thread.Start();
+    }
+
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        _stopping = true;
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join();
+        }
+        _reader.Consume(_handler); // what arrived after the last poll
+        _reader.Dispose();
+    }
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            _reader.Poll(_handler, 50);
+        }
+    }
+}
