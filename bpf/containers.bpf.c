@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * Container life-cycle events for Gadget.Containers' ContainerCollection.
+ *  - tp_btf/cgroup_mkdir, cgroup_rmdir: cgroup2 directories as they are created and removed.
+ *  - tp_btf/sched_process_exec: a process in a cgroup created since the collection started ("pending", not yet
+ *    resolved to a container by user space) that execs inside a mount namespace other than the collection's is
+ *    stopped (SIGSTOP, delivered before the new program's first instruction) and reported; user space registers its
+ *    container, updates the selection maps and continues it with SIGCONT.
+ *  - tp_btf/sched_process_exit: exit status of container init processes (watched_pids).
+ */
+#include "gadget.h"
+
+#define EVENT_CGROUP_MKDIR 1
+#define EVENT_CGROUP_RMDIR 2
+#define EVENT_EXEC_HELD 3
+#define EVENT_INIT_EXIT 4
+#define PATH_MAX_LEN 200
+#define SIGSTOP 19
+
+struct container_event {
+	u32 type;
+	u32 pid;
+	u64 cgroup_id;
+	u64 timestamp; /* bpf_ktime_get_boot_ns() */
+	u32 exit_code; /* task->exit_code: (code << 8) | signal */
+	u32 hierarchy_level;
+	char path[PATH_MAX_LEN]; /* cgroup path relative to the cgroup2 root */
+};
+
+/* Set by user space before load. */
+const volatile u32 host_mnt_ns = 0;
+const volatile u32 hold_new_containers = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} container_events SEC(".maps");
+
+/* cgroup id -> 1: cgroup2 directories created since start that user space has not resolved yet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u64);
+	__type(value, u8);
+} pending_cgroups SEC(".maps");
+
+/* tgid -> 1: container init processes whose exit is reported. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u32);
+	__type(value, u8);
+} watched_pids SEC(".maps");
+
+u64 events_dropped = 0;
+
+static __always_inline int is_default_hierarchy(struct cgroup *cgrp)
+{
+	return BPF_CORE_READ(cgrp, root, hierarchy_id) == 0;
+}
+
+static __always_inline void emit_cgroup(u32 type, struct cgroup *cgrp, const char *path)
+{
+	struct container_event *e = bpf_ringbuf_reserve(&container_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&events_dropped, 1);
+		return;
+	}
+	e->type = type;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->cgroup_id = BPF_CORE_READ(cgrp, kn, id);
+	e->timestamp = bpf_ktime_get_boot_ns();
+	e->exit_code = 0;
+	e->hierarchy_level = BPF_CORE_READ(cgrp, level);
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	if (!is_default_hierarchy(cgrp))
+		return 0;
+	if (hold_new_containers) {
+		u64 id = BPF_CORE_READ(cgrp, kn, id);
+		u8 one = 1;
+		bpf_map_update_elem(&pending_cgroups, &id, &one, BPF_ANY);
+	}
+	emit_cgroup(EVENT_CGROUP_MKDIR, cgrp, path);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	if (!is_default_hierarchy(cgrp))
+		return 0;
+	u64 id = BPF_CORE_READ(cgrp, kn, id);
+	bpf_map_delete_elem(&pending_cgroups, &id);
+	emit_cgroup(EVENT_CGROUP_RMDIR, cgrp, path);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	u64 cgroup_id = bpf_get_current_cgroup_id();
+	if (!bpf_map_lookup_elem(&pending_cgroups, &cgroup_id))
+		return 0;
+	u32 mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	if (mnt_ns == host_mnt_ns)
+		return 0; /* e.g. the runtime's own re-exec before it enters the container's namespaces */
+	struct container_event *e = bpf_ringbuf_reserve(&container_events, sizeof(*e), 0);
+	if (!e) {
+		/* Without a report nobody would continue the process: do not stop it. */
+		__sync_fetch_and_add(&events_dropped, 1);
+		return 0;
+	}
+	bpf_send_signal(SIGSTOP);
+	e->type = EVENT_EXEC_HELD;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->cgroup_id = cgroup_id;
+	e->timestamp = bpf_ktime_get_boot_ns();
+	e->exit_code = 0;
+	e->hierarchy_level = 0;
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 tgid = pid_tgid >> 32;
+	if ((u32)pid_tgid != tgid) /* only the thread group leader */
+		return 0;
+	if (!bpf_map_lookup_elem(&watched_pids, &tgid))
+		return 0;
+	bpf_map_delete_elem(&watched_pids, &tgid);
+	struct container_event *e = bpf_ringbuf_reserve(&container_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&events_dropped, 1);
+		return 0;
+	}
+	e->type = EVENT_INIT_EXIT;
+	e->pid = tgid;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->timestamp = bpf_ktime_get_boot_ns();
+	/* The group's status when it died of a signal or exit_group(), else this task's own. */
+	u32 code = BPF_CORE_READ(task, exit_code);
+	if (BPF_CORE_READ(task, signal, flags) & 0x00000004 /* SIGNAL_GROUP_EXIT */)
+		code = BPF_CORE_READ(task, signal, group_exit_code);
+	e->exit_code = code;
+	e->hierarchy_level = 0;
+	e->path[0] = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

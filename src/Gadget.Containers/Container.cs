@@ -1,0 +1,67 @@
+namespace Gadget.Containers;
+
+/// <summary>A running (or just ended) container: who made it, its init process, its cgroup and its namespaces.</summary>
+public sealed class Container
+{
+    private ContainerExitStatus? _exitStatus;
+
+    /// <summary>The runtime that created the container.</summary>
+    public required ContainerRuntime Runtime { get; init; }
+
+    /// <summary>The container's id as its runtime knows it.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The container's name: the Kubernetes container name, a name annotation, or else the id.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The host pid of the container's init process.</summary>
+    public required int Pid { get; init; }
+
+    /// <summary>The cgroup2 directory relative to the cgroup2 root (e.g. <c>/mycontainer</c>).</summary>
+    public required string CgroupPath { get; init; }
+
+    /// <summary>The cgroup directories of the container, by controller (<c>""</c> is cgroup2), as absolute paths.</summary>
+    public IReadOnlyDictionary<string, string> CgroupPaths { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The cgroup2 id: the inode of its cgroup2 directory, what <c>bpf_get_current_cgroup_id()</c> returns inside.</summary>
+    public required ulong CgroupId { get; init; }
+
+    /// <summary>The inode of the container's mount namespace (<c>/proc/&lt;pid&gt;/ns/mnt</c>).</summary>
+    public required ulong MountNamespaceId { get; init; }
+
+    /// <summary>The inode of the container's pid namespace.</summary>
+    public ulong PidNamespaceId { get; init; }
+
+    /// <summary>The inode of the container's UTS namespace.</summary>
+    public ulong UtsNamespaceId { get; init; }
+
+    /// <summary>The inode of the container's network namespace.</summary>
+    public ulong NetNamespaceId { get; init; }
+
+    /// <summary>The OCI bundle directory, when known.</summary>
+    public string? Bundle { get; init; }
+
+    /// <summary>The OCI annotations of the container's config.</summary>
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The container's labels: the runtime's labels (for runc, its annotations) and, in Kubernetes, the pod's labels.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Kubernetes pod metadata, when the container belongs to a pod.</summary>
+    public KubernetesMetadata? Kubernetes { get; init; }
+
+    /// <summary>When the collection registered the container (CLOCK_BOOTTIME nanoseconds, the clock of <c>bpf_ktime_get_boot_ns()</c>).</summary>
+    public ulong RegisteredAt { get; internal set; }
+
+    /// <summary>How the container's init process ended; null while it runs or when the runtime did not tell.</summary>
+    public ContainerExitStatus? ExitStatus
+    {
+        get => _exitStatus;
+        internal set => _exitStatus = value;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Runtime} container '{Name}' ({Id}), pid {Pid}, cgroup {CgroupPath} (id {CgroupId}), mntns {MountNamespaceId}" +
+        (Kubernetes is { } k ? $", pod {k.Namespace}/{k.PodName}" : string.Empty);
+}

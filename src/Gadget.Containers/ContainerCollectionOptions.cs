@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gadget.Containers;
+
+/// <summary>How a <see cref="ContainerCollection"/> finds containers.</summary>
+public sealed record ContainerCollectionOptions
+{
+    /// <summary>
+    /// Load the BPF program that reports new cgroup2 directories, container init exits (with their status) and removed
+    /// cgroups (tp_btf/cgroup_mkdir, cgroup_rmdir, sched_process_exit). Default: true.
+    /// </summary>
+    public bool UseBpf { get; init; } = true;
+
+    /// <summary>
+    /// With <see cref="UseBpf"/>: a process that execs in a cgroup created after the collection started, inside its own mount
+    /// namespace, is stopped by the kernel (SIGSTOP from tp_btf/sched_process_exec) before its new program runs, until the
+    /// collection has registered its container, updated the selections and raised <see cref="ContainerCollection.ContainerAdded"/>;
+    /// then it gets SIGCONT. This is what guarantees that tracers see a container's first syscall. Default: true.
+    /// </summary>
+    public bool HoldNewContainers { get; init; } = true;
+
+    /// <summary>How often the runtimes' state directories and the known init processes are checked (a fallback for what the kernel
+    /// did not report, and the only mechanism without BPF). Default: 1 second. <see cref="Timeout.InfiniteTimeSpan"/> disables it.</summary>
+    public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Listen here (a Unix socket path) for the OCI hook (samples/Gadget.OciHook); null: no hook server.</summary>
+    public string? HookSocketPath { get; init; }
+
+    /// <summary>More runc <c>--root</c> directories to read container state from (besides /run/runc, /run/crun, /run/containerd/runc, /run/docker/runtime-runc).</summary>
+    public IReadOnlyList<string> RuncStateRoots { get; init; } = [];
+
+    /// <summary>How long a held process may wait for its runtime's state to appear before it is registered as a <see cref="ContainerRuntime.Cgroup"/> container.</summary>
+    public TimeSpan StateWaitTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where diagnostics go; null: nowhere.</summary>
+    public ILogger? Logger { get; init; }
+}

@@ -1,0 +1,142 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Gadget.Containers;
+
+/// <summary>
+/// The collection's side of the OCI hook (samples/Gadget.OciHook): a Unix socket server. The hook sends one line,
+/// <c>{"phase":"createRuntime","runtime":"runc","state":{...OCI state...}}</c>, and waits; the server registers (or removes)
+/// the container, then answers <c>ok</c> (or <c>error: ...</c>). The runtime is blocked in the hook meanwhile, so the container's
+/// process cannot start before the collection has its maps ready.
+/// </summary>
+internal sealed class OciHookServer : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly Action<OciHookRequest> _handler;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _acceptLoop;
+
+    internal OciHookServer(string path, Action<OciHookRequest> handler, ILogger logger)
+    {
+        Path = path;
+        _handler = handler;
+        _logger = logger;
+        if (File.Exists(path))
+        {
+            File.Delete(path); // a stale socket of an earlier run
+        }
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            _listener.Bind(new UnixDomainSocketEndPoint(path));
+            _listener.Listen(64);
+        }
+        catch
+        {
+            _listener.Dispose();
+            throw;
+        }
+        _acceptLoop = Task.Run(AcceptLoop);
+    }
+
+    internal string Path { get; }
+
+    public void Dispose()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        _stopping.Cancel();
+        _listener.Dispose();
+        try
+        {
+            _acceptLoop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (IOException)
+        {
+        }
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoop()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            _ = Task.Run(() => Serve(client));
+        }
+    }
+
+    private async Task Serve(Socket client)
+    {
+        using (client)
+        {
+            string answer;
+            try
+            {
+                var request = await ReadRequest(client).ConfigureAwait(false);
+                _handler(request);
+                answer = "ok\n";
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "OCI hook request failed");
+                answer = "error: " + e.Message.ReplaceLineEndings(" ") + "\n";
+            }
+            try
+            {
+                await client.SendAsync(Encoding.UTF8.GetBytes(answer), SocketFlags.None).ConfigureAwait(false);
+            }
+            catch (SocketException)
+            {
+            }
+        }
+    }
+
+    private async Task<OciHookRequest> ReadRequest(Socket client)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        while (true)
+        {
+            var read = await client.ReceiveAsync(chunk, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+            buffer.Write(chunk, 0, read);
+            if (Array.IndexOf(chunk, (byte)'\n', 0, read) >= 0)
+            {
+                break;
+            }
+        }
+        using var document = JsonDocument.Parse(buffer.ToArray());
+        var root = document.RootElement;
+        var phase = root.GetProperty("phase").GetString() ?? throw new FormatException("The hook request has no phase.");
+        ContainerRuntime? runtime = root.TryGetProperty("runtime", out var r) && Enum.TryParse<ContainerRuntime>(r.GetString(), ignoreCase: true, out var parsed) ? parsed : null;
+        var state = RuntimeStateReader.ParseOciState(root.GetProperty("state").GetRawText()) ?? throw new FormatException("The hook's OCI state has no id.");
+        return new OciHookRequest(phase, runtime, state);
+    }
+}

@@ -1,0 +1,128 @@
+using Gadget.Containers.Interop;
+
+namespace Gadget.Containers;
+
+/// <summary>Reads what <c>/proc</c> and cgroupfs say about a process: its cgroup2 path and id, its namespaces.</summary>
+public static class ProcessInspector
+{
+    private static readonly Lazy<string> Cgroup2Root = new(FindCgroup2Root);
+
+    /// <summary>Where the cgroup2 hierarchy is mounted: <c>/sys/fs/cgroup</c> on v2 machines, <c>/sys/fs/cgroup/unified</c> on hybrid ones.</summary>
+    public static string Cgroup2MountPoint => Cgroup2Root.Value;
+
+    /// <summary>The process's cgroup2 path relative to the cgroup2 root (the <c>0::</c> line of <c>/proc/&lt;pid&gt;/cgroup</c>), or null if the process is gone.</summary>
+    public static string? GetCgroup2Path(int pid)
+    {
+        foreach (var line in ReadLines($"/proc/{pid}/cgroup"))
+        {
+            if (line.StartsWith("0::", StringComparison.Ordinal))
+            {
+                var path = line[3..];
+                // A process in a cgroup namespace may see " (deleted)" suffixes; keep only the path.
+                return path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^10] : path;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The process's cgroup v1 paths by controller list (e.g. <c>memory</c>, <c>cpu,cpuacct</c>), empty on pure cgroup2 machines.</summary>
+    public static IReadOnlyDictionary<string, string> GetCgroup1Paths(int pid)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var line in ReadLines($"/proc/{pid}/cgroup"))
+        {
+            var first = line.IndexOf(':', StringComparison.Ordinal);
+            var second = first < 0 ? -1 : line.IndexOf(':', first + 1);
+            if (second < 0 || line.StartsWith("0::", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            result[line[(first + 1)..second]] = line[(second + 1)..];
+        }
+        return result;
+    }
+
+    /// <summary>The cgroup2 id (the inode of the cgroup2 directory) of a path relative to the cgroup2 root, or 0 if it does not exist.</summary>
+    public static ulong GetCgroupId(string cgroup2Path) => NativeMethods.InodeOf(AbsoluteCgroup2Path(cgroup2Path));
+
+    /// <summary>The absolute directory of a cgroup2 path relative to the cgroup2 root.</summary>
+    public static string AbsoluteCgroup2Path(string cgroup2Path) =>
+        cgroup2Path is "/" or "" ? Cgroup2MountPoint : Cgroup2MountPoint + (cgroup2Path.StartsWith('/') ? cgroup2Path : "/" + cgroup2Path);
+
+    /// <summary>The inode of one of the process's namespaces (<paramref name="kind"/>: mnt, pid, uts, net, ipc, cgroup, user), or 0 if the process is gone.</summary>
+    public static ulong GetNamespaceId(int pid, string kind)
+    {
+        try
+        {
+            var target = new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget; // "mnt:[4026531841]"
+            if (target is null)
+            {
+                return 0;
+            }
+            var open = target.IndexOf('[', StringComparison.Ordinal);
+            return open > 0 && ulong.TryParse(target.AsSpan(open + 1, target.Length - open - 2), out var id) ? id : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Whether a process with this pid exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid)
+    {
+        if (pid <= 0)
+        {
+            return false;
+        }
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            return close > 0 && close + 2 < stat.Length && stat[close + 2] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    internal static List<string> ReadLines(string path)
+    {
+        try
+        {
+            return [.. File.ReadAllLines(path)];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static string FindCgroup2Root()
+    {
+        // mountinfo: id parent major:minor root mountpoint options ... - fstype source superoptions
+        foreach (var line in ReadLines("/proc/self/mountinfo"))
+        {
+            var dash = line.IndexOf(" - ", StringComparison.Ordinal);
+            if (dash < 0 || !line.AsSpan(dash + 3).StartsWith("cgroup2 ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var fields = line[..dash].Split(' ');
+            if (fields.Length > 4)
+            {
+                return fields[4].Replace("\\040", " ", StringComparison.Ordinal);
+            }
+        }
+        return Directory.Exists("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+    }
+}

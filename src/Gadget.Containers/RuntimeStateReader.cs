@@ -1,0 +1,216 @@
+using System.Text.Json;
+
+namespace Gadget.Containers;
+
+/// <summary>Reads container state from the runtimes' state directories: runc's (and runc-based: containerd, Docker) <c>state.json</c>, crun's <c>status</c>.</summary>
+internal sealed class RuntimeStateReader
+{
+    private readonly IReadOnlyList<StateRoot> _roots;
+
+    internal RuntimeStateReader(IEnumerable<string>? extraRuncRoots = null)
+    {
+        var roots = new List<StateRoot>
+        {
+            new("/run/runc", ContainerRuntime.Runc, Nested: false, Crun: false),
+            new("/run/crun", ContainerRuntime.Crun, Nested: false, Crun: true),
+            new("/run/containerd/runc", ContainerRuntime.Containerd, Nested: true, Crun: false),
+            new("/run/docker/runtime-runc", ContainerRuntime.Docker, Nested: true, Crun: false),
+        };
+        foreach (var root in extraRuncRoots ?? [])
+        {
+            roots.Insert(0, new StateRoot(root, ContainerRuntime.Runc, Nested: false, Crun: false));
+        }
+        _roots = roots;
+    }
+
+    internal IEnumerable<RuntimeState> ScanAll()
+    {
+        foreach (var root in _roots)
+        {
+            foreach (var directory in ContainerDirectories(root))
+            {
+                var state = Read(root, directory);
+                if (state is not null)
+                {
+                    yield return state;
+                }
+            }
+        }
+    }
+
+    /// <summary>The state of container <paramref name="id"/> in any root, or null.</summary>
+    internal RuntimeState? FindById(string id)
+    {
+        if (id.Length == 0 || id.Contains('/', StringComparison.Ordinal) || id is "." or "..")
+        {
+            return null;
+        }
+        foreach (var root in _roots)
+        {
+            if (!root.Nested)
+            {
+                var state = Read(root, Path.Combine(root.Path, id));
+                if (state is not null)
+                {
+                    return state;
+                }
+                continue;
+            }
+            foreach (var ns in SafeDirectories(root.Path))
+            {
+                var state = Read(root, Path.Combine(ns, id));
+                if (state is not null)
+                {
+                    return state;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Parses the OCI state an OCI hook gets on stdin: <c>{"ociVersion","id","status","pid","bundle","annotations"}</c>.</summary>
+    internal static RuntimeState? ParseOciState(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (!root.TryGetProperty("id", out var id) || id.GetString() is not { Length: > 0 } idText)
+        {
+            return null;
+        }
+        var pid = root.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : 0;
+        var bundle = root.TryGetProperty("bundle", out var b) ? b.GetString() : null;
+        var annotations = root.TryGetProperty("annotations", out var a) ? StringMap(a) : new Dictionary<string, string>();
+        return new RuntimeState(ContainerRuntime.Runc, idText, pid, bundle, new Dictionary<string, string>(), new Dictionary<string, string>(), annotations);
+    }
+
+    private static IEnumerable<string> ContainerDirectories(StateRoot root) =>
+        root.Nested ? SafeDirectories(root.Path).SelectMany(SafeDirectories) : SafeDirectories(root.Path);
+
+    private static string[] SafeDirectories(string path)
+    {
+        try
+        {
+            return Directory.Exists(path) ? Directory.GetDirectories(path) : [];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static RuntimeState? Read(StateRoot root, string directory)
+    {
+        try
+        {
+            return root.Crun ? ReadCrun(directory) : ReadRunc(root.Runtime, directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or FormatException)
+        {
+            // Gone, half-written or not ours: the next event or scan will tell.
+            return null;
+        }
+    }
+
+    private static RuntimeState? ReadRunc(ContainerRuntime runtime, string directory)
+    {
+        var file = Path.Combine(directory, "state.json");
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+        using var document = JsonDocument.Parse(File.ReadAllBytes(file));
+        var root = document.RootElement;
+        var id = root.GetProperty("id").GetString()!;
+        var pid = root.GetProperty("init_process_pid").GetInt32();
+        var cgroupPaths = root.TryGetProperty("cgroup_paths", out var cp) ? StringMap(cp) : new Dictionary<string, string>();
+        var labels = new Dictionary<string, string>();
+        string? bundle = null;
+        if (root.TryGetProperty("config", out var config) && config.TryGetProperty("labels", out var labelArray) && labelArray.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var label in labelArray.EnumerateArray())
+            {
+                var text = label.GetString() ?? string.Empty;
+                var equals = text.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    continue;
+                }
+                var (key, value) = (text[..equals], text[(equals + 1)..]);
+                if (key == "bundle")
+                {
+                    bundle = value;
+                }
+                else
+                {
+                    labels[key] = value;
+                }
+            }
+        }
+        return new RuntimeState(runtime, id, pid, bundle, cgroupPaths, labels);
+    }
+
+    private static RuntimeState? ReadCrun(string directory)
+    {
+        var file = Path.Combine(directory, "status");
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+        using var document = JsonDocument.Parse(File.ReadAllBytes(file));
+        var root = document.RootElement;
+        var pid = root.GetProperty("pid").GetInt32();
+        var bundle = root.TryGetProperty("bundle", out var b) ? b.GetString() : null;
+        var cgroups = new Dictionary<string, string>();
+        if (root.TryGetProperty("cgroup-path", out var cg) && cg.GetString() is { Length: > 0 } cgroupPath)
+        {
+            cgroups[string.Empty] = ProcessInspector.AbsoluteCgroup2Path(cgroupPath);
+        }
+        return new RuntimeState(ContainerRuntime.Crun, Path.GetFileName(directory), pid, bundle, cgroups, new Dictionary<string, string>());
+    }
+
+    internal static Dictionary<string, string> StringMap(JsonElement element)
+    {
+        var result = new Dictionary<string, string>();
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return result;
+        }
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.String)
+            {
+                result[property.Name] = property.Value.GetString()!;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The annotations in a bundle's <c>config.json</c>, or an empty map.</summary>
+    internal static Dictionary<string, string> ReadBundleAnnotations(string? bundle)
+    {
+        if (bundle is null)
+        {
+            return [];
+        }
+        try
+        {
+            var file = Path.Combine(bundle, "config.json");
+            if (!File.Exists(file))
+            {
+                return [];
+            }
+            using var document = JsonDocument.Parse(File.ReadAllBytes(file));
+            return document.RootElement.TryGetProperty("annotations", out var annotations) ? StringMap(annotations) : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return [];
+        }
+    }
+
+    private sealed record StateRoot(string Path, ContainerRuntime Runtime, bool Nested, bool Crun);
+}
