@@ -240,6 +240,33 @@ public sealed unsafe class BpfMap : IDisposable
         Errno.ThrowIfNegative(LibBpf.bpf_map__set_max_entries(Pointer, (uint)maxEntries), $"set max_entries of map '{Name}' (only possible before load)");
     }
 
+    /// <summary>
+    /// Before its object is loaded, makes this map share an existing map (created from C#, opened from a pin, or of
+    /// another object) instead of creating its own: the object's programs then read and write <paramref name="existing"/>.
+    /// This is how one program filters by a set that someone else keeps (e.g. a set of cgroup ids).
+    /// </summary>
+    /// <exception cref="ArgumentException">The maps differ in type, key size or value size.</exception>
+    /// <exception cref="InvalidOperationException">The object is already loaded.</exception>
+    public void ReuseMap(BpfMap existing)
+    {
+        ArgumentNullException.ThrowIfNull(existing);
+        if (_owner is null)
+        {
+            throw new InvalidOperationException($"Map '{Name}' does not belong to a BPF object; only an object's map can reuse another.");
+        }
+        if (_owner.IsLoaded)
+        {
+            throw new InvalidOperationException($"Map '{Name}' can only reuse another map before its object is loaded.");
+        }
+        if (existing.Type != Type || existing.KeySize != KeySize || existing.ValueSize != ValueSize)
+        {
+            throw new ArgumentException(
+                $"Map '{Name}' ({Type}, key {KeySize} B, value {ValueSize} B) cannot reuse '{existing.Name}' ({existing.Type}, key {existing.KeySize} B, value {existing.ValueSize} B).",
+                nameof(existing));
+        }
+        Errno.ThrowIfNegative(LibBpf.bpf_map__reuse_fd(Pointer, existing.FileDescriptor), $"make map '{Name}' reuse map '{existing.Name}'");
+    }
+
     /// <summary>For a map-in-map of an object, sets the template of its inner maps before load.</summary>
     public void SetInnerMap(BpfMap template)
     {
