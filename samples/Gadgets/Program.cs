@@ -9,6 +9,10 @@ using Gadgets;
 var commands = new Dictionary<string, GadgetCommandHandler>(StringComparer.Ordinal)
 {
     // One line per subcommand; each lives in its own file.
+    ["execsnoop"] = ExecSnoopCommand.RunAsync,
+    ["opensnoop"] = OpenSnoopCommand.RunAsync,
+    ["sigsnoop"] = SigSnoopCommand.RunAsync,
+    ["oomkill"] = OomKillCommand.RunAsync,
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" || !commands.TryGetValue(args[0], out var handler))
