@@ -54,6 +54,22 @@ public sealed class ExecSnoopTests
     }
 
     [Fact]
+    public async Task ExecWithEmptyArgvIsReported()
+    {
+        await using var snoop = ExecSnoop.Start(new GadgetOptions());
+        await using var events = new EventCollector<ExecEvent>(snoop.ReadAsync());
+
+        // execve(path, NULL, NULL) through python's ctypes (os.execv refuses an empty argv): the record then has no
+        // argument bytes at all, shorter than the C# view of its fixed part.
+        var (pid, _) = Processes.Run("/usr/bin/python3", "-c", "import ctypes; libc = ctypes.CDLL(None); libc.execve(b'/bin/true', None, None)");
+
+        var exec = await events.WaitForAsync(e => e.Pid == pid && e.Comm == "true", Timeout);
+        Assert.NotNull(exec);
+        Assert.Equal(0, exec.ReturnValue);
+        Assert.Empty(exec.Arguments);
+    }
+
+    [Fact]
     public async Task OnlySelectedContainersEventsLeaveTheKernel()
     {
         await using var containers = new ContainerCollection();
