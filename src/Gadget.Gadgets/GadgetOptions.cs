@@ -1,0 +1,27 @@
+using Gadget.Containers;
+using Microsoft.Extensions.Logging;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// What a gadget traces and how it reports: the container collection that resolves an event's cgroup to its
+/// <see cref="Container"/>, the selector whose containers are traced (filtered in the kernel), and a logger.
+/// </summary>
+public sealed record GadgetOptions
+{
+    /// <summary>
+    /// The containers known on this machine: events carry the <see cref="Container"/> their cgroup belongs to.
+    /// Null: events carry no container. Required when <see cref="Selector"/> is set.
+    /// </summary>
+    public ContainerCollection? Containers { get; init; }
+
+    /// <summary>
+    /// Which containers to trace: only their processes' events leave the kernel (the gadget's BPF program looks the
+    /// current cgroup up in the selection's map). Null: every process on the host, containers or not.
+    /// <see cref="ContainerSelector.All"/>: every container, but no host process.
+    /// </summary>
+    public ContainerSelector? Selector { get; init; }
+
+    /// <summary>Where diagnostics go (load, attach, lost events); null: nowhere.</summary>
+    public ILogger? Logger { get; init; }
+}

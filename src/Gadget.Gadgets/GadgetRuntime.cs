@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using Gadget.Bpf;
+using Gadget.Containers;
+using Microsoft.Extensions.Logging;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// The machinery every gadget shares: loads the gadget's embedded BPF object, wires the in-kernel container filter
+/// (<c>filter_by_cgroup</c> + <c>selected_cgroups</c> reusing a <see cref="ContainerSelection"/>'s map, see
+/// bpf/gadget_filter.h), attaches its programs and reads its <c>events</c> ring buffer.
+/// </summary>
+internal sealed class GadgetRuntime : IDisposable
+{
+    private readonly List<BpfLink> _links = [];
+    private readonly ContainerSelection? _selection;
+    private int _disposed;
+
+    private GadgetRuntime(BpfObject bpf, ContainerSelection? selection, GadgetOptions options)
+    {
+        Object = bpf;
+        _selection = selection;
+        Options = options;
+    }
+
+    /// <summary>The loaded BPF object.</summary>
+    public BpfObject Object { get; }
+
+    /// <summary>The options the gadget started with.</summary>
+    public GadgetOptions Options { get; }
+
+    /// <summary>Reads the object's <c>events</c> ring buffer.</summary>
+    public RingBufferReader Reader { get; private set; } = null!;
+
+    /// <summary>
+    /// Loads <paramref name="objectName"/> (an embedded resource of this assembly), applies the selection,
+    /// lets <paramref name="configure"/> set the gadget's own globals, loads and attaches every program.
+    /// </summary>
+    public static GadgetRuntime Start(string objectName, GadgetOptions options, Action<BpfObject>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Selector is not null && options.Containers is null)
+        {
+            throw new ArgumentException("A container selector needs GadgetOptions.Containers (the collection that resolves it).", nameof(options));
+        }
+        var selection = options.Selector is { } selector ? options.Containers!.Select(selector) : null;
+        BpfObject? bpf = null;
+        GadgetRuntime? runtime = null;
+        try
+        {
+            bpf = BpfObject.FromEmbeddedResource(typeof(GadgetRuntime).Assembly, objectName);
+            if (selection is not null)
+            {
+                bpf.SetGlobal("filter_by_cgroup", true);
+                bpf.Map("selected_cgroups").ReuseMap(selection.CgroupIds);
+            }
+            configure?.Invoke(bpf);
+            bpf.Load();
+            runtime = new GadgetRuntime(bpf, selection, options);
+            foreach (var program in bpf.Programs)
+            {
+                runtime._links.Add(program.Attach());
+            }
+            runtime.Reader = new RingBufferReader(bpf.Map("events"));
+            options.Logger?.LogDebug("{Gadget}: attached {Count} programs, selector {Selector}", objectName, bpf.Programs.Count, (object?)options.Selector ?? "host");
+            return runtime;
+        }
+        catch
+        {
+            if (runtime is not null)
+            {
+                runtime.Dispose();
+            }
+            else
+            {
+                bpf?.Dispose();
+                selection?.Dispose();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>The container whose cgroup2 id is <paramref name="cgroupId"/>, when a collection is given and knows it.</summary>
+    public Container? ResolveContainer(ulong cgroupId) => cgroupId == 0 ? null : Options.Containers?.GetByCgroupId(cgroupId);
+
+    /// <summary>A <c>u64</c> counter in the object's <c>.bss</c> (e.g. <c>lost_events</c>); 0 once disposed.</summary>
+    public ulong ReadCounter(string name) => Volatile.Read(ref _disposed) != 0 ? 0 : Object.GetGlobal<ulong>(name);
+
+    /// <summary>
+    /// Decodes the ring buffer's records with <paramref name="decode"/> as they arrive (a record that decodes to null is
+    /// skipped) until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.
+    /// </summary>
+    public async IAsyncEnumerable<T> ReadAsync<T>(RecordDecoder<T> decode, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : class
+    {
+        var batch = new List<T>();
+        while (true)
+        {
+            bool available;
+            try
+            {
+                available = await Reader.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                yield break;
+            }
+            if (!available)
+            {
+                yield break;
+            }
+            batch.Clear();
+            var handler = new BatchHandler<T>(decode, batch);
+            try
+            {
+                Reader.Consume(ref handler);
+            }
+            catch (ObjectDisposedException)
+            {
+                yield break;
+            }
+            foreach (var item in batch)
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>Detaches the programs, stops the reader, unloads the object and releases the selection.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        foreach (var link in _links)
+        {
+            link.Dispose();
+        }
+        Reader?.Dispose();
+        Object.Dispose();
+        _selection?.Dispose();
+    }
+
+    private readonly struct BatchHandler<T>(RecordDecoder<T> decode, List<T> batch) : IRingBufferHandler
+        where T : class
+    {
+        public void OnRecord(int ring, ReadOnlySpan<byte> record)
+        {
+            if (decode(record) is { } item)
+            {
+                batch.Add(item);
+            }
+        }
+    }
+}
+
+/// <summary>Turns one ring buffer record into an event, or null to skip it.</summary>
+internal delegate T? RecordDecoder<T>(ReadOnlySpan<byte> record)
+    where T : class;
