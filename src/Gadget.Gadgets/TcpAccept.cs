@@ -30,13 +30,7 @@ public sealed class TcpAccept : IAsyncDisposable
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static TcpAccept Start(GadgetOptions options)
     {
-        var gadget = TcpGadgetObject.Load(
-            "tcpaccept.bpf.o",
-            options,
-            ("tcpaccept_exit_accept4", "syscalls", "sys_exit_accept4"),
-            ("tcpaccept_exit_accept", "syscalls", "sys_exit_accept"));
-        var containers = options.Containers;
-        return new TcpAccept(new TcpEventStream<TcpAcceptEvent>(gadget, record => TcpAcceptEvent.From(record, containers)));
+        return new TcpAccept(new TcpEventStream<TcpAcceptEvent>("tcpaccept.bpf.o", options, static (record, runtime) => TcpAcceptEvent.From(record, runtime)));
     }
 
     /// <summary>The accepted connections, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>

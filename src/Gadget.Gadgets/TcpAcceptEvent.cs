@@ -48,7 +48,7 @@ public sealed record TcpAcceptEvent
     /// <summary>4 or 6.</summary>
     public int IPVersion => RemoteAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 4;
 
-    internal static TcpAcceptEvent From(in TcpEventRecord record, ContainerCollection? containers) => new()
+    internal static TcpAcceptEvent From(in TcpEventRecord record, GadgetRuntime runtime) => new()
     {
         Timestamp = record.TimestampNs,
         Pid = (int)record.Pid,
@@ -56,7 +56,7 @@ public sealed record TcpAcceptEvent
         Uid = record.Uid,
         Comm = record.CommString,
         CgroupId = record.CgroupId,
-        Container = containers?.GetByCgroupId(record.CgroupId),
+        Container = runtime.ResolveContainer(record.CgroupId),
         NetNamespaceId = record.NetNamespace,
         LocalAddress = record.Source,
         LocalPort = record.SourcePort,

@@ -29,9 +29,7 @@ public sealed class TcpConnect : IAsyncDisposable
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static TcpConnect Start(GadgetOptions options)
     {
-        var gadget = TcpGadgetObject.Load("tcpconnect.bpf.o", options, ("tcpconnect_set_state", "sock", "inet_sock_set_state"));
-        var containers = options.Containers;
-        return new TcpConnect(new TcpEventStream<TcpConnectEvent>(gadget, record => TcpConnectEvent.From(record, containers)));
+        return new TcpConnect(new TcpEventStream<TcpConnectEvent>("tcpconnect.bpf.o", options, static (record, runtime) => TcpConnectEvent.From(record, runtime)));
     }
 
     /// <summary>The connections as their handshakes end, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>

@@ -64,7 +64,7 @@ public sealed record TcpConnectEvent
     /// <summary>The error's name (ECONNREFUSED...), "OK" on success, "CLOSED" if closed before the end of the handshake.</summary>
     public string Result => Succeeded ? "OK" : Error == 0 ? "CLOSED" : NetworkErrno.Name(Error);
 
-    internal static TcpConnectEvent From(in TcpEventRecord record, ContainerCollection? containers) => new()
+    internal static TcpConnectEvent From(in TcpEventRecord record, GadgetRuntime runtime) => new()
     {
         Timestamp = record.TimestampNs,
         Pid = (int)record.Pid,
@@ -72,7 +72,7 @@ public sealed record TcpConnectEvent
         Uid = record.Uid,
         Comm = record.CommString,
         CgroupId = record.CgroupId,
-        Container = containers?.GetByCgroupId(record.CgroupId),
+        Container = runtime.ResolveContainer(record.CgroupId),
         NetNamespaceId = record.NetNamespace,
         SourceAddress = record.Source,
         SourcePort = record.SourcePort,

@@ -4,7 +4,7 @@ using Gadget.Containers;
 namespace Gadget.Gadgets;
 
 /// <summary>
-/// A TCP gadget's loaded BPF object: embedded object opened, filtered by the options' container selection (the
+/// tcptop's loaded BPF object (it has no events ring buffer, which GadgetRuntime expects): embedded object opened, filtered by the options' container selection (the
 /// selection's cgroup set shared with the object's <c>selected_cgroups</c> map), loaded, its tracepoints attached.
 /// </summary>
 internal sealed class TcpGadgetObject : IDisposable
