@@ -13,6 +13,10 @@ var commands = new Dictionary<string, GadgetCommandHandler>(StringComparer.Ordin
     ["tcpaccept"] = TcpCommands.AcceptAsync,
     ["tcptop"] = TcpCommands.TopAsync,
     ["advise"] = NetworkPolicyCommand.RunAsync,
+    ["execsnoop"] = ExecSnoopCommand.RunAsync,
+    ["opensnoop"] = OpenSnoopCommand.RunAsync,
+    ["sigsnoop"] = SigSnoopCommand.RunAsync,
+    ["oomkill"] = OomKillCommand.RunAsync,
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" || !commands.TryGetValue(args[0], out var handler))

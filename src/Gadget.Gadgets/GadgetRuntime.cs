@@ -14,6 +14,7 @@ internal sealed class GadgetRuntime : IDisposable
 {
     private readonly List<BpfLink> _links = [];
     private readonly ContainerSelection? _selection;
+    private readonly RecentContainers? _recent;
     private int _disposed;
 
     private GadgetRuntime(BpfObject bpf, ContainerSelection? selection, GadgetOptions options)
@@ -21,6 +22,7 @@ internal sealed class GadgetRuntime : IDisposable
         Object = bpf;
         _selection = selection;
         Options = options;
+        _recent = options.Containers is { } containers ? new RecentContainers(containers) : null;
     }
 
     /// <summary>The loaded BPF object.</summary>
@@ -81,7 +83,9 @@ internal sealed class GadgetRuntime : IDisposable
     }
 
     /// <summary>The container whose cgroup2 id is <paramref name="cgroupId"/>, when a collection is given and knows it.</summary>
-    public Container? ResolveContainer(ulong cgroupId) => cgroupId == 0 ? null : Options.Containers?.GetByCgroupId(cgroupId);
+    /// <remarks>A container that stopped a moment ago (its last events still in the ring buffer) is still resolved.</remarks>
+    public Container? ResolveContainer(ulong cgroupId) =>
+        cgroupId == 0 ? null : Options.Containers?.GetByCgroupId(cgroupId) ?? _recent?.Get(cgroupId);
 
     /// <summary>A <c>u64</c> counter in the object's <c>.bss</c> (e.g. <c>lost_events</c>); 0 once disposed.</summary>
     public ulong ReadCounter(string name) => Volatile.Read(ref _disposed) != 0 ? 0 : Object.GetGlobal<ulong>(name);
@@ -138,6 +142,7 @@ internal sealed class GadgetRuntime : IDisposable
             link.Dispose();
         }
         Reader?.Dispose();
+        _recent?.Dispose();
         Object.Dispose();
         _selection?.Dispose();
     }

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * execsnoop: every execve/execveat with its argv (bounded: EXEC_MAX_ARGS arguments of at most EXEC_ARG_SIZE bytes each,
+ * flagged when cut), pid, ppid, uid, cgroup and the syscall's result. The enter tracepoint saves the argv per thread,
+ * the exit tracepoint adds the result and the (new) comm and sends the event through the ring buffer.
+ */
+#include "gadget_filter.h"
+
+#define EXEC_MAX_ARGS 20
+#define EXEC_ARG_SIZE 128
+#define EXEC_ARGS_SIZE (EXEC_MAX_ARGS * EXEC_ARG_SIZE)
+#define EXEC_LAST_ARG (EXEC_ARGS_SIZE - EXEC_ARG_SIZE)
+
+#define EXEC_TOO_MANY_ARGS 1 /* argv had more than EXEC_MAX_ARGS arguments */
+#define EXEC_ARG_CUT 2       /* at least one argument was longer than EXEC_ARG_SIZE - 1 bytes */
+#define EXEC_ARGV_FAULT 4    /* argv could not be read entirely */
+
+struct exec_event {
+	u64 timestamp;
+	u64 cgroup_id;
+	u32 pid;
+	u32 tid;
+	u32 ppid;
+	u32 uid;
+	s32 retval;
+	u32 flags;
+	u16 args_count;
+	u16 args_size;
+	char comm[TASK_COMM_LEN];
+	char args[EXEC_ARGS_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, u32);
+	__type(value, struct exec_event);
+} execs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct exec_event);
+} empty_event SEC(".maps");
+
+/* Events the ring buffer had no room for. */
+u64 lost_events = 0;
+
+static __always_inline int enter_exec(const char *const *argv)
+{
+	if (!gadget_selected())
+		return 0;
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tid = (u32)id;
+	u32 zero = 0;
+	struct exec_event *empty = bpf_map_lookup_elem(&empty_event, &zero);
+	if (!empty)
+		return 0;
+	if (bpf_map_update_elem(&execs, &tid, empty, BPF_ANY))
+		return 0;
+	struct exec_event *event = bpf_map_lookup_elem(&execs, &tid);
+	if (!event)
+		return 0;
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	event->timestamp = bpf_ktime_get_boot_ns();
+	event->cgroup_id = bpf_get_current_cgroup_id();
+	event->pid = id >> 32;
+	event->tid = tid;
+	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	event->uid = (u32)bpf_get_current_uid_gid();
+
+	for (int i = 0; i < EXEC_MAX_ARGS; i++) {
+		const char *arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i])) {
+			event->flags |= EXEC_ARGV_FAULT;
+			return 0;
+		}
+		if (!arg)
+			return 0;
+		if (event->args_size > EXEC_LAST_ARG)
+			return 0;
+		long length = bpf_probe_read_user_str(&event->args[event->args_size], EXEC_ARG_SIZE, arg);
+		if (length <= 0) {
+			event->flags |= EXEC_ARGV_FAULT;
+			return 0;
+		}
+		if (length == EXEC_ARG_SIZE) {
+			/* Filled the slot: cut unless the argument is exactly EXEC_ARG_SIZE - 1 bytes long. */
+			char next = 0;
+			bpf_probe_read_user(&next, 1, arg + EXEC_ARG_SIZE - 1);
+			if (next)
+				event->flags |= EXEC_ARG_CUT;
+		}
+		event->args_count++;
+		event->args_size += length;
+	}
+	const char *more = NULL;
+	if (!bpf_probe_read_user(&more, sizeof(more), &argv[EXEC_MAX_ARGS]) && more)
+		event->flags |= EXEC_TOO_MANY_ARGS;
+	return 0;
+}
+
+static __always_inline int exit_exec(long retval)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct exec_event *event = bpf_map_lookup_elem(&execs, &tid);
+	if (!event)
+		return 0;
+	event->retval = (s32)retval;
+	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	u32 size = offsetof(struct exec_event, args) + event->args_size;
+	if (size > sizeof(*event))
+		size = sizeof(*event);
+	if (bpf_ringbuf_output(&events, event, size, 0))
+		__sync_fetch_and_add(&lost_events, 1);
+	bpf_map_delete_elem(&execs, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int on_enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_exec((const char *const *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int on_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_exec((const char *const *)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int on_exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_exec(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int on_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_exec(ctx->ret);
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// Traces every <c>execve</c>/<c>execveat</c> (tracepoints syscalls:sys_enter_execve(at) for argv, sys_exit_execve(at)
+/// for the result) of the selected containers, or of the host: pid, ppid, argv, result, container.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var snoop = ExecSnoop.Start(new GadgetOptions { Containers = containers, Selector = new() { Name = "web" } });
+/// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.Pid} {e.Comm} {e.ReturnValue} {e.CommandLine}");
+/// </code>
+/// </example>
+public sealed class ExecSnoop : IAsyncDisposable, IDisposable
+{
+    /// <summary>How many arguments an event carries at most.</summary>
+    public const int MaxArguments = 20;
+
+    /// <summary>How many bytes of one argument an event carries at most.</summary>
+    public const int MaxArgumentLength = 127;
+
+    private readonly GadgetRuntime _runtime;
+
+    private ExecSnoop(GadgetRuntime runtime) => _runtime = runtime;
+
+    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
+    public ulong LostEvents => _runtime.ReadCounter("lost_events");
+
+    /// <summary>Loads and attaches the BPF programs; events are recorded from now on.</summary>
+    /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
+    /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
+    public static ExecSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("execsnoop.bpf.o", options));
+
+    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
+    public IAsyncEnumerable<ExecEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
+
+    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
+    public void Dispose() => _runtime.Dispose();
+
+    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private ExecEvent? Decode(ReadOnlySpan<byte> record)
+    {
+        var size = ExecRecord.Size;
+        if (record.Length < size)
+        {
+            return null;
+        }
+        var header = MemoryMarshal.Read<ExecRecord>(record);
+        var args = record[size..];
+        args = args[..Math.Min(args.Length, (int)header.ArgumentsSize)];
+        var arguments = new List<string>(header.ArgumentCount);
+        while (!args.IsEmpty && arguments.Count < header.ArgumentCount)
+        {
+            var end = args.IndexOf((byte)0);
+            var text = end < 0 ? args : args[..end];
+            arguments.Add(System.Text.Encoding.UTF8.GetString(text));
+            args = end < 0 ? default : args[(end + 1)..];
+        }
+        return new ExecEvent
+        {
+            Timestamp = BootClock.ToUtc(header.Timestamp),
+            Pid = (int)header.Pid,
+            Tid = (int)header.Tid,
+            ParentPid = (int)header.ParentPid,
+            Uid = (int)header.Uid,
+            Comm = header.Comm.ToString(),
+            ReturnValue = header.ReturnValue,
+            Arguments = arguments,
+            ArgumentsTruncated = (header.Flags & (ExecRecord.TooManyArguments | ExecRecord.ArgumentCut | ExecRecord.ArgumentsFault)) != 0,
+            CgroupId = header.CgroupId,
+            Container = _runtime.ResolveContainer(header.CgroupId),
+        };
+    }
+}

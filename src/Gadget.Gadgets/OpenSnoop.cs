@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// Traces every <c>open</c>/<c>openat</c>/<c>openat2</c> (tracepoints syscalls:sys_enter_* for the arguments,
+/// sys_exit_* for the result) of the selected containers, or of the host: path, flags, fd or errno, container.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var snoop = OpenSnoop.Start(new GadgetOptions());
+/// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.Pid} {e.Comm} {e.FileDescriptor} {e.Error} {e.Path}");
+/// </code>
+/// </example>
+public sealed class OpenSnoop : IAsyncDisposable, IDisposable
+{
+    /// <summary>The size of the kernel's path buffer: paths are cut to one byte less.</summary>
+    public const int PathBufferSize = 256;
+
+    private readonly GadgetRuntime _runtime;
+
+    private OpenSnoop(GadgetRuntime runtime) => _runtime = runtime;
+
+    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
+    public ulong LostEvents => _runtime.ReadCounter("lost_events");
+
+    /// <summary>Loads and attaches the BPF programs; events are recorded from now on.</summary>
+    /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
+    /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
+    public static OpenSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("opensnoop.bpf.o", options));
+
+    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
+    public IAsyncEnumerable<OpenEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
+
+    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
+    public void Dispose() => _runtime.Dispose();
+
+    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private OpenEvent? Decode(ReadOnlySpan<byte> record)
+    {
+        if (record.Length < System.Runtime.CompilerServices.Unsafe.SizeOf<OpenRecord>())
+        {
+            return null;
+        }
+        ref readonly var r = ref MemoryMarshal.AsRef<OpenRecord>(record);
+        return new OpenEvent
+        {
+            Timestamp = BootClock.ToUtc(r.Timestamp),
+            Pid = (int)r.Pid,
+            Tid = (int)r.Tid,
+            Uid = (int)r.Uid,
+            Comm = r.Comm.ToString(),
+            ReturnValue = r.ReturnValue,
+            Flags = r.Flags,
+            Mode = (int)r.Mode,
+            Path = r.Path.ToString(),
+            CgroupId = r.CgroupId,
+            Container = _runtime.ResolveContainer(r.CgroupId),
+        };
+    }
+}

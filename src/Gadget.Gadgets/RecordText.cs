@@ -1,0 +1,14 @@
+using System.Text;
+
+namespace Gadget.Gadgets;
+
+/// <summary>Decodes the NUL-terminated strings of BPF records.</summary>
+internal static class RecordText
+{
+    /// <summary>The text before the first NUL (the whole span when there is none), as UTF-8.</summary>
+    public static string Decode(ReadOnlySpan<byte> bytes)
+    {
+        var end = bytes.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
+    }
+}

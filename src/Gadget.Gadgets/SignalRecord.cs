@@ -1,0 +1,22 @@
+using System.Runtime.InteropServices;
+
+namespace Gadget.Gadgets;
+
+/// <summary><c>struct signal_event</c> of bpf/sigsnoop.bpf.c.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct SignalRecord
+{
+    public ulong Timestamp;
+    public ulong SenderCgroupId;
+    public ulong TargetCgroupId;
+    public uint SenderPid;
+    public uint SenderTid;
+    public uint TargetPid;
+    public uint TargetTid;
+    public int Signal;
+    public int Result;
+    public int Group;
+    public uint SenderUid;
+    public Comm SenderComm;
+    public Comm TargetComm;
+}

@@ -1,0 +1,86 @@
+using Gadget.Containers;
+
+namespace Gadget.Gadgets.Tests;
+
+[Collection("gadgets")]
+public sealed class ExecSnoopTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task LongArgvIsTruncatedAndMarked()
+    {
+        await using var snoop = ExecSnoop.Start(new GadgetOptions());
+        await using var events = new EventCollector<ExecEvent>(snoop.ReadAsync());
+        var marker = "exec-" + Guid.NewGuid().ToString("N");
+        var longArgument = marker + new string('x', 300);
+        string[] arguments = [longArgument, .. Enumerable.Range(1, 29).Select(i => $"{marker}-{i}")];
+
+        var (pid, exitCode) = Processes.Run("/bin/echo", arguments);
+
+        Assert.Equal(0, exitCode);
+        var exec = await events.WaitForAsync(e => e.Pid == pid && e.ReturnValue == 0 && e.Comm == "echo", Timeout);
+        Assert.NotNull(exec);
+        Assert.Equal(Environment.ProcessId, exec.ParentPid);
+        Assert.True(exec.ArgumentsTruncated);
+        Assert.Equal(ExecSnoop.MaxArguments, exec.Arguments.Count);
+        Assert.Equal("/bin/echo", exec.Arguments[0]);
+        Assert.Equal(longArgument[..ExecSnoop.MaxArgumentLength], exec.Arguments[1]);
+        Assert.Equal(arguments[1..(ExecSnoop.MaxArguments - 1)], exec.Arguments.Skip(2));
+        Assert.EndsWith(" ...", exec.CommandLine, StringComparison.Ordinal);
+        Assert.Null(exec.Container);
+        Assert.InRange(exec.Timestamp, DateTimeOffset.UtcNow.AddSeconds(-30), DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(0UL, snoop.LostEvents);
+    }
+
+    [Fact]
+    public async Task ShortArgvIsComplete_FailedExecReportsErrno()
+    {
+        await using var snoop = ExecSnoop.Start(new GadgetOptions());
+        await using var events = new EventCollector<ExecEvent>(snoop.ReadAsync());
+        var missing = "/nonexistent-" + Guid.NewGuid().ToString("N");
+
+        var (pid, _) = Processes.Run("/bin/sh", "-c", $"{missing} one two; exit 0");
+
+        var shell = await events.WaitForAsync(e => e.Pid == pid && e.Comm == "sh", Timeout);
+        Assert.NotNull(shell);
+        Assert.False(shell.ArgumentsTruncated);
+        Assert.Equal(["/bin/sh", "-c", $"{missing} one two; exit 0"], shell.Arguments);
+        var failed = await events.WaitForAsync(e => e.Arguments.Count > 0 && e.Arguments[0] == missing, Timeout);
+        Assert.NotNull(failed);
+        Assert.Equal(-2, failed.ReturnValue); // ENOENT
+        Assert.Equal(["one", "two"], failed.Arguments.Skip(1));
+        Assert.True(failed.Pid == pid || failed.ParentPid == pid, $"failed exec by {failed.Pid} (parent {failed.ParentPid}), shell {pid}");
+    }
+
+    [Fact]
+    public async Task OnlySelectedContainersEventsLeaveTheKernel()
+    {
+        await using var containers = new ContainerCollection();
+        var selectedId = RuncContainer.NewId("exec-sel");
+        var otherId = RuncContainer.NewId("exec-other");
+        await using var snoop = ExecSnoop.Start(new GadgetOptions { Containers = containers, Selector = new ContainerSelector { IdPrefix = selectedId } });
+        await using var events = new EventCollector<ExecEvent>(snoop.ReadAsync());
+
+        using var selected = RuncContainer.Create(selectedId, ["sh", "-c", "sleep 1; /bin/ls /marker-selected; /bin/ls /marker-selected; exit 0"]);
+        using var other = RuncContainer.Create(otherId, ["sh", "-c", "sleep 1; /bin/ls /marker-other; /bin/ls /marker-other; exit 0"]);
+        Processes.Run("/bin/ls", "/marker-host");
+
+        var fromSelected = await events.WaitForCountAsync(e => e.Arguments.Contains("/marker-selected"), 2, Timeout);
+        Assert.True(selected.WaitStopped(Timeout));
+        Assert.True(other.WaitStopped(Timeout));
+        await Task.Delay(300);
+
+        Assert.Equal(2, fromSelected.Count);
+        Assert.All(fromSelected, e =>
+        {
+            Assert.Equal(selectedId, e.Container?.Id);
+            Assert.Equal(e.Container!.CgroupId, e.CgroupId);
+            Assert.Equal("ls", e.Comm);
+        });
+        var all = events.Snapshot();
+        Assert.DoesNotContain(all, e => e.Arguments.Contains("/marker-other"));
+        Assert.DoesNotContain(all, e => e.Arguments.Contains("/marker-host"));
+        Assert.All(all, e => Assert.Equal(selectedId, e.Container?.Id));
+    }
+}
