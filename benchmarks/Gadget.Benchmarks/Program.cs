@@ -1,3 +1,13 @@
 using BenchmarkDotNet.Running;
+using Gadget.Benchmarks;
 
+if (args is ["tcp-load", ..])
+{
+    return TcpGadgetBenchmarks.LoadMain(args);
+}
+if (args is ["tcp-gadgets", ..])
+{
+    return await TcpGadgetBenchmarks.RunAsync(args);
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
