@@ -12,7 +12,7 @@ namespace Gadget.Benchmarks;
 /// <c>tcplife</c> is built on the same <c>sock:inet_sock_set_state</c> tracepoint and prints one line per connection).
 /// Not a BenchmarkDotNet benchmark: a load generator in a child process (this assembly with <c>tcp-load</c>) opens and
 /// resets connections to a local listener at a target rate, while one consumer at a time counts what it reports.
-/// Run: <c>dotnet run -c Release --project benchmarks/Gadget.Benchmarks -- tcp-gadgets [seconds]</c>.
+/// Run: <c>dotnet run -c Release --project benchmarks/Gadget.Benchmarks -- tcp-gadgets [seconds [rate...]]</c> (rate 0: as fast as possible).
 /// </summary>
 internal static class TcpGadgetBenchmarks
 {
@@ -21,11 +21,12 @@ internal static class TcpGadgetBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+        var rates = args.Length > 2 ? args[2..].Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() : Rates;
         Console.WriteLine($"TcpConnect load, {seconds} s per run, {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         await RunGadget(FreePort(), 1_000, 0.5); // warm-up: JIT and first load out of the measured runs
         Console.WriteLine("| target conn/s | consumer | connections | conn/s | reported | lost | consumer CPU ms | consumer CPU us/event | load CPU us/conn |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var rate in Rates)
+        foreach (var rate in rates)
         {
             foreach (var consumer in (string[])["none", "Gadget TcpConnect", "libbpf-tools tcplife"])
             {
