@@ -84,14 +84,17 @@ static __always_inline int enter_exec(const char *const *argv)
 		}
 		if (!arg)
 			return 0;
-		if (event->args_size > EXEC_LAST_ARG)
+		u32 size = event->args_size;
+		if (size > EXEC_LAST_ARG)
 			return 0;
-		long length = bpf_probe_read_user_str(&event->args[event->args_size], EXEC_ARG_SIZE, arg);
+		long length = bpf_probe_read_user_str(&event->args[size], EXEC_ARG_SIZE, arg);
 		if (length <= 0) {
+			/* Not readable without a page fault (e.g. a string literal of a process that just forked):
+			 * sched_process_exec reads argv again from the new program's stack. */
 			event->flags |= EXEC_ARGV_FAULT;
-			return 0;
-		}
-		if (length == EXEC_ARG_SIZE) {
+			event->args[size] = 0;
+			length = 1;
+		} else if (length == EXEC_ARG_SIZE) {
 			/* Filled the slot: cut unless the argument is exactly EXEC_ARG_SIZE - 1 bytes long. */
 			char next = 0;
 			bpf_probe_read_user(&next, 1, arg + EXEC_ARG_SIZE - 1);
@@ -99,10 +102,56 @@ static __always_inline int enter_exec(const char *const *argv)
 				event->flags |= EXEC_ARG_CUT;
 		}
 		event->args_count++;
-		event->args_size += length;
+		event->args_size = size + length;
 	}
 	const char *more = NULL;
 	if (!bpf_probe_read_user(&more, sizeof(more), &argv[EXEC_MAX_ARGS]) && more)
+		event->flags |= EXEC_TOO_MANY_ARGS;
+	return 0;
+}
+
+/*
+ * After a successful exec, argv sits NUL-separated between mm->arg_start and arg_end on the new program's stack, which
+ * the kernel has just written (no page fault needed). Used when an argument could not be read at sys_enter.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct exec_event *event = bpf_map_lookup_elem(&execs, &tid);
+	if (!event || !(event->flags & EXEC_ARGV_FAULT))
+		return 0;
+	struct mm_struct *mm = task->mm;
+	if (!mm)
+		return 0;
+	unsigned long start = mm->arg_start, end = mm->arg_end;
+	event->flags &= ~(EXEC_ARGV_FAULT | EXEC_ARG_CUT | EXEC_TOO_MANY_ARGS);
+	event->args_count = 0;
+	event->args_size = 0;
+	for (int i = 0; i < EXEC_MAX_ARGS; i++) {
+		if (start >= end)
+			return 0;
+		if (event->args_size > EXEC_LAST_ARG)
+			return 0;
+		long length = bpf_probe_read_user_str(&event->args[event->args_size], EXEC_ARG_SIZE, (const char *)start);
+		if (length <= 0) {
+			event->flags |= EXEC_ARGV_FAULT;
+			return 0;
+		}
+		event->args_count++;
+		event->args_size += length;
+		if (length == EXEC_ARG_SIZE) {
+			/* Cut: where the next argument starts is not known without scanning; stop here. */
+			char next = 0;
+			bpf_probe_read_user(&next, 1, (const char *)start + EXEC_ARG_SIZE - 1);
+			if (next) {
+				event->flags |= EXEC_ARG_CUT;
+				return 0;
+			}
+		}
+		start += length;
+	}
+	if (start < end)
 		event->flags |= EXEC_TOO_MANY_ARGS;
 	return 0;
 }

@@ -9,5 +9,10 @@ if (args is ["tcp-gadgets", ..])
 {
     return await TcpGadgetBenchmarks.RunAsync(args);
 }
+if (args is ["gadget-throughput", .. var rest])
+{
+    return await Gadget.Benchmarks.GadgetThroughputBenchmarks.RunAsync(rest);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

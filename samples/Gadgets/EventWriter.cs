@@ -3,7 +3,10 @@ using System.Text.Json;
 
 namespace Gadgets;
 
-/// <summary>Writes events as aligned columns (with a header) or as JSON lines, from one list of <see cref="Column{T}"/>.</summary>
+/// <summary>
+/// Writes events as aligned columns (with a header) or as JSON lines, from one list of <see cref="Column{T}"/>, into a
+/// buffer that <see cref="Flush"/> writes out (the caller flushes whenever it would wait for the next event).
+/// </summary>
 internal sealed class EventWriter<T>
 {
     private readonly IReadOnlyList<Column<T>> _columns;
@@ -16,8 +19,11 @@ internal sealed class EventWriter<T>
     {
         _columns = columns;
         _format = format;
-        _output = output ?? Console.Out;
+        _output = output ?? new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
     }
+
+    /// <summary>Writes out what is buffered (called when no more events are waiting).</summary>
+    public void Flush() => _output.Flush();
 
     /// <summary>Writes one event (the header first, in columns mode).</summary>
     public void Write(T item)
@@ -35,7 +41,6 @@ internal sealed class EventWriter<T>
             }
             _output.WriteLine(Row(c => Format(c.Value(item))));
         }
-        _output.Flush();
     }
 
     private string Row(Func<Column<T>, string> text)

@@ -62,15 +62,30 @@ internal sealed class GadgetContext : IAsyncDisposable
     public async Task<int> PrintAsync<T>(IAsyncEnumerable<T> events, IReadOnlyList<Column<T>> columns)
     {
         var writer = Writer(columns);
+        var enumerator = events.GetAsyncEnumerator(Stopping);
         try
         {
-            await foreach (var item in events.WithCancellation(Stopping).ConfigureAwait(false))
+            while (true)
             {
-                writer.Write(item);
+                var next = enumerator.MoveNextAsync();
+                if (!next.IsCompleted)
+                {
+                    writer.Flush(); // nothing more waiting: show what we have before blocking
+                }
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+                writer.Write(enumerator.Current);
             }
         }
         catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            writer.Flush();
+            await enumerator.DisposeAsync().ConfigureAwait(false);
         }
         return 0;
     }

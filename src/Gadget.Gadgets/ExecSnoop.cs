@@ -52,7 +52,11 @@ public sealed class ExecSnoop : IAsyncDisposable, IDisposable
         {
             return null;
         }
-        var header = MemoryMarshal.Read<ExecRecord>(record);
+        // The C header is 60 bytes, the C# struct 64 (padding): a record with fewer than 4 bytes of arguments is shorter.
+        Span<byte> fixedPart = stackalloc byte[System.Runtime.CompilerServices.Unsafe.SizeOf<ExecRecord>()];
+        fixedPart.Clear();
+        record[..size].CopyTo(fixedPart);
+        var header = MemoryMarshal.Read<ExecRecord>(fixedPart);
         var args = record[size..];
         args = args[..Math.Min(args.Length, (int)header.ArgumentsSize)];
         var arguments = new List<string>(header.ArgumentCount);

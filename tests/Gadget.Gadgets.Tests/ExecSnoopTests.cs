@@ -54,6 +54,68 @@ public sealed class ExecSnoopTests
     }
 
     [Fact]
+    public async Task ArgvNotYetMappedInAForkedChildIsReadAfterTheExec()
+    {
+        // A forked child exec'ing with string literals: the literals' pages are file-backed and not yet in the child's
+        // page tables, so sys_enter_execve cannot read them without a page fault; the program reads argv again at
+        // sched_process_exec from the new program's stack.
+        var directory = Directory.CreateTempSubdirectory("gadget-execsnoop-");
+        try
+        {
+            var source = Path.Combine(directory.FullName, "forker.c");
+            var binary = Path.Combine(directory.FullName, "forker");
+            await File.WriteAllTextAsync(source, """
+                #include <sys/wait.h>
+                #include <unistd.h>
+                int main(void) {
+                    for (int i = 0; i < 3; i++) {
+                        pid_t pid = fork();
+                        if (pid == 0) { execl("/bin/true", "/bin/true", "literal-marker-argument", (char *)0); _exit(127); }
+                        int status; waitpid(pid, &status, 0);
+                    }
+                    return 0;
+                }
+                """);
+            Assert.Equal(0, Processes.Run("/usr/bin/gcc", "-O2", "-o", binary, source).ExitCode);
+            await using var snoop = ExecSnoop.Start(new GadgetOptions());
+            await using var events = new EventCollector<ExecEvent>(snoop.ReadAsync());
+
+            var (pid, _) = Processes.Run(binary);
+
+            var children = await events.WaitForCountAsync(e => e.ParentPid == pid && e.Comm == "true", 3, Timeout);
+            Assert.Equal(3, children.Count);
+            Assert.All(children, e =>
+            {
+                Assert.Equal(["/bin/true", "literal-marker-argument"], e.Arguments);
+                Assert.False(e.ArgumentsTruncated);
+                Assert.Equal(0, e.ReturnValue);
+            });
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ExecWithEmptyArgvIsReported()
+    {
+        await using var snoop = ExecSnoop.Start(new GadgetOptions());
+        await using var events = new EventCollector<ExecEvent>(snoop.ReadAsync());
+
+        // execve(path, NULL, NULL) through python's ctypes (os.execv refuses an empty argv).
+        var (pid, _) = Processes.Run("/usr/bin/python3", "-c", "import ctypes; libc = ctypes.CDLL(None); libc.execve(b'/bin/true', None, None)");
+
+        var exec = await events.WaitForAsync(e => e.Pid == pid && e.Comm == "true", Timeout);
+        Assert.NotNull(exec);
+        Assert.Equal(0, exec.ReturnValue);
+        // Since Linux 5.18 the kernel gives a program exec'd with an empty argv a single empty argv[0]: that is what
+        // the new program's stack holds, and what is reported.
+        Assert.Equal([""], exec.Arguments);
+        Assert.False(exec.ArgumentsTruncated);
+    }
+
+    [Fact]
     public async Task OnlySelectedContainersEventsLeaveTheKernel()
     {
         await using var containers = new ContainerCollection();
