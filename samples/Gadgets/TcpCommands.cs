@@ -23,7 +23,7 @@ internal static class TcpCommands
             new("SPORT", 5, e => e.SourcePort),
             new("DADDR", -22, e => e.DestinationAddress.ToString()),
             new("DPORT", 5, e => e.DestinationPort),
-            new("LAT(ms)", 8, e => Math.Round(e.Latency.TotalMilliseconds, 3)),
+            new("LAT_MS", 8, e => Math.Round(e.Latency.TotalMilliseconds, 3)),
             new("RESULT", 0, e => e.Result),
         ]);
     }
