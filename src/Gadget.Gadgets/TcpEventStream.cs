@@ -9,6 +9,7 @@ internal sealed class TcpEventStream<TEvent> : IAsyncDisposable
 
     public TcpEventStream(string objectName, GadgetOptions options, Func<TcpEventRecord, GadgetRuntime, TEvent> convert)
     {
+        Gadget.Bpf.BpfEnvironment.EnsureTracefs(); // tracepoints attach through tracefs, not mounted on a fresh machine
         _runtime = GadgetRuntime.Start(objectName, options);
         var runtime = _runtime;
         _decode = record => convert(TcpEventRecord.From(record), runtime);
