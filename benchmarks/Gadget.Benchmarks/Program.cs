@@ -1,5 +1,14 @@
 using BenchmarkDotNet.Running;
+using Gadget.Benchmarks;
 
+if (args is ["tcp-load", ..])
+{
+    return TcpGadgetBenchmarks.LoadMain(args);
+}
+if (args is ["tcp-gadgets", ..])
+{
+    return await TcpGadgetBenchmarks.RunAsync(args);
+}
 if (args is ["gadget-throughput", .. var rest])
 {
     return await Gadget.Benchmarks.GadgetThroughputBenchmarks.RunAsync(rest);

@@ -9,6 +9,10 @@ using Gadgets;
 var commands = new Dictionary<string, GadgetCommandHandler>(StringComparer.Ordinal)
 {
     // One line per subcommand; each lives in its own file.
+    ["tcpconnect"] = TcpCommands.ConnectAsync,
+    ["tcpaccept"] = TcpCommands.AcceptAsync,
+    ["tcptop"] = TcpCommands.TopAsync,
+    ["advise"] = NetworkPolicyCommand.RunAsync,
     ["execsnoop"] = ExecSnoopCommand.RunAsync,
     ["opensnoop"] = OpenSnoopCommand.RunAsync,
     ["sigsnoop"] = SigSnoopCommand.RunAsync,
@@ -25,7 +29,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" || !commands.TryGetValue(arg
 
 try
 {
-    var line = CommandLine.Parse(args[1..], ["--timeout", "--max-args", "--pid", "--signal", "--interval", "--count"]);
+    var line = CommandLine.Parse(args[1..], ["--timeout", "--max-args", "--pid", "--signal", "--interval", "--count", "--rows", "--file"]);
     await using var context = GadgetContext.Create(line);
     return await handler(line, context);
 }

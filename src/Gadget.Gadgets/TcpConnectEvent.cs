@@ -1,0 +1,85 @@
+using System.Net;
+using Gadget.Containers;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// An outgoing TCP connection (an active open) that succeeded or failed, reported by <see cref="TcpConnect"/> once its
+/// handshake ended.
+/// </summary>
+public sealed record TcpConnectEvent
+{
+    /// <summary>When the handshake ended, in nanoseconds since boot (<c>CLOCK_BOOTTIME</c>).</summary>
+    public required ulong Timestamp { get; init; }
+
+    /// <summary>Process id (thread group id) of the process that called <c>connect</c>.</summary>
+    public required int Pid { get; init; }
+
+    /// <summary>Thread id that called <c>connect</c>.</summary>
+    public required int Tid { get; init; }
+
+    /// <summary>User id of the connecting thread.</summary>
+    public required uint Uid { get; init; }
+
+    /// <summary>Command name (task comm, at most 15 characters) of the connecting thread.</summary>
+    public required string Comm { get; init; }
+
+    /// <summary>cgroup2 id of the connecting process.</summary>
+    public required ulong CgroupId { get; init; }
+
+    /// <summary>The container of the connecting process, when a <see cref="GadgetOptions.Containers"/> collection knows it.</summary>
+    public Container? Container { get; init; }
+
+    /// <summary>Inode number of the socket's network namespace (as in <c>/proc/PID/ns/net</c>).</summary>
+    public required ulong NetNamespaceId { get; init; }
+
+    /// <summary>Local address.</summary>
+    public required IPAddress SourceAddress { get; init; }
+
+    /// <summary>Local port (0 if the kernel released it before the failure was reported).</summary>
+    public required int SourcePort { get; init; }
+
+    /// <summary>Remote address.</summary>
+    public required IPAddress DestinationAddress { get; init; }
+
+    /// <summary>Remote port.</summary>
+    public required int DestinationPort { get; init; }
+
+    /// <summary>Time from sending the SYN to the end of the handshake (established or failed).</summary>
+    public required TimeSpan Latency { get; init; }
+
+    /// <summary>
+    /// 0 when the connection was established, else the errno it failed with (111 ECONNREFUSED, 110 ETIMEDOUT, 113
+    /// EHOSTUNREACH, ...), read from the socket's <c>sk_err</c>; 0 with <see cref="Succeeded"/> false means the socket was
+    /// closed before the handshake ended.
+    /// </summary>
+    public required int Error { get; init; }
+
+    /// <summary>Whether the connection reached ESTABLISHED.</summary>
+    public required bool Succeeded { get; init; }
+
+    /// <summary>4 or 6.</summary>
+    public int IPVersion => DestinationAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 4;
+
+    /// <summary>The error's name (ECONNREFUSED...), "OK" on success, "CLOSED" if closed before the end of the handshake.</summary>
+    public string Result => Succeeded ? "OK" : Error == 0 ? "CLOSED" : NetworkErrno.Name(Error);
+
+    internal static TcpConnectEvent From(in TcpEventRecord record, GadgetRuntime runtime) => new()
+    {
+        Timestamp = record.TimestampNs,
+        Pid = (int)record.Pid,
+        Tid = (int)record.Tid,
+        Uid = record.Uid,
+        Comm = record.CommString,
+        CgroupId = record.CgroupId,
+        Container = runtime.ResolveContainer(record.CgroupId),
+        NetNamespaceId = record.NetNamespace,
+        SourceAddress = record.Source,
+        SourcePort = record.SourcePort,
+        DestinationAddress = record.Destination,
+        DestinationPort = record.DestinationPort,
+        Latency = TimeSpan.FromTicks((long)(record.LatencyNs / 100)),
+        Error = record.Error,
+        Succeeded = record.State == 1,
+    };
+}

@@ -1,0 +1,64 @@
+using Gadget.Bpf;
+using Gadget.Containers;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// tcptop's loaded BPF object (it has no events ring buffer, which GadgetRuntime expects): embedded object opened, filtered by the options' container selection (the
+/// selection's cgroup set shared with the object's <c>selected_cgroups</c> map), loaded, its tracepoints attached.
+/// </summary>
+internal sealed class TcpGadgetObject : IDisposable
+{
+    private readonly List<BpfLink> _links = [];
+    private ContainerSelection? _selection;
+
+    private TcpGadgetObject(BpfObject bpfObject)
+    {
+        Object = bpfObject;
+    }
+
+    public BpfObject Object { get; }
+
+    public static TcpGadgetObject Load(string objectName, GadgetOptions options, params (string Program, string Category, string Tracepoint)[] tracepoints)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Selector is not null && options.Containers is null)
+        {
+            throw new ArgumentException("A container selector needs a ContainerCollection (GadgetOptions.Containers) to select from.", nameof(options));
+        }
+        BpfEnvironment.EnsureTracefs();
+        var gadget = new TcpGadgetObject(BpfObject.FromEmbeddedResource(typeof(TcpGadgetObject).Assembly, objectName));
+        try
+        {
+            if (options.Selector is not null)
+            {
+                gadget._selection = options.Containers!.Select(options.Selector);
+                gadget.Object.SetGlobal("filter_by_cgroup", true);
+                gadget.Object.Map("selected_cgroups").ReuseMap(gadget._selection.CgroupIds);
+            }
+            gadget.Object.Load();
+            foreach (var (program, category, tracepoint) in tracepoints)
+            {
+                gadget._links.Add(gadget.Object.Program(program).AttachTracepoint(category, tracepoint));
+            }
+            return gadget;
+        }
+        catch
+        {
+            gadget.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var link in _links)
+        {
+            link.Dispose();
+        }
+        _links.Clear();
+        Object.Dispose();
+        _selection?.Dispose();
+        _selection = null;
+    }
+}
