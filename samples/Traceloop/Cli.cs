@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gadget.Traceloop;
 using Gadget.Traceloop.Decoding;
 
@@ -11,8 +10,11 @@ internal static class Cli
         traceloop: a syscall flight recorder for containers.
 
         usage:
-          traceloop run [--output text|json] [--pages N] -- COMMAND [ARGS...]
-              Runs COMMAND in a fresh cgroup, records its syscalls, and prints them when it exits.
+          traceloop run [--output text|json] [--pages N] [--seccomp-profile FILE] -- COMMAND [ARGS...]
+              Runs COMMAND in a fresh cgroup, records its syscalls, and prints them when it exits; with
+              --seccomp-profile, also writes an OCI seccomp profile allowing exactly the syscalls it made.
+          traceloop advise seccomp-profile [--pages N] -- COMMAND [ARGS...]
+              Runs COMMAND like 'run' and prints only the seccomp profile (JSON, for runc or Kubernetes).
           traceloop watch [--output text|json] [--pages N] [--name N] [--id ID] [--label k=v,...] [--namespace NS]
                           [--podname POD] [--containerindex I] [--all]
               Records every matching container and prints a container's history when it crashes.
@@ -31,7 +33,8 @@ internal static class Cli
         {
             return args[0] switch
             {
-                "run" => await RunCommandAsync(args[1..]),
+                "run" => await RunCommandAsync(args[1..], adviseOnly: false),
+                "advise" when args.Length > 1 && args[1] == "seccomp-profile" => await RunCommandAsync(args[2..], adviseOnly: true),
                 "watch" => await WatchCommand.RunAsync(args[1..]),
                 "dump" => await WatchCommand.DumpAsync(args[1..]),
                 _ => Fail($"unknown command '{args[0]}'"),
@@ -50,10 +53,11 @@ internal static class Cli
         return 2;
     }
 
-    private static async Task<int> RunCommandAsync(string[] args)
+    private static async Task<int> RunCommandAsync(string[] args, bool adviseOnly)
     {
         var output = "text";
         int? pages = null;
+        string? seccompProfile = null;
         var i = 0;
         for (; i < args.Length && args[i] != "--"; i++)
         {
@@ -63,7 +67,10 @@ internal static class Cli
                     output = args[++i];
                     break;
                 case "--pages" when i + 1 < args.Length:
-                    pages = int.Parse(args[++i]);
+                    pages = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case "--seccomp-profile" when i + 1 < args.Length:
+                    seccompProfile = args[++i];
                     break;
                 default:
                     // The first non-option starts the command ("--" is optional).
@@ -88,7 +95,17 @@ internal static class Cli
         await using var command = TracedCommand.Start(tracer, args[i], args[(i + 1)..]);
         var exitCode = await command.WaitForExitAsync();
         var records = command.Dump();
+        if (adviseOnly)
+        {
+            Console.WriteLine(SeccompProfileAdvisor.Create(records).ToJson());
+            return exitCode;
+        }
         Print(records, output, Console.Error);
+        if (seccompProfile is not null)
+        {
+            await File.WriteAllTextAsync(seccompProfile, SeccompProfileAdvisor.Create(records).ToJson());
+            Console.Error.WriteLine($"seccomp profile written to {seccompProfile}");
+        }
         if (exitCode != 0)
         {
             Console.Error.WriteLine(exitCode > 128
@@ -103,27 +120,10 @@ internal static class Cli
     {
         var multiThread = records.Select(r => r.ThreadId).Distinct().Skip(1).Any();
         var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = multiThread });
+        var json = new SyscallJsonFormatter(formatter);
         foreach (var r in records)
         {
-            if (output == "json")
-            {
-                writer.WriteLine(JsonSerializer.Serialize(new
-                {
-                    timestamp = r.TimestampNs,
-                    exitTimestamp = r.ExitTimestampNs,
-                    pid = r.ProcessId,
-                    tid = r.ThreadId,
-                    comm = r.Command,
-                    syscall = formatter.Catalog.Table.GetName(r.Number) ?? $"syscall_{r.Number}",
-                    args = r.Arguments,
-                    ret = r.ReturnValue,
-                    text = formatter.Format(r),
-                }));
-            }
-            else
-            {
-                writer.WriteLine(formatter.Format(r));
-            }
+            writer.WriteLine(output == "json" ? json.Format(r) : formatter.Format(r));
         }
     }
 }

@@ -46,14 +46,15 @@ public sealed class RuncContainer : IDisposable
         string[] command,
         IReadOnlyDictionary<string, string>? annotations = null,
         IReadOnlyDictionary<string, (string Path, string[] Args)[]>? hooks = null,
-        bool start = true)
+        bool start = true,
+        Action<JsonObject>? configure = null)
     {
         var bundle = Path.Combine(Path.GetTempPath(), "gadget-runc-" + id);
         Directory.CreateDirectory(bundle);
         var container = new RuncContainer(id, bundle);
         try
         {
-            container.WriteConfig(command, annotations, hooks);
+            container.WriteConfig(command, annotations, hooks, configure);
             container.Runc($"create --bundle {bundle} {id}");
             if (start)
             {
@@ -77,7 +78,7 @@ public sealed class RuncContainer : IDisposable
         var container = new RuncContainer(id, bundle);
         try
         {
-            container.WriteConfig(command, annotations, null);
+            container.WriteConfig(command, annotations, null, null);
             container.Runc($"run -d --bundle {bundle} {id}");
             return container;
         }
@@ -170,7 +171,7 @@ public sealed class RuncContainer : IDisposable
         return (process.ExitCode, output.Result + error.Result);
     }
 
-    private void WriteConfig(string[] command, IReadOnlyDictionary<string, string>? annotations, IReadOnlyDictionary<string, (string Path, string[] Args)[]>? hooks)
+    private void WriteConfig(string[] command, IReadOnlyDictionary<string, string>? annotations, IReadOnlyDictionary<string, (string Path, string[] Args)[]>? hooks, Action<JsonObject>? configure)
     {
         var (code, output) = Execute("runc", "spec --bundle " + Bundle);
         if (code != 0)
@@ -207,6 +208,7 @@ public sealed class RuncContainer : IDisposable
             }
             config["hooks"] = node;
         }
+        configure?.Invoke(config);
         File.WriteAllText(configPath, config.ToJsonString());
     }
 

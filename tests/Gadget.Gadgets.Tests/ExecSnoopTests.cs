@@ -1,3 +1,4 @@
+using Gadget.Containers.Tests;
 using Gadget.Containers;
 
 namespace Gadget.Gadgets.Tests;

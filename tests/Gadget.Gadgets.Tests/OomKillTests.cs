@@ -1,3 +1,4 @@
+using Gadget.Containers.Tests;
 using System.Text.Json.Nodes;
 using Gadget.Containers;
 

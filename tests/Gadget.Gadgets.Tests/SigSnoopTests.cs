@@ -1,3 +1,4 @@
+using Gadget.Containers.Tests;
 using System.Diagnostics;
 using Gadget.Containers;
 

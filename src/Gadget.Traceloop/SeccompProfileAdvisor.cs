@@ -1,0 +1,45 @@
+using Gadget.Traceloop.Decoding;
+
+namespace Gadget.Traceloop;
+
+/// <summary>
+/// Writes a seccomp profile from what traceloop recorded: it allows exactly the syscalls the container made (plus
+/// <see cref="SeccompProfileOptions.AlwaysAllowed"/>), and refuses every other one.
+/// </summary>
+public static class SeccompProfileAdvisor
+{
+    /// <summary>Builds the profile of a recorded history (e.g. <see cref="TraceloopTracer.Dump"/> of a container).</summary>
+    /// <param name="history">The recorded syscalls.</param>
+    /// <param name="options">Extra allowed syscalls and the errno of refusals.</param>
+    /// <param name="table">The syscall table of the recorded machine; the current architecture's by default.</param>
+    /// <exception cref="ArgumentException">The history is empty: there is nothing to learn from.</exception>
+    public static SeccompProfile Create(IEnumerable<SyscallRecord> history, SeccompProfileOptions? options = null, SyscallTable? table = null)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        options ??= new SeccompProfileOptions();
+        table ??= SyscallTable.Current;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var recorded = 0;
+        foreach (var record in history)
+        {
+            recorded++;
+            // rt_sigreturn's exit reports number -1 (the kernel restores orig_ax); the entry carries the real number.
+            if (record.Number >= 0 && table.GetName(record.Number) is { } name)
+            {
+                names.Add(name);
+            }
+        }
+        if (recorded == 0)
+        {
+            throw new ArgumentException("The history is empty: record the workload first.", nameof(history));
+        }
+        names.UnionWith(options.AlwaysAllowed);
+        return new SeccompProfile(names, Architectures(table.Architecture), options.RefusedErrno);
+    }
+
+    private static string[] Architectures(SyscallArchitecture architecture) => architecture switch
+    {
+        SyscallArchitecture.Arm64 => ["SCMP_ARCH_AARCH64"],
+        _ => ["SCMP_ARCH_X86_64"],
+    };
+}
