@@ -67,6 +67,11 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
                 Assert.Equal(ElfMachineBpf, BitConverter.ToUInt16(elf, 18));
             }
 
+            // Its public API is declared (PublicApiAnalyzers fails the build on any undeclared change): the baseline exists.
+            var declared = File.ReadAllLines(Path.Combine(Path.GetDirectoryName(project)!, "PublicAPI.Unshipped.txt"))
+                .Concat(File.ReadAllLines(Path.Combine(Path.GetDirectoryName(project)!, "PublicAPI.Shipped.txt")));
+            Assert.Contains(declared, line => line.StartsWith(id + ".", StringComparison.Ordinal));
+
             // The symbols package carries the portable PDB.
             using var symbols = ZipFile.OpenRead(snupkg);
             var pdb = ReadEntry(symbols, $"lib/net10.0/{id}.pdb");
