@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Gadget.Traceloop;
 
 /// <summary>How a <see cref="TraceloopTracer"/> records.</summary>
@@ -17,4 +19,7 @@ public sealed class TraceloopOptions
     /// <c>null</c> uses the decoder's specs for this machine (<see cref="Decoding.SyscallCatalog.GetCaptureSpecs"/>).
     /// </summary>
     public Func<int, IReadOnlyList<ArgumentCaptureSpec>?>? CaptureSpecs { get; set; }
+
+    /// <summary>Where the tracer's diagnostics go (rings added and removed, at debug level); null: nowhere.</summary>
+    public ILogger? Logger { get; set; }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using System.Reflection;
 using Gadget.Bpf;
+using Microsoft.Extensions.Logging;
 
 namespace Gadget.Traceloop;
 
@@ -25,6 +26,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, CgroupRing> _rings = new();
     private readonly Lock _gate = new();
     private readonly int _pagesPerCpu;
+    private readonly ILogger? _logger;
     private bool _disposed;
 
     private TraceloopTracer(TraceloopOptions options)
@@ -35,6 +37,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxContainers, nameof(options) + "." + nameof(options.MaxContainers));
         _pagesPerCpu = options.PagesPerCpu;
+        _logger = options.Logger;
         BpfEnvironment.EnsureTracefs();
         _object = BpfObject.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource);
         try
@@ -106,6 +109,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
                 throw;
             }
             _rings[cgroupId] = ring;
+            _logger?.LogDebug("Recording cgroup {CgroupId} ({Pages} pages per CPU).", cgroupId, pagesPerCpu ?? _pagesPerCpu);
             return true;
         }
     }
@@ -138,6 +142,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             }
             _cgroupRings.Delete(cgroupId);
             ring.Dispose();
+            _logger?.LogDebug("Released the ring of cgroup {CgroupId}.", cgroupId);
             return true;
         }
     }
