@@ -81,6 +81,31 @@ public sealed class ContainerCrashTests(ITestOutputHelper output)
         Assert.Throws<KeyNotFoundException>(() => recorder.Dump(fine.Id));
     }
 
+    [Fact]
+    public async Task AContainerThatFailsAtOnceHasItsFirstSyscallsRecorded()
+    {
+        // No sleep: the container's shell writes its marker and fails right after exec. Only a ring that exists before
+        // the first instruction of the container's program (the collection's exec hold) can hold its whole history.
+        var prefix = RuncContainer.NewId("tl-first");
+        await using var tracer = TraceloopTracer.Start();
+        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan });
+        using var recorder = tracer.Follow(collection, new ContainerSelector { IdPrefix = prefix });
+        var crashed = new TaskCompletionSource<ContainerHistoryEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        recorder.ContainerCrashed += (_, e) => crashed.TrySetResult(e);
+
+        using var container = RuncContainer.Run(prefix + "-x", ["sh", "-c", "echo first-thing > /dev/null; exit 7"]);
+        var dump = await crashed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Print(dump.History);
+
+        Assert.Equal(7, dump.Container.ExitStatus?.ExitCode);
+        var marker = dump.History.Single(r => r.Number == WriteNumber && Text(r, 1) == "first-thing\n");
+        // Everything the shell did before the marker is there too: it starts at the shell's first syscall after its exec.
+        var beforeMarker = dump.History.TakeWhile(r => !ReferenceEquals(r, marker)).Where(r => r.ProcessId == marker.ProcessId).ToList();
+        Assert.True(beforeMarker.Count >= 3, $"only {beforeMarker.Count} syscalls of the shell before its first write were recorded");
+        Assert.Equal(ExitGroupNumber, dump.History[^1].Number);
+        Assert.Equal(7UL, dump.History[^1].Arguments[0]);
+    }
+
     private static string Text(SyscallRecord r, int index) =>
         r.Captured.FirstOrDefault(c => c.Index == index) is { Data.IsEmpty: false } c ? Encoding.ASCII.GetString(c.Data.Span) : string.Empty;
 
