@@ -41,8 +41,10 @@ public class EnvironmentTests
     public void PinningOutsideBpffsIsRefusedWithTheMountCommand()
     {
         using var map = BpfMap.Create(BpfMapType.Array, 4, 8, 1);
-        var error = Assert.Throws<ArgumentException>(() => map.Pin(Path.Combine(Path.GetTempPath(), "gadget-not-bpffs", "m")));
+        var directory = Path.Combine(Path.GetTempPath(), "gadget-not-bpffs-" + Guid.NewGuid().ToString("N")[..8]);
+        var error = Assert.Throws<ArgumentException>(() => map.Pin(Path.Combine(directory, "m")));
         Assert.Contains("mount -t bpf", error.Message);
+        Assert.False(Directory.Exists(directory), "a refused pin must not leave directories behind");
     }
 
     [Fact]
