@@ -94,7 +94,8 @@ public static class AgentApp
             var options = new GadgetOptions
             {
                 Containers = sessions.Containers,
-                Selector = SelectorRequest.FromQuery(context.Request.Query).ToSelector(),
+                // No selector flags: every process of the node, host processes too.
+                Selector = context.Request.Query.Count == 0 ? null : SelectorRequest.FromQuery(context.Request.Query).ToSelector(),
                 Logger = loggers.CreateLogger("Gadget.Agent.Gadgets." + name),
             };
             var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<JsonOptions>>().Value.SerializerOptions;
