@@ -33,6 +33,7 @@ public static class AgentApp
                 }
             });
         }
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton<TraceSessions>();
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
         var app = builder.Build();
