@@ -1,0 +1,4 @@
+using Gadget.Agent;
+
+var app = AgentApp.Build(args);
+await app.RunAsync();

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using Gadget.Containers;
+using Gadget.Traceloop;
+
+namespace Gadget.Agent;
+
+/// <summary>The node's one <see cref="ContainerCollection"/> and one <see cref="TraceloopTracer"/>, and the traces started on them.</summary>
+public sealed class TraceSessions : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, (ContainerSelector Selector, ContainerRecorder Recorder)> traces = new();
+    private readonly ILogger logger;
+    private readonly Lazy<TraceloopTracer> tracer;
+    private int nextId;
+
+    /// <summary>Creates the collection; the tracer loads on the first trace.</summary>
+    public TraceSessions(ILogger<TraceSessions> logger)
+    {
+        this.logger = logger;
+        Containers = new ContainerCollection();
+        tracer = new Lazy<TraceloopTracer>(() => TraceloopTracer.Start(), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The containers of this node.</summary>
+    public ContainerCollection Containers { get; }
+
+    /// <summary>Starts recording the containers <paramref name="selector"/> matches; returns the trace id.</summary>
+    public string Start(ContainerSelector selector)
+    {
+        var id = Interlocked.Increment(ref nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var recorder = tracer.Value.Follow(Containers, selector);
+        recorder.ContainerCrashed += (_, e) => logger.LogWarning("Container {Name} ({Id}) crashed ({Status}); {Count} syscalls recorded", e.Container.Name, e.Container.Id, e.Container.ExitStatus, e.History.Count);
+        traces[id] = (selector, recorder);
+        logger.LogInformation("Trace {TraceId} started for {Selector}", id, selector);
+        return id;
+    }
+
+    /// <summary>Stops a trace; false when there is none with this id.</summary>
+    public bool Stop(string id)
+    {
+        if (!traces.TryRemove(id, out var trace))
+        {
+            return false;
+        }
+        trace.Recorder.Dispose();
+        logger.LogInformation("Trace {TraceId} stopped", id);
+        return true;
+    }
+
+    /// <summary>The traces: id, selector and recorded containers.</summary>
+    public IEnumerable<object> List() => traces.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new
+    {
+        id = t.Key,
+        selector = t.Value.Selector.ToString(),
+        containers = t.Value.Recorder.Containers.Select(c => c.Name).ToArray(),
+    });
+
+    /// <summary>The history of the container with this id prefix or name, from the first trace recording it; null when none does.</summary>
+    public (Container Container, IReadOnlyList<SyscallRecord> History)? Dump(string idOrName)
+    {
+        foreach (var (_, (_, recorder)) in traces)
+        {
+            Container container;
+            try
+            {
+                container = recorder.Find(idOrName);
+            }
+            catch (KeyNotFoundException)
+            {
+                continue;
+            }
+            return (container, recorder.Dump(container.Id));
+        }
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var id in traces.Keys.ToArray())
+        {
+            Stop(id);
+        }
+        if (tracer.IsValueCreated)
+        {
+            await tracer.Value.DisposeAsync();
+        }
+        await Containers.DisposeAsync();
+    }
+}
