@@ -56,6 +56,27 @@ KERNEL_ERRNOS = [
 ]
 
 
+# Syscalls newer than the installed UAPI headers (linux-libc-dev 6.1), from the kernel's syscall tables
+# (arch/x86/entry/syscalls/syscall_64.tbl and include/uapi/asm-generic/unistd.h, Linux 6.18). Numbers 451 and up are
+# the same on every architecture; uretprobe and uprobe are x86-64 only.
+NEWER_COMMON = {
+    451: "cachestat", 452: "fchmodat2", 453: "map_shadow_stack", 454: "futex_wake", 455: "futex_wait",
+    456: "futex_requeue", 457: "statmount", 458: "listmount", 459: "lsm_get_self_attr", 460: "lsm_set_self_attr",
+    461: "lsm_list_modules", 462: "mseal", 463: "setxattrat", 464: "getxattrat", 465: "listxattrat",
+    466: "removexattrat", 467: "open_tree_attr", 468: "file_getattr", 469: "file_setattr",
+}
+NEWER_X86_64 = {335: "uretprobe", 336: "uprobe", **NEWER_COMMON}
+NEWER_ARM64 = dict(NEWER_COMMON)
+
+
+def with_newer(table, newer):
+    """Adds the syscalls the headers lack; returns the numbers that were added."""
+    added = sorted(n for n in newer if n not in table)
+    for n in added:
+        table[n] = newer[n]
+    return added
+
+
 def x86_64_table():
     table = {}
     with open(X86_HEADER) as f:
@@ -155,6 +176,8 @@ def main():
     version = libc_dev_version()
     x86 = x86_64_table()
     arm = arm64_table()
+    x86_newer = with_newer(x86, NEWER_X86_64)
+    arm_newer = with_newer(arm, NEWER_ARM64)
     if len(x86) < 300 or len(arm) < 250:
         sys.exit(f"suspiciously small tables: x86-64 {len(x86)}, arm64 {len(arm)}")
     with open(os.path.join(OUT, "SyscallTableData.g.cs"), "w") as f:
@@ -165,7 +188,11 @@ def main():
         f.write(f"    /// <summary>x86-64 names: {len(x86)} syscalls.</summary>\n")
         f.write("    public static readonly string?[] X86_64 =\n    [\n" + names_array(x86) + "\n    ];\n\n")
         f.write(f"    /// <summary>arm64 (asm-generic) names: {len(arm)} syscalls.</summary>\n")
-        f.write("    public static readonly string?[] Arm64 =\n    [\n" + names_array(arm) + "\n    ];\n}\n")
+        f.write("    public static readonly string?[] Arm64 =\n    [\n" + names_array(arm) + "\n    ];\n\n")
+        f.write("    /// <summary>x86-64 numbers newer than the headers, added from the kernel's table (strace 6.1 does not know them).</summary>\n")
+        f.write("    public static readonly int[] X86_64NewerThanHeaders = [" + ", ".join(map(str, x86_newer)) + "];\n\n")
+        f.write("    /// <summary>arm64 numbers newer than the headers, added from the kernel's table.</summary>\n")
+        f.write("    public static readonly int[] Arm64NewerThanHeaders = [" + ", ".join(map(str, arm_newer)) + "];\n}\n")
     errnos = errno_table()
     with open(os.path.join(OUT, "ErrnoTableData.g.cs"), "w") as f:
         f.write(HEADER.format(sources=" and ".join(ERRNO_HEADERS) + " with glibc strerror() texts", version=version))

@@ -6,15 +6,19 @@ namespace Gadget.Traceloop.Decoding;
 /// <summary>Syscall names by number and numbers by name for one architecture, generated from the Linux UAPI headers.</summary>
 public sealed class SyscallTable
 {
-    private static readonly Lazy<SyscallTable> X86Table = new(() => new SyscallTable(SyscallArchitecture.X86_64, SyscallTableData.X86_64));
-    private static readonly Lazy<SyscallTable> Arm64Table = new(() => new SyscallTable(SyscallArchitecture.Arm64, SyscallTableData.Arm64));
+    private static readonly Lazy<SyscallTable> X86Table = new(() => new SyscallTable(SyscallArchitecture.X86_64, SyscallTableData.X86_64, SyscallTableData.X86_64NewerThanHeaders));
+    private static readonly Lazy<SyscallTable> Arm64Table = new(() => new SyscallTable(SyscallArchitecture.Arm64, SyscallTableData.Arm64, SyscallTableData.Arm64NewerThanHeaders));
 
     private readonly string?[] names;
     private readonly string[] displayNames;
     private readonly FrozenDictionary<string, int> numbers;
 
-    private SyscallTable(SyscallArchitecture architecture, string?[] names)
+    /// <summary>Numbers added from the kernel's own table because the UAPI headers the table was generated from predate them.</summary>
+    internal IReadOnlySet<int> NewerThanHeaders { get; }
+
+    private SyscallTable(SyscallArchitecture architecture, string?[] names, int[] newerThanHeaders)
     {
+        NewerThanHeaders = newerThanHeaders.ToHashSet();
         Architecture = architecture;
         this.names = names;
         displayNames = new string[names.Length];

@@ -8,7 +8,7 @@ namespace Gadget.Traceloop.Decoding;
 /// <summary>Syscall names indexed by number, per architecture (generated).</summary>
 internal static class SyscallTableData
 {
-    /// <summary>x86-64 names: 362 syscalls.</summary>
+    /// <summary>x86-64 names: 383 syscalls.</summary>
     public static readonly string?[] X86_64 =
     [
         "read", "write", "open", "close", "stat", "fstat", "lstat", "poll",
@@ -52,8 +52,8 @@ internal static class SyscallTableData
         "open_by_handle_at", "clock_adjtime", "syncfs", "sendmmsg", "setns", "getcpu", "process_vm_readv", "process_vm_writev",
         "kcmp", "finit_module", "sched_setattr", "sched_getattr", "renameat2", "seccomp", "getrandom", "memfd_create",
         "kexec_file_load", "bpf", "execveat", "userfaultfd", "membarrier", "mlock2", "copy_file_range", "preadv2",
-        "pwritev2", "pkey_mprotect", "pkey_alloc", "pkey_free", "statx", "io_pgetevents", "rseq", null,
-        null, null, null, null, null, null, null, null,
+        "pwritev2", "pkey_mprotect", "pkey_alloc", "pkey_free", "statx", "io_pgetevents", "rseq", "uretprobe",
+        "uprobe", null, null, null, null, null, null, null,
         null, null, null, null, null, null, null, null,
         null, null, null, null, null, null, null, null,
         null, null, null, null, null, null, null, null,
@@ -67,10 +67,12 @@ internal static class SyscallTableData
         "pidfd_send_signal", "io_uring_setup", "io_uring_enter", "io_uring_register", "open_tree", "move_mount", "fsopen", "fsconfig",
         "fsmount", "fspick", "pidfd_open", "clone3", "close_range", "openat2", "pidfd_getfd", "faccessat2",
         "process_madvise", "epoll_pwait2", "mount_setattr", "quotactl_fd", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "memfd_secret",
-        "process_mrelease", "futex_waitv", "set_mempolicy_home_node",
+        "process_mrelease", "futex_waitv", "set_mempolicy_home_node", "cachestat", "fchmodat2", "map_shadow_stack", "futex_wake", "futex_wait",
+        "futex_requeue", "statmount", "listmount", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "mseal", "setxattrat",
+        "getxattrat", "listxattrat", "removexattrat", "open_tree_attr", "file_getattr", "file_setattr",
     ];
 
-    /// <summary>arm64 (asm-generic) names: 307 syscalls.</summary>
+    /// <summary>arm64 (asm-generic) names: 326 syscalls.</summary>
     public static readonly string?[] Arm64 =
     [
         "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "setxattr", "lsetxattr", "fsetxattr",
@@ -129,6 +131,14 @@ internal static class SyscallTableData
         "pidfd_send_signal", "io_uring_setup", "io_uring_enter", "io_uring_register", "open_tree", "move_mount", "fsopen", "fsconfig",
         "fsmount", "fspick", "pidfd_open", "clone3", "close_range", "openat2", "pidfd_getfd", "faccessat2",
         "process_madvise", "epoll_pwait2", "mount_setattr", "quotactl_fd", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "memfd_secret",
-        "process_mrelease", "futex_waitv", "set_mempolicy_home_node",
+        "process_mrelease", "futex_waitv", "set_mempolicy_home_node", "cachestat", "fchmodat2", "map_shadow_stack", "futex_wake", "futex_wait",
+        "futex_requeue", "statmount", "listmount", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "mseal", "setxattrat",
+        "getxattrat", "listxattrat", "removexattrat", "open_tree_attr", "file_getattr", "file_setattr",
     ];
+
+    /// <summary>x86-64 numbers newer than the headers, added from the kernel's table (strace 6.1 does not know them).</summary>
+    public static readonly int[] X86_64NewerThanHeaders = [335, 336, 451, 452, 453, 454, 455, 456, 457, 458, 459, 460, 461, 462, 463, 464, 465, 466, 467, 468, 469];
+
+    /// <summary>arm64 numbers newer than the headers, added from the kernel's table.</summary>
+    public static readonly int[] Arm64NewerThanHeaders = [451, 452, 453, 454, 455, 456, 457, 458, 459, 460, 461, 462, 463, 464, 465, 466, 467, 468, 469];
 }
