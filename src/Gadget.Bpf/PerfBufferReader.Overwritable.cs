@@ -89,6 +89,10 @@ public sealed unsafe partial class PerfBufferReader
         ring.PauseOutput(true);
         try
         {
+            // A write that began before the pause has reserved its space (in backward mode: the oldest bytes, at the far end of
+            // the walk) but publishes data_head only when done, so re-reading data_head cannot tell that it is still copying.
+            // BPF output runs with preemption disabled and takes microseconds: let such writes finish before copying.
+            Thread.Sleep(1);
             for (var attempt = 1; ; attempt++)
             {
                 var head = ring.Head;

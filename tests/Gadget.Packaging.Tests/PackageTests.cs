@@ -122,6 +122,24 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
         // The file's content came back through the recorded read() (strace escapes the newline).
         var firstLine = hostname.TrimEnd('\n');
         Assert.Contains(syscalls, line => line.Contains("read(", StringComparison.Ordinal) && line.Contains(firstLine, StringComparison.Ordinal));
+
+        // The package README's first example, pasted as a user would, builds and prints the recorded syscalls.
+        var readme = File.ReadAllText(Path.Combine(feed.RepositoryRoot, "src", "Gadget.Traceloop", "README.md"));
+        File.WriteAllText(Path.Combine(app, "Program.cs"), FirstCSharpExample(readme));
+        (exit, text) = DotnetCli.Run(app, TimeSpan.FromMinutes(3), "run", "-c", "Release");
+        output.WriteLine(text);
+        Assert.True(exit == 0, text);
+        Assert.Contains("openat(AT_FDCWD, \"/etc/hostname\"", text);
+    }
+
+    private static string FirstCSharpExample(string markdown)
+    {
+        const string fence = "```csharp";
+        var start = markdown.IndexOf(fence, StringComparison.Ordinal);
+        Assert.True(start >= 0, "the README has no C# example");
+        start += fence.Length;
+        var end = markdown.IndexOf("```", start, StringComparison.Ordinal);
+        return markdown[start..end];
     }
 
     private static byte[] ReadEntry(ZipArchive archive, string path)
