@@ -184,9 +184,16 @@ public sealed class ContainerCollectionTests
         using var everything = collection.Select(ContainerSelector.All);
         var added = new ConcurrentDictionary<string, Container>();
         var removed = new ConcurrentDictionary<string, Container>();
-        collection.ContainerAdded += (_, e) => { if (e.Container.Labels.GetValueOrDefault("churn") == tag) added[e.Container.Id] = e.Container; };
-        collection.ContainerRemoved += (_, e) => { if (e.Container.Labels.GetValueOrDefault("churn") == tag) removed[e.Container.Id] = e.Container; };
+        collection.ContainerAdded += (_, e) => { if (e.Container.Labels.GetValueOrDefault("churn") == tag && !e.Container.Labels.ContainsKey("anchor")) added[e.Container.Id] = e.Container; };
+        collection.ContainerRemoved += (_, e) => { if (e.Container.Labels.GetValueOrDefault("churn") == tag && !e.Container.Labels.ContainsKey("anchor")) removed[e.Container.Id] = e.Container; };
+        // One long-lived container of the selection lives through the churn: it must stay in the selection's map all along,
+        // and the lookups racing with the churn must always resolve it to itself.
+        var anchorLabels = new Dictionary<string, string> { ["churn"] = tag, ["tier"] = "odd", ["anchor"] = "yes" };
+        using var anchorRunc = RuncContainer.Create(RuncContainer.NewId("churn-anchor"), ["sleep", "120"], anchorLabels);
+        var anchor = await collection.WaitForContainerAsync(c => c.Id == anchorRunc.Id, Patience);
+        Assert.NotNull(anchor);
         using var stopLookups = new CancellationTokenSource();
+        var anchorLookups = 0;
         // Lookups race with containers vanishing: they must answer null or a container, never throw.
         var lookupTask = Task.Run(() =>
         {
@@ -198,6 +205,10 @@ public sealed class ContainerCollectionTests
                     _ = collection.GetByCgroupId(c.CgroupId);
                     _ = collection.GetByMountNamespace(c.MountNamespaceId);
                 }
+                Assert.Equal(anchor.Id, collection.GetByPid(anchor.Pid)?.Id);
+                Assert.Equal(anchor.Id, collection.GetByCgroupId(anchor.CgroupId)?.Id);
+                Assert.Equal(anchor.Id, collection.GetByMountNamespace(anchor.MountNamespaceId)?.Id);
+                anchorLookups++;
                 Thread.Yield();
             }
         });
@@ -212,6 +223,7 @@ public sealed class ContainerCollectionTests
             var labels = new Dictionary<string, string> { ["churn"] = tag, ["tier"] = i % 2 == 1 ? "odd" : "even" };
             using var runc = RuncContainer.Create(RuncContainer.NewId($"churn{i}"), ["sh", "-c", i % 3 == 0 ? "sleep 0.1" : "true"], labels);
             Assert.True(runc.WaitStopped(Patience));
+            Assert.True(selection.CgroupIds.As<ulong, byte>().TryLookup(anchor.CgroupId, out _), $"the anchor left the selection's map after container {i}");
         }
         var deadline = DateTime.UtcNow + Patience;
         while ((added.Count < Count || removed.Count < Count) && DateTime.UtcNow < deadline)
@@ -220,6 +232,11 @@ public sealed class ContainerCollectionTests
         }
         await stopLookups.CancelAsync();
         await lookupTask;
+        Assert.True(anchorLookups > 0, "the lookup thread never ran");
+        Assert.Equal([anchor.CgroupId], selection.CgroupIds.As<ulong, byte>().Keys);
+        var anchorRemoved = WatchRemoval(collection, anchor.Id);
+        anchorRunc.Kill("KILL");
+        await anchorRemoved.Task.WaitAsync(Patience);
 
         var others = string.Join("; ", collection.Containers.Select(c => c.ToString()));
         Assert.True(Count == added.Count && Count == removed.Count, $"added {added.Count}, removed {removed.Count} of {Count}; still listed: {others}\nmissing: {string.Join(", ", Enumerable.Range(0, Count).Where(i => !added.Keys.Any(k => k.StartsWith($"churn{i}-", StringComparison.Ordinal))))}\n{string.Join("\n", log.Lines.Where(l => !l.Contains("churn-warm", StringComparison.Ordinal)).TakeLast(60))}");
