@@ -221,7 +221,7 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
             {
                 return count;
             }
-            using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((PerfBufferReader)s!).Wake(), this) : default)
+            using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((PerfBufferReader)s!).SignalWakeEvent(), this) : default)
             {
                 var start = Environment.TickCount64;
                 while (true)

@@ -156,6 +156,60 @@ public class PerfBufferWaitTests
         Assert.InRange(WaiterThreads.AllThreads(), 0, threads + 5); // thread-pool threads may come and go
     }
 
+    [Fact]
+    public async Task WaitsAllocateNothingOnTheWaiterThread()
+    {
+        using var test = new BurstEmitter();
+        using var reader = new PerfBufferReader(test.Object.Map("perf_events"));
+        using var stop = new CancellationTokenSource();
+        var producer = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                test.Emit(1, 32, BurstEmitter.TargetPerf, cpu: 0);
+                Thread.Sleep(1);
+            }
+        });
+        producer.Start();
+        try
+        {
+            var (thread, records, allocated) = await Task.Run(async () =>
+            {
+                var counter = new RecordCounter();
+                while (Thread.CurrentThread.Name != WaiterThreads.PerfBuffer) // until a wait had to block: then the loop runs on the waiter thread
+                {
+                    Assert.True(await reader.WaitAsync().ConfigureAwait(false));
+                    reader.Consume(ref counter);
+                }
+                counter = new RecordCounter();
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                while (counter.Records < 200)
+                {
+                    Assert.True(await reader.WaitAsync().ConfigureAwait(false));
+                    reader.Consume(ref counter);
+                }
+                return (Thread.CurrentThread.Name, counter.Records, GC.GetAllocatedBytesForCurrentThread() - before);
+            }).WaitAsync(Patience);
+            Assert.Equal(WaiterThreads.PerfBuffer, thread);
+            Assert.InRange(records, 200, int.MaxValue);
+            Assert.Equal(0, allocated);
+        }
+        finally
+        {
+            stop.Cancel();
+            producer.Join();
+        }
+    }
+
+    private struct RecordCounter : IPerfBufferHandler
+    {
+        public int Records;
+
+        public void OnRecord(int cpu, ReadOnlySpan<byte> data) => Records++;
+
+        public void OnLost(int cpu, ulong count) => throw new InvalidOperationException($"CPU {cpu} lost {count} records");
+    }
+
     /// <summary>Consumes until a wait no longer completes at once (the traced process went quiet), and returns that pending wait.</summary>
     private static async Task<ValueTask<bool>> PendingWait(PerfBufferReader reader, SyscallEventCollector.Handler handler)
     {

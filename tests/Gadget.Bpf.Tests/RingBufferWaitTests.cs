@@ -141,6 +141,58 @@ public class RingBufferWaitTests
         Assert.InRange(WaiterThreads.AllThreads(), 0, threads + 5); // thread-pool threads may come and go
     }
 
+    [Fact]
+    public async Task WaitsAllocateNothingOnTheWaiterThread()
+    {
+        using var test = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader(test.Events);
+        using var stop = new CancellationTokenSource();
+        var producer = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                test.EmitBurst(1);
+                Thread.Sleep(1);
+            }
+        });
+        producer.Start();
+        try
+        {
+            var (thread, records, allocated) = await Task.Run(async () =>
+            {
+                var counter = new RecordCounter();
+                while (Thread.CurrentThread.Name != WaiterThreads.RingBuffer) // until a wait had to block: then the loop runs on the waiter thread
+                {
+                    Assert.True(await reader.WaitAsync().ConfigureAwait(false));
+                    reader.Consume(ref counter);
+                }
+                counter = new RecordCounter();
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                while (counter.Records < 200)
+                {
+                    Assert.True(await reader.WaitAsync().ConfigureAwait(false));
+                    reader.Consume(ref counter);
+                }
+                return (Thread.CurrentThread.Name, counter.Records, GC.GetAllocatedBytesForCurrentThread() - before);
+            }).WaitAsync(Patience);
+            Assert.Equal(WaiterThreads.RingBuffer, thread);
+            Assert.InRange(records, 200, int.MaxValue);
+            Assert.Equal(0, allocated);
+        }
+        finally
+        {
+            stop.Cancel();
+            producer.Join();
+        }
+    }
+
+    private struct RecordCounter : IRingBufferHandler
+    {
+        public int Records;
+
+        public void OnRecord(int ring, ReadOnlySpan<byte> record) => Records++;
+    }
+
     /// <summary>Consumes until a wait no longer completes at once (the traced process went quiet), and returns that pending wait.</summary>
     private static async Task<ValueTask<bool>> PendingWait(RingBufferReader reader, SyscallEventCollector.Handler handler)
     {
