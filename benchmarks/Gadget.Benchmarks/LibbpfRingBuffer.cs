@@ -15,6 +15,10 @@ internal static unsafe partial class LibbpfRingBuffer
     [LibraryImport(Library, EntryPoint = "ring_buffer__consume")]
     internal static partial int Consume(nint ringBuffer);
 
+    /// <summary><c>int ring_buffer__poll(struct ring_buffer *rb, int timeout_ms)</c>: waits in epoll_wait, then consumes; the number of records, or a negative errno.</summary>
+    [LibraryImport(Library, EntryPoint = "ring_buffer__poll")]
+    internal static partial int Poll(nint ringBuffer, int timeoutMilliseconds);
+
     /// <summary><c>void ring_buffer__free(struct ring_buffer *rb)</c>.</summary>
     [LibraryImport(Library, EntryPoint = "ring_buffer__free")]
     internal static partial void Free(nint ringBuffer);

@@ -1,17 +1,12 @@
-using System.Threading.Tasks.Sources;
+using Gadget.Bpf.Interop;
 
 namespace Gadget.Bpf;
 
 /// <summary>The asynchronous wait of <see cref="PerfBufferReader"/>: one background thread per reader, started on first use.</summary>
-public sealed partial class PerfBufferReader : IValueTaskSource<bool>
+public sealed partial class PerfBufferReader
 {
-    private readonly SemaphoreSlim _waitRequests = new(0);
-    private ManualResetValueTaskSourceCore<bool> _waitCompletion = new() { RunContinuationsAsynchronously = true };
-    private Thread? _waiter;
-    private int _waitPending;
-    private volatile bool _cancelRequested;
-    private CancellationToken _waitToken;
-    private CancellationTokenRegistration _waitRegistration;
+    private readonly Lock _waiterGate = new();
+    private EpollWaiter? _waiter;
 
     /// <summary>
     /// Waits until records may be available: completes at once with <c>true</c> when a ring already holds some, otherwise
@@ -20,7 +15,11 @@ public sealed partial class PerfBufferReader : IValueTaskSource<bool>
     /// </summary>
     /// <remarks>
     /// The wait runs on one background thread per reader (started by the first call that has to wait, ended by <see cref="Dispose"/>),
-    /// not on a thread-pool thread. Only one wait may be pending at a time. Allocation-free after the first call.
+    /// not on a thread-pool thread. The continuation of a wait that had to block runs inline on that thread (unless a captured
+    /// <see cref="SynchronizationContext"/> takes it), so a loop <c>while (await reader.WaitAsync(ct)) reader.Consume(...)</c> costs one
+    /// thread wake-up per kernel notification, as a C tool's <c>epoll_wait</c> loop does. Do not block that thread on the reader's next
+    /// <c>WaitAsync</c> (<c>.AsTask().Wait()</c>): nothing would be left to complete it. Only one wait may be pending at a time.
+    /// Allocation-free after the first call.
     /// </remarks>
     /// <param name="cancellationToken">Cancels the wait (the task then throws <see cref="OperationCanceledException"/>).</param>
     /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
@@ -46,136 +45,38 @@ public sealed partial class PerfBufferReader : IValueTaskSource<bool>
         {
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
-        if (Interlocked.Exchange(ref _waitPending, 1) != 0)
-        {
-            throw new InvalidOperationException("Another WaitAsync on this perf buffer reader is still pending; only one wait at a time is supported.");
-        }
-        _waitCompletion.Reset();
-        _cancelRequested = false;
-        _waitToken = cancellationToken;
-        _waitRegistration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s =>
-            {
-                var reader = (PerfBufferReader)s!;
-                reader._cancelRequested = true;
-                reader.Wake();
-            }, this)
-            : default;
-        var task = new ValueTask<bool>(this, _waitCompletion.Version);
-        lock (_waitRequests)
+        EpollWaiter waiter;
+        lock (_waiterGate)
         {
             if (IsDisposed)
             {
-                // Disposed since the check above, possibly before a waiter thread existed: nothing will wait.
-                _waitRegistration.Dispose();
-                _waitCompletion.SetResult(false);
-                return task;
+                return new ValueTask<bool>(false); // disposed since the check above
             }
-            if (_waiter is null)
-            {
-                _waiter = new Thread(WaiterLoop) { IsBackground = true, Name = "Gadget perf buffer wait" };
-                _waiter.Start();
-            }
-            _waitRequests.Release();
+            waiter = _waiter ??= new EpollWaiter(
+                EpollWaiter.PerfBufferThreadName, nameof(PerfBufferReader), _epoll!, _epoll!.Fd, _wakeEvent!, _wakeEvent!.Fd, WakeToken);
         }
-        return task;
+        return waiter.WaitAsync(cancellationToken);
     }
 
-    bool IValueTaskSource<bool>.GetResult(short token)
+    /// <summary>Called by <see cref="Wake"/>: a pending wait completes with <c>true</c>.</summary>
+    private void WakeWaiter()
     {
-        try
-        {
-            return _waitCompletion.GetResult(token);
-        }
-        finally
-        {
-            Volatile.Write(ref _waitPending, 0);
-        }
-    }
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _waitCompletion.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _waitCompletion.OnCompleted(continuation, state, token, flags);
-
-    private void WaiterLoop()
-    {
-        while (true)
-        {
-            _waitRequests.Wait();
-            if (Volatile.Read(ref _waitPending) == 0)
-            {
-                return; // woken by Dispose with no wait pending
-            }
-            var result = true;
-            Exception? error = null;
-            try
-            {
-                while (!IsDisposed)
-                {
-                    if (WaitForEvents(-1))
-                    {
-                        break; // a ring signalled records
-                    }
-                    if (IsDisposed)
-                    {
-                        break;
-                    }
-                    if (_cancelRequested)
-                    {
-                        error = new OperationCanceledException(_waitToken);
-                        break;
-                    }
-                    break; // Wake(): let the caller look
-                }
-                if (IsDisposed)
-                {
-                    result = false;
-                }
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-            _waitRegistration.Dispose();
-            _waitRegistration = default;
-            if (error is null)
-            {
-                _waitCompletion.SetResult(result);
-            }
-            else
-            {
-                _waitCompletion.SetException(error);
-            }
-            if (IsDisposed)
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>Called by Dispose: lets an idle waiter thread end (a busy one is woken through the eventfd).</summary>
-    private void StopWaiter()
-    {
-        lock (_waitRequests)
-        {
-            if (_waiter is not null)
-            {
-                _waitRequests.Release();
-            }
-        }
-    }
-
-    private void JoinWaiter()
-    {
-        Thread? waiter;
-        lock (_waitRequests)
+        EpollWaiter? waiter;
+        lock (_waiterGate)
         {
             waiter = _waiter;
         }
-        if (waiter is not null && waiter != Thread.CurrentThread)
+        waiter?.RequestWake();
+    }
+
+    /// <summary>Called by Dispose (after marking the reader disposed): a pending wait completes with <c>false</c>, the thread ends.</summary>
+    private void StopWaiter()
+    {
+        EpollWaiter? waiter;
+        lock (_waiterGate)
         {
-            waiter.Join();
+            waiter = _waiter;
         }
+        waiter?.Stop();
     }
 }

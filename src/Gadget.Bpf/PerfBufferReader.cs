@@ -221,7 +221,7 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
             {
                 return count;
             }
-            using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((PerfBufferReader)s!).Wake(), this) : default)
+            using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((PerfBufferReader)s!).SignalWakeEvent(), this) : default)
             {
                 var start = Environment.TickCount64;
                 while (true)
@@ -286,6 +286,16 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
     /// <summary>Makes a blocked <c>Poll</c> return (with 0) and a pending <see cref="WaitAsync"/> complete with <c>true</c>. Does nothing after <see cref="Dispose"/>.</summary>
     public void Wake()
     {
+        if (IsDisposed)
+        {
+            return;
+        }
+        WakeWaiter();
+        SignalWakeEvent();
+    }
+
+    private void SignalWakeEvent()
+    {
         var handle = _wakeEvent;
         if (handle is null)
         {
@@ -322,8 +332,8 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
         {
             return;
         }
-        Wake();
-        StopWaiter();
+        StopWaiter(); // before Wake, which would complete a pending wait with true
+        SignalWakeEvent();
         if (_gate.IsHeldByCurrentThread)
         {
             return; // called from a handler: Exit() of the outermost reading call releases everything
@@ -332,7 +342,6 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
         {
             Release();
         }
-        JoinWaiter();
     }
 
     /// <inheritdoc />

@@ -43,7 +43,7 @@ public sealed unsafe class RingBufferReader : IDisposable
 
     private readonly RingBufferResources _resources;
     private readonly Lock _gate = new();
-    private RingBufferWaiter? _waiter;
+    private EpollWaiter? _waiter;
     private int _disposed;
 
     /// <summary>Creates a reader with no ring buffer yet; add them with <see cref="Add"/>.</summary>
@@ -280,6 +280,13 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// background thread per reader (started on first use, stopped by <see cref="Dispose"/>). Completes synchronously
     /// when data is already there. Typical loop: <c>while (await reader.WaitAsync(ct)) reader.Consume(ref handler);</c>
     /// </summary>
+    /// <remarks>
+    /// The continuation of a wait that had to block runs inline on the waiter thread (unless a captured
+    /// <see cref="SynchronizationContext"/> takes it), so a consuming loop like the one above runs there, one thread wake-up
+    /// per kernel notification, as a C tool's <c>epoll_wait</c> loop does; when it waits again it returns the thread to
+    /// <c>epoll_wait</c>. Do not block that thread on the reader's next <c>WaitAsync</c> (<c>.AsTask().Wait()</c>): nothing
+    /// would be left to complete it. Allocation-free, except for the exception of a canceled wait.
+    /// </remarks>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><c>true</c> when data is available; <c>false</c> when the reader was disposed during the wait.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
@@ -303,11 +310,12 @@ public sealed unsafe class RingBufferReader : IDisposable
         {
             resources.DangerousRelease();
         }
-        RingBufferWaiter waiter;
+        EpollWaiter waiter;
         lock (_gate)
         {
             ThrowIfDisposed();
-            waiter = _waiter ??= new RingBufferWaiter(this, _resources);
+            waiter = _waiter ??= new EpollWaiter(
+                EpollWaiter.RingBufferThreadName, nameof(RingBufferReader), _resources, _resources.EpollFd, _resources, _resources.EventFd, WakeEventData);
         }
         return waiter.WaitAsync(cancellationToken);
     }
@@ -338,7 +346,7 @@ public sealed unsafe class RingBufferReader : IDisposable
             return;
         }
         Wake();
-        RingBufferWaiter? waiter;
+        EpollWaiter? waiter;
         lock (_gate)
         {
             waiter = _waiter;
