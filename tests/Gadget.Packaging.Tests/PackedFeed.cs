@@ -6,7 +6,8 @@ namespace Gadget.Packaging.Tests;
 /// <summary>
 /// Packs every library under src/ once (one 'dotnet pack' of a temporary solution listing src/*/*.csproj) with a unique
 /// prerelease version into a temporary local feed, building in a private artifacts folder so the repository's own
-/// bin/obj outputs are untouched. Deletes the feed and the packages it put in the NuGet cache afterwards.
+/// bin/obj outputs are untouched. Deletes the feed and the packages it put in the NuGet cache afterwards. Shared by every
+/// test class of the <see cref="PackedFeedCollection"/>: packing is slow, so it is done once per test run.
 /// </summary>
 public sealed class PackedFeed : IDisposable
 {
@@ -80,7 +81,21 @@ public sealed class PackedFeed : IDisposable
         }
     }
 
-    private static string FindRepositoryRoot()
+    /// <summary>Writes a nuget.config into <paramref name="directory"/> with this feed first, then nuget.org (for the packages' dependencies).</summary>
+    public void WriteNuGetConfig(string directory) =>
+        File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{FeedDirectory}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+
+    /// <summary>The checkout: the folder with src/ and Directory.Build.props above the test's output folder.</summary>
+    internal static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
