@@ -3,9 +3,9 @@ using Xunit.Abstractions;
 namespace Gadget.Packaging.Tests;
 
 /// <summary>
-/// A console app made the way a package README tells its reader: <c>dotnet new console</c>, <c>dotnet add package</c> of the
-/// package (from the <see cref="PackedFeed"/>) and of the packages its examples use, then a README example pasted as
-/// Program.cs, built, and run as the user running the tests (root). One app per package, rebuilt for each of its examples.
+/// A console app made the way a package README tells its reader: a new console project referencing the package (from the
+/// <see cref="PackedFeed"/>) and the packages its examples use, then a README example pasted as Program.cs, built, and run as
+/// the user running the tests (root). One app per package, rebuilt for each of its examples.
 /// </summary>
 internal sealed class ExampleApp
 {
@@ -28,18 +28,32 @@ internal sealed class ExampleApp
 
     private string Assembly => Path.Combine(Directory, "bin", "Release", "net10.0", "ReadmeExample.dll");
 
-    /// <summary>Makes the app in the feed's temporary folder and adds <paramref name="package"/> and <paramref name="otherPackages"/> to it.</summary>
+    /// <summary>
+    /// Makes the app in the feed's temporary folder, referencing <paramref name="package"/> (this run's version) and
+    /// <paramref name="otherPackages"/>: the project file <c>dotnet new console</c> writes, with the PackageReferences
+    /// <c>dotnet add package</c> adds (written directly: those CLI calls cost seconds each, and
+    /// <see cref="PackageTests.ANewConsoleAppRecordsARealSyscallThroughThePackages"/> runs them already).
+    /// </summary>
     public static ExampleApp Create(PackedFeed feed, string package, IEnumerable<(string Id, string Version)> otherPackages, ITestOutputHelper output)
     {
         var directory = Path.Combine(feed.Root, "readme-" + package);
-        Cli(feed.Root, "new", "console", "-n", "ReadmeExample", "-o", directory, "--framework", "net10.0");
+        System.IO.Directory.CreateDirectory(directory);
         feed.WriteNuGetConfig(directory);
-        // No restore per package: the first build restores them all at once.
-        Cli(directory, "add", "package", package, "--version", feed.Version, "--no-restore");
-        foreach (var (id, version) in otherPackages)
-        {
-            Cli(directory, "add", "package", id, "--version", version, "--no-restore");
-        }
+        var references = string.Concat(
+            ((IEnumerable<(string Id, string Version)>)[(package, feed.Version), .. otherPackages])
+            .Select(reference => $"\n    <PackageReference Include=\"{reference.Id}\" Version=\"{reference.Version}\" />"));
+        File.WriteAllText(Path.Combine(directory, "ReadmeExample.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>{references}
+              </ItemGroup>
+            </Project>
+            """);
         return new ExampleApp(directory, feed.RepositoryRoot, output);
     }
 
@@ -48,7 +62,9 @@ internal sealed class ExampleApp
     {
         File.WriteAllText(Path.Combine(Directory, "Program.cs"), code);
         string[] arguments = ["build", "-c", "Release", "-nologo", "-warnaserror", .. _restored ? ["--no-restore"] : Array.Empty<string>()];
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var (exit, text) = DotnetCli.Run(Directory, CliTimeout, arguments);
+        _output.WriteLine($"built in {watch.Elapsed.TotalSeconds:F1} s{(_restored ? string.Empty : " (with restore)")}");
         Assert.True(exit == 0, $"The example does not build:\n{code}\n{text}");
         _restored = true;
     }
@@ -67,9 +83,4 @@ internal sealed class ExampleApp
     public RunningExample Start(params string[] arguments) =>
         new(RunningProcess.Start(DotnetCli.Executable, Directory, [Assembly, .. arguments]), _output);
 
-    private static void Cli(string workingDirectory, params string[] arguments)
-    {
-        var (exit, text) = DotnetCli.Run(workingDirectory, CliTimeout, arguments);
-        Assert.True(exit == 0, $"dotnet {string.Join(' ', arguments)} failed:\n{text}");
-    }
 }

@@ -17,6 +17,7 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output)
     public void EveryLibraryIsAPackageWithMetadataReadmeDocsSymbolsAndItsBpfObjects()
     {
         Assert.NotEmpty(feed.Projects);
+        output.WriteLine($"dotnet pack of {feed.Projects.Count} projects took {feed.PackDuration.TotalSeconds:F0} s");
         var head = GitHead(feed.RepositoryRoot);
         foreach (var project in feed.Projects)
         {

@@ -27,9 +27,11 @@ public sealed class PackedFeed : IDisposable
         var solution = Directory.GetFiles(Root, "packs.sln*").Single();
         (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(2), ["sln", solution, "add", .. Projects]);
         Assert.True(exit == 0, output);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(6),
             "pack", solution, "-c", "Release", "-o", FeedDirectory, "--artifacts-path", Path.Combine(Root, "artifacts"),
             "-p:Version=" + Version, "-nologo");
+        PackDuration = watch.Elapsed;
         PackOutput = output;
         Assert.True(exit == 0, "dotnet pack failed:\n" + output);
     }
@@ -48,6 +50,9 @@ public sealed class PackedFeed : IDisposable
 
     /// <summary>src/*/*.csproj: every library, each of them a package.</summary>
     public IReadOnlyList<string> Projects { get; }
+
+    /// <summary>How long 'dotnet pack' took (for the test log).</summary>
+    public TimeSpan PackDuration { get; }
 
     /// <summary>What dotnet pack printed.</summary>
     public string PackOutput { get; }

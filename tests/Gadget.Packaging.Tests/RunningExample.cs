@@ -6,6 +6,7 @@ namespace Gadget.Packaging.Tests;
 internal sealed class RunningExample(RunningProcess process, ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
+    private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
 
     /// <summary>Waits until it prints <paramref name="text"/> (a minute at most).</summary>
     public void WaitForOutput(string text) => process.WaitForOutput(text, TimeSpan.FromMinutes(1));
@@ -15,6 +16,7 @@ internal sealed class RunningExample(RunningProcess process, ITestOutputHelper o
     {
         var exitCode = process.WaitForExit(RunTimeout);
         var text = process.Output;
+        output.WriteLine($"ran in {_watch.Elapsed.TotalSeconds:F1} s:");
         output.WriteLine(text);
         Assert.True(exitCode == 0, $"The example exited with {exitCode}:\n{text}");
         return text;
