@@ -14,6 +14,14 @@ internal static class DotnetCli
 
     public static (int ExitCode, string Output) RunProcess(string file, string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
+        using var process = RunningProcess.Start(file, workingDirectory, arguments);
+        var exitCode = process.WaitForExit(timeout);
+        return (exitCode, process.Output);
+    }
+
+    /// <summary>What to start: <paramref name="file"/> with its arguments, output redirected, MSBuild/VSTest variables removed.</summary>
+    public static ProcessStartInfo StartInfo(string file, string workingDirectory, IEnumerable<string> arguments)
+    {
         var start = new ProcessStartInfo(file)
         {
             WorkingDirectory = workingDirectory,
@@ -35,23 +43,6 @@ internal static class DotnetCli
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish in {timeout}:\n{output}");
-        }
-        process.WaitForExit();
-        lock (output)
-        {
-            return (process.ExitCode, output.ToString());
-        }
+        return start;
     }
 }

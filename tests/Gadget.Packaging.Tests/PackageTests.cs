@@ -6,8 +6,10 @@ using Xunit.Abstractions;
 
 namespace Gadget.Packaging.Tests;
 
-/// <summary>What a tool author gets from 'dotnet pack': the packages' contents, and a new console app using them from a feed.</summary>
-public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IClassFixture<PackedFeed>
+/// <summary>What a tool author gets from 'dotnet pack': the packages' contents, and a new console app using them from a feed.
+/// (The package READMEs' examples are built and run by <see cref="ReadmeExampleTests"/>.)</summary>
+[Collection(PackedFeedCollection.Name)]
+public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output)
 {
     private const ushort ElfMachineBpf = 247;
 
@@ -15,6 +17,7 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
     public void EveryLibraryIsAPackageWithMetadataReadmeDocsSymbolsAndItsBpfObjects()
     {
         Assert.NotEmpty(feed.Projects);
+        output.WriteLine($"dotnet pack of {feed.Projects.Count} projects took {feed.PackDuration.TotalSeconds:F0} s");
         var head = GitHead(feed.RepositoryRoot);
         foreach (var project in feed.Projects)
         {
@@ -87,16 +90,7 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
         var app = Path.Combine(feed.Root, "consumer");
         var (exit, text) = DotnetCli.Run(feed.Root, TimeSpan.FromMinutes(2), "new", "console", "-o", app, "--framework", "net10.0");
         Assert.True(exit == 0, text);
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed.FeedDirectory}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
+        feed.WriteNuGetConfig(app);
         (exit, text) = DotnetCli.Run(app, TimeSpan.FromMinutes(3), "add", "package", "Gadget.Traceloop", "--version", feed.Version, "--source", feed.FeedDirectory);
         Assert.True(exit == 0, text);
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
@@ -122,24 +116,6 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output) : IC
         // The file's content came back through the recorded read() (strace escapes the newline).
         var firstLine = hostname.TrimEnd('\n');
         Assert.Contains(syscalls, line => line.Contains("read(", StringComparison.Ordinal) && line.Contains(firstLine, StringComparison.Ordinal));
-
-        // The package README's first example, pasted as a user would, builds and prints the recorded syscalls.
-        var readme = File.ReadAllText(Path.Combine(feed.RepositoryRoot, "src", "Gadget.Traceloop", "README.md"));
-        File.WriteAllText(Path.Combine(app, "Program.cs"), FirstCSharpExample(readme));
-        (exit, text) = DotnetCli.Run(app, TimeSpan.FromMinutes(3), "run", "-c", "Release");
-        output.WriteLine(text);
-        Assert.True(exit == 0, text);
-        Assert.Contains("openat(AT_FDCWD, \"/etc/hostname\"", text);
-    }
-
-    private static string FirstCSharpExample(string markdown)
-    {
-        const string fence = "```csharp";
-        var start = markdown.IndexOf(fence, StringComparison.Ordinal);
-        Assert.True(start >= 0, "the README has no C# example");
-        start += fence.Length;
-        var end = markdown.IndexOf("```", start, StringComparison.Ordinal);
-        return markdown[start..end];
     }
 
     private static byte[] ReadEntry(ZipArchive archive, string path)

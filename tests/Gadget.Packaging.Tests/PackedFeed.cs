@@ -6,7 +6,8 @@ namespace Gadget.Packaging.Tests;
 /// <summary>
 /// Packs every library under src/ once (one 'dotnet pack' of a temporary solution listing src/*/*.csproj) with a unique
 /// prerelease version into a temporary local feed, building in a private artifacts folder so the repository's own
-/// bin/obj outputs are untouched. Deletes the feed and the packages it put in the NuGet cache afterwards.
+/// bin/obj outputs are untouched. Deletes the feed and the packages it put in the NuGet cache afterwards. Shared by every
+/// test class of the <see cref="PackedFeedCollection"/>: packing is slow, so it is done once per test run.
 /// </summary>
 public sealed class PackedFeed : IDisposable
 {
@@ -26,9 +27,11 @@ public sealed class PackedFeed : IDisposable
         var solution = Directory.GetFiles(Root, "packs.sln*").Single();
         (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(2), ["sln", solution, "add", .. Projects]);
         Assert.True(exit == 0, output);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(6),
             "pack", solution, "-c", "Release", "-o", FeedDirectory, "--artifacts-path", Path.Combine(Root, "artifacts"),
             "-p:Version=" + Version, "-nologo");
+        PackDuration = watch.Elapsed;
         PackOutput = output;
         Assert.True(exit == 0, "dotnet pack failed:\n" + output);
     }
@@ -47,6 +50,9 @@ public sealed class PackedFeed : IDisposable
 
     /// <summary>src/*/*.csproj: every library, each of them a package.</summary>
     public IReadOnlyList<string> Projects { get; }
+
+    /// <summary>How long 'dotnet pack' took (for the test log).</summary>
+    public TimeSpan PackDuration { get; }
 
     /// <summary>What dotnet pack printed.</summary>
     public string PackOutput { get; }
@@ -80,7 +86,21 @@ public sealed class PackedFeed : IDisposable
         }
     }
 
-    private static string FindRepositoryRoot()
+    /// <summary>Writes a nuget.config into <paramref name="directory"/> with this feed first, then nuget.org (for the packages' dependencies).</summary>
+    public void WriteNuGetConfig(string directory) =>
+        File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{FeedDirectory}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+
+    /// <summary>The checkout: the folder with src/ and Directory.Build.props above the test's output folder.</summary>
+    internal static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

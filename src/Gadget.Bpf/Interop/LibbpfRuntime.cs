@@ -111,7 +111,9 @@ internal static unsafe class LibbpfRuntime
                 var logLevel = level switch { 0 => LogLevel.Warning, 1 => LogLevel.Information, _ => LogLevel.Debug };
                 if (logger.IsEnabled(logLevel))
                 {
-                    logger.Log(logLevel, "libbpf: {Message}", text.TrimEnd());
+                    // Most of libbpf's messages start with "libbpf: " already; the others (e.g. verifier log lines) get it.
+                    var message = text.TrimEnd();
+                    logger.Log(logLevel, "{Message}", message.StartsWith("libbpf: ", StringComparison.Ordinal) ? message : "libbpf: " + message);
                 }
             }
         }
