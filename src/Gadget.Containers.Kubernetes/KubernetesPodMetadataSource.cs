@@ -242,9 +242,9 @@ public sealed class KubernetesPodMetadataSource : IPodMetadataSource, IAsyncDisp
                 _pods[key] = pod;
             }
         }
-        _synced.TrySetResult();
         _logger.LogDebug("Listed {Count} pods of node {Node} (resource version {ResourceVersion}, {Changes} changes)", listed.Count, _options.NodeName, list.Metadata?.ResourceVersion, changes.Count);
         Raise(changes);
+        _synced.TrySetResult();
         return list.Metadata?.ResourceVersion;
     }
 
