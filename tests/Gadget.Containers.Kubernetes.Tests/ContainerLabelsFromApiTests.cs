@@ -146,4 +146,45 @@ public sealed class ContainerLabelsFromApiTests
         Assert.True(await Wait.UntilAsync(() => !InMap(db, container.CgroupId)), "the ended container stayed in the map\n" + log);
         Assert.Null(collection.GetById(runc.Id));
     }
+
+    [Fact]
+    public async Task CriOAnnotationLabelsStayAndTheApiWinsOnAConflict()
+    {
+        await using var server = new FakeApiServer();
+        var node = "node-" + Guid.NewGuid().ToString("N")[..8];
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var uid = "uid-" + tag;
+        server.SetPod(node, "crio", "app-" + tag, uid, new Dictionary<string, string> { ["app"] = "from-api", ["api-only"] = "yes" });
+        var log = new TestLogger();
+        await using var source = KubernetesPodMetadataSource.StartFromKubeconfig(server.Kubeconfig, new KubernetesPodMetadataSourceOptions { NodeName = node, Logger = log });
+        await source.WaitForSyncAsync().WaitAsync(Wait.Patience);
+        var annotations = new Dictionary<string, string>
+        {
+            ["io.kubernetes.pod.name"] = "app-" + tag,
+            ["io.kubernetes.pod.namespace"] = "crio",
+            ["io.kubernetes.pod.uid"] = uid,
+            ["io.kubernetes.container.name"] = "main",
+            ["io.kubernetes.cri-o.ContainerType"] = "container",
+            ["io.kubernetes.cri-o.Labels"] = $$"""{"app":"from-crio","tier":"crio-{{tag}}","io.kubernetes.pod.name":"app-{{tag}}"}""",
+        };
+        using var runc = RuncContainer.Create(RuncContainer.NewId("k8scrio"), ["sleep", "60"], annotations);
+        await using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan, PodMetadataSource = source, Logger = log });
+        using var fromApi = collection.Select(new ContainerSelector { Labels = ContainerSelector.ParseLabels($"app=from-api,tier=crio-{tag}") });
+        using var fromCrio = collection.Select(new ContainerSelector { Labels = ContainerSelector.ParseLabels($"app=from-crio,tier=crio-{tag}") });
+        var container = collection.GetById(runc.Id);
+        Assert.NotNull(container);
+
+        Assert.Equal(ContainerRuntime.CriO, container.Runtime);
+        Assert.Equal("from-api", container.Kubernetes!.PodLabels["app"]);
+        Assert.Equal("crio-" + tag, container.Kubernetes.PodLabels["tier"]);
+        Assert.Equal("yes", container.Labels["api-only"]);
+        Assert.True(InMap(fromApi, container.CgroupId));
+        Assert.False(InMap(fromCrio, container.CgroupId));
+
+        // The API drops its 'app': the annotation's value shows through again.
+        server.SetPod(node, "crio", "app-" + tag, uid, new Dictionary<string, string> { ["api-only"] = "yes" });
+        Assert.True(await Wait.UntilAsync(() => InMap(fromCrio, container.CgroupId)), log.ToString());
+        Assert.False(InMap(fromApi, container.CgroupId));
+        Assert.Equal("from-crio", container.Labels["app"]);
+    }
 }
