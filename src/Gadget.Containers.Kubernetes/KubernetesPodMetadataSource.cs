@@ -34,6 +34,8 @@ public sealed class KubernetesPodMetadataSource : IPodMetadataSource, IAsyncDisp
     /// <summary>Starts listing and watching the pods of <see cref="KubernetesPodMetadataSourceOptions.NodeName"/> through
     /// <paramref name="client"/> (which the source does not dispose) in the background.</summary>
     /// <exception cref="ArgumentException">The node name is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A retry delay is not positive, the longest is shorter than the first, or
+    /// the watch timeout is under a second.</exception>
     public KubernetesPodMetadataSource(IKubernetes client, KubernetesPodMetadataSourceOptions options)
         : this(client, options, ownsClient: false)
     {
@@ -44,6 +46,14 @@ public sealed class KubernetesPodMetadataSource : IPodMetadataSource, IAsyncDisp
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.NodeName, nameof(options));
+        if (options.InitialRetryDelay <= TimeSpan.Zero || options.MaxRetryDelay < options.InitialRetryDelay)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"Retry delays: the first ({options.InitialRetryDelay}) must be positive and not longer than the longest ({options.MaxRetryDelay}).");
+        }
+        if (options.WatchTimeout < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"WatchTimeout {options.WatchTimeout} is under the API server's 1 second granularity.");
+        }
         _client = client;
         _ownsClient = ownsClient;
         _options = options;
@@ -262,7 +272,7 @@ public sealed class KubernetesPodMetadataSource : IPodMetadataSource, IAsyncDisp
                 allowWatchBookmarks: true,
                 fieldSelector: _fieldSelector,
                 resourceVersion: resourceVersion,
-                timeoutSeconds: (int)Math.Max(1, _options.WatchTimeout.TotalSeconds),
+                timeoutSeconds: (int)Math.Min(int.MaxValue, _options.WatchTimeout.TotalSeconds),
                 onError: e => failure ??= e,
                 cancellationToken: cancellationToken).ConfigureAwait(false))
             {

@@ -196,6 +196,21 @@ public sealed class PodCacheTests
         }
     }
 
+    [Fact]
+    public async Task BadArgumentsAreRejectedWithClearExceptions()
+    {
+        await using var server = new FakeApiServer();
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-kubeconfig-" + Guid.NewGuid().ToString("N"));
+        var notFound = Assert.Throws<FileNotFoundException>(() => KubernetesPodMetadataSource.StartFromKubeconfig(missing, new KubernetesPodMetadataSourceOptions { NodeName = "n" }));
+        Assert.Contains(missing, notFound.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => KubernetesPodMetadataSource.StartFromKubeconfig(server.Kubeconfig, new KubernetesPodMetadataSourceOptions { NodeName = " " }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KubernetesPodMetadataSource.StartFromKubeconfig(server.Kubeconfig, new KubernetesPodMetadataSourceOptions { NodeName = "n", InitialRetryDelay = TimeSpan.Zero }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KubernetesPodMetadataSource.StartFromKubeconfig(server.Kubeconfig, new KubernetesPodMetadataSourceOptions { NodeName = "n", InitialRetryDelay = TimeSpan.FromSeconds(5), MaxRetryDelay = TimeSpan.FromSeconds(1) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KubernetesPodMetadataSource.StartFromKubeconfig(server.Kubeconfig, new KubernetesPodMetadataSourceOptions { NodeName = "n", WatchTimeout = TimeSpan.FromMilliseconds(10) }));
+        // None of them reached the server.
+        Assert.Empty(server.Requests);
+    }
+
     /// <summary>Client-side TCP connections in state ESTABLISHED to 127.0.0.1:<paramref name="port"/> (/proc/net/tcp and tcp6: .NET's sockets are dual-mode).</summary>
     private static int EstablishedTo(int port) =>
         File.ReadAllLines("/proc/net/tcp").Skip(1).Concat(File.ReadAllLines("/proc/net/tcp6").Skip(1))
