@@ -13,7 +13,8 @@ public static class AgentApp
     /// <summary>The default Unix socket.</summary>
     public const string DefaultSocket = "/run/gadget/agent.sock";
 
-    /// <summary>Builds the web application from the command line (<c>--socket PATH|none</c>, <c>--urls http://127.0.0.1:PORT</c>).</summary>
+    /// <summary>Builds the web application from the command line (<c>--socket PATH|none</c>, <c>--urls http://127.0.0.1:PORT</c>,
+    /// <c>--kubernetes auto|off</c>, <c>--kubeconfig PATH</c>, <c>--node NAME</c>: see <see cref="PodLabels"/>).</summary>
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(args);

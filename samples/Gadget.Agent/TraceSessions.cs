@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gadget.Containers;
+using Gadget.Containers.Kubernetes;
 using Gadget.Traceloop;
 
 namespace Gadget.Agent;
@@ -10,13 +11,28 @@ public sealed class TraceSessions : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (ContainerSelector Selector, ContainerRecorder Recorder)> traces = new();
     private readonly ILogger logger;
     private readonly Lazy<TraceloopTracer> tracer;
+    private readonly KubernetesPodMetadataSource? podLabels;
     private int nextId;
 
-    /// <summary>Creates the collection; the tracer loads on the first trace.</summary>
-    public TraceSessions(ILogger<TraceSessions> logger)
+    /// <summary>Creates the collection (with pod labels from the Kubernetes API when <see cref="PodLabels.Start"/> finds it);
+    /// the tracer loads on the first trace.</summary>
+    public TraceSessions(ILogger<TraceSessions> logger, IConfiguration configuration, ILoggerFactory loggers)
     {
         this.logger = logger;
-        Containers = new ContainerCollection();
+        podLabels = PodLabels.Start(configuration, loggers);
+        try
+        {
+            Containers = new ContainerCollection(new ContainerCollectionOptions
+            {
+                PodMetadataSource = podLabels,
+                Logger = loggers.CreateLogger<ContainerCollection>(),
+            });
+        }
+        catch
+        {
+            podLabels?.Dispose();
+            throw;
+        }
         tracer = new Lazy<TraceloopTracer>(() => TraceloopTracer.Start(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -85,5 +101,9 @@ public sealed class TraceSessions : IAsyncDisposable
             await tracer.Value.DisposeAsync();
         }
         await Containers.DisposeAsync();
+        if (podLabels is not null)
+        {
+            await podLabels.DisposeAsync();
+        }
     }
 }

@@ -4,6 +4,8 @@ namespace Gadget.Containers;
 public sealed class Container
 {
     private ContainerExitStatus? _exitStatus;
+    private IReadOnlyDictionary<string, string> _labels = new Dictionary<string, string>();
+    private KubernetesMetadata? _kubernetes;
 
     /// <summary>The runtime that created the container.</summary>
     public required ContainerRuntime Runtime { get; init; }
@@ -44,11 +46,28 @@ public sealed class Container
     /// <summary>The OCI annotations of the container's config.</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>The container's labels: the runtime's labels (for runc, its annotations) and, in Kubernetes, the pod's labels.</summary>
-    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>The container's labels: the runtime's labels (for runc, its annotations) and, in Kubernetes, the pod's labels
+    /// (see <see cref="KubernetesMetadata.PodLabels"/>). With an <see cref="IPodMetadataSource"/> they change when the pod's
+    /// labels change (<see cref="ContainerCollection.ContainerUpdated"/>).</summary>
+    public IReadOnlyDictionary<string, string> Labels
+    {
+        get => Volatile.Read(ref _labels);
+        init => _labels = value;
+    }
 
-    /// <summary>Kubernetes pod metadata, when the container belongs to a pod.</summary>
-    public KubernetesMetadata? Kubernetes { get; init; }
+    /// <summary>Kubernetes pod metadata, when the container belongs to a pod. With an <see cref="IPodMetadataSource"/> it is
+    /// replaced when the pod's labels change (<see cref="ContainerCollection.ContainerUpdated"/>).</summary>
+    public KubernetesMetadata? Kubernetes
+    {
+        get => Volatile.Read(ref _kubernetes);
+        init => _kubernetes = value;
+    }
+
+    /// <summary>The labels before any pod label was merged in: the runtime's labels (or annotations).</summary>
+    internal IReadOnlyDictionary<string, string> RuntimeLabels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The pod labels the runtime's annotations carried (CRI-O), before any from an <see cref="IPodMetadataSource"/>.</summary>
+    internal IReadOnlyDictionary<string, string> AnnotationPodLabels { get; init; } = new Dictionary<string, string>();
 
     /// <summary>When the collection registered the container (CLOCK_BOOTTIME nanoseconds, the clock of <c>bpf_ktime_get_boot_ns()</c>).</summary>
     public ulong RegisteredAt { get; internal set; }
@@ -59,6 +78,36 @@ public sealed class Container
         get => _exitStatus;
         internal set => _exitStatus = value;
     }
+
+    /// <summary>Merges <paramref name="podLabels"/> (a source's labels of the pod; null: none known) over the annotations' pod
+    /// labels and the runtime's labels; returns whether <see cref="Labels"/> or <see cref="KubernetesMetadata.PodLabels"/> changed.</summary>
+    internal bool ApplyPodLabels(IReadOnlyDictionary<string, string>? podLabels)
+    {
+        if (Kubernetes is not { } kubernetes)
+        {
+            return false;
+        }
+        var merged = new Dictionary<string, string>(AnnotationPodLabels);
+        foreach (var (key, value) in podLabels ?? new Dictionary<string, string>())
+        {
+            merged[key] = value;
+        }
+        var labels = new Dictionary<string, string>(RuntimeLabels);
+        foreach (var (key, value) in merged)
+        {
+            labels[key] = value;
+        }
+        if (SameLabels(merged, kubernetes.PodLabels) && SameLabels(labels, Labels))
+        {
+            return false;
+        }
+        Volatile.Write(ref _kubernetes, kubernetes with { PodLabels = merged });
+        Volatile.Write(ref _labels, labels);
+        return true;
+    }
+
+    private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var value) && value == pair.Value);
 
     /// <inheritdoc />
     public override string ToString() =>

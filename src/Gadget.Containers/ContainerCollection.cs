@@ -50,6 +50,12 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
         _hostMountNamespace = ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt");
         try
         {
+            if (_options.PodMetadataSource is { } podSource)
+            {
+                // Before the first scan: a change that comes while a container is being built is then seen either by
+                // Register's lookup or by OnPodChanged (both under _gate).
+                podSource.PodChanged += OnPodChanged;
+            }
             if (_options.UseBpf)
             {
                 _bpf = BpfObject.FromEmbeddedResource(typeof(ContainerCollection).Assembly, BpfObjectResource);
@@ -89,6 +95,11 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
 
     /// <summary>Raised when a container's init process ended (or its cgroup was removed), after the selections were updated.</summary>
     public event EventHandler<ContainerEventArgs>? ContainerRemoved;
+
+    /// <summary>Raised when a container's labels changed because its pod's labels did (reported by
+    /// <see cref="ContainerCollectionOptions.PodMetadataSource"/>), after every selection was re-evaluated: the container
+    /// joined the maps of the selections it matches now and left those it no longer matches.</summary>
+    public event EventHandler<ContainerEventArgs>? ContainerUpdated;
 
     /// <summary>Whether the BPF program that reports new containers as they start is loaded and attached.</summary>
     public bool IsEarlyDetectionActive { get; }
@@ -265,6 +276,10 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
             return;
         }
         _stopping.Cancel();
+        if (_options.PodMetadataSource is { } podSource)
+        {
+            podSource.PodChanged -= OnPodChanged;
+        }
         _hookServer?.Dispose();
         _rescanThread?.Join();
         // Detach first so no process is held any more, then let the poller handle what is left (continuing held processes).
@@ -324,6 +339,11 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
             if (_byCgroupId.TryGetValue(container.CgroupId, out existing))
             {
                 return existing;
+            }
+            if (_options.PodMetadataSource is { } podSource && container.Kubernetes is { } pod)
+            {
+                // A dictionary lookup: the container may be held by the kernel right now.
+                Guard(() => container.ApplyPodLabels(podSource.TryGetPod(pod.Namespace, pod.PodName, pod.PodUid, out var metadata) ? metadata.Labels : null), "look up pod metadata");
             }
             container.RegisteredAt = NativeMethods.BootTimeNanoseconds();
             _byId[container.Id] = container;
@@ -385,6 +405,42 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
             foreach (var watcher in _watchers)
             {
                 watcher.Writer.TryWrite(change);
+            }
+        }
+    }
+
+    /// <summary>The pod metadata source saw a pod appear or change: update its containers' labels and re-evaluate the selections.
+    /// A deleted pod leaves its containers' labels as they were: they are ending, and tracers keep them until they are gone.</summary>
+    private void OnPodChanged(object? sender, PodMetadataChangedEventArgs e)
+    {
+        if (e.Pod is not { } pod || _disposed != 0)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            foreach (var container in _byId.Values)
+            {
+                if (container.Kubernetes is not { } k || k.Namespace != pod.Namespace || k.PodName != pod.Name
+                    || (k.PodUid is not null && pod.Uid is not null && k.PodUid != pod.Uid))
+                {
+                    continue;
+                }
+                if (!container.ApplyPodLabels(pod.Labels))
+                {
+                    continue;
+                }
+                _logger.LogDebug("Container labels updated from pod {Namespace}/{Pod}: {Container}", pod.Namespace, pod.Name, container);
+                foreach (var selection in _selections)
+                {
+                    Guard(() => selection.OnUpdated(container), "update a selection");
+                }
+                var change = new ContainerEventArgs(ContainerEventKind.Updated, container);
+                Raise(ContainerUpdated, change);
+                foreach (var watcher in _watchers)
+                {
+                    watcher.Writer.TryWrite(change);
+                }
             }
         }
     }

@@ -32,6 +32,15 @@ public sealed record ContainerCollectionOptions
     /// <summary>How long a held process may wait for its runtime's state to appear before it is registered as a <see cref="ContainerRuntime.Cgroup"/> container.</summary>
     public TimeSpan StateWaitTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Where pod metadata the CRI annotations lack comes from (e.g. <c>KubernetesPodMetadataSource</c> of the
+    /// Gadget.Containers.Kubernetes package, which watches the API server): its labels of a container's pod are merged into
+    /// <see cref="KubernetesMetadata.PodLabels"/> and <see cref="Container.Labels"/> when the container is registered, and when
+    /// the source reports a change the affected containers are updated, every selection re-evaluated and
+    /// <see cref="ContainerCollection.ContainerUpdated"/> raised. The collection does not dispose it. Null: annotations only.
+    /// </summary>
+    public IPodMetadataSource? PodMetadataSource { get; init; }
+
     /// <summary>Where diagnostics go; null: nowhere.</summary>
     public ILogger? Logger { get; init; }
 }

@@ -8,4 +8,8 @@ public enum ContainerEventKind
 
     /// <summary>The container's init process ended (or its cgroup was removed).</summary>
     Removed,
+
+    /// <summary>The container's labels changed (its pod's labels, from <see cref="ContainerCollectionOptions.PodMetadataSource"/>);
+    /// the selections were re-evaluated.</summary>
+    Updated,
 }

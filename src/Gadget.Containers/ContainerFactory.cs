@@ -59,6 +59,8 @@ internal static class ContainerFactory
             Bundle = state.Bundle,
             Annotations = annotations,
             Labels = labels,
+            RuntimeLabels = new Dictionary<string, string>(state.Labels.Count > 0 ? state.Labels : annotations),
+            AnnotationPodLabels = kubernetes?.PodLabels ?? new Dictionary<string, string>(),
             Kubernetes = kubernetes,
         };
         // The pid may have been reused between the reads: the namespace must still be the same process's.

@@ -5,7 +5,8 @@ namespace Gadget.Containers;
 /// <summary>
 /// A tracer's registration with a <see cref="ContainerCollection"/>: two BPF hash maps (cgroup id → 1 and mount namespace id → 1)
 /// that the collection keeps equal to the set of running containers matching <see cref="Selector"/>, updated before
-/// <see cref="ContainerCollection.ContainerAdded"/> is raised. A BPF program filters with
+/// <see cref="ContainerCollection.ContainerAdded"/> is raised (and before <see cref="ContainerCollection.ContainerUpdated"/>
+/// when a container's pod labels change). A BPF program filters with
 /// <c>bpf_map_lookup_elem(&amp;cgroups, &amp;(u64){bpf_get_current_cgroup_id()})</c>. Dispose to remove (and unpin) the maps.
 /// </summary>
 public sealed class ContainerSelection : IDisposable
@@ -106,6 +107,19 @@ public sealed class ContainerSelection : IDisposable
             _cgroups.Update(container.CgroupId, 1);
             _mountNamespaceUsers[container.MountNamespaceId] = _mountNamespaceUsers.GetValueOrDefault(container.MountNamespaceId) + 1;
             _mountNamespaces.Update(container.MountNamespaceId, 1);
+        }
+    }
+
+    /// <summary>The container's labels changed: it joins the maps when it matches now, and leaves them when it no longer does.</summary>
+    internal void OnUpdated(Container container)
+    {
+        if (Selector.Matches(container))
+        {
+            OnAdded(container);
+        }
+        else
+        {
+            OnRemoved(container);
         }
     }
 

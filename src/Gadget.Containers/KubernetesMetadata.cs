@@ -1,6 +1,7 @@
 namespace Gadget.Containers;
 
-/// <summary>What the CRI runtime (containerd or CRI-O) wrote about a container's pod into its OCI annotations.</summary>
+/// <summary>What the CRI runtime (containerd or CRI-O) wrote about a container's pod into its OCI annotations, and the pod's
+/// labels from an <see cref="IPodMetadataSource"/> when the collection has one.</summary>
 public sealed record KubernetesMetadata
 {
     /// <summary>The pod's name.</summary>
@@ -18,7 +19,9 @@ public sealed record KubernetesMetadata
     /// <summary>Whether this is the pod's sandbox (pause) container.</summary>
     public bool IsSandbox { get; init; }
 
-    /// <summary>The pod's labels, when the runtime wrote them (CRI-O's <c>io.kubernetes.cri-o.Labels</c>); empty otherwise.</summary>
+    /// <summary>The pod's labels: those the runtime wrote (CRI-O's <c>io.kubernetes.cri-o.Labels</c>), and those of the
+    /// collection's <see cref="ContainerCollectionOptions.PodMetadataSource"/> (which win when both have a key); empty when
+    /// neither knows any.</summary>
     public IReadOnlyDictionary<string, string> PodLabels { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The container's index among the pod's (non-sandbox) containers, in the order the collection saw them.</summary>

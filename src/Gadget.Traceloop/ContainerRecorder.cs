@@ -10,6 +10,9 @@ namespace Gadget.Traceloop;
 /// non-zero code or is killed by a signal (<see cref="ContainerCrashed"/>). Create it with <see cref="TraceloopTracer.Follow"/>.
 /// </summary>
 /// <remarks>
+/// A running container whose pod labels change so that it matches (<see cref="ContainerCollection.ContainerUpdated"/>, with a
+/// <see cref="ContainerCollectionOptions.PodMetadataSource"/>) is recorded from then on; one that stops matching keeps being
+/// recorded until it ends.
 /// When a container ends, recording stops and its history stays readable (<see cref="Dump(string)"/>) until
 /// <see cref="Release"/>, or until more than <see cref="RetainedExitedContainers"/> other containers ended after it.
 /// </remarks>
@@ -30,6 +33,7 @@ public sealed class ContainerRecorder : IDisposable
         _selector = selector;
         RetainedExitedContainers = retainedExitedContainers;
         _collection.ContainerAdded += OnAdded;
+        _collection.ContainerUpdated += OnUpdated;
         _collection.ContainerRemoved += OnRemoved;
         foreach (var container in _collection.Containers)
         {
@@ -96,6 +100,16 @@ public sealed class ContainerRecorder : IDisposable
 
     private void OnAdded(object? sender, ContainerEventArgs e) => Track(e.Container);
 
+    /// <summary>A running container's pod labels changed: it is recorded from now on if it matches now. One that no longer
+    /// matches keeps being recorded (its history stays whole) until it ends or is released.</summary>
+    private void OnUpdated(object? sender, ContainerEventArgs e)
+    {
+        if (!_containers.ContainsKey(e.Container.Id))
+        {
+            Track(e.Container);
+        }
+    }
+
     private void OnRemoved(object? sender, ContainerEventArgs e)
     {
         var container = e.Container;
@@ -139,6 +153,7 @@ public sealed class ContainerRecorder : IDisposable
             _disposed = true;
         }
         _collection.ContainerAdded -= OnAdded;
+        _collection.ContainerUpdated -= OnUpdated;
         _collection.ContainerRemoved -= OnRemoved;
         foreach (var id in _containers.Keys)
         {
