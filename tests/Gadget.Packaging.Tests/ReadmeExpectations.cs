@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Gadget.Containers.Kubernetes.Tests;
 using Gadget.Containers.Tests;
 
 namespace Gadget.Packaging.Tests;
@@ -17,6 +18,7 @@ internal static class ReadmeExpectations
     {
         ["Gadget.Bpf"] = new([LoggingConsole], [BpfMapAndRingBuffer]),
         ["Gadget.Containers"] = new([LoggingConsole], [ContainerListedAndFollowedToItsExit]),
+        ["Gadget.Containers.Kubernetes"] = new([LoggingConsole], [ContainerSelectedByItsPodsApiLabels]),
         ["Gadget.Gadgets"] = new([], [ExecOfTheExamplesCommand]),
         ["Gadget.Traceloop"] = new([], [RecordedCommand, CrashedContainerHistory]),
         ["Gadget.Traceloop.Hosting"] = new([Hosting], [HostedServiceLogsAFailedCommand]),
@@ -53,6 +55,41 @@ internal static class ReadmeExpectations
         Assert.Contains($"Added: {id}, pid {pid}", text, StringComparison.Ordinal);
         Assert.Contains($"Removed: {id}, pid {pid}", text, StringComparison.Ordinal);
         Assert.Contains($"{id} exited with code 3", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A runc container with containerd's CRI annotations (pod name, namespace, UID: no labels) whose pod has
+    /// <c>k8s-app=kube-dns</c> on a loopback API server: the example, given that server's kubeconfig and node, selects it.
+    /// </summary>
+    private static void ContainerSelectedByItsPodsApiLabels(ExampleApp app)
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var node = "readme-node-" + tag;
+        var (ns, pod, uid) = ("kube-system", "coredns-" + tag, Guid.NewGuid().ToString());
+        var server = new FakeApiServer();
+        try
+        {
+            server.SetPod(node, ns, pod, uid, new Dictionary<string, string> { ["k8s-app"] = "kube-dns" });
+            server.SetPod(node, ns, "other-" + tag, Guid.NewGuid().ToString(), new Dictionary<string, string> { ["k8s-app"] = "other" });
+            var annotations = new Dictionary<string, string>
+            {
+                ["io.kubernetes.cri.container-type"] = "container",
+                ["io.kubernetes.cri.sandbox-name"] = pod,
+                ["io.kubernetes.cri.sandbox-namespace"] = ns,
+                ["io.kubernetes.cri.sandbox-uid"] = uid,
+                ["io.kubernetes.cri.container-name"] = "coredns",
+            };
+            using var container = RuncContainer.Create(RuncContainer.NewId("readme-k8s"), ["sleep", "60"], annotations);
+            var cgroupId = CgroupId(container.Pid);
+            var text = app.Run(server.Kubeconfig, node);
+            Assert.Contains($"{ns}/{pod} coredns: cgroup {cgroupId}", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("other-" + tag, text, StringComparison.Ordinal);
+            Assert.Contains(server.Requests, r => r.Contains("watch=true", StringComparison.Ordinal));
+        }
+        finally
+        {
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>The exec of the command the example starts, as ExecSnoop reported it.</summary>
@@ -93,5 +130,16 @@ internal static class ReadmeExpectations
         Assert.Matches(new Regex(@"openat\(AT_FDCWD, ""/etc/hostname"", O_RDONLY\) = \d+"), text);
         Assert.Matches(new Regex(@"^sh -c cat /etc/hostname; exit 3: \d+ syscalls recorded$", RegexOptions.Multiline), text);
         Assert.Contains("sh exited with code 3", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>A process's cgroup id: the inode of its cgroup2 directory (what bpf_get_current_cgroup_id() returns).</summary>
+    private static ulong CgroupId(int pid)
+    {
+        var path = File.ReadAllLines($"/proc/{pid}/cgroup").Single(line => line.StartsWith("0::", StringComparison.Ordinal))[3..];
+        var root = Directory.Exists("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", root + path]) { RedirectStandardOutput = true })!;
+        var inode = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return ulong.Parse(inode, CultureInfo.InvariantCulture);
     }
 }
