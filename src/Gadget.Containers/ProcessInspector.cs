@@ -91,6 +91,23 @@ public static class ProcessInspector
         }
     }
 
+    /// <summary>The parent pid of a process (field 4 of <c>/proc/&lt;pid&gt;/stat</c>), or 0 if the process is gone.</summary>
+    internal static int GetParentPid(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            // ") S 1234 ...": state, then ppid.
+            var fields = close < 0 ? [] : stat[(close + 2)..].Split(' ', 3);
+            return fields.Length > 1 && int.TryParse(fields[1], out var parent) ? parent : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     internal static List<string> ReadLines(string path)
     {
         try
