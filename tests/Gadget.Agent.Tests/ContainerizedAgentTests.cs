@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gadget.Client;
 using Gadget.Containers;
 using Gadget.Containers.Tests;
+using Xunit.Abstractions;
 
 namespace Gadget.Agent.Tests;
 
@@ -12,12 +13,17 @@ namespace Gadget.Agent.Tests;
 /// namespace, the hostPath volumes, the args and env. The test, on the host side, talks to it over the socket in the
 /// bind-mounted socket directory, traces another runc container, and stops the agent with SIGTERM as kubelet does.
 /// </summary>
-public sealed class ContainerizedAgentTests
+public sealed class ContainerizedAgentTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task AgentInItsDaemonSetContainer_TracesAnotherContainerAndLeavesNothingAfterSigterm()
+    /// <param name="privateCgroupNamespace">Whether the agent's container has a cgroup namespace of its own: not on this
+    /// hybrid-cgroup node under containerd, but on cgroup v2 nodes (most nodes now), where the agent reads every other process's
+    /// cgroup relative to its own (<c>0::/../other</c>).</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AgentInItsDaemonSetContainer_TracesAnotherContainerAndLeavesNothingAfterSigterm(bool privateCgroupNamespace)
     {
         var pod = DaemonSetPod.Load();
         var published = PublishedAgent.Directory;
@@ -31,7 +37,7 @@ public sealed class ContainerizedAgentTests
         var pinsBefore = Directory.GetFileSystemEntries(bpffs, "*", SearchOption.AllDirectories).Order().ToList();
         var agentId = RuncContainer.NewId("gadget-agent-pod");
         var socket = "unix:" + Path.Combine(socketDirectory, socketName);
-        var (agent, exited) = RuncContainer.RunForeground(agentId, pod.Command, config => pod.Configure(config, rootfs, published, new Dictionary<string, string> { [socketVolume] = socketDirectory }));
+        var (agent, exited) = RuncContainer.RunForeground(agentId, pod.Command, config => pod.Configure(config, rootfs, published, new Dictionary<string, string> { [socketVolume] = socketDirectory }, privateCgroupNamespace));
         try
         {
             // Up when the client gets the node's container list through the socket in the host directory.
@@ -65,6 +71,8 @@ public sealed class ContainerizedAgentTests
                 // What the agent read from the host's runc state through its /run/runc mount, and the host pid through hostPID.
                 Assert.Equal(nameof(ContainerRuntime.Runc), listed.Value.GetProperty("runtime").GetString());
                 Assert.Equal(workload.Pid, listed.Value.GetProperty("pid").GetInt32());
+                // Its cgroup2 id (what bpf_get_current_cgroup_id() gives its processes), as the host sees it.
+                Assert.Equal(ProcessInspector.GetCgroupId(ProcessInspector.GetCgroup2Path(workload.Pid)!), listed.Value.GetProperty("cgroupId").GetUInt64());
 
                 held = BpfObjectIds.HeldBy(agentPid);
                 Assert.NotEmpty(held.Programs);
@@ -82,9 +90,19 @@ public sealed class ContainerizedAgentTests
                 Assert.True(crashed, "the agent did not report the workload's exit code 7:\n" + agent.Output);
             }
 
+            // Measured, not asserted: the agent container's peak memory (cgroup v1 memory controller, under the manifest's limit).
+            var memoryCgroup = File.ReadLines($"/proc/{agentPid}/cgroup").FirstOrDefault(l => l.Split(':')[1] == "memory")?.Split(':')[2];
+            var peak = "/sys/fs/cgroup/memory" + memoryCgroup + "/memory.max_usage_in_bytes";
+            if (memoryCgroup is not null && File.Exists(peak))
+            {
+                output.WriteLine($"agent container peak memory: {long.Parse(File.ReadAllText(peak).Trim(), System.Globalization.CultureInfo.InvariantCulture) / (1024 * 1024)} MiB");
+            }
+
             // kubelet stops the pod with SIGTERM and waits terminationGracePeriodSeconds; the trace is still running.
+            var stopping = Stopwatch.StartNew();
             agent.Kill("TERM");
             var finished = await Task.WhenAny(exited, Task.Delay(pod.TerminationGracePeriod));
+            output.WriteLine($"agent exited {stopping.Elapsed.TotalSeconds:F1} s after SIGTERM (grace period {pod.TerminationGracePeriod.TotalSeconds} s)");
             Assert.True(finished == exited, $"the agent did not exit within the grace period ({pod.TerminationGracePeriod}):\n{agent.Output}");
             Assert.True(await exited == 0, $"the agent exited with {await exited}:\n{agent.Output}");
 

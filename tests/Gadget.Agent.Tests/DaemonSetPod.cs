@@ -124,7 +124,12 @@ internal sealed class DaemonSetPod
     /// <see cref="ApplicationDirectory"/>. <paramref name="hostPaths"/> replaces a volume's host path by name (the test gives the
     /// socket directory a temporary one so as not to touch the node's /run/gadget).
     /// </summary>
-    public void Configure(JsonObject config, string rootfs, string publishedAgent, IReadOnlyDictionary<string, string> hostPaths)
+    /// <param name="config">The config.json to change.</param>
+    /// <param name="rootfs">The container's root directory.</param>
+    /// <param name="publishedAgent">The publish directory, mounted where the Dockerfile copies it.</param>
+    /// <param name="hostPaths">Host paths that replace the manifest's, by volume name.</param>
+    /// <param name="privateCgroupNamespace">A cgroup namespace of its own, as containerd gives every container on cgroup v2 nodes.</param>
+    public void Configure(JsonObject config, string rootfs, string publishedAgent, IReadOnlyDictionary<string, string> hostPaths, bool privateCgroupNamespace)
     {
         config["root"] = new JsonObject { ["path"] = rootfs, ["readonly"] = false };
         var process = config["process"]!.AsObject();
@@ -136,8 +141,12 @@ internal sealed class DaemonSetPod
 
         var linux = config["linux"]!.AsObject();
         var namespaces = linux["namespaces"]!.AsArray().Select(n => n!["type"]!.GetValue<string>()).ToList();
-        // hostPID: the host's pid namespace. No hostNetwork/hostIPC: the pod's own network, ipc and uts namespaces stay. No
-        // cgroup namespace: containerd gives none on cgroup v1/hybrid nodes like this one (on cgroup v2 nodes it gives a private one).
+        // hostPID: the host's pid namespace. No hostNetwork/hostIPC: the pod's own network, ipc and uts namespaces stay. The cgroup
+        // namespace: containerd gives none on cgroup v1/hybrid nodes like this one, a private one on cgroup v2 nodes.
+        if (privateCgroupNamespace && !namespaces.Contains("cgroup"))
+        {
+            namespaces.Add("cgroup");
+        }
         if (Pod.HostPID == true)
         {
             namespaces.Remove("pid");
