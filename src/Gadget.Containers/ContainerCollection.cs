@@ -542,10 +542,18 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
     /// <summary>A process of a new cgroup exec'd in its own mount namespace and was stopped by the kernel: register its container, then let it go.</summary>
     private void OnExecHeld(int pid, ulong cgroupId, string program)
     {
+        var resolved = true;
         try
         {
             if (GetByCgroupId(cgroupId) is not null)
             {
+                return;
+            }
+            if (IsRuntimeReexec(pid))
+            {
+                // Not the container's process yet: the cgroup stays pending, so the container's own exec is held in turn.
+                _logger.LogTrace("Held pid {Pid} ({Program}) execs in its parent's mount namespace: a runtime's re-exec, let go", pid, program);
+                resolved = false;
                 return;
             }
             var deadline = Environment.TickCount64 + (long)_options.StateWaitTimeout.TotalMilliseconds;
@@ -571,9 +579,25 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
         }
         finally
         {
-            Guard(() => _pendingCgroups?.Delete(cgroupId), "clear a pending cgroup");
+            if (resolved)
+            {
+                Guard(() => _pendingCgroups?.Delete(cgroupId), "clear a pending cgroup");
+            }
             NativeMethods.kill(pid, NativeMethods.SigCont);
         }
+    }
+
+    /// <summary>
+    /// Whether a held process is a container runtime re-executing itself (runc's <c>runc init</c>) rather than the container's
+    /// first program: it still shares its parent's mount namespace. The kernel side skips execs in the collection's own mount
+    /// namespace, which is the runtime's only when the collection runs in the host's; in a container of its own (a DaemonSet
+    /// pod) every <c>runc init</c> is held too, and registering it would make its exit look like the container's.
+    /// </summary>
+    private static bool IsRuntimeReexec(int pid)
+    {
+        var mountNamespace = ProcessInspector.GetNamespaceId(pid, "mnt");
+        var parent = ProcessInspector.GetParentPid(pid);
+        return mountNamespace != 0 && parent > 0 && ProcessInspector.GetNamespaceId(parent, "mnt") == mountNamespace;
     }
 
     /// <summary>The container of <paramref name="pid"/> from its runtime's state, or null when no runtime knows it (yet).</summary>

@@ -6,6 +6,7 @@ namespace Gadget.Containers;
 public static class ProcessInspector
 {
     private static readonly Lazy<string> Cgroup2Root = new(FindCgroup2Root);
+    private static readonly Lazy<string?> NamespaceRoot = new(FindCgroupNamespaceRoot);
 
     /// <summary>Where the cgroup2 hierarchy is mounted: <c>/sys/fs/cgroup</c> on v2 machines, <c>/sys/fs/cgroup/unified</c> on hybrid ones.</summary>
     public static string Cgroup2MountPoint => Cgroup2Root.Value;
@@ -19,7 +20,9 @@ public static class ProcessInspector
             {
                 var path = line[3..];
                 // A process in a cgroup namespace may see " (deleted)" suffixes; keep only the path.
-                return path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^10] : path;
+                path = path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^10] : path;
+                // In a cgroup namespace of its own, this process reads paths relative to that namespace's root.
+                return NamespaceRoot.Value is { } root ? CombineCgroupPaths(root, path) : path;
             }
         }
         return null;
@@ -91,6 +94,23 @@ public static class ProcessInspector
         }
     }
 
+    /// <summary>The parent pid of a process (field 4 of <c>/proc/&lt;pid&gt;/stat</c>), or 0 if the process is gone.</summary>
+    internal static int GetParentPid(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            // ") S 1234 ...": state, then ppid.
+            var fields = close < 0 ? [] : stat[(close + 2)..].Split(' ', 3);
+            return fields.Length > 1 && int.TryParse(fields[1], out var parent) ? parent : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     internal static List<string> ReadLines(string path)
     {
         try
@@ -105,6 +125,87 @@ public static class ProcessInspector
         {
             return [];
         }
+    }
+
+    /// <summary>Resolves <paramref name="path"/> (which may climb with <c>..</c>) against <paramref name="root"/>; both start with '/'.</summary>
+    internal static string CombineCgroupPaths(string root, string path)
+    {
+        var segments = new List<string>(root.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (segment == "..")
+            {
+                if (segments.Count > 0)
+                {
+                    segments.RemoveAt(segments.Count - 1);
+                }
+            }
+            else if (segment != ".")
+            {
+                segments.Add(segment);
+            }
+        }
+        return "/" + string.Join('/', segments);
+    }
+
+    /// <summary>
+    /// Where this process's cgroup namespace root lies in the cgroup2 hierarchy mounted at <see cref="Cgroup2MountPoint"/>
+    /// (e.g. <c>/kubepods/burstable/pod&lt;uid&gt;/&lt;id&gt;</c>), or null when <c>/proc/PID/cgroup</c> paths need no translation.
+    /// </summary>
+    /// <remarks>
+    /// A container with a private cgroup namespace (what containerd gives every container on cgroup v2 nodes, privileged ones
+    /// too) that mounts the host's hierarchy (a DaemonSet's hostPath <c>/sys/fs/cgroup</c>) sees that mount's root as
+    /// <c>/..</c> (one <c>..</c> per level above its namespace root) in mountinfo, and every other process's cgroup as
+    /// <c>/../../other</c>. The namespace root is the directory that many levels down whose <c>cgroup.procs</c> lists this process.
+    /// </remarks>
+    private static string? FindCgroupNamespaceRoot()
+    {
+        string? mountRoot = null;
+        foreach (var line in ReadLines("/proc/self/mountinfo"))
+        {
+            var dash = line.IndexOf(" - ", StringComparison.Ordinal);
+            var fields = dash < 0 ? [] : line[..dash].Split(' ');
+            if (fields.Length > 4 && line.AsSpan(dash + 3).StartsWith("cgroup2 ", StringComparison.Ordinal)
+                && fields[4].Replace("\\040", " ", StringComparison.Ordinal) == Cgroup2MountPoint)
+            {
+                mountRoot = fields[3];
+            }
+        }
+        var levels = mountRoot?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (levels.Length == 0 || levels.Any(l => l != ".."))
+        {
+            return null;
+        }
+        var self = ReadLines("/proc/self/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..] ?? "/";
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var candidate in DirectoriesAtDepth(Cgroup2MountPoint, levels.Length))
+        {
+            var root = "/" + Path.GetRelativePath(Cgroup2MountPoint, candidate);
+            var procs = Cgroup2MountPoint + CombineCgroupPaths(root, self) + "/cgroup.procs";
+            if (ReadLines(procs).Contains(pid))
+            {
+                return root;
+            }
+        }
+        return null;
+    }
+
+    private static IEnumerable<string> DirectoriesAtDepth(string directory, int depth)
+    {
+        if (depth == 0)
+        {
+            return [directory];
+        }
+        string[] children;
+        try
+        {
+            children = Directory.GetDirectories(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+        return children.SelectMany(child => DirectoriesAtDepth(child, depth - 1));
     }
 
     private static string FindCgroup2Root()

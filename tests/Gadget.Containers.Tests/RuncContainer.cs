@@ -89,6 +89,37 @@ public sealed class RuncContainer : IDisposable
         }
     }
 
+    /// <summary>Creates the bundle and runs the container in the foreground (<c>runc run</c> without <c>-d</c>), the way a
+    /// container shim does: runc stays the parent of the container's process and exits with its exit code (128 + n when signal
+    /// n ended it), which the returned task gives. The caller stops the container (<see cref="Kill"/>) and disposes it.</summary>
+    public static (RuncContainer Container, Task<int> Exited) RunForeground(string id, string[] command, Action<JsonObject>? configure = null)
+    {
+        var bundle = Path.Combine(Path.GetTempPath(), "gadget-runc-" + id);
+        Directory.CreateDirectory(bundle);
+        var container = new RuncContainer(id, bundle);
+        try
+        {
+            container.WriteConfig(command, null, null, configure);
+            var info = new ProcessStartInfo("/bin/sh", $"-c \"exec setsid -w runc run --bundle {bundle} {id} </dev/null >>{bundle}/out.log 2>&1\"") { UseShellExecute = false };
+            var runc = Process.Start(info)!;
+            return (container, WaitAsync(runc));
+        }
+        catch
+        {
+            container.Dispose();
+            throw;
+        }
+
+        static async Task<int> WaitAsync(Process runc)
+        {
+            using (runc)
+            {
+                await runc.WaitForExitAsync().ConfigureAwait(false);
+                return runc.ExitCode;
+            }
+        }
+    }
+
     /// <summary><c>runc start</c>: the init process execs the command.</summary>
     public void Start() => Runc($"start {Id}");
 
