@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gadget.Containers;
@@ -33,14 +32,4 @@ public sealed class ContainerJsonConverter : JsonConverter<Container>
         }
         writer.WriteEndObject();
     }
-}
-
-/// <summary>Writes an IP address as its text.</summary>
-public sealed class IPAddressJsonConverter : JsonConverter<IPAddress>
-{
-    /// <inheritdoc/>
-    public override IPAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => IPAddress.Parse(reader.GetString()!);
-
-    /// <inheritdoc/>
-    public override void Write(Utf8JsonWriter writer, IPAddress value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
 }
