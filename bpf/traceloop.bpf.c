@@ -10,11 +10,22 @@
  * Records have a variable size: a header, then one capture per pointer argument that syscall_specs says to
  * read (what user space filled from the decoder's capture specs). What cannot be read is marked as such.
  *
- * Layout (little endian, mirrored in src/Gadget.Traceloop/TraceloopRecord.cs):
+ * Inputs (strings, buffers, socket addresses, argv) are read at sys_enter, where a BPF program cannot fault a page in:
+ * memory the process has not touched yet (a string literal in a page of .rodata never read before, as ld.so's first
+ * openat has) reads as unreadable there. Such an input, when its pointer is not NULL, is read again at sys_exit, once the
+ * kernel itself has copied it (getname, copy_from_user fault the page in), and the exit record carries it with the same
+ * arg index: user space then uses it instead of the enter's unreadable capture. Not retried when the process has a new
+ * memory image at exit (a successful execve/execveat): the pointer means nothing there, the capture stays unreadable. A
+ * retried read that fails again (a bad pointer: EFAULT) adds nothing to the exit record. What the exit reads is the
+ * memory as it is when the syscall returns (another thread could have changed it in between; the syscall did not).
+ *
+ * Layout (little endian, mirrored in src/Gadget.Traceloop/TraceloopRecordLayout.cs):
  *   header (32 bytes): u64 timestamp (boot ns), u32 pid (tgid), u32 tid, s32 nr, u16 size (whole record),
  *                      u8 kind (1 enter, 2 exit), u8 capture count, s64 return value (exit) / 0 (enter)
  *   enter only:        u64 args[6], char comm[16]
  *   captures:          u8 arg index, u8 status (0 complete, 1 truncated, 2 unreadable), u16 length, u8 data[length]
+ *                      enter: the inputs, in arg order; exit: the outputs, and the inputs read again (see above),
+ *                      in arg order; an arg index appears at most once per record.
  */
 #include "gadget.h"
 
@@ -77,10 +88,12 @@ struct capture_header {
 	u16 length;
 } __attribute__((packed));
 
-/* What sys_exit needs from sys_enter to read output buffers. */
+/* What sys_exit needs from sys_enter to read output buffers and to read again the inputs that were unreadable. */
 struct pending_syscall {
 	u64 args[6];
 	s64 nr;
+	u64 mm;		/* the memory image at entry (task->mm): a different one at exit means execve replaced it */
+	u8 retry_mask;	/* bit i: input arg i was unreadable at entry although not NULL */
 };
 
 struct {
@@ -110,6 +123,12 @@ struct {
 
 struct scratch_buffer {
 	u8 data[SCRATCH_SIZE];
+	/*
+	 * Flags kept in map memory rather than in locals: the verifier does not follow values it loads from a map, so
+	 * they do not multiply the states it explores (a local bit mask would, one state per combination of bits).
+	 */
+	u8 faulted;	/* capture_input: a read of user memory failed */
+	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted */
 };
 
 struct {
@@ -174,7 +193,7 @@ static __always_inline u32 capture_buffer(struct scratch_buffer *buf, u32 offset
 	return put_capture_header(buf, offset, index, status, n);
 }
 
-/* execve's argv: up to MAX_ARGV strings, each with its NUL. */
+/* execve's argv: up to MAX_ARGV strings, each with its NUL. buf->faulted is set when a read failed (rather than a limit cut it). */
 static __always_inline u32 capture_string_array(struct scratch_buffer *buf, u32 offset, u8 index, const void *ptr)
 {
 	offset &= OFFSET_MASK;
@@ -187,6 +206,7 @@ static __always_inline u32 capture_string_array(struct scratch_buffer *buf, u32 
 	for (int i = 0; i < MAX_ARGV; i++) {
 		const char *s = 0;
 		if (bpf_probe_read_user(&s, sizeof(s), &argv[i]) != 0) {
+			buf->faulted = 1;
 			if (i == 0)
 				return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0);
 			status = STATUS_TRUNCATED;
@@ -197,6 +217,7 @@ static __always_inline u32 capture_string_array(struct scratch_buffer *buf, u32 
 		u32 at = (start + sizeof(struct capture_header) + used) & OFFSET_MASK;
 		long n = bpf_probe_read_user_str(&buf->data[at], MAX_ARGV_STRING, s);
 		if (n <= 0) {
+			buf->faulted = 1;
 			status = STATUS_TRUNCATED;
 			break;
 		}
@@ -220,6 +241,71 @@ static __always_inline bool is_input(u8 kind)
 static __always_inline bool is_output(u8 kind)
 {
 	return kind == CAPTURE_BUFFER_OUT || kind == CAPTURE_STRUCT_OUT;
+}
+
+/* args[i] with constant offsets only (the verifier refuses a variable-offset read of the stack). */
+static __always_inline u64 arg_at(const u64 *args, int i)
+{
+	switch (i) {
+	case 0: return args[0];
+	case 1: return args[1];
+	case 2: return args[2];
+	case 3: return args[3];
+	case 4: return args[4];
+	case 5: return args[5];
+	default: return 0;
+	}
+}
+
+#define CAPTURE_FAULTED (1u << 16) /* in capture_input's result: user memory behind a non-NULL pointer could not be read */
+
+/*
+ * Captures input arg index of kind kind, pointer ptr and length argument length (BUFFER_IN, SOCKADDR_IN) at offset of the
+ * scratch buffer. Returns the offset after the capture, with CAPTURE_FAULTED set when reading user memory failed although
+ * ptr is not NULL (what sys_exit reads again).
+ *
+ * A global (not inlined) function: the verifier checks it once, on its own, and sees its result as any u32. Inlined into
+ * the loop over the six arguments, every combination of capture sizes was a state of its own (sys_enter alone took half
+ * of the verifier's 1M-instruction budget before the retry, and more than all of it after).
+ */
+__attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64 ptr, u64 length)
+{
+	struct scratch_buffer *buf = get_scratch();
+	if (!buf)
+		return offset & (SCRATCH_SIZE - 1);
+	u32 start = offset & OFFSET_MASK;
+	u32 end = start;
+	const void *p = (const void *)ptr;
+	buf->faulted = 0;
+	switch (kind) {
+	case CAPTURE_STRING_IN:
+		end = capture_string(buf, start, index, p);
+		break;
+	case CAPTURE_BUFFER_IN:
+		end = capture_buffer(buf, start, index, p, length, MAX_CAPTURE);
+		break;
+	case CAPTURE_SOCKADDR_IN:
+		end = capture_buffer(buf, start, index, p, length, MAX_SOCKADDR);
+		break;
+	case CAPTURE_STRING_ARRAY_IN:
+		end = capture_string_array(buf, start, index, p);
+		break;
+	default:
+		return start;
+	}
+	struct capture_header *h = (void *)&buf->data[start];
+	if (p && h->status == STATUS_UNREADABLE)
+		buf->faulted = 1;
+	return (end & (SCRATCH_SIZE - 1)) | (buf->faulted ? CAPTURE_FAULTED : 0);
+}
+
+/* Captures output arg index (length bytes behind ptr, at most MAX_CAPTURE) at offset; global for the same reason. */
+__attribute__((noinline)) u32 capture_output(u32 offset, u32 index, u64 ptr, u64 length)
+{
+	struct scratch_buffer *buf = get_scratch();
+	if (!buf)
+		return offset & (SCRATCH_SIZE - 1);
+	return capture_buffer(buf, offset, index, (const void *)ptr, length, MAX_CAPTURE) & (SCRATCH_SIZE - 1);
 }
 
 static __always_inline void emit(void *ctx, void *ring, struct scratch_buffer *buf, u32 size)
@@ -267,6 +353,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	u32 offset = sizeof(struct record_header) + sizeof(struct enter_body);
 	u8 captures = 0;
 	bool has_output = false;
+	buf->retry_mask = 0;
 	u32 key = (u32)nr;
 	struct syscall_spec *spec = nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
 	if (spec) {
@@ -276,34 +363,22 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 				has_output = true;
 			if (!is_input(a.kind))
 				continue;
-			const void *ptr = (const void *)args[i];
-			u64 length = 0;
-			if (a.length_arg >= 0 && a.length_arg < 6)
-				length = args[a.length_arg & 7];
-			switch (a.kind) {
-			case CAPTURE_STRING_IN:
-				offset = capture_string(buf, offset, i, ptr);
-				break;
-			case CAPTURE_BUFFER_IN:
-				offset = capture_buffer(buf, offset, i, ptr, length, MAX_CAPTURE);
-				break;
-			case CAPTURE_SOCKADDR_IN:
-				offset = capture_buffer(buf, offset, i, ptr, length, MAX_SOCKADDR);
-				break;
-			case CAPTURE_STRING_ARRAY_IN:
-				offset = capture_string_array(buf, offset, i, ptr);
-				break;
-			}
+			u32 r = capture_input(offset, i, a.kind, arg_at(args, i), arg_at(args, a.length_arg));
+			if (r & CAPTURE_FAULTED)
+				buf->retry_mask |= 1 << i;
+			offset = r & (SCRATCH_SIZE - 1);
 			captures++;
 		}
 	}
 	h->capture_count = captures;
 
-	if (has_output) {
+	u8 retry_mask = buf->retry_mask;
+	if (has_output || retry_mask) {
 		u32 tid = (u32)pid_tgid;
-		struct pending_syscall p = { .nr = nr };
+		struct pending_syscall p = { .nr = nr, .retry_mask = retry_mask };
 		for (int i = 0; i < 6; i++)
 			p.args[i] = args[i];
+		p.mm = (u64)bpf_get_current_task_btf()->mm;
 		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	}
 
@@ -344,19 +419,30 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 		bpf_map_delete_elem(&pending, &tid);
 		u32 key = (u32)nr;
 		struct syscall_spec *spec = saved.nr == nr && nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
+		/* A new memory image (execve succeeded): the input pointers of the old one mean nothing now. */
+		u8 retry_mask = saved.mm == (u64)bpf_get_current_task_btf()->mm ? saved.retry_mask : 0;
 		if (spec) {
 			for (int i = 0; i < 6; i++) {
 				struct arg_spec a = spec->args[i];
+				if (is_input(a.kind)) {
+					if (!(retry_mask & (1 << i)))
+						continue;
+					u32 r = capture_input(offset, i, a.kind, arg_at(saved.args, i), arg_at(saved.args, a.length_arg));
+					/* Unreadable again (a bad pointer): the enter's capture already says so. */
+					if (!(r & CAPTURE_FAULTED)) {
+						offset = r & (SCRATCH_SIZE - 1);
+						captures++;
+					}
+					continue;
+				}
 				if (!is_output(a.kind))
 					continue;
-				const void *ptr = (const void *)saved.args[i];
 				if (ret < 0) {
 					/* The kernel wrote nothing: an empty capture says so without inventing content. */
 					offset = put_capture_header(buf, offset, i, STATUS_UNREADABLE, 0);
-				} else if (a.kind == CAPTURE_BUFFER_OUT) {
-					offset = capture_buffer(buf, offset, i, ptr, (u64)ret, MAX_CAPTURE);
 				} else {
-					offset = capture_buffer(buf, offset, i, ptr, a.fixed_size, MAX_CAPTURE);
+					u64 length = a.kind == CAPTURE_BUFFER_OUT ? (u64)ret : a.fixed_size;
+					offset = capture_output(offset, i, arg_at(saved.args, i), length);
 				}
 				captures++;
 			}

@@ -9,6 +9,6 @@ public enum CaptureStatus
     /// <summary>Only the first bytes (the capture limit was reached).</summary>
     Truncated,
 
-    /// <summary>Nothing: the memory could not be read (bad address, or paged out) and is shown as an address.</summary>
+    /// <summary>Nothing: the memory could not be read (bad address, or not faulted in at entry nor at exit) and is shown as an address.</summary>
     Unreadable,
 }

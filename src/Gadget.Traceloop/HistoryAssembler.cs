@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 using L = Gadget.Traceloop.TraceloopRecordLayout;
 
@@ -16,6 +17,9 @@ namespace Gadget.Traceloop;
 /// <para>An exit whose enter is not in the window (overwritten, or before the window) is dropped and counted in
 /// <see cref="DroppedExits"/>: without its enter, its arguments are unknown. An enter without an exit is kept with
 /// <see cref="SyscallRecord.ReturnValue"/> <c>null</c>: the syscall was still running (blocked, or the thread died in it).</para>
+/// <para>Captures: the enter record holds the inputs, the exit record the outputs and the inputs the BPF side read again
+/// because they were unreadable at entry (memory not faulted in yet). An exit capture of an argument replaces the enter's
+/// capture of the same argument, so a record has at most one capture per argument index.</para>
 /// </remarks>
 internal sealed class HistoryAssembler
 {
@@ -51,6 +55,9 @@ internal sealed class HistoryAssembler
     /// <summary>Exits of the last dump whose enter was not in the window.</summary>
     internal int DroppedExits { get; private set; }
 
+    /// <summary>Captures of the last dump that were unreadable at entry and taken from the exit record instead.</summary>
+    internal int RetriedCaptures { get; private set; }
+
     /// <summary>Records lost while reading (the ring was paused; reported by the kernel).</summary>
     internal ulong LostWhileReading { get; private set; }
 
@@ -62,6 +69,7 @@ internal sealed class HistoryAssembler
         _cpus.Clear();
         InvalidRecords = 0;
         DroppedExits = 0;
+        RetriedCaptures = 0;
         LostWhileReading = 0;
     }
 
@@ -124,6 +132,7 @@ internal sealed class HistoryAssembler
         var slotCount = 0;
         _pendingByThread.Clear();
         DroppedExits = 0;
+        RetriedCaptures = 0;
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var e = ref entries[i];
@@ -179,7 +188,9 @@ internal sealed class HistoryAssembler
         if (exitEntry is { } x)
         {
             exit = _arena.AsSpan(x.Offset, x.Length);
-            captureCount += L.CaptureCount(exit);
+            var replaced = CountSharedIndexes(enter, exit);
+            RetriedCaptures += replaced;
+            captureCount += L.CaptureCount(exit) - replaced;
             dataBytes += L.CapturedBytes(exit);
         }
 
@@ -212,21 +223,72 @@ internal sealed class HistoryAssembler
         };
     }
 
+    /// <summary>
+    /// Appends the captures of <paramref name="record"/> to <paramref name="list"/> after its first <paramref name="first"/>
+    /// entries, except that a capture of an argument already in the list replaces that entry (in its place).
+    /// </summary>
+    /// <returns>The number of entries in the list.</returns>
     private static int CopyCaptures(ReadOnlySpan<byte> record, byte[] storage, CapturedArgument[] list, int first, ref int used)
     {
         var offset = L.CapturesOffset(record);
         var count = L.CaptureCount(record);
+        var n = first;
         for (var i = 0; i < count; i++)
         {
             var index = record[offset];
             var status = (CaptureStatus)record[offset + 1];
             var length = record[offset + 2] | (record[offset + 3] << 8);
             record.Slice(offset + L.CaptureHeaderSize, length).CopyTo(storage.AsSpan(used));
-            list[first + i] = new CapturedArgument(index, new ReadOnlyMemory<byte>(storage, used, length), status);
+            var capture = new CapturedArgument(index, new ReadOnlyMemory<byte>(storage, used, length), status);
+            var slot = IndexOf(list, first, index);
+            if (slot >= 0)
+            {
+                list[slot] = capture;
+            }
+            else
+            {
+                list[n++] = capture;
+            }
             used += length;
             offset += L.CaptureHeaderSize + length;
         }
-        return first + count;
+        return n;
+    }
+
+    /// <summary>Where the capture of argument <paramref name="index"/> is among the first <paramref name="count"/> of <paramref name="list"/>; -1 if not there.</summary>
+    private static int IndexOf(CapturedArgument[] list, int count, int index)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (list[i].Index == index)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>How many captures of <paramref name="exit"/> are of an argument that <paramref name="enter"/> has a capture of too (inputs read again at exit).</summary>
+    private static int CountSharedIndexes(ReadOnlySpan<byte> enter, ReadOnlySpan<byte> exit)
+    {
+        var shared = 0;
+        var exitOffset = L.CapturesOffset(exit);
+        for (var i = 0; i < L.CaptureCount(exit); i++)
+        {
+            var index = exit[exitOffset];
+            var enterOffset = L.CapturesOffset(enter);
+            for (var j = 0; j < L.CaptureCount(enter); j++)
+            {
+                if (enter[enterOffset] == index)
+                {
+                    shared++;
+                    break;
+                }
+                enterOffset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(enter[(enterOffset + 2)..]);
+            }
+            exitOffset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(exit[(exitOffset + 2)..]);
+        }
+        return shared;
     }
 
     private string InternCommand(ReadOnlySpan<byte> comm)

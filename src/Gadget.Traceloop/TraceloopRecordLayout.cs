@@ -3,6 +3,13 @@ using System.Buffers.Binary;
 namespace Gadget.Traceloop;
 
 /// <summary>The layout of the records bpf/traceloop.bpf.c writes (keep in sync with its <c>struct record_header</c>).</summary>
+/// <remarks>
+/// A record is a header (<see cref="HeaderSize"/> bytes), for an enter the six arguments and the command
+/// (<see cref="EnterBodySize"/> bytes), then <see cref="CaptureCount"/> captures, each a <see cref="CaptureHeaderSize"/>-byte
+/// header (u8 argument index, u8 <see cref="CaptureStatus"/>, u16 length) and its bytes. An enter carries the input captures;
+/// an exit carries the output captures and the inputs that were unreadable at entry and could be read at exit (same
+/// argument index: they replace the enter's capture). An argument index appears at most once per record.
+/// </remarks>
 internal static class TraceloopRecordLayout
 {
     internal const int HeaderSize = 32;

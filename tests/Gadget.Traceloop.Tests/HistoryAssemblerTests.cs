@@ -79,6 +79,55 @@ public sealed class HistoryAssemblerTests
         Assert.Equal(1, assembler.InvalidRecords);
     }
 
+    [Fact]
+    public void AnInputReadAgainAtExitReplacesTheEntersUnreadableCaptureOfTheSameArgument()
+    {
+        var assembler = new HistoryAssembler();
+        // newfstatat(AT_FDCWD, path, statbuf, 0): the path (arg 1) unreadable at entry, read at exit with the stat buffer (arg 2).
+        var unreadable = (Index: (byte)1, Status: CaptureStatus.Unreadable, Data: Array.Empty<byte>());
+        var path = (Index: (byte)1, Status: CaptureStatus.Complete, Data: Encoding.ASCII.GetBytes("/etc/hosts"));
+        var stat = (Index: (byte)2, Status: CaptureStatus.Complete, Data: new byte[] { 1, 2, 3, 4 });
+        var enter = Record(TraceloopRecordLayout.KindEnter, tid: 10, nr: 262, ts: 100, ret: 0, unreadable);
+        BinaryPrimitives.WriteInt64LittleEndian(enter.AsSpan(TraceloopRecordLayout.HeaderSize), -100);
+        BinaryPrimitives.WriteInt64LittleEndian(enter.AsSpan(TraceloopRecordLayout.HeaderSize + 8), 0x1000);
+        BinaryPrimitives.WriteInt64LittleEndian(enter.AsSpan(TraceloopRecordLayout.HeaderSize + 16), 0x2000);
+        assembler.Add(0, enter);
+        assembler.Add(0, Record(TraceloopRecordLayout.KindExit, tid: 10, nr: 262, ts: 110, ret: 0, path, stat));
+        // A bad pointer: unreadable at entry, nothing more at exit.
+        assembler.Add(0, Record(TraceloopRecordLayout.KindEnter, tid: 10, nr: 257, ts: 200, ret: 0, unreadable));
+        assembler.Add(0, Record(TraceloopRecordLayout.KindExit, tid: 10, nr: 257, ts: 210, ret: -14));
+
+        var history = assembler.Build(RingSize);
+
+        Assert.Equal(2, history.Count);
+        Assert.Equal([1, 2], history[0].Captured.Select(c => c.Index));
+        Assert.Equal(CaptureStatus.Complete, history[0].Captured[0].Status);
+        Assert.Equal("/etc/hosts", Encoding.ASCII.GetString(history[0].Captured[0].Data.Span));
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, history[0].Captured[1].Data.ToArray());
+        var bad = Assert.Single(history[1].Captured);
+        Assert.Equal(CaptureStatus.Unreadable, bad.Status);
+        Assert.Equal(1, assembler.RetriedCaptures);
+        Assert.Equal(
+            "newfstatat(AT_FDCWD, \"/etc/hosts\", 0x2000, 0) = 0",
+            new Gadget.Traceloop.Decoding.SyscallFormatter(catalog: new(Gadget.Traceloop.Decoding.SyscallTable.X86_64, Gadget.Traceloop.Decoding.SyscallSignatureProvider.Shared)).Format(history[0]));
+    }
+
+    private static byte[] Record(byte kind, int tid, int nr, ulong ts, long ret, params (byte Index, CaptureStatus Status, byte[] Data)[] captures)
+    {
+        var at = kind == TraceloopRecordLayout.KindEnter ? TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize : TraceloopRecordLayout.HeaderSize;
+        var size = at + captures.Sum(c => 4 + c.Data.Length);
+        var r = Header(tid, nr, ts, size, kind, captures.Length, ret);
+        foreach (var (index, status, data) in captures)
+        {
+            r[at] = index;
+            r[at + 1] = (byte)status;
+            BinaryPrimitives.WriteUInt16LittleEndian(r.AsSpan(at + 2), (ushort)data.Length);
+            data.CopyTo(r, at + 4);
+            at += 4 + data.Length;
+        }
+        return r;
+    }
+
     private static byte[] Enter(int tid, int nr, ulong ts, string? path)
     {
         var captured = path is null ? [] : Encoding.ASCII.GetBytes(path);

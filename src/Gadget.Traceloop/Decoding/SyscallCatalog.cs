@@ -17,6 +17,9 @@ namespace Gadget.Traceloop.Decoding;
 /// <item><see cref="ArgumentCapture.StringArrayIn"/>: each element's bytes followed by a NUL, in order (Truncated when elements or bytes are missing).</item>
 /// </list>
 /// Memory that could not be read is a <see cref="CaptureStatus.Unreadable"/> entry (or no entry): the formatter then prints the address.
+/// Inputs ("read at entry") that were unreadable there although their pointer was not NULL (a page not faulted in yet) are
+/// read again when the syscall returns, unless it replaced the memory image (a successful execve); the record then has that
+/// later capture for the argument, one capture per argument.
 /// </remarks>
 public sealed class SyscallCatalog
 {
