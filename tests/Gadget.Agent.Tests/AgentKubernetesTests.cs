@@ -13,15 +13,6 @@ public sealed class AgentKubernetesTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private static Dictionary<string, string> ContainerdAnnotations(string ns, string pod, string uid, string container) => new()
-    {
-        ["io.kubernetes.cri.container-type"] = "container",
-        ["io.kubernetes.cri.sandbox-name"] = pod,
-        ["io.kubernetes.cri.sandbox-namespace"] = ns,
-        ["io.kubernetes.cri.sandbox-uid"] = uid,
-        ["io.kubernetes.cri.container-name"] = container,
-    };
-
     [Fact]
     public async Task AgentWithKubeconfig_TracesContainersByApiLabels_AlsoWhenThePodGetsTheLabelLater()
     {
@@ -45,8 +36,8 @@ public sealed class AgentKubernetesTests
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var traceId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
 
-            using var cart = RuncContainer.Run(RuncContainer.NewId("agentk8s"), ["sleep", "60"], ContainerdAnnotations("shop", "cart-" + tag, "uid-cart-" + tag, "cart-" + tag));
-            using var late = RuncContainer.Run(RuncContainer.NewId("agentk8s"), ["sleep", "60"], ContainerdAnnotations("shop", "late-" + tag, "uid-late-" + tag, "late-" + tag));
+            using var cart = RuncContainer.Run(RuncContainer.NewId("agentk8s"), ["sleep", "60"], CriAnnotations.Containerd("shop", "cart-" + tag, "uid-cart-" + tag, "cart-" + tag));
+            using var late = RuncContainer.Run(RuncContainer.NewId("agentk8s"), ["sleep", "60"], CriAnnotations.Containerd("shop", "late-" + tag, "uid-late-" + tag, "late-" + tag));
             Assert.True(await PollAsync(async () => (await TracedAsync(http, traceId!)).Contains("cart-" + tag)), "the trace never recorded the container of the pod with the label");
 
             // The container list shows the label that only the API server knew.

@@ -6,16 +6,6 @@ namespace Gadget.Containers.Kubernetes.Tests;
 /// <see cref="ContainerCollection"/> with its BPF program, and pod labels that only the (loopback) API server knows.</summary>
 public sealed class ContainerLabelsFromApiTests
 {
-    private static Dictionary<string, string> ContainerdAnnotations(string ns, string pod, string uid, string container) => new()
-    {
-        ["io.kubernetes.cri.container-type"] = "container",
-        ["io.kubernetes.cri.sandbox-name"] = pod,
-        ["io.kubernetes.cri.sandbox-namespace"] = ns,
-        ["io.kubernetes.cri.sandbox-uid"] = uid,
-        ["io.kubernetes.cri.container-name"] = container,
-        ["io.kubernetes.cri.image-name"] = "docker.io/library/busybox:latest",
-    };
-
     private static bool InMap(ContainerSelection selection, ulong cgroupId) => selection.CgroupIds.As<ulong, byte>().Keys.Contains(cgroupId);
 
     [Fact]
@@ -54,7 +44,7 @@ public sealed class ContainerLabelsFromApiTests
             }
         };
 
-        using var runc = RuncContainer.Run(id, ["sleep", "60"], ContainerdAnnotations(ns, podName, uid, "nginx"));
+        using var runc = RuncContainer.Run(id, ["sleep", "60"], CriAnnotations.Containerd(ns, podName, uid, "nginx"));
         var (container, inMapWhenAdded) = await added.Task.WaitAsync(Wait.Patience);
 
         // The annotations name the pod; the API server gave its labels, before the container's first instruction ran.
@@ -110,7 +100,7 @@ public sealed class ContainerLabelsFromApiTests
         var log = new TestLogger();
         await using var source = KubernetesPodMetadataSource.StartFromKubeconfig(server.Kubeconfig, new KubernetesPodMetadataSourceOptions { NodeName = node, Logger = log });
         await source.WaitForSyncAsync().WaitAsync(Wait.Patience);
-        using var runc = RuncContainer.Create(RuncContainer.NewId("k8slate"), ["sleep", "60"], ContainerdAnnotations("late", "db-" + tag, "uid-new-" + tag, "postgres"));
+        using var runc = RuncContainer.Create(RuncContainer.NewId("k8slate"), ["sleep", "60"], CriAnnotations.Containerd("late", "db-" + tag, "uid-new-" + tag, "postgres"));
         // The container runs before the collection starts (found by the runtime state scan), and before the API knows its pod.
         await using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan, PodMetadataSource = source, Logger = log });
         using var db = collection.Select(new ContainerSelector { Labels = ContainerSelector.ParseLabels($"app=db-{tag}") });

@@ -71,14 +71,7 @@ internal static class ReadmeExpectations
         {
             server.SetPod(node, ns, pod, uid, new Dictionary<string, string> { ["k8s-app"] = "kube-dns" });
             server.SetPod(node, ns, "other-" + tag, Guid.NewGuid().ToString(), new Dictionary<string, string> { ["k8s-app"] = "other" });
-            var annotations = new Dictionary<string, string>
-            {
-                ["io.kubernetes.cri.container-type"] = "container",
-                ["io.kubernetes.cri.sandbox-name"] = pod,
-                ["io.kubernetes.cri.sandbox-namespace"] = ns,
-                ["io.kubernetes.cri.sandbox-uid"] = uid,
-                ["io.kubernetes.cri.container-name"] = "coredns",
-            };
+            var annotations = CriAnnotations.Containerd(ns, pod, uid, "coredns");
             using var container = RuncContainer.Create(RuncContainer.NewId("readme-k8s"), ["sleep", "60"], annotations);
             var cgroupId = CgroupId(container.Pid);
             var text = app.Run(server.Kubeconfig, node);
