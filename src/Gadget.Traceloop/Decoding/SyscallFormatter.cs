@@ -666,15 +666,14 @@ public sealed class SyscallFormatter
         }
         var data = capture.Data.Span;
         int end = data.IndexOf((byte)0);
-        bool truncated = false;
-        if (end >= 0 && end <= limit)
+        if (end >= 0)
         {
             data = data[..end];
         }
-        else
+        bool truncated = data.Length > limit;
+        if (truncated)
         {
-            data = data[..Math.Min(limit, data.Length)];
-            truncated = true;
+            data = data[..limit];
         }
         StraceText.AppendQuoted(destination, data, truncated);
     }
