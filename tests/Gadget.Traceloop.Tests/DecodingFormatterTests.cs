@@ -216,4 +216,43 @@ public class DecodingFormatterTests
         Assert.Equal("SIGRTMIN", SignalNames.GetName(32));
         Assert.Null(SignalNames.GetName(0));
     }
+
+    [Fact]
+    public void PrctlNamesItsOptionsAndArguments()
+    {
+        // The task name is captured as a 16-byte buffer read at exit: up to its NUL.
+        byte[] name = [.. Encoding.ASCII.GetBytes("worker"), 0, .. Encoding.ASCII.GetBytes("garbage!!")];
+        Assert.Equal("prctl(PR_SET_NAME, \"worker\") = 0", Formatter.Format(Record("prctl", [15, 0x7ffd0000], 0, new CapturedArgument(1, name, CaptureStatus.Complete))));
+        Assert.Equal("prctl(PR_GET_NAME, \"worker\") = 0", Formatter.Format(Record("prctl", [16, 0x7ffd0000], 0, new CapturedArgument(1, name, CaptureStatus.Complete))));
+        // PR_SET_NAME reads at most 15 characters; a failed PR_GET_NAME shows the address.
+        var longName = Encoding.ASCII.GetBytes("abcdefghijklmnopq")[..16];
+        Assert.Equal("prctl(PR_SET_NAME, \"abcdefghijklmno\"...) = 0", Formatter.Format(Record("prctl", [15, 0x7ffd0000], 0, new CapturedArgument(1, longName, CaptureStatus.Complete))));
+        Assert.Equal("prctl(PR_GET_NAME, 0x1) = -1 EFAULT (Bad address)", Formatter.Format(Record("prctl", [16, 1], -14, new CapturedArgument(1, default, CaptureStatus.Unreadable))));
+        Assert.Equal("prctl(PR_CAPBSET_READ, CAP_MAC_OVERRIDE) = 1", Formatter.Format(Record("prctl", [23, 32], 1)));
+        Assert.Equal("prctl(PR_CAPBSET_READ, 0x30 /* CAP_??? */) = -1 EINVAL (Invalid argument)", Formatter.Format(Record("prctl", [23, 48], -22)));
+        Assert.Equal("prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_CHOWN, 0, 0) = 0", Formatter.Format(Record("prctl", [47, 1, 0], 0)));
+        Assert.Equal("prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) = 0", Formatter.Format(Record("prctl", [39], 0)));
+        Assert.Equal("prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) = 0", Formatter.Format(Record("prctl", [38, 1], 0)));
+        Assert.Equal("prctl(PR_GET_SECUREBITS) = 0", Formatter.Format(Record("prctl", [27], 0)));
+        Assert.Equal("prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)", Formatter.Format(Record("prctl", [3], 1)));
+        Assert.Equal("prctl(PR_SET_PDEATHSIG, SIGKILL) = 0", Formatter.Format(Record("prctl", [1, 9], 0)));
+        Assert.Equal("prctl(PR_GET_PDEATHSIG, [SIGTERM]) = 0", Formatter.Format(Record("prctl", [2, 0x7ffd0000], 0, new CapturedArgument(1, BitConverter.GetBytes(15), CaptureStatus.Complete))));
+        Assert.Equal("prctl(0x1234 /* PR_??? */, 0x5, 0x6, 0x7, 0x8) = -1 EINVAL (Invalid argument)", Formatter.Format(Record("prctl", [0x1234, 5, 6, 7, 8], -22)));
+        // The name buffer is what the BPF side reads (a 16-byte structure at exit).
+        Assert.Equal(ArgumentCapture.StructOut, X86.GetCaptureSpecs(SyscallTable.X86_64.GetNumber("prctl"))[1].Kind);
+    }
+
+    [Fact]
+    public void AdviceFutexAndTerminalIoctlsAreNamed()
+    {
+        Assert.Equal("fadvise64(3, 0, 0, POSIX_FADV_SEQUENTIAL) = 0", Formatter.Format(Record("fadvise64", [3, 0, 0, 2], 0)));
+        Assert.Equal("fadvise64(0, 0, 0, POSIX_FADV_SEQUENTIAL) = -1 ESPIPE (Illegal seek)", Formatter.Format(Record("fadvise64", [0, 0, 0, 2], -29)));
+        Assert.Equal("fadvise64(3, 10, 100, 0x9 /* POSIX_FADV_??? */) = -1 EINVAL (Invalid argument)", Formatter.Format(Record("fadvise64", [3, 10, 100, 9], -22)));
+        Assert.Equal("madvise(0x7f0000000000, 8368128, MADV_DONTNEED) = 0", Formatter.Format(Record("madvise", [0x7f0000000000, 8368128, 4], 0)));
+        Assert.Equal("futex(0x7f0000001000, FUTEX_WAKE_PRIVATE, 2147483647) = 0", Formatter.Format(Record("futex", [0x7f0000001000, 129, 2147483647, 0, 3, 0], 0)));
+        Assert.Equal("futex(0x7f0000001000, FUTEX_WAIT_PRIVATE, 2, NULL) = -1 EAGAIN (Resource temporarily unavailable)", Formatter.Format(Record("futex", [0x7f0000001000, 128, 2, 0, 0, 0], -11)));
+        Assert.Equal("futex(0x7f0000001000, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, NULL, FUTEX_BITSET_MATCH_ANY) = -1 EAGAIN (Resource temporarily unavailable)",
+            Formatter.Format(Record("futex", [0x7f0000001000, 0x189, 0, 0, 0, 0xffffffff], -11)));
+        Assert.Equal("ioctl(3, TCGETS, 0x7ffd0000) = -1 ENOTTY (Inappropriate ioctl for device)", Formatter.Format(Record("ioctl", [3, 0x5401, 0x7ffd0000], -25)));
+    }
 }

@@ -22,7 +22,7 @@ public partial class DecodingRealCommandTests
         "read", "write", "pread64", "pwrite64", "open", "openat", "close", "access", "faccessat", "mmap", "mprotect", "munmap", "brk",
         "exit_group", "connect", "socket", "lseek", "dup", "dup2", "dup3", "pipe2", "getcwd", "readlink", "arch_prctl",
         "set_robust_list", "rseq", "unlinkat", "mkdir", "getuid", "geteuid", "getgid", "getegid", "kill",
-        "newfstatat", "fstat", "stat", "lstat",
+        "newfstatat", "fstat", "stat", "lstat", "prctl", "fadvise64", "madvise", "futex", "ioctl",
     ];
 
     private static readonly SyscallCatalog Catalog = new(SyscallTable.X86_64, SyscallSignatureProvider.Shared);
@@ -35,6 +35,8 @@ public partial class DecodingRealCommandTests
         new[] { "busybox", "nc", "127.0.0.1", "1" },
         new[] { "ls", "-d", "/nonexistent", "/tmp" },
         new[] { "cat", "/dev/null", "/etc/hostname", "/nonexistent" },
+        new[] { "capsh", "--print" },
+        new[] { "busybox", "sh", "-c", "echo hi" },
     };
 
     [Theory]

@@ -83,6 +83,35 @@ public class DecodingStraceComparisonTests
         new("fcntl", "R[61]", "5", "0"),                                                                     // 68: F_GETLK NULL
         new("fcntl", "R[61]", "99", "5"),                                                                    // 69: unknown
         new("close", "R[61]"),                                                                               // 70
+        new("prctl", "15", "path(b'oracle-name')", "0", "0", "0"),                                           // 71: PR_SET_NAME
+        new("prctl", "16", "out(16)", "0", "0", "0"),                                                        // 72: PR_GET_NAME
+        new("prctl", "15", "path(b'a-name-longer-than-15')", "0", "0", "0"),                                 // 73: cut by the kernel
+        new("prctl", "16", "1", "0", "0", "0"),                                                              // 74: EFAULT
+        new("prctl", "23", "32", "0", "0", "0"),                                                             // 75: PR_CAPBSET_READ
+        new("prctl", "23", "48", "0", "0", "0"),                                                             // 76: unknown capability
+        new("prctl", "47", "1", "0", "0", "0"),                                                              // 77: PR_CAP_AMBIENT
+        new("prctl", "39", "0", "0", "0", "0"),                                                              // 78: PR_GET_NO_NEW_PRIVS
+        new("prctl", "27", "0", "0", "0", "0"),                                                              // 79: PR_GET_SECUREBITS
+        new("prctl", "3", "0", "0", "0", "0"),                                                               // 80: PR_GET_DUMPABLE
+        new("prctl", "4", "1", "0", "0", "0"),                                                               // 81: PR_SET_DUMPABLE
+        new("prctl", "1", "0", "0", "0", "0"),                                                               // 82: PR_SET_PDEATHSIG
+        new("prctl", "2", "out(4)", "0", "0", "0"),                                                          // 83: PR_GET_PDEATHSIG
+        new("prctl", "36", "0", "0", "0", "0"),                                                              // 84: PR_SET_CHILD_SUBREAPER
+        new("prctl", "37", "out(4)", "0", "0", "0"),                                                         // 85: PR_GET_CHILD_SUBREAPER
+        new("prctl", "8", "0", "0", "0", "0"),                                                               // 86: PR_SET_KEEPCAPS
+        new("prctl", "21", "0", "0", "0", "0"),                                                              // 87: PR_GET_SECCOMP
+        new("prctl", "0x1234", "5", "6", "7", "8"),                                                          // 88: unknown option
+        new("prctl", "38", "1", "0", "0", "0"),                                                              // 89: PR_SET_NO_NEW_PRIVS
+        new("fadvise64", "NULLFD", "0", "0", "2"),                                                           // 90
+        new("fadvise64", "NULLFD", "10", "100", "4"),                                                        // 91
+        new("fadvise64", "NULLFD", "0", "0", "9"),                                                           // 92: EINVAL
+        new("madvise", "R[18]", "4096", "4"),                                                                // 93: unmapped: ENOMEM
+        new("futex", "inbuf(b'\\0' * 4)", "0x81", "1", "0", "0", "0"),                                      // 94: FUTEX_WAKE_PRIVATE
+        new("futex", "inbuf(b'\\0' * 4)", "0x80", "1", "0", "0", "0"),                                      // 95: FUTEX_WAIT_PRIVATE, EAGAIN
+        new("futex", "inbuf(b'\\0' * 4)", "0x189", "1", "0", "0", "0xffffffff"),                            // 96: WAIT_BITSET, EAGAIN
+        new("futex", "inbuf(b'\\0' * 4)", "1", "5", "0", "0", "0"),                                         // 97: FUTEX_WAKE
+        new("ioctl", "NULLFD", "0x5401", "out(64)"),                                                         // 98: TCGETS, ENOTTY
+        new("ioctl", "NULLFD", "0x5413", "out(8)"),                                                          // 99: TIOCGWINSZ, ENOTTY
     ];
 
     public static TheoryData<int> Limits => new() { 32, 8 };

@@ -87,4 +87,10 @@ internal enum ArgumentFormat : byte
     WaitOptions,
     /// <summary>A struct stat written by the stat family (read at exit).</summary>
     StatBuffer,
+    /// <summary>posix_fadvise's advice.</summary>
+    FadviseAdvice,
+    /// <summary>madvise's advice.</summary>
+    MadviseAdvice,
+    /// <summary>prctl's second argument: a value, or a 16-byte buffer (PR_SET_NAME, PR_GET_NAME, PR_GET_PDEATHSIG) read at exit.</summary>
+    PrctlArgument,
 }

@@ -94,6 +94,11 @@ internal static class DecoderTable
         ["umount2"] = "path hex",
         ["sethostname"] = "bufin:1 int",
         ["memfd_create"] = "string hex",
+        ["fadvise64"] = "fd long ulong fadvice",
+        ["madvise"] = "ptr ulong madvice",
+        ["prctl"] = "int prctlarg hex hex hex",
+        ["futex"] = "ptr int uint ptr ptr uint",
+        ["ioctl"] = "fd uint ulong",
         ["getpid"] = "",
         ["getppid"] = "",
         ["gettid"] = "",
@@ -261,6 +266,9 @@ internal static class DecoderTable
                 "waitstatus" => ArgumentFormat.WaitStatus,
                 "statbuf" => ArgumentFormat.StatBuffer,
                 "waitoptions" => ArgumentFormat.WaitOptions,
+                "fadvice" => ArgumentFormat.FadviseAdvice,
+                "madvice" => ArgumentFormat.MadviseAdvice,
+                "prctlarg" => ArgumentFormat.PrctlArgument,
                 _ => throw new InvalidOperationException($"Unknown argument format '{token}' for {name}."),
             };
         }

@@ -22,6 +22,7 @@ internal sealed class SyscallDecoder
                 ArgumentFormat.PipeFds => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 8),
                 ArgumentFormat.WaitStatus => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 4),
                 ArgumentFormat.StatBuffer => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: StatLayout.For(architecture).Size),
+                ArgumentFormat.PrctlArgument => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: PrctlNameSize),
                 ArgumentFormat.StringArray => new ArgumentCaptureSpec(ArgumentCapture.StringArrayIn),
                 _ => ArgumentCaptureSpec.None,
             };
@@ -29,6 +30,9 @@ internal sealed class SyscallDecoder
         }
         CaptureSpecs = any ? specs : [];
     }
+
+    /// <summary>TASK_COMM_LEN: the size of the buffer PR_SET_NAME reads and PR_GET_NAME fills.</summary>
+    public const int PrctlNameSize = 16;
 
     /// <summary>The syscall's name.</summary>
     public string Name { get; }

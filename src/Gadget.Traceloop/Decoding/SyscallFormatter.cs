@@ -152,6 +152,23 @@ public sealed class SyscallFormatter
             AppendFcntl(record, destination);
             return;
         }
+        if (decoder is { Name: "prctl" })
+        {
+            AppendPrctl(record, destination);
+            return;
+        }
+        if (decoder is { Name: "futex" })
+        {
+            AppendFutex(record, destination);
+            return;
+        }
+        if (decoder is { Name: "ioctl" } && Constants.IoctlRequests.Lookup((uint)record.Arguments[1]) is { } request)
+        {
+            // A request strace knows: its name, and the argument's address (the structure behind it is not captured).
+            destination.Append((int)record.Arguments[0]).Append(", ").Append(request).Append(", ");
+            AppendPointer(destination, record.Arguments[2]);
+            return;
+        }
         if (decoder is null)
         {
             for (int i = 0; i < 6; i++)
@@ -198,6 +215,12 @@ public sealed class SyscallFormatter
         var decoder = Catalog.GetDecoder(record.Number);
         if (decoder is { Name: "fcntl" } && AppendFcntlReturn(record, value, destination))
         {
+            return;
+        }
+        if (decoder is { Name: "prctl" } && (uint)record.Arguments[0] == 3 && Constants.Dumpable.Lookup((ulong)value) is { } dumpable)
+        {
+            // PR_GET_DUMPABLE: "1 (SUID_DUMP_USER)".
+            destination.Append(value).Append(" (").Append(dumpable).Append(')');
             return;
         }
         if (decoder is { HexReturn: true })
@@ -394,6 +417,12 @@ public sealed class SyscallFormatter
             case ArgumentFormat.WaitOptions:
                 Constants.WaitOptions.AppendFlags(destination, (uint)raw);
                 break;
+            case ArgumentFormat.FadviseAdvice:
+                Constants.FadviseAdvice.AppendValue(destination, (uint)raw);
+                break;
+            case ArgumentFormat.MadviseAdvice:
+                Constants.MadviseAdvice.AppendValue(destination, (uint)raw);
+                break;
             case ArgumentFormat.StatBuffer:
                 var layout = StatLayout.For(Catalog.Architecture);
                 if (record.ReturnValue == 0 && FindCapture(record, index) is { Status: CaptureStatus.Complete } stat && stat.Data.Length >= layout.Size)
@@ -520,6 +549,197 @@ public sealed class SyscallFormatter
             default:
                 destination.Append(", ");
                 AppendHex(destination, argument);
+                return;
+        }
+    }
+
+    // strace's prctl decoder: the option names how many arguments follow and what they are.
+    private void AppendPrctl(SyscallRecord record, StringBuilder destination)
+    {
+        var arguments = record.Arguments;
+        uint option = (uint)arguments[0];
+        ulong argument = arguments[1];
+        bool failed = record.ReturnValue is not long returned || (returned < 0 && returned >= -4095);
+        Constants.PrctlOptions.AppendValue(destination, option);
+        switch (option)
+        {
+            case 3 or 7 or 13 or 21 or 27 or 30 or 31 or 32 or 34 or 46:
+                // Getters without arguments: the value is the return value.
+                return;
+            case 15:
+                destination.Append(", ");
+                AppendCommandName(record, argument, destination, limit: Math.Min(SyscallDecoder.PrctlNameSize - 1, Options.StringLimit));
+                return;
+            case 16:
+                destination.Append(", ");
+                if (failed)
+                {
+                    AppendPointer(destination, argument);
+                }
+                else
+                {
+                    AppendCommandName(record, argument, destination, limit: Math.Min(SyscallDecoder.PrctlNameSize, Options.StringLimit));
+                }
+                return;
+            case 1:
+                destination.Append(", ");
+                AppendSignal(destination, (int)argument);
+                return;
+            case 2 or 37:
+                destination.Append(", ");
+                if (!failed && FindCapture(record, 1) is { Status: CaptureStatus.Complete } value && value.Data.Length >= 4)
+                {
+                    int number = BinaryPrimitives.ReadInt32LittleEndian(value.Data.Span);
+                    destination.Append('[');
+                    if (option == 2)
+                    {
+                        AppendSignal(destination, number);
+                    }
+                    else
+                    {
+                        destination.Append(number);
+                    }
+                    destination.Append(']');
+                }
+                else
+                {
+                    AppendPointer(destination, argument);
+                }
+                return;
+            case 4:
+                destination.Append(", ");
+                Constants.Dumpable.AppendValue(destination, argument);
+                return;
+            case 8 or 36:
+                destination.Append(", ").Append(argument);
+                return;
+            case 23 or 24:
+                destination.Append(", ");
+                Constants.Capabilities.AppendValue(destination, argument);
+                return;
+            case 38:
+                destination.Append(", ").Append(argument);
+                AppendHexArguments(destination, arguments, 2);
+                return;
+            case 47:
+                destination.Append(", ");
+                Constants.CapAmbientOperations.AppendValue(destination, argument);
+                destination.Append(", ");
+                if (argument is >= 1 and <= 3)
+                {
+                    Constants.Capabilities.AppendValue(destination, arguments[2]);
+                }
+                else
+                {
+                    AppendHex(destination, arguments[2]);
+                }
+                AppendHexArguments(destination, arguments, 3);
+                return;
+            default:
+                AppendHexArguments(destination, arguments, 1);
+                return;
+        }
+    }
+
+    // ", 0x1, 0, ..." for arguments from..4 (prctl's unnamed ones).
+    private static void AppendHexArguments(StringBuilder destination, IReadOnlyList<ulong> arguments, int from)
+    {
+        for (int i = from; i < 5; i++)
+        {
+            destination.Append(", ");
+            AppendHex(destination, arguments[i]);
+        }
+    }
+
+    // A task name (prctl PR_SET_NAME / PR_GET_NAME): up to the NUL within the buffer, "..." when the buffer holds none.
+    private void AppendCommandName(SyscallRecord record, ulong address, StringBuilder destination, int limit)
+    {
+        if (address == 0)
+        {
+            destination.Append("NULL");
+            return;
+        }
+        if (FindCapture(record, 1) is not { Status: not CaptureStatus.Unreadable } capture || capture.Data.IsEmpty)
+        {
+            AppendPointer(destination, address);
+            return;
+        }
+        var data = capture.Data.Span;
+        int end = data.IndexOf((byte)0);
+        if (end >= 0)
+        {
+            data = data[..end];
+        }
+        bool truncated = data.Length > limit;
+        if (truncated)
+        {
+            data = data[..limit];
+        }
+        StraceText.AppendQuoted(destination, data, truncated);
+    }
+
+    // strace's futex decoder: the command decides which of the other arguments are printed.
+    private static void AppendFutex(SyscallRecord record, StringBuilder destination)
+    {
+        var arguments = record.Arguments;
+        uint op = (uint)arguments[1];
+        uint command = op & 0x7f;
+        AppendPointer(destination, arguments[0]);
+        destination.Append(", ");
+        if ((op & ~0x1ffu) != 0 || Constants.FutexCommands.Lookup(command) is not { } name)
+        {
+            StraceText.AppendHex(destination, op);
+            destination.Append(" /* FUTEX_??? */");
+            command = uint.MaxValue;
+        }
+        else
+        {
+            destination.Append(name);
+            if ((op & 0x80) != 0)
+            {
+                destination.Append("_PRIVATE");
+            }
+            if ((op & 0x100) != 0)
+            {
+                destination.Append("|FUTEX_CLOCK_REALTIME");
+            }
+        }
+        uint value = (uint)arguments[2];
+        switch (command)
+        {
+            case 0:
+                destination.Append(", ").Append(value).Append(", ");
+                AppendPointer(destination, arguments[3]);
+                return;
+            case 1:
+                destination.Append(", ").Append(value);
+                return;
+            case 9 or 10:
+                destination.Append(", ").Append(value);
+                if (command == 9)
+                {
+                    destination.Append(", ");
+                    AppendPointer(destination, arguments[3]);
+                }
+                destination.Append(", ");
+                if ((uint)arguments[5] == uint.MaxValue)
+                {
+                    destination.Append("FUTEX_BITSET_MATCH_ANY");
+                }
+                else
+                {
+                    AppendHex(destination, (uint)arguments[5]);
+                }
+                return;
+            case 7 or 8:
+                return;
+            default:
+                destination.Append(", ").Append(value).Append(", ");
+                AppendPointer(destination, arguments[3]);
+                destination.Append(", ");
+                AppendPointer(destination, arguments[4]);
+                destination.Append(", ");
+                AppendHex(destination, (uint)arguments[5]);
                 return;
         }
     }
