@@ -14,7 +14,8 @@ public sealed class AgentLifetimeTests
         var afterFirst = Descriptors();
         await RunAgentOnceAsync();
         var afterSecond = Descriptors();
-        Assert.True(afterFirst.Count == afterSecond.Count, "new: " + string.Join(", ", afterSecond.Except(afterFirst)) + "; gone: " + string.Join(", ", afterFirst.Except(afterSecond)));
+        // Fewer is fine (pipes of processes the first run started may close late); more is a leak.
+        Assert.True(afterSecond.Count <= afterFirst.Count, "new: " + string.Join(", ", afterSecond.Except(afterFirst)) + "; gone: " + string.Join(", ", afterFirst.Except(afterSecond)));
     }
 
     private static List<string> Descriptors() => Directory.GetFiles("/proc/self/fd")
