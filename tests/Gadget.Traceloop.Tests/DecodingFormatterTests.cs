@@ -128,6 +128,12 @@ public class DecodingFormatterTests
             Record("write", [1, 0x1000, 40], 40, Text(1, new string('x', 39) + "\u0001")),
             Record("mmap", [0, 8192, 3, 0x22, ulong.MaxValue, 0], 0x7f0000001000),
             Record("connect", [3, 0x1000, 16], -111, new CapturedArgument(1, new byte[] { 2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 }, CaptureStatus.Complete)),
+            Record("prctl", [15, 0x1000, 0, 0, 0], 0, Text(1, "worker")),
+            Record("prctl", [8, 0, 0, 0, 0], 1),
+            Record("fadvise64", [3, 0, 0, 2], 0),
+            Record("madvise", [0x7f0000000000, 4096, 4], 0),
+            Record("futex", [0x1000, 129, 1, 0, 0, 0], 1),
+            Record("ioctl", [1, 0x5401, 0x1000], 0),
             Record("exit_group", [0], null),
         ];
         var builder = new StringBuilder(1024);
