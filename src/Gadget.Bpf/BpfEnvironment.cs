@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Gadget.Bpf.Interop;
 using Microsoft.Extensions.Logging;
 
@@ -93,6 +94,20 @@ public static class BpfEnvironment
     {
         LibbpfRuntime.EnsureInitialized();
         return LibBpf.libbpf_probe_bpf_helper((int)programType, helperId, null) == 1;
+    }
+
+    /// <summary>
+    /// The time now on the clock BPF programs read with <c>bpf_ktime_get_boot_ns()</c> (<c>CLOCK_BOOTTIME</c>: nanoseconds since
+    /// boot, suspend included), to compare with the timestamps of their records.
+    /// </summary>
+    public static unsafe ulong BootTimeNanoseconds
+    {
+        get
+        {
+            var timespec = stackalloc long[2];
+            Errno.ThrowIfNegative(Interop.Libc.clock_gettime(Interop.Libc.CLOCK_BOOTTIME, timespec) < 0 ? -Marshal.GetLastPInvokeError() : 0, "read CLOCK_BOOTTIME");
+            return (ulong)timespec[0] * 1_000_000_000UL + (ulong)timespec[1];
+        }
     }
 
     /// <summary>The number of possible CPUs: the length of a per-CPU map value array.</summary>

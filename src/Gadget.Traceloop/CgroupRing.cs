@@ -2,17 +2,21 @@ using Gadget.Bpf;
 
 namespace Gadget.Traceloop;
 
-/// <summary>One traced cgroup's flight recorder: an overwritable perf ring per CPU, and the assembler that decodes it.</summary>
+/// <summary>
+/// One ring of the recorder's pool: an overwritable perf ring per CPU in a slot of the kernel's <c>ring_pool</c>, spare until
+/// it is given to a cgroup (by the kernel at the cgroup's first syscall, or by user space), and the assembler that decodes it.
+/// </summary>
 internal sealed class CgroupRing : IDisposable
 {
     private readonly BpfMap _map;
     private readonly PerfBufferReader _reader;
     private readonly HistoryAssembler _assembler = new();
     private readonly Lock _gate = new();
+    private bool _disposed;
 
-    internal CgroupRing(ulong cgroupId, int pagesPerCpu)
+    internal CgroupRing(uint slot, int pagesPerCpu)
     {
-        CgroupId = cgroupId;
+        Slot = slot;
         var cpus = BpfEnvironment.PossibleCpuCount;
         _map = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), cpus, "traceloop_ring");
         try
@@ -26,28 +30,45 @@ internal sealed class CgroupRing : IDisposable
         }
     }
 
-    internal ulong CgroupId { get; }
+    /// <summary>Its index in the kernel's <c>ring_pool</c>.</summary>
+    internal uint Slot { get; }
 
-    internal int MapFileDescriptor => _map.FileDescriptor;
+    internal BpfMap Map => _map;
 
-    /// <summary>Whether the kernel still writes to this ring (false once the container is gone or detached).</summary>
-    internal bool Recording { get; set; } = true;
+    /// <summary>The cgroup it records; null while it is spare.</summary>
+    internal ulong? CgroupId { get; set; }
+
+    /// <summary>When it started recording its cgroup (boot-time ns).</summary>
+    internal ulong RecordingSinceNs { get; set; }
+
+    /// <summary>Syscalls the cgroup made before it had this ring (the pool was empty).</summary>
+    internal ulong MissedBeforeRecording { get; set; }
+
+    /// <summary>Holders that keep it (<see cref="TraceloopTracer.AddCgroup"/> calls not yet released); 0: the kernel claimed it
+    /// for a new cgroup and nobody has kept it yet.</summary>
+    internal int References { get; set; }
+
+    /// <summary>When the kernel claimed it (Environment.TickCount64) while nobody keeps it; freed when that lasts too long.</summary>
+    internal long ClaimedAtTicks { get; set; }
+
+    /// <summary>Whether the kernel still writes to this ring (false once the cgroup is gone or recording stopped).</summary>
+    internal bool Recording { get; set; }
 
     /// <summary>Bytes of ring per CPU.</summary>
     internal int RingSize => _reader.RingSize;
 
-    internal int DroppedExits { get; private set; }
-
-    internal List<SyscallRecord> Dump(ulong since)
+    internal SyscallHistory Dump(ulong since, ReadOnlySpan<Rings.RingCounters> counters)
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                throw new KeyNotFoundException($"The ring of cgroup {CgroupId} was released while it was being read.");
+            }
             _assembler.Reset();
             var handler = new Collector(_assembler);
             _reader.ReadNewestFirst(ref handler);
-            var records = _assembler.Build(_reader.RingSize, since);
-            DroppedExits = _assembler.DroppedExits;
-            return records;
+            return _assembler.BuildHistory(_reader.RingSize, counters, RecordingSinceNs, MissedBeforeRecording, since);
         }
     }
 
@@ -55,6 +76,7 @@ internal sealed class CgroupRing : IDisposable
     {
         lock (_gate)
         {
+            _disposed = true;
             _reader.Dispose();
             _map.Dispose();
         }

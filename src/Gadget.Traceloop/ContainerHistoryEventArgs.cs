@@ -3,13 +3,17 @@ using Gadget.Containers;
 namespace Gadget.Traceloop;
 
 /// <summary>The recorded history of a container that ended badly.</summary>
-/// <param name="container">The container (its <see cref="Container.ExitStatus"/> says how it ended).</param>
-/// <param name="history">Its syscalls, oldest first; the last ones led to the crash.</param>
-public sealed class ContainerHistoryEventArgs(Container container, IReadOnlyList<SyscallRecord> history) : EventArgs
+/// <param name="container">The container.</param>
+/// <param name="history">Its syscalls, oldest first, and what the history does not hold; the last ones led to the crash.</param>
+/// <param name="exitStatus">How its init process ended, as the kernel reported it.</param>
+public sealed class ContainerHistoryEventArgs(Container container, SyscallHistory history, ContainerExitStatus exitStatus) : EventArgs
 {
     /// <summary>The container.</summary>
     public Container Container { get; } = container;
 
-    /// <summary>Its syscalls, oldest first, as <see cref="TraceloopTracer.Dump"/> returns them.</summary>
-    public IReadOnlyList<SyscallRecord> History { get; } = history;
+    /// <summary>Its syscalls, oldest first, as <see cref="ContainerRecorder.Dump"/> returns them.</summary>
+    public SyscallHistory History { get; } = history;
+
+    /// <summary>How its init process ended (exit code, or signal and core dump), as the kernel reported it.</summary>
+    public ContainerExitStatus ExitStatus { get; } = exitStatus;
 }

@@ -5,9 +5,10 @@ namespace Gadget.Traceloop;
 
 /// <summary>
 /// Records every container of a <see cref="ContainerCollection"/> that matches a <see cref="ContainerSelector"/>, each in its
-/// own ring, from before its first syscall (the ring is created in the collection's <see cref="ContainerCollection.ContainerAdded"/>
-/// handler, which runs while a new container is held), and dumps a container's history automatically when it exits with a
-/// non-zero code or is killed by a signal (<see cref="ContainerCrashed"/>). Create it with <see cref="TraceloopTracer.Follow"/>.
+/// own ring, from its first syscall (while a recorder follows, the kernel gives every new cgroup a spare ring at its first
+/// syscall; the recorder keeps it when the collection reports a selected container there, and lets it go otherwise), and
+/// dumps a container's history automatically when it exits with a non-zero code or is killed by a signal
+/// (<see cref="ContainerCrashed"/>). Create it with <see cref="TraceloopTracer.Follow"/>.
 /// </summary>
 /// <remarks>
 /// A running container whose pod labels change so that it matches (<see cref="ContainerCollection.ContainerUpdated"/>, with a
@@ -15,6 +16,7 @@ namespace Gadget.Traceloop;
 /// recorded until it ends.
 /// When a container ends, recording stops and its history stays readable (<see cref="Dump(string)"/>) until
 /// <see cref="Release"/>, or until more than <see cref="RetainedExitedContainers"/> other containers ended after it.
+/// Several recorders (on one tracer or on several) may record the same container: each keeps its own reference.
 /// </remarks>
 public sealed class ContainerRecorder : IDisposable
 {
@@ -35,6 +37,7 @@ public sealed class ContainerRecorder : IDisposable
         _collection.ContainerAdded += OnAdded;
         _collection.ContainerUpdated += OnUpdated;
         _collection.ContainerRemoved += OnRemoved;
+        _tracer.AddFollower(this);
         foreach (var container in _collection.Containers)
         {
             Track(container);
@@ -50,9 +53,17 @@ public sealed class ContainerRecorder : IDisposable
     /// <summary>The containers with a history: running ones being recorded, and ended ones not yet released.</summary>
     public IReadOnlyList<Container> Containers => [.. _containers.Values];
 
-    /// <summary>The history of the container with id <paramref name="containerId"/> (a unique prefix, or its name, also works).</summary>
+    /// <summary>
+    /// The history of the container with id <paramref name="containerId"/> (a unique prefix, or its name, also works): from
+    /// the <c>execve</c> of its program by its init process on, when the ring holds it (what the runtime did in the cgroup
+    /// before, e.g. <c>runc init</c>, is left out), else everything the ring holds.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No such container has a history here.</exception>
-    public IReadOnlyList<SyscallRecord> Dump(string containerId) => _tracer.Dump(Find(containerId).CgroupId);
+    public SyscallHistory Dump(string containerId)
+    {
+        var container = Find(containerId);
+        return _tracer.Dump(container.CgroupId).FromFirstExec(container.Pid);
+    }
 
     /// <summary>The container with id <paramref name="idPrefixOrName"/>, a unique id prefix, or a name.</summary>
     /// <exception cref="KeyNotFoundException">None, or several, match.</exception>
@@ -83,14 +94,15 @@ public sealed class ContainerRecorder : IDisposable
 
     private void Track(Container container)
     {
-        if (!_selector.Matches(container) || container.ExitStatus is not null)
-        {
-            return;
-        }
         lock (_gate)
         {
-            if (_disposed)
+            if (_disposed || _containers.ContainsKey(container.Id))
             {
+                return;
+            }
+            if (!_selector.Matches(container) || container.ExitStatus is not null)
+            {
+                _tracer.Decline(container.CgroupId, this);
                 return;
             }
             _tracer.AddCgroup(container.CgroupId);
@@ -115,9 +127,11 @@ public sealed class ContainerRecorder : IDisposable
         var container = e.Container;
         if (!_containers.ContainsKey(container.Id))
         {
+            _tracer.Decline(container.CgroupId, this);
             return;
         }
-        IReadOnlyList<SyscallRecord>? history = null;
+        SyscallHistory? history = null;
+        ContainerExitStatus? status = null;
         lock (_gate)
         {
             if (_disposed)
@@ -125,9 +139,12 @@ public sealed class ContainerRecorder : IDisposable
                 return;
             }
             _tracer.StopRecording(container.CgroupId);
-            if (container.ExitStatus is { } status && (status.Signal is not null || status.ExitCode is not 0))
+            // The status the kernel reported to the collection, else the one it wrote into the ring at the init's exit.
+            var full = _tracer.Dump(container.CgroupId);
+            status = container.ExitStatus ?? full.ProcessExits.LastOrDefault(x => x.ProcessId == container.Pid)?.Status;
+            if (status is { } s && (s.Signal is not null || s.ExitCode is not 0))
             {
-                history = _tracer.Dump(container.CgroupId);
+                history = full.FromFirstExec(container.Pid);
             }
             _exited.Enqueue(container.Id);
             while (_exited.Count > RetainedExitedContainers && _exited.TryDequeue(out var oldest))
@@ -135,9 +152,9 @@ public sealed class ContainerRecorder : IDisposable
                 Release(oldest);
             }
         }
-        if (history is not null)
+        if (history is not null && status is { } crash)
         {
-            ContainerCrashed?.Invoke(this, new ContainerHistoryEventArgs(container, history));
+            ContainerCrashed?.Invoke(this, new ContainerHistoryEventArgs(container, history, crash));
         }
     }
 
@@ -155,6 +172,7 @@ public sealed class ContainerRecorder : IDisposable
         _collection.ContainerAdded -= OnAdded;
         _collection.ContainerUpdated -= OnUpdated;
         _collection.ContainerRemoved -= OnRemoved;
+        _tracer.RemoveFollower(this);
         foreach (var id in _containers.Keys)
         {
             Release(id);

@@ -47,6 +47,8 @@ internal sealed class HistoryAssembler
     {
         public long Bytes;
         public ulong Oldest;
+        public ulong OldestEnterSequence;
+        public bool HasEnter;
     }
 
     /// <summary>Records seen in the last dump that were malformed (never expected; counted rather than thrown).</summary>
@@ -91,6 +93,11 @@ internal sealed class HistoryAssembler
         {
             state.Oldest = timestamp;
         }
+        if (L.Kind(data) == L.KindEnter && (!state.HasEnter || L.Sequence(data) < state.OldestEnterSequence))
+        {
+            state.OldestEnterSequence = L.Sequence(data);
+            state.HasEnter = true;
+        }
         if (_arenaUsed + size > _arena.Length)
         {
             var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_arena.Length * 2, _arenaUsed + size + 64 * 1024));
@@ -110,12 +117,47 @@ internal sealed class HistoryAssembler
         _arenaUsed += size;
     }
 
+    /// <summary>Builds the history from the records added since <see cref="Reset"/>: syscalls and process exits, oldest
+    /// first, and what the rings lost.</summary>
+    /// <param name="ringSize">The size in bytes of one CPU's ring (to tell which rings wrapped).</param>
+    /// <param name="counters">Each CPU's counters of the ring (index: CPU): enters written, records not written.</param>
+    /// <param name="recordingSince">When the ring started recording the cgroup (boot-time ns).</param>
+    /// <param name="missedBeforeRecording">Syscalls the cgroup made before it had a ring.</param>
+    /// <param name="since">Only syscalls entered at or after this boot-time timestamp.</param>
+    internal SyscallHistory BuildHistory(long ringSize, ReadOnlySpan<Rings.RingCounters> counters, ulong recordingSince, ulong missedBeforeRecording, ulong since = 0)
+    {
+        var syscalls = Build(ringSize, since, out var windowStart);
+        var overwritten = new ulong[counters.Length];
+        ulong notWritten = 0;
+        for (var cpu = 0; cpu < counters.Length; cpu++)
+        {
+            notWritten += counters[cpu].Failed;
+            // The oldest surviving enter's sequence number is the number of enters before it: all overwritten. A ring that
+            // holds no enter any more lost every enter it was given.
+            overwritten[cpu] = _cpus.TryGetValue(cpu, out var state) && state.HasEnter ? state.OldestEnterSequence : counters[cpu].Enters;
+        }
+        var exits = new List<ProcessExit>();
+        foreach (ref readonly var e in _entries.AsSpan(0, _entryCount))
+        {
+            if (e.Kind == L.KindProcessExit && e.Timestamp >= windowStart)
+            {
+                var record = _arena.AsSpan(e.Offset, e.Length);
+                exits.Add(new ProcessExit(L.ProcessId(record), L.ThreadId(record), e.Timestamp, new Gadget.Containers.ContainerExitStatus(L.WaitStatus(record))));
+            }
+        }
+        var anyOverwritten = overwritten.Any(n => n > 0);
+        var completeSince = anyOverwritten ? Math.Max(windowStart, recordingSince) : recordingSince;
+        return new SyscallHistory(syscalls, exits, recordingSince, completeSince, overwritten, missedBeforeRecording, notWritten);
+    }
+
     /// <summary>Builds the syscalls from the records added since <see cref="Reset"/>, oldest first.</summary>
     /// <param name="ringSize">The size in bytes of one CPU's ring (to tell which rings wrapped).</param>
     /// <param name="since">Only syscalls entered at or after this boot-time timestamp.</param>
-    internal List<SyscallRecord> Build(long ringSize, ulong since = 0)
+    internal List<SyscallRecord> Build(long ringSize, ulong since = 0) => Build(ringSize, since, out _);
+
+    private List<SyscallRecord> Build(long ringSize, ulong since, out ulong windowStart)
     {
-        var windowStart = since;
+        windowStart = since;
         foreach (var (_, state) in _cpus)
         {
             if (state.Bytes >= ringSize - WrapSlack && state.Oldest > windowStart)
@@ -136,7 +178,7 @@ internal sealed class HistoryAssembler
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var e = ref entries[i];
-            if (e.Timestamp < windowStart)
+            if (e.Timestamp < windowStart || e.Kind == L.KindProcessExit)
             {
                 continue;
             }

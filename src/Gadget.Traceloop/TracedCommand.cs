@@ -13,7 +13,6 @@ namespace Gadget.Traceloop;
 /// </remarks>
 public sealed class TracedCommand : IDisposable, IAsyncDisposable
 {
-    private const int ExecveNumber = 59;
     private readonly TraceloopTracer _tracer;
     private readonly Process _process;
     private bool _disposed;
@@ -79,26 +78,25 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the command to exit and returns its exit code (128 + signal number when a signal killed it, as a shell says).</summary>
+    /// <summary>Waits for the command to exit and returns its exit code (128 + signal number when a signal killed it, as a
+    /// shell says; <see cref="GetExitStatus"/> tells the two apart).</summary>
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         return _process.ExitCode;
     }
 
-    /// <summary>The command's syscalls from its <c>execve</c> on (everything, if that <c>execve</c> was overwritten).</summary>
-    public IReadOnlyList<SyscallRecord> Dump()
-    {
-        var all = _tracer.Dump(CgroupId);
-        for (var i = 0; i < all.Count; i++)
-        {
-            if (all[i].Number == ExecveNumber && all[i].ProcessId == _process.Id)
-            {
-                return i == 0 ? all : all.Skip(i).ToArray();
-            }
-        }
-        return all;
-    }
+    /// <summary>
+    /// How the command's process ended, as the kernel reported it into the ring (exit code, or the signal and whether it
+    /// dumped core: <c>exit(139)</c> and a SIGSEGV are not the same here); <c>null</c> while it runs, or when the ring no longer
+    /// holds its exit.
+    /// </summary>
+    public Gadget.Containers.ContainerExitStatus? GetExitStatus() =>
+        _tracer.Dump(CgroupId).ProcessExits.LastOrDefault(e => e.ProcessId == _process.Id)?.Status;
+
+    /// <summary>The command's syscalls from its <c>execve</c> on (everything, if that <c>execve</c> was overwritten), the
+    /// processes that ended, and what the ring does not hold.</summary>
+    public SyscallHistory Dump() => _tracer.Dump(CgroupId).FromFirstExec(_process.Id);
 
     /// <summary>Frees the ring and removes the cgroup (kills what is left in it).</summary>
     public void Dispose()

@@ -11,8 +11,22 @@ public sealed class TraceloopOptions
     /// </summary>
     public int PagesPerCpu { get; set; } = 64;
 
-    /// <summary>How many containers can be traced at once (the size of the kernel's cgroup → ring map).</summary>
+    /// <summary>How many containers can be traced at once (rings given to cgroups; the spare rings come on top).</summary>
     public int MaxContainers { get; set; } = 1024;
+
+    /// <summary>
+    /// Fresh rings kept ready in the kernel while a <see cref="ContainerRecorder"/> follows: a cgroup created then takes one
+    /// at its first syscall, without waiting for user space, which refills the pool at once. When containers start faster
+    /// than that, a new cgroup finds none: its syscalls are counted (<see cref="SyscallHistory.MissedBeforeRecording"/>,
+    /// <see cref="TraceloopTracer.MissedForEmptyPool"/>, a logged warning) until it gets a ring. Each costs
+    /// <see cref="TraceloopTracer.BytesPerContainer"/> of kernel memory. 0: new cgroups are recorded only once user space
+    /// adds them. Default: 4.
+    /// </summary>
+    public int SpareRings { get; set; } = 4;
+
+    /// <summary>How long a ring the kernel claimed for a new cgroup is kept while no follower has decided about it (the
+    /// cgroup is no container the followers know, e.g. a service's). Default: 30 seconds.</summary>
+    public TimeSpan UnkeptRingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// What to capture behind the pointer arguments of syscall number <c>n</c> (six entries, or <c>null</c> for nothing).

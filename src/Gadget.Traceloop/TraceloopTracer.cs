@@ -1,19 +1,24 @@
-using System.Collections.Concurrent;
 using System.Numerics;
-using System.Reflection;
 using Gadget.Bpf;
+using Gadget.Traceloop.Rings;
 using Microsoft.Extensions.Logging;
 
 namespace Gadget.Traceloop;
 
 /// <summary>
-/// The syscall flight recorder: records every syscall of the cgroups (containers) added to it into that cgroup's own
+/// The syscall flight recorder: records every syscall of the cgroups (containers) it is given into that cgroup's own
 /// overwritable ring in the kernel, and decodes a cgroup's history on demand with <see cref="Dump"/>.
 /// </summary>
 /// <remarks>
-/// Each traced cgroup gets its own ring (one perf buffer per CPU, <see cref="TraceloopOptions.PagesPerCpu"/> pages each), so a
-/// noisy container only overwrites its own history. Processes of cgroups that are not traced pay one BPF map lookup per syscall.
-/// Thread-safe.
+/// <para>Each recorded cgroup has its own ring (one perf buffer per CPU, <see cref="TraceloopOptions.PagesPerCpu"/> pages
+/// each), so a noisy container only overwrites its own history. Processes of cgroups that are not recorded pay one BPF map
+/// lookup per syscall.</para>
+/// <para>While a <see cref="ContainerRecorder"/> follows (<see cref="Follow"/>), a cgroup created after that gets a ring
+/// in the kernel at its first syscall, from a pool of spare rings (<see cref="TraceloopOptions.SpareRings"/>) that the
+/// tracer keeps filled: recording never waits for user space and no process is ever stopped. The recorder then keeps the
+/// ring (a selected container) or lets it go. Several tracers (in this process or others) each have their own BPF
+/// programs, maps and rings: none can delay another's recording.</para>
+/// <para>Thread-safe.</para>
 /// </remarks>
 public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
 {
@@ -21,13 +26,11 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     private const int MaxSyscallNumber = 512;
 
     private readonly BpfObject _object;
-    private readonly BpfMap<ulong, uint> _cgroupRings;
     private readonly List<BpfLink> _links = [];
-    private readonly ConcurrentDictionary<ulong, CgroupRing> _rings = new();
-    private readonly Lock _gate = new();
+    private readonly RingKeeper _rings;
     private readonly int _pagesPerCpu;
     private readonly ILogger? _logger;
-    private bool _disposed;
+    private int _disposed;
 
     private TraceloopTracer(TraceloopOptions options)
     {
@@ -36,24 +39,27 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             throw new ArgumentException($"PagesPerCpu must be a power of two, not {options.PagesPerCpu}.", nameof(options));
         }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxContainers, nameof(options) + "." + nameof(options.MaxContainers));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.SpareRings, nameof(options) + "." + nameof(options.SpareRings));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.UnkeptRingTimeout, TimeSpan.Zero, nameof(options) + "." + nameof(options.UnkeptRingTimeout));
         _pagesPerCpu = options.PagesPerCpu;
         _logger = options.Logger;
         BpfEnvironment.EnsureTracefs();
         _object = BpfObject.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource);
         try
         {
-            var rings = _object.Map("cgroup_rings");
-            rings.SetMaxEntries(options.MaxContainers);
+            RingPool.Size(_object, options.MaxContainers + options.SpareRings);
             // The inner maps' shape: one perf event per possible CPU (libbpf 1.1 does not size an inner perf array by itself).
             using (var template = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), BpfEnvironment.PossibleCpuCount, "traceloop_tmpl"))
             {
-                rings.SetInnerMap(template);
+                _object.Map("ring_pool").SetInnerMap(template);
                 _object.Load();
             }
-            _cgroupRings = _object.Map("cgroup_rings").As<ulong, uint>();
             FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs);
+            _rings = new RingKeeper(_object, options);
             _links.Add(_object.Program("traceloop_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
             _links.Add(_object.Program("traceloop_sys_exit").AttachTracepoint("raw_syscalls", "sys_exit"));
+            _links.Add(_object.Program("traceloop_process_exit").Attach());
+            _links.Add(_object.Program("traceloop_cgroup_rmdir").Attach());
         }
         catch
         {
@@ -61,121 +67,90 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             {
                 link.Dispose();
             }
+            _rings?.Dispose();
             _object.Dispose();
             throw;
         }
     }
 
-    /// <summary>Loads the recorder into the kernel and attaches it to every syscall's entry and exit. Nothing is recorded until a cgroup is added.</summary>
-    /// <param name="options">Ring size, capacity, capture specs; <c>null</c> for the defaults.</param>
+    /// <summary>Loads the recorder into the kernel and attaches it to every syscall's entry and exit. Nothing is recorded until a cgroup is added or followed.</summary>
+    /// <param name="options">Ring size, capacity, spare rings, capture specs; <c>null</c> for the defaults.</param>
     /// <exception cref="BpfException">The BPF object could not be loaded or attached (the message says why).</exception>
     public static TraceloopTracer Start(TraceloopOptions? options = null) => new(options ?? new TraceloopOptions());
 
-    /// <summary>The cgroups that have a ring (recording or kept for their history).</summary>
-    public IReadOnlyCollection<ulong> Cgroups => [.. _rings.Keys];
+    /// <summary>The cgroups that have a ring (recording, kept for their history, or claimed and not decided yet).</summary>
+    public IReadOnlyCollection<ulong> Cgroups => _rings.Cgroups;
 
     /// <summary>Bytes of kernel memory one container's ring takes (all CPUs).</summary>
     public long BytesPerContainer => (long)_pagesPerCpu * Environment.SystemPageSize * BpfEnvironment.PossibleCpuCount;
 
-    /// <summary>Records the BPF program could not write (a ring was paused while it was read); they are missing from the histories.</summary>
-    public ulong OutputErrors => _object.GetGlobal<ulong>("output_errors");
+    /// <summary>Records the BPF program could not write into the rings there are now (a ring was paused while it was read); they are missing from the histories.</summary>
+    public ulong OutputErrors => _rings.NotWritten;
 
-    /// <summary>Starts recording the syscalls of cgroup <paramref name="cgroupId"/> into a new ring of its own.</summary>
+    /// <summary>Syscalls of new cgroups that were not recorded because no spare ring was left (since start, all cgroups);
+    /// each history says how many of its own were missed (<see cref="SyscallHistory.MissedBeforeRecording"/>).</summary>
+    public ulong MissedForEmptyPool => _rings.MissedForEmptyPool;
+
+    /// <summary>Records the syscalls of cgroup <paramref name="cgroupId"/> into a ring of its own, and takes a reference on
+    /// that ring: it lives until every <see cref="AddCgroup"/> was matched by a <see cref="RemoveCgroup"/>.</summary>
     /// <param name="cgroupId">A cgroup2 id (see <see cref="CgroupId.FromPath"/>).</param>
-    /// <param name="pagesPerCpu">This container's ring size in pages per CPU (a power of two); <c>null</c> for <see cref="TraceloopOptions.PagesPerCpu"/>.</param>
-    /// <returns><c>false</c> when the cgroup already has a ring (it is recording again if it had been stopped).</returns>
+    /// <param name="pagesPerCpu">This container's ring size in pages per CPU (a power of two); <c>null</c> for
+    /// <see cref="TraceloopOptions.PagesPerCpu"/>. A ring the kernel already claimed for the cgroup keeps its size.</param>
+    /// <returns><c>false</c> when the cgroup was already kept (it is recording again if it had been stopped).</returns>
+    /// <exception cref="InvalidOperationException">Every ring is in use (<see cref="TraceloopOptions.MaxContainers"/>).</exception>
     public bool AddCgroup(ulong cgroupId, int? pagesPerCpu = null)
     {
-        lock (_gate)
+        if (pagesPerCpu is { } pages && (pages <= 0 || !BitOperations.IsPow2(pages)))
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_rings.TryGetValue(cgroupId, out var existing))
-            {
-                if (!existing.Recording)
-                {
-                    _cgroupRings.Update(cgroupId, (uint)existing.MapFileDescriptor);
-                    existing.Recording = true;
-                }
-                return false;
-            }
-            var ring = new CgroupRing(cgroupId, pagesPerCpu ?? _pagesPerCpu);
-            try
-            {
-                _cgroupRings.Update(cgroupId, (uint)ring.MapFileDescriptor);
-            }
-            catch
-            {
-                ring.Dispose();
-                throw;
-            }
-            _rings[cgroupId] = ring;
-            _logger?.LogDebug("Recording cgroup {CgroupId} ({Pages} pages per CPU).", cgroupId, pagesPerCpu ?? _pagesPerCpu);
-            return true;
+            throw new ArgumentException($"pagesPerCpu must be a power of two, not {pages}.", nameof(pagesPerCpu));
         }
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var first = _rings.Keep(cgroupId, pagesPerCpu ?? _pagesPerCpu);
+        if (first)
+        {
+            _logger?.LogDebug("Recording cgroup {CgroupId}.", cgroupId);
+        }
+        return first;
     }
 
-    /// <summary>Stops recording cgroup <paramref name="cgroupId"/> but keeps its history readable until <see cref="RemoveCgroup"/>.</summary>
+    /// <summary>Stops recording cgroup <paramref name="cgroupId"/> but keeps its history readable until its ring is released.</summary>
     /// <returns><c>false</c> when the cgroup has no ring.</returns>
-    public bool StopRecording(ulong cgroupId)
-    {
-        lock (_gate)
-        {
-            if (_disposed || !_rings.TryGetValue(cgroupId, out var ring))
-            {
-                return false;
-            }
-            _cgroupRings.Delete(cgroupId);
-            ring.Recording = false;
-            return true;
-        }
-    }
+    public bool StopRecording(ulong cgroupId) => _disposed == 0 && _rings.Stop(cgroupId);
 
-    /// <summary>Stops recording cgroup <paramref name="cgroupId"/> and frees its ring and history.</summary>
+    /// <summary>Releases one reference on cgroup <paramref name="cgroupId"/>'s ring (see <see cref="AddCgroup"/>); the last one
+    /// stops recording and frees the ring and its history.</summary>
     /// <returns><c>false</c> when the cgroup has no ring.</returns>
-    public bool RemoveCgroup(ulong cgroupId)
-    {
-        lock (_gate)
-        {
-            if (_disposed || !_rings.TryRemove(cgroupId, out var ring))
-            {
-                return false;
-            }
-            _cgroupRings.Delete(cgroupId);
-            ring.Dispose();
-            _logger?.LogDebug("Released the ring of cgroup {CgroupId}.", cgroupId);
-            return true;
-        }
-    }
+    public bool RemoveCgroup(ulong cgroupId) => _disposed == 0 && _rings.Release(cgroupId);
 
     /// <summary>Whether cgroup <paramref name="cgroupId"/> is being recorded now.</summary>
-    public bool IsRecording(ulong cgroupId) => _rings.TryGetValue(cgroupId, out var ring) && ring.Recording;
+    public bool IsRecording(ulong cgroupId) => _disposed == 0 && _rings.IsRecording(cgroupId);
 
     /// <summary>
     /// Decodes what cgroup <paramref name="cgroupId"/>'s ring holds now: its syscalls, all threads merged and ordered by entry
-    /// time, oldest first, each paired with its return. Nothing is consumed: the ring keeps recording and can be dumped again.
+    /// time, oldest first, each paired with its return, the processes that ended, and what the ring lost. Nothing is
+    /// consumed: the ring keeps recording and can be dumped again.
     /// </summary>
     /// <remarks>
     /// <para>Syscalls that had not returned when the ring was read (blocked, or the thread or process died in them: the
     /// syscall that crashed or hung is often the last) have a <c>null</c> <see cref="SyscallRecord.ReturnValue"/>.</para>
     /// <para>When a CPU's ring has wrapped, the history starts where every CPU's ring still has records, so that it is
-    /// contiguous up to the newest syscall. Exits whose entry was overwritten are dropped: their arguments are unknown.</para>
+    /// contiguous up to the newest syscall; <see cref="SyscallHistory.Overwritten"/> says how many older syscalls each CPU's
+    /// ring lost. Exits whose entry was overwritten are dropped: their arguments are unknown.</para>
     /// </remarks>
     /// <param name="cgroupId">The cgroup.</param>
     /// <param name="sinceTimestampNs">Only syscalls entered at or after this <c>CLOCK_BOOTTIME</c> timestamp (0: all).</param>
     /// <exception cref="KeyNotFoundException">The cgroup has no ring.</exception>
-    public IReadOnlyList<SyscallRecord> Dump(ulong cgroupId, ulong sinceTimestampNs = 0)
+    public SyscallHistory Dump(ulong cgroupId, ulong sinceTimestampNs = 0)
     {
-        if (!_rings.TryGetValue(cgroupId, out var ring))
-        {
-            throw new KeyNotFoundException($"cgroup {cgroupId} is not traced by this traceloop tracer.");
-        }
-        return ring.Dump(sinceTimestampNs);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _rings.Dump(cgroupId, sinceTimestampNs);
     }
 
     /// <summary>
-    /// Records every container of <paramref name="collection"/> that matches <paramref name="selector"/> (those running now, and
-    /// new ones from before their first syscall), and dumps a container's history when it crashes
-    /// (<see cref="ContainerRecorder.ContainerCrashed"/>). Dispose the recorder to stop.
+    /// Records every container of <paramref name="collection"/> that matches <paramref name="selector"/>: those running now,
+    /// and new ones from their first syscall (the kernel gives a new cgroup a spare ring at once; the recorder keeps it when
+    /// the container is selected), and dumps a container's history when it crashes (<see cref="ContainerRecorder.ContainerCrashed"/>).
+    /// Dispose the recorder to stop.
     /// </summary>
     /// <param name="collection">The containers to follow.</param>
     /// <param name="selector">Which ones to record; <see cref="Gadget.Containers.ContainerSelector.All"/> for all.</param>
@@ -185,8 +160,27 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(collection);
         ArgumentNullException.ThrowIfNull(selector);
         ArgumentOutOfRangeException.ThrowIfNegative(retainedExitedContainers);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
         return new ContainerRecorder(this, collection, selector, retainedExitedContainers);
+    }
+
+    internal void AddFollower(ContainerRecorder recorder) => _rings.AddFollower(recorder);
+
+    internal void RemoveFollower(ContainerRecorder recorder)
+    {
+        if (_disposed == 0)
+        {
+            _rings.RemoveFollower(recorder);
+        }
+    }
+
+    /// <summary>A follower does not record <paramref name="cgroupId"/>: the ring the kernel claimed for it goes once no follower wants it.</summary>
+    internal void Decline(ulong cgroupId, ContainerRecorder recorder)
+    {
+        if (_disposed == 0)
+        {
+            _rings.Decline(cgroupId, recorder);
+        }
     }
 
     private static void FillSpecs(BpfMap map, Func<int, IReadOnlyList<ArgumentCaptureSpec>?> specs)
@@ -225,23 +219,15 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     /// <summary>Detaches the recorder and frees every ring.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            if (_disposed)
-            {
-                return;
-            }
-            _disposed = true;
+            return;
         }
         foreach (var link in _links)
         {
             link.Dispose();
         }
-        foreach (var ring in _rings.Values)
-        {
-            ring.Dispose();
-        }
-        _rings.Clear();
+        _rings.Dispose();
         _object.Dispose();
     }
 

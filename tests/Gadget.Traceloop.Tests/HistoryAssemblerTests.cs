@@ -112,6 +112,71 @@ public sealed class HistoryAssemblerTests
             new Gadget.Traceloop.Decoding.SyscallFormatter(catalog: new(Gadget.Traceloop.Decoding.SyscallTable.X86_64, Gadget.Traceloop.Decoding.SyscallSignatureProvider.Shared)).Format(history[0]));
     }
 
+    [Fact]
+    public void OverwrittenSyscallsAreCountedPerCpuFromTheOldestSurvivingEntersSequence()
+    {
+        var assembler = new HistoryAssembler();
+        // CPU 0 kept enters 7 and 8 (7 before them were overwritten); CPU 1 kept its first enter (sequence 0).
+        assembler.Add(0, WithSequence(Enter(tid: 10, nr: 0, ts: 700, path: null), 7));
+        assembler.Add(0, Exit(tid: 10, nr: 0, ts: 710, ret: 1));
+        assembler.Add(0, WithSequence(Enter(tid: 10, nr: 1, ts: 800, path: null), 8));
+        assembler.Add(1, WithSequence(Enter(tid: 11, nr: 39, ts: 750, path: null), 0));
+        // CPU 2's ring holds no enter any more: all 3 it was given are gone.
+        Rings.RingCounters[] counters = [new() { Enters = 9 }, new() { Enters = 1, Failed = 2 }, new() { Enters = 3 }];
+
+        var history = assembler.BuildHistory(RingSize, counters, recordingSince: 50, missedBeforeRecording: 4);
+
+        Assert.Equal([7UL, 0UL, 3UL], history.OverwrittenPerCpu);
+        Assert.Equal(10UL, history.Overwritten);
+        Assert.Equal(2UL, history.NotWritten);
+        Assert.Equal(4UL, history.MissedBeforeRecording);
+        Assert.False(history.IsComplete);
+        Assert.Equal(50UL, history.RecordingSinceNs);
+        Assert.Contains("10 older syscalls were overwritten (cpu0 7, cpu2 3)", history.DescribeGaps());
+        Assert.Contains("4 syscalls were made before the cgroup had a ring", history.DescribeGaps());
+    }
+
+    [Fact]
+    public void AHistoryWithEveryEnterSinceTheStartIsComplete()
+    {
+        var assembler = new HistoryAssembler();
+        assembler.Add(0, WithSequence(Enter(tid: 10, nr: 0, ts: 100, path: null), 0));
+        assembler.Add(0, Exit(tid: 10, nr: 0, ts: 110, ret: 1));
+
+        var history = assembler.BuildHistory(RingSize, [new() { Enters = 1 }], recordingSince: 90, missedBeforeRecording: 0);
+
+        Assert.True(history.IsComplete);
+        Assert.Equal(90UL, history.CompleteSinceNs);
+        Assert.Equal(string.Empty, history.DescribeGaps());
+    }
+
+    [Fact]
+    public void ProcessExitRecordsBecomeProcessExitsWithTheKernelsWaitStatus()
+    {
+        var assembler = new HistoryAssembler();
+        assembler.Add(0, WithSequence(Enter(tid: 10, nr: 231, ts: 100, path: null), 0)); // exit_group, never returns
+        assembler.Add(0, Header(10, -1, 120, TraceloopRecordLayout.HeaderSize, TraceloopRecordLayout.KindProcessExit, 0, 139 << 8));
+        assembler.Add(1, Header(11, -1, 130, TraceloopRecordLayout.HeaderSize, TraceloopRecordLayout.KindProcessExit, 0, 0x80 | 11));
+
+        var history = assembler.BuildHistory(RingSize, [new() { Enters = 1 }, default], recordingSince: 0, missedBeforeRecording: 0);
+
+        Assert.Null(Assert.Single(history).ReturnValue);
+        Assert.Equal(2, history.ProcessExits.Count);
+        Assert.Equal(139, history.ProcessExits[0].Status.ExitCode);
+        Assert.Null(history.ProcessExits[0].Status.Signal);
+        Assert.Equal("+++ exited with 139 +++", history.ProcessExits[0].ToString());
+        Assert.Equal(11, history.ProcessExits[1].Status.Signal);
+        Assert.True(history.ProcessExits[1].Status.CoreDumped);
+        Assert.Equal("+++ killed by SIGSEGV (core dumped) +++", history.ProcessExits[1].ToString());
+        Assert.Equal(0, assembler.InvalidRecords);
+    }
+
+    private static byte[] WithSequence(byte[] enter, ulong sequence)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(enter.AsSpan(TraceloopRecordLayout.ValueOffset), sequence);
+        return enter;
+    }
+
     private static byte[] Record(byte kind, int tid, int nr, ulong ts, long ret, params (byte Index, CaptureStatus Status, byte[] Data)[] captures)
     {
         var at = kind == TraceloopRecordLayout.KindEnter ? TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize : TraceloopRecordLayout.HeaderSize;

@@ -86,11 +86,13 @@ public sealed class RingTests(ITestOutputHelper output)
         using (var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = 4 }))
         {
             Assert.True(tracer.AddCgroup(1001));
-            Assert.False(tracer.AddCgroup(1001));
+            Assert.False(tracer.AddCgroup(1001)); // a second reference on the same ring
             Assert.True(tracer.AddCgroup(1002));
             Assert.True(tracer.StopRecording(1002));
             Assert.False(tracer.IsRecording(1002));
             Assert.Empty(tracer.Dump(1002));
+            Assert.True(tracer.RemoveCgroup(1001));
+            Assert.True(tracer.IsRecording(1001)); // one reference left: still recording
             Assert.True(tracer.RemoveCgroup(1001));
             Assert.False(tracer.RemoveCgroup(1001));
             Assert.Throws<KeyNotFoundException>(() => tracer.Dump(1001));

@@ -27,6 +27,11 @@ internal static unsafe partial class Libc
 
     internal static readonly nint MapFailed = -1;
 
+    internal const int CLOCK_BOOTTIME = 7;
+
+    [LibraryImport(Library, EntryPoint = "clock_gettime", SetLastError = true)]
+    internal static partial int clock_gettime(int clock, long* timespec);
+
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     internal static partial int close(int fd);
 

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * traceloop's argument captures: what the BPF side reads behind a syscall's pointer arguments (strings, buffers, socket
+ * addresses, execve's argv) into the per-CPU scratch buffer a record is built in. syscall_specs, filled by user space from
+ * the decoder's capture specs, says which argument to read how. What cannot be read is marked as such.
+ */
+#ifndef TRACELOOP_CAPTURES_H
+#define TRACELOOP_CAPTURES_H
+
+#include "gadget.h"
+
+#define MAX_SYSCALL_NR 512
+#define MAX_CAPTURE 256      /* bytes read behind a string or buffer argument */
+#define MAX_SOCKADDR 128     /* sizeof(struct sockaddr_storage) */
+#define MAX_ARGV 8           /* execve argv entries */
+#define MAX_ARGV_STRING 96   /* bytes per argv entry */
+#define SCRATCH_SIZE 8192
+#define OFFSET_MASK 4095     /* every capture starts below 4096: with at most ~1 KiB per capture it stays in scratch */
+
+/* Must match Gadget.Traceloop.ArgumentCapture. */
+#define CAPTURE_NONE 0
+#define CAPTURE_STRING_IN 1
+#define CAPTURE_BUFFER_IN 2
+#define CAPTURE_BUFFER_OUT 3
+#define CAPTURE_SOCKADDR_IN 4
+#define CAPTURE_STRUCT_OUT 5
+#define CAPTURE_STRING_ARRAY_IN 6
+
+/* Must match Gadget.Traceloop.CaptureStatus. */
+#define STATUS_COMPLETE 0
+#define STATUS_TRUNCATED 1
+#define STATUS_UNREADABLE 2
+
+struct arg_spec {
+	u8 kind;
+	s8 length_arg;
+	u16 fixed_size;
+};
+
+struct syscall_spec {
+	struct arg_spec args[6];
+};
+
+struct capture_header {
+	u8 index;
+	u8 status;
+	u16 length;
+} __attribute__((packed));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SYSCALL_NR);
+	__type(key, u32);
+	__type(value, struct syscall_spec);
+} syscall_specs SEC(".maps");
+
+struct scratch_buffer {
+	u8 data[SCRATCH_SIZE];
+	/*
+	 * Flags kept in map memory rather than in locals: the verifier does not follow values it loads from a map, so
+	 * they do not multiply the states it explores (a local bit mask would, one state per combination of bits).
+	 */
+	u8 faulted;	/* capture_input: a read of user memory failed */
+	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct scratch_buffer);
+} scratch SEC(".maps");
+
+static __always_inline struct scratch_buffer *get_scratch(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Writes a capture header at offset and returns the offset after the capture. */
+static __always_inline u32 put_capture_header(struct scratch_buffer *buf, u32 offset, u8 index, u8 status, u32 length)
+{
+	offset &= OFFSET_MASK;
+	struct capture_header *h = (void *)&buf->data[offset];
+	h->index = index;
+	h->status = status;
+	h->length = length;
+	return offset + sizeof(*h) + length;
+}
+
+/* A NUL-terminated string (without its NUL in the record). */
+static __always_inline u32 capture_string(struct scratch_buffer *buf, u32 offset, u8 index, const void *ptr)
+{
+	offset &= OFFSET_MASK;
+	if (!ptr)
+		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
+	long n = bpf_probe_read_user_str(&buf->data[offset + sizeof(struct capture_header)], MAX_CAPTURE, ptr);
+	if (n <= 0)
+		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
+	/* n counts the NUL; a string that filled the whole space may have been cut. */
+	u8 status = n >= MAX_CAPTURE ? STATUS_TRUNCATED : STATUS_COMPLETE;
+	return put_capture_header(buf, offset, index, status, (u32)(n - 1) & (MAX_CAPTURE - 1));
+}
+
+/* length bytes behind ptr, at most limit. */
+static __always_inline u32 capture_buffer(struct scratch_buffer *buf, u32 offset, u8 index, const void *ptr, u64 length, u32 limit)
+{
+	offset &= OFFSET_MASK;
+	if (!ptr)
+		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
+	u8 status = STATUS_COMPLETE;
+	u32 n = length;
+	if (length > limit) {
+		n = limit;
+		status = STATUS_TRUNCATED;
+	}
+	if (n > MAX_CAPTURE)
+		n = MAX_CAPTURE;
+	if (n == 0)
+		return put_capture_header(buf, offset, index, STATUS_COMPLETE, 0);
+	if (bpf_probe_read_user(&buf->data[offset + sizeof(struct capture_header)], n, ptr) != 0)
+		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
+	return put_capture_header(buf, offset, index, status, n);
+}
+
+/* execve's argv: up to MAX_ARGV strings, each with its NUL. buf->faulted is set when a read failed (rather than a limit cut it). */
+static __always_inline u32 capture_string_array(struct scratch_buffer *buf, u32 offset, u8 index, const void *ptr)
+{
+	offset &= OFFSET_MASK;
+	if (!ptr)
+		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
+	u32 start = offset;
+	u32 used = 0;
+	u8 status = STATUS_COMPLETE;
+	const char *const *argv = ptr;
+	for (int i = 0; i < MAX_ARGV; i++) {
+		const char *s = 0;
+		if (bpf_probe_read_user(&s, sizeof(s), &argv[i]) != 0) {
+			buf->faulted = 1;
+			if (i == 0)
+				return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0);
+			status = STATUS_TRUNCATED;
+			break;
+		}
+		if (!s)
+			goto done;
+		u32 at = (start + sizeof(struct capture_header) + used) & OFFSET_MASK;
+		long n = bpf_probe_read_user_str(&buf->data[at], MAX_ARGV_STRING, s);
+		if (n <= 0) {
+			buf->faulted = 1;
+			status = STATUS_TRUNCATED;
+			break;
+		}
+		if (n >= MAX_ARGV_STRING)
+			status = STATUS_TRUNCATED;
+		used += (u32)n & (MAX_ARGV_STRING * 2 - 1);
+	}
+	/* Either the array was longer than MAX_ARGV or an entry could not be read. */
+	if (status == STATUS_COMPLETE)
+		status = STATUS_TRUNCATED;
+done:
+	return put_capture_header(buf, start, index, status, used & 2047);
+}
+
+static __always_inline bool is_input(u8 kind)
+{
+	return kind == CAPTURE_STRING_IN || kind == CAPTURE_BUFFER_IN || kind == CAPTURE_SOCKADDR_IN ||
+	       kind == CAPTURE_STRING_ARRAY_IN;
+}
+
+static __always_inline bool is_output(u8 kind)
+{
+	return kind == CAPTURE_BUFFER_OUT || kind == CAPTURE_STRUCT_OUT;
+}
+
+/* args[i] with constant offsets only (the verifier refuses a variable-offset read of the stack). */
+static __always_inline u64 arg_at(const u64 *args, int i)
+{
+	switch (i) {
+	case 0: return args[0];
+	case 1: return args[1];
+	case 2: return args[2];
+	case 3: return args[3];
+	case 4: return args[4];
+	case 5: return args[5];
+	default: return 0;
+	}
+}
+
+#define CAPTURE_FAULTED (1u << 16) /* in capture_input's result: user memory behind a non-NULL pointer could not be read */
+
+/*
+ * Captures input arg index of kind kind, pointer ptr and length argument length (BUFFER_IN, SOCKADDR_IN) at offset of the
+ * scratch buffer. Returns the offset after the capture, with CAPTURE_FAULTED set when reading user memory failed although
+ * ptr is not NULL (what sys_exit reads again).
+ *
+ * A global (not inlined) function: the verifier checks it once, on its own, and sees its result as any u32. Inlined into
+ * the loop over the six arguments, every combination of capture sizes was a state of its own (sys_enter alone took half
+ * of the verifier's 1M-instruction budget before the retry, and more than all of it after).
+ */
+__attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64 ptr, u64 length)
+{
+	struct scratch_buffer *buf = get_scratch();
+	if (!buf)
+		return offset & (SCRATCH_SIZE - 1);
+	u32 start = offset & OFFSET_MASK;
+	u32 end = start;
+	const void *p = (const void *)ptr;
+	buf->faulted = 0;
+	switch (kind) {
+	case CAPTURE_STRING_IN:
+		end = capture_string(buf, start, index, p);
+		break;
+	case CAPTURE_BUFFER_IN:
+		end = capture_buffer(buf, start, index, p, length, MAX_CAPTURE);
+		break;
+	case CAPTURE_SOCKADDR_IN:
+		end = capture_buffer(buf, start, index, p, length, MAX_SOCKADDR);
+		break;
+	case CAPTURE_STRING_ARRAY_IN:
+		end = capture_string_array(buf, start, index, p);
+		break;
+	default:
+		return start;
+	}
+	struct capture_header *h = (void *)&buf->data[start];
+	if (p && h->status == STATUS_UNREADABLE)
+		buf->faulted = 1;
+	return (end & (SCRATCH_SIZE - 1)) | (buf->faulted ? CAPTURE_FAULTED : 0);
+}
+
+/* Captures output arg index (length bytes behind ptr, at most MAX_CAPTURE) at offset; global for the same reason. */
+__attribute__((noinline)) u32 capture_output(u32 offset, u32 index, u64 ptr, u64 length)
+{
+	struct scratch_buffer *buf = get_scratch();
+	if (!buf)
+		return offset & (SCRATCH_SIZE - 1);
+	return capture_buffer(buf, offset, index, (const void *)ptr, length, MAX_CAPTURE) & (SCRATCH_SIZE - 1);
+}
+
+#endif

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * traceloop's rings, and how a new cgroup gets one in the kernel, at its first syscall, without waiting for user space.
+ *
+ * ring_pool is an array of maps: slot -> one overwritable perf ring (a perf event array, one buffer per CPU), created,
+ * read and freed by user space. spare_slots is a queue of slots whose ring is fresh and unused, which user space keeps
+ * filled (TraceloopOptions.SpareRings). cgroups says what each known cgroup2 id is to this tracer:
+ *  - absent: not recorded (every cgroup that existed before the tracer, unless user space adds it); one lookup per syscall;
+ *  - slot NO_SLOT: a cgroup created since the tracer claims new cgroups (tp_btf/cgroup_mkdir): at its first syscall the
+ *    BPF program pops a spare slot and claims it; then user space keeps the ring (a selected container) or frees it;
+ *  - slot N: recorded into ring_pool[N].
+ * claims (cgroup id -> slot and time, inserted with BPF_NOEXIST) decides a race: two CPUs, or a CPU and user space, that claim a
+ * ring for the same cgroup at once; the loser gives its slot back. No process is ever stopped or waits for user space:
+ * an empty pool only means the syscalls are counted (cgroup_state.missed, pool_empty) instead of recorded.
+ *
+ * Every claim, empty pool and removed cgroup is reported on ring_events, so that user space refills the pool at once.
+ * Several tracers (several loaded copies of this object) have their own maps: none can delay or starve another.
+ */
+#ifndef TRACELOOP_RINGS_H
+#define TRACELOOP_RINGS_H
+
+#include "gadget.h"
+
+#define NO_SLOT 0xffffffffu
+
+/* Must match Gadget.Traceloop.RingEventKind. */
+#define RING_EVENT_CLAIMED 1
+#define RING_EVENT_POOL_EMPTY 2
+#define RING_EVENT_CGROUP_REMOVED 3
+
+struct cgroup_state {
+	u32 slot;	/* NO_SLOT: new, no ring yet */
+	u32 reserved;
+	u64 missed;	/* syscalls (enters) seen while no ring could be claimed: the pool was empty */
+};
+
+/* Per slot and CPU: written by the BPF program on that CPU only (a tracepoint program does not nest on a CPU). */
+struct ring_counters {
+	u64 enters;	/* syscall enter records written to this CPU's ring since the slot was filled: the next one's sequence */
+	u64 failed;	/* records bpf_perf_event_output refused (the ring was paused while user space read it) */
+};
+
+/* A cgroup's claim of a slot: the first claim wins (BPF_NOEXIST). */
+struct ring_claim {
+	u32 slot;
+	u32 reserved;
+	u64 timestamp;	/* bpf_ktime_get_boot_ns() at the claim: when recording started */
+};
+
+struct ring_event {
+	u64 cgroup_id;
+	u64 timestamp;	/* bpf_ktime_get_boot_ns() */
+	u32 slot;
+	u32 kind;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1024); /* user space sets it: TraceloopOptions.MaxContainers + SpareRings */
+	__type(key, u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+		__uint(key_size, sizeof(u32));
+		__uint(value_size, sizeof(u32));
+	});
+} ring_pool SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 1024); /* as ring_pool */
+	__type(value, u32);
+} spare_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1024); /* as ring_pool */
+	__type(key, u32);
+	__type(value, struct ring_counters);
+} slot_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct cgroup_state);
+} cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* as ring_pool */
+	__type(key, u64);
+	__type(value, struct ring_claim);
+} claims SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} ring_events SEC(".maps");
+
+/* Syscalls of new cgroups that found no spare ring (all cgroups); ring_events records that could not be written. */
+u64 pool_empty = 0;
+u64 ring_events_lost = 0;
+
+static __always_inline void report_ring_event(u64 cgroup_id, u32 slot, u32 kind)
+{
+	struct ring_event *e = bpf_ringbuf_reserve(&ring_events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&ring_events_lost, 1);
+		return;
+	}
+	e->cgroup_id = cgroup_id;
+	e->timestamp = bpf_ktime_get_boot_ns();
+	e->slot = slot;
+	e->kind = kind;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * A new cgroup's first syscall: take a spare slot and claim it for the cgroup. Returns the cgroup's slot, or NO_SLOT when
+ * the pool was empty (the syscall is counted as missed). Only on enters: an exit without its enter tells nothing.
+ */
+static __always_inline u32 claim_slot(u64 cgroup_id, struct cgroup_state *state)
+{
+	u32 slot = NO_SLOT;
+	if (bpf_map_pop_elem(&spare_slots, &slot) != 0) {
+		if (state->missed == 0)
+			report_ring_event(cgroup_id, NO_SLOT, RING_EVENT_POOL_EMPTY);
+		__sync_fetch_and_add(&state->missed, 1);
+		__sync_fetch_and_add(&pool_empty, 1);
+		return NO_SLOT;
+	}
+	struct ring_claim claim = { .slot = slot, .timestamp = bpf_ktime_get_boot_ns() };
+	if (bpf_map_update_elem(&claims, &cgroup_id, &claim, BPF_NOEXIST) != 0) {
+		/* Another CPU (or user space) claimed one for this cgroup first: use that one, give ours back. */
+		bpf_map_push_elem(&spare_slots, &slot, 0);
+		struct ring_claim *winner = bpf_map_lookup_elem(&claims, &cgroup_id);
+		return winner ? winner->slot : NO_SLOT;
+	}
+	state->slot = slot;
+	report_ring_event(cgroup_id, slot, RING_EVENT_CLAIMED);
+	return slot;
+}
+
+/* The slot the current cgroup records into, or NO_SLOT. claim: whether a new cgroup may claim one now (at an enter). */
+static __always_inline u32 current_slot(u64 cgroup_id, bool claim)
+{
+	struct cgroup_state *state = bpf_map_lookup_elem(&cgroups, &cgroup_id);
+	if (!state)
+		return NO_SLOT;
+	u32 slot = state->slot;
+	if (slot != NO_SLOT || !claim)
+		return slot;
+	return claim_slot(cgroup_id, state);
+}
+
+static __always_inline bool is_default_hierarchy(struct cgroup *cgrp)
+{
+	return BPF_CORE_READ(cgrp, root, hierarchy_id) == 0;
+}
+
+/* Attached by user space while new cgroups are to get a ring at their first syscall (while a ContainerRecorder follows). */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(traceloop_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	if (!is_default_hierarchy(cgrp))
+		return 0;
+	u64 id = BPF_CORE_READ(cgrp, kn, id);
+	struct cgroup_state state = { .slot = NO_SLOT };
+	bpf_map_update_elem(&cgroups, &id, &state, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(traceloop_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	if (!is_default_hierarchy(cgrp))
+		return 0;
+	u64 id = BPF_CORE_READ(cgrp, kn, id);
+	struct cgroup_state *state = bpf_map_lookup_elem(&cgroups, &id);
+	if (!state)
+		return 0;
+	u32 slot = state->slot;
+	if (slot == NO_SLOT) {
+		/* Never had a ring: forget it here. A ring is user space's to free (its history may still be read). */
+		bpf_map_delete_elem(&cgroups, &id);
+		return 0;
+	}
+	report_ring_event(id, slot, RING_EVENT_CGROUP_REMOVED);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,14 @@
+namespace Gadget.Traceloop.Rings;
+
+/// <summary>The kinds of <see cref="RingEvent"/> (<c>RING_EVENT_*</c> in bpf/traceloop_rings.h).</summary>
+internal enum RingEventKind : uint
+{
+    /// <summary>A new cgroup's first syscall claimed a spare ring.</summary>
+    Claimed = 1,
+
+    /// <summary>A new cgroup made a syscall and no spare ring was left: its syscalls are counted, not recorded, until it gets one.</summary>
+    PoolEmpty = 2,
+
+    /// <summary>A cgroup with a ring was removed (rmdir).</summary>
+    CgroupRemoved = 3,
+}

@@ -1,0 +1,346 @@
+using System.Runtime.InteropServices;
+using Gadget.Bpf;
+using Microsoft.Extensions.Logging;
+
+namespace Gadget.Traceloop.Rings;
+
+/// <summary>
+/// Who keeps which ring: the references of <see cref="TraceloopTracer.AddCgroup"/> callers, the rings the kernel claimed for
+/// new cgroups until a follower (<see cref="ContainerRecorder"/>) keeps or declines them, and a thread that reads the
+/// kernel's ring events to refill the spare pool at once and to free what nobody keeps.
+/// </summary>
+/// <remarks>
+/// New cgroups are claimed only while someone follows (the <c>cgroup_mkdir</c> program is attached then): without a
+/// follower nobody would decide about them. A claimed ring that every follower declined, whose cgroup was removed, or that
+/// nobody kept within <see cref="TraceloopOptions.UnkeptRingTimeout"/>, is freed.
+/// </remarks>
+internal sealed class RingKeeper : IDisposable
+{
+    private const int DeclineMemoryMilliseconds = 120_000;
+
+    private readonly Lock _gate = new();
+    private readonly BpfObject _object;
+    private readonly RingPool _pool;
+    private readonly RingBufferReader _events;
+    private readonly BpfProgram _mkdirProgram;
+    private readonly int _spareTarget;
+    private readonly long _unkeptTimeoutMs;
+    private readonly ILogger? _logger;
+    private readonly List<object> _followers = [];
+    private readonly Dictionary<ulong, (HashSet<object> By, long At)> _declines = [];
+    private readonly List<RingEvent> _pending = [];
+    private readonly Thread _worker;
+    private BpfLink? _mkdirLink;
+    private ulong _eventsLostSeen;
+    private volatile bool _stopping;
+
+    internal RingKeeper(BpfObject loaded, TraceloopOptions options)
+    {
+        _object = loaded;
+        _logger = options.Logger;
+        _spareTarget = options.SpareRings;
+        _unkeptTimeoutMs = (long)options.UnkeptRingTimeout.TotalMilliseconds;
+        _mkdirProgram = loaded.Program("traceloop_cgroup_mkdir");
+        _pool = new RingPool(loaded, options.MaxContainers + options.SpareRings, options.PagesPerCpu, options.Logger);
+        _events = new RingBufferReader(loaded.Map("ring_events"));
+        _worker = new Thread(Run) { IsBackground = true, Name = "gadget-traceloop-rings" };
+        _worker.Start();
+    }
+
+    internal IReadOnlyCollection<ulong> Cgroups
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _pool.Cgroups];
+            }
+        }
+    }
+
+    /// <summary>Records the kernel could not write, all rings (the rings were paused while being read).</summary>
+    internal ulong NotWritten
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ulong total = 0;
+                foreach (var ring in _pool.Rings)
+                {
+                    foreach (var counters in _pool.ReadCounters(ring))
+                    {
+                        total += counters.Failed;
+                    }
+                }
+                return total;
+            }
+        }
+    }
+
+    /// <summary>Syscalls of new cgroups made while no spare ring was left (all cgroups, since start).</summary>
+    internal ulong MissedForEmptyPool => _object.GetGlobal<ulong>("pool_empty");
+
+    /// <summary>Takes a reference on <paramref name="cgroupId"/>'s ring (made, or claimed by the kernel) and makes it record.</summary>
+    /// <returns>Whether nobody kept it before.</returns>
+    internal bool Keep(ulong cgroupId, int pagesPerCpu)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, typeof(TraceloopTracer));
+            var ring = _pool.Keep(cgroupId, pagesPerCpu);
+            ring.References++;
+            return ring.References == 1;
+        }
+    }
+
+    internal bool Stop(ulong cgroupId)
+    {
+        lock (_gate)
+        {
+            if (_stopping || _pool.Find(cgroupId) is not { } ring)
+            {
+                return false;
+            }
+            _pool.Stop(ring);
+            return true;
+        }
+    }
+
+    /// <summary>Releases one reference; the last frees the ring.</summary>
+    internal bool Release(ulong cgroupId)
+    {
+        lock (_gate)
+        {
+            if (_stopping || _pool.Find(cgroupId) is not { } ring)
+            {
+                return false;
+            }
+            if (--ring.References <= 0)
+            {
+                _pool.Free(ring);
+                _logger?.LogDebug("Released the ring of cgroup {CgroupId}.", cgroupId);
+            }
+            return true;
+        }
+    }
+
+    internal bool IsRecording(ulong cgroupId)
+    {
+        lock (_gate)
+        {
+            return _pool.Find(cgroupId) is { Recording: true };
+        }
+    }
+
+    internal SyscallHistory Dump(ulong cgroupId, ulong since)
+    {
+        CgroupRing ring;
+        RingCounters[] counters;
+        lock (_gate)
+        {
+            ring = _pool.Find(cgroupId) ?? throw new KeyNotFoundException($"cgroup {cgroupId} is not traced by this traceloop tracer.");
+            counters = _pool.ReadCounters(ring);
+        }
+        return ring.Dump(since, counters);
+    }
+
+    /// <summary>A follower starts deciding about new cgroups: the first makes the kernel claim rings for them.</summary>
+    internal void AddFollower(object follower)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, typeof(TraceloopTracer));
+            _followers.Add(follower);
+            if (_mkdirLink is null && _spareTarget > 0)
+            {
+                _pool.Refill(_spareTarget);
+                _mkdirLink = _mkdirProgram.Attach();
+            }
+        }
+    }
+
+    internal void RemoveFollower(object follower)
+    {
+        lock (_gate)
+        {
+            if (!_followers.Remove(follower) || _stopping)
+            {
+                return;
+            }
+            foreach (var (_, decline) in _declines)
+            {
+                decline.By.Remove(follower);
+            }
+            if (_followers.Count == 0)
+            {
+                _mkdirLink?.Dispose();
+                _mkdirLink = null;
+                _pool.ForgetCandidates();
+                _declines.Clear();
+            }
+            FreeUnkept(static (_, _) => false);
+        }
+    }
+
+    /// <summary>A follower does not want <paramref name="cgroupId"/> (not a selected container): freed once every follower said so.</summary>
+    internal void Decline(ulong cgroupId, object follower)
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+            if (!_declines.TryGetValue(cgroupId, out var decline))
+            {
+                decline = ([], Environment.TickCount64);
+                _declines[cgroupId] = decline;
+            }
+            decline.By.Add(follower);
+            if (!DeclinedByAll(cgroupId))
+            {
+                return;
+            }
+            if (_pool.Find(cgroupId) is { References: 0 } ring)
+            {
+                _pool.Free(ring);
+                _logger?.LogDebug("Freed the ring the kernel claimed for cgroup {CgroupId}: no follower records it.", cgroupId);
+            }
+            else
+            {
+                _pool.ForgetCandidate(cgroupId);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+            _stopping = true;
+            _mkdirLink?.Dispose();
+            _mkdirLink = null;
+        }
+        if (Thread.CurrentThread != _worker)
+        {
+            _worker.Join();
+        }
+        _events.Dispose();
+        _pool.Dispose();
+    }
+
+    private bool DeclinedByAll(ulong cgroupId) =>
+        _followers.Count == 0 || (_declines.TryGetValue(cgroupId, out var decline) && _followers.TrueForAll(decline.By.Contains));
+
+    private void Run()
+    {
+        RingBufferRecordHandler collect = record =>
+        {
+            if (record.Length >= Marshal.SizeOf<RingEvent>())
+            {
+                _pending.Add(MemoryMarshal.Read<RingEvent>(record));
+            }
+        };
+        while (!_stopping)
+        {
+            try
+            {
+                _events.Poll(collect, 100);
+                lock (_gate)
+                {
+                    if (_stopping)
+                    {
+                        break;
+                    }
+                    foreach (var e in _pending)
+                    {
+                        Handle(e);
+                    }
+                    _pending.Clear();
+                    Maintain();
+                }
+            }
+            catch (Exception e) when (e is BpfException or InvalidOperationException or IOException)
+            {
+                _pending.Clear();
+                _logger?.LogWarning(e, "traceloop could not manage its ring pool");
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    private void Handle(in RingEvent e)
+    {
+        switch (e.Kind)
+        {
+            case RingEventKind.Claimed:
+                if (_pool.OnClaimed(e.CgroupId, e.Slot) is { References: 0 } claimed && DeclinedByAll(e.CgroupId))
+                {
+                    _pool.Free(claimed);
+                }
+                break;
+            case RingEventKind.PoolEmpty:
+                _logger?.LogWarning("No spare traceloop ring was left when new cgroup {CgroupId} made its first syscall: its syscalls are counted, not recorded, until it gets one (TraceloopOptions.SpareRings {Spare}, MaxContainers).", e.CgroupId, _spareTarget);
+                break;
+            case RingEventKind.CgroupRemoved:
+                _declines.Remove(e.CgroupId);
+                if (_pool.Find(e.CgroupId) is { } removed)
+                {
+                    if (removed.References == 0)
+                    {
+                        _pool.Free(removed);
+                    }
+                    else
+                    {
+                        _pool.Stop(removed);
+                    }
+                }
+                break;
+        }
+    }
+
+    /// <summary>Refills the spare pool, adopts claims whose event was lost, frees what nobody kept in time.</summary>
+    private void Maintain()
+    {
+        var lost = _object.GetGlobal<ulong>("ring_events_lost");
+        if (lost != _eventsLostSeen)
+        {
+            _eventsLostSeen = lost;
+            foreach (var ring in _pool.Reconcile())
+            {
+                if (ring.References == 0 && DeclinedByAll(ring.CgroupId!.Value))
+                {
+                    _pool.Free(ring);
+                }
+            }
+        }
+        var now = Environment.TickCount64;
+        FreeUnkept((ring, timeout) => now - ring.ClaimedAtTicks > timeout);
+        foreach (var (cgroupId, decline) in _declines.Where(d => now - d.Value.At > DeclineMemoryMilliseconds).ToList())
+        {
+            _declines.Remove(cgroupId);
+        }
+        if (_mkdirLink is not null)
+        {
+            _pool.Refill(_spareTarget);
+        }
+    }
+
+    /// <summary>Frees the rings the kernel claimed that nobody keeps, when <paramref name="due"/> says so, or every follower declined.</summary>
+    private void FreeUnkept(Func<CgroupRing, long, bool> due)
+    {
+        foreach (var ring in _pool.Rings.Where(r => r.References == 0).ToList())
+        {
+            if (due(ring, _unkeptTimeoutMs) || DeclinedByAll(ring.CgroupId!.Value))
+            {
+                _logger?.LogDebug("Freed the ring claimed for cgroup {CgroupId}: nobody kept it.", ring.CgroupId);
+                _pool.Free(ring);
+            }
+        }
+    }
+}
