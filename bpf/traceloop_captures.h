@@ -153,11 +153,14 @@ static __always_inline u32 capture_string_array(struct scratch_buffer *buf, u32 
 		}
 		if (n >= MAX_ARGV_STRING)
 			status = STATUS_TRUNCATED;
-		used += (u32)n & (MAX_ARGV_STRING * 2 - 1);
+		used += (u32)n & 127; /* n <= MAX_ARGV_STRING: a power-of-two mask the verifier can follow */
 	}
-	/* Either the array was longer than MAX_ARGV or an entry could not be read. */
-	if (status == STATUS_COMPLETE)
-		status = STATUS_TRUNCATED;
+	/* All MAX_ARGV entries were read whole: complete only when the array ends right there. */
+	if (status == STATUS_COMPLETE) {
+		const char *next = 0;
+		if (bpf_probe_read_user(&next, sizeof(next), &argv[MAX_ARGV]) != 0 || next)
+			status = STATUS_TRUNCATED;
+	}
 done:
 	return put_capture_header(buf, start, index, status, used & 2047);
 }

@@ -51,6 +51,87 @@ public sealed unsafe class BpfMapOfMaps<TKey>
         }
     }
 
+    /// <summary>
+    /// Puts <paramref name="inner"/>[i] at <paramref name="keys"/>[i] for every i, in one <c>BPF_MAP_UPDATE_BATCH</c> where the
+    /// kernel has it for this map type (else one update each). Every update of a map of maps waits until the BPF programs
+    /// running at that moment have finished (an RCU grace period, ~10-20 ms): a batch waits once for all.
+    /// </summary>
+    /// <exception cref="ArgumentException">The counts differ, or an inner map does not fit the outer map's template.</exception>
+    /// <exception cref="BpfException">A key is out of range (array of maps) or the map is full (hash of maps): E2BIG.</exception>
+    public void SetInnerMaps(ReadOnlySpan<TKey> keys, IReadOnlyList<BpfMap> inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        if (keys.Length != inner.Count)
+        {
+            throw new ArgumentException($"{keys.Length} keys but {inner.Count} inner maps.", nameof(inner));
+        }
+        if (keys.IsEmpty)
+        {
+            return;
+        }
+        Span<uint> fds = inner.Count <= 64 ? stackalloc uint[inner.Count] : new uint[inner.Count];
+        for (var i = 0; i < fds.Length; i++)
+        {
+            fds[i] = (uint)inner[i].FileDescriptor;
+        }
+        var written = (uint)keys.Length;
+        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
+        int result;
+        fixed (TKey* k = keys)
+        fixed (uint* v = fds)
+        {
+            result = LibBpf.bpf_map_update_batch(Map.FileDescriptor, k, v, &written, &opts);
+        }
+        if (result >= 0)
+        {
+            GC.KeepAlive(inner);
+            return;
+        }
+        if (-result is not (Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP) || written != 0)
+        {
+            throw -result == Errno.EINVAL ? new ArgumentException($"An inner map does not fit map of maps '{Map.Name}' (EINVAL).", nameof(inner)) : Map.UpdateFailure(result, BpfMapUpdateFlags.Any);
+        }
+        // No batch updates for this map type here (older kernels): one at a time.
+        for (var i = 0; i < keys.Length; i++)
+        {
+            SetInnerMap(keys[i], inner[i]);
+        }
+    }
+
+    /// <summary>
+    /// Removes the inner maps at <paramref name="keys"/> in one <c>BPF_MAP_DELETE_BATCH</c> where the kernel has it for this
+    /// map type (else one delete each): one wait for the running BPF programs instead of one per key (see <see cref="SetInnerMaps"/>).
+    /// </summary>
+    /// <returns>How many were removed (a key without an inner map is skipped).</returns>
+    public int DeleteInnerMaps(ReadOnlySpan<TKey> keys)
+    {
+        if (keys.IsEmpty)
+        {
+            return 0;
+        }
+        var deleted = (uint)keys.Length;
+        var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
+        int result;
+        fixed (TKey* k = keys)
+        {
+            result = LibBpf.bpf_map_delete_batch(Map.FileDescriptor, k, &deleted, &opts);
+        }
+        if (result >= 0)
+        {
+            return (int)deleted;
+        }
+        // No batch deletes here, or a key without an inner map stopped the batch: the rest one at a time.
+        var removed = (int)deleted;
+        for (var i = (int)deleted; i < keys.Length; i++)
+        {
+            if (Delete(keys[i]))
+            {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
     /// <summary>Gets the kernel id of the inner map at <paramref name="key"/>; returns false when there is none.</summary>
     public bool TryGetInnerMapId(in TKey key, out uint innerMapId)
     {

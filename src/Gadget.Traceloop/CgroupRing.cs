@@ -17,6 +17,7 @@ internal sealed class CgroupRing : IDisposable
     internal CgroupRing(uint slot, int pagesPerCpu)
     {
         Slot = slot;
+        PagesPerCpu = pagesPerCpu;
         var cpus = BpfEnvironment.PossibleCpuCount;
         _map = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), cpus, "traceloop_ring");
         try
@@ -32,6 +33,9 @@ internal sealed class CgroupRing : IDisposable
 
     /// <summary>Its index in the kernel's <c>ring_pool</c>.</summary>
     internal uint Slot { get; }
+
+    /// <summary>Its size: pages per CPU.</summary>
+    internal int PagesPerCpu { get; }
 
     internal BpfMap Map => _map;
 

@@ -87,7 +87,8 @@ public sealed class SyscallHistory : IReadOnlyList<SyscallRecord>
     }
 
     /// <summary>The history from the first <c>execve</c> (or <c>execveat</c>) process <paramref name="processId"/> made on, when
-    /// it holds one (what ran before in the cgroup, e.g. a runtime's or a shell's preparation, is left out); else all of it.</summary>
+    /// it holds one (what ran before in the cgroup, e.g. a runtime's or a shell's preparation, is left out, and so are the
+    /// gaps before it); else all of it.</summary>
     internal SyscallHistory FromFirstExec(int processId)
     {
         var table = Decoding.SyscallCatalog.Current.Table;
@@ -96,10 +97,16 @@ public sealed class SyscallHistory : IReadOnlyList<SyscallRecord>
             var record = _syscalls[i];
             if (record.ProcessId == processId && table.GetName(record.Number) is "execve" or "execveat")
             {
-                return i == 0
-                    ? this
-                    : new SyscallHistory(_syscalls.Skip(i).ToArray(), ProcessExits.Where(e => e.TimestampNs >= record.TimestampNs).ToArray(),
-                        RecordingSinceNs, CompleteSinceNs, OverwrittenPerCpu, MissedBeforeRecording, NotWritten);
+                if (i == 0 && CompleteSinceNs <= record.TimestampNs && MissedBeforeRecording == 0)
+                {
+                    return this;
+                }
+                // What was missed or overwritten before the exec is not part of this history: it is complete when the
+                // ring held everything from the exec on.
+                var whole = CompleteSinceNs <= record.TimestampNs;
+                return new SyscallHistory(_syscalls.Skip(i).ToArray(), ProcessExits.Where(e => e.TimestampNs >= record.TimestampNs).ToArray(),
+                    RecordingSinceNs, whole ? record.TimestampNs : CompleteSinceNs, whole ? new ulong[OverwrittenPerCpu.Count] : OverwrittenPerCpu,
+                    missedBeforeRecording: 0, NotWritten);
             }
         }
         return this;

@@ -325,10 +325,8 @@ internal sealed class RingKeeper : IDisposable
         {
             _declines.Remove(cgroupId);
         }
-        if (_mkdirLink is not null)
-        {
-            _pool.Refill(_spareTarget);
-        }
+        // Spare rings while new cgroups are claimed; in any case, the freed rings are disposed.
+        _pool.Refill(_mkdirLink is not null ? _spareTarget : 0);
     }
 
     /// <summary>Frees the rings the kernel claimed that nobody keeps, when <paramref name="due"/> says so, or every follower declined.</summary>

@@ -10,10 +10,11 @@ namespace Gadget.Traceloop.Rings;
 /// Not thread-safe: <see cref="TraceloopTracer"/> calls it under its lock.
 /// </summary>
 /// <remarks>
-/// A slot is freed in this order: the cgroup's entry goes from <c>cgroups</c> (no new lookup finds the slot), then its
-/// claim, then the ring from <c>ring_pool</c>. Deleting from a map of maps waits for the BPF programs running at that
-/// moment to finish (the kernel's <c>synchronize_rcu</c> for map-in-map updates), so no program still writes to the old
-/// ring when the slot gets a fresh one.
+/// A ring is freed in two steps. <see cref="Free"/> unlinks it at once: the cgroup's entry goes from <c>cgroups</c> (no new
+/// lookup finds the slot) and its claim from <c>claims</c>; the slot is retired. <see cref="Refill"/> later gives retired
+/// slots fresh rings, or empties them, in one batch: every update of a map of maps waits until the BPF programs running at
+/// that moment have finished (an RCU grace period, ~15 ms here), so no program still writes to an old ring when it is
+/// disposed, and a batch waits once for all its slots instead of once per slot.
 /// </remarks>
 internal sealed class RingPool : IDisposable
 {
@@ -26,6 +27,7 @@ internal sealed class RingPool : IDisposable
     private readonly BpfMap<ulong, RingClaim> _claims;
     private readonly CgroupRing?[] _slots;
     private readonly HashSet<uint> _spares = [];
+    private readonly List<CgroupRing> _retired = [];
     private readonly Dictionary<ulong, CgroupRing> _byCgroup = [];
     private readonly int _pagesPerCpu;
     private readonly ILogger? _logger;
@@ -62,24 +64,70 @@ internal sealed class RingPool : IDisposable
 
     internal CgroupRing? Find(ulong cgroupId) => _byCgroup.GetValueOrDefault(cgroupId);
 
-    /// <summary>Queues fresh rings until <paramref name="target"/> are spare (or every slot is used).</summary>
+    /// <summary>
+    /// Queues fresh rings until <paramref name="target"/> are spare (or every slot is used), reusing retired slots first, and
+    /// empties the retired slots left: all in one map-of-maps batch (one wait for the running BPF programs).
+    /// </summary>
     internal void Refill(int target)
     {
-        Span<byte> value = stackalloc byte[sizeof(uint)];
-        while (_spares.Count < target && FreeSlot() is { } slot)
+        var keys = new List<uint>();
+        var fresh = new List<CgroupRing>();
+        var replaced = new List<CgroupRing>();
+        try
         {
-            var ring = Fill(slot, _pagesPerCpu);
+            while (_spares.Count + fresh.Count < target && (_retired.Count > 0 || FreeSlot() is not null))
+            {
+                CgroupRing? old = null;
+                if (_retired.Count > 0)
+                {
+                    old = _retired[^1];
+                    _retired.RemoveAt(_retired.Count - 1);
+                }
+                var slot = old?.Slot ?? FreeSlot()!.Value;
+                var ring = new CgroupRing(slot, _pagesPerCpu);
+                _slots[slot] = ring;
+                keys.Add(slot);
+                fresh.Add(ring);
+                if (old is not null)
+                {
+                    replaced.Add(old);
+                }
+            }
+            _pool.SetInnerMaps(keys.ToArray(), fresh.Select(r => r.Map).ToArray());
+        }
+        catch
+        {
+            foreach (var ring in fresh)
+            {
+                _slots[ring.Slot] = replaced.FirstOrDefault(r => r.Slot == ring.Slot);
+                ring.Dispose();
+            }
+            _retired.AddRange(replaced);
+            throw;
+        }
+        // The programs that could still write to the replaced rings have finished.
+        foreach (var old in replaced)
+        {
+            old.Dispose();
+        }
+        Span<byte> value = stackalloc byte[sizeof(uint)];
+        foreach (var ring in fresh)
+        {
+            var slot = ring.Slot;
+            _counters.Update(slot, new RingCounters[_counters.CpuCount]);
             MemoryMarshal.Write(value, in slot);
-            try
-            {
-                _spareSlots.Update(ReadOnlySpan<byte>.Empty, value);
-            }
-            catch
-            {
-                Free(ring);
-                throw;
-            }
+            _spareSlots.Update(ReadOnlySpan<byte>.Empty, value);
             _spares.Add(slot);
+        }
+        if (_retired.Count > 0)
+        {
+            _pool.DeleteInnerMaps(_retired.Select(r => r.Slot).ToArray());
+            foreach (var old in _retired)
+            {
+                _slots[old.Slot] = null;
+                old.Dispose();
+            }
+            _retired.Clear();
         }
     }
 
@@ -132,7 +180,7 @@ internal sealed class RingPool : IDisposable
         ring.Recording = false;
     }
 
-    /// <summary>Stops recording and frees the ring; its slot can take a fresh one.</summary>
+    /// <summary>Stops recording and frees the ring: unlinked now, disposed at the next <see cref="Refill"/> (see the remarks).</summary>
     internal void Free(CgroupRing ring)
     {
         if (ring.CgroupId is { } cgroupId)
@@ -141,10 +189,9 @@ internal sealed class RingPool : IDisposable
             _claims.Delete(cgroupId);
             _byCgroup.Remove(cgroupId);
         }
-        _pool.Delete(ring.Slot); // waits for the programs running now: none writes to this ring after
+        ring.Recording = false;
         _spares.Remove(ring.Slot);
-        _slots[ring.Slot] = null;
-        ring.Dispose();
+        _retired.Add(ring);
     }
 
     /// <summary>Forgets a new cgroup that has no ring yet, so that the kernel does not claim one for it.</summary>
@@ -182,6 +229,11 @@ internal sealed class RingPool : IDisposable
         {
             ring?.Dispose();
         }
+        foreach (var ring in _retired)
+        {
+            ring.Dispose();
+        }
+        _retired.Clear();
         Array.Clear(_slots);
         _byCgroup.Clear();
         _spares.Clear();
@@ -199,7 +251,7 @@ internal sealed class RingPool : IDisposable
         return null;
     }
 
-    /// <summary>A fresh ring in <paramref name="slot"/>, with its counters at zero.</summary>
+    /// <summary>A fresh ring in <paramref name="slot"/>, with its counters at zero (one wait for the running BPF programs).</summary>
     private CgroupRing Fill(uint slot, int pagesPerCpu)
     {
         var ring = new CgroupRing(slot, pagesPerCpu);
@@ -235,20 +287,47 @@ internal sealed class RingPool : IDisposable
         return ring;
     }
 
-    /// <summary>A ring made for <paramref name="cgroupId"/> by user space (a cgroup that existed before, or one not claimed yet).</summary>
+    /// <summary>A ring given to <paramref name="cgroupId"/> by user space (a cgroup that existed before, or one not claimed yet):
+    /// a spare one taken from the kernel's queue, else a new one.</summary>
     private CgroupRing Create(ulong cgroupId, int pagesPerCpu)
     {
-        var slot = FreeSlot() ?? throw new InvalidOperationException(
-            $"Every one of the {_slots.Length} rings is in use (TraceloopOptions.MaxContainers plus SpareRings): release a cgroup first.");
-        var ring = Fill(slot, pagesPerCpu);
-        var claim = new RingClaim { Slot = slot, Timestamp = BpfEnvironment.BootTimeNanoseconds };
+        Span<byte> value = stackalloc byte[sizeof(uint)];
+        CgroupRing ring;
+        if (pagesPerCpu == _pagesPerCpu && _spareSlots.TryLookupAndDelete(ReadOnlySpan<byte>.Empty, value))
+        {
+            var spare = MemoryMarshal.Read<uint>(value);
+            _spares.Remove(spare);
+            ring = _slots[spare] ?? throw new InvalidOperationException($"spare slot {spare} has no ring.");
+        }
+        else
+        {
+            var slot = FreeSlot() ?? throw new InvalidOperationException(
+                $"Every one of the {_slots.Length} rings is in use (TraceloopOptions.MaxContainers plus SpareRings): release a cgroup first.");
+            ring = Fill(slot, pagesPerCpu);
+        }
+        var claim = new RingClaim { Slot = ring.Slot, Timestamp = BpfEnvironment.BootTimeNanoseconds };
         if (!_claims.TryAdd(cgroupId, claim))
         {
-            // The kernel claimed a spare ring for this cgroup in between: that one has its history; ours goes.
-            Free(ring);
+            // The kernel claimed a spare ring for this cgroup in between: that one has its history; ours goes back or away.
+            Unclaimed(ring);
             return _claims.TryLookup(cgroupId, out var kernel) ? Adopt(cgroupId, kernel, claimedByKernel: true) : Create(cgroupId, pagesPerCpu);
         }
         return Adopt(cgroupId, claim, claimedByKernel: false);
+    }
+
+    /// <summary>A fresh ring nobody claimed after all: spare again when it has the pool's size, else retired.</summary>
+    private void Unclaimed(CgroupRing ring)
+    {
+        if (ring.PagesPerCpu != _pagesPerCpu)
+        {
+            _retired.Add(ring);
+            return;
+        }
+        Span<byte> value = stackalloc byte[sizeof(uint)];
+        var slot = ring.Slot;
+        MemoryMarshal.Write(value, in slot);
+        _spareSlots.Update(ReadOnlySpan<byte>.Empty, value);
+        _spares.Add(slot);
     }
 
     /// <summary>Makes the kernel write <paramref name="ring"/>'s cgroup's syscalls into it.</summary>
