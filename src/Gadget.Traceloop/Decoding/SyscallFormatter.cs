@@ -944,6 +944,8 @@ public sealed class SyscallFormatter
         StraceText.AppendQuoted(destination, data, truncated, forceHex);
     }
 
+    // execve's argv as strace prints it: ["a", "b"], a string cut by a limit as "abc"..., "..." as the last element only when
+    // elements were left out, and the array's address when not even its first string could be read.
     private void AppendStringArray(SyscallRecord record, int index, ulong raw, StringBuilder destination)
     {
         if (raw == 0)
@@ -951,14 +953,18 @@ public sealed class SyscallFormatter
             destination.Append("NULL");
             return;
         }
-        if (FindCapture(record, index) is not { Status: not CaptureStatus.Unreadable } capture)
+        if (FindCapture(record, index) is not { Status: not CaptureStatus.Unreadable } capture
+            || (capture.Status == CaptureStatus.Truncated && capture.Data.IsEmpty))
         {
             AppendPointer(destination, raw);
             return;
         }
         var data = capture.Data.Span;
-        destination.Append('[');
+        bool partial = capture.Status == CaptureStatus.Truncated;
+        bool elided = false;
+        bool anyCut = false;
         int count = 0;
+        destination.Append('[');
         while (data.Length > 0)
         {
             if (count > 0)
@@ -968,21 +974,27 @@ public sealed class SyscallFormatter
             if (count == Options.StringLimit)
             {
                 destination.Append("...");
+                elided = true;
                 break;
             }
             int end = data.IndexOf((byte)0);
             var item = end >= 0 ? data[..end] : data;
-            bool truncated = end < 0 && capture.Status == CaptureStatus.Truncated;
+            // An element that filled the BPF side's per-element buffer (or lacks its NUL) was cut there.
+            bool cut = partial && (end < 0 || item.Length >= ArgvCapture.ElementSize - 1);
+            anyCut |= cut;
             if (item.Length > Options.StringLimit)
             {
                 item = item[..Options.StringLimit];
-                truncated = true;
+                cut = true;
             }
-            StraceText.AppendQuoted(destination, item, truncated);
+            StraceText.AppendQuoted(destination, item, cut);
             count++;
             data = end >= 0 ? data[(end + 1)..] : default;
         }
-        if (capture.Status == CaptureStatus.Truncated && count < Options.StringLimit && count > 0)
+        // A partial capture left elements out when it holds as many as the BPF side reads, or when none of its elements was
+        // cut (a read failed before the array's end). A partial capture with a cut element and fewer elements is taken as
+        // complete in its count: the capture does not say whether a read also failed after it.
+        if (!elided && partial && (count >= ArgvCapture.MaxElements || !anyCut))
         {
             destination.Append(", ...");
         }
