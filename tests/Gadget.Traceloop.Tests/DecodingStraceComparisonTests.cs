@@ -123,15 +123,23 @@ public class DecodingStraceComparisonTests
         var calls = Calls.Select(c => c.Name == "open" ? c with { Arguments = ["path(" + c.Arguments[0] + ")", .. c.Arguments[1..]] } : c).ToArray();
         var results = DecodingStraceOracle.Run(calls, stringLimit);
         var formatter = new SyscallFormatter(new SyscallFormatterOptions { StringLimit = stringLimit }, Catalog);
+        var json = new SyscallJsonFormatter(formatter);
         var mismatches = new List<string>();
+        var disagreements = new List<string>();
         foreach (var result in results)
         {
-            string ours = formatter.Format(DecodingStraceOracle.ToRecord(result, Catalog));
+            var record = DecodingStraceOracle.ToRecord(result, Catalog);
+            string ours = formatter.Format(record);
             if (ours != result.StraceLine)
             {
                 mismatches.Add($"strace: {result.StraceLine}\nours:   {ours}");
             }
+            if (DecodingJsonAgreement.Disagreement(json, record) is { } disagreement)
+            {
+                disagreements.Add(disagreement);
+            }
         }
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {results.Count} lines differ:\n" + string.Join("\n", mismatches));
+        Assert.True(disagreements.Count == 0, $"JSON and text disagree on {disagreements.Count} of {results.Count} calls:\n" + string.Join("\n", disagreements));
     }
 }
