@@ -134,6 +134,15 @@ public class DecodingFormatterTests
             Record("madvise", [0x7f0000000000, 4096, 4], 0),
             Record("futex", [0x1000, 129, 1, 0, 0, 0], 1),
             Record("ioctl", [1, 0x5401, 0x1000], 0),
+            Record("ioctl", [1, 0xc010aa01, 0x1000], -25),
+            Record("setsockopt", [3, 1, 13, 0x1000, 8], 0, new CapturedArgument(3, new byte[] { 1, 0, 0, 0, 5, 0, 0, 0 }, CaptureStatus.Complete)),
+            Record("setsockopt", [3, 0, 11, 0x1000, 4], 0, new CapturedArgument(3, new byte[] { 1, 0, 0, 0 }, CaptureStatus.Complete)),
+            Record("socketpair", [1, 0x80001, 0, 0x1000], 0, new CapturedArgument(3, new byte[] { 3, 0, 0, 0, 4, 0, 0, 0 }, CaptureStatus.Complete)),
+            Record("clock_gettime", [1, 0x1000], 0, new CapturedArgument(1, new byte[16], CaptureStatus.Complete)),
+            Record("statx", [unchecked((ulong)-100), 0x1000, 0x900, 0x25e, 0x2000], -2, Text(1, "/nonexistent")),
+            Record("set_mempolicy", [2 | 0x4000, 0, 0], -22),
+            Record("clone", [0x01200011, 0, 0, 0x7f52fea4aa10, 0], 8281),
+            Record("execve", [0x1000, 0x2000, 0], -2, Text(0, "/bin/x"), new CapturedArgument(1, "a\0b\0"u8.ToArray(), CaptureStatus.Truncated)),
             Record("exit_group", [0], null),
         ];
         var builder = new StringBuilder(1024);

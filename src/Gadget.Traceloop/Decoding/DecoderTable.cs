@@ -32,7 +32,7 @@ internal static class DecoderTable
             lengths[i] = -1;
             var (name, type) = (parameters[i].Name, parameters[i].Type);
             bool nextIsLength = i + 1 < count && !parameters[i + 1].IsPointer && IsLengthName(parameters[i + 1].Name);
-            if (parameters[i].IsPointer)
+            if (parameters[i].IsPointer || PointerTypedefs.Contains(type.StartsWith("const ", StringComparison.Ordinal) ? type[6..] : type))
             {
                 if (type.StartsWith("const char *const", StringComparison.Ordinal) || type == "const char * const *")
                 {
@@ -88,6 +88,9 @@ internal static class DecoderTable
         }
         return new SyscallDecoder(signature.Name, formats, lengths, hexReturn: false, architecture, GenericRenderer.Instance);
     }
+
+    // Typedefs of pointers in syscall signatures (capget's and capset's): addresses, printed in hex.
+    private static readonly HashSet<string> PointerTypedefs = new(StringComparer.Ordinal) { "cap_user_header_t", "cap_user_data_t" };
 
     private static bool IsLengthName(string name) =>
         name is "count" or "len" or "size" or "bufsiz" or "length" or "nbytes" or "usize" or "buflen" or "buf_len" or "addrlen" or "size_t";
@@ -178,6 +181,16 @@ internal static class DecoderTable
                 "fadvice" => ArgumentFormat.FadviseAdvice,
                 "madvice" => ArgumentFormat.MadviseAdvice,
                 "prctlarg" => ArgumentFormat.PrctlArgument,
+                "socklevel" => ArgumentFormat.SocketLevel,
+                "sockoptname" => ArgumentFormat.SocketOptionName,
+                "sockoptval" => ArgumentFormat.SocketOptionValue,
+                "clockid" => ArgumentFormat.ClockId,
+                "timespecout" => ArgumentFormat.TimespecOut,
+                "epollop" => ArgumentFormat.EpollOperation,
+                "epollflags" => ArgumentFormat.EpollFlags,
+                "statxflags" => ArgumentFormat.StatxFlags,
+                "statxmask" => ArgumentFormat.StatxMask,
+                "mpolmode" => ArgumentFormat.MemoryPolicy,
                 _ => throw new InvalidOperationException($"Unknown argument format '{token}' for {name}."),
             };
             if (!renderer.Renders(formats[i]))

@@ -20,6 +20,8 @@ internal sealed class SyscallDecoder
                 ArgumentFormat.BufferIn => new ArgumentCaptureSpec(ArgumentCapture.BufferIn, lengthArguments[i]),
                 ArgumentFormat.BufferOut or ArgumentFormat.BufferOutHex or ArgumentFormat.PathOut => new ArgumentCaptureSpec(ArgumentCapture.BufferOut),
                 ArgumentFormat.Sockaddr => new ArgumentCaptureSpec(ArgumentCapture.SockaddrIn, lengthArguments[i]),
+                ArgumentFormat.SocketOptionValue => new ArgumentCaptureSpec(ArgumentCapture.BufferIn, lengthArguments[i]),
+                ArgumentFormat.TimespecOut => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 16),
                 ArgumentFormat.PipeFds => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 8),
                 ArgumentFormat.WaitStatus => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 4),
                 ArgumentFormat.StatBuffer => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: StatLayout.For(architecture).Size),

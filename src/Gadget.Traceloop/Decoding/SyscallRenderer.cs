@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 
 namespace Gadget.Traceloop.Decoding;
@@ -9,7 +10,7 @@ namespace Gadget.Traceloop.Decoding;
 /// </summary>
 /// <remarks>
 /// The base renders the formats every family shares (numbers, fds, addresses, strings, buffers, socket addresses, argv,
-/// modes, AT_* flags); a family renders its own formats (<see cref="AppendFormatted"/>), or its syscalls' whole argument
+/// modes, AT_* flags, fd pairs); a family renders its own formats (<see cref="AppendFormatted"/>), or its syscalls' whole argument
 /// lists when the printed arguments are not the registers one to one (fcntl, prctl, futex, clone, ioctl).
 /// </remarks>
 internal abstract class SyscallRenderer
@@ -22,7 +23,7 @@ internal abstract class SyscallRenderer
         or ArgumentFormat.ULong or ArgumentFormat.Hex or ArgumentFormat.Pointer or ArgumentFormat.Fd or ArgumentFormat.DirFd
         or ArgumentFormat.Path or ArgumentFormat.String or ArgumentFormat.BufferIn or ArgumentFormat.BufferOut
         or ArgumentFormat.BufferOutHex or ArgumentFormat.PathOut or ArgumentFormat.Sockaddr or ArgumentFormat.StringArray
-        or ArgumentFormat.Mode or ArgumentFormat.AtFlags;
+        or ArgumentFormat.Mode or ArgumentFormat.AtFlags or ArgumentFormat.PipeFds;
 
     /// <summary>How many arguments strace prints.</summary>
     public virtual int GetArgumentCount(in RenderContext context) => context.Decoder?.Formats.Length ?? 6;
@@ -145,6 +146,17 @@ internal abstract class SyscallRenderer
                 break;
             case ArgumentFormat.StringArray:
                 CaptureText.AppendStringArray(context, index, destination);
+                break;
+            case ArgumentFormat.PipeFds:
+                if (context.Record.ReturnValue == 0 && context.FindCapture(index) is { Status: CaptureStatus.Complete } fds && fds.Data.Length >= 8)
+                {
+                    var span = fds.Data.Span;
+                    destination.Append('[').Append(BinaryPrimitives.ReadInt32LittleEndian(span)).Append(", ").Append(BinaryPrimitives.ReadInt32LittleEndian(span[4..])).Append(']');
+                }
+                else
+                {
+                    StraceText.AppendPointer(destination, raw);
+                }
                 break;
             case ArgumentFormat.Mode:
                 StraceText.AppendMode(destination, (uint)raw);

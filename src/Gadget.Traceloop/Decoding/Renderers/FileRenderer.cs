@@ -1,9 +1,8 @@
-using System.Buffers.Binary;
 using System.Text;
 
 namespace Gadget.Traceloop.Decoding;
 
-/// <summary>Files and descriptors: open flags and modes, access modes, seek origins, advice, pipes and dup flags.</summary>
+/// <summary>Files and descriptors: open flags and modes, access modes, seek origins, advice, pipe and dup flags, epoll.</summary>
 internal sealed class FileRenderer : SyscallRenderer
 {
     public static FileRenderer Instance { get; } = new();
@@ -22,12 +21,12 @@ internal sealed class FileRenderer : SyscallRenderer
         ("truncate", "path long"), ("ftruncate", "fd long"), ("fsync", "fd"), ("fdatasync", "fd"), ("getdents64", "fd ptr ulong"),
         ("umask", "mode"), ("fadvise64", "fd long ulong fadvice"), ("mount", "path path string hex ptr"), ("umount2", "path hex"),
         ("memfd_create", "string hex"), ("mq_timedsend", "int bufin:2 ulong uint ptr"), ("mq_timedreceive", "int bufout ulong ptr ptr"),
-        ("sync", ""), ("inotify_init", ""),
+        ("epoll_create1", "epollflags"), ("epoll_ctl", "fd epollop fd ptr"), ("sync", ""), ("inotify_init", ""),
     ];
 
     public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.OpenFlags or ArgumentFormat.OpenMode
         or ArgumentFormat.AccessMode or ArgumentFormat.AccessAtFlags or ArgumentFormat.Whence or ArgumentFormat.FadviseAdvice
-        or ArgumentFormat.PipeFds or ArgumentFormat.PipeFlags || base.Renders(format);
+        or ArgumentFormat.PipeFlags or ArgumentFormat.EpollOperation or ArgumentFormat.EpollFlags || base.Renders(format);
 
     /// <summary>open's mode is printed only when the flags have O_CREAT or O_TMPFILE.</summary>
     public override int GetArgumentCount(in RenderContext context)
@@ -74,16 +73,11 @@ internal sealed class FileRenderer : SyscallRenderer
             case ArgumentFormat.PipeFlags:
                 Constants.PipeFlags.AppendKnownFlags(destination, (uint)raw, separatorFirst: false);
                 break;
-            case ArgumentFormat.PipeFds:
-                if (context.Record.ReturnValue == 0 && context.FindCapture(index) is { Status: CaptureStatus.Complete } fds && fds.Data.Length >= 8)
-                {
-                    var span = fds.Data.Span;
-                    destination.Append('[').Append(BinaryPrimitives.ReadInt32LittleEndian(span)).Append(", ").Append(BinaryPrimitives.ReadInt32LittleEndian(span[4..])).Append(']');
-                }
-                else
-                {
-                    StraceText.AppendPointer(destination, raw);
-                }
+            case ArgumentFormat.EpollOperation:
+                Constants.EpollOperations.AppendValue(destination, (uint)raw);
+                break;
+            case ArgumentFormat.EpollFlags:
+                Constants.EpollFlags.AppendKnownFlags(destination, (uint)raw, separatorFirst: false);
                 break;
             default:
                 base.AppendFormatted(context, format, index, destination);

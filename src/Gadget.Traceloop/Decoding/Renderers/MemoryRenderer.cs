@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Gadget.Traceloop.Decoding;
 
-/// <summary>Memory mappings: protections, mmap and mremap flags, madvise advice.</summary>
+/// <summary>Memory: protections, mmap and mremap flags, madvise advice, memory policies.</summary>
 internal sealed class MemoryRenderer : SyscallRenderer
 {
     public static MemoryRenderer Instance { get; } = new();
@@ -11,11 +11,11 @@ internal sealed class MemoryRenderer : SyscallRenderer
     [
         ("mmap", "ptr ulong prot mapflags fd hex =hex"), ("mprotect", "ptr ulong prot"), ("munmap", "ptr ulong"), ("brk", "ptr =hex"),
         ("mremap", "ptr ulong ulong mremapflags remapaddress =hex"), ("shmat", "int ptr hex =hex"), ("madvise", "ptr ulong madvice"),
-        ("munlockall", ""),
+        ("set_mempolicy", "mpolmode ptr ulong"), ("munlockall", ""),
     ];
 
     public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.Protection or ArgumentFormat.MapFlags
-        or ArgumentFormat.RemapFlags or ArgumentFormat.RemapAddress or ArgumentFormat.MadviseAdvice || base.Renders(format);
+        or ArgumentFormat.RemapFlags or ArgumentFormat.RemapAddress or ArgumentFormat.MadviseAdvice or ArgumentFormat.MemoryPolicy || base.Renders(format);
 
     /// <summary>mremap's new address is printed only with MREMAP_FIXED.</summary>
     public override int GetArgumentCount(in RenderContext context)
@@ -48,6 +48,10 @@ internal sealed class MemoryRenderer : SyscallRenderer
                 break;
             case ArgumentFormat.MadviseAdvice:
                 Constants.MadviseAdvice.AppendValue(destination, (uint)raw);
+                break;
+            case ArgumentFormat.MemoryPolicy:
+                Constants.MemoryPolicyModes.AppendValue(destination, (uint)raw & ~0xe000u);
+                Constants.MemoryPolicyFlags.AppendFlags(destination, (uint)raw & 0xe000u, separatorFirst: true);
                 break;
             default:
                 base.AppendFormatted(context, format, index, destination);
