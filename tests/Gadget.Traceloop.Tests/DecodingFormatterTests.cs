@@ -134,6 +134,15 @@ public class DecodingFormatterTests
             Record("madvise", [0x7f0000000000, 4096, 4], 0),
             Record("futex", [0x1000, 129, 1, 0, 0, 0], 1),
             Record("ioctl", [1, 0x5401, 0x1000], 0),
+            Record("ioctl", [1, 0xc010aa01, 0x1000], -25),
+            Record("setsockopt", [3, 1, 13, 0x1000, 8], 0, new CapturedArgument(3, new byte[] { 1, 0, 0, 0, 5, 0, 0, 0 }, CaptureStatus.Complete)),
+            Record("setsockopt", [3, 0, 11, 0x1000, 4], 0, new CapturedArgument(3, new byte[] { 1, 0, 0, 0 }, CaptureStatus.Complete)),
+            Record("socketpair", [1, 0x80001, 0, 0x1000], 0, new CapturedArgument(3, new byte[] { 3, 0, 0, 0, 4, 0, 0, 0 }, CaptureStatus.Complete)),
+            Record("clock_gettime", [1, 0x1000], 0, new CapturedArgument(1, new byte[16], CaptureStatus.Complete)),
+            Record("statx", [unchecked((ulong)-100), 0x1000, 0x900, 0x25e, 0x2000], -2, Text(1, "/nonexistent")),
+            Record("set_mempolicy", [2 | 0x4000, 0, 0], -22),
+            Record("clone", [0x01200011, 0, 0, 0x7f52fea4aa10, 0], 8281),
+            Record("execve", [0x1000, 0x2000, 0], -2, Text(0, "/bin/x"), new CapturedArgument(1, "a\0b\0"u8.ToArray(), CaptureStatus.Truncated)),
             Record("exit_group", [0], null),
         ];
         var builder = new StringBuilder(1024);
@@ -200,6 +209,53 @@ public class DecodingFormatterTests
             Assert.Equal(["1"], root.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToArray());
         }
         Assert.Equal(lines[0], json.Format(failed));
+    }
+
+    [Fact]
+    public void JsonArgumentsAreTheTextArguments()
+    {
+        // The families whose printed arguments are not the registers one to one: JSON shows what the line shows.
+        var json = new SyscallJsonFormatter(Formatter);
+        string[] Args(SyscallRecord record)
+        {
+            using var document = JsonDocument.Parse(json.Format(record));
+            return document.RootElement.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToArray();
+        }
+        Assert.Equal(["3", "F_SETFD", "FD_CLOEXEC"], Args(Record("fcntl", [3, 2, 1], 0)));
+        Assert.Equal(["3", "F_GETFD"], Args(Record("fcntl", [3, 1, 0], 1)));
+        Assert.Equal(["1", "TCGETS", "0x7ffd0000"], Args(Record("ioctl", [1, 0x5401, 0x7ffd0000], 0)));
+        Assert.Equal(["0x7f0000001000", "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME", "0", "NULL", "FUTEX_BITSET_MATCH_ANY"],
+            Args(Record("futex", [0x7f0000001000, 0x189, 0, 0, 0, 0xffffffff], -11)));
+        Assert.Equal(["PR_SET_NO_NEW_PRIVS", "1", "0", "0", "0"], Args(Record("prctl", [38, 1], 0)));
+        Assert.Equal(["child_stack=NULL", "flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD", "child_tidptr=0x7f52fea4aa10"],
+            Args(Record("clone", [0x01200011, 0, 0, 0x7f52fea4aa10, 0], 8281)));
+        Assert.Equal(["AT_FDCWD", "\"/tmp\"", "O_RDONLY"], Args(Record("openat", [unchecked((ulong)-100), 0x1000, 0, 0644], 3, Text(1, "/tmp"))));
+        foreach (var record in new[] { Record("fcntl", [3, 3, 0], 0x8002), Record("prctl", [3], 1), Record("clone", [0x11, 0, 0, 0, 0], 5) })
+        {
+            Assert.Null(DecodingJsonAgreement.Disagreement(json, record));
+        }
+        // A fork-like clone with only the exit signal: strace's flags=SIGCHLD.
+        Assert.Equal("clone(child_stack=NULL, flags=SIGCHLD) = 5", Formatter.Format(Record("clone", [0x11, 0, 0, 0, 0], 5)));
+    }
+
+    [Fact]
+    public void EveryDeclaredSyscallHasADecoderItsRendererPrints()
+    {
+        // Building a decoder checks that its family renders each of its formats.
+        foreach (var table in new[] { SyscallTable.X86_64, SyscallTable.Arm64 })
+        {
+            var catalog = new SyscallCatalog(table, SyscallSignatureProvider.Shared);
+            int built = 0;
+            foreach (var name in DecoderTable.ExplicitNames)
+            {
+                if (table.TryGetNumber(name, out int number))
+                {
+                    Assert.NotNull(catalog.GetCaptureSpecs(number));
+                    built++;
+                }
+            }
+            Assert.True(built > 80, $"{built} explicit decoders on {table.Architecture}");
+        }
     }
 
     [Fact]

@@ -112,6 +112,42 @@ public class DecodingStraceComparisonTests
         new("futex", "inbuf(b'\\0' * 4)", "1", "5", "0", "0", "0"),                                         // 97: FUTEX_WAKE
         new("ioctl", "NULLFD", "0x5401", "out(64)"),                                                         // 98: TCGETS, ENOTTY
         new("ioctl", "NULLFD", "0x5413", "out(8)"),                                                          // 99: TIOCGWINSZ, ENOTTY
+        new("socketpair", "1", "1", "0", "out(8)"),                                                          // 100
+        new("socketpair", "1", "2 | 0o2000000", "0", "out(8)"),                                              // 101
+        new("socket", "16", "3 | 0o2000000", "0"),                                                           // 102: NETLINK_ROUTE
+        new("socket", "16", "3", "9"),                                                                       // 103: NETLINK_AUDIT
+        new("socket", "2", "1", "0"),                                                                        // 104
+        new("setsockopt", "R[104]", "0", "11", "inbuf(struct.pack('i', 1))", "4"),                           // 105: SOL_IP, IP_RECVERR
+        new("setsockopt", "R[104]", "1", "2", "inbuf(struct.pack('i', 1))", "4"),                            // 106: SO_REUSEADDR
+        new("setsockopt", "R[104]", "6", "1", "inbuf(struct.pack('i', 1))", "4"),                            // 107: TCP_NODELAY
+        new("setsockopt", "R[104]", "1", "13", "inbuf(struct.pack('ii', 1, 5))", "8"),                       // 108: SO_LINGER
+        new("setsockopt", "R[104]", "0x63", "5", "inbuf(struct.pack('i', 1))", "4"),                         // 109: unknown level
+        new("setsockopt", "R[104]", "1", "999", "inbuf(struct.pack('i', 1))", "4"),                          // 110: unknown option
+        new("setsockopt", "R[104]", "1", "2", "0", "4"),                                                     // 111: EFAULT
+        new("socket", "10", "2", "0"),                                                                       // 112
+        new("setsockopt", "R[112]", "41", "26", "inbuf(struct.pack('i', 1))", "4"),                          // 113: IPV6_V6ONLY
+        new("clock_gettime", "1", "out(16)"),                                                                // 114
+        new("clock_getres", "0", "out(16)"),                                                                 // 115
+        new("clock_gettime", "0x7ff", "out(16)"),                                                            // 116: EINVAL
+        new("clock_getres", "7", "0"),                                                                       // 117
+        new("epoll_create1", "0o2000000"),                                                                   // 118
+        new("epoll_ctl", "R[118]", "2", "NULLFD", "0"),                                                      // 119: EPOLL_CTL_DEL
+        new("epoll_ctl", "R[118]", "9", "NULLFD", "0"),                                                      // 120: unknown op
+        new("statx", "-100", "path(b'/nonexistent')", "0", "0x7ff", "out(256)"),                             // 121
+        new("statx", "-100", "path(b'/nonexistent')", "0x900", "0xfff", "out(256)"),                         // 122
+        new("statx", "-100", "path(b'/nonexistent')", "0x2000", "0x80000000", "out(256)"),                   // 123: EINVAL
+        new("statx", "-100", "path(b'/nonexistent')", "0", "0x25e", "out(256)"),                             // 124
+        new("statx", "-100", "path(b'/nonexistent')", "0x4000", "0x17ff", "out(256)"),                       // 125
+        new("set_mempolicy", "0", "0", "0"),                                                                 // 126: MPOL_DEFAULT
+        new("set_mempolicy", "1 | 0x8000", "0", "0"),                                                        // 127: EINVAL
+        new("set_mempolicy", "9", "0", "0"),                                                                 // 128: unknown mode
+        new("ioctl", "NULLFD", "0x541b", "out(4)"),                                                          // 129: FIONREAD, ENOTTY
+        new("ioctl", "NULLFD", "0xc010aa01", "out(16)"),                                                     // 130: _IOC
+        new("ioctl", "NULLFD", "0xaa01", "0"),                                                               // 131: _IOC_NONE
+        new("ioctl", "NULLFD", "0x5451", "0"),                                                               // 132: FIOCLEX
+        new("capget", "0", "0"),                                                                             // 133: pointer typedefs
+        new("capget", "1", "2"),                                                                             // 134
+        new("capset", "1", "2"),                                                                             // 135
     ];
 
     public static TheoryData<int> Limits => new() { 32, 8 };
@@ -123,15 +159,23 @@ public class DecodingStraceComparisonTests
         var calls = Calls.Select(c => c.Name == "open" ? c with { Arguments = ["path(" + c.Arguments[0] + ")", .. c.Arguments[1..]] } : c).ToArray();
         var results = DecodingStraceOracle.Run(calls, stringLimit);
         var formatter = new SyscallFormatter(new SyscallFormatterOptions { StringLimit = stringLimit }, Catalog);
+        var json = new SyscallJsonFormatter(formatter);
         var mismatches = new List<string>();
+        var disagreements = new List<string>();
         foreach (var result in results)
         {
-            string ours = formatter.Format(DecodingStraceOracle.ToRecord(result, Catalog));
+            var record = DecodingStraceOracle.ToRecord(result, Catalog);
+            string ours = formatter.Format(record);
             if (ours != result.StraceLine)
             {
                 mismatches.Add($"strace: {result.StraceLine}\nours:   {ours}");
             }
+            if (DecodingJsonAgreement.Disagreement(json, record) is { } disagreement)
+            {
+                disagreements.Add(disagreement);
+            }
         }
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {results.Count} lines differ:\n" + string.Join("\n", mismatches));
+        Assert.True(disagreements.Count == 0, $"JSON and text disagree on {disagreements.Count} of {results.Count} calls:\n" + string.Join("\n", disagreements));
     }
 }

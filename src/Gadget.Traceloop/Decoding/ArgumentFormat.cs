@@ -93,4 +93,24 @@ internal enum ArgumentFormat : byte
     MadviseAdvice,
     /// <summary>prctl's second argument: a value, or a 16-byte buffer (PR_SET_NAME, PR_GET_NAME, PR_GET_PDEATHSIG) read at exit.</summary>
     PrctlArgument,
+    /// <summary>A setsockopt level (SOL_*).</summary>
+    SocketLevel,
+    /// <summary>A setsockopt option name, named per the level before it (SO_*, IP_*, IPV6_*, TCP_*, UDP_*).</summary>
+    SocketOptionName,
+    /// <summary>A setsockopt value read at entry, its length in another argument (<c>[1]</c> for an int).</summary>
+    SocketOptionValue,
+    /// <summary>A clock id (CLOCK_*).</summary>
+    ClockId,
+    /// <summary>A struct timespec written by the kernel (read at exit).</summary>
+    TimespecOut,
+    /// <summary>epoll_ctl's operation.</summary>
+    EpollOperation,
+    /// <summary>epoll_create1's flags.</summary>
+    EpollFlags,
+    /// <summary>statx's AT_* flags, the sync type first.</summary>
+    StatxFlags,
+    /// <summary>statx's STATX_* mask.</summary>
+    StatxMask,
+    /// <summary>A memory policy mode with its MPOL_F_* flags.</summary>
+    MemoryPolicy,
 }

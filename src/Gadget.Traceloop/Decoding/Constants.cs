@@ -173,5 +173,35 @@ internal sealed class Constants
     /// <summary>ioctl requests strace names (terminal and generic file ones).</summary>
     public static FlagTable IoctlRequests { get; } = new(null,
         (0x5401, "TCGETS"), (0x5402, "TCSETS"), (0x5403, "TCSETSW"), (0x5404, "TCSETSF"), (0x540f, "TIOCGPGRP"), (0x5410, "TIOCSPGRP"),
-        (0x5413, "TIOCGWINSZ"), (0x5414, "TIOCSWINSZ"));
+        (0x5413, "TIOCGWINSZ"), (0x5414, "TIOCSWINSZ"), (0x541b, "FIONREAD"));
+
+    /// <summary>ioctl requests that take no argument (strace prints two arguments).</summary>
+    public static FlagTable IoctlRequestsWithoutArgument { get; } = new(null, (0x5450, "FIONCLEX"), (0x5451, "FIOCLEX"));
+
+    /// <summary>Clock ids.</summary>
+    public static FlagTable ClockIds { get; } = new("CLOCK_???",
+        (0, "CLOCK_REALTIME"), (1, "CLOCK_MONOTONIC"), (2, "CLOCK_PROCESS_CPUTIME_ID"), (3, "CLOCK_THREAD_CPUTIME_ID"), (4, "CLOCK_MONOTONIC_RAW"),
+        (5, "CLOCK_REALTIME_COARSE"), (6, "CLOCK_MONOTONIC_COARSE"), (7, "CLOCK_BOOTTIME"), (8, "CLOCK_REALTIME_ALARM"), (9, "CLOCK_BOOTTIME_ALARM"),
+        (10, "CLOCK_SGI_CYCLE"), (11, "CLOCK_TAI"));
+
+    /// <summary>epoll_ctl operations.</summary>
+    public static FlagTable EpollOperations { get; } = new("EPOLL_CTL_???", (1, "EPOLL_CTL_ADD"), (2, "EPOLL_CTL_DEL"), (3, "EPOLL_CTL_MOD"));
+
+    /// <summary>epoll_create1 flags.</summary>
+    public static FlagTable EpollFlags { get; } = new("EPOLL_???", (0x80000, "EPOLL_CLOEXEC"));
+
+    /// <summary>statx masks: the composites first, as strace matches them.</summary>
+    public static FlagTable StatxMasks { get; } = new("STATX_???",
+        (0xfff, "STATX_ALL"), (0x7ff, "STATX_BASIC_STATS"), (0x1, "STATX_TYPE"), (0x2, "STATX_MODE"), (0x4, "STATX_NLINK"), (0x8, "STATX_UID"),
+        (0x10, "STATX_GID"), (0x20, "STATX_ATIME"), (0x40, "STATX_MTIME"), (0x80, "STATX_CTIME"), (0x100, "STATX_INO"), (0x200, "STATX_SIZE"),
+        (0x400, "STATX_BLOCKS"), (0x800, "STATX_BTIME"), (0x1000, "STATX_MNT_ID"), (0x2000, "STATX_DIOALIGN"), (0x4000, "STATX_MNT_ID_UNIQUE"),
+        (0x8000, "STATX_SUBVOL"), (0x10000, "STATX_WRITE_ATOMIC"));
+
+    /// <summary>Memory policy modes (the low bits of set_mempolicy's mode).</summary>
+    public static FlagTable MemoryPolicyModes { get; } = new("MPOL_???",
+        (0, "MPOL_DEFAULT"), (1, "MPOL_PREFERRED"), (2, "MPOL_BIND"), (3, "MPOL_INTERLEAVE"), (4, "MPOL_LOCAL"), (5, "MPOL_PREFERRED_MANY"),
+        (6, "MPOL_WEIGHTED_INTERLEAVE"));
+
+    /// <summary>Memory policy mode flags.</summary>
+    public static FlagTable MemoryPolicyFlags { get; } = new(null, (0x8000, "MPOL_F_STATIC_NODES"), (0x4000, "MPOL_F_RELATIVE_NODES"), (0x2000, "MPOL_F_NUMA_BALANCING"));
 }

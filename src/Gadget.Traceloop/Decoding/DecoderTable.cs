@@ -6,123 +6,16 @@ namespace Gadget.Traceloop.Decoding;
 /// </summary>
 internal static class DecoderTable
 {
-    // name -> argument formats; "bufin:2" = buffer whose length is argument 2; a trailing "=hex" prints the return value in hex.
-    private static readonly Dictionary<string, string> Explicit = new(StringComparer.Ordinal)
-    {
-        ["read"] = "fd bufout ulong",
-        ["write"] = "fd bufin:2 ulong",
-        ["pread64"] = "fd bufout ulong long",
-        ["pwrite64"] = "fd bufin:2 ulong long",
-        ["open"] = "path openflags openmode",
-        ["openat"] = "dirfd path openflags openmode",
-        ["creat"] = "path mode",
-        ["close"] = "fd",
-        ["access"] = "path accessmode",
-        ["faccessat"] = "dirfd path accessmode",
-        ["faccessat2"] = "dirfd path accessmode accessatflags",
-        ["mmap"] = "ptr ulong prot mapflags fd hex =hex",
-        ["mprotect"] = "ptr ulong prot",
-        ["munmap"] = "ptr ulong",
-        ["brk"] = "ptr =hex",
-        ["mremap"] = "ptr ulong ulong mremapflags remapaddress =hex",
-        ["shmat"] = "int ptr hex =hex",
-        ["wait4"] = "int waitstatus waitoptions ptr",
-        ["exit"] = "int",
-        ["exit_group"] = "int",
-        ["connect"] = "fd sockaddr:2 int",
-        ["bind"] = "fd sockaddr:2 int",
-        ["socket"] = "family socktype sockproto",
-        ["listen"] = "fd int",
-        ["sendto"] = "fd bufin:2 ulong msgflags sockaddr:5 int",
-        ["recvfrom"] = "fd bufout ulong msgflags ptr ptr",
-        ["kill"] = "int signal",
-        ["tkill"] = "int signal",
-        ["tgkill"] = "int int signal",
-        ["rt_sigaction"] = "signal ptr ptr ulong",
-        ["rt_sigprocmask"] = "sighow ptr ptr ulong",
-        ["lseek"] = "fd long whence",
-        ["dup"] = "fd",
-        ["dup2"] = "fd fd",
-        ["dup3"] = "fd fd pipeflags",
-        ["pipe"] = "pipefds",
-        ["pipe2"] = "pipefds pipeflags",
-        ["execve"] = "path argv ptr",
-        ["execveat"] = "dirfd path argv ptr atflags",
-        ["getcwd"] = "pathout ulong",
-        ["readlink"] = "path bufout ulong",
-        ["readlinkat"] = "dirfd path bufout ulong",
-        ["chdir"] = "path",
-        ["fchdir"] = "fd",
-        ["chroot"] = "path",
-        ["unlink"] = "path",
-        ["unlinkat"] = "dirfd path atflags",
-        ["rmdir"] = "path",
-        ["mkdir"] = "path mode",
-        ["mkdirat"] = "dirfd path mode",
-        ["rename"] = "path path",
-        ["renameat"] = "dirfd path dirfd path",
-        ["renameat2"] = "dirfd path dirfd path hex",
-        ["link"] = "path path",
-        ["linkat"] = "dirfd path dirfd path atflags",
-        ["symlink"] = "path path",
-        ["symlinkat"] = "path dirfd path",
-        ["stat"] = "path statbuf",
-        ["lstat"] = "path statbuf",
-        ["fstat"] = "fd statbuf",
-        ["newfstatat"] = "dirfd path statbuf atflags",
-        ["statx"] = "dirfd path atflags hex ptr",
-        ["chmod"] = "path mode",
-        ["fchmod"] = "fd mode",
-        ["fchmodat"] = "dirfd path mode",
-        ["truncate"] = "path long",
-        ["ftruncate"] = "fd long",
-        ["fsync"] = "fd",
-        ["fdatasync"] = "fd",
-        ["getdents64"] = "fd ptr ulong",
-        ["arch_prctl"] = "archprctl ptr",
-        ["set_tid_address"] = "ptr",
-        ["set_robust_list"] = "ptr ulong",
-        ["rseq"] = "ptr hex int hex",
-        ["getrandom"] = "bufouthex ulong randomflags",
-        ["prlimit64"] = "int resource ptr ptr",
-        ["clone"] = "cloneflags ptr ptr ptr hex",
-        ["umask"] = "mode",
-        ["fcntl"] = "fd int hex",
-        ["mq_timedsend"] = "int bufin:2 ulong uint ptr",
-        ["mq_timedreceive"] = "int bufout ulong ptr ptr",
-        ["mount"] = "path path string hex ptr",
-        ["umount2"] = "path hex",
-        ["sethostname"] = "bufin:1 int",
-        ["memfd_create"] = "string hex",
-        ["fadvise64"] = "fd long ulong fadvice",
-        ["madvise"] = "ptr ulong madvice",
-        ["prctl"] = "int prctlarg hex hex hex",
-        ["futex"] = "ptr int uint ptr ptr uint",
-        ["ioctl"] = "fd uint ulong",
-        ["getpid"] = "",
-        ["getppid"] = "",
-        ["gettid"] = "",
-        ["getuid"] = "",
-        ["geteuid"] = "",
-        ["getgid"] = "",
-        ["getegid"] = "",
-        ["getpgrp"] = "",
-        ["setsid"] = "",
-        ["sched_yield"] = "",
-        ["fork"] = "",
-        ["vfork"] = "",
-        ["pause"] = "",
-        ["sync"] = "",
-        ["vhangup"] = "",
-        ["munlockall"] = "",
-        ["inotify_init"] = "",
-        ["rt_sigreturn"] = "",
-        ["restart_syscall"] = "",
-    };
+    // name -> (argument formats, renderer), from the families' declarations. In a descriptor, "bufin:2" is a buffer whose
+    // length is argument 2; a trailing "=hex" prints the return value in hex.
+    private static readonly Dictionary<string, (string Formats, SyscallRenderer Renderer)> Explicit = Collect();
 
     /// <summary>The explicit decoder for <paramref name="name"/>, or <c>null</c>.</summary>
     public static SyscallDecoder? GetExplicit(string name, SyscallArchitecture architecture) =>
-        Explicit.TryGetValue(name, out var descriptor) ? Parse(name, descriptor, architecture) : null;
+        Explicit.TryGetValue(name, out var entry) ? Parse(name, entry.Formats, entry.Renderer, architecture) : null;
+
+    /// <summary>The names of the syscalls with an explicit decoder.</summary>
+    public static IEnumerable<string> ExplicitNames => Explicit.Keys;
 
     /// <summary>Whether <paramref name="name"/> has an explicit decoder (strace-identical output for its arguments).</summary>
     public static bool HasExplicit(string name) => Explicit.ContainsKey(name);
@@ -139,7 +32,7 @@ internal static class DecoderTable
             lengths[i] = -1;
             var (name, type) = (parameters[i].Name, parameters[i].Type);
             bool nextIsLength = i + 1 < count && !parameters[i + 1].IsPointer && IsLengthName(parameters[i + 1].Name);
-            if (parameters[i].IsPointer)
+            if (parameters[i].IsPointer || PointerTypedefs.Contains(type.StartsWith("const ", StringComparison.Ordinal) ? type[6..] : type))
             {
                 if (type.StartsWith("const char *const", StringComparison.Ordinal) || type == "const char * const *")
                 {
@@ -193,8 +86,11 @@ internal static class DecoderTable
                 formats[i] = type.Contains("unsigned", StringComparison.Ordinal) || type.StartsWith("u", StringComparison.Ordinal) || type.StartsWith("__u", StringComparison.Ordinal) ? ArgumentFormat.UInt : ArgumentFormat.Int;
             }
         }
-        return new SyscallDecoder(signature.Name, formats, lengths, hexReturn: false, architecture);
+        return new SyscallDecoder(signature.Name, formats, lengths, hexReturn: false, architecture, GenericRenderer.Instance);
     }
+
+    // Typedefs of pointers in syscall signatures (capget's and capset's): addresses, printed in hex.
+    private static readonly HashSet<string> PointerTypedefs = new(StringComparer.Ordinal) { "cap_user_header_t", "cap_user_data_t" };
 
     private static bool IsLengthName(string name) =>
         name is "count" or "len" or "size" or "bufsiz" or "length" or "nbytes" or "usize" or "buflen" or "buf_len" or "addrlen" or "size_t";
@@ -205,7 +101,23 @@ internal static class DecoderTable
         name.Contains("name", StringComparison.Ordinal) || name.Contains("path", StringComparison.Ordinal) || name.Contains("file", StringComparison.Ordinal)
         || name.Contains("dir", StringComparison.Ordinal) || name is "old" or "new" or "target" or "library" or "specialfile";
 
-    private static SyscallDecoder Parse(string name, string descriptor, SyscallArchitecture architecture)
+    private static Dictionary<string, (string, SyscallRenderer)> Collect()
+    {
+        var table = new Dictionary<string, (string, SyscallRenderer)>(StringComparer.Ordinal);
+        foreach (var renderer in SyscallRenderers.Families)
+        {
+            foreach (var (name, formats) in renderer.Syscalls)
+            {
+                if (!table.TryAdd(name, (formats, renderer)))
+                {
+                    throw new InvalidOperationException($"{name} is declared by two renderers.");
+                }
+            }
+        }
+        return table;
+    }
+
+    private static SyscallDecoder Parse(string name, string descriptor, SyscallRenderer renderer, SyscallArchitecture architecture)
     {
         var tokens = descriptor.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         bool hexReturn = tokens.Length > 0 && tokens[^1] == "=hex";
@@ -269,9 +181,23 @@ internal static class DecoderTable
                 "fadvice" => ArgumentFormat.FadviseAdvice,
                 "madvice" => ArgumentFormat.MadviseAdvice,
                 "prctlarg" => ArgumentFormat.PrctlArgument,
+                "socklevel" => ArgumentFormat.SocketLevel,
+                "sockoptname" => ArgumentFormat.SocketOptionName,
+                "sockoptval" => ArgumentFormat.SocketOptionValue,
+                "clockid" => ArgumentFormat.ClockId,
+                "timespecout" => ArgumentFormat.TimespecOut,
+                "epollop" => ArgumentFormat.EpollOperation,
+                "epollflags" => ArgumentFormat.EpollFlags,
+                "statxflags" => ArgumentFormat.StatxFlags,
+                "statxmask" => ArgumentFormat.StatxMask,
+                "mpolmode" => ArgumentFormat.MemoryPolicy,
                 _ => throw new InvalidOperationException($"Unknown argument format '{token}' for {name}."),
             };
+            if (!renderer.Renders(formats[i]))
+            {
+                throw new InvalidOperationException($"{renderer.GetType().Name} does not render {formats[i]} ({name}'s argument {i}).");
+            }
         }
-        return new SyscallDecoder(name, formats, lengths, hexReturn, architecture);
+        return new SyscallDecoder(name, formats, lengths, hexReturn, architecture, renderer);
     }
 }

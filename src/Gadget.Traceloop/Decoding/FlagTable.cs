@@ -83,4 +83,29 @@ internal sealed class FlagTable
             StraceText.AppendHex(destination, value);
         }
     }
+
+    /// <summary>Like <see cref="AppendFlags"/>, but a value with no known bit at all is <c>0x5 /* O_??? */</c>.</summary>
+    public void AppendKnownFlags(StringBuilder destination, uint value, bool separatorFirst)
+    {
+        uint known = 0;
+        for (int bit = 0; bit < 32; bit++)
+        {
+            uint mask = 1u << bit;
+            if ((value & mask) != 0 && Lookup(mask) is not null)
+            {
+                known |= mask;
+            }
+        }
+        if (value != 0 && known == 0)
+        {
+            if (separatorFirst)
+            {
+                destination.Append('|');
+            }
+            StraceText.AppendHex(destination, value);
+            destination.Append(" /* ").Append(UnknownComment).Append(" */");
+            return;
+        }
+        AppendFlags(destination, value, separatorFirst: separatorFirst);
+    }
 }

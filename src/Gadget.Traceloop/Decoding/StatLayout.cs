@@ -46,11 +46,11 @@ internal sealed class StatLayout
         if (type is not null)
         {
             destination.Append(type).Append('|');
-            SyscallFormatter.AppendMode(destination, mode & 0xfff);
+            StraceText.AppendMode(destination, mode & 0xfff);
         }
         else
         {
-            SyscallFormatter.AppendMode(destination, mode);
+            StraceText.AppendMode(destination, mode);
         }
         if ((mode & 0xf000) is 0x6000 or 0x2000)
         {
@@ -58,9 +58,9 @@ internal sealed class StatLayout
             ulong major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xffful);
             ulong minor = (device & 0xff) | ((device >> 12) & ~0xfful);
             destination.Append(", st_rdev=makedev(");
-            AppendHexOrZero(destination, major);
+            StraceText.AppendHexOrZero(destination, major);
             destination.Append(", ");
-            AppendHexOrZero(destination, minor);
+            StraceText.AppendHexOrZero(destination, minor);
             destination.Append(')');
         }
         else
@@ -68,18 +68,5 @@ internal sealed class StatLayout
             destination.Append(", st_size=").Append(BinaryPrimitives.ReadInt64LittleEndian(data[sizeOffset..]));
         }
         destination.Append(", ...}");
-    }
-
-    // C's %#x: 0 stays "0".
-    private static void AppendHexOrZero(StringBuilder destination, ulong value)
-    {
-        if (value == 0)
-        {
-            destination.Append('0');
-        }
-        else
-        {
-            StraceText.AppendHex(destination, value);
-        }
     }
 }

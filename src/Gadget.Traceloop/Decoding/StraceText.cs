@@ -162,5 +162,66 @@ internal static class StraceText
         destination.Append(digits[..written]);
     }
 
+    /// <summary>Appends an address: <c>NULL</c> or <c>0x..</c>.</summary>
+    public static void AppendPointer(StringBuilder destination, ulong value)
+    {
+        if (value == 0)
+        {
+            destination.Append("NULL");
+        }
+        else
+        {
+            AppendHex(destination, value);
+        }
+    }
+
+    /// <summary>Appends C's <c>%#x</c>: <c>0</c> for zero, <c>0x..</c> otherwise.</summary>
+    public static void AppendHexOrZero(StringBuilder destination, ulong value)
+    {
+        if (value == 0)
+        {
+            destination.Append('0');
+        }
+        else
+        {
+            AppendHex(destination, value);
+        }
+    }
+
+    /// <summary>Appends a signal's name (<c>SIGTERM</c>), or its number when it has none.</summary>
+    public static void AppendSignal(StringBuilder destination, int signal)
+    {
+        if (SignalNames.GetName(signal) is { } name)
+        {
+            destination.Append(name);
+        }
+        else
+        {
+            destination.Append(signal);
+        }
+    }
+
+    /// <summary>Appends a file mode as strace's <c>0%03o</c>.</summary>
+    public static void AppendMode(StringBuilder destination, uint mode)
+    {
+        Span<char> digits = stackalloc char[12];
+        int n = 0;
+        do
+        {
+            digits[n++] = (char)('0' + (mode & 7));
+            mode >>= 3;
+        }
+        while (mode != 0);
+        while (n < 3)
+        {
+            digits[n++] = '0';
+        }
+        destination.Append('0');
+        for (int i = n - 1; i >= 0; i--)
+        {
+            destination.Append(digits[i]);
+        }
+    }
+
     private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'a' + value - 10);
 }

@@ -3,9 +3,10 @@ namespace Gadget.Traceloop.Decoding;
 /// <summary>How to print one syscall and what to capture for it.</summary>
 internal sealed class SyscallDecoder
 {
-    public SyscallDecoder(string name, ArgumentFormat[] formats, sbyte[] lengthArguments, bool hexReturn, SyscallArchitecture architecture)
+    public SyscallDecoder(string name, ArgumentFormat[] formats, sbyte[] lengthArguments, bool hexReturn, SyscallArchitecture architecture, SyscallRenderer renderer)
     {
         Name = name;
+        Renderer = renderer;
         Formats = formats;
         LengthArguments = lengthArguments;
         HexReturn = hexReturn;
@@ -19,10 +20,12 @@ internal sealed class SyscallDecoder
                 ArgumentFormat.BufferIn => new ArgumentCaptureSpec(ArgumentCapture.BufferIn, lengthArguments[i]),
                 ArgumentFormat.BufferOut or ArgumentFormat.BufferOutHex or ArgumentFormat.PathOut => new ArgumentCaptureSpec(ArgumentCapture.BufferOut),
                 ArgumentFormat.Sockaddr => new ArgumentCaptureSpec(ArgumentCapture.SockaddrIn, lengthArguments[i]),
+                ArgumentFormat.SocketOptionValue => new ArgumentCaptureSpec(ArgumentCapture.BufferIn, lengthArguments[i]),
+                ArgumentFormat.TimespecOut => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 16),
                 ArgumentFormat.PipeFds => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 8),
                 ArgumentFormat.WaitStatus => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 4),
                 ArgumentFormat.StatBuffer => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: StatLayout.For(architecture).Size),
-                ArgumentFormat.PrctlArgument => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: PrctlNameSize),
+                ArgumentFormat.PrctlArgument => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: PrctlRenderer.NameSize),
                 ArgumentFormat.StringArray => new ArgumentCaptureSpec(ArgumentCapture.StringArrayIn),
                 _ => ArgumentCaptureSpec.None,
             };
@@ -31,8 +34,8 @@ internal sealed class SyscallDecoder
         CaptureSpecs = any ? specs : [];
     }
 
-    /// <summary>TASK_COMM_LEN: the size of the buffer PR_SET_NAME reads and PR_GET_NAME fills.</summary>
-    public const int PrctlNameSize = 16;
+    /// <summary>The family renderer that prints the syscall.</summary>
+    public SyscallRenderer Renderer { get; }
 
     /// <summary>The syscall's name.</summary>
     public string Name { get; }
