@@ -1,7 +1,7 @@
 namespace Gadget.Traceloop.Decoding;
 
 /// <summary>
-/// The limits of the BPF side's string-array capture (bpf/traceloop.bpf.c: <c>MAX_ARGV</c>, <c>MAX_ARGV_STRING</c>; a test
+/// The limits of the BPF side's string-array capture (bpf/traceloop_captures.h: <c>MAX_ARGV</c>, <c>MAX_ARGV_STRING</c>; a test
 /// checks they match): what a <see cref="CaptureStatus.Truncated"/> argv capture can have left out.
 /// </summary>
 internal static class ArgvCapture

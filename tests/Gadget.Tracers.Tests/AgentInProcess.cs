@@ -1,0 +1,61 @@
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Gadget.Agent;
+using Microsoft.AspNetCore.Builder;
+
+namespace Gadget.Tracers.Tests;
+
+/// <summary>The node agent running in this process on a Unix socket, and an HTTP client for it.</summary>
+internal sealed class AgentInProcess : IAsyncDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "gadget-agent-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly WebApplication _app;
+
+    private AgentInProcess()
+    {
+        Directory.CreateDirectory(_directory);
+        var socket = Path.Combine(_directory, "agent.sock");
+        _app = AgentApp.Build(["--socket", socket]);
+        Client = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
+                return new NetworkStream(s, ownsSocket: true);
+            },
+        })
+        { BaseAddress = new Uri("http://agent/") };
+    }
+
+    internal HttpClient Client { get; }
+
+    internal static async Task<AgentInProcess> StartAsync()
+    {
+        var agent = new AgentInProcess();
+        await agent._app.StartAsync();
+        return agent;
+    }
+
+    /// <summary>Starts a trace of the containers whose id starts with <paramref name="idPrefix"/>.</summary>
+    internal async Task StartTraceAsync(string idPrefix)
+    {
+        using var response = await Client.PostAsJsonAsync("traces", new { id = idPrefix });
+        Assert.True(response.IsSuccessStatusCode, $"POST /traces answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>A container's history as JSON lines, or the status and text of the answer.</summary>
+    internal async Task<(bool Ok, string Text)> HistoryAsync(string container)
+    {
+        using var response = await Client.GetAsync($"containers/{container}/history?output=json");
+        return (response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+}

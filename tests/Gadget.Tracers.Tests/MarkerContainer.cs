@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Gadget.Containers.Tests;
+
+namespace Gadget.Tracers.Tests;
+
+/// <summary>
+/// A runc container whose program (marker.c, built here with gcc) opens <c>/marker-ID</c> as its first syscall after execve,
+/// then waits in pause() until it is killed.
+/// </summary>
+internal static class MarkerContainer
+{
+    private static readonly Lazy<string> Directory = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The path the container's first syscall opens.</summary>
+    internal static string MarkerPath(string id) => "/marker-" + id;
+
+    /// <summary>Starts it with <c>runc run -d</c>-like create + start.</summary>
+    internal static RuncContainer Start(string id) => RuncContainer.Create(id, ["/opt/marker/marker", MarkerPath(id)], configure: config =>
+    {
+        var mounts = config["mounts"]!.AsArray();
+        mounts.Add(new JsonObject
+        {
+            ["destination"] = "/opt/marker",
+            ["type"] = "bind",
+            ["source"] = Directory.Value,
+            ["options"] = new JsonArray("bind", "ro"),
+        });
+    });
+
+    private static string Build()
+    {
+        Assert.True(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64, "marker.c is x86-64 assembly: these tests run on x86-64 (arm64: issue 11)");
+        var directory = Path.Combine(Path.GetTempPath(), "gadget-marker-" + Guid.NewGuid().ToString("N")[..8]);
+        System.IO.Directory.CreateDirectory(directory);
+        var start = new ProcessStartInfo("/usr/bin/gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in (string[])["-nostdlib", "-static", "-O2", "-o", Path.Combine(directory, "marker"), Path.Combine(AppContext.BaseDirectory, "marker.c")])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var gcc = Process.Start(start)!;
+        var errors = gcc.StandardError.ReadToEnd();
+        gcc.WaitForExit();
+        Assert.True(gcc.ExitCode == 0, "gcc failed: " + errors);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                System.IO.Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
+        return directory;
+    }
+}
