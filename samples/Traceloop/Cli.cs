@@ -13,8 +13,10 @@ internal static class Cli
           traceloop run [--output text|json] [--pages N] [--seccomp-profile FILE] -- COMMAND [ARGS...]
               Runs COMMAND in a fresh cgroup, records its syscalls, and prints them when it exits; with
               --seccomp-profile, also writes an OCI seccomp profile allowing exactly the syscalls it made.
-          traceloop advise seccomp-profile [--pages N] -- COMMAND [ARGS...]
-              Runs COMMAND like 'run' and prints only the seccomp profile (JSON, for runc or Kubernetes).
+          traceloop advise seccomp-profile [--pages N] [--file FILE] -- COMMAND [ARGS...]
+              Runs COMMAND like 'run' and writes only the seccomp profile (JSON, for runc or Kubernetes) to FILE
+              or to standard output (the command's own output goes to standard error). Refuses a history that
+              does not hold every syscall (exit 1: record again with a larger --pages).
           traceloop watch [--output text|json] [--pages N] [--name N] [--id ID] [--label k=v,...] [--namespace NS]
                           [--podname POD] [--containerindex I] [--all]
               Records every matching container and prints a container's history when it crashes.
@@ -58,6 +60,7 @@ internal static class Cli
         var output = "text";
         int? pages = null;
         string? seccompProfile = null;
+        string? profileFile = null;
         var i = 0;
         for (; i < args.Length && args[i] != "--"; i++)
         {
@@ -71,6 +74,9 @@ internal static class Cli
                     break;
                 case "--seccomp-profile" when i + 1 < args.Length:
                     seccompProfile = args[++i];
+                    break;
+                case "--file" when adviseOnly && i + 1 < args.Length:
+                    profileFile = args[++i];
                     break;
                 default:
                     // The first non-option starts the command ("--" is optional).
@@ -92,38 +98,46 @@ internal static class Cli
         }
 
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages ?? 256 });
-        await using var command = TracedCommand.Start(tracer, args[i], args[(i + 1)..]);
+        // Advising: the command's own output must not mix with the profile on standard output.
+        await using var command = TracedCommand.Start(tracer, args[i], args[(i + 1)..], redirectOutput: adviseOnly);
+        var forwarding = adviseOnly
+            ? Task.WhenAll(command.Process.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardError()), command.Process.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError()))
+            : Task.CompletedTask;
         var exitCode = await command.WaitForExitAsync();
+        await forwarding;
         var records = command.Dump();
-        if (adviseOnly)
+        if (!adviseOnly)
         {
-            Console.WriteLine(SeccompProfileAdvisor.Create(records).ToJson());
-            return exitCode;
+            Print(records, output, Console.Error);
         }
-        Print(records, output, Console.Error);
-        if (seccompProfile is not null)
+        if (adviseOnly || seccompProfile is not null)
         {
-            await File.WriteAllTextAsync(seccompProfile, SeccompProfileAdvisor.Create(records).ToJson());
-            Console.Error.WriteLine($"seccomp profile written to {seccompProfile}");
+            string profile;
+            try
+            {
+                profile = SeccompProfileAdvisor.Create(records).ToJson();
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"traceloop: no seccomp profile: {e.Message}");
+                return 1;
+            }
+            var file = adviseOnly ? profileFile : seccompProfile;
+            if (file is null)
+            {
+                Console.WriteLine(profile);
+            }
+            else
+            {
+                await File.WriteAllTextAsync(file, profile + "\n");
+                Console.Error.WriteLine($"traceloop: seccomp profile written to {file}");
+            }
         }
-        if (exitCode != 0)
-        {
-            Console.Error.WriteLine(exitCode > 128
-                ? $"+++ killed by signal {exitCode - 128} +++"
-                : $"+++ exited with {exitCode} +++");
-        }
+        // How it ended, as the kernel reported it (printed above with the history): a signal is not an exit code.
         return exitCode;
     }
 
-    /// <summary>Prints syscalls strace-like (text) or one JSON object per line.</summary>
-    internal static void Print(IReadOnlyList<SyscallRecord> records, string output, TextWriter writer)
-    {
-        var multiThread = records.Select(r => r.ThreadId).Distinct().Skip(1).Any();
-        var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = multiThread });
-        var json = new SyscallJsonFormatter(formatter);
-        foreach (var r in records)
-        {
-            writer.WriteLine(output == "json" ? json.Format(r) : formatter.Format(r));
-        }
-    }
+    /// <summary>Prints a history strace-like (text) or one JSON object per line: syscalls, process exits, and what it lacks.</summary>
+    internal static void Print(IReadOnlyList<SyscallRecord> records, string output, TextWriter writer) =>
+        new SyscallHistoryWriter(json: output == "json").Write(records, writer);
 }

@@ -13,9 +13,17 @@ public static class SeccompProfileAdvisor
     /// <param name="options">Extra allowed syscalls and the errno of refusals.</param>
     /// <param name="table">The syscall table of the recorded machine; the current architecture's by default.</param>
     /// <exception cref="ArgumentException">The history is empty: there is nothing to learn from.</exception>
+    /// <exception cref="InvalidOperationException">The history is a <see cref="SyscallHistory"/> that does not hold every syscall
+    /// (its ring wrapped, or it started late): a profile from it would refuse syscalls the workload made, and kill it.</exception>
     public static SeccompProfile Create(IEnumerable<SyscallRecord> history, SeccompProfileOptions? options = null, SyscallTable? table = null)
     {
         ArgumentNullException.ThrowIfNull(history);
+        if (history is SyscallHistory { IsComplete: false } incomplete)
+        {
+            throw new InvalidOperationException(
+                $"The recorded history is incomplete ({incomplete.DescribeGaps()}): a seccomp profile from it could refuse syscalls the workload made. " +
+                "Record again with a larger ring (TraceloopOptions.PagesPerCpu, traceloop --pages).");
+        }
         options ??= new SeccompProfileOptions();
         table ??= SyscallTable.Current;
         var names = new HashSet<string>(StringComparer.Ordinal);

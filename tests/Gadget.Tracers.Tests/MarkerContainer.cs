@@ -12,11 +12,15 @@ internal static class MarkerContainer
 {
     private static readonly Lazy<string> Directory = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>The marker program on the host.</summary>
+    internal static string Program => Path.Combine(Directory.Value, "marker");
+
     /// <summary>The path the container's first syscall opens.</summary>
     internal static string MarkerPath(string id) => "/marker-" + id;
 
-    /// <summary>Starts it with <c>runc run -d</c>-like create + start.</summary>
-    internal static RuncContainer Start(string id) => RuncContainer.Create(id, ["/opt/marker/marker", MarkerPath(id)], configure: config =>
+    /// <summary>Starts it (<c>runc create</c> + <c>runc start</c>); <paramref name="then"/>: what the program does after the
+    /// marker (<c>["segv"]</c>, <c>["exit", "139"]</c>; nothing: wait for a signal).</summary>
+    internal static RuncContainer Start(string id, params string[] then) => RuncContainer.Create(id, ["/opt/marker/marker", MarkerPath(id), .. then], configure: config =>
     {
         var mounts = config["mounts"]!.AsArray();
         mounts.Add(new JsonObject

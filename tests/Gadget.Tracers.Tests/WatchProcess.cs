@@ -104,7 +104,7 @@ internal sealed class WatchProcess : IDisposable
         File.Delete(Socket);
     }
 
-    private static ProcessStartInfo Start(string[] arguments)
+    internal static ProcessStartInfo Start(string[] arguments)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
