@@ -60,6 +60,18 @@ public sealed class SeccompProfileAdvisorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AHistoryThatLostSyscallsHasNoProfile()
+    {
+        SyscallRecord[] one = [new() { TimestampNs = 10, Cpu = 0, ProcessId = 1, ThreadId = 1, Command = "x", Number = 39, Arguments = new ulong[6] }];
+        var wrapped = new SyscallHistory(one, [], recordingSinceNs: 1, completeSinceNs: 9, overwrittenPerCpu: [120, 0], missedBeforeRecording: 0, notWritten: 0);
+        var e = Assert.Throws<InvalidOperationException>(() => SeccompProfileAdvisor.Create(wrapped));
+        Assert.Contains("120 older syscalls were overwritten", e.Message, StringComparison.Ordinal);
+        Assert.Contains("larger ring", e.Message, StringComparison.Ordinal);
+        var complete = new SyscallHistory(one, [], recordingSinceNs: 1, completeSinceNs: 1, overwrittenPerCpu: [0, 0], missedBeforeRecording: 0, notWritten: 0);
+        Assert.Contains("getpid", SeccompProfileAdvisor.Create(complete).ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnEmptyHistoryHasNoProfile() =>
         Assert.Throws<ArgumentException>(() => SeccompProfileAdvisor.Create([]));
 
