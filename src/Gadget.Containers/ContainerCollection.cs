@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gadget.Bpf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -138,7 +139,13 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The containers as a stream of changes: first every running container as Added, then each change as it happens.</summary>
-    public IAsyncEnumerable<ContainerEventArgs> WatchAsync(CancellationToken cancellationToken = default) => _registry.WatchAsync(cancellationToken);
+    public async IAsyncEnumerable<ContainerEventArgs> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var change in _registry.WatchAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return change;
+        }
+    }
 
     /// <summary>Waits until a container matching <paramref name="predicate"/> is in the collection; returns it, or null after <paramref name="timeout"/>.</summary>
     public Task<Container?> WaitForContainerAsync(Func<Container, bool> predicate, TimeSpan timeout, CancellationToken cancellationToken = default)
