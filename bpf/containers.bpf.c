@@ -4,8 +4,10 @@
  *  - tp_btf/cgroup_mkdir, cgroup_rmdir: cgroup2 directories as they are created and removed.
  *  - tp_btf/sched_process_exec: a process in a cgroup created since the collection started ("pending", not yet
  *    resolved to a container by user space) that execs inside a mount namespace other than the collection's is
- *    stopped (SIGSTOP, delivered before the new program's first instruction) and reported; user space registers its
- *    container, updates the selection maps and continues it with SIGCONT.
+ *    reported (EVENT_EXEC), and its exit watched; user space registers its container and clears the pending cgroup.
+ *    With hold_new_containers it is also stopped (SIGSTOP, delivered before the new program's first instruction) and
+ *    reported as EVENT_EXEC_HELD; user space registers its container, updates the selection maps and continues it
+ *    with SIGCONT.
  *  - tp_btf/sched_process_exit: exit status of container init processes (watched_pids).
  */
 #include "gadget.h"
@@ -14,6 +16,7 @@
 #define EVENT_CGROUP_RMDIR 2
 #define EVENT_EXEC_HELD 3
 #define EVENT_INIT_EXIT 4
+#define EVENT_EXEC 5
 #define PATH_MAX_LEN 200
 #define SIGSTOP 19
 
@@ -81,11 +84,9 @@ int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
 	if (!is_default_hierarchy(cgrp))
 		return 0;
-	if (hold_new_containers) {
-		u64 id = BPF_CORE_READ(cgrp, kn, id);
-		u8 one = 1;
-		bpf_map_update_elem(&pending_cgroups, &id, &one, BPF_ANY);
-	}
+	u64 id = BPF_CORE_READ(cgrp, kn, id);
+	u8 one = 1;
+	bpf_map_update_elem(&pending_cgroups, &id, &one, BPF_ANY);
 	emit_cgroup(EVENT_CGROUP_MKDIR, cgrp, path);
 	return 0;
 }
@@ -116,11 +117,11 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		__sync_fetch_and_add(&events_dropped, 1);
 		return 0;
 	}
-	long stopped = bpf_send_signal(SIGSTOP);
+	long stopped = hold_new_containers ? bpf_send_signal(SIGSTOP) : 0;
 	u32 held_tgid = bpf_get_current_pid_tgid() >> 32;
 	u8 one = 1;
 	bpf_map_update_elem(&watched_pids, &held_tgid, &one, BPF_ANY); /* its exit is reported even if it dies before it is registered */
-	e->type = EVENT_EXEC_HELD;
+	e->type = hold_new_containers ? EVENT_EXEC_HELD : EVENT_EXEC;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->cgroup_id = cgroup_id;
 	e->timestamp = bpf_ktime_get_boot_ns();

@@ -72,7 +72,8 @@ public sealed class Container
     /// <summary>When the collection registered the container (CLOCK_BOOTTIME nanoseconds, the clock of <c>bpf_ktime_get_boot_ns()</c>).</summary>
     public ulong RegisteredAt { get; internal set; }
 
-    /// <summary>How the container's init process ended; null while it runs or when the runtime did not tell.</summary>
+    /// <summary>How the container's init process ended, as the kernel reported it; null while it runs, and when the kernel did
+    /// not report it (without BPF, or when the init ended before the collection watched it): unknown, never made up.</summary>
     public ContainerExitStatus? ExitStatus
     {
         get => _exitStatus;

@@ -6,8 +6,10 @@ namespace Gadget.Containers;
 public sealed record ContainerCollectionOptions
 {
     /// <summary>
-    /// Load the BPF program that reports new cgroup2 directories, container init exits (with their status) and removed
-    /// cgroups (tp_btf/cgroup_mkdir, cgroup_rmdir, sched_process_exit). Default: true.
+    /// Load the BPF program that reports new cgroup2 directories, processes that exec in a new cgroup inside a mount
+    /// namespace of their own, container init exits (with their status) and removed cgroups (tp_btf/cgroup_mkdir,
+    /// sched_process_exec, sched_process_exit, cgroup_rmdir). Without it, nothing reports exit statuses
+    /// (<see cref="Container.ExitStatus"/> stays null). Default: true.
     /// </summary>
     public bool UseBpf { get; init; } = true;
 
@@ -15,7 +17,9 @@ public sealed record ContainerCollectionOptions
     /// With <see cref="UseBpf"/>: a process that execs in a cgroup created after the collection started, inside its own mount
     /// namespace, is stopped by the kernel (SIGSTOP from tp_btf/sched_process_exec) before its new program runs, until the
     /// collection has registered its container, updated the selections and raised <see cref="ContainerCollection.ContainerAdded"/>;
-    /// then it gets SIGCONT. This is what guarantees that tracers see a container's first syscall. Default: true.
+    /// then it gets SIGCONT. This is what guarantees that tracers see a container's first syscall. Without the hold, the
+    /// kernel reports the same execs without stopping anything, and the container is registered as soon as it is resolved
+    /// (its first syscalls may come before). Default: true.
     /// </summary>
     public bool HoldNewContainers { get; init; } = true;
 
@@ -29,7 +33,8 @@ public sealed record ContainerCollectionOptions
     /// <summary>More runc <c>--root</c> directories to read container state from (besides /run/runc, /run/crun, /run/containerd/runc, /run/docker/runtime-runc).</summary>
     public IReadOnlyList<string> RuncStateRoots { get; init; } = [];
 
-    /// <summary>How long a held process may wait for its runtime's state to appear before it is registered as a <see cref="ContainerRuntime.Cgroup"/> container.</summary>
+    /// <summary>How long a process reported at its exec in a new cgroup (held, with <see cref="HoldNewContainers"/>) may wait
+    /// for its runtime's state to appear before it is registered as a <see cref="ContainerRuntime.Cgroup"/> container. Default: 2 seconds.</summary>
     public TimeSpan StateWaitTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>

@@ -6,23 +6,29 @@ using Microsoft.Extensions.Logging;
 namespace Gadget.Containers;
 
 /// <summary>
-/// The collection's side of the OCI hook (samples/Gadget.OciHook): a Unix socket server. The hook sends one line,
-/// <c>{"phase":"createRuntime","runtime":"runc","state":{...OCI state...}}</c>, and waits; the server registers (or removes)
-/// the container, then answers <c>ok</c> (or <c>error: ...</c>). The runtime is blocked in the hook meanwhile, so the container's
-/// process cannot start before the collection has its maps ready.
+/// The OCI hook (samples/Gadget.OciHook) as a source of containers: a Unix socket server. The hook sends one line,
+/// <c>{"phase":"createRuntime","runtime":"runc","state":{...OCI state...}}</c>, and waits; the server adds the container to
+/// the registry (or, at <c>poststop</c>, reports its init process gone), then answers <c>ok</c> (or <c>error: ...</c>). The
+/// runtime is blocked in the hook meanwhile, so the container's process cannot start before the selections' maps are ready.
 /// </summary>
 internal sealed class OciHookServer : IDisposable
 {
     private readonly Socket _listener;
-    private readonly Action<OciHookRequest> _handler;
+    private readonly ContainerRegistry _registry;
+    private readonly Action<Container, string> _initGone;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
 
-    internal OciHookServer(string path, Action<OciHookRequest> handler, ILogger logger)
+    /// <param name="path">The socket's path (a stale socket there is replaced).</param>
+    /// <param name="registry">Where hooked containers are added.</param>
+    /// <param name="initGone">Told about a container whose <c>poststop</c> hook ran (it decides when to remove it, and with which status).</param>
+    /// <param name="logger">Where diagnostics go.</param>
+    internal OciHookServer(string path, ContainerRegistry registry, Action<Container, string> initGone, ILogger logger)
     {
         Path = path;
-        _handler = handler;
+        _registry = registry;
+        _initGone = initGone;
         _logger = logger;
         if (File.Exists(path))
         {
@@ -70,6 +76,25 @@ internal sealed class OciHookServer : IDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>A container being created or started is added (unless known); a stopped one is reported gone.</summary>
+    internal void Handle(OciHookRequest request)
+    {
+        var state = request.State;
+        if (request.Phase is "poststop")
+        {
+            if (_registry.GetById(state.Id) is { } stopped)
+            {
+                _initGone(stopped, "poststop hook");
+            }
+            return;
+        }
+        var runtime = request.Runtime ?? ContainerRuntime.Runc;
+        if (_registry.GetById(state.Id) is null && ContainerFactory.Create(state with { Runtime = runtime }, _registry.CountPodContainers) is { } container)
+        {
+            _registry.Add(container, request.Phase + " hook");
+        }
+    }
+
     private async Task AcceptLoop()
     {
         while (!_stopping.IsCancellationRequested)
@@ -95,7 +120,7 @@ internal sealed class OciHookServer : IDisposable
             try
             {
                 var request = await ReadRequest(client).ConfigureAwait(false);
-                _handler(request);
+                Handle(request);
                 answer = "ok\n";
             }
             catch (Exception e)

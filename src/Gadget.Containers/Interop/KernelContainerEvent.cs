@@ -10,6 +10,7 @@ internal unsafe struct KernelContainerEvent
     internal const uint CgroupRmdir = 2;
     internal const uint ExecHeld = 3;
     internal const uint InitExit = 4;
+    internal const uint Exec = 5;
     internal const int PathLength = 200;
 
     internal uint Type;
