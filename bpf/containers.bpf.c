@@ -5,20 +5,17 @@
  *  - tp_btf/sched_process_exec: a process in a cgroup created since the collection started ("pending", not yet
  *    resolved to a container by user space) that execs inside a mount namespace other than the collection's is
  *    reported (EVENT_EXEC), and its exit watched; user space registers its container and clears the pending cgroup.
- *    With hold_new_containers it is also stopped (SIGSTOP, delivered before the new program's first instruction) and
- *    reported as EVENT_EXEC_HELD; user space registers its container, updates the selection maps and continues it
- *    with SIGCONT.
+ *    No process is ever stopped: a tracer that must see a container's first syscall records it in the kernel
+ *    (traceloop claims a ring at a new cgroup's first syscall), it does not wait for this report.
  *  - tp_btf/sched_process_exit: exit status of container init processes (watched_pids).
  */
 #include "gadget.h"
 
 #define EVENT_CGROUP_MKDIR 1
 #define EVENT_CGROUP_RMDIR 2
-#define EVENT_EXEC_HELD 3
 #define EVENT_INIT_EXIT 4
 #define EVENT_EXEC 5
 #define PATH_MAX_LEN 200
-#define SIGSTOP 19
 
 struct container_event {
 	u32 type;
@@ -32,7 +29,6 @@ struct container_event {
 
 /* Set by user space before load. */
 const volatile u32 host_mnt_ns = 0;
-const volatile u32 hold_new_containers = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -111,21 +107,19 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	u32 mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	if (mnt_ns == host_mnt_ns)
 		return 0; /* e.g. the runtime's own re-exec before it enters the container's namespaces */
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	u8 one = 1;
+	bpf_map_update_elem(&watched_pids, &tgid, &one, BPF_ANY); /* its exit is reported even if it dies before it is registered */
 	struct container_event *e = bpf_ringbuf_reserve(&container_events, sizeof(*e), 0);
 	if (!e) {
-		/* Without a report nobody would continue the process: do not stop it. */
 		__sync_fetch_and_add(&events_dropped, 1);
 		return 0;
 	}
-	long stopped = hold_new_containers ? bpf_send_signal(SIGSTOP) : 0;
-	u32 held_tgid = bpf_get_current_pid_tgid() >> 32;
-	u8 one = 1;
-	bpf_map_update_elem(&watched_pids, &held_tgid, &one, BPF_ANY); /* its exit is reported even if it dies before it is registered */
-	e->type = hold_new_containers ? EVENT_EXEC_HELD : EVENT_EXEC;
+	e->type = EVENT_EXEC;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->cgroup_id = cgroup_id;
 	e->timestamp = bpf_ktime_get_boot_ns();
-	e->exit_code = (u32)stopped; /* 0, or the negative errno of bpf_send_signal */
+	e->exit_code = 0;
 	e->hierarchy_level = 0;
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
 	bpf_ringbuf_submit(e, 0);

@@ -75,8 +75,8 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Raised when a container is seen for the first time, after every selection's maps were updated. With
-    /// <see cref="ContainerCollectionOptions.HoldNewContainers"/> a new container's process waits until the handlers return: keep them short.</summary>
+    /// <summary>Raised when a container is seen for the first time, after every selection's maps were updated. Its processes
+    /// run on meanwhile (nothing is held): handlers run on the collection's event thread, keep them short.</summary>
     public event EventHandler<ContainerEventArgs>? ContainerAdded
     {
         add => _registry.Added += value;

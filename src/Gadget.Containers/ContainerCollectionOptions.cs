@@ -13,16 +13,6 @@ public sealed record ContainerCollectionOptions
     /// </summary>
     public bool UseBpf { get; init; } = true;
 
-    /// <summary>
-    /// With <see cref="UseBpf"/>: a process that execs in a cgroup created after the collection started, inside its own mount
-    /// namespace, is stopped by the kernel (SIGSTOP from tp_btf/sched_process_exec) before its new program runs, until the
-    /// collection has registered its container, updated the selections and raised <see cref="ContainerCollection.ContainerAdded"/>;
-    /// then it gets SIGCONT. This is what guarantees that tracers see a container's first syscall. Without the hold, the
-    /// kernel reports the same execs without stopping anything, and the container is registered as soon as it is resolved
-    /// (its first syscalls may come before). Default: true.
-    /// </summary>
-    public bool HoldNewContainers { get; init; } = true;
-
     /// <summary>How often the runtimes' state directories and the known init processes are checked (a fallback for what the kernel
     /// did not report, and the only mechanism without BPF). Default: 1 second. <see cref="Timeout.InfiniteTimeSpan"/> disables it.</summary>
     public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -33,8 +23,8 @@ public sealed record ContainerCollectionOptions
     /// <summary>More runc <c>--root</c> directories to read container state from (besides /run/runc, /run/crun, /run/containerd/runc, /run/docker/runtime-runc).</summary>
     public IReadOnlyList<string> RuncStateRoots { get; init; } = [];
 
-    /// <summary>How long a process reported at its exec in a new cgroup (held, with <see cref="HoldNewContainers"/>) may wait
-    /// for its runtime's state to appear before it is registered as a <see cref="ContainerRuntime.Cgroup"/> container. Default: 2 seconds.</summary>
+    /// <summary>How long the runtime's state of a process reported at its exec in a new cgroup is looked for before it is
+    /// registered as a <see cref="ContainerRuntime.Cgroup"/> container. Default: 2 seconds.</summary>
     public TimeSpan StateWaitTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>

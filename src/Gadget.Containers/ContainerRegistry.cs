@@ -132,7 +132,7 @@ internal sealed class ContainerRegistry : IDisposable
             {
                 Guard.Run(_logger, () => prepare(container), "prepare a new container");
             }
-            container.RegisteredAt = NativeMethods.BootTimeNanoseconds();
+            container.RegisteredAt = Gadget.Bpf.BpfEnvironment.BootTimeNanoseconds;
             _byId[container.Id] = container;
             _byCgroupId[container.CgroupId] = container;
             _byMountNamespace[container.MountNamespaceId] = container; // the newest container of a namespace or pid wins

@@ -8,8 +8,8 @@ namespace Gadget.Containers;
 /// <summary>
 /// The kernel as a source of containers and of their exit status: the BPF program of bpf/containers.bpf.c reports new
 /// cgroup2 directories (their container's runtime state is then looked for), processes that exec in a new cgroup inside a
-/// mount namespace of their own (resolved to their container and added; with <see cref="ExecHoldSource"/> they are held
-/// meanwhile), container init exits with their status, and removed cgroups. It watches the init process of every container
+/// mount namespace of their own (resolved to their container and added; never stopped: a tracer that must see a container's
+/// first syscall records it in the kernel), container init exits with their status, and removed cgroups. It watches the init process of every container
 /// of the registry (so its exit is reported) and is the only one that knows exit statuses: a container whose init is seen
 /// gone by another source (<see cref="OnInitGone"/>) is removed with the status the kernel reported, waiting a little for
 /// that report when it has not been read yet, and with no status (unknown) when none comes.
@@ -28,7 +28,6 @@ internal sealed class KernelEventSource : IDisposable
     private readonly BpfMap<uint, byte> _watchedPids;
     private readonly List<BpfLink> _links = [];
     private readonly KernelEventPump _pump;
-    private readonly ExecHoldSource? _hold;
     private readonly Lock _exitsLock = new();
     private readonly Dictionary<int, ContainerExitStatus> _recentExits = [];
     private readonly Queue<int> _recentExitOrder = new();
@@ -49,14 +48,9 @@ internal sealed class KernelEventSource : IDisposable
         try
         {
             _bpf.SetGlobal("host_mnt_ns", (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt"));
-            _bpf.SetGlobal("hold_new_containers", options.HoldNewContainers ? 1u : 0u);
             _bpf.Load();
             _pendingCgroups = _bpf.Map("pending_cgroups").As<ulong, byte>();
             _watchedPids = _bpf.Map("watched_pids").As<uint, byte>();
-            if (options.HoldNewContainers)
-            {
-                _hold = new ExecHoldSource(registry, scanner, _pendingCgroups, options.StateWaitTimeout, logger);
-            }
             _registry.Registered += OnRegistered;
             _registry.Removed += OnRemoved;
             _pump = new KernelEventPump(_bpf.Map("container_events"), OnKernelEvent, "gadget-containers-events");
@@ -217,9 +211,6 @@ internal sealed class KernelEventSource : IDisposable
     {
         switch (e.Type)
         {
-            case KernelContainerEvent.ExecHeld:
-                _hold?.OnExecHeld(e);
-                break;
             case KernelContainerEvent.Exec:
                 OnExec((int)e.Pid, e.CgroupId, e.PathText);
                 break;

@@ -61,7 +61,7 @@ public sealed class ContainerCollectionTests
     }
 
     [Fact]
-    public async Task BpfDetectionRegistersANewContainerBeforeItsFirstSyscallAndReportsItsExitCode()
+    public async Task BpfDetectionRegistersANewContainerAndReportsItsExitCode()
     {
         using var probe = new TestProbe();
         // No rescans: only the kernel's events can make the collection see the container.
@@ -88,17 +88,17 @@ public sealed class ContainerCollectionTests
         };
 
         using var runc = RuncContainer.Run(id, ["sh", "-c", "echo started; sleep 0.2; exit 3"]);
-        var (container, addedAt, inMap) = await added.Task.WaitAsync(Patience);
+        var finished = await Task.WhenAny(added.Task, Task.Delay(Patience));
+        Assert.True(finished == added.Task, "never added:\n" + log);
+        var (container, _, inMap) = await added.Task;
         var ended = await removed.Task.WaitAsync(Patience);
 
         Assert.Same(container, ended);
         Assert.Equal(3, ended.ExitStatus?.ExitCode);
         Assert.Null(ended.ExitStatus?.Signal);
         Assert.True(inMap, "the selection's map held the container's cgroup when ContainerAdded was raised");
-        var firstSyscall = probe.FirstSyscall(container.CgroupId);
-        Assert.NotNull(firstSyscall);
-        Assert.True(container.RegisteredAt < firstSyscall, $"registered at {container.RegisteredAt}, first syscall of the container's program at {firstSyscall}\n{string.Join("\n", log.Lines.Where(l => l.Contains(id, StringComparison.Ordinal) || l.Contains("Held", StringComparison.Ordinal) || l.Contains(container.CgroupId.ToString(), StringComparison.Ordinal)))}");
-        Assert.True(addedAt < firstSyscall, $"ContainerAdded raised at {addedAt}, first syscall at {firstSyscall}");
+        // The collection no longer holds a new container until it is registered (no process is ever stopped): a tracer
+        // that must see the first syscall records it in the kernel (traceloop's ring pool, tests/Gadget.Tracers.Tests).
         // What the kernel saw inside the container's init process is what the collection says.
         var identity = probe.Identity(container.Pid);
         Assert.NotNull(identity);

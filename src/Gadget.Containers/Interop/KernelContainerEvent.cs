@@ -8,7 +8,6 @@ internal unsafe struct KernelContainerEvent
 {
     internal const uint CgroupMkdir = 1;
     internal const uint CgroupRmdir = 2;
-    internal const uint ExecHeld = 3;
     internal const uint InitExit = 4;
     internal const uint Exec = 5;
     internal const int PathLength = 200;

@@ -8,17 +8,9 @@ internal static unsafe partial class NativeMethods
     private const string LibC = "libc";
     internal const int AtFdCwd = -100;
     internal const uint StatxIno = 0x100;
-    internal const int SigCont = 18;
-    internal const int ClockBoottime = 7;
 
     [LibraryImport(LibC, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
-
-    [LibraryImport(LibC, EntryPoint = "kill", SetLastError = true)]
-    internal static partial int kill(int pid, int signal);
-
-    [LibraryImport(LibC, EntryPoint = "clock_gettime")]
-    internal static partial int clock_gettime(int clock, long* timespec);
 
     /// <summary>The inode number of <paramref name="path"/>, or 0 if it does not exist.</summary>
     internal static ulong InodeOf(string path)
@@ -29,13 +21,5 @@ internal static unsafe partial class NativeMethods
             return 0;
         }
         return *(ulong*)(buffer + 32); // struct statx: mask, blksize, attributes, nlink, uid, gid, mode, spare, ino
-    }
-
-    /// <summary>CLOCK_BOOTTIME in nanoseconds: the clock of bpf_ktime_get_boot_ns().</summary>
-    internal static ulong BootTimeNanoseconds()
-    {
-        var ts = stackalloc long[2];
-        clock_gettime(ClockBoottime, ts);
-        return (ulong)(ts[0] * 1_000_000_000L + ts[1]);
     }
 }
