@@ -61,7 +61,7 @@ internal static class WatchCommand
         {
             lock (print)
             {
-                Console.WriteLine($"=== container {e.Container.Name} ({e.Container.Id}) {e.Container.ExitStatus}: its last {e.History.Count} syscalls ===");
+                Console.WriteLine($"=== container {e.Container.Name} ({e.Container.Id}) {e.ExitStatus}: its last {e.History.Count} syscalls ===");
                 Cli.Print(e.History, output, Console.Out);
                 Console.WriteLine($"=== end of {e.Container.Name} ===");
             }

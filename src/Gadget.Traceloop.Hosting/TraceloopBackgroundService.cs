@@ -151,7 +151,7 @@ public sealed class TraceloopBackgroundService : BackgroundService
 
     private void OnContainerCrashed(object? sender, ContainerHistoryEventArgs e)
     {
-        var how = e.Container.ExitStatus?.ToString() ?? "crashed";
+        var how = e.ExitStatus.ToString();
         Report(new TraceloopHistoryEventArgs(e.Container.Name, e.Container, null, e.History), how);
     }
 
