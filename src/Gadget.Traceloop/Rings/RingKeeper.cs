@@ -265,7 +265,7 @@ internal sealed class RingKeeper : IDisposable
                     Maintain();
                 }
             }
-            catch (Exception e) when (e is BpfException or InvalidOperationException or IOException)
+            catch (Exception e) when (!_stopping)
             {
                 _pending.Clear();
                 _logger?.LogWarning(e, "traceloop could not manage its ring pool");
