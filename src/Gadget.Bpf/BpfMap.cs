@@ -8,7 +8,7 @@ namespace Gadget.Bpf;
 /// This class works on raw bytes; <see cref="As{TKey, TValue}"/> gives a typed view checked against the key and value sizes.
 /// Maps of an object live as long as the object; created and opened maps must be disposed.
 /// </summary>
-public sealed unsafe class BpfMap : IDisposable
+public sealed unsafe partial class BpfMap : IDisposable
 {
     private readonly BpfObject? _owner;
     private readonly nint _pointer;
@@ -76,8 +76,17 @@ public sealed unsafe class BpfMap : IDisposable
                 ObjectDisposedException.ThrowIf(_fd!.IsClosed, this);
                 return _fd.Fd;
             }
+            // libbpf 1.3+ reserves a placeholder descriptor for every map at open: only a loaded, created map has a real one.
+            if (!_owner.IsLoaded)
+            {
+                throw new InvalidOperationException($"Map '{Name}' is not created yet; call BpfObject.Load() first.");
+            }
+            if (!LibBpf.bpf_map__autocreate(Pointer))
+            {
+                throw new InvalidOperationException($"Map '{Name}' was not created: its AutoCreate is off.");
+            }
             var fd = LibBpf.bpf_map__fd(Pointer);
-            return fd >= 0 ? fd : throw new InvalidOperationException($"Map '{Name}' is not created yet; call BpfObject.Load() first.");
+            return fd >= 0 ? fd : throw new InvalidOperationException($"Map '{Name}' is not created.");
         }
     }
 
@@ -149,6 +158,10 @@ public sealed unsafe class BpfMap : IDisposable
         var fd = LibBpf.bpf_obj_get(path);
         if (fd < 0)
         {
+            if (File.Exists(path) && !BpfEnvironment.IsOnBpffs(path))
+            {
+                throw new ArgumentException($"'{path}' is not a pin: it is a file outside any BPF file system (bpffs), where pins live (e.g. /sys/fs/bpf).", nameof(path));
+            }
             throw Errno.ToException(fd, "open pinned map", path);
         }
         var map = FromDescriptor(new FileDescriptorHandle(fd), $"pinned object '{path}'", path);
@@ -231,47 +244,6 @@ public sealed unsafe class BpfMap : IDisposable
             Errno.ThrowIfNegative(LibBpf.bpf_obj_get_info_by_fd(FileDescriptor, &info, &length), $"read info of map '{Name}'");
             return info.Id;
         }
-    }
-
-    /// <summary>Changes the map's size before its object is loaded (e.g. a ring buffer's bytes).</summary>
-    public void SetMaxEntries(int maxEntries)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
-        Errno.ThrowIfNegative(LibBpf.bpf_map__set_max_entries(Pointer, (uint)maxEntries), $"set max_entries of map '{Name}' (only possible before load)");
-    }
-
-    /// <summary>
-    /// Before its object is loaded, makes this map share an existing map (created from C#, opened from a pin, or of
-    /// another object) instead of creating its own: the object's programs then read and write <paramref name="existing"/>.
-    /// This is how one program filters by a set that someone else keeps (e.g. a set of cgroup ids).
-    /// </summary>
-    /// <exception cref="ArgumentException">The maps differ in type, key size or value size.</exception>
-    /// <exception cref="InvalidOperationException">The object is already loaded.</exception>
-    public void ReuseMap(BpfMap existing)
-    {
-        ArgumentNullException.ThrowIfNull(existing);
-        if (_owner is null)
-        {
-            throw new InvalidOperationException($"Map '{Name}' does not belong to a BPF object; only an object's map can reuse another.");
-        }
-        if (_owner.IsLoaded)
-        {
-            throw new InvalidOperationException($"Map '{Name}' can only reuse another map before its object is loaded.");
-        }
-        if (existing.Type != Type || existing.KeySize != KeySize || existing.ValueSize != ValueSize)
-        {
-            throw new ArgumentException(
-                $"Map '{Name}' ({Type}, key {KeySize} B, value {ValueSize} B) cannot reuse '{existing.Name}' ({existing.Type}, key {existing.KeySize} B, value {existing.ValueSize} B).",
-                nameof(existing));
-        }
-        Errno.ThrowIfNegative(LibBpf.bpf_map__reuse_fd(Pointer, existing.FileDescriptor), $"make map '{Name}' reuse map '{existing.Name}'");
-    }
-
-    /// <summary>For a map-in-map of an object, sets the template of its inner maps before load.</summary>
-    public void SetInnerMap(BpfMap template)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        Errno.ThrowIfNegative(LibBpf.bpf_map__set_inner_map_fd(Pointer, template.FileDescriptor), $"set inner map of '{Name}'");
     }
 
     /// <summary>Pins the map at <paramref name="path"/> on bpffs (mounting <c>/sys/fs/bpf</c> if needed).</summary>
