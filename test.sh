@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Runtime packages the tests use (the BPF objects are prebuilt; clang is only needed to rebuild them).
-packages=(libbpf1 runc busybox-static strace python3 gcc iproute2 util-linux libcap2-bin bpftool)
+packages=(libbpf1 runc busybox-static strace python3 gcc systemtap-sdt-dev iproute2 util-linux libcap2-bin bpftool)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -105,6 +105,18 @@ public sealed unsafe partial class BpfMap : IDisposable
 
     internal bool BelongsToObject => _owner is not null;
 
+    /// <summary>The map's descriptor, held open until the lease is disposed: <c>using var lease = map.Lease();</c> around a native call.</summary>
+    /// <exception cref="ObjectDisposedException">The map (or its object) is disposed.</exception>
+    internal FdLease Lease()
+    {
+        System.Runtime.InteropServices.SafeHandle owner = _owner is null ? _fd! : _owner.Handle;
+        if (owner.IsClosed)
+        {
+            throw new ObjectDisposedException(_owner is null ? $"map '{Name}'" : $"BPF object '{_owner.Name}' of map '{Name}'");
+        }
+        return new FdLease(owner, this);
+    }
+
     /// <summary>Creates a map from C#, without an object file.</summary>
     /// <param name="type">The map type.</param>
     /// <param name="keySize">Key size in bytes (0 for ring buffers, 4 for arrays).</param>
@@ -127,6 +139,11 @@ public sealed unsafe partial class BpfMap : IDisposable
         {
             throw new ArgumentException($"Map name '{name}' is not valid: the kernel takes only ASCII letters, digits, '_' and '.'.", nameof(name));
         }
+        if (keySize == 0 && type is BpfMapType.Hash or BpfMapType.PerCpuHash or BpfMapType.LruHash or BpfMapType.LruPerCpuHash
+            or BpfMapType.HashOfMaps or BpfMapType.Array or BpfMapType.PerCpuArray or BpfMapType.ArrayOfMaps or BpfMapType.ProgArray)
+        {
+            throw new ArgumentOutOfRangeException(nameof(keySize), $"A {type} map needs keys of at least 1 byte (4 for arrays); the key size given is 0.");
+        }
         BpfEnvironment.RaiseMemlockLimit();
         var opts = new BpfMapCreateOptions
         {
@@ -139,7 +156,8 @@ public sealed unsafe partial class BpfMap : IDisposable
         if (fd < 0)
         {
             var e = Errno.ToException(fd, $"create {type} map '{name}' (key {keySize} B, value {valueSize} B, {maxEntries} entries)");
-            if (-fd == Errno.EINVAL && !BpfEnvironment.IsSupported(type))
+            // The probe creates a map too: without CAP_BPF it fails for want of privilege, which says nothing about the type.
+            if (-fd == Errno.EINVAL && Capabilities.MissingForLoad(BpfProgramType.SocketFilter).Count == 0 && !BpfEnvironment.IsSupported(type))
             {
                 throw new BpfFeatureNotSupportedException(type.ToString(), $"This kernel does not support {type} maps.");
             }
@@ -241,7 +259,8 @@ public sealed unsafe partial class BpfMap : IDisposable
         {
             BpfMapInfo info;
             var length = (uint)sizeof(BpfMapInfo);
-            Errno.ThrowIfNegative(LibBpf.bpf_obj_get_info_by_fd(FileDescriptor, &info, &length), $"read info of map '{Name}'");
+            using var lease = Lease();
+            Errno.ThrowIfNegative(LibBpf.bpf_obj_get_info_by_fd(lease.Fd, &info, &length), $"read info of map '{Name}'");
             return info.Id;
         }
     }
@@ -301,7 +320,8 @@ public sealed unsafe partial class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* v = value)
         {
-            return Found(LibBpf.bpf_map_lookup_elem(FileDescriptor, k, v), "look up");
+            using var lease = Lease();
+            return Found(LibBpf.bpf_map_lookup_elem(lease.Fd, k, v), "look up");
         }
     }
 
@@ -313,7 +333,8 @@ public sealed unsafe partial class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* v = value)
         {
-            var result = LibBpf.bpf_map_update_elem(FileDescriptor, k, v, (ulong)flags);
+            using var lease = Lease();
+            var result = LibBpf.bpf_map_update_elem(lease.Fd, k, v, (ulong)flags);
             if (result < 0)
             {
                 throw UpdateFailure(result, flags);
@@ -328,7 +349,8 @@ public sealed unsafe partial class BpfMap : IDisposable
         CheckKey(key);
         fixed (byte* k = key)
         {
-            return Deleted(LibBpf.bpf_map_delete_elem(FileDescriptor, k));
+            using var lease = Lease();
+            return Deleted(LibBpf.bpf_map_delete_elem(lease.Fd, k));
         }
     }
 
@@ -340,7 +362,8 @@ public sealed unsafe partial class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* v = value)
         {
-            return Found(LibBpf.bpf_map_lookup_and_delete_elem(FileDescriptor, key.IsEmpty ? null : k, v), "look up and delete");
+            using var lease = Lease();
+            return Found(LibBpf.bpf_map_lookup_and_delete_elem(lease.Fd, key.IsEmpty ? null : k, v), "look up and delete");
         }
     }
 
@@ -358,7 +381,8 @@ public sealed unsafe partial class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* n = nextKey)
         {
-            return Found(LibBpf.bpf_map_get_next_key(FileDescriptor, key.IsEmpty ? null : k, n), "iterate");
+            using var lease = Lease();
+            return Found(LibBpf.bpf_map_get_next_key(lease.Fd, key.IsEmpty ? null : k, n), "iterate");
         }
     }
 

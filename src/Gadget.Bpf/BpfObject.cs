@@ -54,6 +54,9 @@ public sealed unsafe partial class BpfObject : IDisposable
     /// <summary>The object's maps, including internal ones (<c>.rodata</c>, <c>.bss</c>, ...).</summary>
     public IReadOnlyList<BpfMap> Maps => _maps;
 
+    /// <summary>The object's handle: referenced while a native call uses one of its maps' descriptors.</summary>
+    internal System.Runtime.InteropServices.SafeHandle Handle => _handle;
+
     internal nint Pointer
     {
         get

@@ -1,6 +1,6 @@
 namespace Gadget.Bpf;
 
-/// <summary>The calling process's effective capabilities (<c>CapEff</c> of /proc/self/status), for error messages.</summary>
+/// <summary>The calling process's effective capabilities (<c>CapEff</c> of /proc/thread-self/status: capabilities are per thread), for error messages.</summary>
 internal static class Capabilities
 {
     internal const int SysAdmin = 21;
@@ -12,7 +12,7 @@ internal static class Capabilities
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/status"))
+            foreach (var line in File.ReadLines("/proc/thread-self/status"))
             {
                 if (line.StartsWith("CapEff:", StringComparison.Ordinal))
                 {
