@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Runtime packages the tests use (the BPF objects are prebuilt; clang is only needed to rebuild them).
-packages=(libbpf1 runc busybox-static strace python3 gcc iproute2 util-linux libcap2-bin bpftool)
+packages=(libbpf1 runc busybox-static strace python3 gcc systemtap-sdt-dev iproute2 util-linux libcap2-bin bpftool)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,6 +22,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The libbpf.so.1 that Gadget.Bpf ships (and the tests load) is built from Debian's sources, not committed: a no-op when
+# it is up to date (eng/build-libbpf.sh; 'all' also cross-builds linux-arm64, which the package holds too).
+eng/build-libbpf.sh all || { echo "test.sh: building libbpf failed (eng/build-libbpf.sh)." >&2; echo "0 passed, 1 failed"; exit 1; }
 
 results="$(pwd)/TestResults"
 rm -rf "$results"

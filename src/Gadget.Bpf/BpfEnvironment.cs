@@ -33,7 +33,31 @@ public static class BpfEnvironment
         set => LibbpfRuntime.Logger = value;
     }
 
-    /// <summary>The version of the native libbpf in use (1.0 or newer).</summary>
+    /// <summary>
+    /// The file the native libbpf in use was loaded from: the libbpf 1.5 that Gadget.Bpf ships for linux-x64 and linux-arm64
+    /// (<c>runtimes/&lt;rid&gt;/native/libbpf.so.1</c>, preferred), or the system's <c>libbpf.so.1</c> on other architectures or
+    /// when the environment variable <c>GADGET_LIBBPF</c> is <c>system</c> (or the path of another libbpf.so.1).
+    /// </summary>
+    public static string LibbpfPath
+    {
+        get
+        {
+            LibbpfRuntime.EnsureInitialized();
+            return LibbpfRuntime.Path;
+        }
+    }
+
+    /// <summary>Whether the libbpf in use is the one shipped with Gadget.Bpf (see <see cref="LibbpfPath"/>), not the system's.</summary>
+    public static bool IsLibbpfShipped
+    {
+        get
+        {
+            LibbpfRuntime.EnsureInitialized();
+            return LibbpfRuntime.IsShipped;
+        }
+    }
+
+    /// <summary>The version of the native libbpf in use (1.0 or newer); <see cref="LibbpfPath"/> says which file it is.</summary>
     public static Version LibbpfVersion
     {
         get

@@ -72,6 +72,35 @@ public sealed class BpfLink : IDisposable
         PinnedPath = null;
     }
 
+    /// <summary>
+    /// For the link of an iterator program (<see cref="BpfProgram.AttachIterator"/>): runs the iterator once
+    /// (<c>bpf_iter_create</c>) and returns what the program prints (<c>BPF_SEQ_PRINTF</c>) as a read-only stream, which
+    /// ends when the iteration does. Each call is a new, independent run.
+    /// </summary>
+    /// <exception cref="BpfException">The link is not an iterator's.</exception>
+    public Stream OpenIterator()
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        var added = false;
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            var fd = LibBpf.bpf_iter_create(LibBpf.bpf_link__fd(_handle.DangerousGetHandle()));
+            if (fd < 0)
+            {
+                throw Errno.ToException(fd, "create an iterator from the link (is it an iterator program's link?)");
+            }
+            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Detaches the program (unless pinned) and releases the link.</summary>
     public void Dispose()
     {

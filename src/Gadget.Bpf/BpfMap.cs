@@ -8,7 +8,7 @@ namespace Gadget.Bpf;
 /// This class works on raw bytes; <see cref="As{TKey, TValue}"/> gives a typed view checked against the key and value sizes.
 /// Maps of an object live as long as the object; created and opened maps must be disposed.
 /// </summary>
-public sealed unsafe class BpfMap : IDisposable
+public sealed unsafe partial class BpfMap : IDisposable
 {
     private readonly BpfObject? _owner;
     private readonly nint _pointer;
@@ -76,8 +76,17 @@ public sealed unsafe class BpfMap : IDisposable
                 ObjectDisposedException.ThrowIf(_fd!.IsClosed, this);
                 return _fd.Fd;
             }
+            // libbpf 1.3+ reserves a placeholder descriptor for every map at open: only a loaded, created map has a real one.
+            if (!_owner.IsLoaded)
+            {
+                throw new InvalidOperationException($"Map '{Name}' is not created yet; call BpfObject.Load() first.");
+            }
+            if (!LibBpf.bpf_map__autocreate(Pointer))
+            {
+                throw new InvalidOperationException($"Map '{Name}' was not created: its AutoCreate is off.");
+            }
             var fd = LibBpf.bpf_map__fd(Pointer);
-            return fd >= 0 ? fd : throw new InvalidOperationException($"Map '{Name}' is not created yet; call BpfObject.Load() first.");
+            return fd >= 0 ? fd : throw new InvalidOperationException($"Map '{Name}' is not created.");
         }
     }
 
@@ -95,6 +104,18 @@ public sealed unsafe class BpfMap : IDisposable
     }
 
     internal bool BelongsToObject => _owner is not null;
+
+    /// <summary>The map's descriptor, held open until the lease is disposed: <c>using var lease = map.Lease();</c> around a native call.</summary>
+    /// <exception cref="ObjectDisposedException">The map (or its object) is disposed.</exception>
+    internal FdLease Lease()
+    {
+        System.Runtime.InteropServices.SafeHandle owner = _owner is null ? _fd! : _owner.Handle;
+        if (owner.IsClosed)
+        {
+            throw new ObjectDisposedException(_owner is null ? $"map '{Name}'" : $"BPF object '{_owner.Name}' of map '{Name}'");
+        }
+        return new FdLease(owner, this);
+    }
 
     /// <summary>Creates a map from C#, without an object file.</summary>
     /// <param name="type">The map type.</param>
@@ -118,6 +139,11 @@ public sealed unsafe class BpfMap : IDisposable
         {
             throw new ArgumentException($"Map name '{name}' is not valid: the kernel takes only ASCII letters, digits, '_' and '.'.", nameof(name));
         }
+        if (keySize == 0 && type is BpfMapType.Hash or BpfMapType.PerCpuHash or BpfMapType.LruHash or BpfMapType.LruPerCpuHash
+            or BpfMapType.HashOfMaps or BpfMapType.Array or BpfMapType.PerCpuArray or BpfMapType.ArrayOfMaps or BpfMapType.ProgArray)
+        {
+            throw new ArgumentOutOfRangeException(nameof(keySize), $"A {type} map needs keys of at least 1 byte (4 for arrays); the key size given is 0.");
+        }
         BpfEnvironment.RaiseMemlockLimit();
         var opts = new BpfMapCreateOptions
         {
@@ -130,7 +156,8 @@ public sealed unsafe class BpfMap : IDisposable
         if (fd < 0)
         {
             var e = Errno.ToException(fd, $"create {type} map '{name}' (key {keySize} B, value {valueSize} B, {maxEntries} entries)");
-            if (-fd == Errno.EINVAL && !BpfEnvironment.IsSupported(type))
+            // The probe creates a map too: without CAP_BPF it fails for want of privilege, which says nothing about the type.
+            if (-fd == Errno.EINVAL && Capabilities.MissingForLoad(BpfProgramType.SocketFilter).Count == 0 && !BpfEnvironment.IsSupported(type))
             {
                 throw new BpfFeatureNotSupportedException(type.ToString(), $"This kernel does not support {type} maps.");
             }
@@ -149,6 +176,10 @@ public sealed unsafe class BpfMap : IDisposable
         var fd = LibBpf.bpf_obj_get(path);
         if (fd < 0)
         {
+            if (File.Exists(path) && !BpfEnvironment.IsOnBpffs(path))
+            {
+                throw new ArgumentException($"'{path}' is not a pin: it is a file outside any BPF file system (bpffs), where pins live (e.g. /sys/fs/bpf).", nameof(path));
+            }
             throw Errno.ToException(fd, "open pinned map", path);
         }
         var map = FromDescriptor(new FileDescriptorHandle(fd), $"pinned object '{path}'", path);
@@ -228,50 +259,10 @@ public sealed unsafe class BpfMap : IDisposable
         {
             BpfMapInfo info;
             var length = (uint)sizeof(BpfMapInfo);
-            Errno.ThrowIfNegative(LibBpf.bpf_obj_get_info_by_fd(FileDescriptor, &info, &length), $"read info of map '{Name}'");
+            using var lease = Lease();
+            Errno.ThrowIfNegative(LibBpf.bpf_obj_get_info_by_fd(lease.Fd, &info, &length), $"read info of map '{Name}'");
             return info.Id;
         }
-    }
-
-    /// <summary>Changes the map's size before its object is loaded (e.g. a ring buffer's bytes).</summary>
-    public void SetMaxEntries(int maxEntries)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
-        Errno.ThrowIfNegative(LibBpf.bpf_map__set_max_entries(Pointer, (uint)maxEntries), $"set max_entries of map '{Name}' (only possible before load)");
-    }
-
-    /// <summary>
-    /// Before its object is loaded, makes this map share an existing map (created from C#, opened from a pin, or of
-    /// another object) instead of creating its own: the object's programs then read and write <paramref name="existing"/>.
-    /// This is how one program filters by a set that someone else keeps (e.g. a set of cgroup ids).
-    /// </summary>
-    /// <exception cref="ArgumentException">The maps differ in type, key size or value size.</exception>
-    /// <exception cref="InvalidOperationException">The object is already loaded.</exception>
-    public void ReuseMap(BpfMap existing)
-    {
-        ArgumentNullException.ThrowIfNull(existing);
-        if (_owner is null)
-        {
-            throw new InvalidOperationException($"Map '{Name}' does not belong to a BPF object; only an object's map can reuse another.");
-        }
-        if (_owner.IsLoaded)
-        {
-            throw new InvalidOperationException($"Map '{Name}' can only reuse another map before its object is loaded.");
-        }
-        if (existing.Type != Type || existing.KeySize != KeySize || existing.ValueSize != ValueSize)
-        {
-            throw new ArgumentException(
-                $"Map '{Name}' ({Type}, key {KeySize} B, value {ValueSize} B) cannot reuse '{existing.Name}' ({existing.Type}, key {existing.KeySize} B, value {existing.ValueSize} B).",
-                nameof(existing));
-        }
-        Errno.ThrowIfNegative(LibBpf.bpf_map__reuse_fd(Pointer, existing.FileDescriptor), $"make map '{Name}' reuse map '{existing.Name}'");
-    }
-
-    /// <summary>For a map-in-map of an object, sets the template of its inner maps before load.</summary>
-    public void SetInnerMap(BpfMap template)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        Errno.ThrowIfNegative(LibBpf.bpf_map__set_inner_map_fd(Pointer, template.FileDescriptor), $"set inner map of '{Name}'");
     }
 
     /// <summary>Pins the map at <paramref name="path"/> on bpffs (mounting <c>/sys/fs/bpf</c> if needed).</summary>
@@ -329,7 +320,8 @@ public sealed unsafe class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* v = value)
         {
-            return Found(LibBpf.bpf_map_lookup_elem(FileDescriptor, k, v), "look up");
+            using var lease = Lease();
+            return Found(LibBpf.bpf_map_lookup_elem(lease.Fd, k, v), "look up");
         }
     }
 
@@ -341,7 +333,8 @@ public sealed unsafe class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* v = value)
         {
-            var result = LibBpf.bpf_map_update_elem(FileDescriptor, k, v, (ulong)flags);
+            using var lease = Lease();
+            var result = LibBpf.bpf_map_update_elem(lease.Fd, k, v, (ulong)flags);
             if (result < 0)
             {
                 throw UpdateFailure(result, flags);
@@ -356,7 +349,8 @@ public sealed unsafe class BpfMap : IDisposable
         CheckKey(key);
         fixed (byte* k = key)
         {
-            return Deleted(LibBpf.bpf_map_delete_elem(FileDescriptor, k));
+            using var lease = Lease();
+            return Deleted(LibBpf.bpf_map_delete_elem(lease.Fd, k));
         }
     }
 
@@ -368,7 +362,8 @@ public sealed unsafe class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* v = value)
         {
-            return Found(LibBpf.bpf_map_lookup_and_delete_elem(FileDescriptor, key.IsEmpty ? null : k, v), "look up and delete");
+            using var lease = Lease();
+            return Found(LibBpf.bpf_map_lookup_and_delete_elem(lease.Fd, key.IsEmpty ? null : k, v), "look up and delete");
         }
     }
 
@@ -386,7 +381,8 @@ public sealed unsafe class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* n = nextKey)
         {
-            return Found(LibBpf.bpf_map_get_next_key(FileDescriptor, key.IsEmpty ? null : k, n), "iterate");
+            using var lease = Lease();
+            return Found(LibBpf.bpf_map_get_next_key(lease.Fd, key.IsEmpty ? null : k, n), "iterate");
         }
     }
 

@@ -33,9 +33,10 @@ internal static unsafe class BpfMapBatches
             // The kernel reads the in token before it writes the out token: one large buffer serves as both.
             void* input = !cursor.Started ? null : large is not null ? large : &inBatch;
             void* output = large is not null ? large : &outBatch;
+            using var lease = map.Lease();
             result = delete
-                ? LibBpf.bpf_map_lookup_and_delete_batch(map.FileDescriptor, input, output, keys, values, &count, &opts)
-                : LibBpf.bpf_map_lookup_batch(map.FileDescriptor, input, output, keys, values, &count, &opts);
+                ? LibBpf.bpf_map_lookup_and_delete_batch(lease.Fd, input, output, keys, values, &count, &opts)
+                : LibBpf.bpf_map_lookup_batch(lease.Fd, input, output, keys, values, &count, &opts);
         }
         done = result == -Errno.ENOENT;
         if (result < 0 && !done)
@@ -63,7 +64,8 @@ internal static unsafe class BpfMapBatches
         }
         var written = (uint)count;
         var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions), ElementFlags = (ulong)flags };
-        var result = LibBpf.bpf_map_update_batch(map.FileDescriptor, keys, values, &written, &opts);
+        using var lease = map.Lease();
+        var result = LibBpf.bpf_map_update_batch(lease.Fd, keys, values, &written, &opts);
         if (-result == Errno.E2BIG)
         {
             throw map.UpdateFailure(result, flags);
@@ -77,7 +79,8 @@ internal static unsafe class BpfMapBatches
     {
         var deleted = (uint)count;
         var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
-        var result = LibBpf.bpf_map_delete_batch(map.FileDescriptor, keys, &deleted, &opts);
+        using var lease = map.Lease();
+        var result = LibBpf.bpf_map_delete_batch(lease.Fd, keys, &deleted, &opts);
         if (result < 0 && -result != Errno.ENOENT)
         {
             ThrowIfFailed(map, result, "delete batch");

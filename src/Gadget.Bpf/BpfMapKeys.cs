@@ -12,7 +12,8 @@ internal static unsafe class BpfMapKeys
         key = default;
         fixed (TKey* n = &key)
         {
-            return map.Found(LibBpf.bpf_map_get_next_key(map.FileDescriptor, null, n), "iterate");
+            using var lease = map.Lease();
+            return map.Found(LibBpf.bpf_map_get_next_key(lease.Fd, null, n), "iterate");
         }
     }
 
@@ -24,7 +25,8 @@ internal static unsafe class BpfMapKeys
         fixed (TKey* k = &key)
         fixed (TKey* n = &nextKey)
         {
-            return map.Found(LibBpf.bpf_map_get_next_key(map.FileDescriptor, k, n), "iterate");
+            using var lease = map.Lease();
+            return map.Found(LibBpf.bpf_map_get_next_key(lease.Fd, k, n), "iterate");
         }
     }
 

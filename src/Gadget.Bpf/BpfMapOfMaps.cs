@@ -38,7 +38,8 @@ public sealed unsafe class BpfMapOfMaps<TKey>
         int result;
         fixed (TKey* k = &key)
         {
-            result = LibBpf.bpf_map_update_elem(Map.FileDescriptor, k, &fd, (ulong)flags);
+            using var lease = Map.Lease();
+            result = LibBpf.bpf_map_update_elem(lease.Fd, k, &fd, (ulong)flags);
         }
         if (result < 0)
         {
@@ -80,7 +81,8 @@ public sealed unsafe class BpfMapOfMaps<TKey>
         fixed (TKey* k = keys)
         fixed (uint* v = fds)
         {
-            result = LibBpf.bpf_map_update_batch(Map.FileDescriptor, k, v, &written, &opts);
+            using var lease = Map.Lease();
+            result = LibBpf.bpf_map_update_batch(lease.Fd, k, v, &written, &opts);
         }
         if (result >= 0)
         {
@@ -114,7 +116,8 @@ public sealed unsafe class BpfMapOfMaps<TKey>
         int result;
         fixed (TKey* k = keys)
         {
-            result = LibBpf.bpf_map_delete_batch(Map.FileDescriptor, k, &deleted, &opts);
+            using var lease = Map.Lease();
+            result = LibBpf.bpf_map_delete_batch(lease.Fd, k, &deleted, &opts);
         }
         if (result >= 0)
         {
@@ -139,7 +142,8 @@ public sealed unsafe class BpfMapOfMaps<TKey>
         bool found;
         fixed (TKey* k = &key)
         {
-            found = Map.Found(LibBpf.bpf_map_lookup_elem(Map.FileDescriptor, k, &id), "look up inner map");
+            using var lease = Map.Lease();
+            found = Map.Found(LibBpf.bpf_map_lookup_elem(lease.Fd, k, &id), "look up inner map");
         }
         innerMapId = id;
         return found;
@@ -169,7 +173,8 @@ public sealed unsafe class BpfMapOfMaps<TKey>
     {
         fixed (TKey* k = &key)
         {
-            return Map.Found(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, k), "delete");
+            using var lease = Map.Lease();
+            return Map.Found(LibBpf.bpf_map_delete_elem(lease.Fd, k), "delete");
         }
     }
 

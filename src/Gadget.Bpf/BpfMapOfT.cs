@@ -41,7 +41,8 @@ public sealed unsafe class BpfMap<TKey, TValue>
         fixed (TKey* k = &key)
         fixed (TValue* v = &value)
         {
-            return Map.Found(LibBpf.bpf_map_lookup_elem(Map.FileDescriptor, k, v), "look up");
+            using var lease = Map.Lease();
+            return Map.Found(LibBpf.bpf_map_lookup_elem(lease.Fd, k, v), "look up");
         }
     }
 
@@ -51,7 +52,8 @@ public sealed unsafe class BpfMap<TKey, TValue>
         fixed (TKey* k = &key)
         fixed (TValue* v = &value)
         {
-            var result = LibBpf.bpf_map_update_elem(Map.FileDescriptor, k, v, (ulong)flags);
+            using var lease = Map.Lease();
+            var result = LibBpf.bpf_map_update_elem(lease.Fd, k, v, (ulong)flags);
             if (result < 0)
             {
                 throw Map.UpdateFailure(result, flags);
@@ -65,7 +67,8 @@ public sealed unsafe class BpfMap<TKey, TValue>
         fixed (TKey* k = &key)
         fixed (TValue* v = &value)
         {
-            var result = LibBpf.bpf_map_update_elem(Map.FileDescriptor, k, v, (ulong)BpfMapUpdateFlags.NoExist);
+            using var lease = Map.Lease();
+            var result = LibBpf.bpf_map_update_elem(lease.Fd, k, v, (ulong)BpfMapUpdateFlags.NoExist);
             if (result == -Errno.EEXIST)
             {
                 return false;
@@ -84,7 +87,8 @@ public sealed unsafe class BpfMap<TKey, TValue>
     {
         fixed (TKey* k = &key)
         {
-            return Map.Deleted(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, k));
+            using var lease = Map.Lease();
+            return Map.Deleted(LibBpf.bpf_map_delete_elem(lease.Fd, k));
         }
     }
 
@@ -95,7 +99,8 @@ public sealed unsafe class BpfMap<TKey, TValue>
         fixed (TKey* k = &key)
         fixed (TValue* v = &value)
         {
-            return Map.Found(LibBpf.bpf_map_lookup_and_delete_elem(Map.FileDescriptor, k, v), "look up and delete");
+            using var lease = Map.Lease();
+            return Map.Found(LibBpf.bpf_map_lookup_and_delete_elem(lease.Fd, k, v), "look up and delete");
         }
     }
 

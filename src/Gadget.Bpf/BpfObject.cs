@@ -11,7 +11,7 @@ namespace Gadget.Bpf;
 /// filter in <c>.rodata</c>) and map sizes, <see cref="Load"/> it into the kernel, then attach its programs.
 /// Disposing it detaches the links it created (unless pinned) and closes its programs and maps.
 /// </summary>
-public sealed unsafe class BpfObject : IDisposable
+public sealed unsafe partial class BpfObject : IDisposable
 {
     private const uint BtfKindDatasec = 15;
     private readonly BpfObjectHandle _handle;
@@ -54,6 +54,9 @@ public sealed unsafe class BpfObject : IDisposable
     /// <summary>The object's maps, including internal ones (<c>.rodata</c>, <c>.bss</c>, ...).</summary>
     public IReadOnlyList<BpfMap> Maps => _maps;
 
+    /// <summary>The object's handle: referenced while a native call uses one of its maps' descriptors.</summary>
+    internal System.Runtime.InteropServices.SafeHandle Handle => _handle;
+
     internal nint Pointer
     {
         get
@@ -69,19 +72,30 @@ public sealed unsafe class BpfObject : IDisposable
     public static BpfObject Open(string path, BpfObjectOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"'{path}' is a directory, not a BPF object file.", nameof(path));
+        }
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"BPF object file '{path}' does not exist.", path);
         }
-        return FromBytes(File.ReadAllBytes(path), options ?? new BpfObjectOptions { Name = ObjectNameFromFile(path) });
+        return FromBytes(File.ReadAllBytes(path), options, ObjectNameFromFile(path));
     }
 
     /// <summary>Opens a BPF ELF object from its bytes (which are copied).</summary>
     /// <exception cref="BpfObjectFormatException">The bytes are not a valid BPF object (empty, truncated, corrupt).</exception>
-    public static BpfObject FromBytes(ReadOnlySpan<byte> elf, BpfObjectOptions? options = null)
+    /// <exception cref="FileNotFoundException"><see cref="BpfObjectOptions.BtfCustomPath"/> does not exist.</exception>
+    public static BpfObject FromBytes(ReadOnlySpan<byte> elf, BpfObjectOptions? options = null) => FromBytes(elf, options, null);
+
+    private static BpfObject FromBytes(ReadOnlySpan<byte> elf, BpfObjectOptions? options, string? defaultName)
     {
         LibbpfRuntime.EnsureInitialized();
         options ??= new BpfObjectOptions();
+        if (options.BtfCustomPath is { } btf && !File.Exists(btf))
+        {
+            throw new FileNotFoundException($"The BTF file given as BpfObjectOptions.BtfCustomPath, '{btf}', does not exist.", btf);
+        }
         if (elf.IsEmpty)
         {
             throw new BpfObjectFormatException("The BPF object is empty (0 bytes).", Errno.EINVAL, string.Empty);
@@ -89,9 +103,10 @@ public sealed unsafe class BpfObject : IDisposable
         var copy = NativeMemory.Alloc((nuint)elf.Length);
         elf.CopyTo(new Span<byte>(copy, elf.Length));
         using var capture = LibbpfRuntime.Capture();
-        var name = AllocUtf8(options.Name ?? "gadget");
+        var name = AllocUtf8(options.Name ?? defaultName ?? "gadget");
         var pinRoot = AllocUtf8(options.PinRootPath);
         var btfPath = AllocUtf8(options.BtfCustomPath);
+        var kconfig = AllocUtf8(options.Kconfig);
         try
         {
             var opts = new BpfObjectOpenOptions
@@ -100,6 +115,7 @@ public sealed unsafe class BpfObject : IDisposable
                 ObjectName = name,
                 PinRootPath = pinRoot,
                 BtfCustomPath = btfPath,
+                Kconfig = kconfig,
             };
             var pointer = LibBpf.bpf_object__open_mem(copy, (nuint)elf.Length, &opts);
             if (pointer == 0)
@@ -119,6 +135,7 @@ public sealed unsafe class BpfObject : IDisposable
             NativeMemory.Free(name);
             NativeMemory.Free(pinRoot);
             NativeMemory.Free(btfPath);
+            NativeMemory.Free(kconfig);
         }
     }
 
@@ -143,7 +160,7 @@ public sealed unsafe class BpfObject : IDisposable
         using var stream = assembly.GetManifestResourceStream(match)!;
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
-        return FromBytes(bytes, options ?? new BpfObjectOptions { Name = ObjectNameFromFile(resourceName) });
+        return FromBytes(bytes, options, ObjectNameFromFile(resourceName));
     }
 
     /// <summary>The program named <paramref name="name"/> (its C function name).</summary>
@@ -174,54 +191,6 @@ public sealed unsafe class BpfObject : IDisposable
         ThrowIfDisposed();
         map = _maps.FirstOrDefault(m => m.Name == name);
         return map is not null;
-    }
-
-    /// <summary>
-    /// Sets a global variable of the BPF program before <see cref="Load"/>: a <c>const volatile</c> one (in <c>.rodata</c>,
-    /// which the verifier then treats as a constant, e.g. a pid filter), or a <c>.data</c>/<c>.bss</c> one's initial value.
-    /// </summary>
-    /// <typeparam name="T">An unmanaged type of exactly the variable's size.</typeparam>
-    /// <exception cref="KeyNotFoundException">No such global.</exception>
-    /// <exception cref="ArgumentException">The size of <typeparamref name="T"/> differs from the variable's.</exception>
-    /// <exception cref="InvalidOperationException">The object is already loaded.</exception>
-    public void SetGlobal<T>(string name, T value)
-        where T : unmanaged
-    {
-        var target = FindGlobal(name, sizeof(T));
-        Unsafe.WriteUnaligned(target, value);
-    }
-
-    /// <summary>
-    /// Reads a global variable: before <see cref="Load"/> its initial value, after it the live value in the kernel
-    /// (e.g. a counter in <c>.bss</c> that the BPF program updates).
-    /// </summary>
-    /// <typeparam name="T">An unmanaged type of exactly the variable's size.</typeparam>
-    /// <exception cref="KeyNotFoundException">No such global.</exception>
-    /// <exception cref="ArgumentException">The size of <typeparamref name="T"/> differs from the variable's.</exception>
-    public T GetGlobal<T>(string name)
-        where T : unmanaged
-    {
-        var (map, offset) = LocateGlobal(name, sizeof(T));
-        if (!_loaded)
-        {
-            return Unsafe.ReadUnaligned<T>(InitialValue(map, name, offset, sizeof(T)));
-        }
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(map.ValueSize);
-        try
-        {
-            Span<byte> key = stackalloc byte[4];
-            key.Clear();
-            var value = buffer.AsSpan(0, map.ValueSize);
-            if (!map.TryLookup(key, value))
-            {
-                throw new InvalidOperationException($"The kernel returned no value for map '{map.Name}' holding global '{name}'.");
-            }
-            return MemoryMarshal.Read<T>(value[offset..]);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     /// <summary>
@@ -264,6 +233,43 @@ public sealed unsafe class BpfObject : IDisposable
         }
     }
 
+    /// <summary>
+    /// Attaches every loaded program that can attach by its section name alone, as a libbpf skeleton's attach does
+    /// (<c>tp/...</c>, <c>tp_btf/...</c>, <c>raw_tp/...</c>, <c>uprobe/binary:function</c>, ...), and skips the others: programs
+    /// not loaded, with <see cref="BpfProgram.AutoAttach"/> off, or whose section names no target (<c>SEC("uprobe")</c>,
+    /// <c>SEC("usdt")</c>, iterators, custom sections). On a failure, the links made so far are detached and the error thrown.
+    /// </summary>
+    /// <returns>The links made, in program order; disposing the object detaches them too.</returns>
+    /// <exception cref="InvalidOperationException">The object is not loaded.</exception>
+    public IReadOnlyList<BpfLink> AttachAll()
+    {
+        ThrowIfDisposed();
+        if (!_loaded)
+        {
+            throw new InvalidOperationException($"BPF object '{Name}' must be loaded before its programs are attached.");
+        }
+        var links = new List<BpfLink>();
+        try
+        {
+            foreach (var program in _programs)
+            {
+                if (program.IsLoaded && program.AutoAttach && program.AttachIfAutoAttachable() is { } link)
+                {
+                    links.Add(link);
+                }
+            }
+        }
+        catch
+        {
+            foreach (var link in links)
+            {
+                link.Dispose();
+            }
+            throw;
+        }
+        return links;
+    }
+
     /// <summary>Detaches the links this object created (except pinned ones), then closes its programs and maps.</summary>
     public void Dispose()
     {
@@ -302,106 +308,6 @@ public sealed unsafe class BpfObject : IDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-
-    private Exception LoadFailure(int errno, string verifierLog, string libbpfLog)
-    {
-        // Programs load in ELF order and loading stops at the first failure: that is the first one without an fd.
-        var failing = _programs.FirstOrDefault(p => LibBpf.bpf_program__autoload(p.Pointer) && LibBpf.bpf_program__fd(p.Pointer) < 0);
-        var isProgramFailure = failing is not null && (verifierLog.Length > 0 || libbpfLog.Contains("prog '" + failing.Name + "'", StringComparison.Ordinal));
-        if (isProgramFailure && failing!.Type is BpfProgramType.Tracing or BpfProgramType.Lsm or BpfProgramType.Ext
-            && errno is Errno.EPERM or Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP && verifierLog.Length == 0)
-        {
-            var lockdown = BpfEnvironment.LockdownMode;
-            var feature = failing.SectionName.Split('/')[0];
-            return new BpfFeatureNotSupportedException(
-                feature,
-                $"Program '{failing.Name}' ({failing.SectionName}) cannot be loaded: this kernel does not allow {feature} programs " +
-                $"({Errno.Name(errno)}, empty verifier log{(lockdown is null ? string.Empty : $", kernel lockdown mode '{lockdown}'")}). " +
-                "Use a tracepoint (SEC(\"tp/...\")), a BTF tracepoint (SEC(\"tp_btf/...\")) or a raw tracepoint instead.");
-        }
-        var what = isProgramFailure ? $"program '{failing!.Name}' ({failing.SectionName})" : "its maps or relocations";
-        var message = new StringBuilder($"Loading BPF object '{Name}' failed in {what}: {Errno.Name(errno)} ({Errno.Describe(errno)}).");
-        if (verifierLog.Length > 0)
-        {
-            message.Append(" Verifier log (last lines):\n").Append(LastLines(verifierLog, 12));
-        }
-        else if (libbpfLog.Length > 0)
-        {
-            message.Append(" libbpf said:\n").Append(LastLines(libbpfLog, 8));
-        }
-        if (errno is Errno.EPERM or Errno.EACCES && verifierLog.Length == 0)
-        {
-            message.Append("\nLoading BPF needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); run as root.");
-        }
-        return new BpfLoadException(message.ToString(), errno, isProgramFailure ? failing!.Name : null, verifierLog, libbpfLog);
-    }
-
-    private byte* FindGlobal(string name, int size)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ThrowIfDisposed();
-        if (_loaded)
-        {
-            throw new InvalidOperationException($"Global '{name}' must be set before BPF object '{Name}' is loaded.");
-        }
-        var (map, offset) = LocateGlobal(name, size);
-        return InitialValue(map, name, offset, size);
-    }
-
-    private static byte* InitialValue(BpfMap map, string name, int offset, int size)
-    {
-        nuint dataSize;
-        var data = (byte*)LibBpf.bpf_map__initial_value(map.Pointer, &dataSize);
-        if (data is null || (nuint)(offset + size) > dataSize)
-        {
-            throw new InvalidOperationException($"Global '{name}' in map '{map.Name}' has no initial value area.");
-        }
-        return data + offset;
-    }
-
-    /// <summary>Finds a global by name in the BTF data sections: the internal map that holds it and its offset there.</summary>
-    private (BpfMap Map, int Offset) LocateGlobal(string name, int size)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ThrowIfDisposed();
-        var btf = LibBpf.bpf_object__btf(Pointer);
-        if (btf == 0)
-        {
-            throw new InvalidOperationException($"BPF object '{Name}' has no BTF, so its globals cannot be found by name. Compile it with 'clang -g'.");
-        }
-        foreach (var map in _maps)
-        {
-            var dot = map.Name.IndexOf('.', StringComparison.Ordinal);
-            if (dot < 0)
-            {
-                continue;
-            }
-            var section = map.Name[dot..];
-            var datasecId = LibBpf.btf__find_by_name_kind(btf, section, BtfKindDatasec);
-            if (datasecId <= 0)
-            {
-                continue;
-            }
-            var datasec = LibBpf.btf__type_by_id(btf, (uint)datasecId);
-            var variables = (BtfVariableSectionInfo*)(datasec + 1);
-            for (var i = 0; i < datasec->VariableLength; i++)
-            {
-                var variable = LibBpf.btf__type_by_id(btf, variables[i].Type);
-                var variableName = Marshal.PtrToStringUTF8((nint)LibBpf.btf__name_by_offset(btf, variable->NameOffset));
-                if (variableName != name)
-                {
-                    continue;
-                }
-                if (variables[i].Size != size)
-                {
-                    throw new ArgumentException(
-                        $"Global '{name}' in {section} is {variables[i].Size} bytes, but the value given is {size} bytes.", nameof(name));
-                }
-                return (map, (int)variables[i].Offset);
-            }
-        }
-        throw new KeyNotFoundException($"BPF object '{Name}' has no global variable '{name}' in .rodata, .data or .bss.");
-    }
 
     private void FreeElfCopy()
     {

@@ -12,6 +12,13 @@ public sealed class BpfObjectOptions
     /// <summary>A BTF file to use for CO-RE relocations instead of the kernel's <c>/sys/kernel/btf/vmlinux</c>.</summary>
     public string? BtfCustomPath { get; init; }
 
+    /// <summary>
+    /// The kernel configuration that <c>__kconfig</c> externs (<c>extern u32 CONFIG_HZ __kconfig;</c>) resolve against, as
+    /// lines of <c>CONFIG_NAME=value</c> (<c>y</c>, <c>m</c>, <c>n</c>, numbers, quoted strings), instead of the running kernel's
+    /// <c>/proc/config.gz</c> or <c>/boot/config-*</c> (libbpf's <c>kconfig</c> open option).
+    /// </summary>
+    public string? Kconfig { get; init; }
+
     /// <summary>Size in bytes of the buffer that receives the verifier log of a program that fails to load. Default 8 MiB.</summary>
     public int VerifierLogSize { get; init; } = 8 << 20;
 }

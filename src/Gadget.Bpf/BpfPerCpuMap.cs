@@ -59,7 +59,8 @@ public sealed unsafe class BpfPerCpuMap<TKey, TValue>
             fixed (TKey* k = &key)
             fixed (TValue* v = perCpuValues)
             {
-                return Map.Found(LibBpf.bpf_map_lookup_elem(Map.FileDescriptor, k, v), "look up");
+                using var lease = Map.Lease();
+                return Map.Found(LibBpf.bpf_map_lookup_elem(lease.Fd, k, v), "look up");
             }
         }
         var size = BufferSize;
@@ -71,7 +72,8 @@ public sealed unsafe class BpfPerCpuMap<TKey, TValue>
             fixed (TKey* k = &key)
             fixed (byte* v = buffer)
             {
-                found = Map.Found(LibBpf.bpf_map_lookup_elem(Map.FileDescriptor, k, v), "look up");
+                using var lease = Map.Lease();
+                found = Map.Found(LibBpf.bpf_map_lookup_elem(lease.Fd, k, v), "look up");
             }
             if (found)
             {
@@ -107,7 +109,8 @@ public sealed unsafe class BpfPerCpuMap<TKey, TValue>
             fixed (TKey* k = &key)
             fixed (TValue* v = perCpuValues)
             {
-                result = LibBpf.bpf_map_update_elem(Map.FileDescriptor, k, v, (ulong)flags);
+                using var lease = Map.Lease();
+                result = LibBpf.bpf_map_update_elem(lease.Fd, k, v, (ulong)flags);
             }
         }
         else
@@ -125,7 +128,8 @@ public sealed unsafe class BpfPerCpuMap<TKey, TValue>
                 fixed (TKey* k = &key)
                 fixed (byte* v = buffer)
                 {
-                    result = LibBpf.bpf_map_update_elem(Map.FileDescriptor, k, v, (ulong)flags);
+                    using var lease = Map.Lease();
+                    result = LibBpf.bpf_map_update_elem(lease.Fd, k, v, (ulong)flags);
                 }
             }
             finally
@@ -148,7 +152,8 @@ public sealed unsafe class BpfPerCpuMap<TKey, TValue>
     {
         fixed (TKey* k = &key)
         {
-            return Map.Deleted(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, k));
+            using var lease = Map.Lease();
+            return Map.Deleted(LibBpf.bpf_map_delete_elem(lease.Fd, k));
         }
     }
 

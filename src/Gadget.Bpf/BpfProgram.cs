@@ -23,8 +23,37 @@ public sealed unsafe class BpfProgram
     /// <summary>The ELF section it came from, e.g. <c>tracepoint/raw_syscalls/sys_enter</c>.</summary>
     public string SectionName { get; }
 
-    /// <summary>The program type, as libbpf derived it from the section name.</summary>
-    public BpfProgramType Type => (BpfProgramType)LibBpf.bpf_program__type(Pointer);
+    /// <summary>
+    /// The program type, as libbpf derived it from the section name; set it before load (<c>bpf_program__set_type</c>) for a
+    /// section libbpf does not know (such a program attaches with the explicit Attach* methods, not <see cref="Attach"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set after the object is loaded.</exception>
+    public BpfProgramType Type
+    {
+        get => (BpfProgramType)LibBpf.bpf_program__type(Pointer);
+        set => Errno.ThrowIfNegative(LibBpf.bpf_program__set_type(PointerBeforeLoad("type"), (int)value), $"set the type of program '{Name}'");
+    }
+
+    /// <summary>
+    /// The attach type the kernel is told at load (<c>bpf_program__set_expected_attach_type</c>), e.g.
+    /// <see cref="BpfAttachType.TraceIter"/> for an iterator or <see cref="BpfAttachType.TraceRawTp"/> for a BTF tracepoint.
+    /// Set it before load, and before <see cref="SetAttachTarget"/>, which resolves the target by it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set after the object is loaded.</exception>
+    public BpfAttachType ExpectedAttachType
+    {
+        get => (BpfAttachType)LibBpf.bpf_program__expected_attach_type(Pointer);
+        set => Errno.ThrowIfNegative(LibBpf.bpf_program__set_expected_attach_type(PointerBeforeLoad("expected attach type"), (int)value), $"set the expected attach type of program '{Name}'");
+    }
+
+    /// <summary>
+    /// Whether <see cref="BpfObject.AttachAll"/> attaches this program (default true; <c>bpf_program__set_autoattach</c>).
+    /// </summary>
+    public bool AutoAttach
+    {
+        get => LibBpf.bpf_program__autoattach(Pointer);
+        set => LibBpf.bpf_program__set_autoattach(Pointer, value);
+    }
 
     /// <summary>Whether <see cref="BpfObject.Load"/> loads this program (default true). Set before load.</summary>
     public bool AutoLoad
@@ -37,6 +66,32 @@ public sealed unsafe class BpfProgram
                 throw new InvalidOperationException($"AutoLoad of program '{Name}' must be set before the object is loaded.");
             }
             Errno.ThrowIfNegative(LibBpf.bpf_program__set_autoload(Pointer, value), $"set autoload of program '{Name}'");
+        }
+    }
+
+    /// <summary>
+    /// Sets what a BTF-typed program (tp_btf, fentry/fexit, iter, freplace) attaches to, before load
+    /// (<c>bpf_program__set_attach_target</c>): e.g. <c>sched_process_exec</c> for a <c>SEC("tp_btf")</c> program declared
+    /// without a target, or <c>task</c> for an iterator. The name is resolved in the kernel's BTF at this call.
+    /// </summary>
+    /// <param name="functionName">The kernel function, BTF tracepoint or iterator name.</param>
+    /// <param name="targetProgram">For freplace and fentry/fexit on a BPF program: that program, loaded; otherwise null.</param>
+    /// <exception cref="InvalidOperationException">The object is already loaded.</exception>
+    /// <exception cref="BpfException">No such target (ESRCH) or it does not fit the program's type.</exception>
+    public void SetAttachTarget(string functionName, BpfProgram? targetProgram = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(functionName);
+        var pointer = PointerBeforeLoad("attach target");
+        using var capture = LibbpfRuntime.Capture();
+        var result = LibBpf.bpf_program__set_attach_target(pointer, targetProgram?.FileDescriptor ?? 0, functionName);
+        if (result < 0)
+        {
+            var log = capture.Text;
+            throw new BpfException(
+                $"set the attach target of program '{Name}' to '{functionName}' failed: {Errno.Name(result)} ({Errno.Describe(result)})." +
+                (-result == Errno.ESRCH ? " No such function, tracepoint or iterator in the kernel's BTF." : string.Empty) +
+                (log.Length > 0 ? " libbpf said: " + BpfObject.LastLines(log, 3) : string.Empty),
+                -result);
         }
     }
 
@@ -79,11 +134,75 @@ public sealed unsafe class BpfProgram
         {
             BpfEnvironment.EnsureTracefs();
         }
-        if (type is BpfProgramType.Kprobe && !BpfEnvironment.HasKprobes)
+        // uprobes, uretprobes and USDT probes are kprobe-typed programs too, but need no CONFIG_KPROBES.
+        if (type is BpfProgramType.Kprobe && IsKernelProbeSection(SectionName) && !BpfEnvironment.HasKprobes)
         {
-            throw KprobesUnsupported(SectionName);
+            throw KprobesUnsupported(SectionName, SectionName.StartsWith("kret", StringComparison.Ordinal));
         }
         return AttachCore(() => LibBpf.bpf_program__attach(Pointer), $"attach program '{Name}' ({SectionName})", SectionName);
+    }
+
+    /// <summary>
+    /// What <see cref="BpfObject.AttachAll"/> does with one program, as a skeleton's attach does: <c>null</c> when its section
+    /// says nothing to attach to (e.g. <c>SEC("uprobe")</c> without a target, an iterator, a custom section), the link otherwise.
+    /// </summary>
+    internal BpfLink? AttachIfAutoAttachable()
+    {
+        if (Type is BpfProgramType.Tracepoint)
+        {
+            BpfEnvironment.EnsureTracefs();
+        }
+        if (Type is BpfProgramType.Kprobe && IsKernelProbeSection(SectionName) && !BpfEnvironment.HasKprobes)
+        {
+            throw KprobesUnsupported(SectionName, SectionName.StartsWith("kret", StringComparison.Ordinal));
+        }
+        using var capture = LibbpfRuntime.Capture();
+        var link = LibBpf.bpf_program__attach(Pointer);
+        if (link != 0)
+        {
+            var result = new BpfLink(new BpfLinkHandle(link), _owner);
+            _owner.Track(result);
+            return result;
+        }
+        var errno = Errno.Last;
+        var log = capture.Text;
+        // libbpf says EOPNOTSUPP, silently, for a program without an auto-attach target; a real failure says why.
+        if (errno == Errno.EOPNOTSUPP && log.Length == 0)
+        {
+            return null;
+        }
+        var inner = Errno.ToException(errno, $"attach program '{Name}' ({SectionName})");
+        throw new BpfAttachException(inner.Message + (log.Length > 0 ? " libbpf said: " + BpfObject.LastLines(log, 3) : string.Empty), errno, SectionName, inner);
+    }
+
+    /// <summary>
+    /// Attaches an iterator program (<c>SEC("iter/task")</c>, ...; <c>bpf_program__attach_iter</c>). Each
+    /// <see cref="BpfLink.OpenIterator"/> of the returned link runs the iterator once and streams what it printed.
+    /// </summary>
+    public BpfLink AttachIterator() =>
+        AttachCore(() => LibBpf.bpf_program__attach_iter(Pointer, null), $"attach iterator program '{Name}' ({SectionName})", SectionName);
+
+    /// <summary>
+    /// Attaches a USDT program (<c>SEC("usdt")</c> with <c>BPF_USDT</c>) to the statically defined probe
+    /// <paramref name="provider"/>:<paramref name="name"/> of a binary or library (<c>bpf_program__attach_usdt</c>).
+    /// </summary>
+    /// <param name="binaryPath">The executable or library holding the probe's <c>.note.stapsdt</c> note.</param>
+    /// <param name="provider">The probe's provider, e.g. <c>libc</c>.</param>
+    /// <param name="name">The probe's name.</param>
+    /// <param name="pid">The process to trace, or -1 for every process running the binary.</param>
+    /// <exception cref="FileNotFoundException">The binary does not exist.</exception>
+    /// <exception cref="BpfAttachException">No such probe in the binary, or the kernel refused.</exception>
+    public BpfLink AttachUsdt(string binaryPath, string provider, string name, int pid = -1)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(binaryPath);
+        ArgumentException.ThrowIfNullOrEmpty(provider);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (!File.Exists(binaryPath))
+        {
+            throw new FileNotFoundException($"Cannot attach USDT probe {provider}:{name}: binary '{binaryPath}' does not exist.", binaryPath);
+        }
+        var target = $"{binaryPath}:{provider}:{name}";
+        return AttachCore(() => LibBpf.bpf_program__attach_usdt(Pointer, pid, binaryPath, provider, name, null), $"attach program '{Name}' to USDT probe {target}", target);
     }
 
     /// <summary>Attaches to the tracepoint <paramref name="category"/>/<paramref name="name"/>, e.g. <c>raw_syscalls</c>/<c>sys_enter</c>. Mounts tracefs if needed.</summary>
@@ -120,7 +239,7 @@ public sealed unsafe class BpfProgram
         ArgumentException.ThrowIfNullOrEmpty(functionName);
         if (!BpfEnvironment.HasKprobes)
         {
-            throw KprobesUnsupported(functionName);
+            throw KprobesUnsupported(functionName, returnProbe);
         }
         return AttachCore(() => LibBpf.bpf_program__attach_kprobe(Pointer, returnProbe, functionName), $"attach program '{Name}' to kprobe {functionName}", functionName);
     }
@@ -242,8 +361,29 @@ public sealed unsafe class BpfProgram
         return result;
     }
 
-    private static BpfFeatureNotSupportedException KprobesUnsupported(string target) => new(
-        "kprobe",
-        $"Cannot attach a kprobe to '{target}': this kernel has no kprobes (CONFIG_KPROBES is off: no /sys/bus/event_source/devices/kprobe). " +
-        "Use a tracepoint (e.g. syscalls:sys_enter_*, sched:*) or a raw tracepoint instead.");
+    internal bool IsLoaded => LibBpf.bpf_program__fd(Pointer) >= 0;
+
+    private nint PointerBeforeLoad(string what)
+    {
+        if (_owner.IsLoaded)
+        {
+            throw new InvalidOperationException($"The {what} of program '{Name}' can only be set before BPF object '{_owner.Name}' is loaded.");
+        }
+        return Pointer;
+    }
+
+    private static bool IsKernelProbeSection(string section) =>
+        section.StartsWith("kprobe", StringComparison.Ordinal) || section.StartsWith("kretprobe", StringComparison.Ordinal)
+        || section.StartsWith("ksyscall", StringComparison.Ordinal) || section.StartsWith("kretsyscall", StringComparison.Ordinal);
+
+    private BpfFeatureNotSupportedException KprobesUnsupported(string target, bool returnProbe)
+    {
+        var kind = returnProbe ? "kretprobe" : "kprobe";
+        return new(
+            kind,
+            $"Cannot attach program '{Name}' as a {kind} to '{target}': this kernel has no kprobes (CONFIG_KPROBES is off: no /sys/bus/event_source/devices/kprobe). " +
+            "Use a tracepoint (e.g. syscalls:sys_enter_*, sched:*) or a raw tracepoint instead.",
+            Name,
+            Errno.EOPNOTSUPP);
+    }
 }

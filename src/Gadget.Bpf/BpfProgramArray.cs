@@ -34,7 +34,8 @@ public sealed unsafe class BpfProgramArray
         CheckIndex(index);
         var key = (uint)index;
         var fd = program.FileDescriptor;
-        var result = LibBpf.bpf_map_update_elem(Map.FileDescriptor, &key, &fd, (ulong)BpfMapUpdateFlags.Any);
+        using var lease = Map.Lease();
+        var result = LibBpf.bpf_map_update_elem(lease.Fd, &key, &fd, (ulong)BpfMapUpdateFlags.Any);
         if (result < 0)
         {
             throw -result == Errno.EINVAL
@@ -51,7 +52,8 @@ public sealed unsafe class BpfProgramArray
     {
         CheckIndex(index);
         var key = (uint)index;
-        return Map.Found(LibBpf.bpf_map_delete_elem(Map.FileDescriptor, &key), "clear slot");
+        using var lease = Map.Lease();
+        return Map.Found(LibBpf.bpf_map_delete_elem(lease.Fd, &key), "clear slot");
     }
 
     /// <summary>Gets the kernel id of the program in slot <paramref name="index"/>; returns false when the slot is empty.</summary>
@@ -61,7 +63,8 @@ public sealed unsafe class BpfProgramArray
         CheckIndex(index);
         var key = (uint)index;
         uint id = 0;
-        var found = Map.Found(LibBpf.bpf_map_lookup_elem(Map.FileDescriptor, &key, &id), "look up slot");
+        using var lease = Map.Lease();
+        var found = Map.Found(LibBpf.bpf_map_lookup_elem(lease.Fd, &key, &id), "look up slot");
         programId = id;
         return found;
     }

@@ -59,6 +59,13 @@ public sealed unsafe partial class PerfBufferReader : IDisposable
         {
             throw new ArgumentException($"The page count must be a power of two (1, 2, 4, ...), not {options.PageCount}.", nameof(options));
         }
+        // Each CPU's mapping (data pages + one metadata page) is sized with 32-bit arithmetic downstream: at most 2 GiB.
+        var maxPages = (int)(BitOperations.RoundUpToPowerOf2((uint)(int.MaxValue / Environment.SystemPageSize)) / 2);
+        if (options.PageCount > maxPages)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"PerfBufferOptions.PageCount is {options.PageCount}: at most {maxPages} pages ({((long)maxPages * Environment.SystemPageSize) >> 20} MiB) per CPU fit.");
+        }
         ArgumentOutOfRangeException.ThrowIfNegative(options.WakeupEvents, nameof(options) + "." + nameof(options.WakeupEvents));
         ArgumentOutOfRangeException.ThrowIfNegative(options.WakeupWatermarkBytes, nameof(options) + "." + nameof(options.WakeupWatermarkBytes));
 

@@ -92,7 +92,7 @@ internal sealed unsafe class PerfCpuRing : IDisposable
         var perfEvent = new FileDescriptorHandle(fd);
         try
         {
-            var length = (nuint)(pageSize * (options.PageCount + 1));
+            var length = (nuint)pageSize * (nuint)(options.PageCount + 1);
             // Read-only makes the kernel overwrite old data instead of stopping at data_tail.
             var protection = options.Overwritable ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE;
             MemoryMappingHandle mapping;

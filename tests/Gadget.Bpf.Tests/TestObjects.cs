@@ -9,6 +9,10 @@ internal static class TestObjects
     internal const string AttachTests = "attach_tests.bpf.o";
     internal const string Unsupported = "unsupported.bpf.o";
     internal const string VerifierReject = "verifier_reject.bpf.o";
+    internal const string LibbpfSurface = "libbpf_surface.bpf.o";
+    internal const string LoadFailures = "load_failures.bpf.o";
+    internal const string KconfigTest = "kconfig_test.bpf.o";
+    internal const string UsdtTest = "usdt_test.bpf.o";
 
     internal static BpfObject Open(string name, BpfObjectOptions? options = null) =>
         BpfObject.FromEmbeddedResource(Assembly.GetExecutingAssembly(), name, options);

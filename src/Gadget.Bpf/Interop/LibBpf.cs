@@ -57,6 +57,34 @@ internal static unsafe partial class LibBpf
     [return: MarshalAs(UnmanagedType.U1)]
     internal static partial bool bpf_program__autoload(nint prog);
 
+    [LibraryImport(Library, EntryPoint = "bpf_program__set_type")]
+    internal static partial int bpf_program__set_type(nint prog, int type);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__expected_attach_type")]
+    internal static partial int bpf_program__expected_attach_type(nint prog);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__set_expected_attach_type")]
+    internal static partial int bpf_program__set_expected_attach_type(nint prog, int type);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__set_attach_target", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int bpf_program__set_attach_target(nint prog, int attachProgFd, string? attachFunctionName);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__set_autoattach")]
+    internal static partial void bpf_program__set_autoattach(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoattach);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__autoattach")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool bpf_program__autoattach(nint prog);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__attach_iter", SetLastError = true)]
+    internal static partial nint bpf_program__attach_iter(nint prog, void* opts);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__attach_usdt", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint bpf_program__attach_usdt(nint prog, int pid, string binaryPath, string provider, string name, void* opts);
+
+    [LibraryImport(Library, EntryPoint = "bpf_iter_create")]
+    internal static partial int bpf_iter_create(int linkFd);
+
     [LibraryImport(Library, EntryPoint = "bpf_program__set_log_buf")]
     internal static partial int bpf_program__set_log_buf(nint prog, byte* logBuf, nuint logSize);
 
@@ -120,6 +148,25 @@ internal static unsafe partial class LibBpf
 
     [LibraryImport(Library, EntryPoint = "bpf_map__map_flags")]
     internal static partial uint bpf_map__map_flags(nint map);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__set_key_size")]
+    internal static partial int bpf_map__set_key_size(nint map, uint size);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__set_value_size")]
+    internal static partial int bpf_map__set_value_size(nint map, uint size);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__set_type")]
+    internal static partial int bpf_map__set_type(nint map, int type);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__set_map_flags")]
+    internal static partial int bpf_map__set_map_flags(nint map, uint flags);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__set_autocreate")]
+    internal static partial int bpf_map__set_autocreate(nint map, [MarshalAs(UnmanagedType.U1)] bool autocreate);
+
+    [LibraryImport(Library, EntryPoint = "bpf_map__autocreate")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool bpf_map__autocreate(nint map);
 
     [LibraryImport(Library, EntryPoint = "bpf_map__set_max_entries")]
     internal static partial int bpf_map__set_max_entries(nint map, uint maxEntries);

@@ -24,6 +24,12 @@ internal static unsafe class LibbpfRuntime
 
     internal static Version Version { get; private set; } = new(0, 0);
 
+    /// <summary>The file the native libbpf was loaded from (resolved by the dynamic loader).</summary>
+    internal static string Path { get; private set; } = string.Empty;
+
+    /// <summary>Whether the loaded libbpf is the one shipped with Gadget.Bpf (runtimes/linux-*/native), not the system's.</summary>
+    internal static bool IsShipped { get; private set; }
+
     /// <summary>Checks that libbpf can be loaded and installs the print callback; throws a clear error otherwise.</summary>
     internal static void EnsureInitialized()
     {
@@ -41,10 +47,14 @@ internal static unsafe class LibbpfRuntime
             {
                 throw _initError;
             }
-            if (!NativeLibrary.TryLoad(LibBpf.Library, typeof(LibbpfRuntime).Assembly, null, out _))
+            LibbpfResolver.Register();
+            var handle = LibbpfResolver.Load();
+            if (handle == 0)
             {
                 _initError = new DllNotFoundException(
-                    $"The native library {LibBpf.Library} (libbpf 1.x) was not found. Install it: 'apt-get install libbpf1' on Debian/Ubuntu, 'dnf install libbpf' on Fedora/RHEL, 'apk add libbpf' on Alpine.");
+                    $"The native library {LibBpf.Library} (libbpf 1.x) was not found. Gadget.Bpf ships libbpf 1.5 for linux-x64 and linux-arm64 " +
+                    $"(runtimes/<rid>/native; in a source checkout, run eng/build-libbpf.sh); on {RuntimeInformation.RuntimeIdentifier} install the system's: " +
+                    "'apt-get install libbpf1' on Debian/Ubuntu, 'dnf install libbpf' on Fedora/RHEL, 'apk add libbpf' on Alpine.");
                 throw _initError;
             }
             uint major, minor;
@@ -59,10 +69,12 @@ internal static unsafe class LibbpfRuntime
                 minor = 0;
             }
             Version = new Version((int)major, (int)minor);
+            Path = LibbpfResolver.FileOf(handle) ?? LibbpfResolver.ResolvedPath ?? LibBpf.Library;
+            IsShipped = LibbpfResolver.ResolvedPath is not null && Path == LibbpfResolver.ResolvedPath && !LibbpfResolver.FromEnvironment;
             if (major < MinimumMajor)
             {
                 _initError = new DllNotFoundException(
-                    $"{LibBpf.Library} is libbpf {major}.{minor}, but Gadget needs libbpf {MinimumMajor}.0 or newer. Upgrade it: 'apt-get install libbpf1' (Debian 12+, Ubuntu 22.10+).");
+                    $"{Path} is libbpf {major}.{minor}, but Gadget needs libbpf {MinimumMajor}.0 or newer. Upgrade it: 'apt-get install libbpf1' (Debian 12+, Ubuntu 22.10+).");
                 throw _initError;
             }
             LibBpf.libbpf_set_print(&OnLibbpfPrint);

@@ -99,4 +99,17 @@ internal static unsafe partial class Libc
         public ulong Current;
         public ulong Maximum;
     }
+
+    [LibraryImport(Library, EntryPoint = "dladdr")]
+    internal static partial int dladdr(void* address, DlInfo* info);
+
+    /// <summary><c>Dl_info</c>: the shared object (and symbol) an address belongs to.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DlInfo
+    {
+        public byte* FileName;
+        public void* FileBase;
+        public byte* SymbolName;
+        public void* SymbolAddress;
+    }
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Builds the libbpf that the Gadget.Bpf package ships: libbpf 1.5.0 from Debian 13's source package, with libelf
+# (elfutils 0.192) and zlib (1.3.1) from Debian 13's source packages linked in statically, so that libbpf.so.1 needs
+# nothing but libc. Output: src/Gadget.Bpf/runtimes/linux-<arch>/native/libbpf.so.1 (not committed: this script makes it).
+#
+#   eng/build-libbpf.sh            # linux-x64 (the machine's own architecture)
+#   eng/build-libbpf.sh arm64      # linux-arm64, cross-built with Debian's gcc-aarch64-linux-gnu
+#   eng/build-libbpf.sh all        # both
+#
+# The sources come from Debian's archive through a private apt state (deb-src of trixie; this machine's own apt lists and
+# sources are not touched), pinned to exact versions: apt checks them against the archive's signed Sources index, and
+# dpkg-source applies Debian's patches (libbpf's fix for CVE-2025-29481, an out-of-bounds read on corrupt objects).
+# Needs: apt, dpkg-dev (dpkg-source), gcc, make, and gcc-aarch64-linux-gnu for arm64 (installed when missing, as root).
+# A build whose inputs have not changed is skipped (a stamp next to the output records them); -f forces a rebuild.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+LIBBPF_VERSION="1.5.0-3"
+ELFUTILS_VERSION="0.192-4"
+ZLIB_VERSION="1:1.3.dfsg+really1.3.1-1"
+# The Debian archive this machine's apt already uses (its main archive, not -security), or GADGET_DEBIAN_ARCHIVE.
+ARCHIVE="${GADGET_DEBIAN_ARCHIVE:-$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
+  grep -oE '(URIs: *|^deb +(\[[^]]*\] +)?)[a-z]+://[^ ]*/debian/?( |$)' | grep -oE '[a-z]+://[^ ]*' | head -n 1 || true)}"
+if [ -z "$ARCHIVE" ]; then
+  echo "$0: no Debian archive in /etc/apt; set GADGET_DEBIAN_ARCHIVE to one (its trixie suite must be there)." >&2
+  exit 1
+fi
+work="${GADGET_LIBBPF_WORK:-/tmp/gadget-libbpf-build}"
+script_hash=$(sha256sum "$0" | cut -c1-16)
+
+force=0
+arches=()
+for arg in "$@"; do
+  case "$arg" in
+    -f|--force) force=1 ;;
+    x64|arm64) arches+=("$arg") ;;
+    all) arches+=(x64 arm64) ;;
+    *) echo "usage: $0 [-f] [x64|arm64|all]" >&2; exit 2 ;;
+  esac
+done
+[ "${#arches[@]}" -gt 0 ] || arches=(x64)
+
+need() { # need <command> <debian package>
+  command -v "$1" >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then echo "$0: $1 is missing: apt-get install $2" >&2; exit 1; fi
+  echo "build-libbpf: installing $2"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+
+fetch_sources() {
+  local state="$work/apt"
+  mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$work/src"
+  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $ARCHIVE trixie main" > "$state/sources.list"
+  local apt=(-o "Dir::Etc::SourceList=$state/sources.list" -o Dir::Etc::SourceParts=/dev/null
+             -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache" -o Dir::State::status=/dev/null
+             -o APT::Sandbox::User=root -qq)
+  if [ ! -f "$work/src/.fetched-${LIBBPF_VERSION}-${ELFUTILS_VERSION}-${ZLIB_VERSION#*:}" ]; then
+    echo "build-libbpf: fetching libbpf $LIBBPF_VERSION, elfutils $ELFUTILS_VERSION, zlib $ZLIB_VERSION sources from $ARCHIVE (trixie)"
+    apt-get "${apt[@]}" update
+    (cd "$work/src" && apt-get "${apt[@]}" source --download-only \
+      "libbpf=$LIBBPF_VERSION" "elfutils=$ELFUTILS_VERSION" "zlib=$ZLIB_VERSION" >/dev/null)
+    touch "$work/src/.fetched-${LIBBPF_VERSION}-${ELFUTILS_VERSION}-${ZLIB_VERSION#*:}"
+  fi
+}
+
+unpack() { # unpack <source package> <version> <directory>
+  local dsc
+  dsc=$(ls "$work/src/$1_${2#*:}.dsc")
+  rm -rf "$3"
+  dpkg-source --no-check -x "$dsc" "$3" >/dev/null
+}
+
+build_arch() { # build_arch <x64|arm64>
+  local arch=$1 host cc strip
+  case "$arch" in
+    x64) host=x86_64-linux-gnu ;;
+    arm64) host=aarch64-linux-gnu ;;
+  esac
+  if [ "$arch" = x64 ] && [ "$(uname -m)" = x86_64 ]; then
+    cc=gcc; strip=strip; need gcc gcc
+  else
+    cc=$host-gcc; strip=$host-strip; need "$cc" "gcc-$host"
+  fi
+  local out="$repo/src/Gadget.Bpf/runtimes/linux-$arch/native"
+  local stamp="libbpf $LIBBPF_VERSION elfutils $ELFUTILS_VERSION zlib $ZLIB_VERSION $host script $script_hash"
+  if [ "$force" = 0 ] && [ -f "$out/libbpf.so.1" ] && [ "$(cat "$out/.libbpf-build" 2>/dev/null)" = "$stamp" ]; then
+    echo "build-libbpf: $out/libbpf.so.1 is up to date ($stamp)"
+    return 0
+  fi
+  local b="$work/build-$arch" prefix="$work/build-$arch/prefix"
+  rm -rf "$b" && mkdir -p "$b" "$prefix"
+  local cflags="-O2 -fPIC -g0 -fstack-protector-strong -D_FORTIFY_SOURCE=2"
+
+  echo "build-libbpf: [$arch] zlib (static, PIC)"
+  unpack zlib "$ZLIB_VERSION" "$b/zlib"
+  (cd "$b/zlib" && CC=$cc CFLAGS="$cflags" ./configure --static --prefix="$prefix" >/dev/null && make -j"$(nproc)" libz.a >/dev/null && make install >/dev/null)
+
+  echo "build-libbpf: [$arch] elfutils' libelf (static, PIC)"
+  unpack elfutils "$ELFUTILS_VERSION" "$b/elfutils"
+  (cd "$b/elfutils" && ./configure --host="$host" --disable-debuginfod --disable-libdebuginfod --disable-nls --disable-demangler \
+      --without-bzlib --without-lzma --without-zstd CC="$cc" CFLAGS="$cflags" CPPFLAGS="-I$prefix/include" \
+      LDFLAGS="-L$prefix/lib" > "$b/elfutils-configure.log" 2>&1 || { tail -30 "$b/elfutils-configure.log" >&2; exit 1; }
+   make -C lib -j"$(nproc)" >/dev/null && make -C libelf -j"$(nproc)" libelf_pic.a >/dev/null)
+
+  echo "build-libbpf: [$arch] libbpf (shared, libelf and zlib inside)"
+  unpack libbpf "$LIBBPF_VERSION" "$b/libbpf"
+  # libbpf's version script exports only its own API; --exclude-libs hides libelf's and zlib's symbols as well, so a
+  # process that also loads the system's libelf or zlib keeps both apart. -z defs: nothing may stay unresolved.
+  make -C "$b/libbpf/src" -j"$(nproc)" NO_PKG_CONFIG=1 CC="$cc" OBJDIR="$b/out" CFLAGS="$cflags -Wall" \
+    EXTRA_CFLAGS="-I$b/elfutils/libelf -I$prefix/include" \
+    ALL_LDFLAGS="-Wl,--exclude-libs,ALL -Wl,-z,defs -Wl,-z,relro,-z,now $b/elfutils/libelf/libelf_pic.a $b/elfutils/lib/libeu.a $prefix/lib/libz.a" \
+    "$b/out/libbpf.so.1.5.0" >/dev/null
+
+  mkdir -p "$out"
+  "$strip" --strip-unneeded -o "$out/libbpf.so.1" "$b/out/libbpf.so.1.5.0"
+  local needed
+  needed=$(readelf -d "$out/libbpf.so.1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+  case "$needed" in
+    *libelf*|*libz*) echo "build-libbpf: $out/libbpf.so.1 still needs $needed" >&2; exit 1 ;;
+  esac
+  echo "$stamp" > "$out/.libbpf-build"
+  echo "build-libbpf: [$arch] $out/libbpf.so.1 ($(stat -c %s "$out/libbpf.so.1") bytes, needs: $needed)"
+}
+
+need dpkg-source dpkg-dev
+need make make
+fetch_sources
+for arch in "${arches[@]}"; do
+  build_arch "$arch"
+done

@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Gadget.Bpf.Interop;
+
+namespace Gadget.Bpf;
+
+/// <summary>Why <see cref="Load"/> failed, and in which program: a typed exception that names the right one.</summary>
+public sealed partial class BpfObject
+{
+    private Exception LoadFailure(int errno, string verifierLog, string libbpfLog)
+    {
+        var failing = FailingProgram(libbpfLog);
+        var isProgramFailure = failing is not null && (verifierLog.Length > 0 || libbpfLog.Contains("prog '" + failing.Name + "'", StringComparison.Ordinal));
+        var program = isProgramFailure ? failing : null;
+        if (errno is Errno.EPERM or Errno.EACCES && verifierLog.Length == 0)
+        {
+            // The kernel refuses BPF without CAP_BPF (or CAP_SYS_ADMIN), and tracing programs without CAP_PERFMON too.
+            var missing = Capabilities.MissingForLoad(program?.Type);
+            if (missing.Count > 0)
+            {
+                var what = program is null ? $"BPF object '{Name}'" : $"program '{program.Name}' ({program.SectionName}) of BPF object '{Name}'";
+                return new BpfPermissionException(
+                    $"Loading {what} failed: {Errno.Name(errno)} ({Errno.Describe(errno)}). This process lacks {string.Join(" and ", missing)} " +
+                    "(and CAP_SYS_ADMIN, which would do instead): run as root or grant them, e.g. 'sudo setcap cap_bpf,cap_perfmon+ep <program>'.",
+                    errno);
+            }
+        }
+        if (program is not null && program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm or BpfProgramType.Ext
+            && errno is Errno.EPERM or Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP && verifierLog.Length == 0)
+        {
+            var lockdown = BpfEnvironment.LockdownMode;
+            var feature = program.SectionName.Split('/')[0];
+            return new BpfFeatureNotSupportedException(
+                feature,
+                $"Program '{program.Name}' ({program.SectionName}) cannot be loaded: this kernel does not allow {feature} programs " +
+                $"({Errno.Name(errno)}, empty verifier log{(lockdown is null ? string.Empty : $", kernel lockdown mode '{lockdown}'")}). " +
+                "Use a tracepoint (SEC(\"tp/...\")), a BTF tracepoint (SEC(\"tp_btf/...\")) or a raw tracepoint instead.",
+                program.Name,
+                errno);
+        }
+        var where = program is not null ? $"program '{program.Name}' ({program.SectionName})" : "its maps or relocations";
+        var message = new StringBuilder($"Loading BPF object '{Name}' failed in {where}: {Errno.Name(errno)} ({Errno.Describe(errno)}).");
+        if (verifierLog.Length > 0)
+        {
+            message.Append(" Verifier log (last lines):\n").Append(LastLines(verifierLog, 12));
+        }
+        else if (libbpfLog.Length > 0)
+        {
+            message.Append(" libbpf said:\n").Append(LastLines(libbpfLog, 8));
+        }
+        return new BpfLoadException(message.ToString(), errno, program?.Name, verifierLog, libbpfLog);
+    }
+
+    /// <summary>
+    /// The program libbpf failed on. libbpf unloads every program when one fails, so which one it was can only be read from
+    /// what it said ("prog 'NAME': BPF program load failed", "prog 'NAME': failed to load"); without that, the first
+    /// autoloaded program whose load left no descriptor.
+    /// </summary>
+    private BpfProgram? FailingProgram(string libbpfLog)
+    {
+        foreach (Match match in FailedProgramPattern().Matches(libbpfLog))
+        {
+            if (_programs.FirstOrDefault(p => p.Name == match.Groups[1].Value) is { } named)
+            {
+                return named;
+            }
+        }
+        return _programs.FirstOrDefault(p => LibBpf.bpf_program__autoload(p.Pointer) && LibBpf.bpf_program__fd(p.Pointer) < 0);
+    }
+
+    [GeneratedRegex(@"prog '([^']+)': (?:BPF program load failed|failed to load|failed to prepare load attributes|failed to resolve)")]
+    private static partial Regex FailedProgramPattern();
+}
