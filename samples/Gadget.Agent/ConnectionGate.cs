@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
@@ -48,26 +49,46 @@ internal sealed class ConnectionGate(AccessPolicy policy, CallerLimits limits, I
         }
     }
 
+    private static bool EndsRequestHead(System.Buffers.ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> tail = stackalloc byte[4];
+        if (buffer.Length < 4)
+        {
+            return false;
+        }
+        buffer.Slice(buffer.Length - 4).CopyTo(tail);
+        return tail.SequenceEqual("\r\n\r\n"u8);
+    }
+
     private static async Task RefuseAsync(ConnectionContext connection, int status, string phrase, string reason)
     {
         var body = Encoding.UTF8.GetBytes(reason + "\n");
         var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
         try
         {
+            // Read (and drop) the client's request first, briefly: closing with unread input would reset the connection
+            // before the client read the answer. An idle connection is answered after a second.
+            using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var input = connection.Transport.Input;
+            try
+            {
+                while (true)
+                {
+                    var read = await input.ReadAsync(drain.Token);
+                    var endOfHeaders = read.Buffer.PositionOf((byte)'\n') is not null && EndsRequestHead(read.Buffer);
+                    input.AdvanceTo(read.Buffer.End);
+                    if (endOfHeaders || read.IsCompleted || read.IsCanceled)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
             await connection.Transport.Output.WriteAsync(head);
             await connection.Transport.Output.WriteAsync(body);
             await connection.Transport.Output.CompleteAsync();
-            // Read (and drop) what the client sent, briefly, so that closing does not reset the connection before it read the answer.
-            using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            while (true)
-            {
-                var read = await connection.Transport.Input.ReadAsync(drain.Token);
-                connection.Transport.Input.AdvanceTo(read.Buffer.End);
-                if (read.IsCompleted || read.IsCanceled)
-                {
-                    break;
-                }
-            }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException or InvalidOperationException)
         {

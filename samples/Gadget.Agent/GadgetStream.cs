@@ -4,8 +4,8 @@ using System.Threading.Channels;
 namespace Gadget.Agent;
 
 /// <summary>
-/// <c>GET /gadgets/NAME[?selector]</c>: one client of a shared gadget, as JSON lines. Besides the events, the stream
-/// carries <c>{"type":"lost","count":N,"source":"kernel"|"client",...}</c> records: events the kernel dropped (the gadget's
+/// <c>GET /gadgets/NAME[?selector]</c>: one client of a shared gadget, as JSON lines. The first line is
+/// <c>{"type":"attached","gadget":NAME,"selector":...,"clients":N}</c>. Besides the events, the stream carries <c>{"type":"lost","count":N,"source":"kernel"|"client",...}</c> records: events the kernel dropped (the gadget's
 /// ring was full) and events dropped because this client read too slowly (its queue was full). A gadget that fails ends
 /// the stream with a <c>{"type":"error","reason":...}</c> record.
 /// </summary>
@@ -38,7 +38,7 @@ internal static class GadgetStream
             {
                 logger.LogInformation("{Caller} streams {Gadget} ({Selector}); {Clients} client(s) share it", caller, name, (object?)selector ?? "every process", feed.Count);
                 using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-                await WriteAsync(context, subscriber, options, stopping.Token);
+                await WriteAsync(context, name, feed.Count, subscriber, options, stopping.Token);
             }
             finally
             {
@@ -52,14 +52,15 @@ internal static class GadgetStream
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, StreamSubscriber subscriber, AgentOptions options, CancellationToken cancellationToken)
+    private static async Task WriteAsync(HttpContext context, string name, int clients, StreamSubscriber subscriber, AgentOptions options, CancellationToken cancellationToken)
     {
         var response = context.Response;
         response.ContentType = "application/x-ndjson";
-        // The headers go out at once, so the client knows the gadget is attached before any event.
-        await response.StartAsync(cancellationToken);
-        await response.BodyWriter.FlushAsync(cancellationToken);
         var body = response.BodyWriter;
+        // The first record goes out at once (Kestrel sends the headers with the first bytes of the body), so the client
+        // knows the gadget is attached before any event.
+        WriteLine(body, $"{{\"type\":\"attached\",\"gadget\":\"{name}\",\"selector\":{System.Text.Json.JsonSerializer.Serialize(subscriber.Selector?.ToString())},\"clients\":{clients}}}");
+        await body.FlushAsync(cancellationToken);
         var reader = subscriber.Reader;
         try
         {
