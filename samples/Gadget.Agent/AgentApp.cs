@@ -1,153 +1,125 @@
-using System.Buffers;
+using System.Net;
 using System.Text.Json;
-using Gadget.Containers;
-using Gadget.Gadgets;
-using Gadget.Traceloop.Decoding;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Gadget.Agent;
 
-/// <summary>Builds the agent: endpoints over one <see cref="TraceSessions"/>.</summary>
+/// <summary>Builds the agent: its listeners (Unix socket, TLS on TCP), the access and limit checks, the endpoints.</summary>
 public static class AgentApp
 {
     /// <summary>The default Unix socket.</summary>
-    public const string DefaultSocket = "/run/gadget/agent.sock";
+    public const string DefaultSocket = AgentOptions.DefaultSocket;
 
-    /// <summary>Builds the web application from the command line (<c>--socket PATH|none</c>, <c>--urls http://127.0.0.1:PORT</c>,
-    /// <c>--kubernetes auto|off</c>, <c>--kubeconfig PATH</c>, <c>--node NAME</c>: see <see cref="PodLabels"/>).</summary>
-    public static WebApplication Build(string[] args)
+    /// <summary>Builds the web application from the command line (see <see cref="AgentOptions.Usage"/>).</summary>
+    /// <exception cref="AgentUsageException">The command line is wrong.</exception>
+    /// <exception cref="AgentStartException">Another agent answers on the socket, or a TLS or token file cannot be read.</exception>
+    public static WebApplication Build(string[] args) => Build(AgentOptions.Parse(args));
+
+    /// <summary>Builds the web application.</summary>
+    /// <exception cref="AgentUsageException">The socket group does not exist.</exception>
+    /// <exception cref="AgentStartException">Another agent answers on the socket, or a TLS or token file cannot be read.</exception>
+    public static WebApplication Build(AgentOptions options)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
-        var socket = builder.Configuration["socket"] ?? (builder.Configuration["urls"] is null ? DefaultSocket : null);
-        if (socket is not null && socket != "none")
+        ArgumentNullException.ThrowIfNull(options);
+        var policy = AccessPolicy.From(options);
+        var credentials = AgentCredentials.Load(options);
+        var socket = options.Socket is { } path ? AgentSocket.Claim(path, policy) : null;
+        try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(socket))!);
-            File.Delete(socket);
-            var urls = builder.Configuration["urls"];
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["kubernetes"] = options.Kubernetes,
+                ["kubeconfig"] = options.Kubeconfig,
+                ["node"] = options.Node,
+            });
+            var limits = new CallerLimits(options);
+            builder.Services.AddSingleton(options).AddSingleton(policy).AddSingleton(credentials).AddSingleton(limits);
+            if (socket is not null)
+            {
+                builder.Services.AddSingleton(_ => socket); // made by a factory, so disposed with the app: removes the socket file, releases the lock
+                builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = socket.CreateBoundListenSocket);
+            }
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
-                kestrel.ListenUnixSocket(socket);
-                foreach (var url in (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+                kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+                var gate = new ConnectionGate(policy, limits, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gadget.Agent.Access"));
+                if (socket is not null)
                 {
-                    var uri = new Uri(url);
-                    kestrel.Listen(System.Net.IPAddress.Parse(uri.Host), uri.Port);
+                    kestrel.ListenUnixSocket(socket.Path, listen => listen.Use(next => connection => gate.OnConnectionAsync(connection, next)));
+                }
+                foreach (var url in options.Urls)
+                {
+                    kestrel.Listen(IPAddress.Parse(url.Host.Trim('[', ']')), url.Port, listen =>
+                    {
+                        listen.UseHttps(new HttpsConnectionAdapterOptions
+                        {
+                            ServerCertificate = credentials.Certificate,
+                            ClientCertificateMode = credentials.ClientCa is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
+                            ClientCertificateValidation = credentials.ClientCa is null ? null : (certificate, _, _) => credentials.IsTrustedClient(certificate),
+                        });
+                        listen.Use(next => connection => gate.OnConnectionAsync(connection, next));
+                    });
                 }
             });
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Services.AddSingleton<TraceSessions>();
+            builder.Services.AddSingleton<GadgetStreams>();
+            builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
+            builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+            if (options.RequestsPerSecond > 0)
+            {
+                builder.Services.AddRateLimiter(o => ConfigureRate(o, options.RequestsPerSecond));
+            }
+            var app = builder.Build();
+            if (socket is not null)
+            {
+                app.Services.GetRequiredService<AgentSocket>(); // the container owns it from now on
+            }
+            app.UseMiddleware<ErrorResponses>();
+            app.UseMiddleware<TokenAuthentication>();
+            if (options.RequestsPerSecond > 0)
+            {
+                app.UseRateLimiter();
+            }
+            AgentEndpoints.Map(app);
+            return app;
         }
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.AddSingleton<TraceSessions>();
-        builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
-        var app = builder.Build();
-        Map(app);
-        return app;
+        catch
+        {
+            socket?.Dispose();
+            throw;
+        }
     }
 
     private static void ConfigureJson(JsonSerializerOptions options)
     {
         options.Converters.Add(new ContainerJsonConverter());
         options.Converters.Add(new IPAddressJsonConverter());
+        options.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         options.TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
     }
 
-    private static void Map(WebApplication app)
+    private static void ConfigureRate(RateLimiterOptions options, int perSecond)
     {
-        app.MapPost("/traces", (SelectorRequest request, TraceSessions sessions) =>
+        options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            RateLimitPartition.GetTokenBucketLimiter(context.Features.Get<Caller>()?.Key ?? "unknown", _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = 2 * perSecond,
+                TokensPerPeriod = perSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        options.OnRejected = async (rejected, cancellationToken) =>
         {
-            var id = sessions.Start(request.ToSelector());
-            return Results.Created($"/traces/{id}", new { id });
-        });
-        app.MapGet("/traces", (TraceSessions sessions) => Results.Ok(sessions.List()));
-        app.MapDelete("/traces/{id}", (string id, TraceSessions sessions) => sessions.Stop(id) ? Results.NoContent() : Results.NotFound());
-        app.MapGet("/containers", (TraceSessions sessions) => Results.Ok(sessions.Containers.Containers));
-        app.MapGet("/containers/{idOrName}/history", async (string idOrName, string? output, TraceSessions sessions, HttpContext context) =>
-        {
-            if (sessions.Dump(idOrName) is not { } dump)
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                await context.Response.WriteAsync($"no trace records a container '{idOrName}'\n", context.RequestAborted);
-                return;
-            }
-            var multiThread = dump.History.Select(r => r.ThreadId).Distinct().Skip(1).Any();
-            var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = multiThread });
-            if (output == "json")
-            {
-                context.Response.ContentType = "application/x-ndjson";
-                var json = new SyscallJsonFormatter(formatter);
-                foreach (var record in dump.History)
-                {
-                    json.WriteLine(record, context.Response.BodyWriter);
-                }
-            }
-            else
-            {
-                context.Response.ContentType = "text/plain; charset=utf-8";
-                var text = new System.Text.StringBuilder();
-                foreach (var record in dump.History)
-                {
-                    formatter.Format(record, text);
-                    text.Append('\n');
-                }
-                await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
-            }
-            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
-        });
-        app.MapGet("/gadgets/{name}", async (string name, TraceSessions sessions, HttpContext context, ILoggerFactory loggers) =>
-        {
-            var options = new GadgetOptions
-            {
-                Containers = sessions.Containers,
-                // No selector flags: every process of the node, host processes too.
-                Selector = context.Request.Query.Count == 0 ? null : SelectorRequest.FromQuery(context.Request.Query).ToSelector(),
-                Logger = loggers.CreateLogger("Gadget.Agent.Gadgets." + name),
-            };
-            var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<JsonOptions>>().Value.SerializerOptions;
-            switch (name)
-            {
-                case "execsnoop":
-                    await using (var gadget = ExecSnoop.Start(options)) { await StreamAsync(context, gadget.ReadAsync(context.RequestAborted), json); }
-                    break;
-                case "opensnoop":
-                    await using (var gadget = OpenSnoop.Start(options)) { await StreamAsync(context, gadget.ReadAsync(context.RequestAborted), json); }
-                    break;
-                case "tcpconnect":
-                    await using (var gadget = TcpConnect.Start(options)) { await StreamAsync(context, gadget.ReadAsync(context.RequestAborted), json); }
-                    break;
-                case "tcpaccept":
-                    await using (var gadget = TcpAccept.Start(options)) { await StreamAsync(context, gadget.ReadAsync(context.RequestAborted), json); }
-                    break;
-                case "sigsnoop":
-                    await using (var gadget = SigSnoop.Start(options)) { await StreamAsync(context, gadget.ReadAsync(context.RequestAborted), json); }
-                    break;
-                case "oomkill":
-                    await using (var gadget = OomKill.Start(options)) { await StreamAsync(context, gadget.ReadAsync(context.RequestAborted), json); }
-                    break;
-                default:
-                    context.Response.StatusCode = StatusCodes.Status404NotFound;
-                    await context.Response.WriteAsync($"unknown gadget '{name}' (execsnoop, opensnoop, tcpconnect, tcpaccept, sigsnoop, oomkill)\n");
-                    break;
-            }
-        });
-    }
-
-    private static async Task StreamAsync<T>(HttpContext context, IAsyncEnumerable<T> events, JsonSerializerOptions options)
-    {
-        context.Response.ContentType = "application/x-ndjson";
-        // The headers go out at once, so the client knows the gadget is attached before any event.
-        await context.Response.StartAsync(context.RequestAborted);
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
-        try
-        {
-            await foreach (var e in events.WithCancellation(context.RequestAborted))
-            {
-                var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-                JsonSerializer.Serialize(writer, e, options);
-                await writer.FlushAsync(context.RequestAborted);
-                context.Response.BodyWriter.Write("\n"u8);
-                await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
-            }
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-        }
+            var context = rejected.HttpContext;
+            context.Response.Headers.RetryAfter = "1";
+            await context.Response.WriteAsync($"too many requests from {context.Features.Get<Caller>()?.Key}: at most {perSecond} per second, bursts of {2 * perSecond} (--rate)\n", cancellationToken);
+        };
     }
 }

@@ -1,4 +1,36 @@
 using Gadget.Agent;
 
-var app = AgentApp.Build(args);
-await app.RunAsync();
+if (AgentOptions.IsHelp(args))
+{
+    Console.Out.Write(AgentOptions.Usage);
+    return 0;
+}
+WebApplication app;
+try
+{
+    app = AgentApp.Build(args);
+}
+catch (AgentUsageException e)
+{
+    Console.Error.WriteLine($"gadget-agent: {e.Message}");
+    Console.Error.WriteLine("gadget-agent --help prints the options.");
+    return 2;
+}
+catch (AgentStartException e)
+{
+    Console.Error.WriteLine($"gadget-agent: {e.Message}");
+    return 1;
+}
+await using (app)
+{
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (IOException e)
+    {
+        Console.Error.WriteLine($"gadget-agent: cannot listen: {e.Message}");
+        return 1;
+    }
+}
+return 0;

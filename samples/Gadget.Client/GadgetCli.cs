@@ -11,13 +11,16 @@ public static class GadgetCli
     public const string DefaultAgent = "unix:/run/gadget/agent.sock";
 
     private const string Usage = """
-        usage: gadget [--agent unix:PATH|http://HOST:PORT] COMMAND
+        usage: gadget [--agent unix:PATH|https://IP:PORT] [--token-file FILE] [--ca-cert FILE] [--client-cert FILE [--client-key FILE]] COMMAND
           traceloop start [selector flags]     start recording the matching containers; prints the trace id
           traceloop stop ID                    stop a trace
           traceloop list                       list the traces
           traceloop dump CONTAINER [--output text|json]
           containers                           list the node's containers
           execsnoop|opensnoop|tcpconnect|tcpaccept|sigsnoop|oomkill [selector flags]   stream events as JSON lines
+                                               ({"type":"lost",...} lines: events the kernel or the agent dropped)
+        https: --token-file FILE (or $GADGET_AGENT_TOKEN) sends the agent's bearer token; --ca-cert FILE trusts the
+        agent's certificate (PEM); --client-cert/--client-key present a client certificate (mutual TLS)
         selector flags: --label k=v (repeatable) --namespace NS --podname P --containerindex N --name NAME --id PREFIX
         """;
 
@@ -25,12 +28,21 @@ public static class GadgetCli
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var agent = DefaultAgent;
+        var connection = new AgentConnection();
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--agent" && i + 1 < args.Length)
+            if (args[i] is "--agent" or "--token-file" or "--ca-cert" or "--client-cert" or "--client-key" && i + 1 < args.Length)
             {
-                agent = args[++i];
+                var value = args[++i];
+                switch (args[i - 1])
+                {
+                    case "--agent": agent = value; break;
+                    case "--token-file": connection = connection with { TokenFile = value }; break;
+                    case "--ca-cert": connection = connection with { CaCertificate = value }; break;
+                    case "--client-cert": connection = connection with { ClientCertificate = value }; break;
+                    default: connection = connection with { ClientKey = value }; break;
+                }
             }
             else
             {
@@ -42,7 +54,17 @@ public static class GadgetCli
             await error.WriteLineAsync(Usage);
             return rest.Count == 0 ? 2 : 0;
         }
-        using var http = CreateHttpClient(agent);
+        HttpClient http;
+        try
+        {
+            http = CreateHttpClient(agent, connection);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            await error.WriteLineAsync("gadget: " + e.Message);
+            return 2;
+        }
+        using var client = http;
         try
         {
             return rest[0] switch
@@ -173,9 +195,14 @@ public static class GadgetCli
         ? string.Empty
         : "?" + string.Join('&', selector.Select(p => $"{p.Key.ToLowerInvariant()}={Uri.EscapeDataString(Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!)}"));
 
-    /// <summary>An HTTP client for <c>unix:PATH</c> (HTTP over the Unix socket) or an <c>http://</c> address.</summary>
-    public static HttpClient CreateHttpClient(string agent)
+    /// <summary>An HTTP client for <c>unix:PATH</c> (HTTP over the Unix socket) or an <c>https://</c> address.</summary>
+    public static HttpClient CreateHttpClient(string agent) => CreateHttpClient(agent, new AgentConnection());
+
+    /// <summary>An HTTP client for <c>unix:PATH</c> (HTTP over the Unix socket) or an <c>https://</c> address with <paramref name="connection"/>'s token and certificates.</summary>
+    public static HttpClient CreateHttpClient(string agent, AgentConnection connection)
     {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(connection);
         if (agent.StartsWith("unix:", StringComparison.Ordinal))
         {
             var path = agent["unix:".Length..];
@@ -198,6 +225,11 @@ public static class GadgetCli
             };
             return new HttpClient(handler) { BaseAddress = new Uri("http://localhost/"), Timeout = Timeout.InfiniteTimeSpan };
         }
-        return new HttpClient { BaseAddress = new Uri(agent.TrimEnd('/') + "/"), Timeout = Timeout.InfiniteTimeSpan };
+        var http = new HttpClient(connection.CreateHandler()) { BaseAddress = new Uri(agent.TrimEnd('/') + "/"), Timeout = Timeout.InfiniteTimeSpan };
+        if (connection.ReadToken() is { } token)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        return http;
     }
 }

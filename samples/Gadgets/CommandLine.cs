@@ -27,6 +27,9 @@ internal sealed class CommandLine
     /// <summary>True with <c>--host</c>: trace every process, containers or not.</summary>
     public bool Host { get; private set; }
 
+    /// <summary>The events ring buffer's size in bytes (<c>--ring-size BYTES</c>, a power of two of at least a page); 0: the gadget's default.</summary>
+    public int RingBufferSize { get; private set; }
+
     /// <summary>The output format.</summary>
     public OutputFormat Output { get; private set; } = OutputFormat.Columns;
 
@@ -98,6 +101,12 @@ internal sealed class CommandLine
                     break;
                 case "--host":
                     line.Host = true;
+                    break;
+                case "--ring-size":
+                    var size = Value();
+                    line.RingBufferSize = int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes >= Environment.SystemPageSize && int.IsPow2(bytes)
+                        ? bytes
+                        : throw new FormatException($"--ring-size is a power of two of at least {Environment.SystemPageSize} bytes, not '{size}'.");
                     break;
                 case "--output" or "-o":
                     var output = Value();

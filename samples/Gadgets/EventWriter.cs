@@ -43,6 +43,24 @@ internal sealed class EventWriter<T>
         }
     }
 
+    /// <summary>
+    /// Reports events the kernel dropped: a <c>{"type":"lost","count":N,"total":T}</c> line among the events (json), or a
+    /// line on stderr (columns), written at once.
+    /// </summary>
+    public void WriteLost(Gadget.Gadgets.EventsLostEventArgs lost)
+    {
+        if (_format == OutputFormat.Json)
+        {
+            _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"type\":\"lost\",\"count\":{lost.Count},\"total\":{lost.Total},\"reason\":\"ring buffer full\"}}"));
+            _output.Flush();
+        }
+        else
+        {
+            _output.Flush();
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lost {lost.Count} events (ring buffer full; {lost.Total} since start)"));
+        }
+    }
+
     private string Row(Func<Column<T>, string> text)
     {
         var parts = new string[_columns.Count];

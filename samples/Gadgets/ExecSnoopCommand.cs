@@ -21,7 +21,7 @@ internal static class ExecSnoopCommand
         ];
         await using var snoop = ExecSnoop.Start(context.Options);
         var events = snoop.ReadAsync(context.Stopping);
-        var result = await context.PrintAsync(failedOnly ? events.Where(e => e.ReturnValue != 0) : events, line.Output == OutputFormat.Json ? columns : columns[..^1]);
+        var result = await context.PrintAsync(failedOnly ? events.Where(e => e.ReturnValue != 0) : events, line.Output == OutputFormat.Json ? columns : columns[..^1], lost => snoop.EventsLost += lost);
         ReportLost(snoop.LostEvents);
         return result;
     }

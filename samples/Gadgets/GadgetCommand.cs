@@ -20,7 +20,7 @@ internal sealed class GadgetContext : IAsyncDisposable
     {
         Line = line;
         Containers = containers;
-        Options = new GadgetOptions { Containers = containers, Selector = line.Selector };
+        Options = new GadgetOptions { Containers = containers, Selector = line.Selector, RingBufferSize = line.RingBufferSize };
         foreach (var signal in (System.Runtime.InteropServices.PosixSignal[])[System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM])
         {
             _signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, c =>
@@ -58,10 +58,14 @@ internal sealed class GadgetContext : IAsyncDisposable
     /// <summary>A writer for the chosen <c>--output</c>.</summary>
     public EventWriter<T> Writer<T>(IReadOnlyList<Column<T>> columns) => new(columns, Line.Output);
 
-    /// <summary>Writes every event of <paramref name="events"/> until stopped.</summary>
-    public async Task<int> PrintAsync<T>(IAsyncEnumerable<T> events, IReadOnlyList<Column<T>> columns)
+    /// <summary>
+    /// Writes every event of <paramref name="events"/> until stopped; <paramref name="subscribeLost"/> subscribes a handler
+    /// to the gadget's <c>EventsLost</c>, which writes each loss as it is noticed (between events, on the reading thread).
+    /// </summary>
+    public async Task<int> PrintAsync<T>(IAsyncEnumerable<T> events, IReadOnlyList<Column<T>> columns, Action<EventHandler<EventsLostEventArgs>>? subscribeLost = null)
     {
         var writer = Writer(columns);
+        subscribeLost?.Invoke((_, e) => writer.WriteLost(e));
         var enumerator = events.GetAsyncEnumerator(Stopping);
         try
         {

@@ -20,6 +20,6 @@ internal static class OomKillCommand
             new("MEMCG", 0, e => e.MemoryCgroup),
         ];
         await using var oom = OomKill.Start(context.Options);
-        return await context.PrintAsync(oom.ReadAsync(context.Stopping), columns);
+        return await context.PrintAsync(oom.ReadAsync(context.Stopping), columns, lost => oom.EventsLost += lost);
     }
 }

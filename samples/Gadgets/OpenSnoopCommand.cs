@@ -22,7 +22,7 @@ internal static class OpenSnoopCommand
         ];
         await using var snoop = OpenSnoop.Start(context.Options);
         var events = snoop.ReadAsync(context.Stopping).Where(e => (!failedOnly || e.Error != 0) && (pid == 0 || e.Pid == pid));
-        var result = await context.PrintAsync(events, columns);
+        var result = await context.PrintAsync(events, columns, lost => snoop.EventsLost += lost);
         ExecSnoopCommand.ReportLost(snoop.LostEvents);
         return result;
     }

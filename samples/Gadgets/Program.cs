@@ -1,6 +1,7 @@
 // gadgets: container-aware BPF gadgets on tracepoints.
 //
-//   gadgets <command> [selector] [--output columns|json] [--timeout SECONDS] [command options]
+//   gadgets <command> [selector] [--output columns|json] [--timeout SECONDS] [--ring-size BYTES] [command options]
+//   events the kernel drops (ring buffer full) are reported as they happen: a stderr line (columns) or a {"type":"lost"} line (json)
 //   selector: --label k=v,k2=v2 --namespace NS --podname POD --containerindex N --name NAME --id PREFIX --runtime R
 //             --all (every container, the default) | --host (every process on the host)
 using Gadget.Bpf;
@@ -22,7 +23,7 @@ var commands = new Dictionary<string, GadgetCommandHandler>(StringComparer.Ordin
 if (args.Length == 0 || args[0] is "-h" or "--help" || !commands.TryGetValue(args[0], out var handler))
 {
     Console.Error.WriteLine("usage: gadgets <command> [--label k=v,...] [--namespace NS] [--podname POD] [--containerindex N]");
-    Console.Error.WriteLine("                [--name NAME] [--id PREFIX] [--runtime R] [--all | --host] [--output columns|json] [--timeout SECONDS] [options]");
+    Console.Error.WriteLine("                [--name NAME] [--id PREFIX] [--runtime R] [--all | --host] [--output columns|json] [--timeout SECONDS] [--ring-size BYTES] [options]");
     Console.Error.WriteLine("commands: " + string.Join(", ", commands.Keys.Order(StringComparer.Ordinal)));
     return args.Length == 0 || args[0] is "-h" or "--help" ? 0 : 2;
 }

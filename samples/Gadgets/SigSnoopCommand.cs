@@ -23,7 +23,7 @@ internal static class SigSnoopCommand
         await using var snoop = SigSnoop.Start(context.Options);
         var events = snoop.ReadAsync(context.Stopping)
             .Where(e => (signal == 0 || e.Signal == signal) && (pid == 0 || e.TargetPid == pid || e.SenderPid == pid));
-        var result = await context.PrintAsync(events, columns);
+        var result = await context.PrintAsync(events, columns, lost => snoop.EventsLost += lost);
         ExecSnoopCommand.ReportLost(snoop.LostEvents);
         return result;
     }

@@ -25,7 +25,7 @@ internal static class TcpCommands
             new("DPORT", 5, e => e.DestinationPort),
             new("LAT_MS", 8, e => Math.Round(e.Latency.TotalMilliseconds, 3)),
             new("RESULT", 0, e => e.Result),
-        ]);
+        ], lost => gadget.EventsLost += lost);
     }
 
     /// <summary><c>gadgets tcpaccept</c>: columns like BCC's tcpaccept (the accepting process and both ends).</summary>
@@ -43,7 +43,7 @@ internal static class TcpCommands
             new("RPORT", 5, e => e.RemotePort),
             new("LADDR", -22, e => e.LocalAddress.ToString()),
             new("LPORT", 0, e => e.LocalPort),
-        ]);
+        ], lost => gadget.EventsLost += lost);
     }
 
     /// <summary><c>gadgets tcptop [--interval SECONDS] [--count N]</c>: per-connection traffic every interval.</summary>

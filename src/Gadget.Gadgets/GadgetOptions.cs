@@ -22,6 +22,14 @@ public sealed record GadgetOptions
     /// </summary>
     public ContainerSelector? Selector { get; init; }
 
+    /// <summary>
+    /// The size in bytes of the gadget's events ring buffer (what the kernel holds until <c>ReadAsync</c> takes it): a
+    /// power of two of at least one page. 0 (the default): the gadget's own size (4 MiB for execsnoop and opensnoop).
+    /// A smaller ring uses less locked memory and loses events sooner (see the gadgets' <c>EventsLost</c>).
+    /// Not used by <see cref="TcpTop"/>, which has no events ring.
+    /// </summary>
+    public int RingBufferSize { get; init; }
+
     /// <summary>Where diagnostics go (load, attach, lost events); null: nowhere.</summary>
     public ILogger? Logger { get; init; }
 }

@@ -15,6 +15,8 @@ internal sealed class GadgetRuntime : IDisposable
     private readonly List<BpfLink> _links = [];
     private readonly ContainerSelection? _selection;
     private readonly RecentContainers? _recent;
+    private LostEventsCounter _lost = null!;
+    private ulong _reportedLost;
     private int _disposed;
 
     private GadgetRuntime(BpfObject bpf, ContainerSelection? selection, GadgetOptions options)
@@ -34,6 +36,12 @@ internal sealed class GadgetRuntime : IDisposable
     /// <summary>Reads the object's <c>events</c> ring buffer.</summary>
     public RingBufferReader Reader { get; private set; } = null!;
 
+    /// <summary>The gadget that owns this runtime: the sender of <see cref="EventsLost"/>.</summary>
+    public object? Owner { get; set; }
+
+    /// <summary>Raised by <see cref="ReadAsync{T}"/>, on its thread, when the kernel's lost-events counter has grown.</summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost;
+
     /// <summary>
     /// Loads <paramref name="objectName"/> (an embedded resource of this assembly), applies the selection,
     /// lets <paramref name="configure"/> set the gadget's own globals, loads and attaches every program.
@@ -45,6 +53,7 @@ internal sealed class GadgetRuntime : IDisposable
         {
             throw new ArgumentException("A container selector needs GadgetOptions.Containers (the collection that resolves it).", nameof(options));
         }
+        ValidateRingBufferSize(options.RingBufferSize);
         var selection = options.Selector is { } selector ? options.Containers!.Select(selector) : null;
         BpfObject? bpf = null;
         GadgetRuntime? runtime = null;
@@ -56,6 +65,10 @@ internal sealed class GadgetRuntime : IDisposable
                 bpf.SetGlobal("filter_by_cgroup", true);
                 bpf.Map("selected_cgroups").ReuseMap(selection.CgroupIds);
             }
+            if (options.RingBufferSize != 0)
+            {
+                bpf.Map("events").SetMaxEntries(options.RingBufferSize);
+            }
             configure?.Invoke(bpf);
             bpf.Load();
             runtime = new GadgetRuntime(bpf, selection, options);
@@ -64,6 +77,7 @@ internal sealed class GadgetRuntime : IDisposable
                 runtime._links.Add(program.Attach());
             }
             runtime.Reader = new RingBufferReader(bpf.Map("events"));
+            runtime._lost = new LostEventsCounter(bpf);
             options.Logger?.LogDebug("{Gadget}: attached {Count} programs, selector {Selector}", objectName, bpf.Programs.Count, (object?)options.Selector ?? "host");
             return runtime;
         }
@@ -87,8 +101,17 @@ internal sealed class GadgetRuntime : IDisposable
     public Container? ResolveContainer(ulong cgroupId) =>
         cgroupId == 0 ? null : Options.Containers?.GetByCgroupId(cgroupId) ?? _recent?.Get(cgroupId);
 
-    /// <summary>A <c>u64</c> counter in the object's <c>.bss</c> (e.g. <c>lost_events</c>); 0 once disposed.</summary>
-    public ulong ReadCounter(string name) => Volatile.Read(ref _disposed) != 0 ? 0 : Object.GetGlobal<ulong>(name);
+    /// <summary>The kernel's <c>lost_events</c> counter, read without allocating; 0 once disposed.</summary>
+    public ulong LostEvents => Volatile.Read(ref _disposed) != 0 ? 0 : _lost.Read();
+
+    /// <summary>Throws unless <paramref name="size"/> is 0 (the gadget's default) or a power of two of at least one page.</summary>
+    internal static void ValidateRingBufferSize(int size)
+    {
+        if (size != 0 && (size < Environment.SystemPageSize || !int.IsPow2(size)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"GadgetOptions.RingBufferSize is 0 (the gadget's default) or a power of two of at least one page ({Environment.SystemPageSize} bytes).");
+        }
+    }
 
     /// <summary>
     /// Decodes the ring buffer's records with <paramref name="decode"/> as they arrive (a record that decodes to null is
@@ -123,11 +146,37 @@ internal sealed class GadgetRuntime : IDisposable
             {
                 yield break;
             }
+            // Read after the batch: what the ring held is older than what it had no room for.
+            var lost = EventsLost is null ? 0 : NewlyLost();
             foreach (var item in batch)
             {
                 yield return item;
             }
+            if (lost != 0)
+            {
+                EventsLost?.Invoke(Owner ?? this, new EventsLostEventArgs(lost, _reportedLost));
+            }
         }
+    }
+
+    private ulong NewlyLost()
+    {
+        ulong total;
+        try
+        {
+            total = LostEvents;
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+        if (total <= _reportedLost)
+        {
+            return 0;
+        }
+        var lost = total - _reportedLost;
+        _reportedLost = total;
+        return lost;
     }
 
     /// <summary>Detaches the programs, stops the reader, unloads the object and releases the selection.</summary>

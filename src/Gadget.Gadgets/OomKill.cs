@@ -16,10 +16,24 @@ public sealed class OomKill : IAsyncDisposable, IDisposable
 {
     private readonly GadgetRuntime _runtime;
 
-    private OomKill(GadgetRuntime runtime) => _runtime = runtime;
+    private OomKill(GadgetRuntime runtime)
+    {
+        _runtime = runtime;
+        runtime.Owner = this;
+    }
 
     /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.ReadCounter("lost_events");
+    public ulong LostEvents => _runtime.LostEvents;
+
+    /// <summary>
+    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
+    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// </summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost
+    {
+        add => _runtime.EventsLost += value;
+        remove => _runtime.EventsLost -= value;
+    }
 
     /// <summary>Loads and attaches the BPF program; events are recorded from now on.</summary>
     /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>

@@ -19,10 +19,24 @@ public sealed class OpenSnoop : IAsyncDisposable, IDisposable
 
     private readonly GadgetRuntime _runtime;
 
-    private OpenSnoop(GadgetRuntime runtime) => _runtime = runtime;
+    private OpenSnoop(GadgetRuntime runtime)
+    {
+        _runtime = runtime;
+        runtime.Owner = this;
+    }
 
     /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.ReadCounter("lost_events");
+    public ulong LostEvents => _runtime.LostEvents;
+
+    /// <summary>
+    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
+    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// </summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost
+    {
+        add => _runtime.EventsLost += value;
+        remove => _runtime.EventsLost -= value;
+    }
 
     /// <summary>Loads and attaches the BPF programs; events are recorded from now on.</summary>
     /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>

@@ -19,10 +19,21 @@ public sealed class TcpAccept : IAsyncDisposable
     private TcpAccept(TcpEventStream<TcpAcceptEvent> stream)
     {
         _stream = stream;
+        stream.Runtime.Owner = this;
     }
 
     /// <summary>Accept events the kernel could not queue because the ring buffer was full.</summary>
     public ulong LostEvents => _stream.LostEvents;
+
+    /// <summary>
+    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
+    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// </summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost
+    {
+        add => _stream.Runtime.EventsLost += value;
+        remove => _stream.Runtime.EventsLost -= value;
+    }
 
     /// <summary>Loads and attaches the BPF programs; accepts are recorded from now on.</summary>
     /// <param name="options">Which containers (null selector: every process), and the collection events are resolved with.</param>

@@ -15,7 +15,9 @@ internal sealed class TcpEventStream<TEvent> : IAsyncDisposable
         _decode = record => convert(TcpEventRecord.From(record), runtime);
     }
 
-    public ulong LostEvents => _runtime.ReadCounter("lost_events");
+    public GadgetRuntime Runtime => _runtime;
+
+    public ulong LostEvents => _runtime.LostEvents;
 
     public IAsyncEnumerable<TEvent> ReadAsync(CancellationToken cancellationToken) => _runtime.ReadAsync(_decode, cancellationToken);
 

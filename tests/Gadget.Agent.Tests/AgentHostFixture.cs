@@ -1,11 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
 using Gadget.Client;
 using Microsoft.AspNetCore.Builder;
 
 namespace Gadget.Agent.Tests;
 
-/// <summary>One agent in this process, listening on a Unix socket in a temp dir and on a free loopback port.</summary>
+/// <summary>One agent in this process, listening on a Unix socket in a temp dir and on a free loopback port (TLS + token).</summary>
 public sealed class AgentHostFixture : IAsyncLifetime
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "gadget-agent-" + Guid.NewGuid().ToString("N")[..12]);
@@ -13,17 +11,16 @@ public sealed class AgentHostFixture : IAsyncLifetime
 
     public string SocketAgent => "unix:" + Path.Combine(directory, "agent.sock");
 
-    public string HttpAgent { get; private set; } = string.Empty;
+    /// <summary>The client's flags for the agent's https endpoint (its URL, token and certificate).</summary>
+    public string[] HttpsAgent { get; private set; } = [];
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(directory);
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            HttpAgent = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
-        }
-        app = AgentApp.Build(["--socket", Path.Combine(directory, "agent.sock"), "--urls", HttpAgent]);
+        var url = TlsFiles.FreeLoopbackUrl();
+        var tls = new TlsFiles(Path.Combine(directory, "tls"));
+        HttpsAgent = tls.ClientArgs(url);
+        app = AgentApp.Build(["--socket", Path.Combine(directory, "agent.sock"), .. tls.AgentArgs(url)]);
         await app.StartAsync();
     }
 

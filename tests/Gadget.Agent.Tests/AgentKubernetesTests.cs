@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Gadget.Containers.Kubernetes.Tests;
 using Gadget.Containers.Tests;
@@ -21,18 +20,14 @@ public sealed class AgentKubernetesTests
         var node = "node-" + tag;
         server.SetPod(node, "shop", "cart-" + tag, "uid-cart-" + tag, new Dictionary<string, string> { ["app"] = "shop-" + tag });
         server.SetPod(node, "shop", "late-" + tag, "uid-late-" + tag, new Dictionary<string, string> { ["app"] = "other" });
-        string url;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            url = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
-        }
-        var app = AgentApp.Build(["--urls", url, "--kubeconfig", server.Kubeconfig, "--node", node]);
+        var directory = Directory.CreateTempSubdirectory("gadget-agentk8s-");
+        var socket = Path.Combine(directory.FullName, "agent.sock");
+        var app = AgentApp.Build(["--socket", socket, "--kubeconfig", server.Kubeconfig, "--node", node]);
         await app.StartAsync();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri(url) };
-            var created = await http.PostAsJsonAsync("/traces", new { labels = "app=shop-" + tag });
+            using var http = Gadget.Client.GadgetCli.CreateHttpClient("unix:" + socket);
+            var created = await http.PostAsJsonAsync("traces", new { labels = "app=shop-" + tag });
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var traceId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
 
@@ -41,7 +36,7 @@ public sealed class AgentKubernetesTests
             Assert.True(await PollAsync(async () => (await TracedAsync(http, traceId!)).Contains("cart-" + tag)), "the trace never recorded the container of the pod with the label");
 
             // The container list shows the label that only the API server knew.
-            var containers = JsonDocument.Parse(await http.GetStringAsync("/containers")).RootElement.EnumerateArray().ToList();
+            var containers = JsonDocument.Parse(await http.GetStringAsync("containers")).RootElement.EnumerateArray().ToList();
             var listed = Assert.Single(containers, c => c.GetProperty("id").GetString() == cart.Id);
             Assert.Equal("shop-" + tag, listed.GetProperty("labels").GetProperty("app").GetString());
             Assert.DoesNotContain("late-" + tag, await TracedAsync(http, traceId!));
@@ -54,12 +49,13 @@ public sealed class AgentKubernetesTests
         {
             await app.StopAsync();
             await app.DisposeAsync();
+            directory.Delete(recursive: true);
         }
     }
 
     private static async Task<List<string>> TracedAsync(HttpClient http, string traceId)
     {
-        var traces = JsonDocument.Parse(await http.GetStringAsync("/traces")).RootElement.EnumerateArray();
+        var traces = JsonDocument.Parse(await http.GetStringAsync("traces")).RootElement.EnumerateArray();
         var trace = traces.Single(t => t.GetProperty("id").GetString() == traceId);
         return [.. trace.GetProperty("containers").EnumerateArray().Select(c => c.GetString()!)];
     }

@@ -29,7 +29,7 @@ public sealed class AgentTests(AgentHostFixture agent) : IClassFixture<AgentHost
             // The node's container list shows it while it runs.
             var listed = await PollAsync(async () =>
             {
-                var containers = await agent.RunClientAsync("--agent", agent.HttpAgent, "containers");
+                var containers = await agent.RunClientAsync([.. agent.HttpsAgent, "containers"]);
                 Assert.Equal(0, containers.ExitCode);
                 return JsonDocument.Parse(containers.Output).RootElement.EnumerateArray().Any(c => c.GetProperty("id").GetString() == container.Id);
             });
@@ -40,7 +40,7 @@ public sealed class AgentTests(AgentHostFixture agent) : IClassFixture<AgentHost
             Assert.True(text.ExitCode == 0, text.Error);
             Assert.Contains($"write(1, \"{marker}\\n\", {marker.Length + 1}) = {marker.Length + 1}", text.Output, StringComparison.Ordinal);
 
-            var json = await agent.RunClientAsync("--agent", agent.HttpAgent, "traceloop", "dump", container.Id, "--output", "json");
+            var json = await agent.RunClientAsync([.. agent.HttpsAgent, "traceloop", "dump", container.Id, "--output", "json"]);
             Assert.True(json.ExitCode == 0, json.Error);
             var records = json.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
             Assert.Contains(records, r => r.GetRawText().Contains(marker, StringComparison.Ordinal) && r.GetRawText().Contains("\"write\"", StringComparison.Ordinal));
@@ -62,7 +62,7 @@ public sealed class AgentTests(AgentHostFixture agent) : IClassFixture<AgentHost
         var output = new ObservedWriter();
         using var stop = new CancellationTokenSource();
         var arrived = output.NextLine(line => line.Contains(marker, StringComparison.Ordinal));
-        var stream = GadgetCli.RunAsync(["--agent", agent.HttpAgent, "execsnoop"], output, TextWriter.Null, stop.Token);
+        var stream = GadgetCli.RunAsync([.. agent.HttpsAgent, "execsnoop"], output, TextWriter.Null, stop.Token);
 
         // The stream attaches asynchronously: run the process until its exec shows up (or the deadline passes).
         var deadline = Stopwatch.StartNew();
@@ -86,7 +86,7 @@ public sealed class AgentTests(AgentHostFixture agent) : IClassFixture<AgentHost
     [Fact]
     public async Task UnknownGadgetAndBadFlags_AreErrors()
     {
-        var unknown = await agent.RunClientAsync("--agent", agent.HttpAgent, "traceloop", "start", "--bogus", "x");
+        var unknown = await agent.RunClientAsync([.. agent.HttpsAgent, "traceloop", "start", "--bogus", "x"]);
         Assert.Equal(2, unknown.ExitCode);
         var unreachable = await agent.RunClientAsync("--agent", "unix:/nonexistent/agent.sock", "containers");
         Assert.Equal(1, unreachable.ExitCode);

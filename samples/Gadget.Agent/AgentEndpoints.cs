@@ -1,0 +1,84 @@
+using System.Text;
+using Gadget.Traceloop.Decoding;
+
+namespace Gadget.Agent;
+
+/// <summary>The agent's HTTP endpoints: traces, containers, histories, gadget streams.</summary>
+internal static class AgentEndpoints
+{
+    private static readonly Lock TraceGate = new();
+
+    public static void Map(WebApplication app)
+    {
+        app.MapPost("/traces", (SelectorRequest request, TraceSessions sessions, AgentOptions options, HttpContext context, ILogger<TraceSessions> logger) =>
+        {
+            var selector = request.ToSelector();
+            string id;
+            lock (TraceGate)
+            {
+                var running = sessions.List().Count();
+                if (running >= options.MaxTraces)
+                {
+                    return Results.Problem(detail: $"the agent is at capacity: {running} traces, at most {options.MaxTraces} (--max-traces)", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many traces");
+                }
+                id = sessions.Start(selector);
+            }
+            logger.LogInformation("{Caller} started trace {TraceId} for {Selector}", Caller(context), id, selector);
+            return Results.Created($"/traces/{id}", new { id });
+        });
+        app.MapGet("/traces", (TraceSessions sessions) => Results.Ok(sessions.List()));
+        app.MapDelete("/traces/{id}", (string id, TraceSessions sessions, HttpContext context, ILogger<TraceSessions> logger) =>
+        {
+            if (!sessions.Stop(id))
+            {
+                return Results.Text($"no trace '{id}'\n", statusCode: StatusCodes.Status404NotFound);
+            }
+            logger.LogInformation("{Caller} stopped trace {TraceId}", Caller(context), id);
+            return Results.NoContent();
+        });
+        app.MapGet("/containers", (TraceSessions sessions) => Results.Ok(sessions.Containers.Containers));
+        app.MapGet("/containers/{idOrName}/history", HistoryAsync);
+        app.MapGet("/gadgets/{name}", GadgetStream.RunAsync);
+    }
+
+    /// <summary>The caller of the request (set on its connection).</summary>
+    public static Caller Caller(HttpContext context) => context.Features.Get<Caller>() ?? throw new InvalidOperationException("no caller on this connection");
+
+    private static async Task HistoryAsync(string idOrName, string? output, TraceSessions sessions, HttpContext context, ILogger<TraceSessions> logger)
+    {
+        if (output is not (null or "text" or "json"))
+        {
+            throw new BadHttpRequestException($"output is text or json, not '{output}'", StatusCodes.Status400BadRequest);
+        }
+        logger.LogInformation("{Caller} reads the history of container {Container}", Caller(context), idOrName);
+        if (sessions.Dump(idOrName) is not { } dump)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await context.Response.WriteAsync($"no trace records a container '{idOrName}'\n", context.RequestAborted);
+            return;
+        }
+        var multiThread = dump.History.Select(r => r.ThreadId).Distinct().Skip(1).Any();
+        var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = multiThread });
+        if (output == "json")
+        {
+            context.Response.ContentType = "application/x-ndjson";
+            var json = new SyscallJsonFormatter(formatter);
+            foreach (var record in dump.History)
+            {
+                json.WriteLine(record, context.Response.BodyWriter);
+            }
+        }
+        else
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            var text = new StringBuilder();
+            foreach (var record in dump.History)
+            {
+                formatter.Format(record, text);
+                text.Append('\n');
+            }
+            await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
+        }
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Sockets;
+using Gadget.Agent.Interop;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
+namespace Gadget.Agent;
+
+/// <summary>
+/// The agent's Unix socket: one agent per path (a second one refuses to start while the first answers; a stale socket
+/// file nobody listens on is replaced), bound with a restrictive umask and given its final mode and group before Kestrel
+/// listens (nobody can connect to a socket that does not listen yet, so there is no window where it is more open), and
+/// removed when the agent stops.
+/// </summary>
+internal sealed class AgentSocket : IDisposable
+{
+    private readonly FileStream _lock;
+    private readonly AccessPolicy _policy;
+    private ulong _inode;
+
+    private AgentSocket(string path, FileStream lockFile, AccessPolicy policy)
+    {
+        Path = path;
+        _lock = lockFile;
+        _policy = policy;
+    }
+
+    /// <summary>The socket's path.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Claims <paramref name="path"/>: fails when an agent answers there or another one holds its lock file
+    /// (<c>PATH.lock</c>), removes a stale socket file, refuses to replace anything that is not a socket.
+    /// </summary>
+    /// <exception cref="AgentStartException">The path is taken.</exception>
+    public static AgentSocket Claim(string path, AccessPolicy policy)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var stale = CheckExisting(path);
+        FileStream lockFile;
+        try
+        {
+            // FileShare.None: .NET takes flock(LOCK_EX|LOCK_NB) on the file; the kernel drops it when the process dies.
+            lockFile = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new AgentStartException($"another gadget-agent is starting or running on {path} (it holds {path}.lock); not starting a second one", e);
+        }
+        // Root's alone: whoever can open the lock file can flock it and keep agents from starting.
+        if (Libc.Chmod(lockFile.Name, 0x180) != 0) // 0600
+        {
+            lockFile.Dispose();
+            throw new AgentStartException($"chmod {lockFile.Name}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+        }
+        if (stale)
+        {
+            File.Delete(path);
+        }
+        return new AgentSocket(path, lockFile, policy);
+    }
+
+    /// <summary>Kestrel's <see cref="SocketTransportOptions.CreateBoundListenSocket"/>: binds this path restrictively, other endpoints as usual.</summary>
+    public Socket CreateBoundListenSocket(EndPoint endpoint)
+    {
+        if (endpoint is not UnixDomainSocketEndPoint unix || unix.ToString() != Path)
+        {
+            return SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            // Born 0600 whatever the process umask (umask is process-wide: restored right after bind).
+            var previous = Libc.Umask(0x7F); // 0177
+            try
+            {
+                socket.Bind(endpoint);
+            }
+            finally
+            {
+                Libc.Umask(previous);
+            }
+            if (_policy.Group is { } group && Libc.Chown(Path, uint.MaxValue, group) != 0)
+            {
+                throw new IOException($"chown {Path} to group {group}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+            }
+            if (Libc.Chmod(Path, (uint)_policy.SocketMode) != 0)
+            {
+                throw new IOException($"chmod {Path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+            }
+            _inode = Libc.Stat(Path)?.Inode ?? 0;
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Removes the socket file (if it is still the one this agent bound) and releases the lock.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (_inode != 0 && Libc.Stat(Path) is { IsSocket: true } status && status.Inode == _inode)
+            {
+                File.Delete(Path);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        _lock.Dispose();
+    }
+
+    /// <summary>True when a stale socket is there (nobody listens); throws when an agent answers or the path is not a socket.</summary>
+    private static bool CheckExisting(string path)
+    {
+        if (Libc.Stat(path) is not { } status)
+        {
+            return false;
+        }
+        if (!status.IsSocket)
+        {
+            throw new AgentStartException($"{path} exists and is not a socket: not replacing it");
+        }
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            probe.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new AgentStartException($"something listens on {path} but accepts no connection (a flooded agent?): not replacing it", e);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return true; // a socket file without a listener: left by an agent that was killed
+        }
+        catch (SocketException e)
+        {
+            throw new AgentStartException($"cannot tell whether an agent answers on {path} ({e.Message}): not replacing it", e);
+        }
+        var pid = PeerCredentials.Read(probe).Pid;
+        throw new AgentStartException($"another gadget-agent (pid {pid}) answers on {path}; not starting a second one (stop it first, or give another --socket)");
+    }
+}

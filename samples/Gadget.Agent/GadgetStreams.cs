@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Gadget.Containers;
+using Gadget.Gadgets;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Gadget.Agent;
+
+/// <summary>
+/// The gadgets clients stream: one <see cref="GadgetFeed"/> per gadget, started by its first client and stopped when its
+/// last one leaves, whatever the clients' selectors (each client's selector is matched in user space). 100 clients of
+/// opensnoop hold one set of opensnoop programs.
+/// </summary>
+public sealed class GadgetStreams : IAsyncDisposable
+{
+    /// <summary>The gadgets the agent streams.</summary>
+    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill"];
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, GadgetFeed> _feeds = new(StringComparer.Ordinal);
+    private readonly TraceSessions _sessions;
+    private readonly AgentOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly JsonSerializerOptions _json;
+
+    /// <summary>Creates the registry.</summary>
+    public GadgetStreams(TraceSessions sessions, AgentOptions options, ILoggerFactory loggers, IOptions<JsonOptions> json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        _sessions = sessions;
+        _options = options;
+        _loggers = loggers;
+        _json = json.Value.SerializerOptions;
+    }
+
+    /// <summary>How many clients stream <paramref name="name"/> now (0 when it is not running).</summary>
+    public int Clients(string name)
+    {
+        lock (_gate)
+        {
+            return _feeds.TryGetValue(name, out var feed) ? feed.Count : 0;
+        }
+    }
+
+    /// <summary>Adds a client to gadget <paramref name="name"/>, starting it when it is the first.</summary>
+    /// <exception cref="Gadget.Bpf.BpfException">The gadget could not be loaded or attached.</exception>
+    internal (GadgetFeed Feed, StreamSubscriber Subscriber) Subscribe(string name, ContainerSelector? selector)
+    {
+        var subscriber = new StreamSubscriber(selector, _options.ClientQueue);
+        lock (_gate)
+        {
+            if (!_feeds.TryGetValue(name, out var feed))
+            {
+                feed = Start(name);
+                _feeds[name] = feed;
+            }
+            feed.Add(subscriber);
+            return (feed, subscriber);
+        }
+    }
+
+    /// <summary>Removes a client; stops the gadget when it was the last.</summary>
+    internal async Task UnsubscribeAsync(GadgetFeed feed, StreamSubscriber subscriber)
+    {
+        lock (_gate)
+        {
+            if (feed.Remove(subscriber) > 0)
+            {
+                return;
+            }
+            if (_feeds.TryGetValue(feed.Name, out var current) && current == feed)
+            {
+                _feeds.Remove(feed.Name);
+            }
+        }
+        await feed.DisposeAsync();
+    }
+
+    private GadgetFeed Start(string name)
+    {
+        var logger = _loggers.CreateLogger("Gadget.Agent.Gadgets." + name);
+        // Node-wide: no kernel-side selection; clients' selectors are matched on each event's container.
+        var options = new GadgetOptions { Containers = _sessions.Containers, Logger = logger, RingBufferSize = _options.RingSize };
+        void Ended(GadgetFeed feed)
+        {
+            lock (_gate)
+            {
+                if (_feeds.TryGetValue(feed.Name, out var current) && current == feed)
+                {
+                    _feeds.Remove(feed.Name);
+                }
+            }
+        }
+        var feed = name switch
+        {
+            "execsnoop" => GadgetFeed.Start(name, ExecSnoop.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, null), _json, logger, Ended),
+            "opensnoop" => GadgetFeed.Start(name, OpenSnoop.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, null), _json, logger, Ended),
+            "tcpconnect" => GadgetFeed.Start(name, TcpConnect.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, null), _json, logger, Ended),
+            "tcpaccept" => GadgetFeed.Start(name, TcpAccept.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, null), _json, logger, Ended),
+            "sigsnoop" => GadgetFeed.Start(name, SigSnoop.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.SenderContainer, e.TargetContainer), _json, logger, Ended),
+            "oomkill" => GadgetFeed.Start(name, OomKill.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, e.TriggerContainer), _json, logger, Ended),
+            _ => throw new ArgumentException($"unknown gadget '{name}'", nameof(name)),
+        };
+        logger.LogInformation("Gadget {Gadget} started (one set of programs for every client)", name);
+        return feed;
+    }
+
+    /// <summary>Stops every gadget.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        GadgetFeed[] feeds;
+        lock (_gate)
+        {
+            feeds = [.. _feeds.Values];
+            _feeds.Clear();
+        }
+        foreach (var feed in feeds)
+        {
+            await feed.DisposeAsync();
+        }
+    }
+}

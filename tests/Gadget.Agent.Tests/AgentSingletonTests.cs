@@ -1,0 +1,67 @@
+namespace Gadget.Agent.Tests;
+
+/// <summary>One agent per socket; <c>--help</c> and bad flags never touch it.</summary>
+[Collection("agent processes")]
+public sealed class AgentSingletonTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("gadget-single-");
+
+    private string Socket => Path.Combine(_directory.FullName, "agent.sock");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    [Fact]
+    public async Task SecondAgent_ExitsNonZeroAndSaysSo_HelpAndBadFlagsLeaveTheSocket_FirstKeepsAnswering()
+    {
+        await using var first = AgentProcess.Start(["--socket", Socket]);
+        Assert.True(await first.WaitAnsweringAsync(Socket, Timeout), first.Output);
+        var inode = Processes.Run("stat", ["-c", "%i", Socket]).Output.Trim();
+
+        var second = await AgentProcess.RunToExitAsync(["--socket", Socket], Timeout);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains($"another gadget-agent (pid {first.Pid}) answers on {Socket}", second.Output, StringComparison.Ordinal);
+
+        var help = await AgentProcess.RunToExitAsync(["--socket", Socket, "--help"], Timeout);
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("usage: gadget-agent", help.Output, StringComparison.Ordinal);
+        Assert.Contains("--socket-group", help.Output, StringComparison.Ordinal);
+
+        var unknown = await AgentProcess.RunToExitAsync(["--socket", Socket, "--bogus"], Timeout);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("unknown option '--bogus'", unknown.Output, StringComparison.Ordinal);
+        var missing = await AgentProcess.RunToExitAsync(["--socket", Socket, "--max-streams"], Timeout);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--max-streams needs a value", missing.Output, StringComparison.Ordinal);
+
+        // The first agent still owns the same socket file and answers on it.
+        Assert.Equal(inode, Processes.Run("stat", ["-c", "%i", Socket]).Output.Trim());
+        Assert.False(first.HasExited);
+        var answer = Processes.Run(Processes.Client, ["--agent", "unix:" + Socket, "containers"]);
+        Assert.True(answer.ExitCode == 0, answer.Error);
+    }
+
+    [Fact]
+    public async Task StaleSocketFile_IsReplaced_AFileThatIsNotASocketIsLeftAlone()
+    {
+        // A socket file nobody listens on: what an agent killed with SIGKILL leaves.
+        await using (var killed = AgentProcess.Start(["--socket", Socket]))
+        {
+            Assert.True(await killed.WaitAnsweringAsync(Socket, Timeout), killed.Output);
+            Processes.Signal(killed.Pid, "KILL");
+            Assert.True(await killed.WaitForExitAsync(Timeout));
+        }
+        Assert.StartsWith("socket", Processes.Stat(Socket), StringComparison.Ordinal);
+        await using (var agent = AgentProcess.Start(["--socket", Socket]))
+        {
+            Assert.True(await agent.WaitAnsweringAsync(Socket, Timeout), agent.Output);
+        }
+        Assert.False(File.Exists(Socket), "the agent left its socket file");
+
+        File.WriteAllText(Socket, "not a socket");
+        var refused = await AgentProcess.RunToExitAsync(["--socket", Socket], Timeout);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("is not a socket", refused.Output, StringComparison.Ordinal);
+        Assert.Equal("not a socket", File.ReadAllText(Socket));
+    }
+}
