@@ -57,28 +57,11 @@ internal static class AgentEndpoints
             await context.Response.WriteAsync($"no trace records a container '{idOrName}'\n", context.RequestAborted);
             return;
         }
-        var multiThread = dump.History.Select(r => r.ThreadId).Distinct().Skip(1).Any();
-        var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = multiThread });
-        if (output == "json")
-        {
-            context.Response.ContentType = "application/x-ndjson";
-            var json = new SyscallJsonFormatter(formatter);
-            foreach (var record in dump.History)
-            {
-                json.WriteLine(record, context.Response.BodyWriter);
-            }
-        }
-        else
-        {
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            var text = new StringBuilder();
-            foreach (var record in dump.History)
-            {
-                formatter.Format(record, text);
-                text.Append('\n');
-            }
-            await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
-        }
+        // The syscalls, each process's end as the kernel reported it, and first what the history lacks (overwritten syscalls).
+        context.Response.ContentType = output == "json" ? "application/x-ndjson" : "text/plain; charset=utf-8";
+        var text = new StringWriter();
+        new SyscallHistoryWriter(json: output == "json").Write(dump.History, text);
+        await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 }

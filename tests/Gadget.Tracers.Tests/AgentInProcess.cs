@@ -37,11 +37,21 @@ internal sealed class AgentInProcess : IAsyncDisposable
         return agent;
     }
 
-    /// <summary>Starts a trace of the containers whose id starts with <paramref name="idPrefix"/>.</summary>
-    internal async Task StartTraceAsync(string idPrefix)
+    /// <summary>Starts a trace of the containers whose id starts with <paramref name="idPrefix"/>; returns the trace's id.</summary>
+    internal async Task<string> StartTraceAsync(string idPrefix)
     {
         using var response = await Client.PostAsJsonAsync("traces", new { id = idPrefix });
-        Assert.True(response.IsSuccessStatusCode, $"POST /traces answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"POST /traces answered {(int)response.StatusCode}: {body}");
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Stops a trace.</summary>
+    internal async Task StopTraceAsync(string id)
+    {
+        using var response = await Client.DeleteAsync($"traces/{id}");
+        Assert.True(response.IsSuccessStatusCode, $"DELETE /traces/{id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
     /// <summary>A container's history as JSON lines, or the status and text of the answer.</summary>

@@ -27,7 +27,7 @@ internal sealed record HistoryLine(string Name, int ProcessId, IReadOnlyList<str
     }
 
     internal static List<HistoryLine> ParseJsonLines(string text) =>
-        [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).Select(FromJson)];
+        [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("{\"timestamp_ns\"", StringComparison.Ordinal)).Select(FromJson)];
 
     /// <summary>
     /// Asserts what every tracer must show of a marker container: the history begins with the execve of its program by its

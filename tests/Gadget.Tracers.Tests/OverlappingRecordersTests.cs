@@ -36,6 +36,29 @@ public sealed class OverlappingRecordersTests
         Assert.False(tracer.IsRecording(cgroup));
     }
 
+    [Fact]
+    public async Task StoppingOneOfTwoOverlappingAgentTracesLeavesTheOtherTheContainersHistory()
+    {
+        var prefix = RuncContainer.NewId("overlap-agent");
+        await using var agent = await AgentInProcess.StartAsync();
+        var first = await agent.StartTraceAsync(prefix);
+        await agent.StartTraceAsync(prefix);
+        using var container = MarkerContainer.Start(prefix + "-a");
+        var marker = MarkerContainer.MarkerPath(container.Id);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await agent.HistoryAsync(container.Id)).Text.Contains(marker, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await agent.StopTraceAsync(first);
+
+        var (ok, text) = await agent.HistoryAsync(container.Id);
+        Assert.True(ok, "after the first trace stopped, the history answers: " + text);
+        Assert.Contains(marker, text, StringComparison.Ordinal);
+        HistoryLine.AssertStartsWithExecveThenMarker(HistoryLine.ParseJsonLines(text), container.Pid, marker, "the remaining trace");
+    }
+
     private static bool Holds(ContainerRecorder recorder, string id, string marker)
     {
         try
