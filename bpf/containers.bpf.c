@@ -24,8 +24,13 @@ struct container_event {
 	u64 timestamp; /* bpf_ktime_get_boot_ns() */
 	u32 exit_code; /* task->exit_code: (code << 8) | signal */
 	u32 hierarchy_level;
-	char path[PATH_MAX_LEN]; /* cgroup path relative to the cgroup2 root */
+	u32 mnt_ns; /* EVENT_EXEC: the mount namespace exec'd in (its container is known even if it dies before it is resolved) */
+	u32 reserved;
+	char path[PATH_MAX_LEN]; /* cgroup path relative to the cgroup2 root; EVENT_EXEC: the program */
 };
+
+/* The layout user space reads, named in the object's BTF (a test compares it with KernelContainerEvent). */
+const struct container_event *unused_container_event __attribute__((unused));
 
 /* Set by user space before load. */
 const volatile u32 host_mnt_ns = 0;
@@ -71,6 +76,8 @@ static __always_inline void emit_cgroup(u32 type, struct cgroup *cgrp, const cha
 	e->timestamp = bpf_ktime_get_boot_ns();
 	e->exit_code = 0;
 	e->hierarchy_level = BPF_CORE_READ(cgrp, level);
+	e->mnt_ns = 0;
+	e->reserved = 0;
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
 	bpf_ringbuf_submit(e, 0);
 }
@@ -121,6 +128,8 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	e->timestamp = bpf_ktime_get_boot_ns();
 	e->exit_code = 0;
 	e->hierarchy_level = 0;
+	e->mnt_ns = mnt_ns;
+	e->reserved = 0;
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -151,6 +160,8 @@ int BPF_PROG(on_exit, struct task_struct *task)
 		code = BPF_CORE_READ(task, signal, group_exit_code);
 	e->exit_code = code;
 	e->hierarchy_level = 0;
+	e->mnt_ns = 0;
+	e->reserved = 0;
 	e->path[0] = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;

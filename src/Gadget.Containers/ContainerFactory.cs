@@ -20,6 +20,22 @@ internal static class ContainerFactory
         {
             return null;
         }
+        var container = Build(state, podIndex, cgroupPath, cgroupId, mountNamespace, alive: true);
+        // The pid may have been reused between the reads: the namespace must still be the same process's.
+        return ProcessInspector.GetNamespaceId(pid, "mnt") == mountNamespace ? container : null;
+    }
+
+    /// <summary>
+    /// The container described by <paramref name="state"/> whose init process is gone already (it ended before it could be
+    /// resolved: a container that crashes at start), from what the kernel reported while it ran: its cgroup and its mount
+    /// namespace. Its other namespaces are unknown (0).
+    /// </summary>
+    internal static Container CreateGone(RuntimeState state, string cgroupPath, ulong cgroupId, ulong mountNamespace, Func<string, string, int>? podIndex = null) =>
+        Build(state, podIndex, cgroupPath, cgroupId, mountNamespace, alive: false);
+
+    private static Container Build(RuntimeState state, Func<string, string, int>? podIndex, string cgroupPath, ulong cgroupId, ulong mountNamespace, bool alive)
+    {
+        var pid = state.Pid;
         var annotations = new Dictionary<string, string>(state.Annotations ?? RuntimeStateReader.ReadBundleAnnotations(state.Bundle));
         foreach (var (key, value) in state.Labels)
         {
@@ -38,12 +54,12 @@ internal static class ContainerFactory
         if (cgroupPaths.Count == 0)
         {
             cgroupPaths[string.Empty] = ProcessInspector.AbsoluteCgroup2Path(cgroupPath);
-            foreach (var (controllers, path) in ProcessInspector.GetCgroup1Paths(pid))
+            foreach (var (controllers, path) in alive ? ProcessInspector.GetCgroup1Paths(pid) : new Dictionary<string, string>())
             {
                 cgroupPaths[controllers] = "/sys/fs/cgroup/" + controllers.Replace("name=", string.Empty, StringComparison.Ordinal) + path;
             }
         }
-        var container = new Container
+        return new Container
         {
             Runtime = RefineRuntime(state.Runtime, annotations, cgroupPath),
             Id = state.Id,
@@ -53,9 +69,9 @@ internal static class ContainerFactory
             CgroupPaths = cgroupPaths,
             CgroupId = cgroupId,
             MountNamespaceId = mountNamespace,
-            PidNamespaceId = ProcessInspector.GetNamespaceId(pid, "pid"),
-            UtsNamespaceId = ProcessInspector.GetNamespaceId(pid, "uts"),
-            NetNamespaceId = ProcessInspector.GetNamespaceId(pid, "net"),
+            PidNamespaceId = alive ? ProcessInspector.GetNamespaceId(pid, "pid") : 0,
+            UtsNamespaceId = alive ? ProcessInspector.GetNamespaceId(pid, "uts") : 0,
+            NetNamespaceId = alive ? ProcessInspector.GetNamespaceId(pid, "net") : 0,
             Bundle = state.Bundle,
             Annotations = annotations,
             Labels = labels,
@@ -63,8 +79,6 @@ internal static class ContainerFactory
             AnnotationPodLabels = kubernetes?.PodLabels ?? new Dictionary<string, string>(),
             Kubernetes = kubernetes,
         };
-        // The pid may have been reused between the reads: the namespace must still be the same process's.
-        return ProcessInspector.GetNamespaceId(pid, "mnt") == mountNamespace ? container : null;
     }
 
     /// <summary>A container known only by its cgroup: id and name are the cgroup directory's name.</summary>

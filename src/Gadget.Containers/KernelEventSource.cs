@@ -33,6 +33,7 @@ internal sealed class KernelEventSource : IDisposable
     private readonly Queue<int> _recentExitOrder = new();
     private readonly HashSet<Container> _awaitingExit = [];
     private readonly HashSet<ulong> _resolving = [];
+    private readonly Dictionary<ulong, string> _newCgroupPaths = [];
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 
@@ -212,7 +213,7 @@ internal sealed class KernelEventSource : IDisposable
         switch (e.Type)
         {
             case KernelContainerEvent.Exec:
-                OnExec((int)e.Pid, e.CgroupId, e.PathText);
+                OnExec((int)e.Pid, e.CgroupId, e.MountNamespace, e.PathText);
                 break;
             case KernelContainerEvent.InitExit:
                 OnInitExit((int)e.Pid, new ContainerExitStatus((int)e.ExitCode));
@@ -229,6 +230,7 @@ internal sealed class KernelEventSource : IDisposable
                 {
                     var path = e.PathText;
                     var cgroupId = e.CgroupId;
+                    RememberNewCgroup(cgroupId, path);
                     _ = Task.Run(() => _scanner.WatchNewCgroupAsync(path, cgroupId, _stateWaitTimeout * 2, _stopping.Token));
                 }
                 break;
@@ -251,7 +253,7 @@ internal sealed class KernelEventSource : IDisposable
     }
 
     /// <summary>A process of a new cgroup exec'd in a mount namespace of its own (and runs on): resolve its container off the event thread.</summary>
-    private void OnExec(int pid, ulong cgroupId, string program)
+    private void OnExec(int pid, ulong cgroupId, ulong mountNamespace, string program)
     {
         _logger.LogTrace("Exec in a new cgroup: pid {Pid} ({Program}), cgroup {CgroupId}", pid, program, cgroupId);
         if (_registry.GetByCgroupId(cgroupId) is not null)
@@ -265,10 +267,31 @@ internal sealed class KernelEventSource : IDisposable
                 return; // another exec of that cgroup is being resolved
             }
         }
-        _ = Task.Run(() => RegisterExecAsync(pid, cgroupId, program));
+        _ = Task.Run(() => RegisterExecAsync(pid, cgroupId, mountNamespace, program));
     }
 
-    private async Task RegisterExecAsync(int pid, ulong cgroupId, string program)
+    /// <summary>The cgroup2 paths of the new cgroups (from their mkdir), to find a container whose init ended before it was resolved.</summary>
+    private void RememberNewCgroup(ulong cgroupId, string path)
+    {
+        lock (_newCgroupPaths)
+        {
+            if (_newCgroupPaths.Count >= RecentExitCapacity)
+            {
+                _newCgroupPaths.Clear();
+            }
+            _newCgroupPaths[cgroupId] = path;
+        }
+    }
+
+    private string? NewCgroupPath(ulong cgroupId)
+    {
+        lock (_newCgroupPaths)
+        {
+            return _newCgroupPaths.GetValueOrDefault(cgroupId);
+        }
+    }
+
+    private async Task RegisterExecAsync(int pid, ulong cgroupId, ulong mountNamespace, string program)
     {
         var resolved = true;
         try
@@ -291,7 +314,14 @@ internal sealed class KernelEventSource : IDisposable
                 }
                 await Task.Delay(5, _stopping.Token).ConfigureAwait(false);
             }
-            if (container is null && _registry.GetByCgroupId(cgroupId) is null)
+            if (container is null && _registry.GetByCgroupId(cgroupId) is null && !ProcessInspector.IsAlive(pid))
+            {
+                // It ended before it was resolved (a container that crashes at start): its runtime's state still names it,
+                // and the kernel said which cgroup and mount namespace it ran in. Registered, then removed with its status.
+                container = NewCgroupPath(cgroupId) is { } path ? _scanner.FindGone(pid, path, cgroupId, mountNamespace) : null;
+                _logger.LogDebug("Pid {Pid} ({Program}, cgroup {CgroupId}) ended before it was resolved: {Container}", pid, program, cgroupId, container?.ToString() ?? "no runtime knows it");
+            }
+            else if (container is null && _registry.GetByCgroupId(cgroupId) is null)
             {
                 _logger.LogDebug("No runtime state for pid {Pid} ({Program}, cgroup {CgroupId}) after {Timeout}: registering it by its cgroup", pid, program, cgroupId, _stateWaitTimeout);
                 container = ContainerFactory.FromCgroup(pid);

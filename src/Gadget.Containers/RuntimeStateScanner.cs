@@ -112,6 +112,13 @@ internal sealed class RuntimeStateScanner : IDisposable
         }
     }
 
+    /// <summary>The container of cgroup <paramref name="cgroupPath"/> whose init <paramref name="pid"/> has ended already, from its
+    /// runtime's state (kept until the container is deleted) and what the kernel reported; null when no runtime knows it.</summary>
+    internal Container? FindGone(int pid, string cgroupPath, ulong cgroupId, ulong mountNamespace) =>
+        _reader.FindById(ContainerFactory.IdFromCgroupPath(cgroupPath)) is { } state && state.Pid == pid
+            ? ContainerFactory.CreateGone(state, cgroupPath, cgroupId, mountNamespace, _registry.CountPodContainers)
+            : null;
+
     /// <summary>The container <paramref name="state"/> describes (with its index in its pod), or null when its init is gone.</summary>
     internal Container? Create(RuntimeState state) => ContainerFactory.Create(state, _registry.CountPodContainers);
 

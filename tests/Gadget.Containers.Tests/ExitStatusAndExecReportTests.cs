@@ -154,4 +154,46 @@ public sealed class ExitStatusAndExecReportTests
         };
         return removed;
     }
+
+    [Fact]
+    public async Task ContainersThatEndAtOnceAreStillReportedWithTheKernelsStatus()
+    {
+        // Each container's program exits right away: its init is often gone before the collection resolves it. It is still
+        // added (from its runtime's state and what the kernel reported at its exec) and removed with its exit code.
+        var prefix = RuncContainer.NewId("at-once");
+        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan });
+        var removed = new System.Collections.Concurrent.ConcurrentDictionary<string, ContainerExitStatus?>();
+        collection.ContainerRemoved += (_, e) =>
+        {
+            if (e.Container.Id.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                removed[e.Container.Id] = e.Container.ExitStatus;
+            }
+        };
+        var containers = new List<RuncContainer>();
+        try
+        {
+            for (var i = 1; i <= 10; i++)
+            {
+                containers.Add(RuncContainer.Run($"{prefix}-{i}", ["sh", "-c", $"exit {i}"]));
+            }
+            var deadline = DateTime.UtcNow + Patience;
+            while (removed.Count < containers.Count && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+            for (var i = 1; i <= 10; i++)
+            {
+                Assert.True(removed.TryGetValue($"{prefix}-{i}", out var status), $"container {i} was never reported ({removed.Count} of 10 were)");
+                Assert.Equal(i, status?.ExitCode);
+            }
+        }
+        finally
+        {
+            foreach (var container in containers)
+            {
+                container.Dispose();
+            }
+        }
+    }
 }

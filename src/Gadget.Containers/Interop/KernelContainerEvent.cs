@@ -18,6 +18,8 @@ internal unsafe struct KernelContainerEvent
     internal ulong Timestamp;
     internal uint ExitCode;
     internal uint HierarchyLevel;
+    internal uint MountNamespace;
+    internal uint Reserved;
     internal fixed byte Path[PathLength];
 
     internal readonly string PathText

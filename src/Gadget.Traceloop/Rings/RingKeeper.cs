@@ -288,16 +288,14 @@ internal sealed class RingKeeper : IDisposable
                 _logger?.LogWarning("No spare traceloop ring was left when new cgroup {CgroupId} made its first syscall: its syscalls are counted, not recorded, until it gets one (TraceloopOptions.SpareRings {Spare}, MaxContainers).", e.CgroupId, _spareTarget);
                 break;
             case RingEventKind.CgroupRemoved:
-                _declines.Remove(e.CgroupId);
+                // Stopped, not freed: a container that died at start may be reported (and kept) only after its runtime
+                // removed its cgroup; a ring nobody keeps goes when its followers decline it or after UnkeptRingTimeout.
                 if (_pool.Find(e.CgroupId) is { } removed)
                 {
-                    if (removed.References == 0)
+                    _pool.Stop(removed);
+                    if (removed.References == 0 && DeclinedByAll(e.CgroupId))
                     {
                         _pool.Free(removed);
-                    }
-                    else
-                    {
-                        _pool.Stop(removed);
                     }
                 }
                 break;
