@@ -18,7 +18,8 @@ public sealed class TraceloopOptions
     /// Fresh rings kept ready in the kernel while a <see cref="ContainerRecorder"/> follows: a cgroup created then takes one
     /// at its first syscall, without waiting for user space, which refills the pool at once. When containers start faster
     /// than that, a new cgroup finds none: its syscalls are counted (<see cref="SyscallHistory.MissedBeforeRecording"/>,
-    /// <see cref="TraceloopTracer.MissedForEmptyPool"/>, a logged warning) until it gets a ring. Each costs
+    /// <see cref="TraceloopTracer.MissedForEmptyPool"/>, a logged warning) until it gets a ring, and the pool keeps up to
+    /// eight times as many spares until starts calm down (30 s without an empty pool halves it again). Each costs
     /// <see cref="TraceloopTracer.BytesPerContainer"/> of kernel memory. 0: new cgroups are recorded only once user space
     /// adds them. Default: 4.
     /// </summary>

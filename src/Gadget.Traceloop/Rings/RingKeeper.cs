@@ -23,7 +23,11 @@ internal sealed class RingKeeper : IDisposable
     private readonly RingPool _pool;
     private readonly RingBufferReader _events;
     private readonly BpfProgram _mkdirProgram;
+    private const int BurstFactor = 8;
+    private const long BurstCalmMilliseconds = 30_000;
     private readonly int _spareTarget;
+    private int _burstTarget;
+    private long _lastEmptyTicks;
     private readonly long _unkeptTimeoutMs;
     private readonly ILogger? _logger;
     private readonly List<object> _followers = [];
@@ -39,6 +43,7 @@ internal sealed class RingKeeper : IDisposable
         _object = loaded;
         _logger = options.Logger;
         _spareTarget = options.SpareRings;
+        _burstTarget = options.SpareRings;
         _unkeptTimeoutMs = (long)options.UnkeptRingTimeout.TotalMilliseconds;
         _mkdirProgram = loaded.Program("traceloop_cgroup_mkdir");
         _pool = new RingPool(loaded, options.MaxContainers + options.SpareRings, options.PagesPerCpu, options.Logger);
@@ -285,6 +290,9 @@ internal sealed class RingKeeper : IDisposable
                 }
                 break;
             case RingEventKind.PoolEmpty:
+                // Containers start faster than the pool is refilled: keep more spares for a while (up to 8x SpareRings).
+                _burstTarget = Math.Min(Math.Max(1, _burstTarget) * 2, Math.Max(1, _spareTarget) * BurstFactor);
+                _lastEmptyTicks = Environment.TickCount64;
                 _logger?.LogWarning("No spare traceloop ring was left when new cgroup {CgroupId} made its first syscall: its syscalls are counted, not recorded, until it gets one (TraceloopOptions.SpareRings {Spare}, MaxContainers).", e.CgroupId, _spareTarget);
                 break;
             case RingEventKind.CgroupRemoved:
@@ -324,7 +332,12 @@ internal sealed class RingKeeper : IDisposable
             _declines.Remove(cgroupId);
         }
         // Spare rings while new cgroups are claimed; in any case, the freed rings are disposed.
-        _pool.Refill(_mkdirLink is not null ? _spareTarget : 0);
+        if (_burstTarget > _spareTarget && now - _lastEmptyTicks > BurstCalmMilliseconds)
+        {
+            _burstTarget = Math.Max(_spareTarget, _burstTarget / 2);
+            _lastEmptyTicks = now;
+        }
+        _pool.Refill(_mkdirLink is not null ? _burstTarget : 0);
     }
 
     /// <summary>Frees the rings the kernel claimed that nobody keeps, when <paramref name="due"/> says so, or every follower declined.</summary>
