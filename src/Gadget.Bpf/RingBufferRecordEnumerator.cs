@@ -9,7 +9,7 @@ namespace Gadget.Bpf;
 /// </summary>
 public unsafe ref struct RingBufferRecordEnumerator
 {
-    private readonly RingBufferResources? _resources;
+    private readonly ReaderPoller? _poller;
     private readonly RingBufferMapping[] _rings;
     private int _ringIndex;
     private ulong _consumer;
@@ -18,10 +18,11 @@ public unsafe ref struct RingBufferRecordEnumerator
     private bool _holdsRecord;
     private ReadOnlySpan<byte> _current;
 
-    internal RingBufferRecordEnumerator(RingBufferResources resources)
+    /// <summary>Enumerates <paramref name="rings"/>; the caller took a reference on <paramref name="poller"/>, released by <see cref="Dispose"/>.</summary>
+    internal RingBufferRecordEnumerator(ReaderPoller poller, RingBufferMapping[] rings)
     {
-        _resources = resources;
-        _rings = resources.Rings;
+        _poller = poller;
+        _rings = rings;
     }
 
     /// <summary>The current record, read in place from the ring; valid until the next <see cref="MoveNext"/> or <see cref="Dispose"/>.</summary>
@@ -34,14 +35,14 @@ public unsafe ref struct RingBufferRecordEnumerator
     /// <returns><c>false</c> when no record is available anymore.</returns>
     public bool MoveNext()
     {
-        if (_resources is null)
+        if (_poller is null)
         {
             return false;
         }
         Publish();
         while (_ringIndex < _rings.Length)
         {
-            var ring = _rings[_ringIndex];
+            var ring = _rings[_ringIndex].Memory;
             if (!_ringStarted)
             {
                 _consumer = *ring.ConsumerPosition;
@@ -50,18 +51,18 @@ public unsafe ref struct RingBufferRecordEnumerator
             }
             while (_consumer < _producer)
             {
-                var length = RingBufferReader.ReadHeader(ring, _consumer, out var header);
-                if (RingBufferReader.IsBusy(length))
+                var length = RingBufferParser.ReadHeader(ring, _consumer, out var header);
+                if (RingBufferParser.IsBusy(length))
                 {
                     break;
                 }
-                _consumer = RingBufferReader.NextPosition(_consumer, length);
-                if (RingBufferReader.IsDiscarded(length))
+                _consumer = RingBufferParser.NextPosition(_consumer, length);
+                if (RingBufferParser.IsDiscarded(length))
                 {
                     Volatile.Write(ref *ring.ConsumerPosition, _consumer);
                     continue;
                 }
-                _current = RingBufferReader.RecordData(header, length);
+                _current = RingBufferParser.RecordData(header, length);
                 _holdsRecord = true;
                 return true;
             }
@@ -75,14 +76,14 @@ public unsafe ref struct RingBufferRecordEnumerator
     /// <summary>Hands the last record back to the kernel and lets the reader release its memory when disposed.</summary>
     public void Dispose()
     {
-        if (_resources is null)
+        if (_poller is null)
         {
             return;
         }
         Publish();
         _current = default;
         _ringIndex = _rings.Length;
-        _resources.DangerousRelease();
+        _poller.Exit();
         this = default;
     }
 
@@ -90,7 +91,7 @@ public unsafe ref struct RingBufferRecordEnumerator
     {
         if (_holdsRecord)
         {
-            Volatile.Write(ref *_rings[_ringIndex].ConsumerPosition, _consumer);
+            Volatile.Write(ref *_rings[_ringIndex].Memory.ConsumerPosition, _consumer);
             _holdsRecord = false;
         }
     }
