@@ -65,11 +65,14 @@ internal static unsafe class RingBufferParser
     internal static ulong NextPosition(ulong position, uint length) =>
         position + (((length & ~(BusyBit | DiscardBit)) + HeaderSize + 7) & ~7u);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsBusy(uint length) => (length & BusyBit) != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsDiscarded(uint length) => (length & DiscardBit) != 0;
 
     /// <summary>The data of the record whose header is at <paramref name="header"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ReadOnlySpan<byte> RecordData(uint* header, uint length) =>
         new(header + 2, (int)(length & ~(BusyBit | DiscardBit)));
 

@@ -12,6 +12,9 @@ public unsafe ref struct RingBufferRecordEnumerator
     private readonly ReaderPoller? _poller;
     private readonly RingBufferMapping[] _rings;
     private int _ringIndex;
+    private ulong* _consumerPosition;
+    private byte* _data;
+    private ulong _mask;
     private ulong _consumer;
     private ulong _producer;
     private bool _ringStarted;
@@ -42,16 +45,20 @@ public unsafe ref struct RingBufferRecordEnumerator
         Publish();
         while (_ringIndex < _rings.Length)
         {
-            var ring = _rings[_ringIndex].Memory;
             if (!_ringStarted)
             {
-                _consumer = *ring.ConsumerPosition;
+                var ring = _rings[_ringIndex].Memory;
+                _consumerPosition = ring.ConsumerPosition;
+                _data = ring.Data;
+                _mask = ring.Mask;
+                _consumer = *_consumerPosition;
                 _producer = Volatile.Read(ref *ring.ProducerPosition);
                 _ringStarted = true;
             }
             while (_consumer < _producer)
             {
-                var length = RingBufferParser.ReadHeader(ring, _consumer, out var header);
+                var header = (uint*)(_data + (_consumer & _mask));
+                var length = Volatile.Read(ref *header);
                 if (RingBufferParser.IsBusy(length))
                 {
                     break;
@@ -59,7 +66,7 @@ public unsafe ref struct RingBufferRecordEnumerator
                 _consumer = RingBufferParser.NextPosition(_consumer, length);
                 if (RingBufferParser.IsDiscarded(length))
                 {
-                    Volatile.Write(ref *ring.ConsumerPosition, _consumer);
+                    Volatile.Write(ref *_consumerPosition, _consumer);
                     continue;
                 }
                 _current = RingBufferParser.RecordData(header, length);
@@ -91,7 +98,7 @@ public unsafe ref struct RingBufferRecordEnumerator
     {
         if (_holdsRecord)
         {
-            Volatile.Write(ref *_rings[_ringIndex].Memory.ConsumerPosition, _consumer);
+            Volatile.Write(ref *_consumerPosition, _consumer);
             _holdsRecord = false;
         }
     }

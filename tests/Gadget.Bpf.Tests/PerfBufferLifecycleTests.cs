@@ -133,10 +133,10 @@ public class PerfBufferLifecycleTests
         overwritable.Dispose();
         normal.Wake(); // no-op
         var collector = new BurstCollector();
-        Assert.Throws<ObjectDisposedException>(() => normal.Consume(ref collector));
+        Assert.Equal(nameof(PerfBufferReader), Assert.Throws<ObjectDisposedException>(() => normal.Consume(ref collector)).ObjectName);
         Assert.Throws<ObjectDisposedException>(() => normal.Poll(ref collector, 0));
         Assert.Throws<ObjectDisposedException>(() => normal.WaitAsync());
-        Assert.Throws<ObjectDisposedException>(() => overwritable.ReadNewestFirst(ref collector));
+        Assert.Equal(nameof(PerfFlightRecorder), Assert.Throws<ObjectDisposedException>(() => overwritable.ReadNewestFirst(ref collector)).ObjectName);
         Assert.Throws<ObjectDisposedException>(() => overwritable.ReadOldestFirst(ref collector));
         Assert.Throws<ObjectDisposedException>(() => overwritable.Pause());
     }

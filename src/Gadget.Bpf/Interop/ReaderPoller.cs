@@ -89,7 +89,10 @@ internal sealed unsafe class ReaderPoller : SafeHandle
     /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
     internal void Enter()
     {
-        ObjectDisposedException.ThrowIf(IsShutDown, _owner);
+        if (IsShutDown)
+        {
+            throw new ObjectDisposedException(_owner);
+        }
         var added = false;
         try
         {
