@@ -1,7 +1,7 @@
 namespace Gadget.Bpf;
 
 /// <summary>
-/// Receives the records of a <see cref="PerfBufferReader"/>. Implement it on a struct and pass it by <c>ref</c> so that the
+/// Receives the records of a <see cref="PerfBufferReader"/> or a <see cref="PerfFlightRecorder"/>. Implement it on a struct and pass it by <c>ref</c> so that the
 /// calls are direct and nothing is allocated.
 /// </summary>
 public interface IPerfBufferHandler
@@ -13,8 +13,8 @@ public interface IPerfBufferHandler
     /// 7 zero bytes after what the program wrote (its length is <c>round_up(n + 4, 8) - 4</c> for <c>n</c> bytes written).
     /// </summary>
     /// <param name="cpu">The CPU whose ring held the record (the CPU the program ran on, with <c>BPF_F_CURRENT_CPU</c>).</param>
-    /// <param name="data">The record's bytes.</param>
-    void OnRecord(int cpu, ReadOnlySpan<byte> data);
+    /// <param name="record">The record's bytes.</param>
+    void OnRecord(int cpu, ReadOnlySpan<byte> record);
 
     /// <summary>The kernel dropped <paramref name="count"/> records on <paramref name="cpu"/> because its ring was full (<c>PERF_RECORD_LOST</c>).</summary>
     /// <param name="cpu">The CPU whose ring was full.</param>

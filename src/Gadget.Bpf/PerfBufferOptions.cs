@@ -1,6 +1,6 @@
 namespace Gadget.Bpf;
 
-/// <summary>How a <see cref="PerfBufferReader"/> sets up its per-CPU perf ring buffers.</summary>
+/// <summary>How a <see cref="PerfBufferReader"/> sets up its per-CPU perf ring buffers (a <see cref="PerfFlightRecorder"/> takes only a page count).</summary>
 public sealed class PerfBufferOptions
 {
     /// <summary>
@@ -11,7 +11,7 @@ public sealed class PerfBufferOptions
 
     /// <summary>
     /// Wake a waiting reader after this many records (<c>wakeup_events</c>); 1 (the default) wakes it for every record, 0 when
-    /// a ring is half full (the kernel's default watermark). Ignored when <see cref="WakeupWatermarkBytes"/> is set, and in <see cref="Overwritable"/> mode.
+    /// a ring is half full (the kernel's default watermark). Ignored when <see cref="WakeupWatermarkBytes"/> is set.
     /// </summary>
     public int WakeupEvents { get; set; } = 1;
 
@@ -20,12 +20,4 @@ public sealed class PerfBufferOptions
     /// instead of counting records. Records below the watermark are still read at the end of a <see cref="PerfBufferReader.Poll{THandler}(ref THandler, int, CancellationToken)"/> timeout.
     /// </summary>
     public int WakeupWatermarkBytes { get; set; }
-
-    /// <summary>
-    /// A flight recorder: the kernel writes backward (<c>write_backward</c>) into rings mapped read-only and overwrites the
-    /// oldest records when a ring is full, so the rings always hold the newest records. Nothing is consumed: read them on
-    /// demand with <see cref="PerfBufferReader.ReadNewestFirst{THandler}(ref THandler)"/> or
-    /// <see cref="PerfBufferReader.ReadOldestFirst{THandler}(ref THandler)"/>; <c>Consume</c>, <c>Poll</c> and <c>WaitAsync</c> are not available.
-    /// </summary>
-    public bool Overwritable { get; set; }
 }

@@ -8,21 +8,20 @@ internal sealed unsafe class PerfCpuRing : IDisposable
     private readonly FileDescriptorHandle _event;
     private readonly MemoryMappingHandle _mapping;
 
-    private PerfCpuRing(int cpu, FileDescriptorHandle perfEvent, MemoryMappingHandle mapping, int pageSize)
+    private PerfCpuRing(int cpu, FileDescriptorHandle perfEvent, MemoryMappingHandle mapping, int pageSize, int pageCount)
     {
         Cpu = cpu;
         _event = perfEvent;
         _mapping = mapping;
-        Metadata = mapping.Address;
-        var dataOffset = *(ulong*)(Metadata + Libc.PerfPageDataOffset);
-        var dataSize = *(ulong*)(Metadata + Libc.PerfPageDataSize);
+        var metadata = mapping.Address;
+        var dataOffset = *(ulong*)(metadata + Libc.PerfPageDataOffset);
+        var dataSize = *(ulong*)(metadata + Libc.PerfPageDataSize);
         if (dataOffset == 0 || dataSize == 0)
         {
             dataOffset = (ulong)pageSize; // kernels before 4.1: the data follows the metadata page
-            dataSize = 0;
+            dataSize = (ulong)pageSize * (ulong)pageCount;
         }
-        Data = Metadata + dataOffset;
-        Size = dataSize;
+        Memory = new PerfRingMemory(metadata, metadata + dataOffset, dataSize);
     }
 
     /// <summary>The CPU this ring belongs to (its index in the perf event array).</summary>
@@ -31,32 +30,19 @@ internal sealed unsafe class PerfCpuRing : IDisposable
     /// <summary>The perf event's descriptor (stored in the map, registered with epoll).</summary>
     internal int Fd => _event.Fd;
 
-    /// <summary>The <c>struct perf_event_mmap_page</c>.</summary>
-    internal byte* Metadata { get; }
-
-    /// <summary>The first byte of the data area.</summary>
-    internal byte* Data { get; }
-
-    /// <summary>Size of the data area in bytes, a power of two.</summary>
-    internal ulong Size { get; private set; }
-
-    /// <summary><see cref="Size"/> - 1: masks a head or tail position into an offset.</summary>
-    internal ulong Mask => Size - 1;
-
-    /// <summary><c>data_head</c>, read with acquire semantics (pairs with the kernel's release store).</summary>
-    internal ulong Head => Volatile.Read(ref *(ulong*)(Metadata + Libc.PerfPageDataHead));
-
-    /// <summary><c>data_tail</c>: read plainly (only the reader writes it), written with release semantics.</summary>
-    internal ulong Tail
-    {
-        get => *(ulong*)(Metadata + Libc.PerfPageDataTail);
-        set => Volatile.Write(ref *(ulong*)(Metadata + Libc.PerfPageDataTail), value);
-    }
+    /// <summary>The metadata page and data area, for <see cref="PerfRingParser"/>.</summary>
+    internal PerfRingMemory Memory { get; }
 
     /// <summary>
     /// Opens the BPF output perf event for <paramref name="cpu"/> and maps its ring. Returns null when the CPU is offline (ENODEV).
     /// </summary>
-    internal static PerfCpuRing? Open(int cpu, PerfBufferOptions options, int pageSize)
+    /// <param name="cpu">The CPU.</param>
+    /// <param name="pageCount">Data pages (a power of two).</param>
+    /// <param name="backward">An overwritable ring (<c>write_backward</c>, mapped read-only).</param>
+    /// <param name="wakeupEvents">Forward rings: wake a waiter after this many records.</param>
+    /// <param name="wakeupWatermarkBytes">Forward rings: when above 0, wake a waiter at this many bytes instead.</param>
+    /// <param name="pageSize">The system's page size.</param>
+    internal static PerfCpuRing? Open(int cpu, int pageCount, bool backward, int wakeupEvents, int wakeupWatermarkBytes, int pageSize)
     {
         var attributes = new PerfEventAttributes
         {
@@ -66,18 +52,18 @@ internal sealed unsafe class PerfCpuRing : IDisposable
             SamplePeriodOrFrequency = 1,
             Flags = PerfEventAttributes.FlagDisabled,
         };
-        if (options.Overwritable)
+        if (backward)
         {
             attributes.Flags |= PerfEventAttributes.FlagWriteBackward;
         }
-        else if (options.WakeupWatermarkBytes > 0)
+        else if (wakeupWatermarkBytes > 0)
         {
             attributes.Flags |= PerfEventAttributes.FlagWatermark;
-            attributes.WakeupEventsOrWatermark = (uint)options.WakeupWatermarkBytes;
+            attributes.WakeupEventsOrWatermark = (uint)wakeupWatermarkBytes;
         }
         else
         {
-            attributes.WakeupEventsOrWatermark = (uint)options.WakeupEvents;
+            attributes.WakeupEventsOrWatermark = (uint)wakeupEvents;
         }
 
         int fd;
@@ -92,9 +78,9 @@ internal sealed unsafe class PerfCpuRing : IDisposable
         var perfEvent = new FileDescriptorHandle(fd);
         try
         {
-            var length = (nuint)pageSize * (nuint)(options.PageCount + 1);
+            var length = (nuint)pageSize * (nuint)(pageCount + 1);
             // Read-only makes the kernel overwrite old data instead of stopping at data_tail.
-            var protection = options.Overwritable ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE;
+            var protection = backward ? Libc.PROT_READ : Libc.PROT_READ | Libc.PROT_WRITE;
             MemoryMappingHandle mapping;
             try
             {
@@ -103,15 +89,10 @@ internal sealed unsafe class PerfCpuRing : IDisposable
             catch (BpfException e) when (e.Errno is Errno.EPERM or Errno.ENOMEM)
             {
                 var message = $"{e.Message} Perf ring memory counts against /proc/sys/kernel/perf_event_mlock_kb per user (unless " +
-                    $"CAP_IPC_LOCK) and RLIMIT_MEMLOCK: use fewer pages per CPU (PerfBufferOptions.PageCount, now {options.PageCount}).";
+                    $"CAP_IPC_LOCK) and RLIMIT_MEMLOCK: use fewer pages per CPU (now {pageCount}).";
                 throw e is BpfPermissionException ? new BpfPermissionException(message, e.Errno) : new BpfException(message, e.Errno, e);
             }
-            var ring = new PerfCpuRing(cpu, perfEvent, mapping, pageSize);
-            if (ring.Size == 0)
-            {
-                ring.Size = (ulong)pageSize * (ulong)options.PageCount;
-            }
-            return ring;
+            return new PerfCpuRing(cpu, perfEvent, mapping, pageSize, pageCount);
         }
         catch
         {

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Gadget.Bpf.Interop;
 
 namespace Gadget.Bpf;
@@ -33,44 +32,17 @@ namespace Gadget.Bpf;
 /// <c>WaitAsync</c> completes with <c>false</c>; memory is unmapped only after the last such call has returned.
 /// </para>
 /// </remarks>
-public sealed unsafe class RingBufferReader : IDisposable
+public sealed class RingBufferReader : IDisposable
 {
-    private const uint BusyBit = 1u << 31;
-    private const uint DiscardBit = 1u << 30;
-    private const uint HeaderSize = 8;
-    private const ulong WakeEventData = ulong.MaxValue;
-    private const int MaxEvents = 16;
-
-    private readonly RingBufferResources _resources;
-    private readonly Lock _gate = new();
-    private EpollWaiter? _waiter;
-    private int _disposed;
+    private readonly ReaderPoller _poller;
+    private readonly Lock _addGate = new();
+    private RingBufferMapping[] _rings = [];
 
     /// <summary>Creates a reader with no ring buffer yet; add them with <see cref="Add"/>.</summary>
     /// <exception cref="BpfException">The epoll or eventfd descriptor could not be created.</exception>
     public RingBufferReader()
     {
-        var epollFd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
-        if (epollFd < 0)
-        {
-            throw Errno.ToException(Errno.Last, "create the ring buffer reader's epoll descriptor (epoll_create1)");
-        }
-        var eventFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-        if (eventFd < 0)
-        {
-            var errno = Errno.Last;
-            Libc.close(epollFd);
-            throw Errno.ToException(errno, "create the ring buffer reader's wake-up eventfd");
-        }
-        var wake = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = WakeEventData };
-        if (Libc.epoll_ctl(epollFd, Libc.EPOLL_CTL_ADD, eventFd, &wake) < 0)
-        {
-            var errno = Errno.Last;
-            Libc.close(eventFd);
-            Libc.close(epollFd);
-            throw Errno.ToException(errno, "add the wake-up eventfd to the ring buffer reader's epoll set");
-        }
-        _resources = new RingBufferResources(epollFd, eventFd);
+        _poller = ReaderPoller.Create(nameof(RingBufferReader), EpollWaiter.RingBufferThreadName);
     }
 
     /// <summary>Creates a reader of one ring buffer (ring index 0).</summary>
@@ -96,12 +68,15 @@ public sealed unsafe class RingBufferReader : IDisposable
         get
         {
             ThrowIfDisposed();
-            return _resources.Rings.Length;
+            return Rings.Length;
         }
     }
 
     /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    public bool IsDisposed => _poller.IsShutDown;
+
+    /// <summary>The mapped rings; replaced as a whole when a ring is added, so calls take a snapshot without locks.</summary>
+    internal RingBufferMapping[] Rings => Volatile.Read(ref _rings);
 
     /// <summary>
     /// How many bytes of ring <paramref name="ring"/> are written but not consumed yet (records with their 8-byte headers,
@@ -112,18 +87,17 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">No such ring.</exception>
     public long GetPendingBytes(int ring)
     {
-        var resources = Enter();
+        _poller.Enter();
         try
         {
-            var rings = resources.Rings;
+            var rings = Rings;
             ArgumentOutOfRangeException.ThrowIfNegative(ring);
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(ring, rings.Length);
-            var mapping = rings[ring];
-            return (long)(Volatile.Read(ref *mapping.ProducerPosition) - Volatile.Read(ref *mapping.ConsumerPosition));
+            return RingBufferParser.PendingBytes(rings[ring].Memory);
         }
         finally
         {
-            resources.DangerousRelease();
+            _poller.Exit();
         }
     }
 
@@ -149,16 +123,30 @@ public sealed unsafe class RingBufferReader : IDisposable
         var name = ringBuffer.Name;
         var size = (ulong)(uint)ringBuffer.MaxEntries;
         var mapFd = ringBuffer.FileDescriptor;
-        lock (_gate)
+        lock (_addGate)
         {
-            var resources = Enter();
+            _poller.Enter();
             try
             {
-                return Map(resources, name, mapFd, size);
+                var rings = Rings;
+                var index = rings.Length;
+                var ring = RingBufferMapping.Map(index, name, mapFd, size);
+                try
+                {
+                    _poller.Add(ring.Fd, (ulong)index, $"ring buffer '{name}'");
+                }
+                catch
+                {
+                    ring.Dispose();
+                    throw;
+                }
+                _poller.Own(ring);
+                Volatile.Write(ref _rings, [.. rings, ring]);
+                return index;
             }
             finally
             {
-                resources.DangerousRelease();
+                _poller.Exit();
             }
         }
     }
@@ -174,18 +162,19 @@ public sealed unsafe class RingBufferReader : IDisposable
     public int Consume<THandler>(ref THandler handler)
         where THandler : IRingBufferHandler, allows ref struct
     {
-        var resources = Enter();
+        _poller.Enter();
         try
         {
-            return ConsumeAll(resources.Rings, ref handler);
+            return ConsumeAll(Rings, ref handler);
         }
         finally
         {
-            resources.DangerousRelease();
+            _poller.Exit();
         }
     }
 
     /// <summary>Hands every record available now to <paramref name="handler"/> and returns without waiting.</summary>
+    /// <param name="handler">Receives each record.</param>
     /// <returns>The number of records handed to the handler.</returns>
     /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
     public int Consume(RingBufferRecordHandler handler)
@@ -208,45 +197,30 @@ public sealed unsafe class RingBufferReader : IDisposable
     public int Poll<THandler>(ref THandler handler, int timeoutMilliseconds, CancellationToken cancellationToken = default)
         where THandler : IRingBufferHandler, allows ref struct
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(timeoutMilliseconds, Timeout.Infinite);
+        PollWait.Validate(timeoutMilliseconds, nameof(timeoutMilliseconds));
         cancellationToken.ThrowIfCancellationRequested();
-        var resources = Enter();
-        var registration = default(CancellationTokenRegistration);
+        _poller.Enter();
         try
         {
-            var count = ConsumeAll(resources.Rings, ref handler);
+            var count = ConsumeAll(Rings, ref handler);
             if (count > 0 || timeoutMilliseconds == 0)
             {
                 return count;
             }
-            if (cancellationToken.CanBeCanceled)
+            using var wait = new PollWait(_poller, timeoutMilliseconds, cancellationToken);
+            while (wait.Next(out var last))
             {
-                registration = cancellationToken.UnsafeRegister(static state => ((RingBufferReader)state!).Wake(), this);
-            }
-            var start = Environment.TickCount64;
-            var events = stackalloc Libc.EpollEvent[MaxEvents];
-            while (true)
-            {
-                var remaining = timeoutMilliseconds < 0
-                    ? Timeout.Infinite
-                    : (int)Math.Max(0, timeoutMilliseconds - (Environment.TickCount64 - start));
-                var ready = WaitForEvents(resources, events, remaining);
-                if (IsDisposed)
-                {
-                    return 0;
-                }
-                cancellationToken.ThrowIfCancellationRequested();
-                count = ConsumeAll(resources.Rings, ref handler);
-                if (count > 0 || ready == 0 || (timeoutMilliseconds >= 0 && Environment.TickCount64 - start >= timeoutMilliseconds))
+                count = ConsumeAll(Rings, ref handler);
+                if (count > 0 || last)
                 {
                     return count;
                 }
             }
+            return 0;
         }
         finally
         {
-            registration.Dispose();
-            resources.DangerousRelease();
+            _poller.Exit();
         }
     }
 
@@ -254,12 +228,18 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// Like <see cref="Poll{THandler}(ref THandler, int, CancellationToken)"/> with a <see cref="TimeSpan"/> timeout
     /// (<see cref="Timeout.InfiniteTimeSpan"/> waits without limit).
     /// </summary>
+    /// <param name="handler">Receives each record.</param>
+    /// <param name="timeout">How long to wait at most.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The number of records handed to the handler; 0 after a timeout or dispose.</returns>
     public int Poll<THandler>(ref THandler handler, TimeSpan timeout, CancellationToken cancellationToken = default)
         where THandler : IRingBufferHandler, allows ref struct =>
-        Poll(ref handler, ToMilliseconds(timeout), cancellationToken);
+        Poll(ref handler, PollWait.ToMilliseconds(timeout, nameof(timeout)), cancellationToken);
 
     /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for records and hands them to <paramref name="handler"/>.</summary>
+    /// <param name="handler">Receives each record.</param>
+    /// <param name="timeoutMilliseconds">How long to wait at most: 0 does not wait, -1 waits without limit.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The number of records handed to the handler; 0 after a timeout or dispose.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public int Poll(RingBufferRecordHandler handler, int timeoutMilliseconds, CancellationToken cancellationToken = default)
@@ -270,10 +250,13 @@ public sealed unsafe class RingBufferReader : IDisposable
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for records and hands them to <paramref name="handler"/>.</summary>
+    /// <param name="handler">Receives each record.</param>
+    /// <param name="timeout">How long to wait at most; <see cref="Timeout.InfiniteTimeSpan"/> waits without limit.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The number of records handed to the handler; 0 after a timeout or dispose.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public int Poll(RingBufferRecordHandler handler, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        Poll(handler, ToMilliseconds(timeout), cancellationToken);
+        Poll(handler, PollWait.ToMilliseconds(timeout, nameof(timeout)), cancellationToken);
 
     /// <summary>
     /// Completes when a ring has data to consume, without blocking a thread-pool thread: the wait runs on one dedicated
@@ -294,30 +277,26 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// <exception cref="InvalidOperationException">The previous <c>WaitAsync</c> has not been awaited yet.</exception>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken = default)
     {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<bool>(cancellationToken);
-        }
-        var resources = Enter();
+        _poller.Enter();
         try
         {
-            if (HasAvailableData(resources.Rings))
+            if (cancellationToken.IsCancellationRequested)
             {
-                return new ValueTask<bool>(true);
+                return ValueTask.FromCanceled<bool>(cancellationToken);
+            }
+            foreach (var ring in Rings)
+            {
+                if (RingBufferParser.HasData(ring.Memory))
+                {
+                    return new ValueTask<bool>(true);
+                }
             }
         }
         finally
         {
-            resources.DangerousRelease();
+            _poller.Exit();
         }
-        EpollWaiter waiter;
-        lock (_gate)
-        {
-            ThrowIfDisposed();
-            waiter = _waiter ??= new EpollWaiter(
-                EpollWaiter.RingBufferThreadName, nameof(RingBufferReader), _resources, _resources.EpollFd, _resources, _resources.EventFd, WakeEventData);
-        }
-        return waiter.WaitAsync(cancellationToken);
+        return _poller.WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -339,137 +318,19 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// and a pending <see cref="WaitAsync"/> (it completes with <c>false</c>), stops the waiter thread, and unmaps the rings
     /// and closes the descriptors once no call is using them anymore. Calling it again does nothing.
     /// </summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-        Wake();
-        EpollWaiter? waiter;
-        lock (_gate)
-        {
-            waiter = _waiter;
-        }
-        waiter?.Stop();
-        _resources.Dispose();
-    }
+    public void Dispose() => _poller.Shutdown();
 
     /// <inheritdoc />
-    public override string ToString()
+    public override string ToString() => IsDisposed
+        ? "RingBufferReader (disposed)"
+        : $"RingBufferReader ({string.Join(", ", Rings.Select(r => $"{r.Index}: '{r.Name}' {r.Memory.Size} B"))})";
+
+    /// <summary>Starts an enumeration: takes a reference on the rings until the enumerator is disposed.</summary>
+    internal RingBufferRecordEnumerator Enumerate()
     {
-        if (IsDisposed)
-        {
-            return "RingBufferReader (disposed)";
-        }
-        var rings = _resources.Rings;
-        return $"RingBufferReader ({string.Join(", ", rings.Select(r => $"{r.Index}: '{r.Name}' {r.Size} B"))})";
+        _poller.Enter();
+        return new RingBufferRecordEnumerator(_poller, Rings);
     }
-
-    /// <summary>Takes a reference on the native resources, so they stay mapped until it is released.</summary>
-    internal RingBufferResources Enter()
-    {
-        ThrowIfDisposed();
-        var added = false;
-        try
-        {
-            _resources.DangerousAddRef(ref added);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw new ObjectDisposedException(nameof(RingBufferReader));
-        }
-        return _resources;
-    }
-
-    /// <summary>Wakes whoever waits in <c>epoll_wait</c> on this reader (cancellation, dispose). Safe after dispose.</summary>
-    internal void Wake()
-    {
-        var added = false;
-        try
-        {
-            _resources.DangerousAddRef(ref added);
-            ulong one = 1;
-            Libc.write(_resources.EventFd, &one, sizeof(ulong));
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already released: nobody can be waiting anymore.
-        }
-        finally
-        {
-            if (added)
-            {
-                _resources.DangerousRelease();
-            }
-        }
-    }
-
-    /// <summary>
-    /// One <c>epoll_wait</c> (retried on EINTR). Drains the wake-up eventfd when it fired, unless the reader is disposed:
-    /// then the eventfd stays readable so every waiter sees it. Returns the number of ready descriptors (0 on timeout).
-    /// </summary>
-    internal int WaitForEvents(RingBufferResources resources, Libc.EpollEvent* events, int timeoutMilliseconds)
-    {
-        while (true)
-        {
-            var ready = Libc.epoll_wait(resources.EpollFd, events, MaxEvents, timeoutMilliseconds);
-            if (ready < 0)
-            {
-                var errno = Errno.Last;
-                if (errno == Errno.EINTR)
-                {
-                    continue;
-                }
-                throw Errno.ToException(errno, "wait for ring buffer data (epoll_wait)");
-            }
-            if (!IsDisposed)
-            {
-                for (var i = 0; i < ready; i++)
-                {
-                    if (events[i].Data == WakeEventData)
-                    {
-                        ulong count;
-                        Libc.read(resources.EventFd, &count, sizeof(ulong));
-                    }
-                }
-            }
-            return ready;
-        }
-    }
-
-    /// <summary>Whether any ring has unread bytes (records, possibly still busy or discarded).</summary>
-    internal static bool HasAvailableData(RingBufferMapping[] rings)
-    {
-        foreach (var ring in rings)
-        {
-            if (Volatile.Read(ref *ring.ProducerPosition) != Volatile.Read(ref *ring.ConsumerPosition))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>Reads the length word of the record at <paramref name="position"/>; bit 31 busy, bit 30 discarded.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static uint ReadHeader(RingBufferMapping ring, ulong position, out uint* header)
-    {
-        header = (uint*)(ring.Data + (position & ring.Mask));
-        return Volatile.Read(ref *header);
-    }
-
-    /// <summary>The position after a record whose length word is <paramref name="length"/>: header and data, 8-byte aligned.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ulong NextPosition(ulong position, uint length) =>
-        position + (((length & ~(BusyBit | DiscardBit)) + HeaderSize + 7) & ~7u);
-
-    internal static bool IsBusy(uint length) => (length & BusyBit) != 0;
-
-    internal static bool IsDiscarded(uint length) => (length & DiscardBit) != 0;
-
-    internal static ReadOnlySpan<byte> RecordData(uint* header, uint length) =>
-        new(header + 2, (int)(length & ~(BusyBit | DiscardBit)));
 
     private static int ConsumeAll<THandler>(RingBufferMapping[] rings, ref THandler handler)
         where THandler : IRingBufferHandler, allows ref struct
@@ -477,115 +338,9 @@ public sealed unsafe class RingBufferReader : IDisposable
         var total = 0;
         foreach (var ring in rings)
         {
-            total += ConsumeRing(ring, ref handler);
+            total += RingBufferParser.Consume(ring.Memory, ring.Index, ref handler);
         }
         return total;
-    }
-
-    private static int ConsumeRing<THandler>(RingBufferMapping ring, ref THandler handler)
-        where THandler : IRingBufferHandler, allows ref struct
-    {
-        try
-        {
-            return ConsumeRingCore(ring, ref handler);
-        }
-        catch
-        {
-            // The handler of the record at consumer_pos threw (all records before it were published as consumed):
-            // count that record as consumed too, so it is not delivered again.
-            var position = *ring.ConsumerPosition;
-            var length = ReadHeader(ring, position, out _);
-            if (!IsBusy(length))
-            {
-                Volatile.Write(ref *ring.ConsumerPosition, NextPosition(position, length));
-            }
-            throw;
-        }
-    }
-
-    private static int ConsumeRingCore<THandler>(RingBufferMapping ring, ref THandler handler)
-        where THandler : IRingBufferHandler, allows ref struct
-    {
-        var consumerPosition = ring.ConsumerPosition;
-        var producerPosition = ring.ProducerPosition;
-        var data = ring.Data;
-        var mask = ring.Mask;
-        var index = ring.Index;
-        var consumer = *consumerPosition; // only this reader writes it
-        var count = 0;
-        while (true)
-        {
-            var producer = Volatile.Read(ref *producerPosition);
-            if (consumer >= producer)
-            {
-                return count;
-            }
-            do
-            {
-                var header = (uint*)(data + (consumer & mask));
-                var length = Volatile.Read(ref *header);
-                if ((length & BusyBit) != 0)
-                {
-                    return count; // reserved, not submitted yet: later records must wait for it
-                }
-                var recordLength = length & ~DiscardBit;
-                if ((length & DiscardBit) == 0)
-                {
-                    handler.OnRecord(index, new ReadOnlySpan<byte>(header + 2, (int)recordLength));
-                    count++;
-                }
-                consumer += (recordLength + HeaderSize + 7) & ~7u;
-                Volatile.Write(ref *consumerPosition, consumer); // release: the kernel may reuse the record's space now
-            }
-            while (consumer < producer);
-        }
-    }
-
-    private static int ToMilliseconds(TimeSpan timeout)
-    {
-        if (timeout == Timeout.InfiniteTimeSpan)
-        {
-            return Timeout.Infinite;
-        }
-        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
-        return (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
-    }
-
-    private int Map(RingBufferResources resources, string name, int mapFd, ulong size)
-    {
-        var pageSize = (nuint)Environment.SystemPageSize;
-        var fd = Libc.fcntl(mapFd, Libc.F_DUPFD_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            throw Errno.ToException(Errno.Last, $"duplicate the descriptor of ring buffer '{name}'");
-        }
-        var consumerPage = Libc.mmap(0, pageSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
-        if (consumerPage == Libc.MapFailed)
-        {
-            var errno = Errno.Last;
-            Libc.close(fd);
-            throw Errno.ToException(errno, $"map the consumer page of ring buffer '{name}' (mmap)");
-        }
-        var producerLength = pageSize + (nuint)(2 * size);
-        var producerPage = Libc.mmap(0, producerLength, Libc.PROT_READ, Libc.MAP_SHARED, fd, (long)pageSize);
-        if (producerPage == Libc.MapFailed)
-        {
-            var errno = Errno.Last;
-            Libc.munmap(consumerPage, pageSize);
-            Libc.close(fd);
-            throw Errno.ToException(errno, $"map the producer page and data ({size} B, mapped twice) of ring buffer '{name}' (mmap)");
-        }
-        var index = resources.Rings.Length;
-        var ring = new RingBufferMapping(index, name, fd, (byte*)consumerPage, (byte*)producerPage, pageSize, size);
-        var ready = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = (ulong)index };
-        if (Libc.epoll_ctl(resources.EpollFd, Libc.EPOLL_CTL_ADD, fd, &ready) < 0)
-        {
-            var errno = Errno.Last;
-            ring.Release();
-            throw Errno.ToException(errno, $"add ring buffer '{name}' to the reader's epoll set");
-        }
-        resources.AddRing(ring);
-        return index;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);

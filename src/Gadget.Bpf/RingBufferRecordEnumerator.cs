@@ -9,19 +9,23 @@ namespace Gadget.Bpf;
 /// </summary>
 public unsafe ref struct RingBufferRecordEnumerator
 {
-    private readonly RingBufferResources? _resources;
+    private readonly ReaderPoller? _poller;
     private readonly RingBufferMapping[] _rings;
     private int _ringIndex;
+    private ulong* _consumerPosition;
+    private byte* _data;
+    private ulong _mask;
     private ulong _consumer;
     private ulong _producer;
     private bool _ringStarted;
     private bool _holdsRecord;
     private ReadOnlySpan<byte> _current;
 
-    internal RingBufferRecordEnumerator(RingBufferResources resources)
+    /// <summary>Enumerates <paramref name="rings"/>; the caller took a reference on <paramref name="poller"/>, released by <see cref="Dispose"/>.</summary>
+    internal RingBufferRecordEnumerator(ReaderPoller poller, RingBufferMapping[] rings)
     {
-        _resources = resources;
-        _rings = resources.Rings;
+        _poller = poller;
+        _rings = rings;
     }
 
     /// <summary>The current record, read in place from the ring; valid until the next <see cref="MoveNext"/> or <see cref="Dispose"/>.</summary>
@@ -34,34 +38,38 @@ public unsafe ref struct RingBufferRecordEnumerator
     /// <returns><c>false</c> when no record is available anymore.</returns>
     public bool MoveNext()
     {
-        if (_resources is null)
+        if (_poller is null)
         {
             return false;
         }
         Publish();
         while (_ringIndex < _rings.Length)
         {
-            var ring = _rings[_ringIndex];
             if (!_ringStarted)
             {
-                _consumer = *ring.ConsumerPosition;
+                var ring = _rings[_ringIndex].Memory;
+                _consumerPosition = ring.ConsumerPosition;
+                _data = ring.Data;
+                _mask = ring.Mask;
+                _consumer = *_consumerPosition;
                 _producer = Volatile.Read(ref *ring.ProducerPosition);
                 _ringStarted = true;
             }
             while (_consumer < _producer)
             {
-                var length = RingBufferReader.ReadHeader(ring, _consumer, out var header);
-                if (RingBufferReader.IsBusy(length))
+                var header = (uint*)(_data + (_consumer & _mask));
+                var length = Volatile.Read(ref *header);
+                if (RingBufferParser.IsBusy(length))
                 {
                     break;
                 }
-                _consumer = RingBufferReader.NextPosition(_consumer, length);
-                if (RingBufferReader.IsDiscarded(length))
+                _consumer = RingBufferParser.NextPosition(_consumer, length);
+                if (RingBufferParser.IsDiscarded(length))
                 {
-                    Volatile.Write(ref *ring.ConsumerPosition, _consumer);
+                    Volatile.Write(ref *_consumerPosition, _consumer);
                     continue;
                 }
-                _current = RingBufferReader.RecordData(header, length);
+                _current = RingBufferParser.RecordData(header, length);
                 _holdsRecord = true;
                 return true;
             }
@@ -75,14 +83,14 @@ public unsafe ref struct RingBufferRecordEnumerator
     /// <summary>Hands the last record back to the kernel and lets the reader release its memory when disposed.</summary>
     public void Dispose()
     {
-        if (_resources is null)
+        if (_poller is null)
         {
             return;
         }
         Publish();
         _current = default;
         _ringIndex = _rings.Length;
-        _resources.DangerousRelease();
+        _poller.Exit();
         this = default;
     }
 
@@ -90,7 +98,7 @@ public unsafe ref struct RingBufferRecordEnumerator
     {
         if (_holdsRecord)
         {
-            Volatile.Write(ref *_rings[_ringIndex].ConsumerPosition, _consumer);
+            Volatile.Write(ref *_consumerPosition, _consumer);
             _holdsRecord = false;
         }
     }

@@ -12,5 +12,5 @@ public readonly ref struct RingBufferRecords
 
     /// <summary>Starts the enumeration; <c>foreach</c> calls this and disposes the enumerator at the end.</summary>
     /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
-    public RingBufferRecordEnumerator GetEnumerator() => new(_reader.Enter());
+    public RingBufferRecordEnumerator GetEnumerator() => _reader.Enumerate();
 }

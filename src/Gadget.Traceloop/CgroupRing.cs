@@ -9,7 +9,7 @@ namespace Gadget.Traceloop;
 internal sealed class CgroupRing : IDisposable
 {
     private readonly BpfMap _map;
-    private readonly PerfBufferReader _reader;
+    private readonly PerfFlightRecorder _reader;
     private readonly HistoryAssembler _assembler = new();
     private readonly Lock _gate = new();
     private bool _disposed;
@@ -22,7 +22,7 @@ internal sealed class CgroupRing : IDisposable
         _map = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), cpus, "traceloop_ring");
         try
         {
-            _reader = new PerfBufferReader(_map, new PerfBufferOptions { PageCount = pagesPerCpu, Overwritable = true });
+            _reader = new PerfFlightRecorder(_map, pagesPerCpu);
         }
         catch
         {
@@ -88,7 +88,7 @@ internal sealed class CgroupRing : IDisposable
 
     private readonly struct Collector(HistoryAssembler assembler) : IPerfBufferHandler
     {
-        public void OnRecord(int cpu, ReadOnlySpan<byte> data) => assembler.Add(cpu, data);
+        public void OnRecord(int cpu, ReadOnlySpan<byte> record) => assembler.Add(cpu, record);
 
         public void OnLost(int cpu, ulong count) => assembler.AddLost(count);
     }

@@ -43,7 +43,7 @@ public class PerfBufferAllocationTests
     public void SnapshotAllocatesNothing()
     {
         using var burst = new BurstEmitter();
-        using var reader = new PerfBufferReader(burst.Object.Map("overwrite_events"), new PerfBufferOptions { PageCount = 2, Overwritable = true });
+        using var reader = new PerfFlightRecorder(burst.Object.Map("overwrite_events"), pageCount: 2);
         burst.Emit(1000, 64, BurstEmitter.TargetOverwritable, cpu: 0);
         var handler = new SequenceSum();
         PerfRecordOrderKey bySequence = static data => BitConverter.ToUInt64(data);

@@ -53,7 +53,7 @@ public class PerfBufferConcurrencyTests
     public void SnapshotsWhileTheKernelWritesAreNeverTorn()
     {
         using var burst = new BurstEmitter();
-        using var reader = new PerfBufferReader(burst.Object.Map("overwrite_events"), new PerfBufferOptions { PageCount = 1, Overwritable = true });
+        using var reader = new PerfFlightRecorder(burst.Object.Map("overwrite_events"), pageCount: 1);
         var stop = false;
         var writer = StartWriter(burst, BurstEmitter.TargetOverwritable, () => Volatile.Read(ref stop));
         var snapshots = 0;

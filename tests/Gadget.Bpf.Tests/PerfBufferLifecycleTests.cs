@@ -126,18 +126,19 @@ public class PerfBufferLifecycleTests
     {
         using var burst = new BurstEmitter();
         var normal = OpenNormal(burst);
-        var overwritable = new PerfBufferReader(burst.Object.Map("overwrite_events"), new PerfBufferOptions { PageCount = 1, Overwritable = true });
+        var overwritable = new PerfFlightRecorder(burst.Object.Map("overwrite_events"), pageCount: 1);
         normal.Dispose();
         normal.Dispose();
         overwritable.Dispose();
         overwritable.Dispose();
         normal.Wake(); // no-op
         var collector = new BurstCollector();
-        Assert.Throws<ObjectDisposedException>(() => normal.Consume(ref collector));
+        Assert.Equal(nameof(PerfBufferReader), Assert.Throws<ObjectDisposedException>(() => normal.Consume(ref collector)).ObjectName);
         Assert.Throws<ObjectDisposedException>(() => normal.Poll(ref collector, 0));
         Assert.Throws<ObjectDisposedException>(() => normal.WaitAsync());
-        Assert.Throws<ObjectDisposedException>(() => overwritable.ReadNewestFirst(ref collector));
+        Assert.Equal(nameof(PerfFlightRecorder), Assert.Throws<ObjectDisposedException>(() => overwritable.ReadNewestFirst(ref collector)).ObjectName);
         Assert.Throws<ObjectDisposedException>(() => overwritable.ReadOldestFirst(ref collector));
+        Assert.Throws<ObjectDisposedException>(() => overwritable.Pause());
     }
 
     [Fact]
@@ -168,7 +169,7 @@ public class PerfBufferLifecycleTests
                 using var normal = OpenNormal(burst);
                 burst.Emit(3, 32, BurstEmitter.TargetPerf, cpu: 0);
                 normal.Consume((_, _) => { });
-                using var overwritable = new PerfBufferReader(burst.Object.Map("overwrite_events"), new PerfBufferOptions { PageCount = 1, Overwritable = true });
+                using var overwritable = new PerfFlightRecorder(burst.Object.Map("overwrite_events"), pageCount: 1);
                 burst.Emit(3, 32, BurstEmitter.TargetOverwritable, cpu: 0);
                 overwritable.ReadNewestFirst((_, _) => { });
                 using var created = BpfMap.Create(BpfMapType.PerfEventArray, 4, 4, BpfEnvironment.PossibleCpuCount);

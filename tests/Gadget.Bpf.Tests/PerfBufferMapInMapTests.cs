@@ -39,7 +39,7 @@ public class PerfBufferMapInMapTests
         }
         using var recorderArray = BpfMap.Create(BpfMapType.PerfEventArray, 4, 4, cpus, "recorder");
         using var streamArray = BpfMap.Create(BpfMapType.PerfEventArray, 4, 4, cpus, "stream");
-        using var recorder = new PerfBufferReader(recorderArray, new PerfBufferOptions { PageCount = 1, Overwritable = true });
+        using var recorder = new PerfFlightRecorder(recorderArray, pageCount: 1);
         using var stream = new PerfBufferReader(streamArray, new PerfBufferOptions { PageCount = 2 });
         Insert(outer, 1, recorderArray);
         Insert(outer, 2, streamArray);

@@ -140,7 +140,7 @@ public class PerfBufferReaderTests
     {
         var cpus = BpfEnvironment.PossibleCpuCount;
         using var map = BpfMap.Create(BpfMapType.PerfEventArray, 4, 4, cpus, "perf_from_cs");
-        using var reader = new PerfBufferReader(map, new PerfBufferOptions { PageCount = 2, Overwritable = true });
+        using var reader = new PerfFlightRecorder(map, pageCount: 2);
         Assert.Equal(cpus, reader.Cpus.Count + reader.OfflineCpus.Count);
         Assert.Equal(2 * Environment.SystemPageSize, reader.RingSize);
         var none = new BurstCollector();
@@ -168,15 +168,13 @@ public class PerfBufferReaderTests
     }
 
     [Fact]
-    public void ModesRefuseTheOtherModesMethods()
+    public void TheFlightRecorderChecksItsMapAndPageCountAlike()
     {
         using var burst = new BurstEmitter();
-        using var normal = new PerfBufferReader(burst.Object.Map("perf_events"), new PerfBufferOptions { PageCount = 1 });
-        using var overwritable = new PerfBufferReader(burst.Object.Map("overwrite_events"), new PerfBufferOptions { PageCount = 1, Overwritable = true });
-        var collector = new BurstCollector();
-        Assert.Throws<InvalidOperationException>(() => normal.ReadNewestFirst(ref collector));
-        Assert.Throws<InvalidOperationException>(() => overwritable.Consume(ref collector));
-        Assert.Throws<InvalidOperationException>(() => overwritable.Poll(ref collector, 0));
-        Assert.Throws<InvalidOperationException>(() => overwritable.WaitAsync());
+        var type = Assert.Throws<ArgumentException>(() => new PerfFlightRecorder(burst.Object.Map("events")));
+        Assert.Contains("RingBuffer", type.Message);
+        var pages = Assert.Throws<ArgumentException>(() => new PerfFlightRecorder(burst.Object.Map("overwrite_events"), pageCount: 3));
+        Assert.Contains("power of two", pages.Message);
+        Assert.Equal("pageCount", pages.ParamName);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 
 namespace Gadget.Bpf.Interop;
@@ -20,13 +19,13 @@ namespace Gadget.Bpf.Interop;
 /// this thread through a <see cref="ManualResetEventSlim"/> that does not spin.
 /// </para>
 /// <para>
-/// The thread never reads ring memory and holds a reference on the reader's epoll and eventfd handles for its whole life,
+/// The thread never reads ring memory and holds a reference on the reader's <see cref="ReaderPoller"/> for its whole life,
 /// so it never sees a closed descriptor. <see cref="Stop"/> ends it: it completes a pending wait with <c>false</c> (through
 /// the thread pool, not inline) and joins the thread, unless called on the thread itself, or while a continuation (user
 /// code) runs on it: then the thread ends as soon as that code returns to it, and joining could deadlock.
 /// </para>
 /// </remarks>
-internal sealed unsafe class EpollWaiter : IValueTaskSource<bool>
+internal sealed class EpollWaiter : IValueTaskSource<bool>
 {
     /// <summary>The ring buffer reader's waiter thread name (at most 15 characters: also its <c>/proc/self/task/*/comm</c>).</summary>
     internal const string RingBufferThreadName = "gadget-ringbuf";
@@ -34,14 +33,8 @@ internal sealed unsafe class EpollWaiter : IValueTaskSource<bool>
     /// <summary>The perf buffer reader's waiter thread name.</summary>
     internal const string PerfBufferThreadName = "gadget-perfbuf";
 
-    private const int MaxEvents = 16;
-
     private readonly string _owner;
-    private readonly SafeHandle _epoll;
-    private readonly SafeHandle _wakeEvent;
-    private readonly int _epollFd;
-    private readonly int _eventFd;
-    private readonly ulong _wakeToken;
+    private readonly ReaderPoller _poller;
     private readonly Thread _thread;
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim _request = new(false, spinCount: 0);
@@ -57,39 +50,26 @@ internal sealed unsafe class EpollWaiter : IValueTaskSource<bool>
     private int _threadId;
     private bool _exited;
 
-    /// <summary>Starts the thread. Takes a reference on both handles until the thread ends.</summary>
+    /// <summary>Starts the thread. Takes a reference on the poller until the thread ends.</summary>
     /// <param name="threadName">The thread's name (at most 15 characters).</param>
     /// <param name="owner">The reader's type name, for messages.</param>
-    /// <param name="epoll">Owns the epoll descriptor <paramref name="epollFd"/>.</param>
-    /// <param name="epollFd">The reader's epoll set: its rings and <paramref name="eventFd"/> (with <paramref name="wakeToken"/> as data).</param>
-    /// <param name="wakeEvent">Owns <paramref name="eventFd"/> (may be the same handle as <paramref name="epoll"/>).</param>
-    /// <param name="eventFd">The reader's non-blocking wake-up eventfd.</param>
-    /// <param name="wakeToken">The epoll data of <paramref name="eventFd"/>; any other data is a ring.</param>
-    internal EpollWaiter(string threadName, string owner, SafeHandle epoll, int epollFd, SafeHandle wakeEvent, int eventFd, ulong wakeToken)
+    /// <param name="poller">The reader's epoll set (its rings and the wake-up eventfd) and their lifetime.</param>
+    internal EpollWaiter(string threadName, string owner, ReaderPoller poller)
     {
         _owner = owner;
-        _epoll = epoll;
-        _wakeEvent = wakeEvent;
-        _epollFd = epollFd;
-        _eventFd = eventFd;
-        _wakeToken = wakeToken;
-        bool epollAdded = false, wakeAdded = false;
+        _poller = poller;
+        var added = false;
         try
         {
-            epoll.DangerousAddRef(ref epollAdded);
-            wakeEvent.DangerousAddRef(ref wakeAdded);
+            poller.DangerousAddRef(ref added);
             _thread = new Thread(Run) { IsBackground = true, Name = threadName };
             _thread.Start();
         }
         catch
         {
-            if (wakeAdded)
+            if (added)
             {
-                wakeEvent.DangerousRelease();
-            }
-            if (epollAdded)
-            {
-                epoll.DangerousRelease();
+                poller.DangerousRelease();
             }
             throw;
         }
@@ -184,32 +164,11 @@ internal sealed unsafe class EpollWaiter : IValueTaskSource<bool>
     }
 
     /// <summary>Writes the eventfd, waking the thread out of <c>epoll_wait</c>; does nothing once the descriptor is released.</summary>
-    private void Signal()
-    {
-        var added = false;
-        try
-        {
-            _wakeEvent.DangerousAddRef(ref added);
-            ulong one = 1;
-            _ = Libc.write(_eventFd, &one, sizeof(ulong));
-        }
-        catch (ObjectDisposedException)
-        {
-            // Released: the thread has ended, nothing waits.
-        }
-        finally
-        {
-            if (added)
-            {
-                _wakeEvent.DangerousRelease();
-            }
-        }
-    }
+    private void Signal() => _poller.Wake();
 
     private void Run()
     {
         _threadId = Environment.CurrentManagedThreadId;
-        var events = stackalloc Libc.EpollEvent[MaxEvents];
         try
         {
             while (!StopRequested)
@@ -233,7 +192,7 @@ internal sealed unsafe class EpollWaiter : IValueTaskSource<bool>
                     bool ringReady;
                     try
                     {
-                        ringReady = WaitForEvents(events);
+                        ringReady = WaitForEvents();
                     }
                     catch (Exception e)
                     {
@@ -260,41 +219,16 @@ internal sealed unsafe class EpollWaiter : IValueTaskSource<bool>
                 _core.RunContinuationsAsynchronously = true; // whoever stopped us may be waiting in Join: no user code here
                 Complete(false, null);
             }
-            _wakeEvent.DangerousRelease(); // _request is not disposed: RequestWake and Stop may still set it
-            _epoll.DangerousRelease();
+            _poller.DangerousRelease(); // _request is not disposed: RequestWake and Stop may still set it
         }
     }
 
     /// <summary>
-    /// One <c>epoll_wait</c> without timeout (retried on EINTR). Drains the eventfd when it fired, unless stopping: then it
-    /// stays readable, so a <c>Poll</c> blocked on another thread sees it too. Returns whether a ring is ready.
+    /// One <c>epoll_wait</c> without timeout (<see cref="ReaderPoller.Wait"/>: drains the eventfd when it fired, unless the
+    /// reader is disposed: then it stays readable, so a <c>Poll</c> blocked on another thread sees it too). Returns whether
+    /// a ring is ready.
     /// </summary>
-    private bool WaitForEvents(Libc.EpollEvent* events)
-    {
-        int ready;
-        while ((ready = Libc.epoll_wait(_epollFd, events, MaxEvents, -1)) < 0)
-        {
-            var errno = Errno.Last;
-            if (errno != Errno.EINTR)
-            {
-                throw Errno.ToException(errno, $"wait for {_owner} data (epoll_wait)");
-            }
-        }
-        var ringReady = false;
-        for (var i = 0; i < ready; i++)
-        {
-            if (events[i].Data != _wakeToken)
-            {
-                ringReady = true;
-            }
-            else if (!StopRequested)
-            {
-                ulong count;
-                _ = Libc.read(_eventFd, &count, sizeof(ulong));
-            }
-        }
-        return ringReady;
-    }
+    private bool WaitForEvents() => _poller.Wait(Timeout.Infinite);
 
     /// <summary>
     /// Completes the pending wait. Its continuation usually runs right here, inline: it may start the next wait (which only

@@ -1,11 +1,11 @@
 namespace Gadget.Bpf.Tests;
 
-public class OverwritablePerfBufferTests
+public class PerfFlightRecorderTests
 {
-    private static PerfBufferReader OpenRing(BurstEmitter burst, int pages) =>
-        new(burst.Object.Map("overwrite_events"), new PerfBufferOptions { PageCount = pages, Overwritable = true });
+    private static PerfFlightRecorder OpenRing(BurstEmitter burst, int pages) =>
+        new(burst.Object.Map("overwrite_events"), pages);
 
-    private static List<BurstRecord> NewestFirst(PerfBufferReader reader)
+    private static List<BurstRecord> NewestFirst(PerfFlightRecorder reader)
     {
         var collector = new BurstCollector();
         var count = reader.ReadNewestFirst(ref collector);
@@ -180,5 +180,33 @@ public class OverwritablePerfBufferTests
         var again = new BurstCollector();
         reader.ReadMergedOldestFirst(ref again, static data => BitConverter.ToUInt64(data));
         Assert.Equal(merged.Records, again.Records);
+    }
+
+    [Fact]
+    public void PauseFreezesTheHistoryAndResumeReportsWhatWasRefused()
+    {
+        using var burst = new BurstEmitter();
+        using var reader = OpenRing(burst, 1);
+        burst.Emit(5, 32, BurstEmitter.TargetOverwritable, cpu: 0);
+        reader.Pause();
+        reader.Pause(); // again: nothing more
+        Assert.True(reader.IsPaused);
+        burst.Emit(3, 32, BurstEmitter.TargetOverwritable, cpu: 0);
+        Assert.Equal(3ul, burst.PerfDropped); // the kernel refused them
+
+        var frozen = new BurstCollector();
+        reader.ReadNewestFirst(ref frozen);
+        Assert.True(reader.IsPaused); // reading does not resume a paused recorder
+        Assert.Equal([4ul, 3, 2, 1, 0], frozen.Records.Select(r => r.Sequence));
+        Assert.Empty(frozen.Losses);
+
+        reader.Resume();
+        Assert.False(reader.IsPaused);
+        burst.Emit(2, 32, BurstEmitter.TargetOverwritable, cpu: 0);
+        Assert.Equal(0ul, burst.PerfDropped);
+        var after = new BurstCollector();
+        reader.ReadNewestFirst(ref after);
+        Assert.Equal([9ul, 8, 4, 3, 2, 1, 0], after.Records.Select(r => r.Sequence));
+        Assert.Equal([(0, 3ul)], after.Losses); // the kernel reports the refused records once it can write again
     }
 }

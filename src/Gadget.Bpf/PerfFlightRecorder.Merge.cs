@@ -1,9 +1,7 @@
-using Gadget.Bpf.Interop;
-
 namespace Gadget.Bpf;
 
 /// <summary>Reading all CPUs' overwritable rings as one stream, ordered by a key taken from the records (a timestamp).</summary>
-public sealed unsafe partial class PerfBufferReader
+public sealed unsafe partial class PerfFlightRecorder
 {
     // Allocated by the first merged read (pinned object heap): one ring's worth of bytes and offsets per CPU.
     private byte[]? _mergeBytes;
@@ -13,7 +11,7 @@ public sealed unsafe partial class PerfBufferReader
     private ulong[]? _mergeKeys;
 
     /// <summary>
-    /// Reads an overwritable reader's rings as one stream, oldest first across all CPUs: the CPUs' records are merged by
+    /// Reads the rings as one stream, oldest first across all CPUs: the CPUs' records are merged by
     /// <paramref name="orderKey"/> (e.g. a timestamp in the record; equal keys keep ascending CPU order). Like
     /// <see cref="ReadNewestFirst{THandler}(ref THandler)"/> nothing is consumed and no torn record is delivered; the rings are
     /// copied one after the other (each paused only while it is copied), then merged. Loss reports found in a ring are passed to
@@ -23,13 +21,12 @@ public sealed unsafe partial class PerfBufferReader
     /// <param name="handler">Receives the records.</param>
     /// <param name="orderKey">Gives each record's ordering key; it must not decrease from older to newer records of one CPU.</param>
     /// <returns>The number of records delivered.</returns>
-    /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
-    /// <exception cref="InvalidOperationException">The reader is not overwritable.</exception>
+    /// <exception cref="ObjectDisposedException">The recorder is disposed.</exception>
     public int ReadMergedOldestFirst<THandler>(ref THandler handler, PerfRecordOrderKey orderKey)
         where THandler : IPerfBufferHandler
     {
         ArgumentNullException.ThrowIfNull(orderKey);
-        Enter(overwritable: true);
+        Enter();
         try
         {
             var cpus = _rings.Length;
@@ -46,11 +43,7 @@ public sealed unsafe partial class PerfBufferReader
                 {
                     var region = bytes + (long)r * RingSize;
                     var length = CopyIntactRecords(_rings[r], region);
-                    var count = 0;
-                    for (var offset = 0; offset < length; offset += *(ushort*)(region + offset + 6))
-                    {
-                        offsets[(long)r * perRingOffsets + count++] = offset;
-                    }
+                    var count = PerfRingParser.IndexRecords(region, length, offsets + (long)r * perRingOffsets);
                     _mergeCounts[r] = count;
                     _mergeCursors[r] = count - 1; // the oldest record of that CPU
                 }
@@ -76,7 +69,7 @@ public sealed unsafe partial class PerfBufferReader
                     }
                     var record = RecordAt(next, _mergeCursors[next], bytes, offsets, perRingOffsets);
                     _mergeCursors[next]--;
-                    if (Dispatch(_rings[next].Cpu, record, *(ushort*)(record + 6), ref handler, countLost: false))
+                    if (Dispatch(_rings[next].Cpu, record, ref handler))
                     {
                         delivered++;
                     }
@@ -99,7 +92,7 @@ public sealed unsafe partial class PerfBufferReader
     public int ReadMergedOldestFirst(PerfRecordHandler handler, PerfRecordOrderKey orderKey, PerfLostHandler? lost = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var adapter = new DelegateHandler(handler, lost);
+        var adapter = new DelegatePerfBufferHandler(handler, lost);
         return ReadMergedOldestFirst(ref adapter, orderKey);
     }
 
@@ -117,18 +110,13 @@ public sealed unsafe partial class PerfBufferReader
         while (cursors[r] >= 0)
         {
             var record = RecordAt(r, cursors[r], bytes, offsets, perRingOffsets);
-            var size = *(ushort*)(record + 6);
-            if (*(uint*)record == Libc.PERF_RECORD_SAMPLE && size >= Libc.PerfEventHeaderSize + sizeof(uint))
+            if (PerfRingParser.Parse(record, PerfRingParser.RecordSize(record), out var sample, out _) == PerfRecordKind.Sample)
             {
-                var rawSize = *(uint*)(record + Libc.PerfEventHeaderSize);
-                if (rawSize <= size - Libc.PerfEventHeaderSize - sizeof(uint))
-                {
-                    _mergeKeys![r] = orderKey(new ReadOnlySpan<byte>(record + Libc.PerfEventHeaderSize + sizeof(uint), (int)rawSize));
-                    return;
-                }
+                _mergeKeys![r] = orderKey(sample);
+                return;
             }
             cursors[r]--;
-            Dispatch(_rings[r].Cpu, record, size, ref handler, countLost: false);
+            Dispatch(_rings[r].Cpu, record, ref handler);
         }
     }
 }
