@@ -1,25 +1,22 @@
+using System.CommandLine;
+using Gadget.CommandLine;
 using Gadget.Gadgets;
 
 namespace Gadgets;
 
-/// <summary><c>gadgets oomkill</c>: KPID KCOMM PAGES MEMCG TPID TCOMM (+ CONTAINER), like BCC's and Inspektor Gadget's oomkill.</summary>
+/// <summary><c>gadgets oomkill</c>: every OOM kill, like ig's and BCC's oomkill.</summary>
 internal static class OomKillCommand
 {
-    public static async Task<int> RunAsync(CommandLine line, GadgetContext context)
-    {
-        line.ThrowOnUnknown();
-        Column<OomKillEvent>[] columns =
-        [
-            GadgetContext.ContainerColumn<OomKillEvent>(e => e.Container),
-            new("KPID", 7, e => e.VictimPid),
-            new("KCOMM", -16, e => e.VictimComm),
-            new("PAGES", 8, e => e.TotalVmPages),
-            new("ANON_RSS", 8, e => e.AnonRssPages),
-            new("TPID", 7, e => e.TriggerPid),
-            new("TCOMM", -16, e => e.TriggerComm),
-            new("MEMCG", 0, e => e.MemoryCgroup),
-        ];
-        await using var oom = OomKill.Start(context.Options);
-        return await context.PrintAsync(oom.ReadAsync(context.Stopping), columns, lost => oom.EventsLost += lost);
-    }
+    public static EventSchema<OomKillEvent> Schema { get; } = new("oomkill", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("kpid", "KPID", 7, "the killed process's id", e => e.VictimPid),
+        new("kcomm", "KCOMM", -16, "the killed process's task name", e => e.VictimComm),
+        new("pages", "PAGES", 8, "its total virtual memory, in pages", e => e.TotalVmPages),
+        new("anonRss", "ANON_RSS", 8, "its anonymous resident pages", e => e.AnonRssPages),
+        new("tpid", "TPID", 7, "the process whose allocation triggered the kill", e => e.TriggerPid),
+        new("tcomm", "TCOMM", -16, "its task name", e => e.TriggerComm),
+        new("memcg", "MEMCG", 0, "the memory cgroup that ran out", e => e.MemoryCgroup),
+    ]);
+
+    public static Command Create() => EventCommand.Create("oomkill", "Trace the OOM killer's kills in the selected containers (or on the host).", Schema, OomKill.Start);
 }

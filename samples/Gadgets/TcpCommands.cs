@@ -1,105 +1,51 @@
+using System.CommandLine;
 using System.Net;
+using Gadget.CommandLine;
 using Gadget.Gadgets;
 
 namespace Gadgets;
 
-/// <summary>The <c>tcpconnect</c>, <c>tcpaccept</c> and <c>tcptop</c> subcommands.</summary>
+/// <summary>The <c>tcpconnect</c> and <c>tcpaccept</c> commands.</summary>
 internal static class TcpCommands
 {
-    /// <summary><c>gadgets tcpconnect</c>: columns like BCC's and Inspektor Gadget's tcpconnect, plus the result and latency.</summary>
-    public static async Task<int> ConnectAsync(CommandLine line, GadgetContext context)
-    {
-        var failedOnly = line.Flag("--failed");
-        line.ThrowOnUnknown();
-        await using var gadget = TcpConnect.Start(context.Options);
-        var events = failedOnly ? Where(gadget.ReadAsync(context.Stopping), e => !e.Succeeded) : gadget.ReadAsync(context.Stopping);
-        return await context.PrintAsync(events,
-        [
-            GadgetContext.ContainerColumn<TcpConnectEvent>(e => e.Container),
-            new("PID", 7, e => e.Pid),
-            new("COMM", -16, e => e.Comm),
-            new("IP", 2, e => e.IPVersion),
-            new("SADDR", -22, e => e.SourceAddress.ToString()),
-            new("SPORT", 5, e => e.SourcePort),
-            new("DADDR", -22, e => e.DestinationAddress.ToString()),
-            new("DPORT", 5, e => e.DestinationPort),
-            new("LAT_MS", 8, e => Math.Round(e.Latency.TotalMilliseconds, 3)),
-            new("RESULT", 0, e => e.Result),
-        ], lost => gadget.EventsLost += lost);
-    }
+    public static EventSchema<TcpConnectEvent> ConnectSchema { get; } = new("tcpconnect", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "the connecting process's id", e => e.Pid),
+        new("tid", "TID", 7, "its thread id", e => e.Tid) { Default = false },
+        new("uid", "UID", 6, "its user id", e => e.Uid) { Default = false },
+        new("comm", "COMM", -16, "its task name", e => e.Comm),
+        new("ip", "IP", 2, "4 or 6", e => e.IPVersion),
+        new("saddr", "SADDR", -22, "source address", e => e.SourceAddress.ToString()),
+        new("sport", "SPORT", 5, "source port", e => e.SourcePort),
+        new("daddr", "DADDR", -22, "destination address", e => e.DestinationAddress.ToString()),
+        new("dport", "DPORT", 5, "destination port", e => e.DestinationPort),
+        new("latencyMs", "LAT_MS", 8, "from connect() to the end of the handshake, in ms", e => Math.Round(e.Latency.TotalMilliseconds, 3)),
+        new("result", "RESULT", 0, "OK, or the error the connection failed with (ECONNREFUSED, ...)", e => e.Result),
+    ]);
 
-    /// <summary><c>gadgets tcpaccept</c>: columns like BCC's tcpaccept (the accepting process and both ends).</summary>
-    public static async Task<int> AcceptAsync(CommandLine line, GadgetContext context)
-    {
-        line.ThrowOnUnknown();
-        await using var gadget = TcpAccept.Start(context.Options);
-        return await context.PrintAsync(gadget.ReadAsync(context.Stopping),
-        [
-            GadgetContext.ContainerColumn<TcpAcceptEvent>(e => e.Container),
-            new("PID", 7, e => e.Pid),
-            new("COMM", -16, e => e.Comm),
-            new("IP", 2, e => e.IPVersion),
-            new("RADDR", -22, e => e.RemoteAddress.ToString()),
-            new("RPORT", 5, e => e.RemotePort),
-            new("LADDR", -22, e => e.LocalAddress.ToString()),
-            new("LPORT", 0, e => e.LocalPort),
-        ], lost => gadget.EventsLost += lost);
-    }
+    public static EventSchema<TcpAcceptEvent> AcceptSchema { get; } = new("tcpaccept", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "the accepting process's id", e => e.Pid),
+        new("tid", "TID", 7, "its thread id", e => e.Tid) { Default = false },
+        new("uid", "UID", 6, "its user id", e => e.Uid) { Default = false },
+        new("comm", "COMM", -16, "its task name", e => e.Comm),
+        new("ip", "IP", 2, "4 or 6", e => e.IPVersion),
+        new("raddr", "RADDR", -22, "remote address", e => e.RemoteAddress.ToString()),
+        new("rport", "RPORT", 5, "remote port", e => e.RemotePort),
+        new("laddr", "LADDR", -22, "local address", e => e.LocalAddress.ToString()),
+        new("lport", "LPORT", 0, "local port", e => e.LocalPort),
+    ]);
 
-    /// <summary><c>gadgets tcptop [--interval SECONDS] [--count N]</c>: per-connection traffic every interval.</summary>
-    public static async Task<int> TopAsync(CommandLine line, GadgetContext context)
+    public static Command Connect() => EventCommand.Create("tcpconnect", "Trace every outgoing TCP connection of the selected containers (or of the host), with its latency and result.", ConnectSchema, TcpConnect.Start, command =>
     {
-        var interval = TimeSpan.FromSeconds(line.Option("--interval") is { } s ? double.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1);
-        var count = line.IntOption("--count", int.MaxValue);
-        var rows = line.IntOption("--rows", 20);
-        line.ThrowOnUnknown();
-        await using var gadget = TcpTop.Start(context.Options, new TcpTopOptions { Interval = interval, MaxRows = rows });
-        var writer = context.Writer<TcpTraffic>(
-        [
-            GadgetContext.ContainerColumn<TcpTraffic>(e => e.Container),
-            new("PID", 7, e => e.Pid),
-            new("COMM", -16, e => e.Comm),
-            new("IP", 2, e => e.IPVersion),
-            new("LADDR", -22, e => Endpoint(e.LocalAddress, e.LocalPort)),
-            new("RADDR", -22, e => Endpoint(e.RemoteAddress, e.RemotePort)),
-            new("SENT", 12, e => e.BytesSent),
-            new("RECV", 0, e => e.BytesReceived),
-        ]);
-        try
-        {
-            await foreach (var snapshot in gadget.ReadAsync(context.Stopping))
-            {
-                if (line.Output == OutputFormat.Columns)
-                {
-                    Console.WriteLine($"{snapshot.Time:HH:mm:ss} {snapshot.Connections.Count} connection(s)");
-                }
-                foreach (var row in snapshot.Connections)
-                {
-                    writer.Write(row);
-                }
-                if (--count <= 0)
-                {
-                    break;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (context.Stopping.IsCancellationRequested)
-        {
-        }
-        return 0;
-    }
+        var failed = new Option<bool>("--failed") { Description = "only connections that failed" };
+        command.Options.Add(failed);
+        return result => result.GetValue(failed) ? e => !e.Succeeded : _ => true;
+    });
 
-    private static string Endpoint(IPAddress address, int port) =>
+    public static Command Accept() => EventCommand.Create("tcpaccept", "Trace every TCP connection accepted by the selected containers (or on the host).", AcceptSchema, TcpAccept.Start);
+
+    /// <summary>An address and port, IPv6 in brackets.</summary>
+    public static string Endpoint(IPAddress address, int port) =>
         address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]:{port}" : $"{address}:{port}";
-
-    private static async IAsyncEnumerable<T> Where<T>(IAsyncEnumerable<T> source, Func<T, bool> predicate)
-    {
-        await foreach (var item in source.ConfigureAwait(false))
-        {
-            if (predicate(item))
-            {
-                yield return item;
-            }
-        }
-    }
 }

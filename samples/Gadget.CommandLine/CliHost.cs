@@ -1,0 +1,129 @@
+using System.CommandLine;
+
+namespace Gadget.CommandLine;
+
+/// <summary>
+/// Runs a tool's command tree the same way for every Gadget tool: <c>--help</c> on every command (exit 0); a bad value
+/// or an unknown option is one line on standard error naming it (exit 2); a failure is one line saying what to do
+/// (exit 1), never a stack trace; Ctrl-C, SIGTERM and a closed standard output cancel the command's token.
+/// </summary>
+public static class CliHost
+{
+    /// <summary>Exit code of a command that ran.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code of a failure (no privileges, no libbpf, no BTF, an error of the command).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code of a bad command line.</summary>
+    public const int Usage = 2;
+
+    private static readonly CancellationTokenSource StdoutClosed = new();
+    private static readonly Dictionary<Command, string> HelpSections = [];
+    private static string s_tool = "gadget";
+
+    /// <summary>The tool's name, as its messages begin.</summary>
+    public static string Tool => s_tool;
+
+    /// <summary>Canceled when standard output's reader has gone away.</summary>
+    public static CancellationToken StdoutClosedToken => StdoutClosed.Token;
+
+    /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the chosen command.</summary>
+    /// <param name="tool">The tool's name (the first word of its messages).</param>
+    /// <param name="root">The tool's commands.</param>
+    /// <param name="args">The command line.</param>
+    /// <returns>The process exit code.</returns>
+    public static async Task<int> RunAsync(string tool, RootCommand root, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        s_tool = tool;
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            if (e.ExceptionObject is Exception exception && CliFailure.IsBrokenPipe(exception))
+            {
+                Environment.Exit(Success);
+            }
+            Console.Error.WriteLine($"{tool}: {(e.ExceptionObject is Exception ex ? CliFailure.Describe(ex) : "failed")}");
+            Environment.Exit(Failure);
+        };
+        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+        {
+            if (help.Action is System.CommandLine.Help.HelpAction standard)
+            {
+                help.Action = new SectionedHelpAction(standard, HelpSections);
+            }
+        }
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
+        {
+            Console.Error.WriteLine($"{tool}: {UsageLine(result)}");
+            return Usage;
+        }
+        StdoutWatch.Start(StdoutClosed);
+        try
+        {
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) };
+            var code = await result.InvokeAsync(invocation, StdoutClosed.Token).ConfigureAwait(false);
+            return StdoutClosed.IsCancellationRequested ? Success : code;
+        }
+        catch (OperationCanceledException)
+        {
+            return Success;
+        }
+        catch (CommandLineException e)
+        {
+            Console.Error.WriteLine($"{tool}: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (CliFailure.IsBrokenPipe(e) || StdoutClosed.IsCancellationRequested)
+        {
+            return Success;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"{tool}: {CliFailure.Describe(e)}");
+            return Failure;
+        }
+    }
+
+    /// <summary>Adds <paramref name="text"/> after <paramref name="command"/>'s help (e.g. its fields, a line each).</summary>
+    public static void AddHelpSection(Command command, string text)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        HelpSections[command] = HelpSections.TryGetValue(command, out var existing) ? existing + "\n\n" + text : text;
+    }
+
+    /// <summary>Writes the "ready" line on standard error: the tool is attached and events from now on are seen.</summary>
+    public static void Ready(string what) => Console.Error.WriteLine($"{s_tool}: ready: {what}");
+
+    /// <summary>A token canceled by <paramref name="cancellationToken"/> (Ctrl-C, SIGTERM, stdout closed) or after <paramref name="timeout"/>.</summary>
+    public static CancellationTokenSource Stopping(CancellationToken cancellationToken, TimeSpan? timeout)
+    {
+        var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } after)
+        {
+            stopping.CancelAfter(after);
+        }
+        return stopping;
+    }
+
+    private static string UsageLine(ParseResult result)
+    {
+        var error = result.Errors[0];
+        var message = error.Message.ReplaceLineEndings(" ").Trim();
+        var command = result.CommandResult.Command;
+        var path = command == result.RootCommandResult.Command ? "--help" : $"{CommandPath(result)} --help";
+        return $"{message} (see '{s_tool} {path}')";
+    }
+
+    private static string CommandPath(ParseResult result)
+    {
+        var names = new List<string>();
+        for (var symbol = result.CommandResult; symbol is not null && symbol.Parent is not null; symbol = symbol.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(symbol.Command.Name);
+        }
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}
