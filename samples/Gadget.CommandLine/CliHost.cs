@@ -33,9 +33,19 @@ public static class CliHost
     /// <param name="root">The tool's commands.</param>
     /// <param name="args">The command line.</param>
     /// <returns>The process exit code.</returns>
-    public static async Task<int> RunAsync(string tool, RootCommand root, string[] args)
+    public static Task<int> RunAsync(string tool, RootCommand root, string[] args)
     {
         ArgumentNullException.ThrowIfNull(root);
+        return RunProcessAsync(tool, (output, error, cancellationToken) => InvokeAsync(tool, root, args, output, error, cancellationToken));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> as the process's command: one line and exit 1 for an exception no one caught (on any
+    /// thread), exit 0 once standard output's reader has gone away.
+    /// </summary>
+    public static async Task<int> RunProcessAsync(string tool, Func<TextWriter, TextWriter, CancellationToken, Task<int>> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
         s_tool = tool;
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>
         {
@@ -46,6 +56,20 @@ public static class CliHost
             Console.Error.WriteLine($"{tool}: {(e.ExceptionObject is Exception ex ? CliFailure.Describe(ex) : "failed")}");
             Environment.Exit(Failure);
         };
+        StdoutWatch.Start(StdoutClosed);
+        var code = await run(Console.Out, Console.Error, StdoutClosed.Token).ConfigureAwait(false);
+        return StdoutClosed.IsCancellationRequested ? Success : code;
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/> with <paramref name="output"/> and <paramref name="error"/> as the
+    /// console (help goes to <paramref name="output"/>, the one-line errors to <paramref name="error"/>).
+    /// </summary>
+    /// <returns>The exit code: the command's, 2 for a bad command line, 1 for a failure.</returns>
+    public static async Task<int> InvokeAsync(string tool, RootCommand root, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(error);
         foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
         {
             if (help.Action is System.CommandLine.Help.HelpAction standard)
@@ -54,17 +78,15 @@ public static class CliHost
             }
         }
         var result = root.Parse(args);
-        if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
+        if (result.Errors.Count > 0 && result.Action is not (System.CommandLine.Help.HelpAction or SectionedHelpAction))
         {
-            Console.Error.WriteLine($"{tool}: {UsageLine(result)}");
+            await error.WriteLineAsync($"{tool}: {UsageLine(tool, result)}").ConfigureAwait(false);
             return Usage;
         }
-        StdoutWatch.Start(StdoutClosed);
         try
         {
-            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) };
-            var code = await result.InvokeAsync(invocation, StdoutClosed.Token).ConfigureAwait(false);
-            return StdoutClosed.IsCancellationRequested ? Success : code;
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5), Output = output, Error = error };
+            return await result.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -72,16 +94,16 @@ public static class CliHost
         }
         catch (CommandLineException e)
         {
-            Console.Error.WriteLine($"{tool}: {e.Message}");
+            await error.WriteLineAsync($"{tool}: {e.Message}").ConfigureAwait(false);
             return e.ExitCode;
         }
-        catch (Exception e) when (CliFailure.IsBrokenPipe(e) || StdoutClosed.IsCancellationRequested)
+        catch (Exception e) when (CliFailure.IsBrokenPipe(e) || cancellationToken.IsCancellationRequested)
         {
             return Success;
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"{tool}: {CliFailure.Describe(e)}");
+            await error.WriteLineAsync($"{tool}: {CliFailure.Describe(e)}").ConfigureAwait(false);
             return Failure;
         }
     }
@@ -107,13 +129,14 @@ public static class CliHost
         return stopping;
     }
 
-    private static string UsageLine(ParseResult result)
+    private static string UsageLine(string tool, ParseResult result)
     {
-        var error = result.Errors[0];
+        // An unknown word says more than the missing command it caused.
+        var error = result.Errors.FirstOrDefault(e => !e.Message.StartsWith("Required command", StringComparison.Ordinal)) ?? result.Errors[0];
         var message = error.Message.ReplaceLineEndings(" ").Trim();
         var command = result.CommandResult.Command;
         var path = command == result.RootCommandResult.Command ? "--help" : $"{CommandPath(result)} --help";
-        return $"{message} (see '{s_tool} {path}')";
+        return $"{message} (see '{tool} {path}')";
     }
 
     private static string CommandPath(ParseResult result)

@@ -30,6 +30,7 @@ public sealed class EventSchema<T>
             new Field<T>("pod", "POD", -24, "the pod's name (in JSON: k8s.pod)", e => container(e)?.Kubernetes?.PodName ?? "") { InJson = false, Default = false },
             .. fields,
         ];
+        JsonFields = [.. Fields.Where(f => f.InJson)];
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var field in Fields)
         {
@@ -45,6 +46,9 @@ public sealed class EventSchema<T>
 
     /// <summary>Every field, the shared ones first.</summary>
     public IReadOnlyList<Field<T>> Fields { get; }
+
+    /// <summary>The fields that are properties of the JSON object (the shared ones are in timestamp, k8s and runtime).</summary>
+    public IReadOnlyList<Field<T>> JsonFields { get; }
 
     /// <summary>The event's time.</summary>
     public Func<T, EventTime> Time { get; }

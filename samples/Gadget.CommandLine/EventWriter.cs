@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Gadget.Containers;
 
 namespace Gadget.CommandLine;
 
@@ -14,7 +13,6 @@ namespace Gadget.CommandLine;
 /// <typeparam name="T">The event type.</typeparam>
 public sealed class EventWriter<T>
 {
-    private static readonly string Node = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } node ? node : Environment.MachineName;
     private readonly EventSchema<T> _schema;
     private readonly OutputFormat _format;
     private readonly Field<T>[] _columns;
@@ -148,59 +146,9 @@ public sealed class EventWriter<T>
     private void WriteJson(T item)
     {
         _writer.Reset(_buffer);
-        _writer.WriteStartObject();
-        _writer.WriteString("type", "event");
-        _writer.WriteString("gadget", _schema.Gadget);
-        var time = _schema.Time(item);
-        _writer.WriteString("timestamp", time.Wall.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
-        _writer.WriteNumber("timestampBoot", time.BootNanoseconds);
-        var container = _schema.Container(item);
-        _writer.WriteStartObject("k8s");
-        _writer.WriteString("node", Node);
-        _writer.WriteString("namespace", container?.Kubernetes?.Namespace ?? "");
-        _writer.WriteString("pod", container?.Kubernetes?.PodName ?? "");
-        _writer.WriteString("container", container?.Kubernetes?.ContainerName ?? "");
-        _writer.WriteEndObject();
-        _writer.WriteStartObject("runtime");
-        _writer.WriteString("name", container is null ? "" : RuntimeName(container.Runtime));
-        _writer.WriteString("containerId", container?.Id ?? "");
-        _writer.WriteString("containerName", container?.Name ?? "");
-        _writer.WriteEndObject();
-        foreach (var field in _json)
-        {
-            _writer.WritePropertyName(field.Name);
-            WriteValue(field.Value(item));
-        }
-        _writer.WriteEndObject();
+        EventJson.Write(_writer, _schema, _json, item);
         _writer.Flush();
         _buffer.Write("\n"u8);
-    }
-
-    private void WriteValue(object? value)
-    {
-        switch (value)
-        {
-            case null:
-                _writer.WriteNullValue();
-                break;
-            case bool b:
-                _writer.WriteBooleanValue(b);
-                break;
-            case int or long or uint or ulong or short or ushort or byte or double or float or decimal:
-                _writer.WriteRawValue(Text(value), skipInputValidation: true);
-                break;
-            case IEnumerable<string> list:
-                _writer.WriteStartArray();
-                foreach (var s in list)
-                {
-                    _writer.WriteStringValue(s);
-                }
-                _writer.WriteEndArray();
-                break;
-            default:
-                _writer.WriteStringValue(Text(value));
-                break;
-        }
     }
 
     private void WriteYaml(T item)
@@ -211,9 +159,9 @@ public sealed class EventWriter<T>
         text.Append("type: event\ngadget: ").Append(_schema.Gadget).Append('\n');
         text.Append("timestamp: ").Append(Quote(time.Wall.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture))).Append('\n');
         text.Append("timestampBoot: ").Append(time.BootNanoseconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        text.Append("k8s:\n  node: ").Append(Quote(Node)).Append("\n  namespace: ").Append(Quote(container?.Kubernetes?.Namespace ?? ""))
+        text.Append("k8s:\n  node: ").Append(Quote(EventJson.Node)).Append("\n  namespace: ").Append(Quote(container?.Kubernetes?.Namespace ?? ""))
             .Append("\n  pod: ").Append(Quote(container?.Kubernetes?.PodName ?? "")).Append("\n  container: ").Append(Quote(container?.Kubernetes?.ContainerName ?? "")).Append('\n');
-        text.Append("runtime:\n  name: ").Append(Quote(container is null ? "" : RuntimeName(container.Runtime))).Append("\n  containerId: ").Append(Quote(container?.Id ?? ""))
+        text.Append("runtime:\n  name: ").Append(Quote(container is null ? "" : EventJson.RuntimeName(container.Runtime))).Append("\n  containerId: ").Append(Quote(container?.Id ?? ""))
             .Append("\n  containerName: ").Append(Quote(container?.Name ?? "")).Append('\n');
         foreach (var field in _json)
         {
@@ -244,10 +192,4 @@ public sealed class EventWriter<T>
     // A JSON string is a YAML double-quoted scalar.
     private static string Quote(string s) => JsonSerializer.Serialize(s, EventJsonContext.Default.String);
 
-    /// <summary>The runtime's name as ig writes it.</summary>
-    public static string RuntimeName(ContainerRuntime runtime) => runtime switch
-    {
-        ContainerRuntime.CriO => "cri-o",
-        _ => runtime.ToString().ToLowerInvariant(),
-    };
 }

@@ -75,7 +75,10 @@ public sealed class SelectorOptions
     }
 
     /// <summary>Whether a selector flag (or <c>--all</c>) was given.</summary>
-    public bool IsGiven(ParseResult result) => IsSelecting(result.CommandResult) || result.GetValue(_all);
+    public bool IsGiven(ParseResult result) => IsGiven(result.CommandResult);
+
+    /// <summary>Whether a selector flag (or <c>--all</c>) was given to the command being validated.</summary>
+    public bool IsGiven(CommandResult result) => IsSelecting(result) || result.GetResult(_all) is { Implicit: false };
 
     /// <summary>True with <c>--host</c>.</summary>
     public bool Host(ParseResult result) => _host is not null && result.GetValue(_host);
