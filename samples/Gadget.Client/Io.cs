@@ -50,10 +50,7 @@ internal sealed class Io(TextWriter output, TextWriter error, Option<string> age
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
                 await output.WriteLineAsync(line);
-                if (reader.Peek() < 0)
-                {
-                    await output.FlushAsync(cancellationToken);
-                }
+                await output.FlushAsync(cancellationToken); // (StreamReader.Peek would block on the network: no way to tell whether more is waiting)
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
