@@ -75,8 +75,7 @@ public static class GadgetCli
         list.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync("traces", ct), ct));
         var dump = new Command("dump", "Print a container's recorded history.");
         var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };
-        var output = new Option<string>("--output", "-o") { Description = "text (strace-like) or json", HelpName = "text|json", DefaultValueFactory = _ => "text" };
-        output.AcceptOnlyFromAmong("text", "json");
+        var output = ValueOptions.Choice("--output", "-o", "text (strace-like) or json", "text", "text", "json");
         dump.Arguments.Add(container);
         dump.Options.Add(output);
         dump.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync($"containers/{Uri.EscapeDataString(result.GetRequiredValue(container))}/history?output={result.GetValue(output)}", ct), ct));

@@ -78,6 +78,12 @@ public static class CliHost
             }
         }
         var result = root.Parse(args);
+        if (UnknownOption(result, args) is { } unknown)
+        {
+            // Taken as an argument's value (a container, a command to run) it would not be reported, or not by its name.
+            await error.WriteLineAsync($"{tool}: Unrecognized option '{unknown}'{(result.CommandResult.Command.Arguments.Count > 0 ? " (a command's own options go after '--')" : "")}. (see '{tool} {HelpPath(result)}')").ConfigureAwait(false);
+            return Usage;
+        }
         if (result.Errors.Count > 0 && result.Action is not (System.CommandLine.Help.HelpAction or SectionedHelpAction))
         {
             await error.WriteLineAsync($"{tool}: {UsageLine(tool, result)}").ConfigureAwait(false);
@@ -128,6 +134,51 @@ public static class CliHost
         }
         return stopping;
     }
+
+    /// <summary>The first word before '--' that looks like an option and is none of the command's.</summary>
+    private static string? UnknownOption(ParseResult result, string[] args)
+    {
+        var options = new Dictionary<string, Option>(StringComparer.Ordinal);
+        for (var command = result.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            foreach (var option in command.Command.Options)
+            {
+                if (command == result.CommandResult || option.Recursive)
+                {
+                    options.TryAdd(option.Name, option);
+                    foreach (var alias in option.Aliases)
+                    {
+                        options.TryAdd(alias, option);
+                    }
+                }
+            }
+        }
+        for (var i = 0; i < args.Length; i++)
+        {
+            var token = args[i];
+            if (token == "--")
+            {
+                return null;
+            }
+            var name = token.Split('=', 2)[0];
+            if (options.TryGetValue(name, out var known))
+            {
+                if (known.Arity.MaximumNumberOfValues > 0 && !token.Contains('=', StringComparison.Ordinal))
+                {
+                    i++; // its value, whatever it looks like
+                }
+                continue;
+            }
+            if (token.Length > 1 && token[0] == '-' && !double.TryParse(token, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                return token;
+            }
+        }
+        return null;
+    }
+
+    private static string HelpPath(ParseResult result) =>
+        result.CommandResult.Command == result.RootCommandResult.Command ? "--help" : $"{CommandPath(result)} --help";
 
     private static string UsageLine(string tool, ParseResult result)
     {

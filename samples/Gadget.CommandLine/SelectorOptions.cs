@@ -152,7 +152,7 @@ public sealed class SelectorOptions
             }
             catch (Exception e) when (e is FormatException or ArgumentException)
             {
-                result.AddError($"{result.IdentifierToken?.Value ?? "--label"}: {e.Message}");
+                result.AddError($"{result.Option.Name}: {e.Message}");
                 return;
             }
         }

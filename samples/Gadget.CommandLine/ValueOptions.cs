@@ -78,4 +78,21 @@ public static class ValueOptions
             return bytes;
         },
     };
+
+    /// <summary>One of <paramref name="choices"/>; <paramref name="defaultValue"/> when absent.</summary>
+    public static Option<string> Choice(string name, string alias, string description, string defaultValue, params string[] choices) => new(name, alias)
+    {
+        Description = description,
+        HelpName = string.Join('|', choices),
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : defaultValue;
+            if (!choices.Contains(text, StringComparer.Ordinal))
+            {
+                r.AddError($"{name} is {string.Join(" or ", choices)}, not '{text}'.");
+            }
+            return text;
+        },
+    };
 }

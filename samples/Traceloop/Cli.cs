@@ -21,21 +21,7 @@ internal static class Cli
     }
 
     /// <summary><c>--output text|json</c> (<c>-o</c>): strace-like text or one JSON object per line.</summary>
-    internal static Option<string> OutputOption() => new("--output", "-o")
-    {
-        Description = "text (strace-like) or json (one object per line)",
-        HelpName = "text|json",
-        DefaultValueFactory = _ => "text",
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "text";
-            if (text is not ("text" or "json"))
-            {
-                r.AddError($"--output is text or json, not '{text}'.");
-            }
-            return text;
-        },
-    };
+    internal static Option<string> OutputOption() => ValueOptions.Choice("--output", "-o", "text (strace-like) or json (one object per line)", "text", "text", "json");
 
     /// <summary><c>--pages N</c>: ring pages per CPU (a power of two).</summary>
     internal static Option<int> PagesOption(int defaultPages) => new("--pages")
