@@ -12,13 +12,13 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     internal static readonly CliCommand[] All =
     [
         .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"])
-            .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "30"])),
-        new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "30"]),
+            .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "86400"])),
+        new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
         new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
         new(Tool.Traceloop, ["advise", "seccomp-profile"], ["--", "true"], ["advise", "seccomp-profile", "--", "true"]),
         new(Tool.Traceloop, ["watch"], ["--all"], ["watch", "--all", "--socket", "/tmp/gadget-cli-test-watch.sock"]),
         new(Tool.Traceloop, ["dump"], ["some-container"], null),
-        new(Tool.SyscallCount, [], [], ["30"]),
+        new(Tool.SyscallCount, [], [], ["86400"]),
         new(Tool.Client, ["traceloop", "start"], [], null),
         new(Tool.Client, ["traceloop", "stop"], ["some-id"], null),
         new(Tool.Client, ["traceloop", "list"], [], null),

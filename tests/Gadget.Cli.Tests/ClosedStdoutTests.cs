@@ -2,7 +2,8 @@ namespace Gadget.Cli.Tests;
 
 /// <summary>
 /// A tool whose standard output's reader is gone (<c>| head</c> that has had enough) ends by itself with exit 0 and no
-/// stack trace, instead of running until its timeout: every tracing command is given a long --timeout here.
+/// stack trace, instead of running until its timeout: every tracing command is given a day (--timeout 86400, or
+/// syscallcount 86400), so only the closed pipe can end it before the hang guard.
 /// </summary>
 [Collection(KernelCollection.Name)]
 public sealed class ClosedStdoutTests
@@ -17,5 +18,6 @@ public sealed class ClosedStdoutTests
         var run = await command.Tool.RunWithStdoutClosedAsync(command.TraceRun!);
         Assert.True(run.ExitCode == 0, $"{run.CommandLine}: exit {run.ExitCode}\n{run.Error}");
         run.AssertNoStackTrace();
+        Assert.Contains(": ready: ", run.Error, StringComparison.Ordinal); // it had attached: the pipe ended it, not a failure
     }
 }

@@ -54,7 +54,7 @@ public sealed class SchemaTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         void Connect()
         {
-            using var client = new TcpClient();
+            using var client = new TcpClient(AddressFamily.InterNetwork); // not dual-mode: the kernel would see ::ffff:127.0.0.1
             client.Connect(IPAddress.Loopback, port);
             using var accepted = listener.AcceptTcpClient();
         }
@@ -62,6 +62,7 @@ public sealed class SchemaTests
         var connect = Event(connects, $"\"dport\":{port},");
         Assert.Equal("OK", connect.GetProperty("result").GetString());
         Assert.Equal("127.0.0.1", connect.GetProperty("daddr").GetString());
+        Assert.Equal(4, connect.GetProperty("ip").GetInt32());
         var accepts = await CaptureAsync(["tcpaccept", "--host", "-o", "json"], Connect, line => line.Contains($"\"lport\":{port}}}", StringComparison.Ordinal));
         var accept = Event(accepts, $"\"lport\":{port}}}");
         Assert.Equal(Environment.ProcessId, accept.GetProperty("pid").GetInt32());

@@ -33,7 +33,7 @@ internal sealed record Tool(string Name, string Project, string Executable)
     }
 
     /// <summary>Starts the tool with <paramref name="arguments"/> (as uid/gid 65534 without capabilities when <paramref name="unprivileged"/>).</summary>
-    internal Process Start(IEnumerable<string> arguments, bool unprivileged = false)
+    internal Process Start(IEnumerable<string> arguments, bool unprivileged = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(unprivileged ? "setpriv" : Path)
         {
@@ -54,14 +54,18 @@ internal sealed record Tool(string Name, string Project, string Executable)
         {
             start.ArgumentList.Add(argument);
         }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         return Process.Start(start)!;
     }
 
     /// <summary>Runs the tool to its end: exit code, standard output, standard error.</summary>
-    internal async Task<CliRun> RunAsync(IEnumerable<string> arguments, bool unprivileged = false)
+    internal async Task<CliRun> RunAsync(IEnumerable<string> arguments, bool unprivileged = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var list = arguments.ToArray();
-        using var process = Start(list, unprivileged);
+        using var process = Start(list, unprivileged, environment);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

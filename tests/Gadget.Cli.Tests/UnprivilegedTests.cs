@@ -19,6 +19,17 @@ public sealed class UnprivilegedTests
         Assert.Matches("CAP_BPF|CAP_SYS_ADMIN|root", run.ErrorLines[0]);
     }
 
+    [Theory]
+    [MemberData(nameof(TracingCommands))]
+    public async Task SaysHowToGetLibbpfOnOneLine(string name)
+    {
+        var command = CliCommand.All.Single(c => c.ToString() == name);
+        var missing = new Dictionary<string, string> { ["GADGET_LIBBPF"] = "/nonexistent/libbpf.so.1" };
+        var run = await command.Tool.RunAsync(command.TraceRun!, environment: missing);
+        run.AssertOneLineFailure(1, "libbpf");
+        Assert.Contains("apt-get install libbpf1", run.ErrorLines[0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheAgentDoesNotStartWithoutPrivileges()
     {
