@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# Progress: every step and every test project says when it starts and how long it took.
+started=$SECONDS
+elapsed() { local s=$((SECONDS - ${1:-$started})); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+step() { echo "test.sh: [$(elapsed)] $*"; }
+
 if [ "$(id -u)" != 0 ]; then
   echo "test.sh: the tests load BPF programs into the kernel and run containers: run as root (sudo ./test.sh)." >&2
   exit 1
@@ -17,7 +22,7 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  echo "test.sh: installing missing packages: ${missing[*]}"
+  step "installing missing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -25,15 +30,24 @@ fi
 
 # The libbpf.so.1 that Gadget.Bpf ships (and the tests load) is built from Debian's sources, not committed: a no-op when
 # it is up to date (eng/build-libbpf.sh; 'all' also cross-builds linux-arm64, which the package holds too).
+step "libbpf 1.5 (eng/build-libbpf.sh; a no-op when up to date)"
 eng/build-libbpf.sh all || { echo "test.sh: building libbpf failed (eng/build-libbpf.sh)." >&2; echo "0 passed, 1 failed"; exit 1; }
 
 results="$(pwd)/TestResults"
 rm -rf "$results"
 status=0
 crashed=0
-dotnet build Gadget.sln -c Release -v quiet -nologo || { echo "test.sh: the build failed." >&2; echo "0 passed, 1 failed"; exit 1; }
-for project in tests/*/*.Tests.csproj; do
+step "building Gadget.sln (Release; minutes on a small machine: one line per project built)"
+build_started=$SECONDS
+dotnet build Gadget.sln -c Release -v minimal -nologo -clp:NoSummary || { echo "test.sh: the build failed." >&2; echo "0 passed, 1 failed"; exit 1; }
+step "built in $(elapsed "$build_started")"
+projects=(tests/*/*.Tests.csproj)
+index=0
+for project in "${projects[@]}"; do
+  index=$((index + 1))
   name=$(basename "$project" .csproj)
+  step "($index/${#projects[@]}) $name"
+  project_started=$SECONDS
   dotnet test "$project" -c Release --no-build \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
     --blame-hang --blame-hang-timeout 5m \
@@ -41,6 +55,9 @@ for project in tests/*/*.Tests.csproj; do
   if [ ! -f "$results/$name.trx" ]; then
     echo "test.sh: $name wrote no results (test host crashed?): counted as one failure." >&2
     crashed=$((crashed + 1))
+  else
+    counters=$(grep -o '<Counters [^>]*>' "$results/$name.trx" | head -n 1)
+    step "($index/${#projects[@]}) $name: $(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters") passed, $(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters") failed in $(elapsed "$project_started")"
   fi
 done
 
@@ -65,5 +82,6 @@ fi
 if [ "$failed" -gt 0 ]; then
   status=1
 fi
+step "done"
 echo "$passed passed, $failed failed"
 exit "$status"

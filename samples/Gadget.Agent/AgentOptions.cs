@@ -172,7 +172,7 @@ public sealed record AgentOptions
             if (url.Scheme == "http")
             {
                 throw new AgentUsageException(
-                    $"refusing to listen on {text} without TLS: anyone who can reach the port could read every container's syscalls. " +
+                    $"--urls: refusing to listen on {text} without TLS: anyone who can reach the port could read every container's syscalls. " +
                     "Use https://IP:PORT with --tls-cert FILE and --token-file FILE (or --client-ca FILE), or the Unix socket.");
             }
             if (!System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out _))

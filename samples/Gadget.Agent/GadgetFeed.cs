@@ -1,5 +1,4 @@
-using System.Buffers;
-using System.Text.Json;
+using Gadget.CommandLine;
 using Gadget.Containers;
 using Gadget.Gadgets;
 
@@ -36,32 +35,28 @@ internal sealed class GadgetFeed : IAsyncDisposable
     /// <summary>Starts <paramref name="start"/>'s gadget and its pump.</summary>
     /// <param name="name">The gadget's name.</param>
     /// <param name="gadget">The started gadget.</param>
-    /// <param name="read">Its events.</param>
-    /// <param name="subscribeLost">Subscribes to its <c>EventsLost</c>.</param>
+    /// <param name="schema">Its events' fields: serialized as schemas/gadget-event.schema.json says, like the gadgets CLI's JSON.</param>
     /// <param name="containers">The container(s) an event belongs to (the sender's and target's for signals).</param>
-    /// <param name="json">How events are serialized.</param>
     /// <param name="logger">Where the pump's failure goes.</param>
     /// <param name="onEnded">Called when the pump ends by itself (the gadget failed).</param>
-    public static GadgetFeed Start<TGadget, TEvent>(
+    public static GadgetFeed Start<TEvent>(
         string name,
-        TGadget gadget,
-        Func<TGadget, CancellationToken, IAsyncEnumerable<TEvent>> read,
-        Action<TGadget, EventHandler<EventsLostEventArgs>> subscribeLost,
+        IGadget<TEvent> gadget,
+        EventSchema<TEvent> schema,
         Func<TEvent, (Container?, Container?)> containers,
-        JsonSerializerOptions json,
         ILogger logger,
         Action<GadgetFeed> onEnded)
-        where TGadget : IAsyncDisposable
+        where TEvent : class
     {
         var feed = new GadgetFeed(name, gadget, logger);
-        subscribeLost(gadget, (_, e) =>
+        gadget.EventsLost += (_, e) =>
         {
             foreach (var subscriber in Volatile.Read(ref feed._subscribers))
             {
                 subscriber.OfferKernelLoss(e.Count);
             }
-        });
-        feed._pump = Task.Run(() => feed.PumpAsync(read(gadget, feed._stop.Token), containers, json, onEnded));
+        };
+        feed._pump = Task.Run(() => feed.PumpAsync(gadget.ReadAsync(feed._stop.Token), containers, schema, onEnded));
         return feed;
     }
 
@@ -84,7 +79,7 @@ internal sealed class GadgetFeed : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync<TEvent>(IAsyncEnumerable<TEvent> events, Func<TEvent, (Container?, Container?)> containers, JsonSerializerOptions json, Action<GadgetFeed> onEnded)
+    private async Task PumpAsync<TEvent>(IAsyncEnumerable<TEvent> events, Func<TEvent, (Container?, Container?)> containers, EventSchema<TEvent> schema, Action<GadgetFeed> onEnded)
     {
         Exception? failure = null;
         try
@@ -97,7 +92,7 @@ internal sealed class GadgetFeed : IAsyncDisposable
                 {
                     if (subscriber.Wants(first, second))
                     {
-                        line ??= Serialize(e, json);
+                        line ??= EventJson.Line(schema, e);
                         subscriber.Offer(line);
                     }
                 }
@@ -119,17 +114,6 @@ internal sealed class GadgetFeed : IAsyncDisposable
         {
             subscriber.Complete(failure is null ? null : new InvalidOperationException($"gadget {Name} failed: {failure.Message}", failure));
         }
-    }
-
-    private static byte[] Serialize<TEvent>(TEvent e, JsonSerializerOptions json)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            JsonSerializer.Serialize(writer, e, json);
-        }
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Stops the pump and detaches the gadget's programs.</summary>

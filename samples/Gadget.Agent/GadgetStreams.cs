@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gadget.CommandLine;
 using Gadget.Containers;
 using Gadget.Gadgets;
 using Microsoft.AspNetCore.Http.Json;
@@ -93,12 +94,12 @@ public sealed class GadgetStreams : IAsyncDisposable
         }
         var feed = name switch
         {
-            "execsnoop" => GadgetFeed.Start(name, ExecSnoop.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, null), _json, logger, Ended),
-            "opensnoop" => GadgetFeed.Start(name, OpenSnoop.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, null), _json, logger, Ended),
-            "tcpconnect" => GadgetFeed.Start(name, TcpConnect.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, null), _json, logger, Ended),
-            "tcpaccept" => GadgetFeed.Start(name, TcpAccept.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, null), _json, logger, Ended),
-            "sigsnoop" => GadgetFeed.Start(name, SigSnoop.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.SenderContainer, e.TargetContainer), _json, logger, Ended),
-            "oomkill" => GadgetFeed.Start(name, OomKill.Start(options), (g, ct) => g.ReadAsync(ct), (g, h) => g.EventsLost += h, e => (e.Container, e.TriggerContainer), _json, logger, Ended),
+            "execsnoop" => GadgetFeed.Start(name, ExecSnoop.Start(options), GadgetSchemas.ExecSnoop, e => (e.Container, null), logger, Ended),
+            "opensnoop" => GadgetFeed.Start(name, OpenSnoop.Start(options), GadgetSchemas.OpenSnoop, e => (e.Container, null), logger, Ended),
+            "tcpconnect" => GadgetFeed.Start(name, TcpConnect.Start(options), GadgetSchemas.TcpConnect, e => (e.Container, null), logger, Ended),
+            "tcpaccept" => GadgetFeed.Start(name, TcpAccept.Start(options), GadgetSchemas.TcpAccept, e => (e.Container, null), logger, Ended),
+            "sigsnoop" => GadgetFeed.Start(name, SigSnoop.Start(options), GadgetSchemas.SigSnoop, e => (e.SenderContainer, e.TargetContainer), logger, Ended),
+            "oomkill" => GadgetFeed.Start(name, OomKill.Start(options), GadgetSchemas.OomKill, e => (e.Container, e.TriggerContainer), logger, Ended),
             _ => throw new ArgumentException($"unknown gadget '{name}'", nameof(name)),
         };
         logger.LogInformation("Gadget {Gadget} started (one set of programs for every client)", name);

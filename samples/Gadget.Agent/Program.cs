@@ -5,6 +5,11 @@ if (AgentOptions.IsHelp(args))
     Console.Out.Write(AgentOptions.Usage);
     return 0;
 }
+if (AgentPreflight.Problem() is { } problem)
+{
+    Console.Error.WriteLine($"gadget-agent: cannot start: {problem}");
+    return 1;
+}
 WebApplication app;
 try
 {
@@ -12,8 +17,7 @@ try
 }
 catch (AgentUsageException e)
 {
-    Console.Error.WriteLine($"gadget-agent: {e.Message}");
-    Console.Error.WriteLine("gadget-agent --help prints the options.");
+    Console.Error.WriteLine($"gadget-agent: {e.Message} (see 'gadget-agent --help')");
     return 2;
 }
 catch (AgentStartException e)

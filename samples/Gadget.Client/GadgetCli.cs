@@ -1,199 +1,121 @@
+using System.CommandLine;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using Gadget.CommandLine;
 
 namespace Gadget.Client;
 
-/// <summary>The <c>gadget</c> command line: parses the arguments and talks to the agent.</summary>
+/// <summary>The <c>gadget</c> command line: parses the arguments (System.CommandLine) and talks to the agent.</summary>
 public static class GadgetCli
 {
     /// <summary>The agent address when <c>--agent</c> is not given.</summary>
     public const string DefaultAgent = "unix:/run/gadget/agent.sock";
 
-    private const string Usage = """
-        usage: gadget [--agent unix:PATH|https://IP:PORT] [--token-file FILE] [--ca-cert FILE] [--client-cert FILE [--client-key FILE]] COMMAND
-          traceloop start [selector flags]     start recording the matching containers; prints the trace id
-          traceloop stop ID                    stop a trace
-          traceloop list                       list the traces
-          traceloop dump CONTAINER [--output text|json]
-          containers                           list the node's containers
-          execsnoop|opensnoop|tcpconnect|tcpaccept|sigsnoop|oomkill [selector flags]   stream events as JSON lines
-                                               ({"type":"lost",...} lines: events the kernel or the agent dropped)
-        https: --token-file FILE (or $GADGET_AGENT_TOKEN) sends the agent's bearer token; --ca-cert FILE trusts the
-        agent's certificate (PEM); --client-cert/--client-key present a client certificate (mutual TLS)
-        selector flags: --label k=v (repeatable) --namespace NS --podname P --containerindex N --name NAME --id PREFIX
-        """;
+    /// <summary>The gadgets the agent streams.</summary>
+    private static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill"];
 
-    /// <summary>Runs one command; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>Runs one command; returns the process exit code (0, 1: the agent refused or cannot be reached, 2: a bad command line).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        var agent = DefaultAgent;
-        var connection = new AgentConnection();
-        var rest = new List<string>();
-        for (var i = 0; i < args.Length; i++)
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var agent = new Option<string>("--agent") { Description = "the agent: unix:PATH or https://IP:PORT", HelpName = "ADDRESS", DefaultValueFactory = _ => DefaultAgent, Recursive = true };
+        agent.Validators.Add(r =>
         {
-            if (args[i] is "--agent" or "--token-file" or "--ca-cert" or "--client-cert" or "--client-key" && i + 1 < args.Length)
+            var value = r.GetValueOrDefault<string>();
+            if (!value.StartsWith("unix:", StringComparison.Ordinal) && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps))
             {
-                var value = args[++i];
-                switch (args[i - 1])
-                {
-                    case "--agent": agent = value; break;
-                    case "--token-file": connection = connection with { TokenFile = value }; break;
-                    case "--ca-cert": connection = connection with { CaCertificate = value }; break;
-                    case "--client-cert": connection = connection with { ClientCertificate = value }; break;
-                    default: connection = connection with { ClientKey = value }; break;
-                }
+                r.AddError($"--agent is unix:PATH or https://IP:PORT, not '{value}'.");
             }
-            else
+        });
+        var tokenFile = new Option<string?>("--token-file") { Description = $"https: send the bearer token in FILE's first line (default: ${AgentConnection.TokenVariable})", HelpName = "FILE", Recursive = true };
+        var caCert = new Option<string?>("--ca-cert") { Description = "https: trust the agent's certificate when it chains to this PEM certificate", HelpName = "FILE", Recursive = true };
+        var clientCert = new Option<string?>("--client-cert") { Description = "https: present this PEM client certificate (mutual TLS)", HelpName = "FILE", Recursive = true };
+        var clientKey = new Option<string?>("--client-key") { Description = "its PEM private key, when not in --client-cert", HelpName = "FILE", Recursive = true };
+        var root = new RootCommand("gadget: client of the Gadget node agent (gadget-agent): traceloop traces and histories, the node's containers, and the gadgets' event streams (JSON lines).")
+        {
+            agent, tokenFile, caCert, clientCert, clientKey,
+        };
+        Func<ParseResult, HttpClient> connect = result => Connect(result.GetValue(agent)!, new AgentConnection
+        {
+            TokenFile = result.GetValue(tokenFile),
+            CaCertificate = result.GetValue(caCert),
+            ClientCertificate = result.GetValue(clientCert),
+            ClientKey = result.GetValue(clientKey),
+        });
+        var io = new Io(output, error, agent);
+        root.Subcommands.Add(TraceloopCommand(io, connect));
+        var containers = new Command("containers", "List the node's containers (JSON).");
+        containers.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync("containers", ct), ct));
+        root.Subcommands.Add(containers);
+        foreach (var name in Gadgets)
+        {
+            root.Subcommands.Add(StreamCommand(name, io, connect));
+        }
+        return CliHost.InvokeAsync("gadget", root, args, output, error, cancellationToken);
+    }
+
+    private static Command TraceloopCommand(Io io, Func<ParseResult, HttpClient> connect)
+    {
+        var traceloop = new Command("traceloop", "The agent's syscall flight recorder.");
+        var start = new Command("start", "Start recording the matching containers; prints the trace id.");
+        var selector = new SelectorOptions(start, host: false);
+        start.SetAction((result, ct) => io.SendAsync(result, connect, http => http.PostAsJsonAsync("traces", Selector(selector, result), ct), ct, async (response, output) =>
+        {
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            await output.WriteLineAsync(body.RootElement.GetProperty("id").GetString());
+        }));
+        var stop = new Command("stop", "Stop a trace.");
+        var id = new Argument<string>("id") { Description = "the trace id 'start' printed" };
+        stop.Arguments.Add(id);
+        stop.SetAction((result, ct) => io.SendAsync(result, connect, http => http.DeleteAsync($"traces/{Uri.EscapeDataString(result.GetRequiredValue(id))}", ct), ct));
+        var list = new Command("list", "List the traces (JSON).");
+        list.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync("traces", ct), ct));
+        var dump = new Command("dump", "Print a container's recorded history.");
+        var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };
+        var output = ValueOptions.Choice("--output", "-o", "text (strace-like) or json", "text", "text", "json");
+        dump.Arguments.Add(container);
+        dump.Options.Add(output);
+        dump.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync($"containers/{Uri.EscapeDataString(result.GetRequiredValue(container))}/history?output={result.GetValue(output)}", ct), ct));
+        traceloop.Subcommands.Add(start);
+        traceloop.Subcommands.Add(stop);
+        traceloop.Subcommands.Add(list);
+        traceloop.Subcommands.Add(dump);
+        return traceloop;
+    }
+
+    private static Command StreamCommand(string name, Io io, Func<ParseResult, HttpClient> connect)
+    {
+        var command = new Command(name, $"Stream the agent's {name} events as JSON lines (schemas/gadget-event.schema.json); {{\"type\":\"lost\"}} lines: events the kernel or the agent dropped.");
+        var selector = new SelectorOptions(command, host: false);
+        var timeout = ValueOptions.Timeout();
+        command.Options.Add(timeout);
+        command.SetAction(async (result, ct) =>
+        {
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (result.GetValue(timeout) is { } after)
             {
-                rest.Add(args[i]);
+                stopping.CancelAfter(after);
             }
-        }
-        if (rest.Count == 0 || rest[0] is "-h" or "--help")
-        {
-            await error.WriteLineAsync(Usage);
-            return rest.Count == 0 ? 2 : 0;
-        }
-        HttpClient http;
-        try
-        {
-            http = CreateHttpClient(agent, connection);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
-        {
-            await error.WriteLineAsync("gadget: " + e.Message);
-            return 2;
-        }
-        using var client = http;
-        try
-        {
-            return rest[0] switch
-            {
-                "traceloop" when rest.Count > 1 => await TraceloopAsync(http, rest[1], rest.Skip(2).ToList(), output, error, cancellationToken),
-                "containers" => await CopyAsync(await http.GetAsync("containers", cancellationToken), output, error, cancellationToken),
-                "execsnoop" or "opensnoop" or "tcpconnect" or "tcpaccept" or "sigsnoop" or "oomkill" =>
-                    await StreamAsync(http, $"gadgets/{rest[0]}{Query(ParseSelector(rest.Skip(1).ToList()))}", output, error, cancellationToken),
-                _ => await UsageErrorAsync(error),
-            };
-        }
-        catch (ArgumentException e)
-        {
-            await error.WriteLineAsync("gadget: " + e.Message);
-            return 2;
-        }
-        catch (HttpRequestException e)
-        {
-            await error.WriteLineAsync($"gadget: cannot reach the agent at {agent}: {e.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return 0;
-        }
+            var query = selector.Query(result);
+            var path = $"gadgets/{name}" + (query.Count == 0 ? "" : "?" + string.Join('&', query.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
+            return await io.StreamAsync(result, connect, path, stopping.Token);
+        });
+        return command;
     }
 
-    private static async Task<int> TraceloopAsync(HttpClient http, string verb, List<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
-    {
-        switch (verb)
-        {
-            case "start":
-                {
-                    using var response = await http.PostAsJsonAsync("traces", ParseSelector(args), cancellationToken);
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        return await CopyAsync(response, output, error, cancellationToken);
-                    }
-                    using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-                    await output.WriteLineAsync(body.RootElement.GetProperty("id").GetString());
-                    return 0;
-                }
-            case "stop" when args.Count == 1:
-                return await CopyAsync(await http.DeleteAsync($"traces/{Uri.EscapeDataString(args[0])}", cancellationToken), output, error, cancellationToken);
-            case "list":
-                return await CopyAsync(await http.GetAsync("traces", cancellationToken), output, error, cancellationToken);
-            case "dump" when args.Count is 1 or 3:
-                var format = args.Count == 3 && args[1] == "--output" ? args[2] : "text";
-                return await CopyAsync(await http.GetAsync($"containers/{Uri.EscapeDataString(args[0])}/history?output={format}", cancellationToken), output, error, cancellationToken);
-            default:
-                return await UsageErrorAsync(error);
-        }
-    }
-
-    private static async Task<int> UsageErrorAsync(TextWriter error)
-    {
-        await error.WriteLineAsync(Usage);
-        return 2;
-    }
-
-    private static async Task<int> CopyAsync(HttpResponseMessage response, TextWriter output, TextWriter error, CancellationToken cancellationToken)
-    {
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                await error.WriteLineAsync($"gadget: agent answered {(int)response.StatusCode} {response.ReasonPhrase}: {text.TrimEnd()}");
-                return 1;
-            }
-            if (text.Length > 0)
-            {
-                await output.WriteAsync(text.EndsWith('\n') ? text : text + "\n");
-            }
-            await output.FlushAsync(cancellationToken);
-            return 0;
-        }
-    }
-
-    private static async Task<int> StreamAsync(HttpClient http, string path, TextWriter output, TextWriter error, CancellationToken cancellationToken)
-    {
-        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            return await CopyAsync(response, output, error, cancellationToken);
-        }
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            await output.WriteLineAsync(line);
-            await output.FlushAsync(cancellationToken);
-        }
-        return 0;
-    }
-
-    /// <summary>Parses the selector flags into the agent's JSON shape.</summary>
-    public static Dictionary<string, object> ParseSelector(IReadOnlyList<string> args)
+    private static Dictionary<string, object> Selector(SelectorOptions options, ParseResult result)
     {
         var selector = new Dictionary<string, object>();
-        var labels = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        foreach (var (key, value) in options.Query(result))
         {
-            var flag = args[i];
-            if (i + 1 >= args.Count)
-            {
-                throw new ArgumentException($"{flag} needs a value");
-            }
-            var value = args[++i];
-            switch (flag)
-            {
-                case "--label" or "-l": labels.Add(value); break;
-                case "--namespace" or "-n": selector["namespace"] = value; break;
-                case "--podname": selector["podName"] = value; break;
-                case "--containerindex": selector["containerIndex"] = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-                case "--name": selector["name"] = value; break;
-                case "--id": selector["id"] = value; break;
-                default: throw new ArgumentException($"unknown flag {flag}");
-            }
-        }
-        if (labels.Count > 0)
-        {
-            selector["labels"] = string.Join(',', labels);
+            selector[key switch { "podname" => "podName", "containerindex" => "containerIndex", _ => key }] =
+                key == "containerindex" ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : value;
         }
         return selector;
     }
-
-    private static string Query(Dictionary<string, object> selector) => selector.Count == 0
-        ? string.Empty
-        : "?" + string.Join('&', selector.Select(p => $"{p.Key.ToLowerInvariant()}={Uri.EscapeDataString(Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!)}"));
 
     /// <summary>An HTTP client for <c>unix:PATH</c> (HTTP over the Unix socket) or an <c>https://</c> address.</summary>
     public static HttpClient CreateHttpClient(string agent) => CreateHttpClient(agent, new AgentConnection());
@@ -231,5 +153,21 @@ public static class GadgetCli
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
         return http;
+    }
+
+    private static HttpClient Connect(string agent, AgentConnection connection)
+    {
+        if (agent.StartsWith("unix:", StringComparison.Ordinal) && agent["unix:".Length..] is var path && !File.Exists(path))
+        {
+            throw new CommandLineException($"no agent at {agent}: {path} does not exist. Start gadget-agent (as root), or pass --agent unix:PATH|https://IP:PORT.", CliHost.Failure);
+        }
+        try
+        {
+            return CreateHttpClient(agent, connection);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new CommandLineException(e.Message, CliHost.Usage);
+        }
     }
 }

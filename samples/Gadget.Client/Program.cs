@@ -1,9 +1,5 @@
 using Gadget.Client;
+using Gadget.CommandLine;
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-return await GadgetCli.RunAsync(args, Console.Out, Console.Error, stop.Token);
+// Ctrl-C, SIGTERM and a closed standard output cancel the command (CliHost).
+return await CliHost.RunProcessAsync("gadget", (output, error, cancellationToken) => GadgetCli.RunAsync(args, output, error, cancellationToken));

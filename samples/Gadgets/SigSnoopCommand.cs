@@ -1,30 +1,23 @@
+using System.CommandLine;
+using Gadget.CommandLine;
 using Gadget.Gadgets;
 
 namespace Gadgets;
 
-/// <summary><c>gadgets sigsnoop</c>: PID COMM SIG TPID TCOMM RESULT (+ CONTAINER), like libbpf-tools' sigsnoop.</summary>
+/// <summary><c>gadgets sigsnoop</c>: every signal sent, like libbpf-tools' sigsnoop.</summary>
 internal static class SigSnoopCommand
 {
-    public static async Task<int> RunAsync(CommandLine line, GadgetContext context)
+    public static Command Create() => EventCommand.Create("sigsnoop", "Trace every signal sent by or to the selected containers (or on the host).", GadgetSchemas.SigSnoop, SigSnoop.Start, command =>
     {
-        var signal = line.IntOption("--signal", 0);
-        var pid = line.IntOption("--pid", 0);
-        line.ThrowOnUnknown();
-        Column<SignalEvent>[] columns =
-        [
-            GadgetContext.ContainerColumn<SignalEvent>(e => e.Container),
-            new("PID", 7, e => e.SenderPid),
-            new("COMM", -16, e => e.SenderComm),
-            new("SIG", -9, e => e.SignalName),
-            new("TPID", 7, e => e.TargetPid),
-            new("TCOMM", -16, e => e.TargetComm),
-            new("RESULT", 0, e => e.Result.ToString()),
-        ];
-        await using var snoop = SigSnoop.Start(context.Options);
-        var events = snoop.ReadAsync(context.Stopping)
-            .Where(e => (signal == 0 || e.Signal == signal) && (pid == 0 || e.TargetPid == pid || e.SenderPid == pid));
-        var result = await context.PrintAsync(events, columns, lost => snoop.EventsLost += lost);
-        ExecSnoopCommand.ReportLost(snoop.LostEvents);
-        return result;
-    }
+        var signal = ValueOptions.Integer("--signal", "only this signal number (0: every signal)", 0, 0, 64);
+        var pid = ValueOptions.Integer("--pid", "only signals sent by or to this process id (0: every process)", 0, 0, int.MaxValue);
+        command.Options.Add(signal);
+        command.Options.Add(pid);
+        return result =>
+        {
+            var only = result.GetValue(signal);
+            var onlyPid = result.GetValue(pid);
+            return e => (only == 0 || e.Signal == only) && (onlyPid == 0 || e.TargetPid == onlyPid || e.SenderPid == onlyPid);
+        };
+    });
 }

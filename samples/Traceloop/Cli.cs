@@ -1,105 +1,88 @@
+using System.CommandLine;
+using Gadget.CommandLine;
 using Gadget.Traceloop;
 using Gadget.Traceloop.Decoding;
 
 namespace Traceloop;
 
-/// <summary>The traceloop command line: run, watch, dump.</summary>
+/// <summary>The traceloop command line: run, advise seccomp-profile, watch, dump.</summary>
 internal static class Cli
 {
-    private const string Usage = """
-        traceloop: a syscall flight recorder for containers.
-
-        usage:
-          traceloop run [--output text|json] [--pages N] [--seccomp-profile FILE] -- COMMAND [ARGS...]
-              Runs COMMAND in a fresh cgroup, records its syscalls, and prints them when it exits; with
-              --seccomp-profile, also writes an OCI seccomp profile allowing exactly the syscalls it made.
-          traceloop advise seccomp-profile [--pages N] [--file FILE] -- COMMAND [ARGS...]
-              Runs COMMAND like 'run' and writes only the seccomp profile (JSON, for runc or Kubernetes) to FILE
-              or to standard output (the command's own output goes to standard error). Refuses a history that
-              does not hold every syscall (exit 1: record again with a larger --pages).
-          traceloop watch [--output text|json] [--pages N] [--name N] [--id ID] [--label k=v,...] [--namespace NS]
-                          [--podname POD] [--containerindex I] [--all]
-              Records every matching container and prints a container's history when it crashes.
-          traceloop dump CONTAINER
-              Prints the history of a container recorded by a running 'traceloop watch'.
-        """;
-
-    internal static async Task<int> RunAsync(string[] args)
+    internal static Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help")
+        var root = new RootCommand("traceloop: a syscall flight recorder for containers. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN) except for 'dump'.")
         {
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
-        try
-        {
-            return args[0] switch
-            {
-                "run" => await RunCommandAsync(args[1..], adviseOnly: false),
-                "advise" when args.Length > 1 && args[1] == "seccomp-profile" => await RunCommandAsync(args[2..], adviseOnly: true),
-                "watch" => await WatchCommand.RunAsync(args[1..]),
-                "dump" => await WatchCommand.DumpAsync(args[1..]),
-                _ => Fail($"unknown command '{args[0]}'"),
-            };
-        }
-        catch (ArgumentException e)
-        {
-            return Fail(e.Message);
-        }
+            RunCommand(),
+            AdviseCommand(),
+            WatchCommand.Create(),
+            WatchCommand.CreateDump(),
+        };
+        return CliHost.RunAsync("traceloop", root, args);
     }
 
-    internal static int Fail(string message)
-    {
-        Console.Error.WriteLine($"traceloop: {message}");
-        Console.Error.WriteLine(Usage);
-        return 2;
-    }
+    /// <summary><c>--output text|json</c> (<c>-o</c>): strace-like text or one JSON object per line.</summary>
+    internal static Option<string> OutputOption() => ValueOptions.Choice("--output", "-o", "text (strace-like) or json (one object per line)", "text", "text", "json");
 
-    private static async Task<int> RunCommandAsync(string[] args, bool adviseOnly)
+    /// <summary><c>--pages N</c>: ring pages per CPU (a power of two).</summary>
+    internal static Option<int> PagesOption(int defaultPages) => new("--pages")
     {
-        var output = "text";
-        int? pages = null;
-        string? seccompProfile = null;
-        string? profileFile = null;
-        var i = 0;
-        for (; i < args.Length && args[i] != "--"; i++)
+        Description = "ring pages per CPU (a power of two from 1 to 65536): more pages, a longer history",
+        HelpName = "N",
+        DefaultValueFactory = _ => defaultPages,
+        CustomParser = r =>
         {
-            switch (args[i])
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pages) || pages < 1 || pages > 65536 || !int.IsPow2(pages))
             {
-                case "--output" when i + 1 < args.Length:
-                    output = args[++i];
-                    break;
-                case "--pages" when i + 1 < args.Length:
-                    pages = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
-                    break;
-                case "--seccomp-profile" when i + 1 < args.Length:
-                    seccompProfile = args[++i];
-                    break;
-                case "--file" when adviseOnly && i + 1 < args.Length:
-                    profileFile = args[++i];
-                    break;
-                default:
-                    // The first non-option starts the command ("--" is optional).
-                    goto command;
+                r.AddError($"--pages is a power of two from 1 to 65536, not '{text}'.");
+                return defaultPages;
             }
-        }
-        if (i < args.Length && args[i] == "--")
-        {
-            i++;
-        }
-    command:
-        if (i >= args.Length)
-        {
-            throw new ArgumentException("run needs a command: traceloop run -- COMMAND [ARGS...]");
-        }
-        if (output is not ("text" or "json"))
-        {
-            throw new ArgumentException($"--output must be text or json, not '{output}'");
-        }
+            return pages;
+        },
+    };
 
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages ?? 256 });
+    private static Argument<string[]> CommandArgument() => new("command")
+    {
+        Description = "the command to run and its arguments, after '--'",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private static Command RunCommand()
+    {
+        var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error) when it exits, with how each process ended. Exits with COMMAND's status.");
+        var output = OutputOption();
+        var pages = PagesOption(256);
+        var profile = new Option<string?>("--seccomp-profile") { Description = "also write an OCI seccomp profile allowing exactly the syscalls it made to FILE", HelpName = "FILE" };
+        var argv = CommandArgument();
+        command.Options.Add(output);
+        command.Options.Add(pages);
+        command.Options.Add(profile);
+        command.Arguments.Add(argv);
+        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), result.GetValue(output)!, result.GetValue(profile), adviseOnly: false));
+        return command;
+    }
+
+    private static Command AdviseCommand()
+    {
+        var advise = new Command("advise", "Advice from a recorded history.");
+        var command = new Command("seccomp-profile", "Run COMMAND like 'run' and write only the seccomp profile (JSON, for runc or Kubernetes) to FILE or to standard output (COMMAND's own output goes to standard error). Refuses a history that does not hold every syscall (exit 1: record again with a larger --pages).");
+        var pages = PagesOption(256);
+        var file = new Option<string?>("--file") { Description = "write the profile to FILE instead of standard output", HelpName = "FILE" };
+        var argv = CommandArgument();
+        command.Options.Add(pages);
+        command.Options.Add(file);
+        command.Arguments.Add(argv);
+        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), "text", result.GetValue(file), adviseOnly: true));
+        advise.Subcommands.Add(command);
+        return advise;
+    }
+
+    private static async Task<int> RunCommandAsync(string[] argv, int pages, string output, string? profileFile, bool adviseOnly)
+    {
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages });
+        CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
         // Advising: the command's own output must not mix with the profile on standard output.
-        await using var command = TracedCommand.Start(tracer, args[i], args[(i + 1)..], redirectOutput: adviseOnly);
+        await using var command = TracedCommand.Start(tracer, argv[0], argv[1..], redirectOutput: adviseOnly);
         var forwarding = adviseOnly
             ? Task.WhenAll(command.Process.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardError()), command.Process.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError()))
             : Task.CompletedTask;
@@ -110,7 +93,7 @@ internal static class Cli
         {
             Print(records, output, Console.Error);
         }
-        if (adviseOnly || seccompProfile is not null)
+        if (adviseOnly || profileFile is not null)
         {
             string profile;
             try
@@ -120,17 +103,16 @@ internal static class Cli
             catch (InvalidOperationException e)
             {
                 Console.Error.WriteLine($"traceloop: no seccomp profile: {e.Message}");
-                return 1;
+                return CliHost.Failure;
             }
-            var file = adviseOnly ? profileFile : seccompProfile;
-            if (file is null)
+            if (profileFile is null)
             {
                 Console.WriteLine(profile);
             }
             else
             {
-                await File.WriteAllTextAsync(file, profile + "\n");
-                Console.Error.WriteLine($"traceloop: seccomp profile written to {file}");
+                await File.WriteAllTextAsync(profileFile, profile + "\n");
+                Console.Error.WriteLine($"traceloop: seccomp profile written to {profileFile}");
             }
         }
         // How it ended, as the kernel reported it (printed above with the history): a signal is not an exit code.

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
+using Gadget.CommandLine;
 using Gadget.Containers;
 using Gadget.Traceloop;
 
@@ -14,46 +16,56 @@ internal static class WatchCommand
     /// <summary>Where a running watch listens for dump requests.</summary>
     internal const string DefaultSocket = "/run/traceloop.sock";
 
-    internal static async Task<int> RunAsync(string[] args)
+    /// <summary><c>traceloop watch</c>.</summary>
+    internal static Command Create()
     {
-        var output = "text";
-        int? pages = null;
-        var socketPath = DefaultSocket;
-        var selector = new ContainerSelector();
-        var any = false;
-        for (var i = 0; i < args.Length; i++)
+        var command = new Command("watch", "Record every matching container and print a container's history when it crashes; serves 'traceloop dump CONTAINER'.");
+        var output = Cli.OutputOption();
+        var pages = Cli.PagesOption(64);
+        var socket = SocketOption();
+        var selector = new SelectorOptions(command, host: false);
+        command.Options.Add(output);
+        command.Options.Add(pages);
+        command.Options.Add(socket);
+        command.Validators.Add(r =>
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
+            if (!selector.IsGiven(r))
             {
-                case "--output": output = Value(); break;
-                case "--pages": pages = int.Parse(Value()); break;
-                case "--socket": socketPath = Value(); break;
-                case "--name": selector = selector with { Name = Value() }; any = true; break;
-                case "--id": selector = selector with { IdPrefix = Value() }; any = true; break;
-                case "--label": selector = selector with { Labels = ContainerSelector.ParseLabels(Value()) }; any = true; break;
-                case "--namespace": selector = selector with { KubernetesNamespace = Value() }; any = true; break;
-                case "--podname": selector = selector with { PodName = Value() }; any = true; break;
-                case "--containerindex": selector = selector with { ContainerIndex = int.Parse(Value()) }; any = true; break;
-                case "--all": any = true; break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'");
+                r.AddError("watch needs a selector (--name, --id, --label, --namespace, --podname, --containerindex, --runtime) or --all.");
             }
-        }
-        if (!any)
+        });
+        command.SetAction(async (result, cancellationToken) =>
         {
-            throw new ArgumentException("watch needs a selector (--name, --id, --label, --namespace, --podname, --containerindex) or --all");
-        }
+            return await RunAsync(result.GetValue(output)!, result.GetValue(pages), result.GetValue(socket)!, selector.Selector(result)!, cancellationToken);
+        });
+        return command;
+    }
 
-        using var stop = new CancellationTokenSource();
-        // Ctrl-C (SIGINT) and SIGTERM stop the watch cleanly (the rings are freed, the socket removed).
-        using var onInterrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
-        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
-        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages ?? 64 });
+    /// <summary><c>traceloop dump CONTAINER</c>.</summary>
+    internal static Command CreateDump()
+    {
+        var command = new Command("dump", "Print the history of a container recorded by a running 'traceloop watch'.");
+        var output = Cli.OutputOption();
+        var socket = SocketOption();
+        var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };
+        command.Options.Add(output);
+        command.Options.Add(socket);
+        command.Arguments.Add(container);
+        command.SetAction((result, cancellationToken) => DumpAsync(result.GetValue(output)!, result.GetValue(socket)!, result.GetRequiredValue(container), cancellationToken));
+        return command;
+    }
+
+    private static Option<string> SocketOption() => new("--socket")
+    {
+        Description = $"the Unix socket a watch serves dumps on (default {DefaultSocket})",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => DefaultSocket,
+    };
+
+    private static async Task<int> RunAsync(string output, int pages, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
+    {
+        // Ctrl-C (SIGINT) and SIGTERM cancel the token: the watch stops cleanly (the rings are freed, the socket removed).
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages });
         await using var collection = new ContainerCollection();
         using var recorder = tracer.Follow(collection, selector);
         var print = new Lock();
@@ -66,10 +78,10 @@ internal static class WatchCommand
                 Console.WriteLine($"=== end of {e.Container.Name} ===");
             }
         };
-        Console.Error.WriteLine($"traceloop: recording containers matching {selector} ({tracer.BytesPerContainer / 1024} KiB each); dump with 'traceloop dump CONTAINER'; Ctrl-C to stop.");
+        CliHost.Ready($"recording containers matching {selector} ({tracer.BytesPerContainer / 1024} KiB each); dump with 'traceloop dump CONTAINER'; Ctrl-C to stop.");
         try
         {
-            await ServeDumpsAsync(socketPath, recorder, stop.Token);
+            await ServeDumpsAsync(socketPath, recorder, cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -113,33 +125,17 @@ internal static class WatchCommand
         }
     }
 
-    internal static async Task<int> DumpAsync(string[] args)
+    private static async Task<int> DumpAsync(string output, string socketPath, string container, CancellationToken cancellationToken)
     {
-        var output = "text";
-        var socketPath = DefaultSocket;
-        string? container = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--output" when i + 1 < args.Length: output = args[++i]; break;
-                case "--socket" when i + 1 < args.Length: socketPath = args[++i]; break;
-                default: container = args[i]; break;
-            }
-        }
-        if (container is null)
-        {
-            throw new ArgumentException("dump needs a container id (or a unique prefix, or its name)");
-        }
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
         }
         catch (SocketException e)
         {
             Console.Error.WriteLine($"traceloop: no 'traceloop watch' is listening on {socketPath} ({e.SocketErrorCode}): start one first; the history lives in its rings.");
-            return 1;
+            return CliHost.Failure;
         }
         await using var stream = new NetworkStream(socket);
         await using (var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true))
@@ -149,7 +145,7 @@ internal static class WatchCommand
         socket.Shutdown(SocketShutdown.Send);
         using var reader = new StreamReader(stream);
         var status = 0;
-        while (await reader.ReadLineAsync() is { } line)
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.StartsWith("error: ", StringComparison.Ordinal))
             {

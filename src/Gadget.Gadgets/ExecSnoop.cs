@@ -12,7 +12,7 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.Pid} {e.Comm} {e.ReturnValue} {e.CommandLine}");
 /// </code>
 /// </example>
-public sealed class ExecSnoop : IAsyncDisposable, IDisposable
+public sealed class ExecSnoop : IGadget<ExecEvent>
 {
     /// <summary>How many arguments an event carries at most.</summary>
     public const int MaxArguments = 20;

@@ -12,7 +12,7 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in oom.ReadAsync(ct)) Console.WriteLine($"{e.Container?.Name}: killed {e.VictimPid} {e.VictimComm}");
 /// </code>
 /// </example>
-public sealed class OomKill : IAsyncDisposable, IDisposable
+public sealed class OomKill : IGadget<OomKillEvent>
 {
     private readonly GadgetRuntime _runtime;
 

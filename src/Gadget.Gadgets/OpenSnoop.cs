@@ -12,7 +12,7 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.Pid} {e.Comm} {e.FileDescriptor} {e.Error} {e.Path}");
 /// </code>
 /// </example>
-public sealed class OpenSnoop : IAsyncDisposable, IDisposable
+public sealed class OpenSnoop : IGadget<OpenEvent>
 {
     /// <summary>The size of the kernel's path buffer: paths are cut to one byte less.</summary>
     public const int PathBufferSize = 256;

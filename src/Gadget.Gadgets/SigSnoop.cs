@@ -12,7 +12,7 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.SenderComm} sent {e.SignalName} to {e.TargetPid} in {e.Container?.Name}");
 /// </code>
 /// </example>
-public sealed class SigSnoop : IAsyncDisposable, IDisposable
+public sealed class SigSnoop : IGadget<SignalEvent>
 {
     private readonly GadgetRuntime _runtime;
 

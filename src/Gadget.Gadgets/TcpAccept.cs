@@ -12,7 +12,7 @@ namespace Gadget.Gadgets;
 /// Connections that were never accepted (backlog overflow, closed listener) and accepts made through io_uring are not
 /// reported.
 /// </remarks>
-public sealed class TcpAccept : IAsyncDisposable
+public sealed class TcpAccept : IGadget<TcpAcceptEvent>
 {
     private readonly TcpEventStream<TcpAcceptEvent> _stream;
 
@@ -49,4 +49,7 @@ public sealed class TcpAccept : IAsyncDisposable
 
     /// <summary>Detaches the programs and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
+
+    /// <summary>Detaches the program(s) and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>
+    public void Dispose() => _stream.Dispose();
 }

@@ -11,7 +11,7 @@ namespace Gadget.Gadgets;
 /// <c>sk_err</c>) emits the event. Connections that fail inside <c>connect()</c> before a SYN is sent (e.g. ENETUNREACH
 /// from routing) are not reported.
 /// </remarks>
-public sealed class TcpConnect : IAsyncDisposable
+public sealed class TcpConnect : IGadget<TcpConnectEvent>
 {
     private readonly TcpEventStream<TcpConnectEvent> _stream;
 
@@ -48,4 +48,7 @@ public sealed class TcpConnect : IAsyncDisposable
 
     /// <summary>Detaches the program and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
+
+    /// <summary>Detaches the program(s) and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>
+    public void Dispose() => _stream.Dispose();
 }

@@ -21,6 +21,8 @@ internal sealed class TcpEventStream<TEvent> : IAsyncDisposable
 
     public IAsyncEnumerable<TEvent> ReadAsync(CancellationToken cancellationToken) => _runtime.ReadAsync(_decode, cancellationToken);
 
+    public void Dispose() => _runtime.Dispose();
+
     public ValueTask DisposeAsync()
     {
         _runtime.Dispose();

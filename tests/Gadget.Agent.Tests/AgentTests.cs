@@ -76,8 +76,9 @@ public sealed class AgentTests(AgentHostFixture agent) : IClassFixture<AgentHost
         }
         Assert.True(arrived.IsCompleted, $"no exec event with {marker}; output so far: {output.Text}");
         var exec = JsonDocument.Parse(await arrived).RootElement;
+        Assert.Equal("execsnoop", exec.GetProperty("gadget").GetString());
         Assert.Equal("true", exec.GetProperty("comm").GetString());
-        Assert.Equal(["/bin/true", marker], exec.GetProperty("arguments").EnumerateArray().Select(a => a.GetString()!));
+        Assert.Equal(["/bin/true", marker], exec.GetProperty("args").EnumerateArray().Select(a => a.GetString()!));
 
         stop.Cancel();
         Assert.Equal(0, await stream.WaitAsync(Timeout));

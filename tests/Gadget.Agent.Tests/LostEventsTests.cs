@@ -67,7 +67,7 @@ public sealed class LostEventsTests
                     await Task.Delay(200);
                     lost = format == "json"
                         ? Text(stdout).Split('\n').FirstOrDefault(l => l.StartsWith("{\"type\":\"lost\"", StringComparison.Ordinal))
-                        : Text(stderr).Split('\n').FirstOrDefault(l => l.StartsWith("lost ", StringComparison.Ordinal));
+                        : Text(stderr).Split('\n').FirstOrDefault(l => l.StartsWith("gadgets: lost ", StringComparison.Ordinal));
                 }
                 Assert.True(lost is not null, $"no loss reported; stderr:\n{Text(stderr)}");
                 Assert.False(gadgets.HasExited, "the loss was reported only at exit");
@@ -84,7 +84,7 @@ public sealed class LostEventsTests
             }
             else
             {
-                Assert.Matches(@"^lost [1-9][0-9]* events \(ring buffer full; [1-9][0-9]* since start\)$", lost!.TrimEnd());
+                Assert.Matches(@"^gadgets: lost [1-9][0-9]* events \(ring buffer full; [1-9][0-9]* since start\)$", lost!.TrimEnd());
             }
         }
         finally

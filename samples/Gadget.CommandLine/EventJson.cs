@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Gadget.Containers;
+
+namespace Gadget.CommandLine;
+
+/// <summary>
+/// One event as JSON, the same for the gadgets CLI and the agent's streams (schemas/gadget-event.schema.json):
+/// <c>type</c>, <c>gadget</c>, <c>timestamp</c> (ISO 8601, UTC), <c>timestampBoot</c> (CLOCK_BOOTTIME ns),
+/// <c>k8s</c> {node, namespace, pod, container}, <c>runtime</c> {name, containerId, containerName}, then the gadget's fields.
+/// </summary>
+public static class EventJson
+{
+    /// <summary>This node's name: $NODE_NAME, or the host name.</summary>
+    public static string Node { get; } = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } node ? node : Environment.MachineName;
+
+    /// <summary>Writes <paramref name="item"/> with <paramref name="fields"/> (of <paramref name="schema"/>) as one JSON object.</summary>
+    public static void Write<T>(Utf8JsonWriter writer, EventSchema<T> schema, IReadOnlyList<Field<T>> fields, T item)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(fields);
+        writer.WriteStartObject();
+        writer.WriteString("type", "event");
+        writer.WriteString("gadget", schema.Gadget);
+        var time = schema.Time(item);
+        writer.WriteString("timestamp", time.Wall.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+        writer.WriteNumber("timestampBoot", time.BootNanoseconds);
+        var container = schema.Container(item);
+        writer.WriteStartObject("k8s");
+        writer.WriteString("node", Node);
+        writer.WriteString("namespace", container?.Kubernetes?.Namespace ?? "");
+        writer.WriteString("pod", container?.Kubernetes?.PodName ?? "");
+        writer.WriteString("container", container?.Kubernetes?.ContainerName ?? "");
+        writer.WriteEndObject();
+        writer.WriteStartObject("runtime");
+        writer.WriteString("name", container is null ? "" : RuntimeName(container.Runtime));
+        writer.WriteString("containerId", container?.Id ?? "");
+        writer.WriteString("containerName", container?.Name ?? "");
+        writer.WriteEndObject();
+        foreach (var field in fields)
+        {
+            writer.WritePropertyName(field.Name);
+            WriteValue(writer, field.Value(item));
+        }
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Every JSON field of <paramref name="item"/> as one line (ending with a newline).</summary>
+    public static byte[] Line<T>(EventSchema<T> schema, T item)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            Write(writer, schema, schema.JsonFields, item);
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The runtime's name as ig writes it.</summary>
+    public static string RuntimeName(ContainerRuntime runtime) => runtime switch
+    {
+        ContainerRuntime.CriO => "cri-o",
+        _ => runtime.ToString().ToLowerInvariant(),
+    };
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case bool b:
+                writer.WriteBooleanValue(b);
+                break;
+            case int or long or uint or ulong or short or ushort or byte or double or float or decimal:
+                writer.WriteRawValue(EventWriter<object>.Text(value), skipInputValidation: true);
+                break;
+            case IEnumerable<string> list:
+                writer.WriteStartArray();
+                foreach (var s in list)
+                {
+                    writer.WriteStringValue(s);
+                }
+                writer.WriteEndArray();
+                break;
+            default:
+                writer.WriteStringValue(EventWriter<object>.Text(value));
+                break;
+        }
+    }
+}

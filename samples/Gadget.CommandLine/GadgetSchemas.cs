@@ -1,0 +1,112 @@
+using System.Net;
+using Gadget.Gadgets;
+
+namespace Gadget.CommandLine;
+
+/// <summary>
+/// The fields of every gadget's events, one list for the gadgets CLI (columns, JSON, YAML), the agent's streams and the
+/// client: the JSON they write is described by schemas/gadget-event.schema.json.
+/// </summary>
+public static class GadgetSchemas
+{
+    /// <summary>execsnoop's events.</summary>
+    public static EventSchema<ExecEvent> ExecSnoop { get; } = new("execsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id (thread group id) of the process that exec'd", e => e.Pid),
+        new("tid", "TID", 7, "thread id that called exec", e => e.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid),
+        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
+        new("comm", "COMM", -16, "task name after the call: the new program's on success, the caller's on failure", e => e.Comm),
+        new("ret", "RET", 4, "the syscall's result: 0, or -errno", e => e.ReturnValue),
+        new("args", "ARGS", 0, "argv (in JSON: an array of strings)", e => e.Arguments),
+        new("truncated", "TRUNCATED", 0, "whether argv had more arguments than reported, or one was cut", e => e.ArgumentsTruncated) { Default = false },
+    ]);
+
+    /// <summary>opensnoop's events.</summary>
+    public static EventSchema<OpenEvent> OpenSnoop { get; } = new("opensnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id", e => e.Pid),
+        new("tid", "TID", 7, "thread id", e => e.Tid) { Default = false },
+        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
+        new("comm", "COMM", -16, "task name", e => e.Comm),
+        new("fd", "FD", 4, "the descriptor returned, -1 on failure", e => e.FileDescriptor),
+        new("err", "ERR", 3, "errno of a failed open, 0 on success", e => e.Error),
+        new("flags", "FLAGS", -8, "open flags, octal", e => "0" + Convert.ToString(e.Flags, 8)),
+        new("mode", "MODE", -6, "mode for a created file, octal", e => "0" + Convert.ToString(e.Mode, 8)) { Default = false },
+        new("path", "PATH", 0, "the path as passed to open", e => e.Path),
+    ]);
+
+    /// <summary>sigsnoop's events.</summary>
+    public static EventSchema<SignalEvent> SigSnoop { get; } = new("sigsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "the sender's process id", e => e.SenderPid),
+        new("tid", "TID", 7, "the sender's thread id", e => e.SenderTid) { Default = false },
+        new("uid", "UID", 6, "the sender's user id", e => e.SenderUid) { Default = false },
+        new("comm", "COMM", -16, "the sender's task name", e => e.SenderComm),
+        new("sig", "SIG", -9, "the signal's name", e => e.SignalName),
+        new("tpid", "TPID", 7, "the target's process id", e => e.TargetPid),
+        new("tcomm", "TCOMM", -16, "the target's task name", e => e.TargetComm),
+        new("result", "RESULT", 0, "what the kernel did with it", e => e.Result.ToString()),
+    ]);
+
+    /// <summary>oomkill's events.</summary>
+    public static EventSchema<OomKillEvent> OomKill { get; } = new("oomkill", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("kpid", "KPID", 7, "the killed process's id", e => e.VictimPid),
+        new("kcomm", "KCOMM", -16, "the killed process's task name", e => e.VictimComm),
+        new("pages", "PAGES", 8, "its total virtual memory, in pages", e => e.TotalVmPages),
+        new("anonRss", "ANON_RSS", 8, "its anonymous resident pages", e => e.AnonRssPages),
+        new("tpid", "TPID", 7, "the process whose allocation triggered the kill", e => e.TriggerPid),
+        new("tcomm", "TCOMM", -16, "its task name", e => e.TriggerComm),
+        new("memcg", "MEMCG", 0, "the memory cgroup that ran out", e => e.MemoryCgroup),
+    ]);
+
+    /// <summary>tcpconnect's events.</summary>
+    public static EventSchema<TcpConnectEvent> TcpConnect { get; } = new("tcpconnect", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "the connecting process's id", e => e.Pid),
+        new("tid", "TID", 7, "its thread id", e => e.Tid) { Default = false },
+        new("uid", "UID", 6, "its user id", e => e.Uid) { Default = false },
+        new("comm", "COMM", -16, "its task name", e => e.Comm),
+        new("ip", "IP", 2, "4 or 6", e => e.IPVersion),
+        new("saddr", "SADDR", -22, "source address", e => e.SourceAddress.ToString()),
+        new("sport", "SPORT", 5, "source port", e => e.SourcePort),
+        new("daddr", "DADDR", -22, "destination address", e => e.DestinationAddress.ToString()),
+        new("dport", "DPORT", 5, "destination port", e => e.DestinationPort),
+        new("latencyMs", "LAT_MS", 8, "from connect() to the end of the handshake, in ms", e => Math.Round(e.Latency.TotalMilliseconds, 3)),
+        new("result", "RESULT", 0, "OK, or the error the connection failed with (ECONNREFUSED, ...)", e => e.Result),
+    ]);
+
+    /// <summary>tcpaccept's events.</summary>
+    public static EventSchema<TcpAcceptEvent> TcpAccept { get; } = new("tcpaccept", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "the accepting process's id", e => e.Pid),
+        new("tid", "TID", 7, "its thread id", e => e.Tid) { Default = false },
+        new("uid", "UID", 6, "its user id", e => e.Uid) { Default = false },
+        new("comm", "COMM", -16, "its task name", e => e.Comm),
+        new("ip", "IP", 2, "4 or 6", e => e.IPVersion),
+        new("raddr", "RADDR", -22, "remote address", e => e.RemoteAddress.ToString()),
+        new("rport", "RPORT", 5, "remote port", e => e.RemotePort),
+        new("laddr", "LADDR", -22, "local address", e => e.LocalAddress.ToString()),
+        new("lport", "LPORT", 0, "local port", e => e.LocalPort),
+    ]);
+
+    /// <summary>tcptop's rows.</summary>
+    public static EventSchema<TcpTopRow> TcpTop { get; } = new("tcptop", r => EventTime.FromWall(r.Time), r => r.Traffic.Container,
+    [
+        new("pid", "PID", 7, "process id", r => r.Traffic.Pid),
+        new("comm", "COMM", -16, "task name", r => r.Traffic.Comm),
+        new("ip", "IP", 2, "4 or 6", r => r.Traffic.IPVersion),
+        new("laddr", "LADDR", -22, "local address:port", r => Endpoint(r.Traffic.LocalAddress, r.Traffic.LocalPort)),
+        new("raddr", "RADDR", -22, "remote address:port", r => Endpoint(r.Traffic.RemoteAddress, r.Traffic.RemotePort)),
+        new("sent", "SENT", 12, "bytes sent during the interval", r => r.Traffic.BytesSent),
+        new("recv", "RECV", 0, "bytes received during the interval", r => r.Traffic.BytesReceived),
+    ]);
+
+    /// <summary>An address and port, IPv6 in brackets.</summary>
+    public static string Endpoint(IPAddress address, int port)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]:{port}" : $"{address}:{port}";
+    }
+}

@@ -1,0 +1,52 @@
+using Gadget.CommandLine.Interop;
+
+namespace Gadget.CommandLine;
+
+/// <summary>
+/// Notices when standard output's reader goes away (<c>| head</c> exited): .NET's console stream drops writes that fail
+/// with EPIPE silently, so a tool would run on until its timeout. One background thread waits in poll(2) on descriptor 1
+/// asking for no event: only POLLERR (a pipe whose read end closed), POLLHUP (a terminal that hung up) or POLLNVAL wake it.
+/// A regular file, /dev/null or a live terminal never do, and the thread stays blocked until the process exits.
+/// </summary>
+internal static class StdoutWatch
+{
+    /// <summary>Starts the watch; <paramref name="closed"/> is canceled when standard output is closed.</summary>
+    public static void Start(CancellationTokenSource closed)
+    {
+        var thread = new Thread(() => Watch(closed)) { IsBackground = true, Name = "stdout watch" };
+        thread.Start();
+    }
+
+    private static void Watch(CancellationTokenSource closed)
+    {
+        var descriptor = new Libc.PollDescriptor { Descriptor = 1, Events = 0 };
+        while (true)
+        {
+            descriptor.ReturnedEvents = 0;
+            var ready = Libc.Poll(ref descriptor, 1, -1);
+            if (ready < 0)
+            {
+                if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Libc.Interrupted)
+                {
+                    continue;
+                }
+                return; // cannot tell: behave as before
+            }
+            if ((descriptor.ReturnedEvents & (Libc.PollError | Libc.PollHangUp)) != 0)
+            {
+                try
+                {
+                    closed.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+                return;
+            }
+            if ((descriptor.ReturnedEvents & Libc.PollInvalid) != 0)
+            {
+                return; // no standard output at all: nothing to watch
+            }
+        }
+    }
+}

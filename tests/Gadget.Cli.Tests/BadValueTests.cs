@@ -1,0 +1,85 @@
+namespace Gadget.Cli.Tests;
+
+/// <summary>
+/// A bad value for any option of any command: exit 2 and one line on standard error naming the option. Every option a
+/// --help lists takes part: a typed one is given a value it refuses, a flag or a free-text option is declared as such,
+/// so a new option cannot be added without its entry here.
+/// </summary>
+public sealed class BadValueTests
+{
+    public static TheoryData<string> Commands() => HelpTests.Commands();
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task EveryTypedOptionRefusesABadValueOnOneLine(string name)
+    {
+        var command = CliCommand.All.Single(c => c.ToString() == name);
+        var help = await command.Tool.RunAsync([.. command.Words, "--help"]);
+        var options = HelpText.Options(help.Output);
+        Assert.NotEmpty(options);
+        foreach (var (names, takesValue) in options)
+        {
+            var option = names.First(n => n.StartsWith("--", StringComparison.Ordinal) || names.Length == 1);
+            if (!takesValue)
+            {
+                continue; // a flag: nothing to get wrong but its spelling (below)
+            }
+            if (CliCommand.FreeText.Contains(option))
+            {
+                continue;
+            }
+            Assert.True(CliCommand.BadValues.TryGetValue(option, out var bad), $"{command}: {option} is neither in BadValues nor in FreeText");
+            foreach (var alias in names.Where(n => n != "-?"))
+            {
+                var run = await command.Tool.RunAsync([.. command.Words, alias, bad!, .. command.Tail]);
+                run.AssertOneLineFailure(2, option);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task AnUnknownOptionIsOneLine(string name)
+    {
+        var command = CliCommand.All.Single(c => c.ToString() == name);
+        var run = await command.Tool.RunAsync([.. command.Words, "--no-such-option", .. command.Tail]);
+        run.AssertOneLineFailure(2, "--no-such-option");
+    }
+
+    [Fact]
+    public async Task BadArgumentsAreOneLine()
+    {
+        foreach (var (tool, arguments, mentions) in CliCommand.BadArguments)
+        {
+            (await tool.RunAsync(arguments)).AssertOneLineFailure(2, mentions);
+        }
+    }
+
+    [Fact]
+    public async Task ConflictingAndMissingChoicesAreOneLine()
+    {
+        (await Tool.Gadgets.RunAsync(["execsnoop", "--host", "--name", "web"])).AssertOneLineFailure(2, "--host");
+        (await Tool.Traceloop.RunAsync(["watch"])).AssertOneLineFailure(2, "selector");
+        (await Tool.Traceloop.RunAsync(["run"])).AssertOneLineFailure(2, "run");
+        (await Tool.Gadgets.RunAsync(["nosuchgadget"])).AssertOneLineFailure(2, "nosuchgadget");
+        (await Tool.Gadgets.RunAsync([])).AssertOneLineFailure(2);
+        (await Tool.Client.RunAsync(["--agent", "unix:/nonexistent/agent.sock", "containers"])).AssertOneLineFailure(1, "/nonexistent/agent.sock");
+        (await Tool.Traceloop.RunAsync(["dump", "--socket", "/nonexistent/traceloop.sock", "web"])).AssertOneLineFailure(1, "/nonexistent/traceloop.sock");
+    }
+
+    [Theory]
+    [InlineData("--max-connections", "0")]
+    [InlineData("--max-streams", "x")]
+    [InlineData("--rate", "-1")]
+    [InlineData("--ring-size", "100")]
+    [InlineData("--kubernetes", "maybe")]
+    [InlineData("--urls", "http://127.0.0.1:1")]
+    [InlineData("--no-such-option", null)]
+    public async Task TheAgentRefusesABadValueOnOneLine(string option, string? value)
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-cli-bad-{Guid.NewGuid():N}.sock");
+        var run = await Tool.Agent.RunAsync(value is null ? ["--socket", socket, option] : ["--socket", socket, option, value]);
+        run.AssertOneLineFailure(2, option);
+        Assert.False(File.Exists(socket));
+    }
+}

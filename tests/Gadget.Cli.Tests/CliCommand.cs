@@ -1,0 +1,73 @@
+namespace Gadget.Cli.Tests;
+
+/// <summary>
+/// One command of one tool: its words, what must follow its options for the command line to be complete, and how to
+/// run it briefly when it traces (null: it does not load BPF programs).
+/// </summary>
+internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, string[]? TraceRun)
+{
+    public override string ToString() => $"{Tool.Name} {string.Join(' ', Words)}".TrimEnd();
+
+    /// <summary>Every command of every System.CommandLine tool (the agent has one command line, tested on its own).</summary>
+    internal static readonly CliCommand[] All =
+    [
+        .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"])
+            .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "86400"])),
+        new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
+        new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
+        new(Tool.Traceloop, ["advise", "seccomp-profile"], ["--", "true"], ["advise", "seccomp-profile", "--", "true"]),
+        new(Tool.Traceloop, ["watch"], ["--all"], ["watch", "--all", "--socket", "/tmp/gadget-cli-test-watch.sock"]),
+        new(Tool.Traceloop, ["dump"], ["some-container"], null),
+        new(Tool.SyscallCount, [], [], ["86400"]),
+        new(Tool.Client, ["traceloop", "start"], [], null),
+        new(Tool.Client, ["traceloop", "stop"], ["some-id"], null),
+        new(Tool.Client, ["traceloop", "list"], [], null),
+        new(Tool.Client, ["traceloop", "dump"], ["some-container"], null),
+        new(Tool.Client, ["containers"], [], null),
+        .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill"])
+            .Select(g => new CliCommand(Tool.Client, [g], [], null)),
+    ];
+
+    /// <summary>The commands that group others (their --help lists them).</summary>
+    internal static readonly (Tool Tool, string[] Words)[] Groups =
+    [
+        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]),
+        (Tool.Traceloop, []), (Tool.Traceloop, ["advise"]),
+        (Tool.Client, []), (Tool.Client, ["traceloop"]),
+    ];
+
+    /// <summary>A value each typed option refuses, by option name.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> BadValues = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--timeout"] = "-1",
+        ["--interval"] = "0",
+        ["--count"] = "0",
+        ["--rows"] = "abc",
+        ["--ring-size"] = "100",
+        ["--containerindex"] = "99999999999",
+        ["--runtime"] = "nosuchruntime",
+        ["--label"] = "novalue",
+        ["--output"] = "xml",
+        ["--fields"] = "nosuchfield",
+        ["--filter"] = "nooperator",
+        ["--pid"] = "-5",
+        ["--signal"] = "99",
+        ["--pages"] = "3",
+        ["--agent"] = "foo",
+    };
+
+    /// <summary>Options whose value is free text (a name, a path): no value is wrong when parsed.</summary>
+    internal static readonly ISet<string> FreeText = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "--namespace", "--podname", "--name", "--id", "--file", "--seccomp-profile", "--socket",
+        "--token-file", "--ca-cert", "--client-cert", "--client-key",
+    };
+
+    /// <summary>Bad positional values (the arguments of syscallcount).</summary>
+    internal static readonly (Tool Tool, string[] Arguments, string Mentions)[] BadArguments =
+    [
+        (Tool.SyscallCount, ["abc"], "seconds"),
+        (Tool.SyscallCount, ["3", "0"], "top"),
+        (Tool.SyscallCount, ["1e300"], "seconds"),
+    ];
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Gadget.Cli.Tests;
+
+/// <summary>A tool running in the background: its stdout lines as they come, its ready line, a graceful stop (SIGINT).</summary>
+internal sealed class RunningTool : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly StringBuilder _error = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal RunningTool(Tool tool, params string[] arguments)
+    {
+        CommandLine = $"{tool.Name} {string.Join(' ', arguments)}";
+        _process = tool.Start(arguments);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                lock (_lines)
+                {
+                    _lines.Add(line);
+                }
+            }
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            lock (_error)
+            {
+                _error.AppendLine(e.Data);
+            }
+            if (e.Data?.Contains(": ready: ", StringComparison.Ordinal) == true)
+            {
+                _ready.TrySetResult();
+            }
+        };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    internal string CommandLine { get; }
+
+    internal string Error
+    {
+        get
+        {
+            lock (_error)
+            {
+                return _error.ToString();
+            }
+        }
+    }
+
+    internal string[] Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>Waits for the "ready" line on standard error.</summary>
+    internal async Task WaitReadyAsync()
+    {
+        var finished = await Task.WhenAny(_ready.Task, _process.WaitForExitAsync(), Task.Delay(Tool.HangGuard));
+        Assert.True(finished == _ready.Task, $"{CommandLine} never said it was ready:\n{Error}");
+    }
+
+    /// <summary>Runs <paramref name="trigger"/> until a stdout line satisfies <paramref name="seen"/>; returns that line.</summary>
+    internal async Task<string> TriggerUntilAsync(Action trigger, Func<string, bool> seen)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < Tool.HangGuard && !_process.HasExited)
+        {
+            trigger();
+            for (var i = 0; i < 10; i++)
+            {
+                if (Lines.FirstOrDefault(seen) is { } line)
+                {
+                    return line;
+                }
+                await Task.Delay(100);
+            }
+        }
+        Assert.Fail($"{CommandLine}: the triggered event never showed up; stdout:\n{string.Join('\n', Lines)}\nstderr:\n{Error}");
+        return "";
+    }
+
+    /// <summary>Ctrl-C: the tool ends by itself; returns its exit code.</summary>
+    internal async Task<int> InterruptAsync()
+    {
+        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        await _process.WaitForExitAsync().WaitAsync(Tool.HangGuard);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+        _process.Dispose();
+    }
+}

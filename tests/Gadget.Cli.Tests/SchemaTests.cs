@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Gadget.Cli.Tests;
+
+/// <summary>
+/// The JSON every gadget writes (gadgets -o json, and the agent's streams through the client) is what
+/// schemas/gadget-event.schema.json says: each line is validated, after a real event of the gadget was triggered here.
+/// </summary>
+[Collection(KernelCollection.Name)]
+public sealed class SchemaTests
+{
+    [Fact]
+    public async Task ExecSnoopJson()
+    {
+        var marker = Marker();
+        var lines = await CaptureAsync(["execsnoop", "--host", "-o", "json"], () => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal));
+        var exec = Event(lines, marker);
+        Assert.Equal(["/bin/true", marker], exec.GetProperty("args").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("true", exec.GetProperty("comm").GetString());
+        Assert.Equal(0, exec.GetProperty("ret").GetInt32());
+    }
+
+    [Fact]
+    public async Task OpenSnoopJsonWithAFilter()
+    {
+        var path = Path.Combine(Path.GetTempPath(), Marker());
+        var lines = await CaptureAsync(["opensnoop", "--host", "-o", "json", "--filter", $"path~{Path.GetFileName(path)},err!=0"], () => OpenMissing(path), line => line.Contains(path, StringComparison.Ordinal));
+        var open = Event(lines, path);
+        Assert.Equal(2, open.GetProperty("err").GetInt32()); // ENOENT
+        Assert.Equal(-1, open.GetProperty("fd").GetInt32());
+        // The filter let nothing else through.
+        Assert.All(lines.Where(l => l.StartsWith("{\"type\":\"event\"", StringComparison.Ordinal)), l => Assert.Contains(path, l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SigSnoopJson()
+    {
+        using var sleeper = Process.Start("sleep", ["300"])!;
+        var pid = sleeper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var lines = await CaptureAsync(["sigsnoop", "--host", "-o", "json", "--pid", pid], () => Run("kill", "-CONT", pid), line => line.Contains("\"tpid\":" + pid, StringComparison.Ordinal));
+        sleeper.Kill();
+        var signal = Event(lines, "\"tpid\":" + pid);
+        Assert.Equal(sleeper.Id, signal.GetProperty("tpid").GetInt32());
+    }
+
+    [Fact]
+    public async Task TcpConnectAndAcceptJson()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        void Connect()
+        {
+            using var client = new TcpClient(AddressFamily.InterNetwork); // not dual-mode: the kernel would see ::ffff:127.0.0.1
+            client.Connect(IPAddress.Loopback, port);
+            using var accepted = listener.AcceptTcpClient();
+        }
+        var connects = await CaptureAsync(["tcpconnect", "--host", "-o", "json"], Connect, line => line.Contains($"\"dport\":{port},", StringComparison.Ordinal));
+        var connect = Event(connects, $"\"dport\":{port},");
+        Assert.Equal("OK", connect.GetProperty("result").GetString());
+        Assert.Equal("127.0.0.1", connect.GetProperty("daddr").GetString());
+        Assert.Equal(4, connect.GetProperty("ip").GetInt32());
+        var accepts = await CaptureAsync(["tcpaccept", "--host", "-o", "json"], Connect, line => line.Contains($"\"lport\":{port}}}", StringComparison.Ordinal));
+        var accept = Event(accepts, $"\"lport\":{port}}}");
+        Assert.Equal(Environment.ProcessId, accept.GetProperty("pid").GetInt32());
+    }
+
+    [Fact]
+    public async Task TcpTopJson()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, port);
+        using var accepted = listener.AcceptTcpClient();
+        var buffer = new byte[1000];
+        void Send()
+        {
+            client.GetStream().Write(buffer);
+            accepted.GetStream().ReadExactly(buffer);
+        }
+        var lines = await CaptureAsync(["tcptop", "--host", "-o", "json", "--interval", "0.5", "--filter", $"raddr~:{port}$"], Send, line => line.Contains($":{port}\"", StringComparison.Ordinal));
+        var row = Event(lines, $":{port}\"");
+        Assert.True(row.GetProperty("sent").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task TheAgentsStreamThroughTheClient()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-cli-agent-{Guid.NewGuid():N}.sock");
+        using var agent = new RunningTool(Tool.Agent, "--socket", socket, "--rate", "0", "--kubernetes", "off");
+        var deadline = Stopwatch.StartNew();
+        while (!File.Exists(socket) && deadline.Elapsed < Tool.HangGuard)
+        {
+            await Task.Delay(200);
+        }
+        Assert.True(File.Exists(socket), "the agent did not listen:\n" + agent.Error);
+        var marker = Marker();
+        using var stream = new RunningTool(Tool.Client, "--agent", "unix:" + socket, "execsnoop");
+        var first = await stream.TriggerUntilAsync(() => { }, line => line.Length > 0);
+        Assert.Equal("attached", EventSchemaFile.AssertValid(first, "the agent's first line").GetProperty("type").GetString());
+        await stream.TriggerUntilAsync(() => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal));
+        Assert.Equal(0, await stream.InterruptAsync());
+        var exec = Event([.. stream.Lines], marker);
+        Assert.Equal("execsnoop", exec.GetProperty("gadget").GetString());
+        Assert.Equal(0, await agent.InterruptAsync());
+    }
+
+    [Theory]
+    [InlineData("jsonpretty")]
+    [InlineData("yaml")]
+    public async Task OtherFormatsCarryTheSameEvent(string format)
+    {
+        var marker = Marker();
+        var lines = await CaptureAsync(["execsnoop", "--host", "-o", format], () => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal), validate: false);
+        var text = string.Join('\n', lines);
+        if (format == "jsonpretty")
+        {
+            // A stream of indented objects: each one validates.
+            var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text), new JsonReaderOptions { AllowMultipleValues = true });
+            var found = false;
+            while (JsonDocument.TryParseValue(ref reader, out var document))
+            {
+                using (document)
+                {
+                    var root = EventSchemaFile.AssertValid(document.RootElement.GetRawText(), "jsonpretty");
+                    found |= root.GetRawText().Contains(marker, StringComparison.Ordinal);
+                }
+            }
+            Assert.True(found);
+        }
+        else
+        {
+            Assert.Contains("---\ntype: event\ngadget: execsnoop\n", text, StringComparison.Ordinal);
+            Assert.Contains($"  - \"{marker}\"", text, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<string[]> CaptureAsync(string[] arguments, Action trigger, Func<string, bool> seen, bool validate = true)
+    {
+        using var tool = new RunningTool(Tool.Gadgets, arguments);
+        await tool.WaitReadyAsync();
+        await tool.TriggerUntilAsync(trigger, seen);
+        Assert.Equal(0, await tool.InterruptAsync());
+        var lines = tool.Lines;
+        if (validate)
+        {
+            Assert.All(lines, line => EventSchemaFile.AssertValid(line, tool.CommandLine));
+        }
+        return lines;
+    }
+
+    private static JsonElement Event(IEnumerable<string> lines, string marker)
+    {
+        var line = lines.First(l => l.Contains(marker, StringComparison.Ordinal));
+        var root = EventSchemaFile.AssertValid(line, marker);
+        Assert.Equal("event", root.GetProperty("type").GetString());
+        var time = DateTimeOffset.Parse(root.GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(time, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.True(root.GetProperty("timestampBoot").GetUInt64() > 0);
+        return root;
+    }
+
+    private static string Marker() => "gadget-cli-" + Guid.NewGuid().ToString("N")[..10];
+
+    private static void Run(string file, params string[] arguments)
+    {
+        using var process = Process.Start(file, arguments);
+        process.WaitForExit();
+    }
+
+    private static void OpenMissing(string path)
+    {
+        try
+        {
+            File.OpenHandle(path).Dispose();
+        }
+        catch (FileNotFoundException)
+        {
+        }
+    }
+}
