@@ -4,7 +4,7 @@ namespace Gadget.Bpf.Tests;
 
 public class RingBufferReaderLifetimeTests
 {
-    [Fact]
+    [SkippableFact]
     public void PollTimesOutPromptlyWithoutData()
     {
         using var test = RingBufferTestObject.Load();
@@ -21,7 +21,7 @@ public class RingBufferReaderLifetimeTests
         Assert.Throws<ArgumentOutOfRangeException>(() => reader.Poll(_ => { }, TimeSpan.FromMilliseconds(-5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void PollWakesUpWhenDataArrives()
     {
         using var test = RingBufferTestObject.Load();
@@ -38,7 +38,7 @@ public class RingBufferReaderLifetimeTests
         Assert.True(watch.ElapsedMilliseconds < 5000);
     }
 
-    [Fact]
+    [SkippableFact]
     public void PollIsCanceledByItsToken()
     {
         using var test = RingBufferTestObject.Load();
@@ -50,7 +50,7 @@ public class RingBufferReaderLifetimeTests
         Assert.Equal(0, reader.Poll(_ => { }, 50)); // the reader still works; the stale wake-up is drained
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WaitAsyncCompletesWhenDataArrives()
     {
         using var test = RingBufferTestObject.Load();
@@ -75,7 +75,7 @@ public class RingBufferReaderLifetimeTests
         Assert.True(await again.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AsyncConsumeLoopReceivesEveryRecordAndEndsOnDispose()
     {
         using var test = RingBufferTestObject.Load();
@@ -104,7 +104,7 @@ public class RingBufferReaderLifetimeTests
         Assert.Equal(Enumerable.Range(0, 500).Select(i => first + (ulong)i), collector.Sequences);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WaitAsyncIsCanceledAndTheReaderKeepsWorking()
     {
         using var test = RingBufferTestObject.Load();
@@ -123,7 +123,7 @@ public class RingBufferReaderLifetimeTests
         Assert.True(await wait.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DisposeEndsAPendingWaitAsyncWithFalse()
     {
         using var test = RingBufferTestObject.Load();
@@ -134,7 +134,7 @@ public class RingBufferReaderLifetimeTests
         Assert.False(await wait.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void DisposeWhileAnotherThreadIsBlockedInPollReturnsPromptly()
     {
         using var test = RingBufferTestObject.Load();
@@ -156,7 +156,7 @@ public class RingBufferReaderLifetimeTests
         Assert.Equal(0, result);
     }
 
-    [Fact]
+    [SkippableFact]
     public void UseAfterDisposeThrowsAndDisposeIsIdempotent()
     {
         using var test = RingBufferTestObject.Load();
@@ -172,7 +172,7 @@ public class RingBufferReaderLifetimeTests
         Assert.Throws<ObjectDisposedException>(() => reader.RingCount);
     }
 
-    [Fact]
+    [SkippableFact]
     public void RingStaysReadableAfterItsObjectIsDisposed()
     {
         var test = RingBufferTestObject.Load();
@@ -183,7 +183,7 @@ public class RingBufferReaderLifetimeTests
         Assert.Equal(3, reader.Consume(ref collector));
     }
 
-    [Fact]
+    [SkippableFact]
     public void CreatingAndDisposingReadersLeaksNoDescriptors()
     {
         using var a = RingBufferTestObject.Load();
@@ -199,7 +199,7 @@ public class RingBufferReaderLifetimeTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WaiterThreadsStopWithTheirReaders()
     {
         using var test = RingBufferTestObject.Load();
