@@ -17,7 +17,7 @@ public class PerfBufferLifecycleTests
         var collector = new BurstCollector();
         var watch = Stopwatch.StartNew();
         Assert.Equal(0, reader.Poll(ref collector, TimeSpan.FromMilliseconds(200)));
-        Assert.InRange(watch.ElapsedMilliseconds, 180, 5000);
+        Assert.True(watch.ElapsedMilliseconds >= 180, $"Poll(200 ms) returned after {watch.ElapsedMilliseconds} ms"); // a lower bound only: slow machines cannot break it
         Assert.Empty(collector.Records);
     }
 
@@ -34,10 +34,12 @@ public class PerfBufferLifecycleTests
         emitter.Start();
         var collector = new BurstCollector();
         var watch = Stopwatch.StartNew();
-        var count = reader.Poll(ref collector, 10_000);
+        // The poll's timeout is far beyond anything a slow machine takes: returning before it means the record woke it.
+        const int PollTimeoutMs = 120_000;
+        var count = reader.Poll(ref collector, PollTimeoutMs);
         emitter.Join();
         Assert.Equal(1, count);
-        Assert.True(watch.ElapsedMilliseconds < 5000, $"Poll took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.ElapsedMilliseconds < PollTimeoutMs, $"Poll returned after {watch.ElapsedMilliseconds} ms: at its timeout, not woken");
         Assert.Equal(0ul, collector.Records[0].Sequence);
     }
 
@@ -71,8 +73,8 @@ public class PerfBufferLifecycleTests
         Assert.True(poller.IsAlive);
         var watch = Stopwatch.StartNew();
         reader.Dispose();
-        Assert.True(poller.Join(5000), "Poll did not return after Dispose");
-        Assert.True(watch.ElapsedMilliseconds < 5000);
+        // The poll has no timeout: any return is Dispose's doing; the bound only keeps a broken one from hanging the run.
+        Assert.True(poller.Join(60_000), $"Poll did not return within {watch.ElapsedMilliseconds} ms of Dispose");
         var after = new BurstCollector();
         Assert.Throws<ObjectDisposedException>(() => reader.Poll(ref after, 0));
     }
@@ -89,8 +91,10 @@ public class PerfBufferLifecycleTests
         });
         var collector = new BurstCollector();
         var watch = Stopwatch.StartNew();
-        Assert.Equal(0, reader.Poll(ref collector, 20_000));
-        Assert.True(watch.ElapsedMilliseconds < 10_000);
+        // Returning before the poll's own timeout (far beyond what a slow machine takes) means Wake ended it.
+        const int PollTimeoutMs = 120_000;
+        Assert.Equal(0, reader.Poll(ref collector, PollTimeoutMs));
+        Assert.True(watch.ElapsedMilliseconds < PollTimeoutMs, $"Poll returned after {watch.ElapsedMilliseconds} ms: at its timeout, not woken");
     }
 
     [SkippableFact]
