@@ -132,7 +132,8 @@ public sealed unsafe class BpfMap : IDisposable
             var e = Errno.ToException(fd, $"create {type} map '{name}' (key {keySize} B, value {valueSize} B, {maxEntries} entries)");
             if (-fd == Errno.EINVAL && !BpfEnvironment.IsSupported(type))
             {
-                throw new BpfFeatureNotSupportedException(type.ToString(), $"This kernel does not support {type} maps.");
+                var linux = KernelFeatureHistory.MapTypeAddedIn(type);
+                throw new BpfFeatureNotSupportedException(type.ToString(), $"This kernel does not support {type} maps{(linux is null ? string.Empty : $" (Linux {linux} added them)")}.");
             }
             throw e;
         }

@@ -227,7 +227,8 @@ public sealed unsafe class BpfObject : IDisposable
     /// <summary>
     /// Loads the object's maps and programs into the kernel. On failure, throws a <see cref="BpfLoadException"/> that
     /// carries the failing program's name and verifier log, or a <see cref="BpfFeatureNotSupportedException"/> when the
-    /// kernel cannot load that kind of program at all.
+    /// kernel cannot load that kind of program at all, does not know a helper a program calls, or does not support the
+    /// type of one of the object's maps (naming the helper or map type and, when known, the Linux release that added it).
     /// </summary>
     public void Load()
     {
@@ -318,6 +319,22 @@ public sealed unsafe class BpfObject : IDisposable
                 $"Program '{failing.Name}' ({failing.SectionName}) cannot be loaded: this kernel does not allow {feature} programs " +
                 $"({Errno.Name(errno)}, empty verifier log{(lockdown is null ? string.Empty : $", kernel lockdown mode '{lockdown}'")}). " +
                 "Use a tracepoint (SEC(\"tp/...\")), a BTF tracepoint (SEC(\"tp_btf/...\")) or a raw tracepoint instead.");
+        }
+        if (isProgramFailure && KernelFeatureHistory.TryFindUnknownHelper(verifierLog, out var helper, out var helperLinux))
+        {
+            return new BpfFeatureNotSupportedException(
+                helper,
+                $"Program '{failing!.Name}' ({failing.SectionName}) of BPF object '{Name}' calls {helper}, which this kernel " +
+                $"({Environment.OSVersion.Version}) does not have{(helperLinux is null ? string.Empty : $": Linux {helperLinux} added it")}. " +
+                "Probe it with BpfEnvironment.IsHelperSupported and leave the program out (BpfProgram.AutoLoad = false) where it is missing.");
+        }
+        if (!isProgramFailure && _maps.FirstOrDefault(m => !BpfEnvironment.IsSupported(m.Type)) is { } unsupported)
+        {
+            var mapLinux = KernelFeatureHistory.MapTypeAddedIn(unsupported.Type);
+            return new BpfFeatureNotSupportedException(
+                $"{unsupported.Type} map",
+                $"Map '{unsupported.Name}' of BPF object '{Name}' is a {unsupported.Type} map, which this kernel " +
+                $"({Environment.OSVersion.Version}) does not support{(mapLinux is null ? string.Empty : $": Linux {mapLinux} added them")}.");
         }
         var what = isProgramFailure ? $"program '{failing!.Name}' ({failing.SectionName})" : "its maps or relocations";
         var message = new StringBuilder($"Loading BPF object '{Name}' failed in {what}: {Errno.Name(errno)} ({Errno.Describe(errno)}).");

@@ -141,6 +141,7 @@ public class MapTests
     [SkippableFact]
     public void BloomFilterCreatedFromCSharpContainsWhatWasAdded()
     {
+        KernelFeatures.Require(KernelFeatures.BloomFilter);
         using var bloom = BpfMap.Create(BpfMapType.BloomFilter, 0, sizeof(ulong), 128, "test_bloom");
         var added = Enumerable.Range(0, 32).Select(_ => (ulong)Random.Shared.NextInt64()).ToArray();
         foreach (var value in added)
