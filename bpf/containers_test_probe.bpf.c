@@ -77,7 +77,7 @@ int BPF_PROG(probe_sys_enter, struct pt_regs *regs, long id)
 	}
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!bpf_map_lookup_elem(&process_identity, &tgid)) {
-		struct task_struct *task = bpf_get_current_task_btf();
+		struct task_struct *task = gadget_current_task();
 		struct identity who = {
 			.cgroup_id = cgroup_id,
 			.mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum),

@@ -88,7 +88,9 @@ static __always_inline int enter_exec(const char *const *argv)
 		if (size > EXEC_LAST_ARG)
 			return 0;
 		long length = bpf_probe_read_user_str(&event->args[size], EXEC_ARG_SIZE, arg);
-		if (length <= 0) {
+		if (length == 0) {
+			length = 1; /* "" on kernels that do not count its NUL, which was copied (gadget.h) */
+		} else if (length < 0) {
 			/* Not readable without a page fault (e.g. a string literal of a process that just forked):
 			 * sched_process_exec reads argv again from the new program's stack. */
 			event->flags |= EXEC_ARGV_FAULT;
@@ -134,10 +136,12 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid, str
 		if (event->args_size > EXEC_LAST_ARG)
 			return 0;
 		long length = bpf_probe_read_user_str(&event->args[event->args_size], EXEC_ARG_SIZE, (const char *)start);
-		if (length <= 0) {
+		if (length < 0) {
 			event->flags |= EXEC_ARGV_FAULT;
 			return 0;
 		}
+		if (length == 0)
+			length = 1; /* "" on kernels that do not count its NUL, which was copied (gadget.h) */
 		event->args_count++;
 		event->args_size += length;
 		if (length == EXEC_ARG_SIZE) {

@@ -25,6 +25,24 @@ struct oom_event {
 	char memcg_name[OOM_MEMCG_NAME_SIZE];
 };
 
+/*
+ * mm_struct.rss_stat changed in Linux 6.2: before, a struct mm_rss_stat of atomic_long_t counters; since, an array of
+ * struct percpu_counter (vmlinux.h's layout; its count is the total without the CPUs' pending deltas). The ___pre62
+ * flavour is the old layout; struct mm_rss_stat only exists in the old kernels' BTF, which picks the read at load time.
+ */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+};
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+#define MM_RSS_PAGES(mm, member)                                                                   \
+	(bpf_core_type_exists(struct mm_rss_stat___pre62)                                          \
+		 ? BPF_CORE_READ((struct mm_struct___pre62 *)(mm), rss_stat.count[member].counter) \
+		 : BPF_CORE_READ((mm), rss_stat[member].count))
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 16);
@@ -52,9 +70,9 @@ int BPF_PROG(on_mark_victim, struct task_struct *task, uid_t uid)
 	event->trigger_cgroup_id = trigger_cgroup;
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	event->total_vm_pages = mm ? BPF_CORE_READ(mm, total_vm) : 0;
-	event->file_rss_pages = mm ? BPF_CORE_READ(mm, rss_stat[0].count) : 0;
-	event->anon_rss_pages = mm ? BPF_CORE_READ(mm, rss_stat[1].count) : 0;
-	event->shmem_rss_pages = mm ? BPF_CORE_READ(mm, rss_stat[3].count) : 0;
+	event->file_rss_pages = mm ? MM_RSS_PAGES(mm, 0) : 0;
+	event->anon_rss_pages = mm ? MM_RSS_PAGES(mm, 1) : 0;
+	event->shmem_rss_pages = mm ? MM_RSS_PAGES(mm, 3) : 0;
 	event->victim_pid = BPF_CORE_READ(task, tgid);
 	event->victim_uid = uid;
 	event->trigger_pid = id >> 32;

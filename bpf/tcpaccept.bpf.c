@@ -27,7 +27,7 @@ static __always_inline int on_accept_exit(struct sys_exit_args *ctx)
 	long fd = ctx->ret;
 	if (fd < 0 || !gadget_selected())
 		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = gadget_current_task();
 	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
 	unsigned int max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
 	if (!fds || fd >= max_fds)

@@ -169,7 +169,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 		struct pending_syscall p = { .nr = nr, .retry_mask = retry_mask };
 		for (int i = 0; i < 6; i++)
 			p.args[i] = args[i];
-		p.mm = (u64)bpf_get_current_task_btf()->mm;
+		p.mm = (u64)BPF_CORE_READ(gadget_current_task(), mm);
 		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	}
 
@@ -211,7 +211,7 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 		u32 key = (u32)nr;
 		struct syscall_spec *spec = saved.nr == nr && nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
 		/* A new memory image (execve succeeded): the input pointers of the old one mean nothing now. */
-		u8 retry_mask = saved.mm == (u64)bpf_get_current_task_btf()->mm ? saved.retry_mask : 0;
+		u8 retry_mask = saved.mm == (u64)BPF_CORE_READ(gadget_current_task(), mm) ? saved.retry_mask : 0;
 		if (spec) {
 			for (int i = 0; i < 6; i++) {
 				struct arg_spec a = spec->args[i];

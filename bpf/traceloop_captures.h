@@ -95,8 +95,10 @@ static __always_inline u32 capture_string(struct scratch_buffer *buf, u32 offset
 	if (!ptr)
 		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
 	long n = bpf_probe_read_user_str(&buf->data[offset + sizeof(struct capture_header)], MAX_CAPTURE, ptr);
-	if (n <= 0)
+	if (n < 0)
 		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
+	if (n == 0)
+		n = 1; /* "" on kernels that do not count its NUL (gadget.h) */
 	/* n counts the NUL; a string that filled the whole space may have been cut. */
 	u8 status = n >= MAX_CAPTURE ? STATUS_TRUNCATED : STATUS_COMPLETE;
 	return put_capture_header(buf, offset, index, status, (u32)(n - 1) & (MAX_CAPTURE - 1));
@@ -146,11 +148,13 @@ static __always_inline u32 capture_string_array(struct scratch_buffer *buf, u32 
 			goto done;
 		u32 at = (start + sizeof(struct capture_header) + used) & OFFSET_MASK;
 		long n = bpf_probe_read_user_str(&buf->data[at], MAX_ARGV_STRING, s);
-		if (n <= 0) {
+		if (n < 0) {
 			buf->faulted = 1;
 			status = STATUS_TRUNCATED;
 			break;
 		}
+		if (n == 0)
+			n = 1; /* "" on kernels that do not count its NUL, which was copied (gadget.h) */
 		if (n >= MAX_ARGV_STRING)
 			status = STATUS_TRUNCATED;
 		used += (u32)n & 127; /* n <= MAX_ARGV_STRING: a power-of-two mask the verifier can follow */

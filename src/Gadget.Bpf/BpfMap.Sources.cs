@@ -48,7 +48,8 @@ public sealed unsafe partial class BpfMap
             // The probe creates a map too: without CAP_BPF it fails for want of privilege, which says nothing about the type.
             if (-fd == Errno.EINVAL && Capabilities.MissingForLoad(BpfProgramType.SocketFilter).Count == 0 && !BpfEnvironment.IsSupported(type))
             {
-                throw new BpfFeatureNotSupportedException(type.ToString(), $"This kernel does not support {type} maps.");
+                var linux = KernelFeatureHistory.MapTypeAddedIn(type);
+                throw new BpfFeatureNotSupportedException(type.ToString(), $"This kernel does not support {type} maps{(linux is null ? string.Empty : $" (Linux {linux} added them)")}.");
             }
             throw e;
         }

@@ -38,6 +38,24 @@ public sealed partial class BpfObject
                 program.Name,
                 errno);
         }
+        if (program is not null && KernelFeatureHistory.TryFindUnknownHelper(verifierLog, out var helper, out var helperLinux))
+        {
+            return new BpfFeatureNotSupportedException(
+                helper,
+                $"Program '{program.Name}' ({program.SectionName}) of BPF object '{Name}' calls {helper}, which this kernel " +
+                $"({Environment.OSVersion.Version}) does not have{(helperLinux is null ? string.Empty : $": Linux {helperLinux} added it")}. " +
+                "Probe it with BpfEnvironment.IsHelperSupported and leave the program out (BpfProgram.AutoLoad = false) where it is missing.",
+                program.Name,
+                errno);
+        }
+        if (program is null && _maps.FirstOrDefault(m => !BpfEnvironment.IsSupported(m.Type)) is { } unsupported)
+        {
+            var mapLinux = KernelFeatureHistory.MapTypeAddedIn(unsupported.Type);
+            return new BpfFeatureNotSupportedException(
+                $"{unsupported.Type} map",
+                $"Map '{unsupported.Name}' of BPF object '{Name}' is a {unsupported.Type} map, which this kernel " +
+                $"({Environment.OSVersion.Version}) does not support{(mapLinux is null ? string.Empty : $": Linux {mapLinux} added them")}.");
+        }
         var where = program is not null ? $"program '{program.Name}' ({program.SectionName})" : "its maps or relocations";
         var message = new StringBuilder($"Loading BPF object '{Name}' failed in {where}: {Errno.Name(errno)} ({Errno.Describe(errno)}).");
         if (verifierLog.Length > 0)

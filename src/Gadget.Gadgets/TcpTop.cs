@@ -45,13 +45,20 @@ public sealed class TcpTop : IAsyncDisposable
     /// <param name="options">Which containers (null selector: every process), and the collection events are resolved with.</param>
     /// <param name="tcpTopOptions">Interval and rows.</param>
     /// <exception cref="ArgumentException">A selector without a container collection, or a non-positive interval.</exception>
-    /// <exception cref="BpfException">Loading or attaching failed (e.g. a kernel older than 6.4 without the tracepoints).</exception>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel has no sock:sock_send_length tracepoint (before Linux 6.3).</exception>
+    /// <exception cref="BpfException">Loading or attaching failed.</exception>
     public static TcpTop Start(GadgetOptions options, TcpTopOptions? tcpTopOptions = null)
     {
         tcpTopOptions ??= new TcpTopOptions();
         if (tcpTopOptions.Interval <= TimeSpan.Zero)
         {
             throw new ArgumentException("The interval must be positive.", nameof(tcpTopOptions));
+        }
+        if (!Directory.Exists(Path.Combine(BpfEnvironment.EnsureTracefs(), "events", "sock", "sock_send_length")))
+        {
+            throw new BpfFeatureNotSupportedException(
+                "tracepoint sock:sock_send_length",
+                $"tcptop counts bytes at the sock:sock_send_length and sock:sock_recv_length tracepoints, which Linux 6.3 added; this kernel ({Environment.OSVersion.Version}) has none.");
         }
         var gadget = TcpGadgetObject.Load(
             "tcptop.bpf.o",

@@ -19,6 +19,7 @@ internal sealed class BurstEmitter : IDisposable
 
     internal BurstEmitter(uint outputMode = 0, uint targetTgid = 0)
     {
+        KernelFeatures.Require(KernelFeatures.Loop);
         Object = TestObjects.Open(TestObjects.SyscallEvents);
         try
         {

@@ -2,9 +2,10 @@ namespace Gadget.Bpf.Tests;
 
 public class GlobalsTests
 {
-    [Fact]
+    [SkippableFact]
     public void GlobalsReadTheInitialValueBeforeLoadAndTheLiveValueAfter()
     {
+        KernelFeatures.Require(KernelFeatures.Loop); // emit_burst
         using var obj = TestObjects.Open(TestObjects.SyscallEvents);
         obj.SetGlobal("next_sequence", 1000UL);
         Assert.Equal(1000UL, obj.GetGlobal<ulong>("next_sequence"));
@@ -24,7 +25,7 @@ public class GlobalsTests
     {
         using var obj = TestObjects.Open(TestObjects.SyscallEvents);
         obj.Load();
-        var ids = obj.Programs.Select(p => p.Id).ToList();
+        var ids = obj.Programs.Where(p => p.AutoLoad).Select(p => p.Id).ToList(); // emit_burst is left out without bpf_loop
         Assert.All(ids, id => Assert.NotEqual(0u, id));
         Assert.Equal(ids.Count, ids.Distinct().Count());
         // The kernel lists the id under /proc/self/fdinfo of the program's fd.

@@ -7,7 +7,7 @@ public class MapTests
 {
     private const uint NoPrealloc = 1; // BPF_F_NO_PREALLOC
 
-    [Fact]
+    [SkippableFact]
     public void ValuesWrittenByBpfAreReadByCSharp()
     {
         using var obj = MapsObject.Load();
@@ -38,7 +38,7 @@ public class MapTests
         Assert.True(bloom.TryLookup(ReadOnlySpan<byte>.Empty, BitConverter.GetBytes(key)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void ValuesWrittenByCSharpAreReadByBpf()
     {
         using var obj = MapsObject.Load();
@@ -64,7 +64,7 @@ public class MapTests
         Assert.Equal(MapsObject.Missing, MapsObject.Read(obj, MapsObject.Source.Hash, key));
     }
 
-    [Fact]
+    [SkippableFact]
     public void StackPushedByCSharpIsPoppedByBpfLastInFirstOut()
     {
         using var obj = MapsObject.Load();
@@ -79,7 +79,7 @@ public class MapTests
         Assert.Equal(MapsObject.Missing, MapsObject.Read(obj, MapsObject.Source.StackPop, 0));
     }
 
-    [Fact]
+    [SkippableFact]
     public void BloomFilterFedByCSharpIsQueriedByBpf()
     {
         using var obj = MapsObject.Load();
@@ -96,7 +96,7 @@ public class MapTests
         Assert.True(absentHits < 50, "the bloom filter claims to contain every value");
     }
 
-    [Fact]
+    [SkippableFact]
     public void QueueAndStackCreatedFromCSharpKeepTheirOrderAndCapacity()
     {
         using var queue = BpfMap.Create(BpfMapType.Queue, 0, sizeof(ulong), 4, "test_queue");
@@ -138,9 +138,10 @@ public class MapTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void BloomFilterCreatedFromCSharpContainsWhatWasAdded()
     {
+        KernelFeatures.Require(KernelFeatures.BloomFilter);
         using var bloom = BpfMap.Create(BpfMapType.BloomFilter, 0, sizeof(ulong), 128, "test_bloom");
         var added = Enumerable.Range(0, 32).Select(_ => (ulong)Random.Shared.NextInt64()).ToArray();
         foreach (var value in added)
@@ -152,7 +153,7 @@ public class MapTests
         Assert.True(absentHits < 100, "the bloom filter claims to contain every value");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(BpfMapType.Hash, 0u)]
     [InlineData(BpfMapType.Hash, NoPrealloc)]
     [InlineData(BpfMapType.LruHash, 0u)]
@@ -188,7 +189,7 @@ public class MapTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void UpdateFlagsAreEnforced()
     {
         using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 8, "test_flags");
@@ -218,7 +219,7 @@ public class MapTests
         Assert.Equal(7ul, typedArray[1]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void LookupAndDeleteRemovesTheEntry()
     {
         using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 8, "test_lad");
@@ -231,7 +232,7 @@ public class MapTests
         Assert.False(map.TryLookupAndDelete(3, out _));
     }
 
-    [Fact]
+    [SkippableFact]
     public void FullHashMapThrowsE2BigButStillReplacesExistingKeys()
     {
         using var raw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 4, "test_full");
@@ -251,7 +252,7 @@ public class MapTests
         Assert.Equal(4, map.Keys.Count());
     }
 
-    [Fact]
+    [SkippableFact]
     public void LruHashEvictsInsteadOfFillingUp()
     {
         const int capacity = 32;
@@ -272,7 +273,7 @@ public class MapTests
         Assert.False(map.TryLookup(start, out _), "the oldest entry should have been evicted");
     }
 
-    [Fact]
+    [SkippableFact]
     public void ArrayEntriesCannotBeDeletedAndIndexesAreBounded()
     {
         using var obj = MapsObject.Load();
@@ -289,7 +290,7 @@ public class MapTests
         Assert.False(array.TryLookup((uint)raw.MaxEntries, out _));
     }
 
-    [Fact]
+    [SkippableFact]
     public void WrongKeyOrValueSizesThrowArgumentExceptionNamingMapAndSizes()
     {
         using var obj = MapsObject.Load();
@@ -321,7 +322,7 @@ public class MapTests
         Assert.Throws<ArgumentException>(() => obj.Map("array_of_maps").AsMapOfMaps<ulong>());
     }
 
-    [Fact]
+    [SkippableFact]
     public void SizesAreCheckedBeforeAnySystemCall()
     {
         // On a disposed map, any system call would first need the descriptor and throw ObjectDisposedException:
@@ -334,7 +335,7 @@ public class MapTests
         Assert.Throws<ObjectDisposedException>(() => map.TryLookup(new byte[4], new byte[8]));
     }
 
-    [Fact]
+    [SkippableFact]
     public void UseAfterDisposeThrowsObjectDisposedException()
     {
         var created = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 4, "test_disposed");
@@ -365,7 +366,7 @@ public class MapTests
         Assert.Throws<ObjectDisposedException>(() => obj.Map("hash_map"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void CreatingOpeningAndLoadingMapsLeaksNoDescriptors()
     {
         FdCounter.AssertNoLeak(() =>
@@ -383,7 +384,7 @@ public class MapTests
         FdCounter.AssertNoLeak(() => Assert.Throws<ArgumentException>(() => BpfMap.Create(BpfMapType.ArrayOfMaps, 4, 4, 4)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void CreateRefusesInvalidArgumentsBeforeAnySystemCall()
     {
         var name = Assert.Throws<ArgumentException>(() => BpfMap.Create(BpfMapType.Hash, 4, 8, 4, "bad-name"));
@@ -398,7 +399,7 @@ public class MapTests
         Assert.Contains("wide_index", kernel.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void OpenByIdSharesTheKernelMap()
     {
         using var map = BpfMap.Create(BpfMapType.Array, sizeof(uint), sizeof(ulong), 4, "test_byid");

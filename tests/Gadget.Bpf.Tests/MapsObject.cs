@@ -5,7 +5,7 @@ namespace Gadget.Bpf.Tests;
 /// <summary>Loads bpf/maps.bpf.c's object and runs its raw-tracepoint programs with arguments.</summary>
 internal static class MapsObject
 {
-    internal const string FileName = "maps.bpf.o";
+    internal const string FileName = TestObjects.Maps;
 
     /// <summary>What read_map and through_outer return when there is no entry or inner map.</summary>
     internal const uint Missing = 0xffffffff;

@@ -11,6 +11,23 @@ internal static partial class NativeCalls
     [LibraryImport("libc", EntryPoint = "getppid")]
     internal static partial int GetParentPid();
 
+    /// <summary>
+    /// Sleeps in the kernel's do_nanosleep (clock_nanosleep through libc's nanosleep), which Thread.Sleep never reaches:
+    /// .NET waits on a futex.
+    /// </summary>
+    internal static unsafe void NanoSleep(TimeSpan duration)
+    {
+        var request = stackalloc long[2] { (long)duration.TotalSeconds, duration.Ticks % TimeSpan.TicksPerSecond * 100 };
+        var remaining = stackalloc long[2];
+        if (NanoSleep(request, remaining) != 0)
+        {
+            throw new InvalidOperationException($"nanosleep failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "nanosleep", SetLastError = true)]
+    private static unsafe partial int NanoSleep(long* request, long* remaining);
+
     /// <summary>The path of the libc this process has mapped (for uprobes).</summary>
     internal static string LibcPath()
     {

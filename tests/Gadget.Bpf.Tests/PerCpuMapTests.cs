@@ -5,7 +5,7 @@ namespace Gadget.Bpf.Tests;
 /// <summary>Per-CPU hash, array and LRU hash maps: values per CPU written by BPF on a chosen CPU, and by C#.</summary>
 public class PerCpuMapTests
 {
-    [Fact]
+    [SkippableFact]
     public void BpfCountsOnTheCpuItRunsOnAndCSharpReadsEachCpu()
     {
         using var obj = MapsObject.Load();
@@ -52,7 +52,7 @@ public class PerCpuMapTests
         Assert.Equal(0ul, none);
     }
 
-    [Fact]
+    [SkippableFact]
     public void ValuesWrittenPerCpuByCSharpAreSeenByBpfOnThatCpu()
     {
         using var obj = MapsObject.Load();
@@ -91,7 +91,7 @@ public class PerCpuMapTests
         uint ReadOn(int cpu) => MapsObject.Run(obj, "read_map", (ulong)MapsObject.Source.PerCpuHash, key, cpu: cpu);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(BpfMapType.PerCpuHash)]
     [InlineData(BpfMapType.LruPerCpuHash)]
     [InlineData(BpfMapType.PerCpuArray)]
@@ -135,7 +135,7 @@ public class PerCpuMapTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(BpfMapType.PerCpuHash, 1)]
     [InlineData(BpfMapType.PerCpuHash, 4)]
     [InlineData(BpfMapType.LruPerCpuHash, 3)]
@@ -203,7 +203,7 @@ public class PerCpuMapTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void LookupAndDeleteBatchReadsWhatBpfCountedPerCpu()
     {
         using var obj = MapsObject.Load();
@@ -234,7 +234,7 @@ public class PerCpuMapTests
         Assert.Empty(hash.Keys);
     }
 
-    [Fact]
+    [SkippableFact]
     public void UnpaddedValuesRoundTripToo()
     {
         using var raw = BpfMap.Create(BpfMapType.PerCpuHash, sizeof(ulong), sizeof(long), 8, "test_unpadded");
@@ -246,7 +246,7 @@ public class PerCpuMapTests
         Assert.Equal(written, read);
     }
 
-    [Fact]
+    [SkippableFact]
     public void WrongLengthsAndSizesThrowArgumentExceptionBeforeAnySystemCall()
     {
         var raw = BpfMap.Create(BpfMapType.PerCpuHash, sizeof(uint), sizeof(uint), 8, "test_lengths");
@@ -270,7 +270,7 @@ public class PerCpuMapTests
         Assert.Throws<ObjectDisposedException>(() => map.Update(1, new uint[map.CpuCount]));
     }
 
-    [Fact]
+    [SkippableFact]
     public void PaddedLookupsAndUpdatesDoNotAllocate()
     {
         using var raw = BpfMap.Create(BpfMapType.PerCpuArray, sizeof(uint), Marshal.SizeOf<PerCpuRecord>(), 4, "test_noalloc");
@@ -292,7 +292,7 @@ public class PerCpuMapTests
         Assert.Equal(999u, values[0].Runs);
     }
 
-    [Fact]
+    [SkippableFact]
     public void PerCpuViewsLeakNoDescriptors()
     {
         FdCounter.AssertNoLeak(() =>

@@ -6,7 +6,7 @@ namespace Gadget.Bpf.Tests;
 /// <summary>Perf event arrays created from C#, one per key in a hash of maps (the flight recorder's layout).</summary>
 public class PerfBufferMapInMapTests
 {
-    private const string ObjectName = "perf_map_in_map.bpf.o";
+    private const string ObjectName = TestObjects.PerfMapInMap;
 
     private static void Emit(BpfObject obj, ulong key, ulong count, int cpu)
     {
@@ -25,7 +25,7 @@ public class PerfBufferMapInMapTests
             return (r.Cpu, BinaryPrimitives.ReadUInt64LittleEndian(r.Data), BinaryPrimitives.ReadUInt64LittleEndian(r.Data.AsSpan(8)));
         }).ToList();
 
-    [Fact]
+    [SkippableFact]
     public void EachKeysArrayGetsOnlyItsRecords()
     {
         var cpus = BpfEnvironment.PossibleCpuCount;

@@ -7,9 +7,9 @@ namespace Gadget.Bpf.Tests;
 /// </summary>
 public class PerfBufferWaitTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60); // only bounds a wait that never ends: slow VMs take seconds
 
-    [Fact]
+    [SkippableFact]
     public async Task WakesUpForRealSyscallsAndContinuesOnTheWaiterThread()
     {
         BpfEnvironment.EnsureTracefs();
@@ -39,7 +39,7 @@ public class PerfBufferWaitTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CancelingAPendingWaitEndsItAndTheReaderKeepsWorking()
     {
         using var test = new BurstEmitter();
@@ -61,7 +61,7 @@ public class PerfBufferWaitTests
         Assert.Equal(1, reader.Consume((_, _) => { }));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WakeCompletesAPendingWaitWithTrue()
     {
         using var test = new BurstEmitter();
@@ -76,7 +76,7 @@ public class PerfBufferWaitTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DisposeDuringAContinuationOnTheWaiterThreadDoesNotWaitForIt()
     {
         using var test = new BurstEmitter();
@@ -99,7 +99,7 @@ public class PerfBufferWaitTests
         Assert.True(await WaiterThreads.Gone(WaiterThreads.PerfBuffer), "the waiter thread is still alive after its continuation returned");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DisposeFromTheContinuationEndsTheLoop()
     {
         using var test = new BurstEmitter();
@@ -121,7 +121,7 @@ public class PerfBufferWaitTests
         Assert.True(await WaiterThreads.Gone(WaiterThreads.PerfBuffer));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ManyWaitCancelDisposeCyclesLeakNoThreadsOrDescriptors()
     {
         using var test = new BurstEmitter();
@@ -151,7 +151,7 @@ public class PerfBufferWaitTests
         Assert.InRange(WaiterThreads.AllThreads(), 0, threads + 5); // thread-pool threads may come and go
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WaitsAllocateNothingOnTheWaiterThread()
     {
         using var test = new BurstEmitter();

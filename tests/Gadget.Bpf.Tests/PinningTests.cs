@@ -20,7 +20,7 @@ public sealed class PinningTests : IDisposable
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void APinnedMapOutlivesItsHandleUntilUnpinned()
     {
         var path = Path.Combine(_directory, "created");
@@ -50,7 +50,7 @@ public sealed class PinningTests : IDisposable
         Assert.Throws<KeyNotFoundException>(() => BpfMap.OpenById(id)); // no pin, no handle: the kernel freed it
     }
 
-    [Fact]
+    [SkippableFact]
     public void AMapOfAnObjectPinnedThenFilledByBpfOutlivesTheObject()
     {
         var path = Path.Combine(_directory, "nested", "hash_map");
@@ -69,7 +69,7 @@ public sealed class PinningTests : IDisposable
         Assert.False(File.Exists(path));
     }
 
-    [Fact]
+    [SkippableFact]
     public void PinningOutsideBpffsAndOpeningWhatIsNotAMapFailClearly()
     {
         using var map = BpfMap.Create(BpfMapType.Array, sizeof(uint), sizeof(uint), 1, "test_nopin");
@@ -89,7 +89,7 @@ public sealed class PinningTests : IDisposable
         Assert.False(File.Exists(linkPath));
     }
 
-    [Fact]
+    [SkippableFact]
     public void APinnedRawTracepointLinkKeepsCountingAfterLinkAndObjectAreDisposedUntilUnpinned()
     {
         var linkPath = Path.Combine(_directory, "raw-link");
@@ -106,7 +106,7 @@ public sealed class PinningTests : IDisposable
         AssertPinnedLinkCountsThenStops(linkPath, countPath, index: 0);
     }
 
-    [Fact]
+    [SkippableFact]
     public void APinnedTracepointLinkKeepsCountingAfterLinkAndObjectAreDisposedUntilUnpinned()
     {
         var linkPath = Path.Combine(_directory, "tp-link");
@@ -122,7 +122,7 @@ public sealed class PinningTests : IDisposable
         AssertPinnedLinkCountsThenStops(linkPath, countPath, index: 1);
     }
 
-    [Fact]
+    [SkippableFact]
     public void OpeningPinnedMapsAndLinksLeaksNoDescriptors()
     {
         var mapPath = Path.Combine(_directory, "leak-map");

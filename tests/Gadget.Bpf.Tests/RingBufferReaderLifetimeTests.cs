@@ -4,53 +4,54 @@ namespace Gadget.Bpf.Tests;
 
 public class RingBufferReaderLifetimeTests
 {
-    [Fact]
+    [SkippableFact]
     public void PollTimesOutPromptlyWithoutData()
     {
         using var test = RingBufferTestObject.Load();
         using var reader = new RingBufferReader(test.Events);
-        var watch = Stopwatch.StartNew();
+        // Poll(0) does not wait (one that blocked would hang the test), and a timeout is waited out in full: only lower
+        // bounds on time, which a slow machine cannot break.
         Assert.Equal(0, reader.Poll(_ => { }, 0));
-        Assert.True(watch.ElapsedMilliseconds < 100, $"Poll(0) took {watch.ElapsedMilliseconds} ms");
 
-        watch.Restart();
+        var watch = Stopwatch.StartNew();
         Assert.Equal(0, reader.Poll(_ => { }, TimeSpan.FromMilliseconds(200)));
-        Assert.InRange(watch.ElapsedMilliseconds, 180, 2000);
+        Assert.True(watch.ElapsedMilliseconds >= 180, $"Poll(200 ms) returned after {watch.ElapsedMilliseconds} ms");
 
         Assert.Throws<ArgumentOutOfRangeException>(() => reader.Poll(_ => { }, -2));
         Assert.Throws<ArgumentOutOfRangeException>(() => reader.Poll(_ => { }, TimeSpan.FromMilliseconds(-5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void PollWakesUpWhenDataArrives()
     {
         using var test = RingBufferTestObject.Load();
         using var reader = new RingBufferReader(test.Events);
         var collector = new SequenceCollector();
         var received = 0;
+        // The poll's timeout is far beyond anything a slow machine takes: returning before it means the data woke it.
+        const int PollTimeoutMs = 120_000;
         var watch = Stopwatch.StartNew();
-        var poller = new Thread(() => received = reader.Poll(ref collector, 10_000));
+        var poller = new Thread(() => received = reader.Poll(ref collector, PollTimeoutMs));
         poller.Start();
         Thread.Sleep(200);
         test.EmitBurst(3);
-        Assert.True(poller.Join(5000));
+        Assert.True(poller.Join(PollTimeoutMs + 30_000));
         Assert.True(received > 0);
-        Assert.True(watch.ElapsedMilliseconds < 5000);
+        Assert.True(watch.ElapsedMilliseconds < PollTimeoutMs, $"the poll returned after {watch.ElapsedMilliseconds} ms: at its timeout, not woken");
     }
 
-    [Fact]
+    [SkippableFact]
     public void PollIsCanceledByItsToken()
     {
         using var test = RingBufferTestObject.Load();
         using var reader = new RingBufferReader(test.Events);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        var watch = Stopwatch.StartNew();
+        // An infinite poll ends only by its token: the exception is the proof, no clock needed.
         Assert.ThrowsAny<OperationCanceledException>(() => reader.Poll(_ => { }, Timeout.Infinite, cts.Token));
-        Assert.True(watch.ElapsedMilliseconds < 3000);
         Assert.Equal(0, reader.Poll(_ => { }, 50)); // the reader still works; the stale wake-up is drained
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WaitAsyncCompletesWhenDataArrives()
     {
         using var test = RingBufferTestObject.Load();
@@ -75,7 +76,7 @@ public class RingBufferReaderLifetimeTests
         Assert.True(await again.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AsyncConsumeLoopReceivesEveryRecordAndEndsOnDispose()
     {
         using var test = RingBufferTestObject.Load();
@@ -104,15 +105,14 @@ public class RingBufferReaderLifetimeTests
         Assert.Equal(Enumerable.Range(0, 500).Select(i => first + (ulong)i), collector.Sequences);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WaitAsyncIsCanceledAndTheReaderKeepsWorking()
     {
         using var test = RingBufferTestObject.Load();
         using var reader = new RingBufferReader(test.Events);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        var watch = Stopwatch.StartNew();
+        // A wait without timeout ends only by its token: the exception is the proof, no clock needed.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await reader.WaitAsync(cts.Token));
-        Assert.True(watch.ElapsedMilliseconds < 3000);
 
         using var canceled = new CancellationTokenSource();
         canceled.Cancel();
@@ -123,7 +123,7 @@ public class RingBufferReaderLifetimeTests
         Assert.True(await wait.AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DisposeEndsAPendingWaitAsyncWithFalse()
     {
         using var test = RingBufferTestObject.Load();
@@ -134,7 +134,7 @@ public class RingBufferReaderLifetimeTests
         Assert.False(await wait.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void DisposeWhileAnotherThreadIsBlockedInPollReturnsPromptly()
     {
         using var test = RingBufferTestObject.Load();
@@ -151,12 +151,12 @@ public class RingBufferReaderLifetimeTests
         Thread.Sleep(100);
         var watch = Stopwatch.StartNew();
         reader.Dispose();
-        Assert.True(poller.Join(3000), "Poll did not return after Dispose");
-        Assert.True(watch.ElapsedMilliseconds < 3000);
+        // The poll has no timeout: any return is Dispose's doing; the bound only keeps a broken one from hanging the run.
+        Assert.True(poller.Join(60_000), $"Poll did not return within {watch.ElapsedMilliseconds} ms of Dispose");
         Assert.Equal(0, result);
     }
 
-    [Fact]
+    [SkippableFact]
     public void UseAfterDisposeThrowsAndDisposeIsIdempotent()
     {
         using var test = RingBufferTestObject.Load();
@@ -172,7 +172,7 @@ public class RingBufferReaderLifetimeTests
         Assert.Throws<ObjectDisposedException>(() => reader.RingCount);
     }
 
-    [Fact]
+    [SkippableFact]
     public void RingStaysReadableAfterItsObjectIsDisposed()
     {
         var test = RingBufferTestObject.Load();
@@ -183,7 +183,7 @@ public class RingBufferReaderLifetimeTests
         Assert.Equal(3, reader.Consume(ref collector));
     }
 
-    [Fact]
+    [SkippableFact]
     public void CreatingAndDisposingReadersLeaksNoDescriptors()
     {
         using var a = RingBufferTestObject.Load();
@@ -199,7 +199,7 @@ public class RingBufferReaderLifetimeTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WaiterThreadsStopWithTheirReaders()
     {
         using var test = RingBufferTestObject.Load();

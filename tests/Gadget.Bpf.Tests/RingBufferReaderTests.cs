@@ -7,7 +7,7 @@ public class RingBufferReaderTests
 {
     private const long NrOpenat = 257;
 
-    [Fact]
+    [SkippableFact]
     public void SyscallRecordOfThisProcessArrivesWithItsPath()
     {
         using var test = RingBufferTestObject.Load(traceThisProcess: true);
@@ -45,7 +45,7 @@ public class RingBufferReaderTests
         Assert.True(matches[0].TimestampNs > 0);
     }
 
-    [Fact]
+    [SkippableFact]
     public void BurstLargerThanTheRingLosesTheRestAndTheRingWorksAgainAfterConsuming()
     {
         using var test = RingBufferTestObject.Load();
@@ -72,9 +72,10 @@ public class RingBufferReaderTests
         Assert.Equal(Enumerable.Range(0, 100).Select(i => first + count + (ulong)i), second.Sequences);
     }
 
-    [Fact]
+    [SkippableFact]
     public void ConsumingWhileTheKernelProducesLosesAndReordersNothing()
     {
+        KernelFeatures.Require(KernelFeatures.Loop); // bursts come from another thread, where a skip would crash the test host
         using var test = RingBufferTestObject.Load();
         using var reader = new RingBufferReader(test.Events);
         var first = test.NextSequence;
@@ -108,7 +109,7 @@ public class RingBufferReaderTests
         Assert.InRange(sequences[^1], first, first + Bursts * PerBurst - 1);
     }
 
-    [Fact]
+    [SkippableFact]
     public void DiscardedRecordsAreSkipped()
     {
         using var test = RingBufferTestObject.Load();
@@ -128,7 +129,7 @@ public class RingBufferReaderTests
         Assert.Equal(0, reader.GetPendingBytes(0));
     }
 
-    [Fact]
+    [SkippableFact]
     public void TwoRingBuffersInOneReaderKeepTheirIdentity()
     {
         using var a = RingBufferTestObject.Load();
@@ -155,7 +156,7 @@ public class RingBufferReaderTests
         Assert.Equal(Enumerable.Range(0, 7).Select(i => firstB + (ulong)i), collector.Records.Where(r => r.Ring == 1).Select(r => r.Sequence));
     }
 
-    [Fact]
+    [SkippableFact]
     public void ForeachReadsAvailableRecordsAndBreakingOutConsumesTheCurrentOne()
     {
         using var test = RingBufferTestObject.Load();
@@ -192,7 +193,7 @@ public class RingBufferReaderTests
         Assert.Equal(0, reader.Consume(_ => { }));
     }
 
-    [Fact]
+    [SkippableFact]
     public void RecordWhoseHandlerThrowsIsConsumedAndReadingGoesOn()
     {
         using var test = RingBufferTestObject.Load();
@@ -213,7 +214,7 @@ public class RingBufferReaderTests
         Assert.Equal(Enumerable.Range(0, 5).Select(i => first + (ulong)i), seen);
     }
 
-    [Fact]
+    [SkippableFact]
     public void StructHandlerConsumesWithoutAllocating()
     {
         using var test = RingBufferTestObject.Load();
@@ -239,7 +240,7 @@ public class RingBufferReaderTests
         Assert.Equal(0, afterDelegate - beforeDelegate);
     }
 
-    [Fact]
+    [SkippableFact]
     public void WrongMapTypeIsRejectedNamingTheType()
     {
         using var test = RingBufferTestObject.Load();
@@ -251,7 +252,7 @@ public class RingBufferReaderTests
         Assert.Contains("PerfEventArray", perf.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void RingBufferCreatedFromCSharpCanBeAdded()
     {
         using var map = BpfMap.Create(BpfMapType.RingBuffer, 0, 0, 4096 * 16, "gadget_rb_test");

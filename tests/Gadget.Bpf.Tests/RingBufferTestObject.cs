@@ -45,6 +45,7 @@ internal sealed unsafe class RingBufferTestObject : IDisposable
     /// <summary>Runs <c>emit_burst</c>: <paramref name="count"/> 256-byte records into <c>events</c>.</summary>
     internal void EmitBurst(ulong count, int target = TargetRingBuffer)
     {
+        KernelFeatures.Require(KernelFeatures.Loop);
         Span<ulong> context = [count, BurstRecordSize, (ulong)target];
         Object.Program("emit_burst").TestRun(MemoryMarshal.AsBytes(context));
     }

@@ -7,9 +7,9 @@ namespace Gadget.Bpf.Tests;
 /// </summary>
 public class RingBufferWaitTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60); // only bounds a wait that never ends: slow VMs take seconds
 
-    [Fact]
+    [SkippableFact]
     public async Task WakesUpForRealSyscallsAndContinuesOnTheWaiterThread()
     {
         BpfEnvironment.EnsureTracefs();
@@ -39,7 +39,7 @@ public class RingBufferWaitTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CancelingAPendingWaitEndsItAndTheReaderKeepsWorking()
     {
         using var test = RingBufferTestObject.Load();
@@ -61,7 +61,7 @@ public class RingBufferWaitTests
         Assert.Equal(1, reader.Consume(_ => { }));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DisposeDuringAContinuationOnTheWaiterThreadDoesNotWaitForIt()
     {
         using var test = RingBufferTestObject.Load();
@@ -84,7 +84,7 @@ public class RingBufferWaitTests
         Assert.True(await WaiterThreads.Gone(WaiterThreads.RingBuffer), "the waiter thread is still alive after its continuation returned");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DisposeFromTheContinuationEndsTheLoop()
     {
         using var test = RingBufferTestObject.Load();
@@ -106,7 +106,7 @@ public class RingBufferWaitTests
         Assert.True(await WaiterThreads.Gone(WaiterThreads.RingBuffer));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ManyWaitCancelDisposeCyclesLeakNoThreadsOrDescriptors()
     {
         using var test = RingBufferTestObject.Load();
@@ -136,7 +136,7 @@ public class RingBufferWaitTests
         Assert.InRange(WaiterThreads.AllThreads(), 0, threads + 5); // thread-pool threads may come and go
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WaitsAllocateNothingOnTheWaiterThread()
     {
         using var test = RingBufferTestObject.Load();

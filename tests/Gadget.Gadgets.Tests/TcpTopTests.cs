@@ -1,17 +1,19 @@
 using System.Net;
 using System.Net.Sockets;
+using Gadget.Bpf.Tests;
 using Xunit;
 
 namespace Gadget.Gadgets.Tests;
 
 public sealed class TcpTopTests
 {
-    [Theory]
+    [SkippableTheory]
     [InlineData("127.0.0.1", 1_234_567, 54_321)]
     [InlineData("::1", 300_001, 7)]
     public async Task BytesSentAndReceivedOverLoopback_MatchWhatWasTransferred(string loopback, int request, int response)
     {
         var address = IPAddress.Parse(loopback);
+        KernelFeatures.Require(KernelFeatures.SockLengthTracepoints);
         await using var gadget = TcpTop.Start(new GadgetOptions(), new TcpTopOptions { Interval = TimeSpan.FromMilliseconds(250) });
         using var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(address, 0));
@@ -72,9 +74,10 @@ public sealed class TcpTopTests
         Assert.Equal(0UL, gadget.DroppedUpdates);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Collect_ResetsTheCounts()
     {
+        KernelFeatures.Require(KernelFeatures.SockLengthTracepoints);
         await using var gadget = TcpTop.Start(new GadgetOptions());
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The kernel matrix: boots each Debian kernel under qemu (KVM when /dev/kvm works, TCG otherwise), one VM at a time,
+# and runs the matrix's test subset inside it against the tests already built on this machine (the host's / is shared
+# read-only over 9p). Needs root. Usage:
+#   eng/kernel-matrix.sh               # 5.10 6.1 6.12 6.18
+#   eng/kernel-matrix.sh 6.1           # one kernel
+#   eng/kernel-matrix.sh --no-build 5.10 6.18
+#   eng/kernel-matrix.sh --command 'bpftool feature probe kernel' 5.10   # a shell command in the VM instead of the tests
+# Kernels are fetched from Debian through a private apt state (eng/kernel-matrix/fetch-kernel.sh) into
+# $GADGET_KERNEL_CACHE (default /var/cache/gadget-kernels). Results: TestResults/kernels/<version>/*.trx and console.log.
+# The last line is 'N passed, N failed' over every kernel (a kernel whose VM failed or timed out counts as one failure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+cache=${GADGET_KERNEL_CACHE:-/var/cache/gadget-kernels}
+timeout_s=${GADGET_VM_TIMEOUT:-900}
+build=1
+command=""
+versions=()
+while [ $# -gt 0 ]; do
+  a=$1
+  shift
+  case "$a" in
+    --no-build) build=0 ;;
+    --command) command=$1; build=0; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) versions+=("$a") ;;
+  esac
+done
+[ "${#versions[@]}" -gt 0 ] || versions=(5.10 6.1 6.12 6.18)
+
+# What each kernel must support: a test that finds one of these missing fails instead of taking its "not supported" path.
+expected_features() {
+  local common="ringbuf tp_btf kprobe fentry"
+  case "$1" in
+    5.10) echo "$common" ;;
+    6.1) echo "$common task_btf bloom_filter bpf_loop" ;;
+    6.12|6.18) echo "$common task_btf bloom_filter bpf_loop tp_sock_send_length" ;;
+  esac
+}
+
+# The subset: the ring and perf readers deliver records, attach kinds, every product object loads, traceloop records
+# and dumps a command, execsnoop and opensnoop see events, the container collection's programs load.
+projects="Gadget.Bpf.Tests Gadget.Gadgets.Tests Gadget.Traceloop.Tests"
+filter=${GADGET_VM_FILTER:-"FullyQualifiedName~Gadget.Bpf.Tests.RingBufferReaderTests|FullyQualifiedName~Gadget.Bpf.Tests.PerfBufferReaderTests|FullyQualifiedName~Gadget.Bpf.Tests.AttachTests|FullyQualifiedName~Gadget.Bpf.Tests.ObjectErrorTests|FullyQualifiedName~Gadget.Bpf.Tests.KernelFeatureTests|FullyQualifiedName~Gadget.Gadgets.Tests.KernelCompatibilityTests|FullyQualifiedName~Gadget.Gadgets.Tests.ExecSnoopTests|FullyQualifiedName~Gadget.Gadgets.Tests.OpenSnoopTests|FullyQualifiedName~Gadget.Gadgets.Tests.TcpAcceptTests|FullyQualifiedName~Gadget.Gadgets.Tests.OomKillTests|FullyQualifiedName~Gadget.Traceloop.Tests.RingTests.ARingSmallerThanTheBurstKeepsExactlyTheNewestRecords"}
+
+if [ "$(id -u)" != 0 ]; then
+  echo "kernel-matrix: needs root (the VMs load BPF programs; qemu's 9p share of / needs to read everything)." >&2
+  exit 1
+fi
+if ! command -v qemu-system-x86_64 >/dev/null; then
+  echo "kernel-matrix: installing qemu-system-x86"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
+fi
+if [ "$build" = 1 ]; then
+  for p in $projects; do dotnet build "tests/$p/$p.csproj" -c Release -v quiet -nologo; done
+fi
+
+# KVM when the CPU exposes virtualization and /dev/kvm is usable; TCG otherwise (a /dev/kvm without vmx/svm in
+# /proc/cpuinfo exists on some nested hosts and fails at the first MSR write). GADGET_VM_ACCEL=tcg|kvm forces one.
+accel=${GADGET_VM_ACCEL:-}
+if [ -z "$accel" ]; then
+  accel=tcg
+  if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qE '^flags.* (vmx|svm)( |$)' /proc/cpuinfo; then accel=kvm; fi
+fi
+if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
+echo "kernel-matrix: qemu with $accel; kernels: ${versions[*]}"
+
+qemu_pid=""
+cleanup() { [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+passed=0
+failed=0
+for v in "${versions[@]}"; do
+  start=$(date +%s)
+  kernel=$(eng/kernel-matrix/fetch-kernel.sh "$v" "$cache")
+  results="$repo/TestResults/kernels/$v"
+  rm -rf "$results" && mkdir -p "$results"
+  initrd_dir=$(mktemp -d /tmp/gadget-vm-initrd.XXXXXX)
+  mkdir -p "$initrd_dir"/{bin,proc,sys,dev,modules}
+  cp /bin/busybox "$initrd_dir/bin/busybox"
+  cp eng/kernel-matrix/init "$initrd_dir/init"
+  cp "$kernel"/modules/*.ko "$initrd_dir/modules/" 2>/dev/null || true
+  cat >"$initrd_dir/env" <<ENV
+GADGET_VM_REPO='$repo'
+GADGET_VM_RESULTS='$results'
+GADGET_VM_KERNEL='$v'
+GADGET_VM_PROJECTS='$projects'
+GADGET_VM_FILTER='$filter'
+GADGET_EXPECTED_FEATURES='$(expected_features "$v")'
+ENV
+  [ -z "$command" ] || printf '%s\n' "$command" >"$results/command.sh"
+  (cd "$initrd_dir" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$initrd_dir.cpio.gz"
+  rm -rf "$initrd_dir"
+  echo "== kernel $v ($(cat "$kernel/package")): booting"
+  timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m 1G -smp 2 \
+    -nodefaults -display none -serial stdio -no-reboot \
+    -kernel "$kernel/vmlinuz" -initrd "$initrd_dir.cpio.gz" \
+    -append "console=ttyS0 panic=-1 quiet mitigations=off" \
+    -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
+    </dev/null >"$results/console.log" 2>&1 &
+  qemu_pid=$!
+  if [ -n "$command" ]; then
+    tail -n +1 -f "$results/console.log" --pid "$qemu_pid" || true
+  else
+    tail -n +1 -f "$results/console.log" --pid "$qemu_pid" | grep --line-buffered -E '^gadget-vm:|Passed |Failed |Skipped |Total tests|error' || true
+  fi
+  vm_status=0
+  wait "$qemu_pid" || vm_status=$?
+  qemu_pid=""
+  rm -f "$initrd_dir.cpio.gz"
+  read -r p f < <(eng/kernel-matrix/count-trx.sh "$results")
+  if [ ! -f "$results/guest.status" ]; then
+    echo "kernel-matrix: $v: the VM ended without a test status (qemu exit $vm_status; timeout ${timeout_s}s?): one failure. See $results/console.log" >&2
+    f=$((f + 1))
+  elif [ "$((p + f))" = 0 ]; then
+    echo "kernel-matrix: $v: no test results: one failure. See $results/console.log" >&2
+    f=$((f + 1))
+  elif [ "$(cat "$results/guest.status")" != 0 ] && [ "$f" = 0 ]; then
+    echo "kernel-matrix: $v: the test run failed without a failed test (test host crash?): one failure. See $results/console.log" >&2
+    f=$((f + 1))
+  fi
+  echo "== kernel $v: $p passed, $f failed in $(( $(date +%s) - start )) s"
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,49 @@
+using Gadget.Bpf;
+using Gadget.Bpf.Tests;
+using Gadget.Containers;
+
+namespace Gadget.Gadgets.Tests;
+
+/// <summary>
+/// Every gadget's BPF object loads and attaches on the running kernel, and the container collection's does too. The
+/// kernel matrix (eng/kernel-matrix.sh) runs this on every kernel Gadget supports; the event tests of each gadget say
+/// what the programs see.
+/// </summary>
+[Collection("gadgets")]
+public sealed class KernelCompatibilityTests
+{
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"];
+
+    [Theory]
+    [MemberData(nameof(Gadgets))]
+    public async Task EveryGadgetLoadsAndAttaches(string gadget)
+    {
+        var options = new GadgetOptions();
+        if (gadget == "tcptop" && !KernelFeatures.Has(KernelFeatures.SockLengthTracepoints))
+        {
+            var error = Assert.Throws<BpfFeatureNotSupportedException>(() => TcpTop.Start(options));
+            Assert.Equal("tracepoint sock:sock_send_length", error.Feature);
+            Assert.Contains("Linux 6.3", error.Message);
+            return;
+        }
+        IAsyncDisposable started = gadget switch
+        {
+            "execsnoop" => ExecSnoop.Start(options),
+            "opensnoop" => OpenSnoop.Start(options),
+            "sigsnoop" => SigSnoop.Start(options),
+            "oomkill" => OomKill.Start(options),
+            "tcpconnect" => TcpConnect.Start(options),
+            "tcpaccept" => TcpAccept.Start(options),
+            "tcptop" => TcpTop.Start(options),
+            _ => throw new ArgumentOutOfRangeException(nameof(gadget)),
+        };
+        await started.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TheContainerCollectionLoadsItsKernelPrograms()
+    {
+        await using var containers = new ContainerCollection(new ContainerCollectionOptions { UseBpf = true });
+        Assert.NotNull(containers);
+    }
+}
