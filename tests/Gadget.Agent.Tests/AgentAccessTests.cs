@@ -116,10 +116,30 @@ public sealed class AgentAccessTests : IDisposable
         await using (var agent = AgentProcess.Start(["--socket", Socket, .. tls.AgentArgs(url)]))
         {
             Assert.True(await agent.WaitAnsweringAsync(Socket, Timeout), agent.Output);
-            // Unprivileged, plain http to the TLS port: no answer.
+            // Plain http: the client refuses it (usage error), and the TLS port answers no plain HTTP request.
             var plainRequest = Processes.ClientAs(Processes.Nobody, [], "--agent", plain, "containers");
-            Assert.Equal(1, plainRequest.ExitCode);
+            Assert.Equal(2, plainRequest.ExitCode);
             Assert.Equal("", plainRequest.Output);
+            Assert.Contains("https://", plainRequest.Error, StringComparison.Ordinal);
+            var port = new Uri(url).Port;
+            using (var raw = new System.Net.Sockets.TcpClient())
+            {
+                raw.Connect(System.Net.IPAddress.Loopback, port);
+                var stream = raw.GetStream();
+                stream.Write("GET /containers HTTP/1.1\r\nHost: agent\r\n\r\n"u8);
+                stream.ReadTimeout = 5000;
+                var buffer = new byte[4096];
+                int read;
+                try
+                {
+                    read = stream.Read(buffer);
+                }
+                catch (IOException)
+                {
+                    read = 0;
+                }
+                Assert.DoesNotContain("HTTP/1.1 200", System.Text.Encoding.Latin1.GetString(buffer, 0, read), StringComparison.Ordinal);
+            }
             // TLS, no token: 401.
             var anonymous = Processes.ClientAs(Processes.Nobody, [], "--agent", url, "--ca-cert", tls.Certificate, "containers");
             Assert.Equal(1, anonymous.ExitCode);

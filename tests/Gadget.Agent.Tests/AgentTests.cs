@@ -91,7 +91,7 @@ public sealed class AgentTests(AgentHostFixture agent) : IClassFixture<AgentHost
         Assert.Equal(2, unknown.ExitCode);
         var unreachable = await agent.RunClientAsync("--agent", "unix:/nonexistent/agent.sock", "containers");
         Assert.Equal(1, unreachable.ExitCode);
-        Assert.Contains("cannot reach the agent", unreachable.Error, StringComparison.Ordinal);
+        Assert.Contains("no agent at unix:/nonexistent/agent.sock", unreachable.Error, StringComparison.Ordinal);
     }
 
     private static async Task<bool> PollAsync(Func<Task<bool>> condition)
