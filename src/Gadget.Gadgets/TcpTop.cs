@@ -54,7 +54,9 @@ public sealed class TcpTop : IAsyncDisposable
         {
             throw new ArgumentException("The interval must be positive.", nameof(tcpTopOptions));
         }
-        if (!Directory.Exists(Path.Combine(BpfEnvironment.EnsureTracefs(), "events", "sock", "sock_send_length")))
+        // Only where tracefs can be read: without privileges it cannot, and loading says what is missing instead.
+        var events = Path.Combine(BpfEnvironment.EnsureTracefs(), "events");
+        if (Directory.Exists(events) && !Directory.Exists(Path.Combine(events, "sock", "sock_send_length")))
         {
             throw new BpfFeatureNotSupportedException(
                 "tracepoint sock:sock_send_length",
