@@ -25,7 +25,8 @@ public static class GadgetCli
         agent.Validators.Add(r =>
         {
             var value = r.GetValueOrDefault<string>();
-            if (!value.StartsWith("unix:", StringComparison.Ordinal) && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps))
+            // (http:// is let through: the agent refuses to serve it, and saying so is the agent's part.)
+            if (!value.StartsWith("unix:", StringComparison.Ordinal) && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
             {
                 r.AddError($"--agent is unix:PATH or https://IP:PORT, not '{value}'.");
             }

@@ -91,7 +91,9 @@ public sealed class AgentTests(AgentHostFixture agent) : IClassFixture<AgentHost
         Assert.Equal(2, unknown.ExitCode);
         var unreachable = await agent.RunClientAsync("--agent", "unix:/nonexistent/agent.sock", "containers");
         Assert.Equal(1, unreachable.ExitCode);
-        Assert.Contains("no agent at unix:/nonexistent/agent.sock", unreachable.Error, StringComparison.Ordinal);
+        // A missing socket is said as such, on one line, with what to do (not "Cannot assign requested address").
+        Assert.Contains("no agent at unix:/nonexistent/agent.sock: /nonexistent/agent.sock does not exist", unreachable.Error, StringComparison.Ordinal);
+        Assert.Single(unreachable.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static async Task<bool> PollAsync(Func<Task<bool>> condition)
