@@ -68,7 +68,8 @@ echo "kernel-matrix: qemu with $accel; kernels: ${versions[*]}"
 
 qemu_pid=""
 cleanup() { [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 
 passed=0
 failed=0
@@ -97,7 +98,7 @@ ENV
   timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m 1G -smp 2 \
     -nodefaults -display none -serial stdio -no-reboot \
     -kernel "$kernel/vmlinuz" -initrd "$initrd_dir.cpio.gz" \
-    -append "console=ttyS0 panic=-1 quiet mitigations=off" \
+    -append "console=ttyS0 panic=-1 mitigations=off" \
     -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
     </dev/null >"$results/console.log" 2>&1 &
