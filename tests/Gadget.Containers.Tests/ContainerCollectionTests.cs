@@ -273,6 +273,11 @@ public sealed class ContainerCollectionTests
         Assert.Null(collection.GetByPid(pid));
         Assert.Null(collection.GetByCgroupId(container.CgroupId));
         Assert.Null(collection.GetByMountNamespace(container.MountNamespaceId));
+        // Removed at the kernel's exit event, which comes while the process is still in do_exit: give it a moment to end.
+        for (var wait = 0; wait < 100 && ProcessInspector.IsAlive(pid); wait++)
+        {
+            await Task.Delay(20);
+        }
         Assert.False(ProcessInspector.IsAlive(pid)); // a zombie (if nobody reaped it yet) is not alive
         Assert.Equal(0ul, ProcessInspector.GetNamespaceId(pid, "mnt"));
         // Its state is still there (stopped, not deleted), but its process is gone: no container.

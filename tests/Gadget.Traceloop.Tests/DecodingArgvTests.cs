@@ -213,19 +213,8 @@ public sealed partial class DecodingArgvTests(ITestOutputHelper output) : IDispo
     private string Compile()
     {
         var source = Path.Combine(_directory, "argv.c");
-        var binary = Path.Combine(_directory, "argv");
         File.WriteAllText(source, Source);
-        var start = new ProcessStartInfo("/usr/bin/gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "-O2", "-Wall", "-Werror", "-o", binary, source })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var gcc = Process.Start(start)!;
-        var errors = gcc.StandardError.ReadToEnd();
-        gcc.StandardOutput.ReadToEnd();
-        gcc.WaitForExit();
-        Assert.True(gcc.ExitCode == 0, $"gcc failed: {errors}");
-        return binary;
+        return Gcc.Compile(source, Path.Combine(_directory, "argv"), "-O2", "-Wall", "-Werror");
     }
 
     private static string Define(string source, string name) =>

@@ -166,19 +166,8 @@ public sealed class NonResidentArgumentTests(ITestOutputHelper output) : IDispos
     private string Compile()
     {
         var source = Path.Combine(_directory, "nonresident.c");
-        var binary = Path.Combine(_directory, "nonresident");
         File.WriteAllText(source, Source);
-        var start = new ProcessStartInfo("/usr/bin/gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "-O2", "-Wall", "-Werror", "-o", binary, source })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var gcc = Process.Start(start)!;
-        var errors = gcc.StandardError.ReadToEnd();
-        gcc.StandardOutput.ReadToEnd();
-        gcc.WaitForExit();
-        Assert.True(gcc.ExitCode == 0, $"gcc failed: {errors}");
-        return binary;
+        return Gcc.Compile(source, Path.Combine(_directory, "nonresident"), "-O2", "-Wall", "-Werror");
     }
 
     private static void WritePath(string file, string path)

@@ -37,15 +37,7 @@ internal static class MarkerContainer
         Assert.True(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64, "marker.c is x86-64 assembly: these tests run on x86-64 (arm64: issue 11)");
         var directory = Path.Combine(Path.GetTempPath(), "gadget-marker-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(directory);
-        var start = new ProcessStartInfo("/usr/bin/gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in (string[])["-nostdlib", "-static", "-O2", "-o", Path.Combine(directory, "marker"), Path.Combine(AppContext.BaseDirectory, "marker.c")])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var gcc = Process.Start(start)!;
-        var errors = gcc.StandardError.ReadToEnd();
-        gcc.WaitForExit();
-        Assert.True(gcc.ExitCode == 0, "gcc failed: " + errors);
+        Gadget.Traceloop.Tests.Gcc.Compile(Path.Combine(AppContext.BaseDirectory, "marker.c"), Path.Combine(directory, "marker"), "-nostdlib", "-static", "-O2");
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try
