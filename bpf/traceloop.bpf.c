@@ -96,6 +96,20 @@ static __always_inline bool find_ring(struct ring_ref *ref, bool claim)
 	return ref->ring && ref->counters;
 }
 
+/* Starts a record in buf: its header, for the current thread, now (capture count 0 until the captures are added). */
+static __always_inline struct record_header *start_record(struct scratch_buffer *buf, u64 pid_tgid, s32 nr, u8 kind, s64 value)
+{
+	struct record_header *h = (void *)buf->data;
+	h->timestamp = bpf_ktime_get_boot_ns();
+	h->pid = pid_tgid >> 32;
+	h->tid = (u32)pid_tgid;
+	h->nr = nr;
+	h->kind = kind;
+	h->capture_count = 0;
+	h->value = value;
+	return h;
+}
+
 /* Writes the record in buf to this CPU's buffer of the ring; returns whether the kernel took it. */
 static __always_inline bool emit(void *ctx, struct ring_ref *ref, struct scratch_buffer *buf, u32 size)
 {
@@ -124,14 +138,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	s64 nr = ctx->id;
-	struct record_header *h = (void *)buf->data;
-	h->timestamp = bpf_ktime_get_boot_ns();
-	h->pid = pid_tgid >> 32;
-	h->tid = (u32)pid_tgid;
-	h->nr = nr;
-	h->kind = KIND_ENTER;
-	h->capture_count = 0;
-	h->value = ref.counters->enters;
+	struct record_header *h = start_record(buf, pid_tgid, nr, KIND_ENTER, ref.counters->enters);
 
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
 	u64 args[6];
@@ -193,14 +200,7 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	u32 tid = (u32)pid_tgid;
 	s64 nr = ctx->id;
 	s64 ret = ctx->ret;
-	struct record_header *h = (void *)buf->data;
-	h->timestamp = bpf_ktime_get_boot_ns();
-	h->pid = pid_tgid >> 32;
-	h->tid = tid;
-	h->nr = nr;
-	h->kind = KIND_EXIT;
-	h->capture_count = 0;
-	h->value = ret;
+	struct record_header *h = start_record(buf, pid_tgid, nr, KIND_EXIT, ret);
 
 	u32 offset = sizeof(struct record_header);
 	u8 captures = 0;
@@ -257,18 +257,11 @@ int BPF_PROG(traceloop_process_exit, struct task_struct *task)
 	if (!buf)
 		return 0;
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct record_header *h = (void *)buf->data;
-	h->timestamp = bpf_ktime_get_boot_ns();
-	h->pid = pid_tgid >> 32;
-	h->tid = (u32)pid_tgid;
-	h->nr = -1;
-	h->kind = KIND_PROCESS_EXIT;
-	h->capture_count = 0;
 	/* The group's status when it died of a signal or exit_group(), else this task's own. */
 	u32 code = BPF_CORE_READ(task, exit_code);
 	if (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT)
 		code = BPF_CORE_READ(task, signal, group_exit_code);
-	h->value = code;
-	emit(ctx, &ref, buf, sizeof(*h));
+	start_record(buf, pid_tgid, -1, KIND_PROCESS_EXIT, code);
+	emit(ctx, &ref, buf, sizeof(struct record_header));
 	return 0;
 }
