@@ -141,11 +141,10 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	struct record_header *h = start_record(buf, pid_tgid, nr, KIND_ENTER, ref.counters->enters);
 
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
-	u64 args[6];
-	for (int i = 0; i < 6; i++) {
-		args[i] = BPF_CORE_READ(ctx, args[i]);
-		body->args[i] = args[i];
-	}
+	/* Plain loads from the tracepoint's record (a fixed format) instead of a helper call per argument. Written out: a
+	 * loop lets clang step a copy of the ctx pointer, which the verifier refuses. */
+	u64 args[6] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
+	__builtin_memcpy(body->args, args, sizeof(args));
 	bpf_get_current_comm(body->comm, sizeof(body->comm));
 
 	u32 offset = sizeof(struct record_header) + sizeof(struct enter_body);
@@ -173,11 +172,20 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	u8 retry_mask = buf->retry_mask;
 	if (has_output || retry_mask) {
 		u32 tid = (u32)pid_tgid;
-		struct pending_syscall p = { .nr = nr, .retry_mask = retry_mask };
-		for (int i = 0; i < 6; i++)
-			p.args[i] = args[i];
-		p.mm = (u64)BPF_CORE_READ(gadget_current_task(), mm);
-		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+		/* The memory image matters only for a retry (it is rare): no read of task->mm otherwise. */
+		u64 mm = retry_mask ? (u64)BPF_CORE_READ(gadget_current_task(), mm) : 0;
+		/* This thread's entry from its last such syscall is rewritten in place: no map update (an LRU node swap). */
+		struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
+		if (p) {
+			__builtin_memcpy(p->args, args, sizeof(args));
+			p->nr = nr;
+			p->mm = mm;
+			p->retry_mask = retry_mask;
+		} else {
+			struct pending_syscall fresh = { .nr = nr, .mm = mm, .retry_mask = retry_mask };
+			__builtin_memcpy(fresh.args, args, sizeof(args));
+			bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY);
+		}
 	}
 
 	if (emit(ctx, &ref, buf, offset))
@@ -207,11 +215,12 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
 	if (p) {
 		struct pending_syscall saved = *p;
-		bpf_map_delete_elem(&pending, &tid);
+		/* Used up: marked, not deleted (the next such syscall of this thread rewrites it; LRU evicts a gone thread's). */
+		p->nr = -1;
 		u32 key = (u32)nr;
 		struct syscall_spec *spec = saved.nr == nr && nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
 		/* A new memory image (execve succeeded): the input pointers of the old one mean nothing now. */
-		u8 retry_mask = saved.mm == (u64)BPF_CORE_READ(gadget_current_task(), mm) ? saved.retry_mask : 0;
+		u8 retry_mask = saved.retry_mask && saved.mm == (u64)BPF_CORE_READ(gadget_current_task(), mm) ? saved.retry_mask : 0;
 		if (spec) {
 			for (int i = 0; i < 6; i++) {
 				struct arg_spec a = spec->args[i];
