@@ -28,6 +28,8 @@
  *                      ((code << 8) | signal | 0x80 when it dumped core); nr is -1 for a process exit
  *   enter only:        u64 args[6], char comm[16]
  *   captures:          u8 arg index, u8 status (0 complete, 1 truncated, 2 unreadable), u16 length, u8 data[length]
+ *                      (data per kind: traceloop_captures.h; an iovec array is u64 iov_len, u16 n, n bytes per entry;
+ *                      a dirent count is a u32)
  *                      enter: the inputs, in arg order; exit: the outputs, and the inputs read again (see above),
  *                      in arg order; an arg index appears at most once per record.
  */
@@ -161,7 +163,8 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 				has_output = true;
 			if (!is_input(a.kind))
 				continue;
-			u32 r = capture_input(offset, i, a.kind, arg_at(args, i), arg_at(args, a.length_arg));
+			u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(args, a.length_arg);
+			u32 r = capture_input(offset, i, a.kind, arg_at(args, i), length);
 			if (r & CAPTURE_FAULTED)
 				buf->retry_mask |= 1 << i;
 			offset = r & (SCRATCH_SIZE - 1);
@@ -218,7 +221,8 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 				if (is_input(a.kind)) {
 					if (!(retry_mask & (1 << i)))
 						continue;
-					u32 r = capture_input(offset, i, a.kind, arg_at(saved.args, i), arg_at(saved.args, a.length_arg));
+					u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(saved.args, a.length_arg);
+					u32 r = capture_input(offset, i, a.kind, arg_at(saved.args, i), length);
 					/* Unreadable again (a bad pointer): the enter's capture already says so. */
 					if (!(r & CAPTURE_FAULTED)) {
 						offset = r & (SCRATCH_SIZE - 1);
@@ -228,9 +232,17 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 				}
 				if (!is_output(a.kind))
 					continue;
-				if (ret < 0) {
+				if (a.kind == CAPTURE_ARRAY_INOUT) {
+					/* The input as the kernel left it (poll: events, and revents when it returned): read even after a failure. */
+					u64 length = arg_at(saved.args, a.length_arg) * a.fixed_size;
+					offset = capture_output(offset, i, arg_at(saved.args, i), length);
+				} else if (ret < 0) {
 					/* The kernel wrote nothing: an empty capture says so without inventing content. */
 					offset = put_capture_header(buf, offset, i, STATUS_UNREADABLE, 0);
+				} else if (a.kind == CAPTURE_DIRENT_COUNT) {
+					offset = capture_dirent_count(offset, i, arg_at(saved.args, i), (u64)ret);
+				} else if (a.kind == CAPTURE_IOVEC_OUT) {
+					offset = capture_output_iovec(offset, i, arg_at(saved.args, i), arg_at(saved.args, a.length_arg), (u64)ret);
 				} else {
 					u64 length = a.kind == CAPTURE_BUFFER_OUT ? (u64)ret : a.fixed_size;
 					offset = capture_output(offset, i, arg_at(saved.args, i), length);

@@ -15,6 +15,9 @@
 #define MAX_ARGV 8           /* execve argv entries */
 #define MAX_ARGV_STRING 96   /* bytes per argv entry */
 #define SCRATCH_SIZE 8192
+#define MAX_DIRENTS 2048     /* linux_dirent64 records counted per getdents64 (32 KiB holds at most 1365) */
+#define MAX_IOV 8            /* iovecs captured */
+#define MAX_IOV_DATA 64      /* bytes captured per iovec */
 #define OFFSET_MASK 4095     /* every capture starts below 4096: with at most ~1 KiB per capture it stays in scratch */
 
 /* Must match Gadget.Traceloop.ArgumentCapture. */
@@ -25,6 +28,11 @@
 #define CAPTURE_SOCKADDR_IN 4
 #define CAPTURE_STRUCT_OUT 5
 #define CAPTURE_STRING_ARRAY_IN 6
+#define CAPTURE_STRUCT_IN 7        /* fixed_size bytes at entry (a sigaction, a sigset, an rlimit, a timespec) */
+#define CAPTURE_ARRAY_INOUT 8      /* args[length_arg] * fixed_size bytes at exit, also when the call failed (poll's pollfds) */
+#define CAPTURE_DIRENT_COUNT 9     /* at exit: the number of linux_dirent64 records in the return value's bytes (u32) */
+#define CAPTURE_IOVEC_IN 10        /* an iovec array (count in args[length_arg]) and the first bytes of each buffer, at entry */
+#define CAPTURE_IOVEC_OUT 11       /* the same at exit, the buffers holding the return value's bytes in order */
 
 /* Must match Gadget.Traceloop.CaptureStatus. */
 #define STATUS_COMPLETE 0
@@ -62,6 +70,7 @@ struct scratch_buffer {
 	 */
 	u8 faulted;	/* capture_input: a read of user memory failed */
 	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted */
+	u16 iov_used;	/* capture_iovec: the bytes written so far (in map memory for the same reason) */
 };
 
 struct {
@@ -172,12 +181,13 @@ done:
 static __always_inline bool is_input(u8 kind)
 {
 	return kind == CAPTURE_STRING_IN || kind == CAPTURE_BUFFER_IN || kind == CAPTURE_SOCKADDR_IN ||
-	       kind == CAPTURE_STRING_ARRAY_IN;
+	       kind == CAPTURE_STRING_ARRAY_IN || kind == CAPTURE_STRUCT_IN || kind == CAPTURE_IOVEC_IN;
 }
 
 static __always_inline bool is_output(u8 kind)
 {
-	return kind == CAPTURE_BUFFER_OUT || kind == CAPTURE_STRUCT_OUT;
+	return kind == CAPTURE_BUFFER_OUT || kind == CAPTURE_STRUCT_OUT || kind == CAPTURE_ARRAY_INOUT ||
+	       kind == CAPTURE_DIRENT_COUNT || kind == CAPTURE_IOVEC_OUT;
 }
 
 /* args[i] with constant offsets only (the verifier refuses a variable-offset read of the stack). */
@@ -194,10 +204,52 @@ static __always_inline u64 arg_at(const u64 *args, int i)
 	}
 }
 
+/*
+ * An iovec array's capture: for each of its first MAX_IOV entries, u64 iov_len, u16 n, then the first n bytes of the buffer
+ * (n = min(iov_len, what is left of limit, MAX_IOV_DATA)); limit is the bytes the buffers hold in order (readv's return value;
+ * all of them for writev). Truncated when the array has more entries than MAX_IOV. buf->faulted is set when a read failed.
+ */
+static __always_inline u32 capture_iovec(struct scratch_buffer *buf, u32 offset, u8 index, u64 ptr, u64 count, u64 limit)
+{
+	u32 start = offset & OFFSET_MASK;
+	if (!ptr)
+		return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0);
+	buf->iov_used = 0;
+	u8 status = count > MAX_IOV ? STATUS_TRUNCATED : STATUS_COMPLETE;
+	for (int i = 0; i < MAX_IOV; i++) {
+		if (i >= count)
+			break;
+		u64 v[2];
+		if (bpf_probe_read_user(v, sizeof(v), (const void *)(ptr + 16 * i)) != 0) {
+			buf->faulted = 1;
+			if (i == 0)
+				return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0);
+			status = STATUS_TRUNCATED;
+			break;
+		}
+		u64 n = v[1] < limit ? v[1] : limit;
+		limit -= n;
+		if (n > MAX_IOV_DATA)
+			n = MAX_IOV_DATA;
+		u32 used = buf->iov_used & 1023;
+		u32 at = (start + sizeof(struct capture_header) + used) & OFFSET_MASK;
+		__builtin_memcpy(&buf->data[at], &v[1], 8);
+		u16 got = (u16)n;
+		if (n && bpf_probe_read_user(&buf->data[at + 10], n & 127, (const void *)v[0]) != 0) {
+			buf->faulted = 1;
+			got = 0;
+		}
+		__builtin_memcpy(&buf->data[at + 8], &got, 2);
+		buf->iov_used = used + 10 + (got & 127);
+	}
+	return put_capture_header(buf, start, index, status, buf->iov_used & 1023);
+}
+
 #define CAPTURE_FAULTED (1u << 16) /* in capture_input's result: user memory behind a non-NULL pointer could not be read */
 
 /*
- * Captures input arg index of kind kind, pointer ptr and length argument length (BUFFER_IN, SOCKADDR_IN) at offset of the
+ * Captures input arg index of kind kind, pointer ptr and length length (BUFFER_IN, SOCKADDR_IN: the length argument; STRUCT_IN:
+ * the spec's fixed size; IOVEC_IN: the iovec count) at offset of the
  * scratch buffer. Returns the offset after the capture, with CAPTURE_FAULTED set when reading user memory failed although
  * ptr is not NULL (what sys_exit reads again).
  *
@@ -227,6 +279,12 @@ __attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64
 	case CAPTURE_STRING_ARRAY_IN:
 		end = capture_string_array(buf, start, index, p);
 		break;
+	case CAPTURE_STRUCT_IN:
+		end = capture_buffer(buf, start, index, p, length, MAX_CAPTURE);
+		break;
+	case CAPTURE_IOVEC_IN:
+		end = capture_iovec(buf, start, index, ptr, length, (u64)-1);
+		break;
 	default:
 		return start;
 	}
@@ -243,6 +301,43 @@ __attribute__((noinline)) u32 capture_output(u32 offset, u32 index, u64 ptr, u64
 	if (!buf)
 		return offset & (SCRATCH_SIZE - 1);
 	return capture_buffer(buf, offset, index, (const void *)ptr, length, MAX_CAPTURE) & (SCRATCH_SIZE - 1);
+}
+
+/* The exit's iovec capture (readv): the buffers hold the return value's bytes. */
+__attribute__((noinline)) u32 capture_output_iovec(u32 offset, u32 index, u64 ptr, u64 count, u64 filled)
+{
+	struct scratch_buffer *buf = get_scratch();
+	if (!buf)
+		return offset & (SCRATCH_SIZE - 1);
+	return capture_iovec(buf, offset, index, ptr, count, filled) & (SCRATCH_SIZE - 1);
+}
+
+/*
+ * getdents64's result: the number of linux_dirent64 records (d_reclen at byte 16 of each) in the first length bytes behind
+ * ptr, as a u32. Truncated when there were more than MAX_DIRENTS; unreadable when a record could not be read.
+ */
+__attribute__((noinline)) u32 capture_dirent_count(u32 offset, u32 index, u64 ptr, u64 length)
+{
+	struct scratch_buffer *buf = get_scratch();
+	if (!buf)
+		return offset & (SCRATCH_SIZE - 1);
+	u32 start = offset & OFFSET_MASK;
+	u64 at = 0;
+	u32 count = 0;
+	u8 status = STATUS_TRUNCATED;
+	for (int i = 0; i < MAX_DIRENTS; i++) {
+		if (at >= length) {
+			status = STATUS_COMPLETE;
+			break;
+		}
+		u16 reclen = 0;
+		if (bpf_probe_read_user(&reclen, sizeof(reclen), (const void *)(ptr + at + 16)) != 0 || reclen == 0)
+			return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0) & (SCRATCH_SIZE - 1);
+		at += reclen;
+		count++;
+	}
+	__builtin_memcpy(&buf->data[start + sizeof(struct capture_header)], &count, 4);
+	return put_capture_header(buf, start, index, status, 4) & (SCRATCH_SIZE - 1);
 }
 
 #endif

@@ -23,4 +23,22 @@ public enum ArgumentCapture : byte
 
     /// <summary>A NULL-terminated array of strings read at entry (execve's argv).</summary>
     StringArrayIn = 6,
+
+    /// <summary>A fixed-size structure read at entry (a sigaction, a signal set, an rlimit, a timespec), its size given by the spec.</summary>
+    StructIn = 7,
+
+    /// <summary>
+    /// An array read at exit, also when the call failed: <see cref="ArgumentCaptureSpec.LengthArgument"/> holds the element count,
+    /// <see cref="ArgumentCaptureSpec.FixedSize"/> the element size (poll's pollfds, with the events in and the revents out).
+    /// </summary>
+    ArrayInOut = 8,
+
+    /// <summary>At exit, the number of <c>linux_dirent64</c> records the kernel wrote (getdents64), a 32-bit count.</summary>
+    DirentCount = 9,
+
+    /// <summary>An iovec array read at entry, its count in <see cref="ArgumentCaptureSpec.LengthArgument"/>, with the first bytes of each buffer (writev).</summary>
+    IovecIn = 10,
+
+    /// <summary>An iovec array read at exit with the first bytes of each buffer the kernel filled, up to the return value (readv).</summary>
+    IovecOut = 11,
 }

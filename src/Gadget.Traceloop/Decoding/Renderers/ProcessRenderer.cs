@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Gadget.Traceloop.Decoding;
 
-/// <summary>Processes: exec (argv is a shared format), wait statuses and options, arch_prctl, resource limits, getrandom, and the getters.</summary>
+/// <summary>Processes: exec (argv is a shared format), wait statuses and options, arch_prctl, getrandom, and the getters.</summary>
 internal sealed class ProcessRenderer : SyscallRenderer
 {
     public static ProcessRenderer Instance { get; } = new();
@@ -12,14 +12,14 @@ internal sealed class ProcessRenderer : SyscallRenderer
     [
         ("execve", "path argv ptr"), ("execveat", "dirfd path argv ptr atflags"), ("wait4", "int waitstatus waitoptions ptr"),
         ("exit", "int"), ("exit_group", "int"), ("arch_prctl", "archprctl ptr"), ("set_tid_address", "ptr"), ("set_robust_list", "ptr ulong"),
-        ("rseq", "ptr hex int hex"), ("getrandom", "bufouthex ulong randomflags"), ("prlimit64", "int resource ptr ptr"),
+        ("rseq", "ptr hex int hex"), ("getrandom", "bufouthex ulong randomflags"),
         ("sethostname", "bufin:1 int"), ("getpid", ""), ("getppid", ""), ("gettid", ""), ("getuid", ""), ("geteuid", ""), ("getgid", ""),
         ("getegid", ""), ("getpgrp", ""), ("setsid", ""), ("sched_yield", ""), ("fork", ""), ("vfork", ""), ("vhangup", ""),
         ("restart_syscall", ""),
     ];
 
     public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.WaitStatus or ArgumentFormat.WaitOptions
-        or ArgumentFormat.ArchPrctlCode or ArgumentFormat.Resource or ArgumentFormat.RandomFlags || base.Renders(format);
+        or ArgumentFormat.ArchPrctlCode or ArgumentFormat.RandomFlags || base.Renders(format);
 
     protected override void AppendFormatted(in RenderContext context, ArgumentFormat format, int index, StringBuilder destination)
     {
@@ -41,9 +41,6 @@ internal sealed class ProcessRenderer : SyscallRenderer
                 break;
             case ArgumentFormat.ArchPrctlCode:
                 Constants.ArchPrctlCodes.AppendValue(destination, (uint)raw);
-                break;
-            case ArgumentFormat.Resource:
-                Constants.Resources.AppendValue(destination, (uint)raw);
                 break;
             case ArgumentFormat.RandomFlags:
                 Constants.RandomFlags.AppendFlags(destination, (uint)raw);
