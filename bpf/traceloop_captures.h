@@ -16,6 +16,7 @@
 #define MAX_ARGV_STRING 96   /* bytes per argv entry */
 #define SCRATCH_SIZE 8192
 #define MAX_DIRENTS 2048     /* linux_dirent64 records counted per getdents64 (32 KiB holds at most 1365) */
+#define MAX_POINTERS 512     /* pointers counted in a NULL-terminated array */
 #define MAX_IOV 8            /* iovecs captured */
 #define MAX_IOV_DATA 64      /* bytes captured per iovec */
 #define OFFSET_MASK 4095     /* every capture starts below 4096: with at most ~1 KiB per capture it stays in scratch */
@@ -33,6 +34,7 @@
 #define CAPTURE_DIRENT_COUNT 9     /* at exit: the number of linux_dirent64 records in the return value's bytes (u32) */
 #define CAPTURE_IOVEC_IN 10        /* an iovec array (count in args[length_arg]) and the first bytes of each buffer, at entry */
 #define CAPTURE_IOVEC_OUT 11       /* the same at exit, the buffers holding the return value's bytes in order */
+#define CAPTURE_POINTER_COUNT 12   /* at entry: how many pointers a NULL-terminated array holds (execve's envp), u32 */
 
 /* Must match Gadget.Traceloop.CaptureStatus. */
 #define STATUS_COMPLETE 0
@@ -178,10 +180,33 @@ done:
 	return put_capture_header(buf, start, index, status, used & 2047);
 }
 
+/* The number of non-NULL pointers before the NULL that ends the array at ptr (truncated past MAX_POINTERS), as a u32. */
+static __always_inline u32 capture_pointer_count(struct scratch_buffer *buf, u32 offset, u8 index, u64 ptr)
+{
+	u32 start = offset & OFFSET_MASK;
+	if (!ptr)
+		return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0);
+	u32 count = 0;
+	u8 status = STATUS_TRUNCATED;
+	for (int i = 0; i < MAX_POINTERS; i++) {
+		u64 p = 0;
+		if (bpf_probe_read_user(&p, sizeof(p), (const void *)(ptr + 8 * i)) != 0)
+			return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0);
+		if (!p) {
+			status = STATUS_COMPLETE;
+			break;
+		}
+		count++;
+	}
+	__builtin_memcpy(&buf->data[start + sizeof(struct capture_header)], &count, 4);
+	return put_capture_header(buf, start, index, status, 4);
+}
+
 static __always_inline bool is_input(u8 kind)
 {
 	return kind == CAPTURE_STRING_IN || kind == CAPTURE_BUFFER_IN || kind == CAPTURE_SOCKADDR_IN ||
-	       kind == CAPTURE_STRING_ARRAY_IN || kind == CAPTURE_STRUCT_IN || kind == CAPTURE_IOVEC_IN;
+	       kind == CAPTURE_STRING_ARRAY_IN || kind == CAPTURE_STRUCT_IN || kind == CAPTURE_IOVEC_IN ||
+	       kind == CAPTURE_POINTER_COUNT;
 }
 
 static __always_inline bool is_output(u8 kind)
@@ -284,6 +309,9 @@ __attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64
 		break;
 	case CAPTURE_IOVEC_IN:
 		end = capture_iovec(buf, start, index, ptr, length, (u64)-1);
+		break;
+	case CAPTURE_POINTER_COUNT:
+		end = capture_pointer_count(buf, start, index, ptr);
 		break;
 	default:
 		return start;

@@ -41,4 +41,7 @@ public enum ArgumentCapture : byte
 
     /// <summary>An iovec array read at exit with the first bytes of each buffer the kernel filled, up to the return value (readv).</summary>
     IovecOut = 11,
+
+    /// <summary>At entry, how many pointers a NULL-terminated array holds (execve's environment), a 32-bit count.</summary>
+    PointerCount = 12,
 }

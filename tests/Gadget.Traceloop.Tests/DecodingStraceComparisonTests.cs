@@ -184,6 +184,9 @@ public class DecodingStraceComparisonTests
         new("readv", "PR", "iovout([3, 10])", "2"),                                                          // 169: "abcd\n" split
         new("writev", "NULLFD", "iov([b'x' * 40, b'', b'y'])", "3"),                                         // 170: cut at the limit
         new("writev", "NULLFD", "1", "2"),                                                                   // 171: EFAULT
+        new("execve", "path(b'/nonexistent/program')", "argv([b'program'])", "argv([b'A=1', b'B=2'])"),      // 172: /* 2 vars */
+        new("futex", "inbuf(b'\\0' * 4)", "0x80", "1", "inbuf(struct.pack('<qq', 0, 1000))", "0", "0"),   // 173: FUTEX_WAIT timeout
+        new("futex", "inbuf(b'\\0' * 4)", "0x189", "1", "inbuf(struct.pack('<qq', 5, 6))", "0", "0xffffffff"), // 174: WAIT_BITSET timeout
     ];
 
     public static TheoryData<int> Limits => new() { 32, 8 };

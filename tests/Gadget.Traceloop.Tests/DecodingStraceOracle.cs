@@ -167,6 +167,7 @@ internal static partial class DecodingStraceOracle
             var status = CaptureStatus.Complete;
             byte[] data = specs[i].Kind switch
             {
+                ArgumentCapture.PointerCount => BitConverter.GetBytes(memory.Before.Count(b => b == 0)),
                 ArgumentCapture.StructIn => memory.Before.AsSpan(0, Math.Min(specs[i].FixedSize, memory.Before.Length)).ToArray(),
                 ArgumentCapture.ArrayInOut => Capped(memory.After.AsSpan(0, (int)Math.Min((ulong)memory.After.Length, result.Arguments[specs[i].LengthArgument] * (ulong)specs[i].FixedSize)), ref status),
                 ArgumentCapture.DirentCount => BitConverter.GetBytes(CountDirents(memory.After.AsSpan(0, (int)Math.Clamp(result.ReturnValue, 0, memory.After.Length)))),

@@ -143,4 +143,6 @@ internal enum ArgumentFormat : byte
     IovecOut,
     /// <summary>clock_nanosleep's flags (TIMER_ABSTIME).</summary>
     TimerFlags,
+    /// <summary>execve's environment: its address and how many variables it holds.</summary>
+    Environment,
 }

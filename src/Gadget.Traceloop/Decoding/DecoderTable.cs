@@ -206,6 +206,7 @@ internal static class DecoderTable
                 "iovecin" => ArgumentFormat.IovecIn,
                 "iovecout" => ArgumentFormat.IovecOut,
                 "timerflags" => ArgumentFormat.TimerFlags,
+                "envp" => ArgumentFormat.Environment,
                 _ => throw new InvalidOperationException($"Unknown argument format '{token}' for {name}."),
             };
             if (!renderer.Renders(formats[i]))

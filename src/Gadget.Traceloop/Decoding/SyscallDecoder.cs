@@ -41,6 +41,7 @@ internal sealed class SyscallDecoder
                 ArgumentFormat.Sysinfo => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: SystemRenderer.SysinfoSize),
                 ArgumentFormat.IovecIn => new ArgumentCaptureSpec(ArgumentCapture.IovecIn, lengthArguments[i]),
                 ArgumentFormat.IovecOut => new ArgumentCaptureSpec(ArgumentCapture.IovecOut, lengthArguments[i]),
+                ArgumentFormat.Environment => new ArgumentCaptureSpec(ArgumentCapture.PointerCount),
                 _ => ArgumentCaptureSpec.None,
             };
             any |= specs[i].Kind != ArgumentCapture.None;
