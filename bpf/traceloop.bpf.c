@@ -66,6 +66,7 @@ struct pending_syscall {
 	s64 nr;
 	u64 mm;		/* the memory image at entry (task->mm): a different one at exit means execve replaced it */
 	u8 retry_mask;	/* bit i: input arg i was unreadable at entry although not NULL */
+	u32 saved_len;	/* what SOCKADDR_OUT/MSGHDR_OUT need from entry: *addrlen, msg_namelen (0 when unreadable) */
 };
 
 struct {
@@ -154,6 +155,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	u8 captures = 0;
 	bool has_output = false;
 	buf->retry_mask = 0;
+	buf->saved_len = 0;
 	u32 key = (u32)nr;
 	struct syscall_spec *spec = nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
 	if (spec) {
@@ -161,6 +163,12 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 			struct arg_spec a = spec->args[i];
 			if (is_output(a.kind))
 				has_output = true;
+			if (a.kind == CAPTURE_SOCKADDR_OUT || a.kind == CAPTURE_MSGHDR_OUT) {
+				u64 at = a.kind == CAPTURE_SOCKADDR_OUT ? arg_at(args, a.length_arg) : arg_at(args, i) + 8;
+				buf->saved_len = 0;
+				if (at > 8)
+					bpf_probe_read_user(&buf->saved_len, 4, (const void *)at);
+			}
 			if (!is_input(a.kind))
 				continue;
 			u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(args, a.length_arg);
@@ -176,7 +184,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	u8 retry_mask = buf->retry_mask;
 	if (has_output || retry_mask) {
 		u32 tid = (u32)pid_tgid;
-		struct pending_syscall p = { .nr = nr, .retry_mask = retry_mask };
+		struct pending_syscall p = { .nr = nr, .retry_mask = retry_mask, .saved_len = buf->saved_len };
 		for (int i = 0; i < 6; i++)
 			p.args[i] = args[i];
 		p.mm = (u64)BPF_CORE_READ(gadget_current_task(), mm);
@@ -232,7 +240,12 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 				}
 				if (!is_output(a.kind))
 					continue;
-				if (a.kind == CAPTURE_ARRAY_INOUT) {
+				if (a.kind == CAPTURE_SOCKADDR_OUT) {
+					/* The address's length asked for is printed even when the call failed. */
+					offset = capture_sockaddr_out(offset, i, arg_at(saved.args, i), arg_at(saved.args, a.length_arg), saved.saved_len | ((u64)(ret >= 0) << 32));
+				} else if (a.kind == CAPTURE_MSGHDR_OUT && ret >= 0) {
+					offset = capture_msghdr_out(offset, i, arg_at(saved.args, i), saved.saved_len, (u64)ret);
+				} else if (a.kind == CAPTURE_ARRAY_INOUT) {
 					/* The input as the kernel left it (poll: events, and revents when it returned): read even after a failure. */
 					u64 length = arg_at(saved.args, a.length_arg) * a.fixed_size;
 					offset = capture_output(offset, i, arg_at(saved.args, i), length);

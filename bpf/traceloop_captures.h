@@ -35,6 +35,10 @@
 #define CAPTURE_IOVEC_IN 10        /* an iovec array (count in args[length_arg]) and the first bytes of each buffer, at entry */
 #define CAPTURE_IOVEC_OUT 11       /* the same at exit, the buffers holding the return value's bytes in order */
 #define CAPTURE_POINTER_COUNT 12   /* at entry: how many pointers a NULL-terminated array holds (execve's envp), u32 */
+#define CAPTURE_SOCKADDR_OUT 13    /* at exit: u32 *addrlen at entry, then (success) u32 *addrlen at exit and the address */
+#define CAPTURE_MSGHDR_IN 14       /* at entry: struct msghdr, u16 n and n bytes of msg_name, the iovec capture of msg_iov */
+#define CAPTURE_MSGHDR_OUT 15      /* at exit: u32 msg_namelen at entry, then the same as MSGHDR_IN, iovecs up to the return value */
+#define MSGHDR_SIZE 56
 
 /* Must match Gadget.Traceloop.CaptureStatus. */
 #define STATUS_COMPLETE 0
@@ -73,6 +77,7 @@ struct scratch_buffer {
 	u8 faulted;	/* capture_input: a read of user memory failed */
 	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted */
 	u16 iov_used;	/* capture_iovec: the bytes written so far (in map memory for the same reason) */
+	u32 saved_len;	/* sys_enter: the u32 an output capture needs from entry (SOCKADDR_OUT's *addrlen, MSGHDR_OUT's msg_namelen) */
 };
 
 struct {
@@ -206,13 +211,14 @@ static __always_inline bool is_input(u8 kind)
 {
 	return kind == CAPTURE_STRING_IN || kind == CAPTURE_BUFFER_IN || kind == CAPTURE_SOCKADDR_IN ||
 	       kind == CAPTURE_STRING_ARRAY_IN || kind == CAPTURE_STRUCT_IN || kind == CAPTURE_IOVEC_IN ||
-	       kind == CAPTURE_POINTER_COUNT;
+	       kind == CAPTURE_POINTER_COUNT || kind == CAPTURE_MSGHDR_IN;
 }
 
 static __always_inline bool is_output(u8 kind)
 {
 	return kind == CAPTURE_BUFFER_OUT || kind == CAPTURE_STRUCT_OUT || kind == CAPTURE_ARRAY_INOUT ||
-	       kind == CAPTURE_DIRENT_COUNT || kind == CAPTURE_IOVEC_OUT;
+	       kind == CAPTURE_DIRENT_COUNT || kind == CAPTURE_IOVEC_OUT || kind == CAPTURE_SOCKADDR_OUT ||
+	       kind == CAPTURE_MSGHDR_OUT;
 }
 
 /* args[i] with constant offsets only (the verifier refuses a variable-offset read of the stack). */
@@ -270,6 +276,36 @@ static __always_inline u32 capture_iovec(struct scratch_buffer *buf, u32 offset,
 	return put_capture_header(buf, start, index, status, buf->iov_used & 1023);
 }
 
+/*
+ * A struct msghdr at ptr: its 56 bytes, u16 n and the first n bytes of msg_name (n = min(msg_namelen, MAX_SOCKADDR)), then the
+ * iovec capture of msg_iov (a capture header and its data, see capture_iovec) holding up to limit bytes. Written after skip bytes
+ * the caller fills (MSGHDR_OUT's namelen at entry).
+ */
+static __always_inline u32 capture_msghdr(struct scratch_buffer *buf, u32 offset, u8 index, u64 ptr, u32 skip, u64 limit)
+{
+	u32 start = offset & OFFSET_MASK;
+	if (!ptr)
+		return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0);
+	u32 at = (start + sizeof(struct capture_header) + (skip & 7)) & OFFSET_MASK;
+	if (bpf_probe_read_user(&buf->data[at], MSGHDR_SIZE, (const void *)ptr) != 0) {
+		buf->faulted = 1;
+		return put_capture_header(buf, start, index, STATUS_UNREADABLE, 0);
+	}
+	u64 name = 0, iov = 0, iovlen = 0;
+	u32 namelen = 0;
+	__builtin_memcpy(&name, &buf->data[at], 8);
+	__builtin_memcpy(&namelen, &buf->data[at + 8], 4);
+	__builtin_memcpy(&iov, &buf->data[at + 16], 8);
+	__builtin_memcpy(&iovlen, &buf->data[at + 24], 8);
+	u16 n = namelen > MAX_SOCKADDR ? MAX_SOCKADDR : (u16)namelen;
+	if (!name || bpf_probe_read_user(&buf->data[at + MSGHDR_SIZE + 2], n & 255, (const void *)name) != 0)
+		n = 0;
+	__builtin_memcpy(&buf->data[at + MSGHDR_SIZE], &n, 2);
+	u32 used = (skip & 7) + MSGHDR_SIZE + 2 + (n & 255);
+	u32 end = capture_iovec(buf, start + sizeof(struct capture_header) + used, index, iov, iovlen, limit);
+	return put_capture_header(buf, start, index, STATUS_COMPLETE, (end - start - sizeof(struct capture_header)) & 1023);
+}
+
 #define CAPTURE_FAULTED (1u << 16) /* in capture_input's result: user memory behind a non-NULL pointer could not be read */
 
 /*
@@ -313,6 +349,9 @@ __attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64
 	case CAPTURE_POINTER_COUNT:
 		end = capture_pointer_count(buf, start, index, ptr);
 		break;
+	case CAPTURE_MSGHDR_IN:
+		end = capture_msghdr(buf, start, index, ptr, 0, (u64)-1);
+		break;
 	default:
 		return start;
 	}
@@ -329,6 +368,43 @@ __attribute__((noinline)) u32 capture_output(u32 offset, u32 index, u64 ptr, u64
 	if (!buf)
 		return offset & (SCRATCH_SIZE - 1);
 	return capture_buffer(buf, offset, index, (const void *)ptr, length, MAX_CAPTURE) & (SCRATCH_SIZE - 1);
+}
+
+/*
+ * The exit's socket address (accept, getsockname, recvfrom): saved (low 32 bits), the *addrlen read at entry, then when the
+ * call succeeded (bit 32: filled) the *addrlen the kernel wrote and min(both, MAX_SOCKADDR) bytes of the address.
+ */
+__attribute__((noinline)) u32 capture_sockaddr_out(u32 offset, u32 index, u64 ptr, u64 lenptr, u64 saved_and_filled)
+{
+	u32 saved = (u32)saved_and_filled;
+	bool filled = saved_and_filled >> 32;
+	struct scratch_buffer *buf = get_scratch();
+	if (!buf)
+		return offset & (SCRATCH_SIZE - 1);
+	u32 start = offset & OFFSET_MASK;
+	u32 at = start + sizeof(struct capture_header);
+	__builtin_memcpy(&buf->data[at], &saved, 4);
+	u32 length = 0;
+	if (!filled || !ptr || !lenptr || bpf_probe_read_user(&length, 4, (const void *)lenptr) != 0)
+		return put_capture_header(buf, start, index, STATUS_COMPLETE, 4) & (SCRATCH_SIZE - 1);
+	__builtin_memcpy(&buf->data[at + 4], &length, 4);
+	u32 n = length < saved ? length : saved;
+	if (n > MAX_SOCKADDR)
+		n = MAX_SOCKADDR;
+	if (n && bpf_probe_read_user(&buf->data[at + 8], n & 255, (const void *)ptr) != 0)
+		n = 0;
+	return put_capture_header(buf, start, index, STATUS_COMPLETE, 8 + (n & 255)) & (SCRATCH_SIZE - 1);
+}
+
+/* The exit's msghdr (recvmsg): msg_namelen at entry, then the struct as the kernel left it, the iovecs up to filled bytes. */
+__attribute__((noinline)) u32 capture_msghdr_out(u32 offset, u32 index, u64 ptr, u32 saved, u64 filled)
+{
+	struct scratch_buffer *buf = get_scratch();
+	if (!buf)
+		return offset & (SCRATCH_SIZE - 1);
+	u32 start = offset & OFFSET_MASK;
+	__builtin_memcpy(&buf->data[start + sizeof(struct capture_header)], &saved, 4);
+	return capture_msghdr(buf, start, index, ptr, 4, filled) & (SCRATCH_SIZE - 1);
 }
 
 /* The exit's iovec capture (readv): the buffers hold the return value's bytes. */

@@ -44,4 +44,16 @@ public enum ArgumentCapture : byte
 
     /// <summary>At entry, how many pointers a NULL-terminated array holds (execve's environment), a 32-bit count.</summary>
     PointerCount = 12,
+
+    /// <summary>
+    /// A socket address the kernel writes, read at exit with the address length (argument <see cref="ArgumentCaptureSpec.LengthArgument"/>
+    /// points at it): the length at entry (u32), then, when the call succeeded, the length at exit (u32) and the address.
+    /// </summary>
+    SockaddrOut = 13,
+
+    /// <summary>A struct msghdr read at entry (sendmsg): the structure, its name (u16 length and bytes) and its iovecs (a nested capture).</summary>
+    MsghdrIn = 14,
+
+    /// <summary>A struct msghdr read at exit (recvmsg): msg_namelen at entry (u32), then as <see cref="MsghdrIn"/>, the iovecs up to the return value.</summary>
+    MsghdrOut = 15,
 }

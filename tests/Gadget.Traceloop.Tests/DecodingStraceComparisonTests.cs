@@ -187,6 +187,11 @@ public class DecodingStraceComparisonTests
         new("execve", "path(b'/nonexistent/program')", "argv([b'program'])", "argv([b'A=1', b'B=2'])"),      // 172: /* 2 vars */
         new("futex", "inbuf(b'\\0' * 4)", "0x80", "1", "inbuf(struct.pack('<qq', 0, 1000))", "0", "0"),   // 173: FUTEX_WAIT timeout
         new("futex", "inbuf(b'\\0' * 4)", "0x189", "1", "inbuf(struct.pack('<qq', 5, 6))", "0", "0xffffffff"), // 174: WAIT_BITSET timeout
+        new("getsockname", "R[104]", "out(128)", "inbuf(struct.pack('<I', 128))"),                          // 175: [128 => 16]
+        new("getpeername", "R[104]", "out(128)", "inbuf(struct.pack('<I', 16))"),                           // 176: ENOTCONN, [16]
+        new("accept4", "R[104]", "out(16)", "inbuf(struct.pack('<I', 16))", "0o2000000 | 0o4000"),         // 177: EINVAL
+        new("recvfrom", "R[104]", "out(16)", "16", "0x40", "0", "0"),                                        // 178: NULL, NULL
+        new("getsockname", "R[27]", "out(128)", "inbuf(struct.pack('<I', 128))"),                           // 179: AF_UNIX bound
     ];
 
     public static TheoryData<int> Limits => new() { 32, 8 };

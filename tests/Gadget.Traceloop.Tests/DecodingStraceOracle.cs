@@ -167,6 +167,7 @@ internal static partial class DecodingStraceOracle
             var status = CaptureStatus.Complete;
             byte[] data = specs[i].Kind switch
             {
+                ArgumentCapture.SockaddrOut => SockaddrOut(memory.After, result.Memory[specs[i].LengthArgument], result.ReturnValue >= 0),
                 ArgumentCapture.PointerCount => BitConverter.GetBytes(memory.Before.Count(b => b == 0)),
                 ArgumentCapture.StructIn => memory.Before.AsSpan(0, Math.Min(specs[i].FixedSize, memory.Before.Length)).ToArray(),
                 ArgumentCapture.ArrayInOut => Capped(memory.After.AsSpan(0, (int)Math.Min((ulong)memory.After.Length, result.Arguments[specs[i].LengthArgument] * (ulong)specs[i].FixedSize)), ref status),
@@ -178,6 +179,12 @@ internal static partial class DecodingStraceOracle
                 ArgumentCapture.StructOut => memory.After.AsSpan(0, Math.Min(specs[i].FixedSize, memory.After.Length)).ToArray(),
                 _ => memory.Before,
             };
+            if (specs[i].Kind == ArgumentCapture.SockaddrOut)
+            {
+                // Captured also when the call failed: the length asked for.
+                captured.Add(new CapturedArgument(i, data, status));
+                continue;
+            }
             if (result.ReturnValue < 0 && specs[i].Kind is ArgumentCapture.DirentCount or ArgumentCapture.IovecOut or ArgumentCapture.StructOut or ArgumentCapture.BufferOut)
             {
                 // The BPF side writes an empty capture for an output of a failed call.
@@ -210,6 +217,18 @@ internal static partial class DecodingStraceOracle
             data = data[..256];
         }
         return data.ToArray();
+    }
+
+    // The BPF side's SOCKADDR_OUT: *addrlen at entry, and after a success *addrlen at exit and the address.
+    private static byte[] SockaddrOut(byte[] address, (byte[] Before, byte[] After) length, bool succeeded)
+    {
+        uint before = BitConverter.ToUInt32(length.Before), after = BitConverter.ToUInt32(length.After);
+        if (!succeeded)
+        {
+            return BitConverter.GetBytes(before);
+        }
+        int n = (int)Math.Min(Math.Min(before, after), Math.Min(128u, (uint)address.Length));
+        return [.. BitConverter.GetBytes(before), .. BitConverter.GetBytes(after), .. address.AsSpan(0, n)];
     }
 
     private static uint CountDirents(ReadOnlySpan<byte> data)

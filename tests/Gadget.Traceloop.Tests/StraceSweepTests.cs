@@ -39,6 +39,7 @@ public sealed class StraceSweepTests(ITestOutputHelper output)
         ("python3 -c pass", [Python, "-c", "pass"]),
         ("python3 import json", [Python, "-c", "import json"]),
         ("python3 4 threads", [Python, "-c", "import threading\ndef work():\n    open('/etc/hostname').read()\nts = [threading.Thread(target=work) for _ in range(4)]\n[t.start() for t in ts]\n[t.join() for t in ts]"]),
+        ("python3 loopback udp+unix", [Python, "-c", "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 0))\nc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.sendto(b'ping', s.getsockname()); s.recvfrom(16)\nc.sendmsg([b'hi', b'!'], [], 0, s.getsockname()); s.recvmsg(10)\na, b = socket.socketpair(); a.sendmsg([b'ab', b'cd']); b.recvmsg(10); a.getpeername()"]),
         ("python3 loopback tcp", [Python, "-c", "import socket\ns = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\nc = socket.socket(); c.connect(s.getsockname()); a, _ = s.accept()\nc.sendall(b'ping'); a.recv(4); c.close(); a.close(); s.close()"]),
     ];
 

@@ -145,4 +145,14 @@ internal enum ArgumentFormat : byte
     TimerFlags,
     /// <summary>execve's environment: its address and how many variables it holds.</summary>
     Environment,
+    /// <summary>A socket address the kernel writes (accept, getsockname, recvfrom), its length pointer in another argument.</summary>
+    SockaddrOut,
+    /// <summary>The length pointer of a <see cref="SockaddrOut"/>: <c>[16]</c>, or <c>[128 =&gt; 16]</c> when the kernel changed it.</summary>
+    SocketLength,
+    /// <summary>accept4's SOCK_* flags.</summary>
+    AcceptFlags,
+    /// <summary>A struct msghdr read at entry (sendmsg).</summary>
+    MsghdrIn,
+    /// <summary>A struct msghdr the kernel filled (recvmsg).</summary>
+    MsghdrOut,
 }

@@ -207,6 +207,11 @@ internal static class DecoderTable
                 "iovecout" => ArgumentFormat.IovecOut,
                 "timerflags" => ArgumentFormat.TimerFlags,
                 "envp" => ArgumentFormat.Environment,
+                "sockaddrout" => ArgumentFormat.SockaddrOut,
+                "socklen" => ArgumentFormat.SocketLength,
+                "acceptflags" => ArgumentFormat.AcceptFlags,
+                "msghdrin" => ArgumentFormat.MsghdrIn,
+                "msghdrout" => ArgumentFormat.MsghdrOut,
                 _ => throw new InvalidOperationException($"Unknown argument format '{token}' for {name}."),
             };
             if (!renderer.Renders(formats[i]))

@@ -22,8 +22,12 @@ internal static class IovecText
             StraceText.AppendPointer(destination, raw);
             return;
         }
-        var data = capture.Data.Span;
-        ulong count = context.Argument(countIndex);
+        AppendEntries(destination, capture.Data.Span, context.Argument(countIndex), filled, context.StringLimit);
+    }
+
+    /// <summary>Appends the iovecs of a capture's data (<paramref name="count"/> in the array, the first ones captured).</summary>
+    public static void AppendEntries(StringBuilder destination, ReadOnlySpan<byte> data, ulong count, long filled, int stringLimit)
+    {
         ulong remaining = filled < 0 ? ulong.MaxValue : (ulong)filled;
         destination.Append('[');
         ulong printed = 0;
@@ -41,9 +45,9 @@ internal static class IovecText
             }
             destination.Append("{iov_base=");
             bool cut = held > (ulong)bytes.Length;
-            if (bytes.Length > context.StringLimit)
+            if (bytes.Length > stringLimit)
             {
-                bytes = bytes[..context.StringLimit];
+                bytes = bytes[..stringLimit];
                 cut = true;
             }
             StraceText.AppendQuoted(destination, bytes, cut);

@@ -42,6 +42,9 @@ internal sealed class SyscallDecoder
                 ArgumentFormat.IovecIn => new ArgumentCaptureSpec(ArgumentCapture.IovecIn, lengthArguments[i]),
                 ArgumentFormat.IovecOut => new ArgumentCaptureSpec(ArgumentCapture.IovecOut, lengthArguments[i]),
                 ArgumentFormat.Environment => new ArgumentCaptureSpec(ArgumentCapture.PointerCount),
+                ArgumentFormat.SockaddrOut => new ArgumentCaptureSpec(ArgumentCapture.SockaddrOut, lengthArguments[i]),
+                ArgumentFormat.MsghdrIn => new ArgumentCaptureSpec(ArgumentCapture.MsghdrIn),
+                ArgumentFormat.MsghdrOut => new ArgumentCaptureSpec(ArgumentCapture.MsghdrOut),
                 _ => ArgumentCaptureSpec.None,
             };
             any |= specs[i].Kind != ArgumentCapture.None;
