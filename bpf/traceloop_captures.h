@@ -14,12 +14,14 @@
 #define MAX_SOCKADDR 128     /* sizeof(struct sockaddr_storage) */
 #define MAX_ARGV 8           /* execve argv entries */
 #define MAX_ARGV_STRING 96   /* bytes per argv entry */
-#define SCRATCH_SIZE 8192
+#define MAX_PATH 4096        /* PATH_MAX: bytes read behind a path argument (with its NUL) */
+#define SCRATCH_SIZE 16384
 #define MAX_DIRENTS 2048     /* linux_dirent64 records counted per getdents64 (32 KiB holds at most 1365) */
 #define MAX_POINTERS 512     /* pointers counted in a NULL-terminated array */
 #define MAX_IOV 8            /* iovecs captured */
 #define MAX_IOV_DATA 64      /* bytes captured per iovec */
-#define OFFSET_MASK 4095     /* every capture starts below 4096: with at most ~1 KiB per capture it stays in scratch */
+#define OFFSET_MASK 8191     /* every capture starts below 8192: with at most 4 KiB + 4 per capture (a path) it stays in scratch;
+                              * two paths (renameat2, linkat) and the small captures of one syscall stay below 8192 */
 
 /* Must match Gadget.Traceloop.ArgumentCapture. */
 #define CAPTURE_NONE 0
@@ -38,6 +40,7 @@
 #define CAPTURE_SOCKADDR_OUT 13    /* at exit: u32 *addrlen at entry, then (success) u32 *addrlen at exit and the address */
 #define CAPTURE_MSGHDR_IN 14       /* at entry: struct msghdr, u16 n and n bytes of msg_name, the iovec capture of msg_iov */
 #define CAPTURE_MSGHDR_OUT 15      /* at exit: u32 msg_namelen at entry, then the same as MSGHDR_IN, iovecs up to the return value */
+#define CAPTURE_PATH_IN 16         /* a NUL-terminated path, up to MAX_PATH bytes with its NUL, at entry */
 #define MSGHDR_SIZE 56
 
 /* Must match Gadget.Traceloop.CaptureStatus. */
@@ -104,20 +107,20 @@ static __always_inline u32 put_capture_header(struct scratch_buffer *buf, u32 of
 	return offset + sizeof(*h) + length;
 }
 
-/* A NUL-terminated string (without its NUL in the record). */
-static __always_inline u32 capture_string(struct scratch_buffer *buf, u32 offset, u8 index, const void *ptr)
+/* A NUL-terminated string (without its NUL in the record), at most limit bytes with its NUL (limit: a power of two). */
+static __always_inline u32 capture_string(struct scratch_buffer *buf, u32 offset, u8 index, const void *ptr, u32 limit)
 {
 	offset &= OFFSET_MASK;
 	if (!ptr)
 		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
-	long n = bpf_probe_read_user_str(&buf->data[offset + sizeof(struct capture_header)], MAX_CAPTURE, ptr);
+	long n = bpf_probe_read_user_str(&buf->data[offset + sizeof(struct capture_header)], limit, ptr);
 	if (n < 0)
 		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
 	if (n == 0)
 		n = 1; /* "" on kernels that do not count its NUL (gadget.h) */
 	/* n counts the NUL; a string that filled the whole space may have been cut. */
-	u8 status = n >= MAX_CAPTURE ? STATUS_TRUNCATED : STATUS_COMPLETE;
-	return put_capture_header(buf, offset, index, status, (u32)(n - 1) & (MAX_CAPTURE - 1));
+	u8 status = n >= limit ? STATUS_TRUNCATED : STATUS_COMPLETE;
+	return put_capture_header(buf, offset, index, status, (u32)(n - 1) & (limit - 1));
 }
 
 /* length bytes behind ptr, at most limit. */
@@ -211,7 +214,7 @@ static __always_inline bool is_input(u8 kind)
 {
 	return kind == CAPTURE_STRING_IN || kind == CAPTURE_BUFFER_IN || kind == CAPTURE_SOCKADDR_IN ||
 	       kind == CAPTURE_STRING_ARRAY_IN || kind == CAPTURE_STRUCT_IN || kind == CAPTURE_IOVEC_IN ||
-	       kind == CAPTURE_POINTER_COUNT || kind == CAPTURE_MSGHDR_IN;
+	       kind == CAPTURE_POINTER_COUNT || kind == CAPTURE_MSGHDR_IN || kind == CAPTURE_PATH_IN;
 }
 
 static __always_inline bool is_output(u8 kind)
@@ -329,7 +332,10 @@ __attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64
 	buf->faulted = 0;
 	switch (kind) {
 	case CAPTURE_STRING_IN:
-		end = capture_string(buf, start, index, p);
+		end = capture_string(buf, start, index, p, MAX_CAPTURE);
+		break;
+	case CAPTURE_PATH_IN:
+		end = capture_string(buf, start, index, p, MAX_PATH);
 		break;
 	case CAPTURE_BUFFER_IN:
 		end = capture_buffer(buf, start, index, p, length, MAX_CAPTURE);

@@ -6,7 +6,7 @@ public enum ArgumentCapture : byte
     /// <summary>Nothing: the argument is a plain value.</summary>
     None = 0,
 
-    /// <summary>A NUL-terminated string read at entry (a path, a name).</summary>
+    /// <summary>A NUL-terminated string read at entry (a name), up to 256 bytes.</summary>
     StringIn = 1,
 
     /// <summary>A buffer read at entry, its length given by another argument (write, sendto, ...).</summary>
@@ -56,4 +56,7 @@ public enum ArgumentCapture : byte
 
     /// <summary>A struct msghdr read at exit (recvmsg): msg_namelen at entry (u32), then as <see cref="MsghdrIn"/>, the iovecs up to the return value.</summary>
     MsghdrOut = 15,
+
+    /// <summary>A path read at entry, up to PATH_MAX (4,096 bytes with its NUL): printed whole, as strace does.</summary>
+    PathIn = 16,
 }

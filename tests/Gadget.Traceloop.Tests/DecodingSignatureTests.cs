@@ -48,8 +48,9 @@ public class DecodingSignatureTests
     public void CaptureSpecsCoverPathsBuffersAndAddresses()
     {
         ArgumentCaptureSpec Spec(string name, int index) => X86.GetCaptureSpecs(SyscallTable.X86_64.GetNumber(name))[index];
-        Assert.Equal(ArgumentCapture.StringIn, Spec("openat", 1).Kind);
-        Assert.Equal(ArgumentCapture.StringIn, Spec("execve", 0).Kind);
+        Assert.Equal(ArgumentCapture.PathIn, Spec("openat", 1).Kind);
+        Assert.Equal(ArgumentCapture.PathIn, Spec("execve", 0).Kind);
+        Assert.Equal(ArgumentCapture.StringIn, Spec("memfd_create", 0).Kind);
         Assert.Equal(ArgumentCapture.StringArrayIn, Spec("execve", 1).Kind);
         Assert.Equal(ArgumentCapture.BufferOut, Spec("read", 1).Kind);
         Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.BufferIn, 2), Spec("write", 1));
@@ -96,7 +97,7 @@ public class DecodingSignatureTests
                     Assert.InRange(spec.LengthArgument, 0, specs.Count - 1);
                     Assert.False(signature.Parameters[spec.LengthArgument].IsPointer, $"{signature.Name}: the length of argument {i} is a pointer");
                 }
-                if (spec.Kind == ArgumentCapture.StringIn)
+                if (spec.Kind is ArgumentCapture.StringIn or ArgumentCapture.PathIn)
                 {
                     Assert.Contains("char", parameter.Type, StringComparison.Ordinal);
                 }
@@ -104,8 +105,8 @@ public class DecodingSignatureTests
         }
         // Derived (not explicit) specs exist too: e.g. getxattr's path and name.
         var getxattr = X86.GetCaptureSpecs(SyscallTable.X86_64.GetNumber("getxattr"));
-        Assert.Equal(ArgumentCapture.StringIn, getxattr[0].Kind);
-        Assert.Equal(ArgumentCapture.StringIn, getxattr[1].Kind);
+        Assert.Equal(ArgumentCapture.PathIn, getxattr[0].Kind);
+        Assert.Equal(ArgumentCapture.PathIn, getxattr[1].Kind);
     }
 
     [Fact]

@@ -192,6 +192,7 @@ public class DecodingStraceComparisonTests
         new("accept4", "R[104]", "out(16)", "inbuf(struct.pack('<I', 16))", "0o2000000 | 0o4000"),         // 177: EINVAL
         new("recvfrom", "R[104]", "out(16)", "16", "0x40", "0", "0"),                                        // 178: NULL, NULL
         new("getsockname", "R[27]", "out(128)", "inbuf(struct.pack('<I', 128))"),                           // 179: AF_UNIX bound
+        new("openat", "-100", "path(b'/nonexistent/' + b'q' * 300)", "0"),                                // 180: longer than 255 bytes
     ];
 
     public static TheoryData<int> Limits => new() { 32, 8 };

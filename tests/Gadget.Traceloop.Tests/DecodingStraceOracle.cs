@@ -173,7 +173,7 @@ internal static partial class DecodingStraceOracle
                 ArgumentCapture.ArrayInOut => Capped(memory.After.AsSpan(0, (int)Math.Min((ulong)memory.After.Length, result.Arguments[specs[i].LengthArgument] * (ulong)specs[i].FixedSize)), ref status),
                 ArgumentCapture.DirentCount => BitConverter.GetBytes(CountDirents(memory.After.AsSpan(0, (int)Math.Clamp(result.ReturnValue, 0, memory.After.Length)))),
                 ArgumentCapture.IovecIn or ArgumentCapture.IovecOut => IovecCapture(result.Iovecs[i], specs[i].Kind == ArgumentCapture.IovecOut, result.ReturnValue, ref status),
-                ArgumentCapture.StringIn => memory.Before.AsSpan(0, Math.Max(0, Array.IndexOf(memory.Before, (byte)0) is var end and >= 0 ? end : memory.Before.Length)).ToArray(),
+                ArgumentCapture.StringIn or ArgumentCapture.PathIn => memory.Before.AsSpan(0, Math.Max(0, Array.IndexOf(memory.Before, (byte)0) is var end and >= 0 ? end : memory.Before.Length)).ToArray(),
                 ArgumentCapture.BufferIn or ArgumentCapture.SockaddrIn => memory.Before.AsSpan(0, (int)Math.Min((ulong)memory.Before.Length, result.Arguments[specs[i].LengthArgument])).ToArray(),
                 ArgumentCapture.BufferOut => memory.After.AsSpan(0, (int)Math.Clamp(result.ReturnValue, 0, memory.After.Length)).ToArray(),
                 ArgumentCapture.StructOut => memory.After.AsSpan(0, Math.Min(specs[i].FixedSize, memory.After.Length)).ToArray(),

@@ -25,6 +25,7 @@ public sealed class StraceSweepTests(ITestOutputHelper output)
         ("wc -l", ["/usr/bin/wc", "-l", "/etc/passwd"]),
         ("sort", ["/usr/bin/sort", "/etc/passwd"]),
         ("stat", ["/usr/bin/stat", "/etc/hostname", "/tmp"]),
+        ("stat of a 300-byte path", ["/usr/bin/stat", "/nonexistent-sweep/" + new string('p', 300)]),
         ("date", ["/bin/date", "-u", "+%s"]),
         ("uname -a", ["/bin/uname", "-a"]),
         ("id", ["/usr/bin/id"]),

@@ -16,7 +16,8 @@ internal sealed class SyscallDecoder
         {
             specs[i] = formats[i] switch
             {
-                ArgumentFormat.Path or ArgumentFormat.String => new ArgumentCaptureSpec(ArgumentCapture.StringIn),
+                ArgumentFormat.Path => new ArgumentCaptureSpec(ArgumentCapture.PathIn),
+                ArgumentFormat.String => new ArgumentCaptureSpec(ArgumentCapture.StringIn),
                 ArgumentFormat.BufferIn => new ArgumentCaptureSpec(ArgumentCapture.BufferIn, lengthArguments[i]),
                 ArgumentFormat.BufferOut or ArgumentFormat.BufferOutHex or ArgumentFormat.PathOut => new ArgumentCaptureSpec(ArgumentCapture.BufferOut),
                 ArgumentFormat.Sockaddr => new ArgumentCaptureSpec(ArgumentCapture.SockaddrIn, lengthArguments[i]),
