@@ -72,15 +72,17 @@ struct {
 } syscall_specs SEC(".maps");
 
 struct scratch_buffer {
-	u8 data[SCRATCH_SIZE];
 	/*
 	 * Flags kept in map memory rather than in locals: the verifier does not follow values it loads from a map, so
-	 * they do not multiply the states it explores (a local bit mask would, one state per combination of bits).
+	 * they do not multiply the states it explores (a local bit mask would, one state per combination of bits). Before
+	 * the data, next to the record header every syscall writes: after it, 16 KiB away, touching them cost every
+	 * recorded syscall entry ~0.25 us more (bpf_stats, 100,000 getppid calls).
 	 */
 	u8 faulted;	/* capture_input: a read of user memory failed */
 	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted */
 	u16 iov_used;	/* capture_iovec: the bytes written so far (in map memory for the same reason) */
 	u32 saved_len;	/* sys_enter: the u32 an output capture needs from entry (SOCKADDR_OUT's *addrlen, MSGHDR_OUT's msg_namelen) */
+	u8 data[SCRATCH_SIZE];
 };
 
 struct {
