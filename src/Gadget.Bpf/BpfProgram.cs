@@ -249,14 +249,25 @@ public sealed unsafe class BpfProgram
             Flags = PerfEventAttributes.FlagFrequency,
         };
         var fd = PerfEvents.Open(ref attributes, pid, cpu, kind.ToString());
+        var linked = false; // once libbpf made the link, the link owns the perf event (and closes it when destroyed)
         try
         {
-            return AttachCore(() => LibBpf.bpf_program__attach_perf_event(_pointer, fd), $"attach program '{Name}' to perf event {kind} on cpu {cpu}", kind.ToString());
+            return AttachCore(
+                () =>
+                {
+                    var link = LibBpf.bpf_program__attach_perf_event(_pointer, fd);
+                    linked = link != 0;
+                    return link;
+                },
+                $"attach program '{Name}' to perf event {kind} on cpu {cpu}",
+                kind.ToString());
         }
-        catch
+        finally
         {
-            Libc.close(fd);
-            throw;
+            if (!linked)
+            {
+                Libc.close(fd);
+            }
         }
     }
 

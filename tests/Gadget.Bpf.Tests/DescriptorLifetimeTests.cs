@@ -102,6 +102,54 @@ public class DescriptorLifetimeTests
         Assert.Equal(0UL, staleRuns);
     }
 
+    /// <summary>
+    /// Programs attached on one thread, never detached by it, while another disposes their object: the object detaches every
+    /// link it made, also one made while it was being disposed (that attach sees the object disposed), so no link is left
+    /// holding its descriptors; any other error (EBADF, a use of a closed libbpf object) fails the test.
+    /// </summary>
+    [Fact]
+    public void AnAttachRacingDisposeLeavesNoLinkBehind()
+    {
+        FdCounter.AssertNoLeak(
+            () =>
+            {
+                for (var round = 0; round < 20; round++)
+                {
+                    var obj = LoadAttachTests();
+                    var program = obj.Program("count_raw_sys_enter");
+                    var attaches = 0;
+                    Exception? unexpected = null;
+                    var attacher = new Thread(() =>
+                    {
+                        try
+                        {
+                            while (true)
+                            {
+                                program.AttachRawTracepoint("sys_enter"); // left to the object to detach
+                                Volatile.Write(ref attaches, attaches + 1);
+                            }
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                        }
+                        catch (Exception e)
+                        {
+                            unexpected = e;
+                        }
+                    });
+                    attacher.Start();
+                    while (Volatile.Read(ref attaches) == 0 && attacher.IsAlive)
+                    {
+                        Thread.Yield();
+                    }
+                    obj.Dispose();
+                    attacher.Join();
+                    Assert.Null(unexpected);
+                }
+            },
+            rounds: 2);
+    }
+
     private static BpfObject LoadAttachTests()
     {
         using var spec = TestObjects.Open(TestObjects.AttachTests);
