@@ -45,11 +45,13 @@ internal sealed class KernelEventSource : IDisposable
         _scanner = scanner;
         _stateWaitTimeout = options.StateWaitTimeout;
         _logger = logger;
-        _bpf = BpfObject.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource);
+        using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource))
+        {
+            spec.SetGlobal("host_mnt_ns", (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt"));
+            _bpf = spec.Load();
+        }
         try
         {
-            _bpf.SetGlobal("host_mnt_ns", (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt"));
-            _bpf.Load();
             _pendingCgroups = _bpf.Map("pending_cgroups").As<ulong, byte>();
             _watchedPids = _bpf.Map("watched_pids").As<uint, byte>();
             _registry.Registered += OnRegistered;

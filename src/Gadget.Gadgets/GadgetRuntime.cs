@@ -44,9 +44,9 @@ internal sealed class GadgetRuntime : IDisposable
 
     /// <summary>
     /// Loads <paramref name="objectName"/> (an embedded resource of this assembly), applies the selection,
-    /// lets <paramref name="configure"/> set the gadget's own globals, loads and attaches every program.
+    /// lets <paramref name="configure"/> set the gadget's own globals (on the object's spec, before load), loads and attaches every program.
     /// </summary>
-    public static GadgetRuntime Start(string objectName, GadgetOptions options, Action<BpfObject>? configure = null)
+    public static GadgetRuntime Start(string objectName, GadgetOptions options, Action<BpfObjectSpec>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Selector is not null && options.Containers is null)
@@ -59,18 +59,20 @@ internal sealed class GadgetRuntime : IDisposable
         GadgetRuntime? runtime = null;
         try
         {
-            bpf = BpfObject.FromEmbeddedResource(typeof(GadgetRuntime).Assembly, objectName);
-            if (selection is not null)
+            using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(GadgetRuntime).Assembly, objectName))
             {
-                bpf.SetGlobal("filter_by_cgroup", true);
-                bpf.Map("selected_cgroups").ReuseMap(selection.CgroupIds);
+                if (selection is not null)
+                {
+                    spec.SetGlobal("filter_by_cgroup", true);
+                    spec.Map("selected_cgroups").ReuseMap(selection.CgroupIds);
+                }
+                if (options.RingBufferSize != 0)
+                {
+                    spec.Map("events").MaxEntries = options.RingBufferSize;
+                }
+                configure?.Invoke(spec);
+                bpf = spec.Load();
             }
-            if (options.RingBufferSize != 0)
-            {
-                bpf.Map("events").SetMaxEntries(options.RingBufferSize);
-            }
-            configure?.Invoke(bpf);
-            bpf.Load();
             runtime = new GadgetRuntime(bpf, selection, options);
             foreach (var program in bpf.Programs)
             {
