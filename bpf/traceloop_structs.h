@@ -60,7 +60,10 @@ static __always_inline u32 capture_iovec(struct scratch_buffer *buf, u32 offset,
 		u32 at = (start + sizeof(struct capture_header) + used) & OFFSET_MASK;
 		__builtin_memcpy(&buf->data[at], &v[1], 8);
 		u16 got = (u16)n;
-		if (n && bpf_probe_read_user(&buf->data[at + 10], n & 127, (const void *)v[0]) != 0) {
+		u32 size = (u32)n;
+		barrier_var(size); /* keeps the mask below: clang drops it after the clamps, and 5.10's verifier cannot follow them */
+		size &= 127;
+		if (size && bpf_probe_read_user(&buf->data[at + 10], size, (const void *)v[0]) != 0) {
 			buf->faulted = 1;
 			got = 0;
 		}
