@@ -14,6 +14,9 @@ public sealed unsafe partial class BpfMap : IDisposable
     private readonly nint _pointer;
     private readonly FileDescriptorHandle? _fd;
 
+    /// <summary>Where diagnostics about this map go: its object's <see cref="BpfObjectOptions.Logger"/>, or null.</summary>
+    internal Microsoft.Extensions.Logging.ILogger? Logger => _owner?.Logger;
+
     internal BpfMap(BpfObject owner, nint pointer)
     {
         _owner = owner;

@@ -54,6 +54,9 @@ public sealed unsafe partial class BpfObject : IDisposable
     /// <summary>The object's maps, including internal ones (<c>.rodata</c>, <c>.bss</c>, ...).</summary>
     public IReadOnlyList<BpfMap> Maps => _maps;
 
+    /// <summary>Where diagnostics about this object go (<see cref="BpfObjectOptions.Logger"/>), or null.</summary>
+    internal Microsoft.Extensions.Logging.ILogger? Logger => _options.Logger;
+
     /// <summary>The object's handle: referenced while a native call uses one of its maps' descriptors.</summary>
     internal System.Runtime.InteropServices.SafeHandle Handle => _handle;
 
@@ -102,7 +105,7 @@ public sealed unsafe partial class BpfObject : IDisposable
         }
         var copy = NativeMemory.Alloc((nuint)elf.Length);
         elf.CopyTo(new Span<byte>(copy, elf.Length));
-        using var capture = LibbpfRuntime.Capture();
+        using var capture = LibbpfRuntime.Capture(options.Logger);
         var name = AllocUtf8(options.Name ?? defaultName ?? "gadget");
         var pinRoot = AllocUtf8(options.PinRootPath);
         var btfPath = AllocUtf8(options.BtfCustomPath);
@@ -205,10 +208,10 @@ public sealed unsafe partial class BpfObject : IDisposable
         {
             throw new InvalidOperationException($"BPF object '{Name}' is already loaded.");
         }
+        using var capture = LibbpfRuntime.Capture(_options.Logger);
         BpfEnvironment.RaiseMemlockLimit();
         var logSize = Math.Max(4096, _options.VerifierLogSize);
         var log = (byte*)NativeMemory.AllocZeroed((nuint)logSize);
-        using var capture = LibbpfRuntime.Capture();
         try
         {
             foreach (var program in _programs)

@@ -82,7 +82,7 @@ public sealed unsafe class BpfProgram
     {
         ArgumentException.ThrowIfNullOrEmpty(functionName);
         var pointer = PointerBeforeLoad("attach target");
-        using var capture = LibbpfRuntime.Capture();
+        using var capture = LibbpfRuntime.Capture(_owner.Logger);
         var result = LibBpf.bpf_program__set_attach_target(pointer, targetProgram?.FileDescriptor ?? 0, functionName);
         if (result < 0)
         {
@@ -156,7 +156,7 @@ public sealed unsafe class BpfProgram
         {
             throw KprobesUnsupported(SectionName, SectionName.StartsWith("kret", StringComparison.Ordinal));
         }
-        using var capture = LibbpfRuntime.Capture();
+        using var capture = LibbpfRuntime.Capture(_owner.Logger);
         var link = LibBpf.bpf_program__attach(Pointer);
         if (link != 0)
         {
@@ -343,7 +343,7 @@ public sealed unsafe class BpfProgram
     private BpfLink AttachCore(Func<nint> attach, string operation, string target)
     {
         _ = FileDescriptor; // throws a clear error when not loaded
-        using var capture = LibbpfRuntime.Capture();
+        using var capture = LibbpfRuntime.Capture(_owner.Logger);
         var link = attach();
         if (link == 0)
         {

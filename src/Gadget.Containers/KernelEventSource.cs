@@ -45,7 +45,7 @@ internal sealed class KernelEventSource : IDisposable
         _scanner = scanner;
         _stateWaitTimeout = options.StateWaitTimeout;
         _logger = logger;
-        _bpf = BpfObject.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource);
+        _bpf = BpfObject.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource, new BpfObjectOptions { Logger = logger });
         try
         {
             _bpf.SetGlobal("host_mnt_ns", (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt"));

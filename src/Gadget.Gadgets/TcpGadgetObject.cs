@@ -27,7 +27,7 @@ internal sealed class TcpGadgetObject : IDisposable
             throw new ArgumentException("A container selector needs a ContainerCollection (GadgetOptions.Containers) to select from.", nameof(options));
         }
         BpfEnvironment.EnsureTracefs();
-        var gadget = new TcpGadgetObject(BpfObject.FromEmbeddedResource(typeof(TcpGadgetObject).Assembly, objectName));
+        var gadget = new TcpGadgetObject(BpfObject.FromEmbeddedResource(typeof(TcpGadgetObject).Assembly, objectName, new BpfObjectOptions { Logger = options.Logger }));
         try
         {
             if (options.Selector is not null)

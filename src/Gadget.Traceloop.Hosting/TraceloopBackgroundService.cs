@@ -57,10 +57,6 @@ public sealed class TraceloopBackgroundService : BackgroundService
     {
         try
         {
-            if (_options.RouteLibbpfMessages)
-            {
-                BpfEnvironment.Logger ??= _loggerFactory.CreateLogger("Gadget.Bpf");
-            }
             var tracerOptions = _options.Tracer;
             tracerOptions.Logger ??= _loggerFactory.CreateLogger<TraceloopTracer>();
             _tracer = TraceloopTracer.Start(tracerOptions);

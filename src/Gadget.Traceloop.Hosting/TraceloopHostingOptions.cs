@@ -27,9 +27,6 @@ public sealed class TraceloopHostingOptions
     /// <summary>How syscalls are printed in the log. Default: <see cref="SyscallFormatterOptions.Default"/> with timestamps and thread ids.</summary>
     public SyscallFormatterOptions Formatter { get; set; } = new() { IncludeThreadId = true, IncludeTimestamp = true };
 
-    /// <summary>Send libbpf's own messages to the host's logging (sets <see cref="Gadget.Bpf.BpfEnvironment.Logger"/> when it is null). Default: true.</summary>
-    public bool RouteLibbpfMessages { get; set; } = true;
-
     /// <summary>Called with every history the service dumps (crashed container or failed command), after it was logged.</summary>
     public Action<TraceloopHistoryEventArgs>? OnHistory { get; set; }
 }

@@ -44,7 +44,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         _pagesPerCpu = options.PagesPerCpu;
         _logger = options.Logger;
         BpfEnvironment.EnsureTracefs();
-        _object = BpfObject.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource);
+        _object = BpfObject.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource, new BpfObjectOptions { Logger = options.Logger });
         try
         {
             RingPool.Size(_object, options.MaxContainers + options.SpareRings);
@@ -60,6 +60,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             _links.Add(_object.Program("traceloop_sys_exit").AttachTracepoint("raw_syscalls", "sys_exit"));
             _links.Add(_object.Program("traceloop_process_exit").Attach());
             _links.Add(_object.Program("traceloop_cgroup_rmdir").Attach());
+            TraceloopMetrics.Register(this);
         }
         catch
         {
@@ -223,6 +224,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         {
             return;
         }
+        TraceloopMetrics.Unregister(this);
         foreach (var link in _links)
         {
             link.Dispose();
