@@ -316,6 +316,7 @@ public sealed unsafe class PerfBufferReader : IDisposable
                         break;
                     case PerfRecordKind.Lost:
                         Interlocked.Add(ref _lostRecords, (long)lost);
+                        BpfMetrics.PerfRecordsLost(_map.Name, lost);
                         handler.OnLost(ring.Cpu, lost);
                         break;
                     case PerfRecordKind.Malformed:
