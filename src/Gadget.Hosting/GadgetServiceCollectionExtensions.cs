@@ -18,7 +18,7 @@ public static class GadgetServiceCollectionExtensions
     /// service when one is registered), <see cref="GadgetHostingOptions"/> bound from <paramref name="configuration"/> and
     /// validated when the host starts, and the health checks <c>gadget-environment</c> (kernel BTF, libbpf, privileges) and
     /// <c>gadget-programs</c> (the collection's and the gadgets' BPF programs attached), tagged <c>gadget</c>. Calling it
-    /// again (as <c>AddTraceloop</c> does) adds nothing twice.
+    /// again (as <c>AddTraceloop</c> does) adds nothing twice, and the builder it returns binds from the first call's configuration.
     /// </summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configuration">The <c>Gadget</c> section (<c>builder.Configuration.GetSection("Gadget")</c>); null: defaults and <paramref name="configure"/> only.</param>
@@ -36,13 +36,14 @@ public static class GadgetServiceCollectionExtensions
         {
             options.Configure(configure);
         }
-        if (services.Any(d => d.ServiceType == typeof(GadgetRegistry)))
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(GadgetRegistry))?.ImplementationInstance is GadgetRegistry existing)
         {
-            return new GadgetBuilder(services, configuration);
+            // Added already (e.g. AddTraceloop(services) after AddGadget(configuration)): the same configuration serves both.
+            return new GadgetBuilder(services, configuration ?? existing.Configuration);
         }
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<GadgetHostingOptions>, GadgetHostingOptionsValidator>();
-        services.AddSingleton<GadgetRegistry>();
+        services.AddSingleton(new GadgetRegistry(configuration));
         services.TryAddSingleton(provider =>
         {
             var settings = provider.GetRequiredService<IOptions<GadgetHostingOptions>>().Value;

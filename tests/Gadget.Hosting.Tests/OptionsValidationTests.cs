@@ -47,6 +47,22 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void AddTraceloopOnTheServicesBindsFromTheConfigurationAddGadgetWasGiven()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Gadget:Traceloop:Selector:PodName"] = "api-0" });
+        builder.Services.AddGadget(builder.Configuration.GetSection("Gadget"));
+        builder.Services.AddTraceloop(options => options.LoggedSyscalls = 3);
+        using var host = builder.Build();
+        var traceloop = host.Services.GetRequiredService<IOptions<TraceloopHostingOptions>>().Value;
+        Assert.Equal("api-0", traceloop.Selector.PodName);
+        Assert.Equal(3, traceloop.LoggedSyscalls);
+        // One collection, one startup service, one set of health checks, whatever the number of calls.
+        Assert.Single(host.Services.GetServices<IHostedService>(), s => s.GetType().Name == "GadgetStartupService");
+        Assert.Single(host.Services.GetServices<IHostedService>(), s => s is TraceloopBackgroundService);
+    }
+
+    [Fact]
     public void ConfigurationBindsSelectorsAndTracerSettings()
     {
         using var host = Build(new()
