@@ -82,10 +82,13 @@ public sealed class HostedGadgetsTests
             var exits = service.Recorder!.WatchExitsAsync(cts.Token).GetAsyncEnumerator(cts.Token);
             var nextExit = exits.MoveNextAsync().AsTask();
             var exec = FirstExecAsync(execs, cts.Token);
-            using (var container = RuncContainer.Create(id, ["sh", "-c", "cat /etc/hostname; exit 0"]))
+            // Created, not started: its init waits for 'runc start' while the collection registers it (and selects it in the
+            // kernel), so the exec of its program is traced; /bin/cat by path is an exec of its own (not a shell builtin).
+            using (var container = RuncContainer.Create(id, ["sh", "-c", "/bin/cat /etc/hostname; exit 0"], start: false))
             {
-                var seen = await exec;
                 var known = await added;
+                container.Start();
+                var seen = await exec;
                 // The gadget resolved the event's cgroup with the host's one collection: the very instance it announced.
                 Assert.Same(known, seen.Container);
                 Assert.True(await nextExit, "no history came for the container's end");
@@ -158,7 +161,7 @@ public sealed class HostedGadgetsTests
     {
         await foreach (var e in execs.ReadAsync(cancellationToken))
         {
-            if (e.Container is not null)
+            if (e.Container is not null && e.Comm == "cat")
             {
                 return e;
             }
