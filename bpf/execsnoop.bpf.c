@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
  * execsnoop: every execve/execveat with its argv (bounded: EXEC_MAX_ARGS arguments of at most EXEC_ARG_SIZE bytes each,
- * flagged when cut), pid, ppid, uid, cgroup and the syscall's result. The enter tracepoint saves the argv per thread,
+ * flagged when cut), the process (gadget.h: pid, tid, ppid, uid, gid, comm, the parent's comm), cgroup and the syscall's
+ * result. The enter tracepoint saves the argv per thread,
  * the exit tracepoint adds the result and the (new) comm and sends the event through the ring buffer.
  */
 #include "gadget_filter.h"
@@ -18,15 +19,11 @@
 struct exec_event {
 	u64 timestamp;
 	u64 cgroup_id;
-	u32 pid;
-	u32 tid;
-	u32 ppid;
-	u32 uid;
+	struct gadget_process proc;	/* comm is read again at exit: the new program's on success */
 	s32 retval;
 	u32 flags;
 	u16 args_count;
 	u16 args_size;
-	char comm[TASK_COMM_LEN];
 	char args[EXEC_ARGS_SIZE];
 };
 
@@ -56,8 +53,7 @@ static __always_inline int enter_exec(const char *const *argv)
 {
 	if (!gadget_selected())
 		return 0;
-	u64 id = bpf_get_current_pid_tgid();
-	u32 tid = (u32)id;
+	u32 tid = (u32)bpf_get_current_pid_tgid();
 	u32 zero = 0;
 	struct exec_event *empty = bpf_map_lookup_elem(&empty_event, &zero);
 	if (!empty)
@@ -68,13 +64,9 @@ static __always_inline int enter_exec(const char *const *argv)
 	if (!event)
 		return 0;
 
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	event->timestamp = bpf_ktime_get_boot_ns();
 	event->cgroup_id = bpf_get_current_cgroup_id();
-	event->pid = id >> 32;
-	event->tid = tid;
-	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	event->uid = (u32)bpf_get_current_uid_gid();
+	gadget_process_fill(&event->proc);
 
 	for (int i = 0; i < EXEC_MAX_ARGS; i++) {
 		const char *arg = NULL;
@@ -167,7 +159,7 @@ static __always_inline int exit_exec(long retval)
 	if (!event)
 		return 0;
 	event->retval = (s32)retval;
-	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	bpf_get_current_comm(event->proc.comm, sizeof(event->proc.comm));
 	u32 size = offsetof(struct exec_event, args) + event->args_size;
 	if (size > sizeof(*event))
 		size = sizeof(*event);
@@ -200,5 +192,8 @@ int on_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
 	return exit_exec(ctx->ret);
 }
+
+/* The layouts user space reads, named in the object's BTF: a test compares them with their C# mirrors. */
+const struct exec_event *unused_exec_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

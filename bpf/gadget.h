@@ -25,4 +25,38 @@ static __always_inline struct task_struct *gadget_current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
+/*
+ * The process an event is about, the same in every gadget's record (mirrored by Gadget.Gadgets' ProcessRecord): 56
+ * bytes, 8-byte aligned in the records. pcomm is the PARENT process's comm (as ig's pcomm), not the thread's own: the
+ * comm of real_parent's thread group leader, what /proc/PPID/comm and ps show (real_parent itself is the thread that
+ * forked, e.g. ".NET TP Worker" for a child of a .NET process).
+ */
+struct gadget_process {
+	u32 pid;		/* tgid */
+	u32 tid;
+	u32 ppid;		/* real_parent's tgid */
+	u32 uid;
+	u32 gid;
+	u32 reserved;
+	char comm[TASK_COMM_LEN];
+	char pcomm[TASK_COMM_LEN];	/* real_parent->group_leader's comm */
+};
+
+/* Fills *process from the current task: ids, credentials (init namespace), the real parent's tgid and its leader's comm. */
+static __always_inline void gadget_process_fill(struct gadget_process *process)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u64 ugid = bpf_get_current_uid_gid();
+	struct task_struct *parent = BPF_CORE_READ(gadget_current_task(), real_parent);
+	process->pid = id >> 32;
+	process->tid = (u32)id;
+	process->uid = (u32)ugid;
+	process->gid = ugid >> 32;
+	process->reserved = 0;
+	process->ppid = BPF_CORE_READ(parent, tgid);
+	bpf_get_current_comm(process->comm, sizeof(process->comm));
+	if (BPF_CORE_READ_STR_INTO(&process->pcomm, parent, group_leader, comm) < 0)
+		process->pcomm[0] = 0;
+}
+
 #endif

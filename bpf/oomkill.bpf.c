@@ -16,12 +16,10 @@ struct oom_event {
 	s64 anon_rss_pages;
 	s64 file_rss_pages;
 	s64 shmem_rss_pages;
+	struct gadget_process trigger;
 	u32 victim_pid;
 	u32 victim_uid;
-	u32 trigger_pid;
-	u32 trigger_tid;
 	char victim_comm[TASK_COMM_LEN];
-	char trigger_comm[TASK_COMM_LEN];
 	char memcg_name[OOM_MEMCG_NAME_SIZE];
 };
 
@@ -64,7 +62,6 @@ int BPF_PROG(on_mark_victim, struct task_struct *task, uid_t uid)
 		__sync_fetch_and_add(&lost_events, 1);
 		return 0;
 	}
-	u64 id = bpf_get_current_pid_tgid();
 	event->timestamp = bpf_ktime_get_boot_ns();
 	event->victim_cgroup_id = victim_cgroup;
 	event->trigger_cgroup_id = trigger_cgroup;
@@ -75,10 +72,8 @@ int BPF_PROG(on_mark_victim, struct task_struct *task, uid_t uid)
 	event->shmem_rss_pages = mm ? MM_RSS_PAGES(mm, 3) : 0;
 	event->victim_pid = BPF_CORE_READ(task, tgid);
 	event->victim_uid = uid;
-	event->trigger_pid = id >> 32;
-	event->trigger_tid = (u32)id;
+	gadget_process_fill(&event->trigger);
 	BPF_CORE_READ_STR_INTO(&event->victim_comm, task, comm);
-	bpf_get_current_comm(event->trigger_comm, sizeof(event->trigger_comm));
 	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
 	const char *name = NULL;
 	if (memory >= 0 && memory < 12)
@@ -88,5 +83,8 @@ int BPF_PROG(on_mark_victim, struct task_struct *task, uid_t uid)
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
+
+/* The layouts user space reads, named in the object's BTF: a test compares them with their C# mirrors. */
+const struct oom_event *unused_oom_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

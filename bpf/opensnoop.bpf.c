@@ -16,13 +16,10 @@ struct open_args {
 struct open_event {
 	u64 timestamp;
 	u64 cgroup_id;
-	u32 pid;
-	u32 tid;
-	u32 uid;
+	struct gadget_process proc;
 	s32 retval;
 	s32 flags;
 	u32 mode;
-	char comm[TASK_COMM_LEN];
 	char path[OPEN_PATH_SIZE];
 };
 
@@ -53,8 +50,7 @@ static __always_inline int enter_open(const char *path, s32 flags, u32 mode)
 
 static __always_inline int exit_open(long retval)
 {
-	u64 id = bpf_get_current_pid_tgid();
-	u32 tid = (u32)id;
+	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct open_args *args = bpf_map_lookup_elem(&opens, &tid);
 	if (!args)
 		return 0;
@@ -66,13 +62,10 @@ static __always_inline int exit_open(long retval)
 	}
 	event->timestamp = bpf_ktime_get_boot_ns();
 	event->cgroup_id = bpf_get_current_cgroup_id();
-	event->pid = id >> 32;
-	event->tid = tid;
-	event->uid = (u32)bpf_get_current_uid_gid();
+	gadget_process_fill(&event->proc);
 	event->retval = (s32)retval;
 	event->flags = args->flags;
 	event->mode = args->mode;
-	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	if (bpf_probe_read_user_str(event->path, sizeof(event->path), args->path) < 0)
 		event->path[0] = 0;
 	bpf_ringbuf_submit(event, 0);
@@ -117,5 +110,8 @@ int on_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
 	return exit_open(ctx->ret);
 }
+
+/* The layouts user space reads, named in the object's BTF: a test compares them with their C# mirrors. */
+const struct open_event *unused_open_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

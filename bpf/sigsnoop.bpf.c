@@ -10,15 +10,13 @@ struct signal_event {
 	u64 timestamp;
 	u64 sender_cgroup_id;
 	u64 target_cgroup_id;
-	u32 sender_pid;
-	u32 sender_tid;
+	struct gadget_process sender;
 	u32 target_pid;
 	u32 target_tid;
 	s32 signal;
 	s32 result;
 	s32 group;
-	u32 sender_uid;
-	char sender_comm[TASK_COMM_LEN];
+	u32 reserved;
 	char target_comm[TASK_COMM_LEN];
 };
 
@@ -43,22 +41,22 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 		__sync_fetch_and_add(&lost_events, 1);
 		return 0;
 	}
-	u64 id = bpf_get_current_pid_tgid();
 	event->timestamp = bpf_ktime_get_boot_ns();
 	event->sender_cgroup_id = sender_cgroup;
 	event->target_cgroup_id = target_cgroup;
-	event->sender_pid = id >> 32;
-	event->sender_tid = (u32)id;
+	gadget_process_fill(&event->sender);
 	event->target_pid = BPF_CORE_READ(task, tgid);
 	event->target_tid = BPF_CORE_READ(task, pid);
 	event->signal = sig;
 	event->result = result;
 	event->group = group;
-	event->sender_uid = (u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(event->sender_comm, sizeof(event->sender_comm));
+	event->reserved = 0;
 	BPF_CORE_READ_STR_INTO(&event->target_comm, task, comm);
 	bpf_ringbuf_submit(event, 0);
 	return 0;
 }
+
+/* The layouts user space reads, named in the object's BTF: a test compares them with their C# mirrors. */
+const struct signal_event *unused_signal_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -14,14 +14,12 @@
 #define IPPROTO_TCP 6
 #define SOCK_STREAM 1
 
-/* 104 bytes; addresses in network order (IPv4 in the first 4 bytes), ports in host order. */
+/* 128 bytes; addresses in network order (IPv4 in the first 4 bytes), ports in host order. */
 struct tcp_event {
 	u64 timestamp_ns;	/* bpf_ktime_get_boot_ns() */
 	u64 cgroup_id;		/* cgroup2 id of the process the event belongs to */
 	u64 latency_ns;		/* connect: from SYN_SENT to ESTABLISHED/CLOSE; accept: 0 */
-	u32 pid;		/* tgid */
-	u32 tid;
-	u32 uid;
+	struct gadget_process proc;	/* connect: the process that called connect(); accept: the one that accepted */
 	u32 netns;		/* inode number of the socket's network namespace */
 	s32 error;		/* 0, or the positive errno the connection failed with */
 	u16 family;		/* AF_INET or AF_INET6 */
@@ -30,8 +28,6 @@ struct tcp_event {
 	u16 state;		/* connect: the TCP state reached (1 ESTABLISHED, 7 CLOSE); accept: 1 */
 	u8 saddr[16];
 	u8 daddr[16];
-	char comm[TASK_COMM_LEN];
-	u32 padding;
 };
 
 struct tcp_endpoints {

@@ -50,23 +50,18 @@ static __always_inline int on_accept_exit(struct sys_exit_args *ctx)
 		__sync_fetch_and_add(&lost_events, 1);
 		return 0;
 	}
-	u64 pid_tgid = bpf_get_current_pid_tgid();
 	e->timestamp_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->latency_ns = 0;
-	e->pid = pid_tgid >> 32;
-	e->tid = (u32)pid_tgid;
-	e->uid = (u32)bpf_get_current_uid_gid();
+	gadget_process_fill(&e->proc);
 	e->netns = ep.netns;
 	e->error = 0;
 	e->family = ep.family;
 	e->sport = ep.sport;
 	e->dport = ep.dport;
 	e->state = 1;
-	e->padding = 0;
 	__builtin_memcpy(e->saddr, ep.saddr, 16);
 	__builtin_memcpy(e->daddr, ep.daddr, 16);
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -82,5 +77,8 @@ int tcpaccept_exit_accept(struct sys_exit_args *ctx)
 {
 	return on_accept_exit(ctx);
 }
+
+/* The layouts user space reads, named in the object's BTF: a test compares them with their C# mirrors. */
+const struct tcp_event *unused_tcp_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -15,11 +15,7 @@
 struct connecting {
 	u64 start_ns;
 	u64 cgroup_id;
-	u32 pid;
-	u32 tid;
-	u32 uid;
-	u32 reserved;
-	char comm[TASK_COMM_LEN];
+	struct gadget_process proc;
 };
 
 struct {
@@ -62,13 +58,9 @@ int tcpconnect_set_state(struct inet_sock_set_state_args *ctx)
 		if (!gadget_selected())
 			return 0;
 		struct connecting c = {};
-		u64 pid_tgid = bpf_get_current_pid_tgid();
 		c.start_ns = bpf_ktime_get_boot_ns();
 		c.cgroup_id = bpf_get_current_cgroup_id();
-		c.pid = pid_tgid >> 32;
-		c.tid = (u32)pid_tgid;
-		c.uid = (u32)bpf_get_current_uid_gid();
-		bpf_get_current_comm(c.comm, sizeof(c.comm));
+		gadget_process_fill(&c.proc);
 		bpf_map_update_elem(&connecting, &sk, &c, BPF_ANY);
 		return 0;
 	}
@@ -87,10 +79,7 @@ int tcpconnect_set_state(struct inet_sock_set_state_args *ctx)
 	e->timestamp_ns = now;
 	e->latency_ns = now - c->start_ns;
 	e->cgroup_id = c->cgroup_id;
-	e->pid = c->pid;
-	e->tid = c->tid;
-	e->uid = c->uid;
-	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	__builtin_memcpy(&e->proc, &c->proc, sizeof(e->proc));
 	struct sock *s = (struct sock *)ctx->skaddr;
 	e->netns = BPF_CORE_READ(s, __sk_common.skc_net.net, ns.inum);
 	e->error = ctx->newstate == TCP_ESTABLISHED ? 0 : BPF_CORE_READ(s, sk_err);
@@ -98,7 +87,6 @@ int tcpconnect_set_state(struct inet_sock_set_state_args *ctx)
 	e->sport = ctx->sport;
 	e->dport = ctx->dport;
 	e->state = ctx->newstate;
-	e->padding = 0;
 	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	if (ctx->family == AF_INET) {
@@ -112,5 +100,8 @@ int tcpconnect_set_state(struct inet_sock_set_state_args *ctx)
 	bpf_map_delete_elem(&connecting, &sk);
 	return 0;
 }
+
+/* The layouts user space reads, named in the object's BTF: a test compares them with their C# mirrors. */
+const struct tcp_event *unused_tcp_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -27,7 +27,7 @@ struct tcptop_value {
 	u64 received;
 	u64 sends;
 	u64 receives;
-	char comm[TASK_COMM_LEN];
+	struct gadget_process proc;	/* the thread that first sent or received in the interval */
 };
 
 struct {
@@ -72,7 +72,7 @@ static __always_inline int count(struct sock_length_args *ctx, bool send)
 	struct tcptop_value *value = bpf_map_lookup_elem(&traffic, &key);
 	if (!value) {
 		struct tcptop_value zero = {};
-		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
+		gadget_process_fill(&zero.proc);
 		if (bpf_map_update_elem(&traffic, &key, &zero, BPF_NOEXIST) == -7 /* E2BIG */) {
 			__sync_fetch_and_add(&dropped_updates, 1);
 			return 0;
@@ -102,5 +102,9 @@ int tcptop_recv(struct sock_length_args *ctx)
 {
 	return count(ctx, false);
 }
+
+/* The layouts user space reads, named in the object's BTF: a test compares them with their C# mirrors. */
+const struct tcptop_key *unused_tcptop_key __attribute__((unused));
+const struct tcptop_value *unused_tcptop_value __attribute__((unused));
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

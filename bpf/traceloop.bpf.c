@@ -28,6 +28,8 @@
  *                      ((code << 8) | signal | 0x80 when it dumped core); nr is -1 for a process exit
  *   enter only:        u64 args[6], char comm[16]
  *   captures:          u8 arg index, u8 status (0 complete, 1 truncated, 2 unreadable), u16 length, u8 data[length]
+ *                      (data per kind: traceloop_captures.h; an iovec array is u64 iov_len, u16 n, n bytes per entry;
+ *                      a dirent count is a u32)
  *                      enter: the inputs, in arg order; exit: the outputs, and the inputs read again (see above),
  *                      in arg order; an arg index appears at most once per record.
  */
@@ -64,6 +66,7 @@ struct pending_syscall {
 	s64 nr;
 	u64 mm;		/* the memory image at entry (task->mm): a different one at exit means execve replaced it */
 	u8 retry_mask;	/* bit i: input arg i was unreadable at entry although not NULL */
+	u32 saved_len;	/* what SOCKADDR_OUT/MSGHDR_OUT need from entry: *addrlen, msg_namelen (0 when unreadable) */
 };
 
 struct {
@@ -141,17 +144,17 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	struct record_header *h = start_record(buf, pid_tgid, nr, KIND_ENTER, ref.counters->enters);
 
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
-	u64 args[6];
-	for (int i = 0; i < 6; i++) {
-		args[i] = BPF_CORE_READ(ctx, args[i]);
-		body->args[i] = args[i];
-	}
+	/* Plain loads from the tracepoint's record (a fixed format) instead of a helper call per argument. Written out: a
+	 * loop lets clang step a copy of the ctx pointer, which the verifier refuses. */
+	u64 args[6] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
+	__builtin_memcpy(body->args, args, sizeof(args));
 	bpf_get_current_comm(body->comm, sizeof(body->comm));
 
 	u32 offset = sizeof(struct record_header) + sizeof(struct enter_body);
 	u8 captures = 0;
 	bool has_output = false;
 	buf->retry_mask = 0;
+	buf->saved_len = 0;
 	u32 key = (u32)nr;
 	struct syscall_spec *spec = nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
 	if (spec) {
@@ -159,9 +162,16 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 			struct arg_spec a = spec->args[i];
 			if (is_output(a.kind))
 				has_output = true;
+			if (a.kind == CAPTURE_SOCKADDR_OUT || a.kind == CAPTURE_MSGHDR_OUT) {
+				u64 at = a.kind == CAPTURE_SOCKADDR_OUT ? arg_at(args, a.length_arg) : arg_at(args, i) + 8;
+				buf->saved_len = 0;
+				if (at > 8)
+					bpf_probe_read_user(&buf->saved_len, 4, (const void *)at);
+			}
 			if (!is_input(a.kind))
 				continue;
-			u32 r = capture_input(offset, i, a.kind, arg_at(args, i), arg_at(args, a.length_arg));
+			u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(args, a.length_arg);
+			u32 r = capture_input(offset, i, a.kind, arg_at(args, i), length);
 			if (r & CAPTURE_FAULTED)
 				buf->retry_mask |= 1 << i;
 			offset = r & (SCRATCH_SIZE - 1);
@@ -173,11 +183,21 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	u8 retry_mask = buf->retry_mask;
 	if (has_output || retry_mask) {
 		u32 tid = (u32)pid_tgid;
-		struct pending_syscall p = { .nr = nr, .retry_mask = retry_mask };
-		for (int i = 0; i < 6; i++)
-			p.args[i] = args[i];
-		p.mm = (u64)BPF_CORE_READ(gadget_current_task(), mm);
-		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+		/* The memory image matters only for a retry (it is rare): no read of task->mm otherwise. */
+		u64 mm = retry_mask ? (u64)BPF_CORE_READ(gadget_current_task(), mm) : 0;
+		/* This thread's entry from its last such syscall is rewritten in place: no map update (an LRU node swap). */
+		struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
+		if (p) {
+			__builtin_memcpy(p->args, args, sizeof(args));
+			p->nr = nr;
+			p->mm = mm;
+			p->retry_mask = retry_mask;
+			p->saved_len = buf->saved_len;
+		} else {
+			struct pending_syscall fresh = { .nr = nr, .mm = mm, .retry_mask = retry_mask, .saved_len = buf->saved_len };
+			__builtin_memcpy(fresh.args, args, sizeof(args));
+			bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY);
+		}
 	}
 
 	if (emit(ctx, &ref, buf, offset))
@@ -207,18 +227,20 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
 	if (p) {
 		struct pending_syscall saved = *p;
-		bpf_map_delete_elem(&pending, &tid);
+		/* Used up: marked, not deleted (the next such syscall of this thread rewrites it; LRU evicts a gone thread's). */
+		p->nr = -1;
 		u32 key = (u32)nr;
 		struct syscall_spec *spec = saved.nr == nr && nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
 		/* A new memory image (execve succeeded): the input pointers of the old one mean nothing now. */
-		u8 retry_mask = saved.mm == (u64)BPF_CORE_READ(gadget_current_task(), mm) ? saved.retry_mask : 0;
+		u8 retry_mask = saved.retry_mask && saved.mm == (u64)BPF_CORE_READ(gadget_current_task(), mm) ? saved.retry_mask : 0;
 		if (spec) {
 			for (int i = 0; i < 6; i++) {
 				struct arg_spec a = spec->args[i];
 				if (is_input(a.kind)) {
 					if (!(retry_mask & (1 << i)))
 						continue;
-					u32 r = capture_input(offset, i, a.kind, arg_at(saved.args, i), arg_at(saved.args, a.length_arg));
+					u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(saved.args, a.length_arg);
+					u32 r = capture_input(offset, i, a.kind, arg_at(saved.args, i), length);
 					/* Unreadable again (a bad pointer): the enter's capture already says so. */
 					if (!(r & CAPTURE_FAULTED)) {
 						offset = r & (SCRATCH_SIZE - 1);
@@ -228,9 +250,22 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 				}
 				if (!is_output(a.kind))
 					continue;
-				if (ret < 0) {
+				if (a.kind == CAPTURE_SOCKADDR_OUT) {
+					/* The address's length asked for is printed even when the call failed. */
+					offset = capture_sockaddr_out(offset, i, arg_at(saved.args, i), arg_at(saved.args, a.length_arg), saved.saved_len | ((u64)(ret >= 0) << 32));
+				} else if (a.kind == CAPTURE_MSGHDR_OUT && ret >= 0) {
+					offset = capture_msghdr_out(offset, i, arg_at(saved.args, i), saved.saved_len, (u64)ret);
+				} else if (a.kind == CAPTURE_ARRAY_INOUT) {
+					/* The input as the kernel left it (poll: events, and revents when it returned): read even after a failure. */
+					u64 length = arg_at(saved.args, a.length_arg) * a.fixed_size;
+					offset = capture_output(offset, i, arg_at(saved.args, i), length);
+				} else if (ret < 0) {
 					/* The kernel wrote nothing: an empty capture says so without inventing content. */
 					offset = put_capture_header(buf, offset, i, STATUS_UNREADABLE, 0);
+				} else if (a.kind == CAPTURE_DIRENT_COUNT) {
+					offset = capture_dirent_count(offset, i, arg_at(saved.args, i), (u64)ret);
+				} else if (a.kind == CAPTURE_IOVEC_OUT) {
+					offset = capture_output_iovec(offset, i, arg_at(saved.args, i), arg_at(saved.args, a.length_arg), (u64)ret);
 				} else {
 					u64 length = a.kind == CAPTURE_BUFFER_OUT ? (u64)ret : a.fixed_size;
 					offset = capture_output(offset, i, arg_at(saved.args, i), length);

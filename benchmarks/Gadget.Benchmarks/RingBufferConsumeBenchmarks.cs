@@ -135,8 +135,7 @@ public unsafe class RingBufferConsumeBenchmarks
 
     private void LoadObject()
     {
-        _object = BpfObject.FromEmbeddedResource(typeof(RingBufferConsumeBenchmarks).Assembly, "ringbuf_bench.bpf.o");
-        _object.Load();
+        _object = BpfObject.LoadEmbeddedResource(typeof(RingBufferConsumeBenchmarks).Assembly, "ringbuf_bench.bpf.o");
         _ring = _object.Map("bench_ring");
     }
 

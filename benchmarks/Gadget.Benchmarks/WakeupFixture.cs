@@ -22,10 +22,12 @@ internal sealed class WakeupFixture : IDisposable
         _pacer = new SyscallPacer(eventsPerSecond);
         try
         {
-            Object = BpfObject.FromEmbeddedResource(typeof(WakeupFixture).Assembly, "syscall_events.bpf.o");
-            Object.SetGlobal("target_tgid", (uint)_pacer.ProcessId);
-            Object.SetGlobal("output_mode", outputMode);
-            Object.Load();
+            using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(WakeupFixture).Assembly, "syscall_events.bpf.o"))
+            {
+                spec.SetGlobal("target_tgid", (uint)_pacer.ProcessId);
+                spec.SetGlobal("output_mode", outputMode);
+                Object = spec.Load();
+            }
             _link = Object.Program("on_sys_enter").Attach();
         }
         catch

@@ -13,10 +13,10 @@ public static class AgentApp
     /// <summary>The default Unix socket.</summary>
     public const string DefaultSocket = AgentOptions.DefaultSocket;
 
-    /// <summary>Builds the web application from the command line (see <see cref="AgentOptions.Usage"/>).</summary>
+    /// <summary>Builds the web application from the command line (see <see cref="AgentCommandLine"/>).</summary>
     /// <exception cref="AgentUsageException">The command line is wrong.</exception>
     /// <exception cref="AgentStartException">Another agent answers on the socket, or a TLS or token file cannot be read.</exception>
-    public static WebApplication Build(string[] args) => Build(AgentOptions.Parse(args));
+    public static WebApplication Build(string[] args) => Build(AgentCommandLine.Parse(args));
 
     /// <summary>Builds the web application.</summary>
     /// <exception cref="AgentUsageException">The socket group does not exist.</exception>

@@ -1,40 +1,10 @@
+// gadget-agent: traceloop and the gadgets of this node over HTTP on a Unix socket (and TLS on TCP).
+//
+//   gadget-agent [--socket PATH|none] [--urls https://IP:PORT ...] [limits] [--kubernetes auto|off] ...
+//   gadget-agent --help lists every option; nothing is started or touched for --help or a bad command line.
 using Gadget.Agent;
+using Gadget.CommandLine;
 
-if (AgentOptions.IsHelp(args))
-{
-    Console.Out.Write(AgentOptions.Usage);
-    return 0;
-}
-if (AgentPreflight.Problem() is { } problem)
-{
-    Console.Error.WriteLine($"gadget-agent: cannot start: {problem}");
-    return 1;
-}
-WebApplication app;
-try
-{
-    app = AgentApp.Build(args);
-}
-catch (AgentUsageException e)
-{
-    Console.Error.WriteLine($"gadget-agent: {e.Message} (see 'gadget-agent --help')");
-    return 2;
-}
-catch (AgentStartException e)
-{
-    Console.Error.WriteLine($"gadget-agent: {e.Message}");
-    return 1;
-}
-await using (app)
-{
-    try
-    {
-        await app.RunAsync();
-    }
-    catch (IOException e)
-    {
-        Console.Error.WriteLine($"gadget-agent: cannot listen: {e.Message}");
-        return 1;
-    }
-}
-return 0;
+var root = AgentCommandLine.Create(AgentMain.RunAsync);
+// Not CliHost.RunAsync: a daemon's standard output going away (a closed pipe) must not stop it.
+return await CliHost.RunProcessAsync("gadget-agent", (output, error, _) => CliHost.InvokeAsync("gadget-agent", root, args, output, error, CancellationToken.None));

@@ -12,9 +12,6 @@ public static class GadgetCli
     /// <summary>The agent address when <c>--agent</c> is not given.</summary>
     public const string DefaultAgent = "unix:/run/gadget/agent.sock";
 
-    /// <summary>The gadgets the agent streams.</summary>
-    private static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill"];
-
     /// <summary>Runs one command; returns the process exit code (0, 1: the agent refused or cannot be reached, 2: a bad command line).</summary>
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -51,7 +48,7 @@ public static class GadgetCli
         var containers = new Command("containers", "List the node's containers (JSON).");
         containers.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync("containers", ct), ct));
         root.Subcommands.Add(containers);
-        foreach (var name in Gadgets)
+        foreach (var name in AgentEventSchemas.Gadgets)
         {
             root.Subcommands.Add(StreamCommand(name, io, connect));
         }
@@ -89,8 +86,11 @@ public static class GadgetCli
 
     private static Command StreamCommand(string name, Io io, Func<ParseResult, HttpClient> connect)
     {
-        var command = new Command(name, $"Stream the agent's {name} events as JSON lines (schemas/gadget-event.schema.json); {{\"type\":\"lost\"}} lines: events the kernel or the agent dropped.");
+        var command = new Command(name, $"Stream the agent's {name} events: JSON lines by default (schemas/gadget-event.schema.json; {{\"type\":\"lost\"}} lines: events the kernel or the agent dropped), or columns, indented JSON or YAML.");
+        var schema = AgentEventSchemas.For(name);
+        CliHost.AddHelpSection(command, schema.Describe());
         var selector = new SelectorOptions(command, host: false);
+        var outputOptions = new OutputOptions(command, [.. schema.Fields.Select(f => f.Name)], defaultFormat: OutputFormat.Json);
         var timeout = ValueOptions.Timeout();
         command.Options.Add(timeout);
         command.SetAction(async (result, ct) =>
@@ -102,7 +102,9 @@ public static class GadgetCli
             }
             var query = selector.Query(result);
             var path = $"gadgets/{name}" + (query.Count == 0 ? "" : "?" + string.Join('&', query.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
-            return await io.StreamAsync(result, connect, path, stopping.Token);
+            var printer = new StreamPrinter(schema, outputOptions.Format(result), outputOptions.Fields(result), outputOptions.Filter(result), io.Output, io.Error);
+            var code = await io.StreamAsync(result, connect, path, printer, stopping.Token);
+            return code == CliHost.Success && printer.Failed ? CliHost.Failure : code;
         });
         return command;
     }

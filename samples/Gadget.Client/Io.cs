@@ -8,6 +8,12 @@ namespace Gadget.Client;
 /// <summary>The client's requests and what it prints of their answers: the body, or the agent's own reason for a refusal.</summary>
 internal sealed class Io(TextWriter output, TextWriter error, Option<string> agent)
 {
+    /// <summary>Where answers and events go.</summary>
+    public TextWriter Output => output;
+
+    /// <summary>Where refusals and the stream's notes go.</summary>
+    public TextWriter Error => error;
+
     /// <summary>Sends one request; prints the body (or <paramref name="onSuccess"/>'s rendering of it) or the agent's reason.</summary>
     public async Task<int> SendAsync(ParseResult result, Func<ParseResult, HttpClient> connect, Func<HttpClient, Task<HttpResponseMessage>> send, CancellationToken cancellationToken, Func<HttpResponseMessage, TextWriter, Task>? onSuccess = null)
     {
@@ -34,8 +40,8 @@ internal sealed class Io(TextWriter output, TextWriter error, Option<string> age
         return CliHost.Success;
     }
 
-    /// <summary>Streams JSON lines until the agent ends the stream or the token is canceled (Ctrl-C, --timeout, stdout closed).</summary>
-    public async Task<int> StreamAsync(ParseResult result, Func<ParseResult, HttpClient> connect, string path, CancellationToken cancellationToken)
+    /// <summary>Streams JSON lines into <paramref name="printer"/> until the agent ends the stream or the token is canceled (Ctrl-C, --timeout, stdout closed).</summary>
+    public async Task<int> StreamAsync(ParseResult result, Func<ParseResult, HttpClient> connect, string path, StreamPrinter printer, CancellationToken cancellationToken)
     {
         using var http = connect(result);
         using var response = await Reach(result, () => http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken));
@@ -49,14 +55,14 @@ internal sealed class Io(TextWriter output, TextWriter error, Option<string> age
         {
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
-                await output.WriteLineAsync(line);
-                await output.FlushAsync(cancellationToken); // (StreamReader.Peek would block on the network: no way to tell whether more is waiting)
+                printer.Line(line);
+                printer.Flush(); // (StreamReader.Peek would block on the network: no way to tell whether more is waiting)
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-        await output.FlushAsync(CancellationToken.None);
+        printer.Flush();
         return CliHost.Success;
     }
 

@@ -27,17 +27,17 @@ public static class EventJson
         var time = schema.Time(item);
         writer.WriteString("timestamp", time.Wall.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
         writer.WriteNumber("timestampBoot", time.BootNanoseconds);
-        var container = schema.Container(item);
+        var origin = schema.Origin(item);
         writer.WriteStartObject("k8s");
-        writer.WriteString("node", Node);
-        writer.WriteString("namespace", container?.Kubernetes?.Namespace ?? "");
-        writer.WriteString("pod", container?.Kubernetes?.PodName ?? "");
-        writer.WriteString("container", container?.Kubernetes?.ContainerName ?? "");
+        writer.WriteString("node", origin.Node);
+        writer.WriteString("namespace", origin.Namespace);
+        writer.WriteString("pod", origin.Pod);
+        writer.WriteString("container", origin.KubernetesContainer);
         writer.WriteEndObject();
         writer.WriteStartObject("runtime");
-        writer.WriteString("name", container is null ? "" : RuntimeName(container.Runtime));
-        writer.WriteString("containerId", container?.Id ?? "");
-        writer.WriteString("containerName", container?.Name ?? "");
+        writer.WriteString("name", origin.Runtime);
+        writer.WriteString("containerId", origin.ContainerId);
+        writer.WriteString("containerName", origin.ContainerName);
         writer.WriteEndObject();
         foreach (var field in fields)
         {

@@ -17,17 +17,27 @@ public sealed class EventSchema<T>
     /// <param name="container">The container the event belongs to, or null (a host process).</param>
     /// <param name="fields">The gadget's own fields.</param>
     public EventSchema(string gadget, Func<T, EventTime> time, Func<T, Container?> container, IReadOnlyList<Field<T>> fields)
+        : this(gadget, time, e => EventOrigin.Of(container(e)), fields)
+    {
+    }
+
+    /// <summary>Creates the schema of events whose node, pod and container <paramref name="origin"/> tells (e.g. read from an agent's JSON).</summary>
+    /// <param name="gadget">The gadget's name (the JSON's <c>gadget</c>).</param>
+    /// <param name="time">The event's wall-clock time and kernel boot-time nanoseconds.</param>
+    /// <param name="origin">The event's node, pod and container.</param>
+    /// <param name="fields">The gadget's own fields.</param>
+    public EventSchema(string gadget, Func<T, EventTime> time, Func<T, EventOrigin> origin, IReadOnlyList<Field<T>> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
         Gadget = gadget;
         Time = time;
-        Container = container;
+        Origin = origin;
         Fields =
         [
             new Field<T>("time", "TIME", -12, "wall-clock time of the event (in JSON: timestamp, ISO 8601, and timestampBoot, the kernel's CLOCK_BOOTTIME in ns)", e => time(e).Wall.ToLocalTime().ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)) { InJson = false },
-            new Field<T>("container", "CONTAINER", -16, "the container's name, empty for a host process (in JSON: runtime.containerName)", e => container(e)?.Name ?? "") { InJson = false },
-            new Field<T>("namespace", "NAMESPACE", -16, "the pod's Kubernetes namespace (in JSON: k8s.namespace)", e => container(e)?.Kubernetes?.Namespace ?? "") { InJson = false, Default = false },
-            new Field<T>("pod", "POD", -24, "the pod's name (in JSON: k8s.pod)", e => container(e)?.Kubernetes?.PodName ?? "") { InJson = false, Default = false },
+            new Field<T>("container", "CONTAINER", -16, "the container's name, empty for a host process (in JSON: runtime.containerName)", e => origin(e).ContainerName) { InJson = false },
+            new Field<T>("namespace", "NAMESPACE", -16, "the pod's Kubernetes namespace (in JSON: k8s.namespace)", e => origin(e).Namespace) { InJson = false, Default = false },
+            new Field<T>("pod", "POD", -24, "the pod's name (in JSON: k8s.pod)", e => origin(e).Pod) { InJson = false, Default = false },
             .. fields,
         ];
         JsonFields = [.. Fields.Where(f => f.InJson)];
@@ -53,8 +63,8 @@ public sealed class EventSchema<T>
     /// <summary>The event's time.</summary>
     public Func<T, EventTime> Time { get; }
 
-    /// <summary>The event's container.</summary>
-    public Func<T, Container?> Container { get; }
+    /// <summary>The event's node, pod and container.</summary>
+    public Func<T, EventOrigin> Origin { get; }
 
     /// <summary>The field called <paramref name="name"/>, or null.</summary>
     public Field<T>? Find(string name) => Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));

@@ -155,14 +155,14 @@ public sealed class EventWriter<T>
     {
         var text = new StringBuilder("---\n");
         var time = _schema.Time(item);
-        var container = _schema.Container(item);
+        var origin = _schema.Origin(item);
         text.Append("type: event\ngadget: ").Append(_schema.Gadget).Append('\n');
         text.Append("timestamp: ").Append(Quote(time.Wall.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture))).Append('\n');
         text.Append("timestampBoot: ").Append(time.BootNanoseconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        text.Append("k8s:\n  node: ").Append(Quote(EventJson.Node)).Append("\n  namespace: ").Append(Quote(container?.Kubernetes?.Namespace ?? ""))
-            .Append("\n  pod: ").Append(Quote(container?.Kubernetes?.PodName ?? "")).Append("\n  container: ").Append(Quote(container?.Kubernetes?.ContainerName ?? "")).Append('\n');
-        text.Append("runtime:\n  name: ").Append(Quote(container is null ? "" : EventJson.RuntimeName(container.Runtime))).Append("\n  containerId: ").Append(Quote(container?.Id ?? ""))
-            .Append("\n  containerName: ").Append(Quote(container?.Name ?? "")).Append('\n');
+        text.Append("k8s:\n  node: ").Append(Quote(origin.Node)).Append("\n  namespace: ").Append(Quote(origin.Namespace))
+            .Append("\n  pod: ").Append(Quote(origin.Pod)).Append("\n  container: ").Append(Quote(origin.KubernetesContainer)).Append('\n');
+        text.Append("runtime:\n  name: ").Append(Quote(origin.Runtime)).Append("\n  containerId: ").Append(Quote(origin.ContainerId))
+            .Append("\n  containerName: ").Append(Quote(origin.ContainerName)).Append('\n');
         foreach (var field in _json)
         {
             text.Append(field.Name).Append(':');

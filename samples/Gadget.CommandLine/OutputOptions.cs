@@ -8,22 +8,23 @@ namespace Gadget.CommandLine;
 /// </summary>
 public sealed class OutputOptions
 {
-    private readonly Option<OutputFormat> _output = new("--output", "-o")
-    {
-        Description = "columns, json (one object per line), jsonpretty or yaml",
-        DefaultValueFactory = _ => OutputFormat.Columns,
-        CustomParser = r => ParseFormat(r),
-        HelpName = "columns|json|jsonpretty|yaml",
-    };
+    private readonly Option<OutputFormat> _output;
 
     private readonly Option<string?> _fields = new("--fields") { Description = "the fields to print, comma-separated (see the list below)", HelpName = "NAME,..." };
     private readonly Option<string?> _filter = new("--filter", "-F") { Description = "only events whose fields match: field==v,field!=v,field~regex", HelpName = "EXPR" };
 
     /// <summary>Adds the flags to <paramref name="command"/>; <paramref name="fieldNames"/> are the names <c>--fields</c> and <c>--filter</c> accept.</summary>
-    public OutputOptions(Command command, IReadOnlyCollection<string> fieldNames, bool formats = true)
+    public OutputOptions(Command command, IReadOnlyCollection<string> fieldNames, bool formats = true, OutputFormat defaultFormat = OutputFormat.Columns)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(fieldNames);
+        _output = new("--output", "-o")
+        {
+            Description = "columns, json (one object per line), jsonpretty or yaml",
+            DefaultValueFactory = _ => defaultFormat,
+            CustomParser = r => ParseFormat(r, defaultFormat),
+            HelpName = "columns|json|jsonpretty|yaml",
+        };
         _fields.Validators.Add(r =>
         {
             var value = r.GetValueOrDefault<string?>() ?? "";
@@ -75,9 +76,13 @@ public sealed class OutputOptions
     public EventWriter<T> Writer<T>(ParseResult result, EventSchema<T> schema) =>
         new(schema, Format(result), Fields(result), Filter(result));
 
-    private static OutputFormat ParseFormat(System.CommandLine.Parsing.ArgumentResult result)
+    private static OutputFormat ParseFormat(System.CommandLine.Parsing.ArgumentResult result, OutputFormat defaultFormat)
     {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "columns";
+        if (result.Tokens.Count == 0)
+        {
+            return defaultFormat;
+        }
+        var text = result.Tokens[0].Value;
         switch (text)
         {
             case "columns":

@@ -31,8 +31,8 @@ root.SetAction(async (result, cancellationToken) =>
 {
     var seconds = result.GetValue(secondsArgument);
     var top = result.GetValue(topArgument);
-    using var bpf = BpfObject.FromEmbeddedResource(Assembly.GetExecutingAssembly(), "syscall_events.bpf.o");
-    bpf.Load(); // target_tgid = 0: count every process, emit no records
+    // target_tgid = 0 as compiled: count every process, emit no records; nothing to change before load.
+    using var bpf = BpfObject.LoadEmbeddedResource(Assembly.GetExecutingAssembly(), "syscall_events.bpf.o");
     using var link = bpf.Program("on_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter");
     CliHost.Ready($"counting syscalls of every process for {seconds} s (Ctrl-C to stop early)");
     var started = System.Diagnostics.Stopwatch.StartNew();

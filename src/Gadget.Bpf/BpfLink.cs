@@ -22,7 +22,7 @@ public sealed class BpfLink : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            using var lease = Lease();
             return LibBpf.bpf_link__fd(_handle.DangerousGetHandle());
         }
     }
@@ -52,6 +52,7 @@ public sealed class BpfLink : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         BpfPins.PrepareParent(path);
+        using var lease = Lease();
         Errno.ThrowIfNegative(LibBpf.bpf_link__pin(_handle.DangerousGetHandle(), path), "pin link", path);
         PinnedPath = path;
     }
@@ -59,12 +60,16 @@ public sealed class BpfLink : IDisposable
     /// <summary>Removes the link's pin; the program stays attached until the link is disposed.</summary>
     public void Unpin()
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         if (PinnedPath is null)
         {
             throw new InvalidOperationException("The link is not pinned.");
         }
-        if (LibBpf.bpf_link__unpin(_handle.DangerousGetHandle()) < 0)
+        int result;
+        using (Lease())
+        {
+            result = LibBpf.bpf_link__unpin(_handle.DangerousGetHandle());
+        }
+        if (result < 0)
         {
             // Opened from a pin: libbpf does not know the path, so remove it ourselves.
             File.Delete(PinnedPath);
@@ -80,26 +85,20 @@ public sealed class BpfLink : IDisposable
     /// <exception cref="BpfException">The link is not an iterator's.</exception>
     public Stream OpenIterator()
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        var added = false;
-        _handle.DangerousAddRef(ref added);
-        try
+        int fd;
+        using (Lease())
         {
-            var fd = LibBpf.bpf_iter_create(LibBpf.bpf_link__fd(_handle.DangerousGetHandle()));
-            if (fd < 0)
-            {
-                throw Errno.ToException(fd, "create an iterator from the link (is it an iterator program's link?)");
-            }
-            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+            fd = LibBpf.bpf_iter_create(LibBpf.bpf_link__fd(_handle.DangerousGetHandle()));
         }
-        finally
+        if (fd < 0)
         {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
+            throw Errno.ToException(fd, "create an iterator from the link (is it an iterator program's link?)");
         }
+        return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
     }
+
+    /// <summary>Holds the link open (its libbpf pointer and descriptor) for one native call.</summary>
+    private FdLease Lease() => new(_handle, -1, "link", PinnedPath ?? "(not pinned)");
 
     /// <summary>Detaches the program (unless pinned) and releases the link.</summary>
     public void Dispose()

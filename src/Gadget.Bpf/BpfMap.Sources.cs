@@ -34,14 +34,18 @@ public sealed unsafe partial class BpfMap
             throw new ArgumentOutOfRangeException(nameof(keySize), $"A {type} map needs keys of at least 1 byte (4 for arrays); the key size given is 0.");
         }
         BpfEnvironment.RaiseMemlockLimit();
-        var opts = new BpfMapCreateOptions
-        {
-            Size = (nuint)sizeof(BpfMapCreateOptions),
-            MapFlags = flags,
-            InnerMapFd = innerMap is null ? 0u : (uint)innerMap.FileDescriptor,
-        };
         var shortName = name is null ? null : name.Length > 15 ? name[..15] : name;
-        var fd = LibBpf.bpf_map_create((int)type, shortName, (uint)keySize, (uint)valueSize, (uint)maxEntries, &opts);
+        int fd;
+        using (var inner = innerMap is null ? default(FdLease) : innerMap.Lease())
+        {
+            var opts = new BpfMapCreateOptions
+            {
+                Size = (nuint)sizeof(BpfMapCreateOptions),
+                MapFlags = flags,
+                InnerMapFd = innerMap is null ? 0u : (uint)inner.Fd,
+            };
+            fd = LibBpf.bpf_map_create((int)type, shortName, (uint)keySize, (uint)valueSize, (uint)maxEntries, &opts);
+        }
         if (fd < 0)
         {
             var e = Errno.ToException(fd, $"create {type} map '{name}' (key {keySize} B, value {valueSize} B, {maxEntries} entries)");
@@ -53,7 +57,7 @@ public sealed unsafe partial class BpfMap
             }
             throw e;
         }
-        return new BpfMap(new FileDescriptorHandle(fd), shortName ?? string.Empty, type, keySize, valueSize, maxEntries, flags);
+        return Owning(new FileDescriptorHandle(fd), shortName ?? string.Empty, type, keySize, valueSize, maxEntries, flags);
     }
 
     /// <summary>Opens a map pinned at <paramref name="path"/> on bpffs. Dispose it when done (the pin stays).</summary>
@@ -114,7 +118,7 @@ public sealed unsafe partial class BpfMap
                 throw Errno.ToException(result, $"read map info of {what}", path);
             }
             var name = Marshal.PtrToStringUTF8((nint)info.Name) ?? string.Empty;
-            return new BpfMap(handle, name, (BpfMapType)info.Type, (int)info.KeySize, (int)info.ValueSize, (int)info.MaxEntries, info.MapFlags);
+            return Owning(handle, name, (BpfMapType)info.Type, (int)info.KeySize, (int)info.ValueSize, (int)info.MaxEntries, info.MapFlags);
         }
         catch
         {
@@ -159,9 +163,9 @@ public sealed unsafe partial class BpfMap
     public void Pin(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var fd = FileDescriptor;
         BpfPins.PrepareParent(path);
-        Errno.ThrowIfNegative(LibBpf.bpf_obj_pin(fd, path), $"pin map '{Name}'", path);
+        using var lease = Lease();
+        Errno.ThrowIfNegative(LibBpf.bpf_obj_pin(lease.Fd, path), $"pin map '{Name}'", path);
         PinnedPath = path;
     }
 

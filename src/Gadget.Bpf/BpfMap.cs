@@ -4,60 +4,71 @@ using Gadget.Bpf.Interop;
 namespace Gadget.Bpf;
 
 /// <summary>
-/// A BPF map: from a loaded <see cref="BpfObject"/>, created from C# with <see cref="Create"/>, or opened from a pin.
-/// This class works on raw bytes; <see cref="As{TKey, TValue}"/> gives a typed view checked against the key and value sizes.
-/// Maps of an object live as long as the object; created and opened maps must be disposed.
+/// A BPF map in the kernel: of a loaded <see cref="BpfObject"/>, created from C# with <see cref="Create"/>, or opened from a
+/// pin or an id. This class works on raw bytes; <see cref="As{TKey, TValue}"/> gives a typed view checked against the key and
+/// value sizes. Maps of an object live as long as the object; created and opened maps must be disposed. What an object's map
+/// is made as (sizes, type, flags, reuse) is set on its <see cref="BpfMapSpec"/> before <see cref="BpfObjectSpec.Load"/>.
 /// </summary>
 public sealed unsafe partial class BpfMap : IDisposable
 {
-    private readonly BpfObject? _owner;
-    private readonly nint _pointer;
-    private readonly FileDescriptorHandle? _fd;
+    /// <summary>What keeps <see cref="_fd"/> open: the map's own descriptor, or the handle of the object that owns it.</summary>
+    private readonly SafeHandle _lifetime;
+    private readonly bool _ownsLifetime;
+    private readonly int _fd;
 
-    /// <summary>Where diagnostics about this map go: its object's <see cref="BpfObjectOptions.Logger"/>, or null.</summary>
-    internal Microsoft.Extensions.Logging.ILogger? Logger => _owner?.Logger;
-
-    internal BpfMap(BpfObject owner, nint pointer)
+    private BpfMap(SafeHandle lifetime, bool ownsLifetime, int fd, string name, BpfMapType type, int keySize, int valueSize, int maxEntries, uint flags, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
-        _owner = owner;
-        _pointer = pointer;
-        Name = Marshal.PtrToStringUTF8((nint)LibBpf.bpf_map__name(pointer)) ?? string.Empty;
-    }
-
-    private BpfMap(FileDescriptorHandle fd, string name, BpfMapType type, int keySize, int valueSize, int maxEntries, uint flags)
-    {
+        _lifetime = lifetime;
+        Logger = logger;
+        _ownsLifetime = ownsLifetime;
         _fd = fd;
         Name = name;
-        _type = type;
-        _keySize = keySize;
-        _valueSize = valueSize;
-        _maxEntries = maxEntries;
-        _flags = flags;
+        Type = type;
+        KeySize = keySize;
+        ValueSize = valueSize;
+        MaxEntries = maxEntries;
+        Flags = flags;
     }
 
-    private readonly BpfMapType _type;
-    private readonly int _keySize;
-    private readonly int _valueSize;
-    private readonly int _maxEntries;
-    private readonly uint _flags;
+    /// <summary>
+    /// A map that <paramref name="owner"/>'s load created: its descriptor lives as long as the object; its diagnostics go to
+    /// the object's <paramref name="logger"/>.
+    /// </summary>
+    internal static BpfMap OfObject(SafeHandle owner, nint pointer, int fd, string name, Microsoft.Extensions.Logging.ILogger? logger) => new(
+        owner,
+        ownsLifetime: false,
+        fd,
+        name,
+        (BpfMapType)LibBpf.bpf_map__type(pointer),
+        (int)LibBpf.bpf_map__key_size(pointer),
+        (int)LibBpf.bpf_map__value_size(pointer),
+        (int)LibBpf.bpf_map__max_entries(pointer),
+        LibBpf.bpf_map__map_flags(pointer),
+        logger);
+
+    private static BpfMap Owning(FileDescriptorHandle fd, string name, BpfMapType type, int keySize, int valueSize, int maxEntries, uint flags) =>
+        new(fd, ownsLifetime: true, fd.Fd, name, type, keySize, valueSize, maxEntries, flags);
+
+    /// <summary>Where diagnostics about this map go: its object's <see cref="BpfObjectOptions.Logger"/>, or null.</summary>
+    internal Microsoft.Extensions.Logging.ILogger? Logger { get; }
 
     /// <summary>The map's name.</summary>
     public string Name { get; }
 
     /// <summary>The map type.</summary>
-    public BpfMapType Type => _owner is null ? _type : (BpfMapType)LibBpf.bpf_map__type(Pointer);
+    public BpfMapType Type { get; }
 
     /// <summary>Size of a key in bytes.</summary>
-    public int KeySize => _owner is null ? _keySize : (int)LibBpf.bpf_map__key_size(Pointer);
+    public int KeySize { get; }
 
     /// <summary>Size of a value in bytes (per CPU, for per-CPU maps).</summary>
-    public int ValueSize => _owner is null ? _valueSize : (int)LibBpf.bpf_map__value_size(Pointer);
+    public int ValueSize { get; }
 
     /// <summary>The maximum number of entries (for ring buffers: the size in bytes).</summary>
-    public int MaxEntries => _owner is null ? _maxEntries : (int)LibBpf.bpf_map__max_entries(Pointer);
+    public int MaxEntries { get; }
 
     /// <summary>The map's creation flags (<c>BPF_F_*</c>).</summary>
-    public uint Flags => _owner is null ? _flags : LibBpf.bpf_map__map_flags(Pointer);
+    public uint Flags { get; }
 
     /// <summary>Whether values are per CPU (one value per possible CPU).</summary>
     public bool IsPerCpu => Type is BpfMapType.PerCpuArray or BpfMapType.PerCpuHash or BpfMapType.LruPerCpuHash or BpfMapType.PerCpuCgroupStorage;
@@ -66,62 +77,50 @@ public sealed unsafe partial class BpfMap : IDisposable
     public string? PinnedPath { get; private set; }
 
     /// <summary>Whether the map (or the object that owns it) has been disposed.</summary>
-    public bool IsDisposed => _owner is null ? _fd!.IsClosed : _owner.IsDisposed;
+    public bool IsDisposed => _lifetime.IsClosed;
 
-    /// <summary>The map's file descriptor.</summary>
-    /// <exception cref="InvalidOperationException">The map's object is not loaded yet.</exception>
+    /// <summary>
+    /// The map's file descriptor, valid until the map (or its object) is disposed. A descriptor number read here can be
+    /// reused by another map once this one is disposed: the methods of this class hold the map open across each call.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The map (or its object) is disposed.</exception>
     public int FileDescriptor
     {
         get
         {
-            if (_owner is null)
-            {
-                ObjectDisposedException.ThrowIf(_fd!.IsClosed, this);
-                return _fd.Fd;
-            }
-            // libbpf 1.3+ reserves a placeholder descriptor for every map at open: only a loaded, created map has a real one.
-            if (!_owner.IsLoaded)
-            {
-                throw new InvalidOperationException($"Map '{Name}' is not created yet; call BpfObject.Load() first.");
-            }
-            if (!LibBpf.bpf_map__autocreate(Pointer))
-            {
-                throw new InvalidOperationException($"Map '{Name}' was not created: its AutoCreate is off.");
-            }
-            var fd = LibBpf.bpf_map__fd(Pointer);
-            return fd >= 0 ? fd : throw new InvalidOperationException($"Map '{Name}' is not created.");
+            ObjectDisposedException.ThrowIf(_lifetime.IsClosed, this);
+            return _fd;
         }
     }
-
-    internal nint Pointer
-    {
-        get
-        {
-            if (_owner is null)
-            {
-                throw new InvalidOperationException($"Map '{Name}' does not belong to a BPF object.");
-            }
-            _owner.ThrowIfDisposed();
-            return _pointer;
-        }
-    }
-
-    internal bool BelongsToObject => _owner is not null;
 
     /// <summary>The map's descriptor, held open until the lease is disposed: <c>using var lease = map.Lease();</c> around a native call.</summary>
     /// <exception cref="ObjectDisposedException">The map (or its object) is disposed.</exception>
-    internal FdLease Lease()
+    internal FdLease Lease() => new(_lifetime, _fd, _ownsLifetime ? "map" : "the BPF object of map", Name);
+
+    /// <summary>
+    /// Holds the map open, like <see cref="Lease"/>, across a call that uses several maps' descriptors at once (a batch);
+    /// each call must be paired with <see cref="ReleaseReference"/>.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The map (or its object) is disposed.</exception>
+    internal int AddReference()
     {
-        System.Runtime.InteropServices.SafeHandle owner = _owner is null ? _fd! : _owner.Handle;
-        if (owner.IsClosed)
-        {
-            throw new ObjectDisposedException(_owner is null ? $"map '{Name}'" : $"BPF object '{_owner.Name}' of map '{Name}'");
-        }
-        return new FdLease(owner, this);
+        ObjectDisposedException.ThrowIf(_lifetime.IsClosed, this);
+        var added = false;
+        _lifetime.DangerousAddRef(ref added);
+        return _fd;
     }
 
+    /// <summary>Ends an <see cref="AddReference"/>.</summary>
+    internal void ReleaseReference() => _lifetime.DangerousRelease();
+
     /// <summary>Releases a created or opened map's descriptor. For a map of a <see cref="BpfObject"/> this does nothing: the object owns it.</summary>
-    public void Dispose() => _fd?.Dispose();
+    public void Dispose()
+    {
+        if (_ownsLifetime)
+        {
+            _lifetime.Dispose();
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Type}, key {KeySize} B, value {ValueSize} B, {MaxEntries} entries)";

@@ -34,10 +34,11 @@ public sealed unsafe class BpfMapOfMaps<TKey>
     public void SetInnerMap(in TKey key, BpfMap inner, BpfMapUpdateFlags flags = BpfMapUpdateFlags.Any)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        var fd = inner.FileDescriptor;
         int result;
         fixed (TKey* k = &key)
         {
+            using var innerLease = inner.Lease();
+            var fd = innerLease.Fd;
             using var lease = Map.Lease();
             result = LibBpf.bpf_map_update_elem(lease.Fd, k, &fd, (ulong)flags);
         }
@@ -71,22 +72,33 @@ public sealed unsafe class BpfMapOfMaps<TKey>
             return;
         }
         Span<uint> fds = inner.Count <= 64 ? stackalloc uint[inner.Count] : new uint[inner.Count];
-        for (var i = 0; i < fds.Length; i++)
-        {
-            fds[i] = (uint)inner[i].FileDescriptor;
-        }
         var written = (uint)keys.Length;
         var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
         int result;
-        fixed (TKey* k = keys)
-        fixed (uint* v = fds)
+        var held = 0;
+        try
         {
-            using var lease = Map.Lease();
-            result = LibBpf.bpf_map_update_batch(lease.Fd, k, v, &written, &opts);
+            // Every inner map is held open until the kernel has taken its own reference.
+            for (; held < fds.Length; held++)
+            {
+                fds[held] = (uint)inner[held].AddReference();
+            }
+            fixed (TKey* k = keys)
+            fixed (uint* v = fds)
+            {
+                using var lease = Map.Lease();
+                result = LibBpf.bpf_map_update_batch(lease.Fd, k, v, &written, &opts);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < held; i++)
+            {
+                inner[i].ReleaseReference();
+            }
         }
         if (result >= 0)
         {
-            GC.KeepAlive(inner);
             return;
         }
         if (-result is not (Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP) || written != 0)

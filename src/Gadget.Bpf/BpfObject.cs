@@ -1,262 +1,173 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using Gadget.Bpf.Interop;
 
 namespace Gadget.Bpf;
 
 /// <summary>
-/// A BPF ELF object (programs, maps, globals) opened through libbpf. Open it, optionally set globals (e.g. a pid
-/// filter in <c>.rodata</c>) and map sizes, <see cref="Load"/> it into the kernel, then attach its programs.
+/// A BPF ELF object loaded into the kernel: its programs, ready to attach, and its maps, created. Get one from
+/// <see cref="BpfObjectSpec.Load"/> (after setting globals, map sizes, program types on the spec) or, for an object that
+/// needs no such change, in one step with <see cref="Load(string, BpfObjectOptions?)"/>.
 /// Disposing it detaches the links it created (unless pinned) and closes its programs and maps.
 /// </summary>
 public sealed unsafe partial class BpfObject : IDisposable
 {
-    private const uint BtfKindDatasec = 15;
     private readonly BpfObjectHandle _handle;
-    private readonly List<BpfProgram> _programs = [];
-    private readonly List<BpfMap> _maps = [];
+    private readonly BpfProgram[] _programs;
+    private readonly BpfMap[] _maps;
+    private readonly string[] _notLoadedPrograms;
+    private readonly string[] _notCreatedMaps;
     private readonly List<BpfLink> _links = [];
-    private readonly BpfObjectOptions _options;
-    private void* _elfCopy;
-    private bool _loaded;
+    private bool _disposing;
 
-    private BpfObject(BpfObjectHandle handle, void* elfCopy, BpfObjectOptions options)
+    /// <summary>
+    /// Takes over <paramref name="handle"/>, whose object libbpf has just loaded; <paramref name="mapNames"/> are the maps'
+    /// names as declared (libbpf renames a map that reuses another after the other).
+    /// </summary>
+    internal BpfObject(BpfObjectHandle handle, string name, IReadOnlyDictionary<nint, string> mapNames, Microsoft.Extensions.Logging.ILogger? logger)
     {
         _handle = handle;
-        _elfCopy = elfCopy;
-        _options = options;
-        Name = Marshal.PtrToStringUTF8((nint)LibBpf.bpf_object__name(handle.DangerousGetHandle())) ?? string.Empty;
+        Name = name;
+        Logger = logger;
         var pointer = handle.DangerousGetHandle();
+        var programs = new List<BpfProgram>();
+        var notLoaded = new List<string>();
         for (var prog = LibBpf.bpf_object__next_program(pointer, 0); prog != 0; prog = LibBpf.bpf_object__next_program(pointer, prog))
         {
-            _programs.Add(new BpfProgram(this, prog));
+            var fd = LibBpf.bpf_program__fd(prog);
+            if (fd >= 0)
+            {
+                programs.Add(new BpfProgram(this, handle, prog, fd));
+            }
+            else
+            {
+                notLoaded.Add(Marshal.PtrToStringUTF8((nint)LibBpf.bpf_program__name(prog)) ?? string.Empty);
+            }
         }
+        var maps = new List<BpfMap>();
+        var notCreated = new List<string>();
         for (var map = LibBpf.bpf_object__next_map(pointer, 0); map != 0; map = LibBpf.bpf_object__next_map(pointer, map))
         {
-            _maps.Add(new BpfMap(this, map));
+            // libbpf 1.3+ reserves a placeholder descriptor for every map at open: only a map it created has a real one.
+            var fd = LibBpf.bpf_map__fd(map);
+            if (LibBpf.bpf_map__autocreate(map) && fd >= 0)
+            {
+                maps.Add(BpfMap.OfObject(handle, map, fd, mapNames[map], logger));
+            }
+            else
+            {
+                notCreated.Add(mapNames[map]);
+            }
         }
+        _programs = [.. programs];
+        _maps = [.. maps];
+        _notLoadedPrograms = [.. notLoaded];
+        _notCreatedMaps = [.. notCreated];
     }
 
     /// <summary>The object's name.</summary>
     public string Name { get; }
 
-    /// <summary>Whether <see cref="Load"/> has completed.</summary>
-    public bool IsLoaded => _loaded;
-
     /// <summary>Whether the object has been disposed.</summary>
     public bool IsDisposed => _handle.IsClosed;
 
-    /// <summary>The object's programs, in ELF order.</summary>
+    /// <summary>The object's loaded programs, in ELF order (those left out with <see cref="BpfProgramSpec.AutoLoad"/> are not here).</summary>
     public IReadOnlyList<BpfProgram> Programs => _programs;
 
-    /// <summary>The object's maps, including internal ones (<c>.rodata</c>, <c>.bss</c>, ...).</summary>
+    /// <summary>
+    /// The object's maps, including internal ones (<c>.rodata</c>, <c>.bss</c>, ...); those left out with
+    /// <see cref="BpfMapSpec.AutoCreate"/> are not here.
+    /// </summary>
     public IReadOnlyList<BpfMap> Maps => _maps;
 
-    /// <summary>Where diagnostics about this object go (<see cref="BpfObjectOptions.Logger"/>), or null.</summary>
-    internal Microsoft.Extensions.Logging.ILogger? Logger => _options.Logger;
+    /// <summary>Where libbpf's messages while its programs attach, and diagnostics about it, go (<see cref="BpfObjectOptions.Logger"/>), or null.</summary>
+    internal Microsoft.Extensions.Logging.ILogger? Logger { get; }
 
-    /// <summary>The object's handle: referenced while a native call uses one of its maps' descriptors.</summary>
-    internal System.Runtime.InteropServices.SafeHandle Handle => _handle;
-
-    internal nint Pointer
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return _handle.DangerousGetHandle();
-        }
-    }
-
-    /// <summary>Opens a BPF ELF object file.</summary>
+    /// <summary>Opens the BPF ELF object file at <paramref name="path"/> and loads it, for an object that needs no change before load.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="BpfObjectFormatException">The file is not a valid BPF object.</exception>
-    public static BpfObject Open(string path, BpfObjectOptions? options = null)
+    /// <exception cref="BpfLoadException">The kernel refused a program or map (see <see cref="BpfObjectSpec.Load"/>).</exception>
+    public static BpfObject Load(string path, BpfObjectOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path))
-        {
-            throw new ArgumentException($"'{path}' is a directory, not a BPF object file.", nameof(path));
-        }
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"BPF object file '{path}' does not exist.", path);
-        }
-        return FromBytes(File.ReadAllBytes(path), options, ObjectNameFromFile(path));
+        using var spec = BpfObjectSpec.Open(path, options);
+        return spec.Load();
     }
 
-    /// <summary>Opens a BPF ELF object from its bytes (which are copied).</summary>
-    /// <exception cref="BpfObjectFormatException">The bytes are not a valid BPF object (empty, truncated, corrupt).</exception>
-    /// <exception cref="FileNotFoundException"><see cref="BpfObjectOptions.BtfCustomPath"/> does not exist.</exception>
-    public static BpfObject FromBytes(ReadOnlySpan<byte> elf, BpfObjectOptions? options = null) => FromBytes(elf, options, null);
-
-    private static BpfObject FromBytes(ReadOnlySpan<byte> elf, BpfObjectOptions? options, string? defaultName)
-    {
-        LibbpfRuntime.EnsureInitialized();
-        options ??= new BpfObjectOptions();
-        if (options.BtfCustomPath is { } btf && !File.Exists(btf))
-        {
-            throw new FileNotFoundException($"The BTF file given as BpfObjectOptions.BtfCustomPath, '{btf}', does not exist.", btf);
-        }
-        if (elf.IsEmpty)
-        {
-            throw new BpfObjectFormatException("The BPF object is empty (0 bytes).", Errno.EINVAL, string.Empty);
-        }
-        var copy = NativeMemory.Alloc((nuint)elf.Length);
-        elf.CopyTo(new Span<byte>(copy, elf.Length));
-        using var capture = LibbpfRuntime.Capture(options.Logger);
-        var name = AllocUtf8(options.Name ?? defaultName ?? "gadget");
-        var pinRoot = AllocUtf8(options.PinRootPath);
-        var btfPath = AllocUtf8(options.BtfCustomPath);
-        var kconfig = AllocUtf8(options.Kconfig);
-        try
-        {
-            var opts = new BpfObjectOpenOptions
-            {
-                Size = (nuint)sizeof(BpfObjectOpenOptions),
-                ObjectName = name,
-                PinRootPath = pinRoot,
-                BtfCustomPath = btfPath,
-                Kconfig = kconfig,
-            };
-            var pointer = LibBpf.bpf_object__open_mem(copy, (nuint)elf.Length, &opts);
-            if (pointer == 0)
-            {
-                var errno = Errno.Last;
-                NativeMemory.Free(copy);
-                var log = capture.Text;
-                throw new BpfObjectFormatException(
-                    $"Not a valid BPF object ({elf.Length} bytes): {Errno.Describe(errno)}." + (log.Length > 0 ? $" libbpf said: {LastLines(log, 5)}" : string.Empty),
-                    errno,
-                    log);
-            }
-            return new BpfObject(new BpfObjectHandle(pointer), copy, options);
-        }
-        finally
-        {
-            NativeMemory.Free(name);
-            NativeMemory.Free(pinRoot);
-            NativeMemory.Free(btfPath);
-            NativeMemory.Free(kconfig);
-        }
-    }
-
-    /// <summary>Opens a BPF object embedded as a manifest resource of <paramref name="assembly"/>.</summary>
-    /// <param name="assembly">The assembly holding the resource.</param>
-    /// <param name="resourceName">The resource's full name, or a unique suffix of it (e.g. <c>syscalls.bpf.o</c>).</param>
-    /// <param name="options">Open options.</param>
+    /// <summary>Opens a BPF object embedded in <paramref name="assembly"/> (see <see cref="BpfObjectSpec.FromEmbeddedResource"/>) and loads it.</summary>
     /// <exception cref="FileNotFoundException">No such resource; the message lists those that exist.</exception>
-    public static BpfObject FromEmbeddedResource(Assembly assembly, string resourceName, BpfObjectOptions? options = null)
+    /// <exception cref="BpfLoadException">The kernel refused a program or map (see <see cref="BpfObjectSpec.Load"/>).</exception>
+    public static BpfObject LoadEmbeddedResource(Assembly assembly, string resourceName, BpfObjectOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(assembly);
-        ArgumentException.ThrowIfNullOrEmpty(resourceName);
-        var names = assembly.GetManifestResourceNames();
-        var match = names.FirstOrDefault(n => n == resourceName)
-            ?? names.SingleOrDefault(n => n.EndsWith("." + resourceName, StringComparison.Ordinal) || n.EndsWith("/" + resourceName, StringComparison.Ordinal));
-        if (match is null)
-        {
-            throw new FileNotFoundException(
-                $"Assembly '{assembly.GetName().Name}' has no embedded BPF object '{resourceName}'. Embedded resources: {string.Join(", ", names)}.",
-                resourceName);
-        }
-        using var stream = assembly.GetManifestResourceStream(match)!;
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return FromBytes(bytes, options, ObjectNameFromFile(resourceName));
+        using var spec = BpfObjectSpec.FromEmbeddedResource(assembly, resourceName, options);
+        return spec.Load();
     }
 
     /// <summary>The program named <paramref name="name"/> (its C function name).</summary>
-    /// <exception cref="KeyNotFoundException">No such program; the message lists the object's programs.</exception>
-    public BpfProgram Program(string name) =>
-        TryGetProgram(name, out var program)
-            ? program
-            : throw new KeyNotFoundException($"BPF object '{Name}' has no program '{name}'. Programs: {string.Join(", ", _programs.Select(p => p.Name))}.");
+    /// <exception cref="KeyNotFoundException">No such loaded program; the message lists the object's programs.</exception>
+    public BpfProgram Program(string name)
+    {
+        if (TryGetProgram(name, out var program))
+        {
+            return program;
+        }
+        var why = _notLoadedPrograms.Contains(name)
+            ? $"BPF object '{Name}' did not load program '{name}' (its AutoLoad was off)."
+            : $"BPF object '{Name}' has no program '{name}'.";
+        throw new KeyNotFoundException($"{why} Loaded programs: {string.Join(", ", _programs.Select(p => p.Name))}.");
+    }
 
-    /// <summary>Finds a program by name.</summary>
-    public bool TryGetProgram(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out BpfProgram? program)
+    /// <summary>Finds a loaded program by name.</summary>
+    public bool TryGetProgram(string name, [NotNullWhen(true)] out BpfProgram? program)
     {
         ThrowIfDisposed();
-        program = _programs.FirstOrDefault(p => p.Name == name);
+        program = Array.Find(_programs, p => p.Name == name);
         return program is not null;
     }
 
     /// <summary>The map named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such map; the message lists the object's maps.</exception>
-    public BpfMap Map(string name) =>
-        TryGetMap(name, out var map)
-            ? map
-            : throw new KeyNotFoundException($"BPF object '{Name}' has no map '{name}'. Maps: {string.Join(", ", _maps.Select(m => m.Name))}.");
+    public BpfMap Map(string name)
+    {
+        if (TryGetMap(name, out var map))
+        {
+            return map;
+        }
+        var why = _notCreatedMaps.Contains(name)
+            ? $"BPF object '{Name}' did not create map '{name}' (its AutoCreate was off)."
+            : $"BPF object '{Name}' has no map '{name}'.";
+        throw new KeyNotFoundException($"{why} Maps: {string.Join(", ", _maps.Select(m => m.Name))}.");
+    }
 
     /// <summary>Finds a map by name.</summary>
-    public bool TryGetMap(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out BpfMap? map)
+    public bool TryGetMap(string name, [NotNullWhen(true)] out BpfMap? map)
     {
         ThrowIfDisposed();
-        map = _maps.FirstOrDefault(m => m.Name == name);
+        map = Array.Find(_maps, m => m.Name == name);
         return map is not null;
     }
 
     /// <summary>
-    /// Loads the object's maps and programs into the kernel. On failure, throws a <see cref="BpfLoadException"/> that
-    /// carries the failing program's name and verifier log, or a <see cref="BpfFeatureNotSupportedException"/> when the
-    /// kernel cannot load that kind of program at all.
-    /// </summary>
-    public void Load()
-    {
-        ThrowIfDisposed();
-        if (_loaded)
-        {
-            throw new InvalidOperationException($"BPF object '{Name}' is already loaded.");
-        }
-        using var capture = LibbpfRuntime.Capture(_options.Logger);
-        BpfEnvironment.RaiseMemlockLimit();
-        var logSize = Math.Max(4096, _options.VerifierLogSize);
-        var log = (byte*)NativeMemory.AllocZeroed((nuint)logSize);
-        try
-        {
-            foreach (var program in _programs)
-            {
-                LibBpf.bpf_program__set_log_buf(program.Pointer, log, (nuint)logSize);
-            }
-            var result = LibBpf.bpf_object__load(Pointer);
-            if (result < 0)
-            {
-                throw LoadFailure(-result, Marshal.PtrToStringUTF8((nint)log) ?? string.Empty, capture.Text);
-            }
-            _loaded = true;
-        }
-        finally
-        {
-            foreach (var program in _programs)
-            {
-                LibBpf.bpf_program__set_log_buf(program.Pointer, null, 0);
-            }
-            NativeMemory.Free(log);
-            FreeElfCopy();
-        }
-    }
-
-    /// <summary>
-    /// Attaches every loaded program that can attach by its section name alone, as a libbpf skeleton's attach does
+    /// Attaches every program that can attach by its section name alone, as a libbpf skeleton's attach does
     /// (<c>tp/...</c>, <c>tp_btf/...</c>, <c>raw_tp/...</c>, <c>uprobe/binary:function</c>, ...), and skips the others: programs
-    /// not loaded, with <see cref="BpfProgram.AutoAttach"/> off, or whose section names no target (<c>SEC("uprobe")</c>,
+    /// with <see cref="BpfProgramSpec.AutoAttach"/> off, or whose section names no target (<c>SEC("uprobe")</c>,
     /// <c>SEC("usdt")</c>, iterators, custom sections). On a failure, the links made so far are detached and the error thrown.
     /// </summary>
     /// <returns>The links made, in program order; disposing the object detaches them too.</returns>
-    /// <exception cref="InvalidOperationException">The object is not loaded.</exception>
     public IReadOnlyList<BpfLink> AttachAll()
     {
         ThrowIfDisposed();
-        if (!_loaded)
-        {
-            throw new InvalidOperationException($"BPF object '{Name}' must be loaded before its programs are attached.");
-        }
         var links = new List<BpfLink>();
         try
         {
             foreach (var program in _programs)
             {
-                if (program.IsLoaded && program.AutoAttach && program.AttachIfAutoAttachable() is { } link)
+                bool autoAttach;
+                using (program.Lease())
+                {
+                    autoAttach = program.AutoAttach;
+                }
+                if (autoAttach && program.AttachIfAutoAttachable() is { } link)
                 {
                     links.Add(link);
                 }
@@ -276,13 +187,14 @@ public sealed unsafe partial class BpfObject : IDisposable
     /// <summary>Detaches the links this object created (except pinned ones), then closes its programs and maps.</summary>
     public void Dispose()
     {
-        if (_handle.IsClosed)
-        {
-            return;
-        }
         BpfLink[] links;
         lock (_links)
         {
+            if (_disposing)
+            {
+                return;
+            }
+            _disposing = true;
             links = [.. _links];
             _links.Clear();
         }
@@ -290,16 +202,23 @@ public sealed unsafe partial class BpfObject : IDisposable
         {
             link.Dispose();
         }
+        // A native call in flight holds a reference: libbpf closes the object when the last one returns.
         _handle.Dispose();
-        FreeElfCopy();
     }
 
+    /// <summary>Records a link made from one of the object's programs; if the object is being disposed, detaches it and throws.</summary>
     internal void Track(BpfLink link)
     {
         lock (_links)
         {
-            _links.Add(link);
+            if (!_disposing)
+            {
+                _links.Add(link);
+                return;
+            }
         }
+        link.Dispose();
+        throw new ObjectDisposedException($"BPF object '{Name}'");
     }
 
     internal void Untrack(BpfLink link)
@@ -311,35 +230,6 @@ public sealed unsafe partial class BpfObject : IDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-
-    private void FreeElfCopy()
-    {
-        if (_elfCopy is not null)
-        {
-            NativeMemory.Free(_elfCopy);
-            _elfCopy = null;
-        }
-    }
-
-    private static byte* AllocUtf8(string? text)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-        var bytes = Encoding.UTF8.GetByteCount(text);
-        var buffer = (byte*)NativeMemory.Alloc((nuint)bytes + 1);
-        Encoding.UTF8.GetBytes(text, new Span<byte>(buffer, bytes));
-        buffer[bytes] = 0;
-        return buffer;
-    }
-
-    private static string ObjectNameFromFile(string path)
-    {
-        var file = Path.GetFileName(path);
-        var dot = file.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 ? file[..dot] : file;
-    }
 
     internal static string LastLines(string text, int count)
     {

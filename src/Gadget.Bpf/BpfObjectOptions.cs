@@ -1,6 +1,6 @@
 namespace Gadget.Bpf;
 
-/// <summary>How a <see cref="BpfObject"/> is opened.</summary>
+/// <summary>How a <see cref="BpfObjectSpec"/> is opened (and the <see cref="BpfObject"/> it loads).</summary>
 public sealed class BpfObjectOptions
 {
     /// <summary>The object's name (it prefixes internal map names such as <c>.rodata</c>); defaults to the file or resource name.</summary>

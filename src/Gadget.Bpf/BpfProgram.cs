@@ -3,18 +3,29 @@ using Gadget.Bpf.Interop;
 
 namespace Gadget.Bpf;
 
-/// <summary>A program of a <see cref="BpfObject"/>. Attach it once the object is loaded; each attach returns a <see cref="BpfLink"/>.</summary>
+/// <summary>
+/// A loaded program of a <see cref="BpfObject"/>: attach it (each attach returns a <see cref="BpfLink"/>) or run it once.
+/// What it is loaded as (type, attach target, whether it is loaded at all) is set on its <see cref="BpfProgramSpec"/>.
+/// Every call holds the object open, so a concurrent <see cref="BpfObject.Dispose"/> waits for it and the program's
+/// descriptor number cannot be reused meanwhile.
+/// </summary>
 public sealed unsafe class BpfProgram
 {
     private readonly BpfObject _owner;
+    private readonly SafeHandle _lifetime;
     private readonly nint _pointer;
+    private readonly int _fd;
 
-    internal BpfProgram(BpfObject owner, nint pointer)
+    internal BpfProgram(BpfObject owner, SafeHandle lifetime, nint pointer, int fd)
     {
         _owner = owner;
+        _lifetime = lifetime;
         _pointer = pointer;
+        _fd = fd;
         Name = Marshal.PtrToStringUTF8((nint)LibBpf.bpf_program__name(pointer)) ?? string.Empty;
         SectionName = Marshal.PtrToStringUTF8((nint)LibBpf.bpf_program__section_name(pointer)) ?? string.Empty;
+        Type = (BpfProgramType)LibBpf.bpf_program__type(pointer);
+        ExpectedAttachType = (BpfAttachType)LibBpf.bpf_program__expected_attach_type(pointer);
     }
 
     /// <summary>The program's name (its C function name).</summary>
@@ -23,85 +34,23 @@ public sealed unsafe class BpfProgram
     /// <summary>The ELF section it came from, e.g. <c>tracepoint/raw_syscalls/sys_enter</c>.</summary>
     public string SectionName { get; }
 
-    /// <summary>
-    /// The program type, as libbpf derived it from the section name; set it before load (<c>bpf_program__set_type</c>) for a
-    /// section libbpf does not know (such a program attaches with the explicit Attach* methods, not <see cref="Attach"/>).
-    /// </summary>
-    /// <exception cref="InvalidOperationException">Set after the object is loaded.</exception>
-    public BpfProgramType Type
-    {
-        get => (BpfProgramType)LibBpf.bpf_program__type(Pointer);
-        set => Errno.ThrowIfNegative(LibBpf.bpf_program__set_type(PointerBeforeLoad("type"), (int)value), $"set the type of program '{Name}'");
-    }
+    /// <summary>The program type it was loaded as.</summary>
+    public BpfProgramType Type { get; }
+
+    /// <summary>The attach type the kernel was told at load (e.g. <see cref="BpfAttachType.TraceIter"/> for an iterator).</summary>
+    public BpfAttachType ExpectedAttachType { get; }
 
     /// <summary>
-    /// The attach type the kernel is told at load (<c>bpf_program__set_expected_attach_type</c>), e.g.
-    /// <see cref="BpfAttachType.TraceIter"/> for an iterator or <see cref="BpfAttachType.TraceRawTp"/> for a BTF tracepoint.
-    /// Set it before load, and before <see cref="SetAttachTarget"/>, which resolves the target by it.
+    /// The program's file descriptor, valid until its object is disposed. A number read here can be reused once the object
+    /// is disposed: the methods of this class hold the object open across each call.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Set after the object is loaded.</exception>
-    public BpfAttachType ExpectedAttachType
-    {
-        get => (BpfAttachType)LibBpf.bpf_program__expected_attach_type(Pointer);
-        set => Errno.ThrowIfNegative(LibBpf.bpf_program__set_expected_attach_type(PointerBeforeLoad("expected attach type"), (int)value), $"set the expected attach type of program '{Name}'");
-    }
-
-    /// <summary>
-    /// Whether <see cref="BpfObject.AttachAll"/> attaches this program (default true; <c>bpf_program__set_autoattach</c>).
-    /// </summary>
-    public bool AutoAttach
-    {
-        get => LibBpf.bpf_program__autoattach(Pointer);
-        set => LibBpf.bpf_program__set_autoattach(Pointer, value);
-    }
-
-    /// <summary>Whether <see cref="BpfObject.Load"/> loads this program (default true). Set before load.</summary>
-    public bool AutoLoad
-    {
-        get => LibBpf.bpf_program__autoload(Pointer);
-        set
-        {
-            if (_owner.IsLoaded)
-            {
-                throw new InvalidOperationException($"AutoLoad of program '{Name}' must be set before the object is loaded.");
-            }
-            Errno.ThrowIfNegative(LibBpf.bpf_program__set_autoload(Pointer, value), $"set autoload of program '{Name}'");
-        }
-    }
-
-    /// <summary>
-    /// Sets what a BTF-typed program (tp_btf, fentry/fexit, iter, freplace) attaches to, before load
-    /// (<c>bpf_program__set_attach_target</c>): e.g. <c>sched_process_exec</c> for a <c>SEC("tp_btf")</c> program declared
-    /// without a target, or <c>task</c> for an iterator. The name is resolved in the kernel's BTF at this call.
-    /// </summary>
-    /// <param name="functionName">The kernel function, BTF tracepoint or iterator name.</param>
-    /// <param name="targetProgram">For freplace and fentry/fexit on a BPF program: that program, loaded; otherwise null.</param>
-    /// <exception cref="InvalidOperationException">The object is already loaded.</exception>
-    /// <exception cref="BpfException">No such target (ESRCH) or it does not fit the program's type.</exception>
-    public void SetAttachTarget(string functionName, BpfProgram? targetProgram = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(functionName);
-        var pointer = PointerBeforeLoad("attach target");
-        using var capture = LibbpfRuntime.Capture(_owner.Logger);
-        var result = LibBpf.bpf_program__set_attach_target(pointer, targetProgram?.FileDescriptor ?? 0, functionName);
-        if (result < 0)
-        {
-            var log = capture.Text;
-            throw new BpfException(
-                $"set the attach target of program '{Name}' to '{functionName}' failed: {Errno.Name(result)} ({Errno.Describe(result)})." +
-                (-result == Errno.ESRCH ? " No such function, tracepoint or iterator in the kernel's BTF." : string.Empty) +
-                (log.Length > 0 ? " libbpf said: " + BpfObject.LastLines(log, 3) : string.Empty),
-                -result);
-        }
-    }
-
-    /// <summary>The program's file descriptor, valid while the object is loaded and not disposed.</summary>
+    /// <exception cref="ObjectDisposedException">The object is disposed.</exception>
     public int FileDescriptor
     {
         get
         {
-            var fd = LibBpf.bpf_program__fd(Pointer);
-            return fd >= 0 ? fd : throw new InvalidOperationException($"Program '{Name}' is not loaded; call BpfObject.Load() first.");
+            ObjectDisposedException.ThrowIf(_lifetime.IsClosed, this);
+            return _fd;
         }
     }
 
@@ -112,19 +61,18 @@ public sealed unsafe class BpfProgram
         {
             ulong info = 0; // struct bpf_prog_info begins with u32 type, u32 id
             var length = (uint)sizeof(ulong);
-            Errno.ThrowIfNegative(LibBpf.bpf_obj_get_info_by_fd(FileDescriptor, &info, &length), $"read info of program '{Name}'");
+            using var lease = Lease();
+            Errno.ThrowIfNegative(LibBpf.bpf_obj_get_info_by_fd(lease.Fd, &info, &length), $"read info of program '{Name}'");
             return (uint)(info >> 32);
         }
     }
 
-    internal nint Pointer
-    {
-        get
-        {
-            _owner.ThrowIfDisposed();
-            return _pointer;
-        }
-    }
+    /// <summary>Whether <see cref="BpfObject.AttachAll"/> attaches it (<see cref="BpfProgramSpec.AutoAttach"/>); read with the object held open.</summary>
+    internal bool AutoAttach => LibBpf.bpf_program__autoattach(_pointer);
+
+    /// <summary>Holds the object (and so this program's descriptor and libbpf pointer) open until disposed.</summary>
+    /// <exception cref="ObjectDisposedException">The object is disposed.</exception>
+    internal FdLease Lease() => new(_lifetime, _fd, "the BPF object of program", Name);
 
     /// <summary>Attaches the program as its section name says (e.g. <c>tp/sched/sched_process_exec</c>, <c>tp_btf/...</c>, <c>raw_tp/...</c>).</summary>
     public BpfLink Attach()
@@ -139,7 +87,7 @@ public sealed unsafe class BpfProgram
         {
             throw KprobesUnsupported(SectionName, SectionName.StartsWith("kret", StringComparison.Ordinal));
         }
-        return AttachCore(() => LibBpf.bpf_program__attach(Pointer), $"attach program '{Name}' ({SectionName})", SectionName);
+        return AttachCore(() => LibBpf.bpf_program__attach(_pointer), $"attach program '{Name}' ({SectionName})", SectionName);
     }
 
     /// <summary>
@@ -157,12 +105,14 @@ public sealed unsafe class BpfProgram
             throw KprobesUnsupported(SectionName, SectionName.StartsWith("kret", StringComparison.Ordinal));
         }
         using var capture = LibbpfRuntime.Capture(_owner.Logger);
-        var link = LibBpf.bpf_program__attach(Pointer);
+        nint link;
+        using (Lease())
+        {
+            link = LibBpf.bpf_program__attach(_pointer);
+        }
         if (link != 0)
         {
-            var result = new BpfLink(new BpfLinkHandle(link), _owner);
-            _owner.Track(result);
-            return result;
+            return Adopt(link);
         }
         var errno = Errno.Last;
         var log = capture.Text;
@@ -180,7 +130,7 @@ public sealed unsafe class BpfProgram
     /// <see cref="BpfLink.OpenIterator"/> of the returned link runs the iterator once and streams what it printed.
     /// </summary>
     public BpfLink AttachIterator() =>
-        AttachCore(() => LibBpf.bpf_program__attach_iter(Pointer, null), $"attach iterator program '{Name}' ({SectionName})", SectionName);
+        AttachCore(() => LibBpf.bpf_program__attach_iter(_pointer, null), $"attach iterator program '{Name}' ({SectionName})", SectionName);
 
     /// <summary>
     /// Attaches a USDT program (<c>SEC("usdt")</c> with <c>BPF_USDT</c>) to the statically defined probe
@@ -202,7 +152,7 @@ public sealed unsafe class BpfProgram
             throw new FileNotFoundException($"Cannot attach USDT probe {provider}:{name}: binary '{binaryPath}' does not exist.", binaryPath);
         }
         var target = $"{binaryPath}:{provider}:{name}";
-        return AttachCore(() => LibBpf.bpf_program__attach_usdt(Pointer, pid, binaryPath, provider, name, null), $"attach program '{Name}' to USDT probe {target}", target);
+        return AttachCore(() => LibBpf.bpf_program__attach_usdt(_pointer, pid, binaryPath, provider, name, null), $"attach program '{Name}' to USDT probe {target}", target);
     }
 
     /// <summary>Attaches to the tracepoint <paramref name="category"/>/<paramref name="name"/>, e.g. <c>raw_syscalls</c>/<c>sys_enter</c>. Mounts tracefs if needed.</summary>
@@ -220,14 +170,14 @@ public sealed unsafe class BpfProgram
                 Errno.ENOENT,
                 $"{category}:{name}");
         }
-        return AttachCore(() => LibBpf.bpf_program__attach_tracepoint(Pointer, category, name), $"attach program '{Name}' to tracepoint {category}:{name}", $"{category}:{name}");
+        return AttachCore(() => LibBpf.bpf_program__attach_tracepoint(_pointer, category, name), $"attach program '{Name}' to tracepoint {category}:{name}", $"{category}:{name}");
     }
 
     /// <summary>Attaches to the raw tracepoint <paramref name="name"/> (e.g. <c>sys_enter</c>); needs no tracefs.</summary>
     public BpfLink AttachRawTracepoint(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return AttachCore(() => LibBpf.bpf_program__attach_raw_tracepoint(Pointer, name), $"attach program '{Name}' to raw tracepoint {name}", name);
+        return AttachCore(() => LibBpf.bpf_program__attach_raw_tracepoint(_pointer, name), $"attach program '{Name}' to raw tracepoint {name}", name);
     }
 
     /// <summary>
@@ -241,7 +191,7 @@ public sealed unsafe class BpfProgram
         {
             throw KprobesUnsupported(functionName, returnProbe);
         }
-        return AttachCore(() => LibBpf.bpf_program__attach_kprobe(Pointer, returnProbe, functionName), $"attach program '{Name}' to kprobe {functionName}", functionName);
+        return AttachCore(() => LibBpf.bpf_program__attach_kprobe(_pointer, returnProbe, functionName), $"attach program '{Name}' to kprobe {functionName}", functionName);
     }
 
     /// <summary>
@@ -270,7 +220,7 @@ public sealed unsafe class BpfProgram
             try
             {
                 return AttachCore(
-                () => LibBpf.bpf_program__attach_uprobe_opts(Pointer, pid, binaryPath, (nuint)offset, opts),
+                () => LibBpf.bpf_program__attach_uprobe_opts(_pointer, pid, binaryPath, (nuint)offset, opts),
                 $"attach program '{Name}' to {(returnProbe ? "uretprobe" : "uprobe")} {target}",
                 target);
             }
@@ -299,14 +249,25 @@ public sealed unsafe class BpfProgram
             Flags = PerfEventAttributes.FlagFrequency,
         };
         var fd = PerfEvents.Open(ref attributes, pid, cpu, kind.ToString());
+        var linked = false; // once libbpf made the link, the link owns the perf event (and closes it when destroyed)
         try
         {
-            return AttachCore(() => LibBpf.bpf_program__attach_perf_event(Pointer, fd), $"attach program '{Name}' to perf event {kind} on cpu {cpu}", kind.ToString());
+            return AttachCore(
+                () =>
+                {
+                    var link = LibBpf.bpf_program__attach_perf_event(_pointer, fd);
+                    linked = link != 0;
+                    return link;
+                },
+                $"attach program '{Name}' to perf event {kind} on cpu {cpu}",
+                kind.ToString());
         }
-        catch
+        finally
         {
-            Libc.close(fd);
-            throw;
+            if (!linked)
+            {
+                Libc.close(fd);
+            }
         }
     }
 
@@ -332,7 +293,8 @@ public sealed unsafe class BpfProgram
                 Flags = cpu >= 0 ? 1u : 0u, // BPF_F_TEST_RUN_ON_CPU
                 Cpu = cpu >= 0 ? (uint)cpu : 0,
             };
-            Errno.ThrowIfNegative(LibBpf.bpf_prog_test_run_opts(FileDescriptor, &opts), $"test-run program '{Name}'");
+            using var lease = Lease();
+            Errno.ThrowIfNegative(LibBpf.bpf_prog_test_run_opts(lease.Fd, &opts), $"test-run program '{Name}'");
             return opts.ReturnValue;
         }
     }
@@ -342,9 +304,12 @@ public sealed unsafe class BpfProgram
 
     private BpfLink AttachCore(Func<nint> attach, string operation, string target)
     {
-        _ = FileDescriptor; // throws a clear error when not loaded
         using var capture = LibbpfRuntime.Capture(_owner.Logger);
-        var link = attach();
+        nint link;
+        using (Lease())
+        {
+            link = attach();
+        }
         if (link == 0)
         {
             var errno = Errno.Last;
@@ -356,20 +321,15 @@ public sealed unsafe class BpfProgram
                 target,
                 inner as Exception);
         }
+        return Adopt(link);
+    }
+
+    /// <summary>Wraps a new libbpf link; the object detaches it when disposed (or at once, if it was disposed meanwhile).</summary>
+    private BpfLink Adopt(nint link)
+    {
         var result = new BpfLink(new BpfLinkHandle(link), _owner);
         _owner.Track(result);
         return result;
-    }
-
-    internal bool IsLoaded => LibBpf.bpf_program__fd(Pointer) >= 0;
-
-    private nint PointerBeforeLoad(string what)
-    {
-        if (_owner.IsLoaded)
-        {
-            throw new InvalidOperationException($"The {what} of program '{Name}' can only be set before BPF object '{_owner.Name}' is loaded.");
-        }
-        return Pointer;
     }
 
     private static bool IsKernelProbeSection(string section) =>

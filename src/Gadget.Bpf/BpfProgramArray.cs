@@ -33,9 +33,13 @@ public sealed unsafe class BpfProgramArray
         ArgumentNullException.ThrowIfNull(program);
         CheckIndex(index);
         var key = (uint)index;
-        var fd = program.FileDescriptor;
-        using var lease = Map.Lease();
-        var result = LibBpf.bpf_map_update_elem(lease.Fd, &key, &fd, (ulong)BpfMapUpdateFlags.Any);
+        int result;
+        using (var programLease = program.Lease())
+        {
+            var fd = programLease.Fd;
+            using var lease = Map.Lease();
+            result = LibBpf.bpf_map_update_elem(lease.Fd, &key, &fd, (ulong)BpfMapUpdateFlags.Any);
+        }
         if (result < 0)
         {
             throw -result == Errno.EINVAL

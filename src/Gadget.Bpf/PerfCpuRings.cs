@@ -47,7 +47,7 @@ internal static unsafe class PerfCpuRings
     internal static PerfCpuRing[] Open(
         BpfMap map, int pageCount, bool backward, int wakeupEvents, int wakeupWatermarkBytes, out IReadOnlyList<int> offlineCpus)
     {
-        var mapFd = map.FileDescriptor; // throws when the map's object is not loaded
+        ObjectDisposedException.ThrowIf(map.IsDisposed, map);
         var pageSize = Libc.getpagesize();
         var cpuCount = BpfEnvironment.PossibleCpuCount;
         if (map.MaxEntries > 0 && map.MaxEntries < cpuCount)
@@ -69,7 +69,11 @@ internal static unsafe class PerfCpuRings
                 rings.Add(ring);
                 var key = (uint)cpu;
                 var value = (uint)ring.Fd;
-                var result = LibBpf.bpf_map_update_elem(mapFd, &key, &value, 0);
+                int result;
+                using (var lease = map.Lease())
+                {
+                    result = LibBpf.bpf_map_update_elem(lease.Fd, &key, &value, 0);
+                }
                 if (result < 0)
                 {
                     throw Errno.ToException(result, $"store the perf event of CPU {cpu} in map '{map.Name}'");
@@ -102,23 +106,26 @@ internal static unsafe class PerfCpuRings
     /// <summary>Deletes the rings' entries from the map, so the kernel stops writing to them (output then fails with ENOENT).</summary>
     internal static void RemoveFromMap(BpfMap map, IEnumerable<PerfCpuRing> rings)
     {
-        if (map.IsDisposed)
-        {
-            return;
-        }
         int mapFd;
         try
         {
-            mapFd = map.FileDescriptor;
+            mapFd = map.AddReference();
         }
-        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        catch (ObjectDisposedException)
         {
-            return;
+            return; // the map is gone, and its entries with it
         }
-        foreach (var ring in rings)
+        try
         {
-            var key = (uint)ring.Cpu;
-            _ = LibBpf.bpf_map_delete_elem(mapFd, &key);
+            foreach (var ring in rings)
+            {
+                var key = (uint)ring.Cpu;
+                _ = LibBpf.bpf_map_delete_elem(mapFd, &key);
+            }
+        }
+        finally
+        {
+            map.ReleaseReference();
         }
     }
 }

@@ -122,7 +122,6 @@ public sealed class RingBufferReader : IDisposable
         }
         var name = ringBuffer.Name;
         var size = (ulong)(uint)ringBuffer.MaxEntries;
-        var mapFd = ringBuffer.FileDescriptor;
         lock (_addGate)
         {
             _poller.Enter();
@@ -130,7 +129,11 @@ public sealed class RingBufferReader : IDisposable
             {
                 var rings = Rings;
                 var index = rings.Length;
-                var ring = RingBufferMapping.Map(index, name, mapFd, size);
+                RingBufferMapping ring;
+                using (var lease = ringBuffer.Lease())
+                {
+                    ring = RingBufferMapping.Map(index, name, lease.Fd, size); // keeps its own duplicate of the descriptor
+                }
                 try
                 {
                     _poller.Add(ring.Fd, (ulong)index, $"ring buffer '{name}'");

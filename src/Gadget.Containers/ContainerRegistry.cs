@@ -14,6 +14,7 @@ namespace Gadget.Containers;
 /// </summary>
 internal sealed class ContainerRegistry : IDisposable
 {
+    private const int EndedCapacity = 4096;
     private readonly object _sender;
     private readonly ILogger _logger;
     private readonly object _gate = new();
@@ -22,6 +23,8 @@ internal sealed class ContainerRegistry : IDisposable
     private readonly Dictionary<ulong, Container> _byMountNamespace = [];
     private readonly Dictionary<int, Container> _byPid = [];
     private readonly List<SelectionMembership> _selections = [];
+    private readonly HashSet<(string Id, int Pid)> _ended = [];
+    private readonly Queue<(string Id, int Pid)> _endedOrder = new();
     private readonly List<Channel<ContainerEventArgs>> _watchers = [];
     private bool _disposed;
 
@@ -112,7 +115,8 @@ internal sealed class ContainerRegistry : IDisposable
 
     /// <summary>
     /// Adds <paramref name="container"/> unless a container of the same id or cgroup id is known (that one is returned, and
-    /// nobody is told anything). A new one is prepared (<see cref="Preparing"/>), stamped, indexed, put in the matching
+    /// nobody is told anything) or it was removed already (the same id and init pid: it is returned, not added).
+    /// A new one is prepared (<see cref="Preparing"/>), stamped, indexed, put in the matching
     /// selections, announced (<see cref="Added"/>, watchers) and handed to the sources (<see cref="Registered"/>).
     /// </summary>
     /// <returns>The container now known under that id or cgroup id.</returns>
@@ -127,6 +131,12 @@ internal sealed class ContainerRegistry : IDisposable
             if (_byId.TryGetValue(container.Id, out var existing) || _byCgroupId.TryGetValue(container.CgroupId, out existing))
             {
                 return existing;
+            }
+            if (_ended.Contains((container.Id, container.Pid)))
+            {
+                // A source that looked while the init was still in do_exit (its /proc entry not yet a zombie) comes late.
+                _logger.LogTrace("Not adding {Container} ({Source}): that container and init process were removed already", container, source);
+                return container;
             }
             if (Preparing is { } prepare)
             {
@@ -172,6 +182,7 @@ internal sealed class ContainerRegistry : IDisposable
             RemoveIfSame(_byCgroupId, container.CgroupId, container);
             RemoveIfSame(_byMountNamespace, container.MountNamespaceId, container);
             RemoveIfSame(_byPid, container.Pid, container);
+            RememberEnded(container);
             if (status is not null)
             {
                 container.ExitStatus = status;
@@ -322,6 +333,20 @@ internal sealed class ContainerRegistry : IDisposable
         foreach (var selection in selections)
         {
             selection.Close();
+        }
+    }
+
+    /// <summary>Remembers the last <see cref="EndedCapacity"/> removed containers (id and init pid), so that no source adds
+    /// one of them again: an id comes back only with a new init process (a restarted container).</summary>
+    private void RememberEnded(Container container)
+    {
+        if (_ended.Add((container.Id, container.Pid)))
+        {
+            _endedOrder.Enqueue((container.Id, container.Pid));
+            if (_endedOrder.Count > EndedCapacity)
+            {
+                _ended.Remove(_endedOrder.Dequeue());
+            }
         }
     }
 

@@ -45,11 +45,13 @@ internal sealed class KernelEventSource : IDisposable
         _scanner = scanner;
         _stateWaitTimeout = options.StateWaitTimeout;
         _logger = logger;
-        _bpf = BpfObject.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource, new BpfObjectOptions { Logger = logger });
+        using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource, new BpfObjectOptions { Logger = logger }))
+        {
+            spec.SetGlobal("host_mnt_ns", (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt"));
+            _bpf = spec.Load();
+        }
         try
         {
-            _bpf.SetGlobal("host_mnt_ns", (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt"));
-            _bpf.Load();
             _pendingCgroups = _bpf.Map("pending_cgroups").As<ulong, byte>();
             _watchedPids = _bpf.Map("watched_pids").As<uint, byte>();
             _registry.Registered += OnRegistered;
@@ -267,7 +269,18 @@ internal sealed class KernelEventSource : IDisposable
                 return; // another exec of that cgroup is being resolved
             }
         }
-        _ = Task.Run(() => RegisterExecAsync(pid, cgroupId, mountNamespace, program));
+        // The runtime wrote its state before the container's program could exec: read it now, on this thread, so that a
+        // container that ends and is deleted (runc delete) before the resolution below runs is still known.
+        Container? stateAtExec = null;
+        try
+        {
+            stateAtExec = NewCgroupPath(cgroupId) is { } path ? _scanner.FindGone(pid, path, cgroupId, mountNamespace) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            _logger.LogDebug(e, "No runtime state readable at the exec of pid {Pid} (cgroup {CgroupId})", pid, cgroupId);
+        }
+        _ = Task.Run(() => RegisterExecAsync(pid, cgroupId, mountNamespace, program, stateAtExec));
     }
 
     /// <summary>The cgroup2 paths of the new cgroups (from their mkdir), to find a container whose init ended before it was resolved.</summary>
@@ -291,7 +304,13 @@ internal sealed class KernelEventSource : IDisposable
         }
     }
 
-    private async Task RegisterExecAsync(int pid, ulong cgroupId, ulong mountNamespace, string program)
+    /// <param name="pid">The process that exec'd.</param>
+    /// <param name="cgroupId">Its new cgroup.</param>
+    /// <param name="mountNamespace">Its mount namespace.</param>
+    /// <param name="program">The program it exec'd.</param>
+    /// <param name="stateAtExec">Its container as the runtime's state described it when the exec was read (null: none),
+    /// for when the container is gone, state and all, by the time this runs.</param>
+    private async Task RegisterExecAsync(int pid, ulong cgroupId, ulong mountNamespace, string program, Container? stateAtExec)
     {
         var resolved = true;
         try
@@ -318,7 +337,7 @@ internal sealed class KernelEventSource : IDisposable
             {
                 // It ended before it was resolved (a container that crashes at start): its runtime's state still names it,
                 // and the kernel said which cgroup and mount namespace it ran in. Registered, then removed with its status.
-                container = NewCgroupPath(cgroupId) is { } path ? _scanner.FindGone(pid, path, cgroupId, mountNamespace) : null;
+                container = (NewCgroupPath(cgroupId) is { } path ? _scanner.FindGone(pid, path, cgroupId, mountNamespace) : null) ?? stateAtExec;
                 _logger.LogDebug("Pid {Pid} ({Program}, cgroup {CgroupId}) ended before it was resolved: {Container}", pid, program, cgroupId, container?.ToString() ?? "no runtime knows it");
             }
             else if (container is null && _registry.GetByCgroupId(cgroupId) is null)

@@ -23,6 +23,12 @@ public sealed record ExecEvent
     /// <summary>The task name after the call: the new program's on success, the caller's on failure.</summary>
     public required string Comm { get; init; }
 
+    /// <summary>Group id (the kernel's, in the initial user namespace) of the thread that exec'd.</summary>
+    public int Gid { get; init; }
+
+    /// <summary>Task name of the process's parent (the parent process's <c>comm</c> as in /proc/PPID/comm, read in the kernel with the event: ig's pcomm).</summary>
+    public string ParentComm { get; init; } = string.Empty;
+
     /// <summary>The syscall's result: 0 on success, -errno on failure (e.g. -2 ENOENT).</summary>
     public required int ReturnValue { get; init; }
 

@@ -11,17 +11,13 @@ internal struct ExecRecord
     public const int ArgumentsFault = 4;
 
     /// <summary>offsetof(struct exec_event, args): the C struct has no padding before the arguments (this one has 4 bytes after).</summary>
-    public const int Size = 60;
+    public const int Size = 84;
 
     public ulong Timestamp;
     public ulong CgroupId;
-    public uint Pid;
-    public uint Tid;
-    public uint ParentPid;
-    public uint Uid;
+    public ProcessRecord Process;
     public int ReturnValue;
     public uint Flags;
     public ushort ArgumentCount;
     public ushort ArgumentsSize;
-    public Comm Comm;
 }

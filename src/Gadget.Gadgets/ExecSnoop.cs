@@ -66,7 +66,7 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
         {
             return null;
         }
-        // The C header is 60 bytes, the C# struct 64 (padding): a record with fewer than 4 bytes of arguments is shorter.
+        // The C header is 84 bytes, the C# struct 88 (padding): a record with fewer than 4 bytes of arguments is shorter.
         Span<byte> fixedPart = stackalloc byte[System.Runtime.CompilerServices.Unsafe.SizeOf<ExecRecord>()];
         fixedPart.Clear();
         record[..size].CopyTo(fixedPart);
@@ -84,11 +84,13 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
         return new ExecEvent
         {
             Timestamp = BootClock.ToUtc(header.Timestamp),
-            Pid = (int)header.Pid,
-            Tid = (int)header.Tid,
-            ParentPid = (int)header.ParentPid,
-            Uid = (int)header.Uid,
-            Comm = header.Comm.ToString(),
+            Pid = (int)header.Process.Pid,
+            Tid = (int)header.Process.Tid,
+            ParentPid = (int)header.Process.ParentPid,
+            Uid = (int)header.Process.Uid,
+            Gid = (int)header.Process.Gid,
+            Comm = header.Process.Comm.ToString(),
+            ParentComm = header.Process.ParentComm.ToString(),
             ReturnValue = header.ReturnValue,
             Arguments = arguments,
             ArgumentsTruncated = (header.Flags & (ExecRecord.TooManyArguments | ExecRecord.ArgumentCut | ExecRecord.ArgumentsFault)) != 0,

@@ -48,9 +48,9 @@ internal sealed class GadgetRuntime : IDisposable
 
     /// <summary>
     /// Loads <paramref name="objectName"/> (an embedded resource of this assembly), applies the selection,
-    /// lets <paramref name="configure"/> set the gadget's own globals, loads and attaches every program.
+    /// lets <paramref name="configure"/> set the gadget's own globals (on the object's spec, before load), loads and attaches every program.
     /// </summary>
-    public static GadgetRuntime Start(string objectName, GadgetOptions options, Action<BpfObject>? configure = null)
+    public static GadgetRuntime Start(string objectName, GadgetOptions options, Action<BpfObjectSpec>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Selector is not null && options.Containers is null)
@@ -63,18 +63,20 @@ internal sealed class GadgetRuntime : IDisposable
         GadgetRuntime? runtime = null;
         try
         {
-            bpf = BpfObject.FromEmbeddedResource(typeof(GadgetRuntime).Assembly, objectName, new BpfObjectOptions { Logger = options.Logger });
-            if (selection is not null)
+            using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(GadgetRuntime).Assembly, objectName, new BpfObjectOptions { Logger = options.Logger }))
             {
-                bpf.SetGlobal("filter_by_cgroup", true);
-                bpf.Map("selected_cgroups").ReuseMap(selection.CgroupIds);
+                if (selection is not null)
+                {
+                    spec.SetGlobal("filter_by_cgroup", true);
+                    spec.Map("selected_cgroups").ReuseMap(selection.CgroupIds);
+                }
+                if (options.RingBufferSize != 0)
+                {
+                    spec.Map("events").MaxEntries = options.RingBufferSize;
+                }
+                configure?.Invoke(spec);
+                bpf = spec.Load();
             }
-            if (options.RingBufferSize != 0)
-            {
-                bpf.Map("events").SetMaxEntries(options.RingBufferSize);
-            }
-            configure?.Invoke(bpf);
-            bpf.Load();
             runtime = new GadgetRuntime(bpf, selection, options, objectName.Replace(".bpf.o", string.Empty, StringComparison.Ordinal));
             foreach (var program in bpf.Programs)
             {

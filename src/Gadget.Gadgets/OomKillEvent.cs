@@ -41,6 +41,18 @@ public sealed record OomKillEvent
     /// <summary>Task name of the triggering task.</summary>
     public required string TriggerComm { get; init; }
 
+    /// <summary>Process id of the triggering task's parent.</summary>
+    public int TriggerParentPid { get; init; }
+
+    /// <summary>User id of the triggering task.</summary>
+    public int TriggerUid { get; init; }
+
+    /// <summary>Group id of the triggering task.</summary>
+    public int TriggerGid { get; init; }
+
+    /// <summary>Task name of the triggering task's parent (the parent process's <c>comm</c> as in /proc/PPID/comm, read in the kernel with the event: ig's pcomm).</summary>
+    public string TriggerParentComm { get; init; } = string.Empty;
+
     /// <summary>The victim's cgroup2 id.</summary>
     public required ulong VictimCgroupId { get; init; }
 

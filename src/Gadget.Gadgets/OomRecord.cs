@@ -14,12 +14,10 @@ internal struct OomRecord
     public long AnonRssPages;
     public long FileRssPages;
     public long ShmemRssPages;
+    public ProcessRecord Trigger;
     public uint VictimPid;
     public uint VictimUid;
-    public uint TriggerPid;
-    public uint TriggerTid;
     public Comm VictimComm;
-    public Comm TriggerComm;
     public MemoryCgroupName MemoryCgroup;
 }
 

@@ -14,11 +14,20 @@ public sealed record OpenEvent
     /// <summary>Thread id.</summary>
     public required int Tid { get; init; }
 
+    /// <summary>Process id of the parent (the real parent's thread group id).</summary>
+    public int ParentPid { get; init; }
+
     /// <summary>User id.</summary>
     public required int Uid { get; init; }
 
     /// <summary>Task name.</summary>
     public required string Comm { get; init; }
+
+    /// <summary>Group id of the thread.</summary>
+    public int Gid { get; init; }
+
+    /// <summary>Task name of the process's parent (the parent process's <c>comm</c> as in /proc/PPID/comm, read in the kernel with the event: ig's pcomm).</summary>
+    public string ParentComm { get; init; } = string.Empty;
 
     /// <summary>The syscall's result: the new file descriptor, or -errno.</summary>
     public required int ReturnValue { get; init; }

@@ -8,12 +8,9 @@ internal struct OpenRecord
 {
     public ulong Timestamp;
     public ulong CgroupId;
-    public uint Pid;
-    public uint Tid;
-    public uint Uid;
+    public ProcessRecord Process;
     public int ReturnValue;
     public int Flags;
     public uint Mode;
-    public Comm Comm;
     public OpenPath Path;
 }

@@ -66,10 +66,13 @@ public sealed class OpenSnoop : IGadget<OpenEvent>
         return new OpenEvent
         {
             Timestamp = BootClock.ToUtc(r.Timestamp),
-            Pid = (int)r.Pid,
-            Tid = (int)r.Tid,
-            Uid = (int)r.Uid,
-            Comm = r.Comm.ToString(),
+            Pid = (int)r.Process.Pid,
+            Tid = (int)r.Process.Tid,
+            ParentPid = (int)r.Process.ParentPid,
+            Uid = (int)r.Process.Uid,
+            Gid = (int)r.Process.Gid,
+            Comm = r.Process.Comm.ToString(),
+            ParentComm = r.Process.ParentComm.ToString(),
             ReturnValue = r.ReturnValue,
             Flags = r.Flags,
             Mode = (int)r.Mode,

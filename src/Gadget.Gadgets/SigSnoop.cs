@@ -63,10 +63,13 @@ public sealed class SigSnoop : IGadget<SignalEvent>
         return new SignalEvent
         {
             Timestamp = BootClock.ToUtc(r.Timestamp),
-            SenderPid = (int)r.SenderPid,
-            SenderTid = (int)r.SenderTid,
-            SenderUid = (int)r.SenderUid,
-            SenderComm = r.SenderComm.ToString(),
+            SenderPid = (int)r.Sender.Pid,
+            SenderTid = (int)r.Sender.Tid,
+            SenderParentPid = (int)r.Sender.ParentPid,
+            SenderUid = (int)r.Sender.Uid,
+            SenderGid = (int)r.Sender.Gid,
+            SenderComm = r.Sender.Comm.ToString(),
+            SenderParentComm = r.Sender.ParentComm.ToString(),
             TargetPid = (int)r.TargetPid,
             TargetTid = (int)r.TargetTid,
             TargetComm = r.TargetComm.ToString(),

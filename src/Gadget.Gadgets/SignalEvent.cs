@@ -20,6 +20,15 @@ public sealed record SignalEvent
     /// <summary>Task name of the sender.</summary>
     public required string SenderComm { get; init; }
 
+    /// <summary>Process id of the sender's parent.</summary>
+    public int SenderParentPid { get; init; }
+
+    /// <summary>Group id of the sender.</summary>
+    public int SenderGid { get; init; }
+
+    /// <summary>Task name of the sender's parent (the parent process's <c>comm</c> as in /proc/PPID/comm, read in the kernel with the event: ig's pcomm).</summary>
+    public string SenderParentComm { get; init; } = string.Empty;
+
     /// <summary>Process id of the target.</summary>
     public required int TargetPid { get; init; }
 

@@ -9,14 +9,12 @@ internal struct SignalRecord
     public ulong Timestamp;
     public ulong SenderCgroupId;
     public ulong TargetCgroupId;
-    public uint SenderPid;
-    public uint SenderTid;
+    public ProcessRecord Sender;
     public uint TargetPid;
     public uint TargetTid;
     public int Signal;
     public int Result;
     public int Group;
-    public uint SenderUid;
-    public Comm SenderComm;
+    public uint Reserved;
     public Comm TargetComm;
 }

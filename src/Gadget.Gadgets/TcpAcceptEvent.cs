@@ -24,6 +24,15 @@ public sealed record TcpAcceptEvent
     /// <summary>Command name of the accepting thread.</summary>
     public required string Comm { get; init; }
 
+    /// <summary>Process id of the accepting process's parent.</summary>
+    public int ParentPid { get; init; }
+
+    /// <summary>Group id of the accepting process's thread.</summary>
+    public uint Gid { get; init; }
+
+    /// <summary>Task name of the accepting process's parent (the parent process's <c>comm</c> as in /proc/PPID/comm, read in the kernel with the event: ig's pcomm).</summary>
+    public string ParentComm { get; init; } = string.Empty;
+
     /// <summary>cgroup2 id of the accepting process.</summary>
     public required ulong CgroupId { get; init; }
 
@@ -51,10 +60,13 @@ public sealed record TcpAcceptEvent
     internal static TcpAcceptEvent From(in TcpEventRecord record, GadgetRuntime runtime) => new()
     {
         Timestamp = record.TimestampNs,
-        Pid = (int)record.Pid,
-        Tid = (int)record.Tid,
-        Uid = record.Uid,
-        Comm = record.CommString,
+        Pid = (int)record.Process.Pid,
+        Tid = (int)record.Process.Tid,
+        ParentPid = (int)record.Process.ParentPid,
+        Uid = record.Process.Uid,
+        Gid = record.Process.Gid,
+        Comm = record.Process.Comm.ToString(),
+        ParentComm = record.Process.ParentComm.ToString(),
         CgroupId = record.CgroupId,
         Container = runtime.ResolveContainer(record.CgroupId),
         NetNamespaceId = record.NetNamespace,

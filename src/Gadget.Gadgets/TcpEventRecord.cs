@@ -11,9 +11,7 @@ internal unsafe struct TcpEventRecord
     public ulong TimestampNs;
     public ulong CgroupId;
     public ulong LatencyNs;
-    public uint Pid;
-    public uint Tid;
-    public uint Uid;
+    public ProcessRecord Process;
     public uint NetNamespace;
     public int Error;
     public ushort Family;
@@ -22,10 +20,8 @@ internal unsafe struct TcpEventRecord
     public ushort State;
     public fixed byte SourceAddress[16];
     public fixed byte DestinationAddress[16];
-    public fixed byte Comm[16];
-    public uint Padding;
 
-    public const int Size = 104;
+    public const int Size = 128;
 
     public static ref readonly TcpEventRecord From(ReadOnlySpan<byte> record)
     {
@@ -54,17 +50,6 @@ internal unsafe struct TcpEventRecord
             fixed (byte* address = DestinationAddress)
             {
                 return Address(Family, new ReadOnlySpan<byte>(address, 16));
-            }
-        }
-    }
-
-    public readonly string CommString
-    {
-        get
-        {
-            fixed (byte* comm = Comm)
-            {
-                return TaskComm(new ReadOnlySpan<byte>(comm, 16));
             }
         }
     }

@@ -12,9 +12,10 @@ internal sealed class TcpGadgetObject : IDisposable
     private readonly List<BpfLink> _links = [];
     private ContainerSelection? _selection;
 
-    private TcpGadgetObject(BpfObject bpfObject)
+    private TcpGadgetObject(BpfObject bpfObject, ContainerSelection? selection)
     {
         Object = bpfObject;
+        _selection = selection;
     }
 
     public BpfObject Object { get; }
@@ -27,16 +28,26 @@ internal sealed class TcpGadgetObject : IDisposable
             throw new ArgumentException("A container selector needs a ContainerCollection (GadgetOptions.Containers) to select from.", nameof(options));
         }
         BpfEnvironment.EnsureTracefs();
-        var gadget = new TcpGadgetObject(BpfObject.FromEmbeddedResource(typeof(TcpGadgetObject).Assembly, objectName, new BpfObjectOptions { Logger = options.Logger }));
+        var selection = options.Selector is null ? null : options.Containers!.Select(options.Selector);
+        BpfObject loaded;
         try
         {
-            if (options.Selector is not null)
+            using var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TcpGadgetObject).Assembly, objectName, new BpfObjectOptions { Logger = options.Logger });
+            if (selection is not null)
             {
-                gadget._selection = options.Containers!.Select(options.Selector);
-                gadget.Object.SetGlobal("filter_by_cgroup", true);
-                gadget.Object.Map("selected_cgroups").ReuseMap(gadget._selection.CgroupIds);
+                spec.SetGlobal("filter_by_cgroup", true);
+                spec.Map("selected_cgroups").ReuseMap(selection.CgroupIds);
             }
-            gadget.Object.Load();
+            loaded = spec.Load();
+        }
+        catch
+        {
+            selection?.Dispose();
+            throw;
+        }
+        var gadget = new TcpGadgetObject(loaded, selection);
+        try
+        {
             foreach (var (program, category, tracepoint) in tracepoints)
             {
                 gadget._links.Add(gadget.Object.Program(program).AttachTracepoint(category, tracepoint));

@@ -122,12 +122,16 @@ public sealed class TcpTop : IAsyncDisposable
     {
         fixed (byte* source = key.SourceAddress)
         fixed (byte* destination = key.DestinationAddress)
-        fixed (byte* comm = value.Comm)
         {
             return new TcpTraffic
             {
                 Pid = (int)key.Pid,
-                Comm = TcpEventRecord.TaskComm(new ReadOnlySpan<byte>(comm, 16)),
+                Tid = (int)value.Process.Tid,
+                ParentPid = (int)value.Process.ParentPid,
+                Uid = value.Process.Uid,
+                Gid = value.Process.Gid,
+                Comm = value.Process.Comm.ToString(),
+                ParentComm = value.Process.ParentComm.ToString(),
                 CgroupId = key.CgroupId,
                 Container = _containers?.GetByCgroupId(key.CgroupId),
                 NetNamespaceId = key.NetNamespace,

@@ -17,13 +17,13 @@ internal unsafe struct TcpTopKey
     public fixed byte DestinationAddress[16];
 }
 
-/// <summary><c>struct tcptop_value</c> of bpf/tcptop.bpf.c (48 bytes).</summary>
+/// <summary><c>struct tcptop_value</c> of bpf/tcptop.bpf.c (88 bytes).</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal unsafe struct TcpTopValue
+internal struct TcpTopValue
 {
     public ulong Sent;
     public ulong Received;
     public ulong Sends;
     public ulong Receives;
-    public fixed byte Comm[16];
+    public ProcessRecord Process;
 }

@@ -12,6 +12,21 @@ public sealed record TcpTraffic
     /// <summary>Command name of the thread that first sent or received in the interval.</summary>
     public required string Comm { get; init; }
 
+    /// <summary>Thread id that first sent or received in the interval.</summary>
+    public int Tid { get; init; }
+
+    /// <summary>Process id of the parent.</summary>
+    public int ParentPid { get; init; }
+
+    /// <summary>User id of the thread that first sent or received in the interval.</summary>
+    public uint Uid { get; init; }
+
+    /// <summary>Group id of that thread.</summary>
+    public uint Gid { get; init; }
+
+    /// <summary>Task name of the process's parent (the parent process's <c>comm</c> as in /proc/PPID/comm, read in the kernel with the event: ig's pcomm).</summary>
+    public string ParentComm { get; init; } = string.Empty;
+
     /// <summary>cgroup2 id of the process.</summary>
     public required ulong CgroupId { get; init; }
 

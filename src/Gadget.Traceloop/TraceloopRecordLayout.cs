@@ -28,7 +28,7 @@ internal static class TraceloopRecordLayout
         KindOffset = 22, CaptureCountOffset = 23, ValueOffset = 24;
 
     /// <summary>The largest record the BPF program can write (its scratch buffer).</summary>
-    internal const int MaxRecordSize = 8192;
+    internal const int MaxRecordSize = 16384;
 
     internal static ulong Timestamp(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadUInt64LittleEndian(r);
 

@@ -44,16 +44,16 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         _pagesPerCpu = options.PagesPerCpu;
         _logger = options.Logger;
         BpfEnvironment.EnsureTracefs();
-        _object = BpfObject.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource, new BpfObjectOptions { Logger = options.Logger });
+        using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource, new BpfObjectOptions { Logger = options.Logger }))
+        {
+            RingPool.Size(spec, options.MaxContainers + options.SpareRings);
+            // The inner maps' shape: one perf event per possible CPU (libbpf 1.1 does not size an inner perf array by itself).
+            using var template = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), BpfEnvironment.PossibleCpuCount, "traceloop_tmpl");
+            spec.Map("ring_pool").SetInnerMapTemplate(template);
+            _object = spec.Load();
+        }
         try
         {
-            RingPool.Size(_object, options.MaxContainers + options.SpareRings);
-            // The inner maps' shape: one perf event per possible CPU (libbpf 1.1 does not size an inner perf array by itself).
-            using (var template = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), BpfEnvironment.PossibleCpuCount, "traceloop_tmpl"))
-            {
-                _object.Map("ring_pool").SetInnerMap(template);
-                _object.Load();
-            }
             FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs);
             _rings = new RingKeeper(_object, options);
             _links.Add(_object.Program("traceloop_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));

@@ -24,15 +24,15 @@ public sealed class AgentSingletonTests : IDisposable
 
         var help = await AgentProcess.RunToExitAsync(["--socket", Socket, "--help"], Timeout);
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("usage: gadget-agent", help.Output, StringComparison.Ordinal);
+        Assert.Contains("gadget-agent [options]", help.Output, StringComparison.Ordinal);
         Assert.Contains("--socket-group", help.Output, StringComparison.Ordinal);
 
         var unknown = await AgentProcess.RunToExitAsync(["--socket", Socket, "--bogus"], Timeout);
         Assert.Equal(2, unknown.ExitCode);
-        Assert.Contains("unknown option '--bogus'", unknown.Output, StringComparison.Ordinal);
+        Assert.Contains("Unrecognized option '--bogus'", unknown.Output, StringComparison.Ordinal);
         var missing = await AgentProcess.RunToExitAsync(["--socket", Socket, "--max-streams"], Timeout);
         Assert.Equal(2, missing.ExitCode);
-        Assert.Contains("--max-streams needs a value", missing.Output, StringComparison.Ordinal);
+        Assert.Contains("Required argument missing for option: '--max-streams'", missing.Output, StringComparison.Ordinal);
 
         // The first agent still owns the same socket file and answers on it.
         Assert.Equal(inode, Processes.Run("stat", ["-c", "%i", Socket]).Output.Trim());

@@ -16,9 +16,9 @@ public sealed class AttachTests : IDisposable
 
     public AttachTests()
     {
-        _object = TestObjects.Open(TestObjects.AttachTests);
-        _object.SetGlobal("target_tgid", (uint)Environment.ProcessId);
-        _object.Load();
+        using var spec = TestObjects.Open(TestObjects.AttachTests);
+        spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+        _object = spec.Load();
         _hits = _object.Map("hits").As<uint, ulong>();
     }
 
@@ -139,9 +139,9 @@ public sealed class AttachTests : IDisposable
     [Fact]
     public void DisposingTheObjectDetachesItsLinks()
     {
-        var obj = TestObjects.Open(TestObjects.AttachTests);
-        obj.SetGlobal("target_tgid", (uint)Environment.ProcessId);
-        obj.Load();
+        using var spec = TestObjects.Open(TestObjects.AttachTests);
+        spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+        var obj = spec.Load();
         var link = obj.Program("count_raw_sys_enter").AttachRawTracepoint("sys_enter");
         obj.Dispose();
         Assert.True(link.IsDisposed);
@@ -154,9 +154,9 @@ public sealed class AttachTests : IDisposable
     {
         FdCounter.AssertNoLeak(() =>
         {
-            using var obj = TestObjects.Open(TestObjects.AttachTests);
-            obj.SetGlobal("target_tgid", (uint)Environment.ProcessId);
-            obj.Load();
+            using var spec = TestObjects.Open(TestObjects.AttachTests);
+            spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+            using var obj = spec.Load();
             using var raw = obj.Program("count_raw_sys_enter").AttachRawTracepoint("sys_enter");
             using var tp = obj.Program("count_getppid").Attach();
             using var up = obj.Program("count_uprobe").AttachUprobe(NativeCalls.LibcPath(), "getpid");

@@ -20,16 +20,18 @@ internal sealed class BurstEmitter : IDisposable
     internal BurstEmitter(uint outputMode = 0, uint targetTgid = 0)
     {
         KernelFeatures.Require(KernelFeatures.Loop);
-        Object = TestObjects.Open(TestObjects.SyscallEvents);
+        // Distinct sentinels locate each global in the .bss value without assuming the compiler's layout.
+        const ulong perfSentinel = 0x5EED_0000_0000_00A1, sequenceSentinel = 0x5EED_0000_0000_00A2;
+        using (var spec = TestObjects.Open(TestObjects.SyscallEvents))
+        {
+            spec.SetGlobal("output_mode", outputMode);
+            spec.SetGlobal("target_tgid", targetTgid);
+            spec.SetGlobal("perf_dropped", perfSentinel);
+            spec.SetGlobal("next_sequence", sequenceSentinel);
+            Object = spec.Load();
+        }
         try
         {
-            // Distinct sentinels locate each global in the .bss value without assuming the compiler's layout.
-            const ulong perfSentinel = 0x5EED_0000_0000_00A1, sequenceSentinel = 0x5EED_0000_0000_00A2;
-            Object.SetGlobal("output_mode", outputMode);
-            Object.SetGlobal("target_tgid", targetTgid);
-            Object.SetGlobal("perf_dropped", perfSentinel);
-            Object.SetGlobal("next_sequence", sequenceSentinel);
-            Object.Load();
             _bss = Object.Maps.Single(m => m.Name.EndsWith(".bss", StringComparison.Ordinal));
             var value = ReadBss();
             _perfDroppedOffset = FindU64(value, perfSentinel);

@@ -8,7 +8,7 @@ public class CorruptObjectFuzzTests(ITestOutputHelper output)
 {
 
     /// <summary>
-    /// Thousands of mutated copies of real objects go through <see cref="BpfObject.FromBytes"/>: each must open or be
+    /// Thousands of mutated copies of real objects go through <see cref="BpfObjectSpec.FromBytes"/>: each must open or be
     /// refused with a <see cref="BpfObjectFormatException"/>, never crash the process (a crash kills this test host).
     /// The seed is printed; GADGET_FUZZ_SEED replays a run, GADGET_FUZZ_ITERATIONS changes its length (default 100,000).
     /// </summary>
@@ -30,7 +30,7 @@ public class CorruptObjectFuzzTests(ITestOutputHelper output)
             var bytes = mutator.Mutate(originals[i % originals.Length]);
             try
             {
-                using var obj = BpfObject.FromBytes(bytes);
+                using var obj = BpfObjectSpec.FromBytes(bytes);
                 opened++;
             }
             catch (BpfObjectFormatException)

@@ -52,6 +52,111 @@ public class DescriptorLifetimeTests
         Assert.Equal(0, staleWrites);
     }
 
+    /// <summary>
+    /// The program's twin of the test above: a program test-run on one thread while another disposes its object and loads
+    /// the same object again (whose programs get the lowest free descriptor numbers, the old ones'). The run must see the
+    /// object disposed (ObjectDisposedException), never a closed descriptor (EBADF) or the new object's program, whose
+    /// counter would then move although nothing ran it.
+    /// </summary>
+    [Fact]
+    public void ATestRunRacingDisposeNeverRunsTheProgramThatReusesTheDescriptorNumber()
+    {
+        const uint slot = 0; // count_raw_sys_enter's counter in attach_tests' hits map
+        var staleRuns = 0UL;
+        for (var round = 0; round < 150; round++)
+        {
+            var old = LoadAttachTests();
+            var program = old.Program("count_raw_sys_enter");
+            var context = new byte[8];
+            var runs = 0;
+            Exception? unexpected = null;
+            var runner = new Thread(() =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        program.TestRun(context);
+                        Volatile.Write(ref runs, runs + 1);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+                catch (Exception e)
+                {
+                    unexpected = e;
+                }
+            });
+            runner.Start();
+            while (Volatile.Read(ref runs) == 0 && runner.IsAlive)
+            {
+                Thread.Yield();
+            }
+            old.Dispose();
+            using var fresh = LoadAttachTests();
+            runner.Join();
+            Assert.Null(unexpected);
+            staleRuns += fresh.Map("hits").As<uint, ulong>()[slot];
+        }
+        Assert.Equal(0UL, staleRuns);
+    }
+
+    /// <summary>
+    /// Programs attached on one thread, never detached by it, while another disposes their object: the object detaches every
+    /// link it made, also one made while it was being disposed (that attach sees the object disposed), so no link is left
+    /// holding its descriptors; any other error (EBADF, a use of a closed libbpf object) fails the test.
+    /// </summary>
+    [Fact]
+    public void AnAttachRacingDisposeLeavesNoLinkBehind()
+    {
+        FdCounter.AssertNoLeak(
+            () =>
+            {
+                for (var round = 0; round < 20; round++)
+                {
+                    var obj = LoadAttachTests();
+                    var program = obj.Program("count_raw_sys_enter");
+                    var attaches = 0;
+                    Exception? unexpected = null;
+                    var attacher = new Thread(() =>
+                    {
+                        try
+                        {
+                            while (true)
+                            {
+                                program.AttachRawTracepoint("sys_enter"); // left to the object to detach
+                                Volatile.Write(ref attaches, attaches + 1);
+                            }
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                        }
+                        catch (Exception e)
+                        {
+                            unexpected = e;
+                        }
+                    });
+                    attacher.Start();
+                    while (Volatile.Read(ref attaches) == 0 && attacher.IsAlive)
+                    {
+                        Thread.Yield();
+                    }
+                    obj.Dispose();
+                    attacher.Join();
+                    Assert.Null(unexpected);
+                }
+            },
+            rounds: 2);
+    }
+
+    private static BpfObject LoadAttachTests()
+    {
+        using var spec = TestObjects.Open(TestObjects.AttachTests);
+        spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+        return spec.Load();
+    }
+
     [Fact]
     public void APerfBufferPageCountThatOverflowsIsRefused()
     {

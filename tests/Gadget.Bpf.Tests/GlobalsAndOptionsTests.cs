@@ -7,17 +7,17 @@ public class GlobalsAndOptionsTests
     [Fact]
     public void ArrayGlobalsAreSetAndReadFromSpans()
     {
-        using var obj = SurfaceObject.Open();
+        using var spec = SurfaceObject.Open();
         var comm = new byte[16];
         Encoding.ASCII.GetBytes("gadget-test", comm);
-        obj.SetGlobal<byte>("target_comm", comm);
+        spec.SetGlobal<byte>("target_comm", comm);
         int[] weights = [10, 20, 30, 40, 50, 60, 70, 80];
-        obj.SetGlobal<int>("weights", weights);
-        Assert.Throws<ArgumentException>(() => obj.SetGlobal<int>("weights", new int[7]));
+        spec.SetGlobal<int>("weights", weights);
+        Assert.Throws<ArgumentException>(() => spec.SetGlobal<int>("weights", new int[7]));
         var before = new int[8];
-        obj.GetGlobal<int>("weights", before);
+        spec.GetGlobal<int>("weights", before);
         Assert.Equal(weights, before);
-        obj.Load();
+        using var obj = spec.Load();
         obj.Program("sum_weights").TestRun(new byte[8]);
         Assert.Equal((ulong)weights.Select((w, i) => w * (i + 1)).Sum(), obj.GetGlobal<ulong>("weighted_sum"));
         var seen = new byte[16];
@@ -34,8 +34,7 @@ public class GlobalsAndOptionsTests
             Assert.Throws<InvalidOperationException>(() => withoutOption.SetGlobal("CONFIG_GADGET_ANSWER", 1u));
             Assert.ThrowsAny<BpfException>(withoutOption.Load); // no kernel config has CONFIG_GADGET_ANSWER
         }
-        using var obj = TestObjects.Open(TestObjects.KconfigTest, new BpfObjectOptions { Kconfig = "CONFIG_GADGET_ANSWER=42\n" });
-        obj.Load();
+        using var obj = TestObjects.Load(TestObjects.KconfigTest, new BpfObjectOptions { Kconfig = "CONFIG_GADGET_ANSWER=42\n" });
         Assert.Equal(42u, obj.GetGlobal<uint>("CONFIG_GADGET_ANSWER"));
         obj.Program("read_answer").TestRun(new byte[8]);
         Assert.Equal(42UL, obj.GetGlobal<ulong>("answer_seen"));
@@ -48,7 +47,7 @@ public class GlobalsAndOptionsTests
         File.WriteAllBytes(path, TestObjects.Bytes(TestObjects.SyscallEvents));
         try
         {
-            using var obj = BpfObject.Open(path, new BpfObjectOptions { VerifierLogSize = 1 << 20 });
+            using var obj = BpfObjectSpec.Open(path, new BpfObjectOptions { VerifierLogSize = 1 << 20 });
             Assert.Equal(Path.GetFileName(path).Split('.')[0], obj.Name);
             using var embedded = TestObjects.Open(TestObjects.SyscallEvents, new BpfObjectOptions());
             Assert.Equal("syscall_events", embedded.Name);
@@ -70,7 +69,7 @@ public class GlobalsAndOptionsTests
     [Fact]
     public void ADirectoryIsNotAnObjectAndARegularFileIsNotAPin()
     {
-        var directory = Assert.Throws<ArgumentException>(() => BpfObject.Open("/tmp"));
+        var directory = Assert.Throws<ArgumentException>(() => BpfObjectSpec.Open("/tmp"));
         Assert.Contains("is a directory", directory.Message);
         var pin = Assert.Throws<ArgumentException>(() => BpfMap.OpenPinned("/etc/passwd"));
         Assert.Contains("bpffs", pin.Message);

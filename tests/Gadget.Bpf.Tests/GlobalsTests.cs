@@ -6,10 +6,10 @@ public class GlobalsTests
     public void GlobalsReadTheInitialValueBeforeLoadAndTheLiveValueAfter()
     {
         KernelFeatures.Require(KernelFeatures.Loop); // emit_burst
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        obj.SetGlobal("next_sequence", 1000UL);
-        Assert.Equal(1000UL, obj.GetGlobal<ulong>("next_sequence"));
-        obj.Load();
+        using var spec = TestObjects.Open(TestObjects.SyscallEvents);
+        spec.SetGlobal("next_sequence", 1000UL);
+        Assert.Equal(1000UL, spec.GetGlobal<ulong>("next_sequence"));
+        using var obj = spec.Load();
 
         var context = new ulong[] { 37, 64, 0 }; // 37 records into the ring buffer
         obj.Program("emit_burst").TestRun(System.Runtime.InteropServices.MemoryMarshal.AsBytes(context.AsSpan()));
@@ -23,9 +23,8 @@ public class GlobalsTests
     [Fact]
     public void ProgramIdIsTheKernelsId()
     {
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        obj.Load();
-        var ids = obj.Programs.Where(p => p.AutoLoad).Select(p => p.Id).ToList(); // emit_burst is left out without bpf_loop
+        using var obj = TestObjects.Load(TestObjects.SyscallEvents);
+        var ids = obj.Programs.Select(p => p.Id).ToList(); // emit_burst is left out without bpf_loop, and so not in Programs
         Assert.All(ids, id => Assert.NotEqual(0u, id));
         Assert.Equal(ids.Count, ids.Distinct().Count());
         // The kernel lists the id under /proc/self/fdinfo of the program's fd.

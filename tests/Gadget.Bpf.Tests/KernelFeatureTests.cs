@@ -20,19 +20,19 @@ public sealed class KernelFeatureTests
     {
         // bpf_loop: syscall_events.bpf.o's emit_burst calls it (opened without TestObjects, which leaves it out when
         // unsupported). (Without it the kernel refuses the object's callback function info, not the call: no helper named.)
-        using (var obj = BpfObject.FromEmbeddedResource(typeof(KernelFeatureTests).Assembly, TestObjects.SyscallEvents))
+        using (var obj = BpfObjectSpec.FromEmbeddedResource(typeof(KernelFeatureTests).Assembly, TestObjects.SyscallEvents))
         {
             var loop = KernelFeatures.Probe(KernelFeatures.Loop);
-            var error = Record.Exception(obj.Load);
+            var error = Record.Exception(() => obj.Load().Dispose());
             Assert.True(loop == (error is null), $"bpf_loop probe: {loop}; loading emit_burst: {error?.Message ?? "loaded"}");
         }
         // Bloom filter maps: created alone, and in an object (maps.bpf.o), whose load then names the map type.
         var bloom = KernelFeatures.Probe(KernelFeatures.BloomFilter);
         var created = Record.Exception(() => BpfMap.Create(BpfMapType.BloomFilter, 0, sizeof(ulong), 64).Dispose());
         Assert.True(bloom == (created is null), $"bloom filter probe: {bloom}; creating one: {created?.Message ?? "created"}");
-        using (var obj = BpfObject.FromEmbeddedResource(typeof(KernelFeatureTests).Assembly, TestObjects.Maps))
+        using (var obj = BpfObjectSpec.FromEmbeddedResource(typeof(KernelFeatureTests).Assembly, TestObjects.Maps))
         {
-            var error = Record.Exception(obj.Load);
+            var error = Record.Exception(() => obj.Load().Dispose());
             Assert.True(bloom == (error is null), $"bloom filter probe: {bloom}; loading maps.bpf.o: {error?.Message ?? "loaded"}");
             if (error is not null)
             {
@@ -44,9 +44,9 @@ public sealed class KernelFeatureTests
         }
         // bpf_get_current_task_btf: without it, loading names the helper and the release that added it.
         var taskBtf = KernelFeatures.Probe(KernelFeatures.CurrentTaskBtf);
-        using (var obj = BpfObject.FromEmbeddedResource(typeof(KernelFeatureTests).Assembly, "helper_probe.bpf.o"))
+        using (var obj = BpfObjectSpec.FromEmbeddedResource(typeof(KernelFeatureTests).Assembly, "helper_probe.bpf.o"))
         {
-            var error = Record.Exception(obj.Load);
+            var error = Record.Exception(() => obj.Load().Dispose());
             Assert.True(taskBtf == (error is null), $"task_btf probe: {taskBtf}; loading read_task_btf: {error?.Message ?? "loaded"}");
             if (error is not null)
             {

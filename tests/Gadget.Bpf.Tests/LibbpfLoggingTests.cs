@@ -34,4 +34,32 @@ public class LibbpfLoggingTests
         }
         Assert.Equal(count, logger.Messages.Count);
     }
+
+    [Fact]
+    public void WhatLibbpfSaysWhileOpeningReachesTheLoggerOfTheOptions()
+    {
+        var logger = new CapturingLogger();
+        var bytes = TestObjects.Bytes(TestObjects.SyscallEvents);
+        // A truncated ELF: libbpf's open says why before it fails, and that goes to the spec's logger.
+        var error = Assert.Throws<BpfObjectFormatException>(() => BpfObjectSpec.FromBytes(bytes.AsSpan(0, bytes.Length / 3), new BpfObjectOptions { Logger = logger }));
+        Assert.NotEmpty(error.LibbpfLog);
+        var messages = logger.Messages.Select(m => m.Message).ToArray();
+        Assert.Contains(messages, m => m.StartsWith("libbpf: ", StringComparison.Ordinal) && error.LibbpfLog.Contains(m["libbpf: ".Length..].Trim(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WhatLibbpfSaysWhileAProgramAttachesReachesItsObjectsLogger()
+    {
+        var logger = new CapturingLogger();
+        using var spec = TestObjects.Open(TestObjects.AttachTests, new BpfObjectOptions { Logger = logger });
+        spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+        using var bpf = spec.Load();
+        var beforeAttach = logger.Messages.Count;
+
+        // A uprobe on a symbol libc does not have: libbpf names it while it fails to attach.
+        Assert.Throws<BpfAttachException>(() => bpf.Program("count_uprobe").AttachUprobe(NativeCalls.LibcPath(), "gadget_no_such_function"));
+
+        var duringAttach = logger.Messages.Skip(beforeAttach).Select(m => m.Message).ToArray();
+        Assert.Contains(duringAttach, m => m.StartsWith("libbpf: ", StringComparison.Ordinal) && m.Contains("gadget_no_such_function", StringComparison.Ordinal));
+    }
 }

@@ -2,7 +2,7 @@ namespace Gadget.Bpf.Tests;
 
 public class LoadFailureTests
 {
-    private static BpfObject OpenWith(params string[] programs)
+    private static BpfObjectSpec OpenWith(params string[] programs)
     {
         var obj = TestObjects.Open(TestObjects.LoadFailures);
         foreach (var program in obj.Programs)
@@ -27,10 +27,11 @@ public class LoadFailureTests
     [Fact]
     public void ARefusedFentryBehindAKprobeIsNamedAndIsAFeatureError()
     {
-        using var obj = OpenWith("probe_nanosleep", "fentry_nanosleep");
+        using var spec = OpenWith("probe_nanosleep", "fentry_nanosleep");
+        BpfObject obj;
         try
         {
-            obj.Load();
+            obj = spec.Load();
         }
         catch (BpfFeatureNotSupportedException e)
         {
@@ -41,14 +42,17 @@ public class LoadFailureTests
             Assert.DoesNotContain("run as root", e.Message);
             return;
         }
-        Assert.True(obj.Program("fentry_nanosleep").FileDescriptor >= 0); // a kernel that allows fentry loads it
+        using (obj)
+        {
+            Assert.True(obj.Program("fentry_nanosleep").FileDescriptor >= 0); // a kernel that allows fentry loads it
+        }
     }
 
     [Fact]
     public void AKretprobeOnAKernelWithoutKprobesIsCalledAKretprobe()
     {
-        using var obj = OpenWith("kretprobe_nanosleep");
-        obj.Load();
+        using var spec = OpenWith("kretprobe_nanosleep");
+        using var obj = spec.Load();
         if (BpfEnvironment.HasKprobes)
         {
             using var link = obj.Program("kretprobe_nanosleep").Attach();

@@ -18,8 +18,8 @@ public class MapConfigurationTests
             Assert.Contains("stacks", error.Message + (error as BpfLoadException)?.LibbpfLog);
         }
 
-        using var obj = SurfaceObject.Open();
-        obj.Load();
+        using var spec = SurfaceObject.Open();
+        using var obj = spec.Load();
         var stacks = obj.Map("stacks");
         Assert.Equal(SurfaceObject.StackFrames * sizeof(ulong), stacks.ValueSize);
         using var link = obj.Program("record_stack").Attach();
@@ -35,27 +35,33 @@ public class MapConfigurationTests
     [Fact]
     public void KeySizeValueSizeTypeAndFlagsSetBeforeLoadAreWhatTheKernelCreates()
     {
-        using var obj = SurfaceObject.Open();
-        var map = obj.Map("adjustable");
-        map.SetKeySize(8);
-        map.SetValueSize(24);
-        map.SetType(BpfMapType.Hash);
-        map.SetFlags(1); // BPF_F_NO_PREALLOC
-        map.SetMaxEntries(32);
-        obj.Load();
-        using var kernel = BpfMap.OpenById(map.Id); // the kernel's own view of the map
+        using var spec = SurfaceObject.Open();
+        var map = spec.Map("adjustable");
+        map.KeySize = 8;
+        map.ValueSize = 24;
+        map.Type = BpfMapType.Hash;
+        map.Flags = 1; // BPF_F_NO_PREALLOC
+        map.MaxEntries = 32;
+        Assert.Equal((BpfMapType.Hash, 8, 24, 32, 1u), (map.Type, map.KeySize, map.ValueSize, map.MaxEntries, map.Flags));
+        using var obj = spec.Load();
+        var loaded = obj.Map("adjustable");
+        Assert.Equal((BpfMapType.Hash, 8, 24, 32, 1u), (loaded.Type, loaded.KeySize, loaded.ValueSize, loaded.MaxEntries, loaded.Flags & 1));
+        using var kernel = BpfMap.OpenById(loaded.Id); // the kernel's own view of the map
         Assert.Equal((BpfMapType.Hash, 8, 24, 32, 1u), (kernel.Type, kernel.KeySize, kernel.ValueSize, kernel.MaxEntries, kernel.Flags & 1));
         kernel.Update(new byte[8], new byte[24]);
-        Assert.Throws<InvalidOperationException>(() => map.SetValueSize(8));
-        Assert.Throws<InvalidOperationException>(() => map.SetType(BpfMapType.LruHash));
+        // The spec is spent once loaded: the loaded map has no setters, and the spec's say so.
+        var late = Assert.Throws<InvalidOperationException>(() => map.ValueSize = 8);
+        Assert.Contains("before Load", late.Message);
+        Assert.Throws<InvalidOperationException>(() => map.Type = BpfMapType.LruHash);
+        Assert.Throws<InvalidOperationException>(() => _ = map.KeySize);
     }
 
     [Fact]
     public void ChangingTheTypeMakesTheKernelCreateThatType()
     {
-        using var obj = SurfaceObject.Open();
-        obj.Map("adjustable").SetType(BpfMapType.LruHash);
-        obj.Load();
+        using var spec = SurfaceObject.Open();
+        spec.Map("adjustable").Type = BpfMapType.LruHash;
+        using var obj = spec.Load();
         using var kernel = BpfMap.OpenById(obj.Map("adjustable").Id);
         Assert.Equal(BpfMapType.LruHash, kernel.Type);
     }
@@ -63,13 +69,15 @@ public class MapConfigurationTests
     [Fact]
     public void AMapWithAutoCreateOffIsNotCreated()
     {
-        using var obj = SurfaceObject.Open();
-        var optional = obj.Map("optional_map");
+        using var spec = SurfaceObject.Open();
+        var optional = spec.Map("optional_map");
         Assert.True(optional.AutoCreate);
         optional.AutoCreate = false;
         Assert.False(optional.AutoCreate);
-        obj.Load();
-        Assert.Throws<InvalidOperationException>(() => optional.FileDescriptor);
+        using var obj = spec.Load();
+        var missing = Assert.Throws<KeyNotFoundException>(() => obj.Map("optional_map"));
+        Assert.Contains("AutoCreate", missing.Message);
+        Assert.DoesNotContain(obj.Maps, m => m.Name == "optional_map");
         Assert.True(obj.Map("adjustable").FileDescriptor >= 0);
         Assert.Throws<InvalidOperationException>(() => optional.AutoCreate = true);
     }
@@ -78,9 +86,9 @@ public class MapConfigurationTests
     public void AStackMapDeclaredWithoutAValueSizeReusesACorrectlySizedMap()
     {
         using var shared = BpfMap.Create(BpfMapType.StackTrace, 4, SurfaceObject.StackFrames * sizeof(ulong), 64, "shared_stacks");
-        using var obj = SurfaceObject.Open(configure: true);
-        obj.Map("stacks").ReuseMap(shared);
-        obj.Load();
+        using var spec = SurfaceObject.Open(configure: true);
+        spec.Map("stacks").ReuseMap(shared);
+        using var obj = spec.Load();
         Assert.Equal(shared.Id, obj.Map("stacks").Id);
 
         using var other = SurfaceObject.Open(configure: false);

@@ -5,12 +5,12 @@ public class MapReuseTests
     [Fact]
     public void AnObjectMapCanUseAMapCreatedFromCSharp()
     {
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        var declared = obj.Map("syscall_counts");
+        using var spec = TestObjects.Open(TestObjects.SyscallEvents);
+        var declared = spec.Map("syscall_counts");
         using var shared = BpfMap.Create(BpfMapType.Hash, declared.KeySize, declared.ValueSize, 128, "shared_counts");
         declared.ReuseMap(shared);
-        obj.SetGlobal("target_tgid", (uint)Environment.ProcessId);
-        obj.Load();
+        spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+        using var obj = spec.Load();
         using (obj.Program("on_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"))
         {
             NativeCalls.GetParentPid();
@@ -26,13 +26,13 @@ public class MapReuseTests
     [Fact]
     public void ReuseChecksShapeAndTime()
     {
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        using var wrongValue = BpfMap.Create(BpfMapType.Hash, obj.Map("syscall_counts").KeySize, 4, 8);
-        Assert.Throws<ArgumentException>(() => obj.Map("syscall_counts").ReuseMap(wrongValue));
+        using var spec = TestObjects.Open(TestObjects.SyscallEvents);
+        using var wrongValue = BpfMap.Create(BpfMapType.Hash, spec.Map("syscall_counts").KeySize, 4, 8);
+        Assert.Throws<ArgumentException>(() => spec.Map("syscall_counts").ReuseMap(wrongValue));
         using var wrongType = BpfMap.Create(BpfMapType.Array, 4, 8, 8);
-        Assert.Throws<ArgumentException>(() => obj.Map("syscall_counts").ReuseMap(wrongType));
-        obj.Load();
+        Assert.Throws<ArgumentException>(() => spec.Map("syscall_counts").ReuseMap(wrongType));
+        using var obj = spec.Load();
         using var right = BpfMap.Create(BpfMapType.Hash, obj.Map("syscall_counts").KeySize, 8, 8);
-        Assert.Throws<InvalidOperationException>(() => obj.Map("syscall_counts").ReuseMap(right));
+        Assert.Throws<InvalidOperationException>(() => spec.Map("syscall_counts").ReuseMap(right));
     }
 }

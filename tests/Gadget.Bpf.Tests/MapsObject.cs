@@ -26,18 +26,9 @@ internal static class MapsObject
 
     internal static BpfObject Load(uint targetTgid = 0)
     {
-        var obj = TestObjects.Open(FileName);
-        try
-        {
-            obj.SetGlobal("target_tgid", targetTgid);
-            obj.Load();
-            return obj;
-        }
-        catch
-        {
-            obj.Dispose();
-            throw;
-        }
+        using var spec = TestObjects.Open(FileName);
+        spec.SetGlobal("target_tgid", targetTgid);
+        return spec.Load();
     }
 
     /// <summary>Runs <paramref name="program"/> once with raw-tracepoint arguments (unused ones are 0).</summary>

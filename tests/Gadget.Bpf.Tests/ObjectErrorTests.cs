@@ -6,7 +6,7 @@ public class ObjectErrorTests
     public void TruncatedObjectIsRejectedAsFormatError()
     {
         var bytes = TestObjects.Bytes(TestObjects.SyscallEvents);
-        var error = Assert.Throws<BpfObjectFormatException>(() => BpfObject.FromBytes(bytes.AsSpan(0, bytes.Length / 3)));
+        var error = Assert.Throws<BpfObjectFormatException>(() => BpfObjectSpec.FromBytes(bytes.AsSpan(0, bytes.Length / 3)));
         Assert.Contains("Not a valid BPF object", error.Message);
     }
 
@@ -15,15 +15,15 @@ public class ObjectErrorTests
     {
         var garbage = new byte[4096];
         new Random(42).NextBytes(garbage);
-        Assert.Throws<BpfObjectFormatException>(() => BpfObject.FromBytes(garbage));
-        Assert.Throws<BpfObjectFormatException>(() => BpfObject.FromBytes(ReadOnlySpan<byte>.Empty));
-        Assert.Throws<BpfObjectFormatException>(() => BpfObject.FromBytes("\u007fELF not really an ELF file"u8));
+        Assert.Throws<BpfObjectFormatException>(() => BpfObjectSpec.FromBytes(garbage));
+        Assert.Throws<BpfObjectFormatException>(() => BpfObjectSpec.FromBytes(ReadOnlySpan<byte>.Empty));
+        Assert.Throws<BpfObjectFormatException>(() => BpfObjectSpec.FromBytes("\u007fELF not really an ELF file"u8));
     }
 
     [Fact]
     public void MissingFileAndResourceNameThePath()
     {
-        var file = Assert.Throws<FileNotFoundException>(() => BpfObject.Open("/nonexistent/gadget.bpf.o"));
+        var file = Assert.Throws<FileNotFoundException>(() => BpfObjectSpec.Open("/nonexistent/gadget.bpf.o"));
         Assert.Equal("/nonexistent/gadget.bpf.o", file.FileName);
         var resource = Assert.Throws<FileNotFoundException>(() => TestObjects.Open("nope.bpf.o"));
         Assert.Contains("syscall_events.bpf.o", resource.Message);
@@ -44,12 +44,13 @@ public class ObjectErrorTests
     [Fact]
     public void FentryProgramsAreLoadedOrRefusedWithAClearReason()
     {
-        using var obj = TestObjects.Open(TestObjects.Unsupported);
-        obj.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+        using var spec = TestObjects.Open(TestObjects.Unsupported);
+        spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
         BpfFeatureNotSupportedException? refused = null;
+        BpfObject? loaded = null;
         try
         {
-            obj.Load();
+            loaded = spec.Load();
         }
         catch (BpfFeatureNotSupportedException e)
         {
@@ -63,6 +64,7 @@ public class ObjectErrorTests
             return;
         }
         // A kernel that allows fentry: the program must really run, once per nanosleep of this process.
+        using var obj = loaded!;
         Assert.Equal(0UL, obj.GetGlobal<ulong>("calls"));
         using (obj.Program("on_nanosleep_entry").Attach())
         {
@@ -78,15 +80,16 @@ public class ObjectErrorTests
     [Fact]
     public void GlobalsAreCheckedByNameSizeAndTime()
     {
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        Assert.Throws<KeyNotFoundException>(() => obj.SetGlobal("no_such_global", 1u));
-        var size = Assert.Throws<ArgumentException>(() => obj.SetGlobal("target_tgid", 1UL));
+        using var spec = TestObjects.Open(TestObjects.SyscallEvents);
+        Assert.Throws<KeyNotFoundException>(() => spec.SetGlobal("no_such_global", 1u));
+        var size = Assert.Throws<ArgumentException>(() => spec.SetGlobal("target_tgid", 1UL));
         Assert.Contains("4 bytes", size.Message);
-        obj.SetGlobal("output_mode", 2u);
+        spec.SetGlobal("output_mode", 2u);
+        Assert.Equal(2u, spec.GetGlobal<uint>("output_mode"));
+        using var obj = spec.Load();
         Assert.Equal(2u, obj.GetGlobal<uint>("output_mode"));
-        obj.Load();
-        Assert.Throws<InvalidOperationException>(() => obj.SetGlobal("target_tgid", 1u));
-        Assert.Throws<InvalidOperationException>(obj.Load);
+        Assert.Throws<InvalidOperationException>(() => spec.SetGlobal("target_tgid", 1u));
+        Assert.Throws<InvalidOperationException>(spec.Load);
     }
 
     [Fact]
@@ -100,20 +103,9 @@ public class ObjectErrorTests
     }
 
     [Fact]
-    public void AttachingOrUsingMapsBeforeLoadSaysToLoadFirst()
-    {
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        var attach = Assert.Throws<InvalidOperationException>(() => obj.Program("on_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
-        Assert.Contains("Load()", attach.Message);
-        var map = Assert.Throws<InvalidOperationException>(() => _ = obj.Map("events").FileDescriptor);
-        Assert.Contains("Load()", map.Message);
-    }
-
-    [Fact]
     public void WrongKeyOrValueSizeIsAnArgumentErrorBeforeAnySyscall()
     {
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        obj.Load();
+        using var obj = TestObjects.Load(TestObjects.SyscallEvents);
         var counts = obj.Map("syscall_counts");
         Assert.Throws<ArgumentException>(() => counts.As<uint, ulong>());
         Assert.Throws<ArgumentException>(() => counts.TryLookup(new byte[3], new byte[8]));
@@ -129,8 +121,7 @@ public class ObjectErrorTests
             {
                 Assert.Throws<BpfLoadException>(bad.Load);
             }
-            using var good = TestObjects.Open(TestObjects.SyscallEvents);
-            good.Load();
+            using var good = TestObjects.Load(TestObjects.SyscallEvents);
         });
     }
 }

@@ -29,14 +29,16 @@ public class PerfBufferMapInMapTests
     public void EachKeysArrayGetsOnlyItsRecords()
     {
         var cpus = BpfEnvironment.PossibleCpuCount;
-        using var obj = TestObjects.Open(ObjectName);
-        var outer = obj.Map("perf_arrays");
-        // The object's inner-map declaration has no size (perf arrays are sized by CPU count at run time): give a template.
-        using (var template = BpfMap.Create(BpfMapType.PerfEventArray, 4, 4, cpus, "perf_template"))
+        BpfObject loaded;
+        using (var spec = TestObjects.Open(ObjectName))
         {
-            outer.SetInnerMap(template);
-            obj.Load();
+            // The object's inner-map declaration has no size (perf arrays are sized by CPU count at run time): give a template.
+            using var template = BpfMap.Create(BpfMapType.PerfEventArray, 4, 4, cpus, "perf_template");
+            spec.Map("perf_arrays").SetInnerMapTemplate(template);
+            loaded = spec.Load();
         }
+        using var obj = loaded;
+        var outer = obj.Map("perf_arrays");
         using var recorderArray = BpfMap.Create(BpfMapType.PerfEventArray, 4, 4, cpus, "recorder");
         using var streamArray = BpfMap.Create(BpfMapType.PerfEventArray, 4, 4, cpus, "stream");
         using var recorder = new PerfFlightRecorder(recorderArray, pageCount: 1);

@@ -8,10 +8,10 @@ public class PerfBufferReaderTests
     public void SyscallRecordCarriesPidSyscallIdAndPath()
     {
         BpfEnvironment.EnsureTracefs();
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        obj.SetGlobal("target_tgid", (uint)Environment.ProcessId);
-        obj.SetGlobal("output_mode", 1u);
-        obj.Load();
+        using var spec = TestObjects.Open(TestObjects.SyscallEvents);
+        spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+        spec.SetGlobal("output_mode", 1u);
+        using var obj = spec.Load();
         using var reader = new PerfBufferReader(obj.Map("perf_events"), new PerfBufferOptions { PageCount = 16 });
         using var link = obj.Program("on_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter");
 

@@ -10,8 +10,7 @@ public class PermissionTests
     {
         var error = ThreadCapabilities.RunWithout([CapPerfmon, CapSysAdmin], () =>
         {
-            using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-            obj.Load();
+            using var obj = TestObjects.Load(TestObjects.SyscallEvents);
         });
         var permission = Assert.IsType<BpfPermissionException>(error);
         Assert.Equal(Errno.EPERM, permission.Errno);
@@ -19,8 +18,7 @@ public class PermissionTests
         Assert.DoesNotContain("CAP_BPF and", permission.Message); // CAP_BPF is still there: only what lacks is named
 
         // The same load on a thread with every capability works: the failure was the missing capability.
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        obj.Load();
+        using var obj = TestObjects.Load(TestObjects.SyscallEvents);
     }
 
     [Fact]

@@ -7,8 +7,8 @@ public class ProgramConfigurationTests
     [Fact]
     public void AttachAllAttachesWhatASkeletonWouldAndSkipsProgramsWithoutATarget()
     {
-        using var obj = SurfaceObject.Open();
-        obj.Load();
+        using var spec = SurfaceObject.Open();
+        using var obj = spec.Load();
         var links = obj.AttachAll();
         // record_stack (raw_tp/sys_enter), on_exec (tp_btf, target set before load), count_getppid (uprobe with a target),
         // dump_task (iter/task); not: sum_weights (raw_tp without target), uprobe_without_target, the two custom sections.
@@ -28,10 +28,10 @@ public class ProgramConfigurationTests
     [Fact]
     public void AttachAllSkipsProgramsWithAutoAttachOff()
     {
-        using var obj = SurfaceObject.Open();
-        obj.Program("count_getppid").AutoAttach = false;
-        obj.Program("dump_task").AutoAttach = false;
-        obj.Load();
+        using var spec = SurfaceObject.Open();
+        spec.Program("count_getppid").AutoAttach = false;
+        spec.Program("dump_task").AutoAttach = false;
+        using var obj = spec.Load();
         Assert.Equal(2, obj.AttachAll().Count);
         NativeCalls.GetParentPid();
         Assert.Equal(0UL, obj.GetGlobal<ulong>("uprobe_hits"));
@@ -40,8 +40,8 @@ public class ProgramConfigurationTests
     [Fact]
     public void AnUprobeSectionAttachesWithAttachWhetherOrNotTheKernelHasKprobes()
     {
-        using var obj = SurfaceObject.Open();
-        obj.Load();
+        using var spec = SurfaceObject.Open();
+        using var obj = spec.Load();
         using var link = obj.Program("count_getppid").Attach();
         NativeCalls.GetParentPid();
         NativeCalls.GetParentPid();
@@ -53,19 +53,20 @@ public class ProgramConfigurationTests
     {
         using (var untyped = SurfaceObject.Open(configure: false))
         {
-            untyped.Map("stacks").SetValueSize(8);
+            untyped.Map("stacks").ValueSize = 8;
             untyped.Program("on_exec").AutoLoad = false;
             untyped.Program("custom_iter").AutoLoad = false;
             var error = Assert.Throws<BpfLoadException>(untyped.Load);
             Assert.Equal("custom_section", error.ProgramName);
         }
-        using var obj = SurfaceObject.Open();
-        Assert.Equal(BpfProgramType.RawTracepoint, obj.Program("custom_section").Type);
-        obj.Load();
+        using var spec = SurfaceObject.Open();
+        Assert.Equal(BpfProgramType.RawTracepoint, spec.Program("custom_section").Type);
+        using var obj = spec.Load();
         Assert.Equal(7u, obj.Program("custom_section").TestRun(new byte[8]));
         Assert.Equal(1UL, obj.GetGlobal<ulong>("custom_runs"));
-        Assert.Throws<InvalidOperationException>(() => obj.Program("custom_section").Type = BpfProgramType.Kprobe);
-        Assert.Throws<InvalidOperationException>(() => obj.Program("on_exec").SetAttachTarget("sched_process_fork"));
+        Assert.Equal(BpfProgramType.RawTracepoint, obj.Program("custom_section").Type);
+        Assert.Throws<InvalidOperationException>(() => spec.Program("custom_section").Type = BpfProgramType.Kprobe);
+        Assert.Throws<InvalidOperationException>(() => spec.Program("on_exec").SetAttachTarget("sched_process_fork"));
     }
 
     [Fact]
@@ -79,8 +80,8 @@ public class ProgramConfigurationTests
     [Fact]
     public void IteratorsRunOncePerOpenAndPrintThisProcesssThreads()
     {
-        using var obj = SurfaceObject.Open();
-        obj.Load();
+        using var spec = SurfaceObject.Open();
+        using var obj = spec.Load();
         Assert.Equal(BpfAttachType.TraceIter, obj.Program("custom_iter").ExpectedAttachType);
         foreach (var (program, prefix) in new[] { ("dump_task", "task"), ("custom_iter", "custom") })
         {

@@ -193,6 +193,53 @@ public class RingBufferReaderTests
         Assert.Equal(0, reader.Consume(_ => { }));
     }
 
+    /// <summary>
+    /// The enumerator's paths other than "the next record is there": an empty ring before the others, discarded records
+    /// skipped (and handed back), the switch from one ring to the next, and the end; then nothing is left to read.
+    /// </summary>
+    [SkippableFact]
+    public void ForeachSkipsDiscardedRecordsAndEmptyRingsAndKeepsEachRecordsRing()
+    {
+        using var empty = RingBufferTestObject.Load();
+        using var a = RingBufferTestObject.Load();
+        using var b = RingBufferTestObject.Load();
+        using var reader = new RingBufferReader();
+        reader.Add(empty.Events);
+        reader.Add(a.Events);
+        reader.Add(b.Events);
+        var firstA = a.NextSequence;
+        var firstB = b.NextSequence;
+        a.EmitBurst(9, RingBufferTestObject.TargetRingBufferDiscardOdd);
+        b.EmitBurst(4);
+
+        var seen = new List<(int Ring, ulong Sequence)>();
+        var enumerator = reader.ReadAvailable().GetEnumerator();
+        try
+        {
+            while (enumerator.MoveNext())
+            {
+                seen.Add((enumerator.Ring, RingBufferTestObject.Sequence(enumerator.Current)));
+            }
+            Assert.False(enumerator.MoveNext()); // stays at the end
+        }
+        finally
+        {
+            enumerator.Dispose();
+        }
+
+        var expected = Enumerable.Range(0, 9).Select(i => (1, firstA + (ulong)i)).Where(r => r.Item2 % 2 == 0)
+            .Concat(Enumerable.Range(0, 4).Select(i => (2, firstB + (ulong)i)));
+        Assert.Equal(expected, seen);
+        for (var ring = 0; ring < 3; ring++)
+        {
+            Assert.Equal(0, reader.GetPendingBytes(ring));
+        }
+        foreach (var record in reader.ReadAvailable())
+        {
+            Assert.Fail($"a record was left: {RingBufferTestObject.Sequence(record)}");
+        }
+    }
+
     [SkippableFact]
     public void RecordWhoseHandlerThrowsIsConsumedAndReadingGoesOn()
     {
@@ -234,10 +281,19 @@ public class RingBufferReaderTests
         var delegateCount = reader.Consume(delegateHandler);
         var afterDelegate = GC.GetAllocatedBytesForCurrentThread();
 
+        test.EmitBurst(500);
+        var foreachCount = CountWithForeach(reader); // once for the JIT
+        test.EmitBurst(500);
+        var beforeForeach = GC.GetAllocatedBytesForCurrentThread();
+        foreachCount = CountWithForeach(reader);
+        var afterForeach = GC.GetAllocatedBytesForCurrentThread();
+
         Assert.Equal(500, count);
         Assert.Equal(500, delegateCount);
+        Assert.Equal(500, foreachCount);
         Assert.Equal(0, afterStruct - before);
         Assert.Equal(0, afterDelegate - beforeDelegate);
+        Assert.Equal(0, afterForeach - beforeForeach);
     }
 
     [SkippableFact]
@@ -267,6 +323,16 @@ public class RingBufferReaderTests
         {
             enumerator.Dispose();
         }
+    }
+
+    private static int CountWithForeach(RingBufferReader reader)
+    {
+        var count = 0;
+        foreach (var record in reader.ReadAvailable())
+        {
+            count += record.Length > 0 ? 1 : 0;
+        }
+        return count;
     }
 
     private struct SumHandler : IRingBufferHandler

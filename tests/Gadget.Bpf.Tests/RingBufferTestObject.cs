@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Gadget.Bpf.Interop;
 
 namespace Gadget.Bpf.Tests;
 
@@ -24,22 +23,13 @@ internal sealed unsafe class RingBufferTestObject : IDisposable
     /// <summary>Loads the object; with <paramref name="traceThisProcess"/>, <c>on_sys_enter</c> records this process's syscalls into <c>events</c>.</summary>
     internal static RingBufferTestObject Load(bool traceThisProcess = false)
     {
-        var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        try
+        using var spec = TestObjects.Open(TestObjects.SyscallEvents);
+        if (traceThisProcess)
         {
-            if (traceThisProcess)
-            {
-                obj.SetGlobal("target_tgid", (uint)Environment.ProcessId);
-                obj.SetGlobal("output_mode", 0u);
-            }
-            obj.Load();
-            return new RingBufferTestObject(obj);
+            spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+            spec.SetGlobal("output_mode", 0u);
         }
-        catch
-        {
-            obj.Dispose();
-            throw;
-        }
+        return new RingBufferTestObject(spec.Load());
     }
 
     /// <summary>Runs <c>emit_burst</c>: <paramref name="count"/> 256-byte records into <c>events</c>.</summary>
@@ -64,27 +54,5 @@ internal sealed unsafe class RingBufferTestObject : IDisposable
 
     public void Dispose() => Object.Dispose();
 
-    private ulong ReadBssUInt64(string name)
-    {
-        var bss = Object.Maps.Single(m => m.Name.EndsWith(".bss", StringComparison.Ordinal));
-        var btf = LibBpf.bpf_object__btf(Object.Pointer);
-        Assert.NotEqual(0, btf);
-        var datasecId = LibBpf.btf__find_by_name_kind(btf, ".bss", 15 /* BTF_KIND_DATASEC */);
-        Assert.True(datasecId > 0, "no .bss section in the object's BTF");
-        var datasec = LibBpf.btf__type_by_id(btf, (uint)datasecId);
-        var variables = (BtfVariableSectionInfo*)(datasec + 1);
-        for (var i = 0; i < datasec->VariableLength; i++)
-        {
-            var variable = LibBpf.btf__type_by_id(btf, variables[i].Type);
-            if (Marshal.PtrToStringUTF8((nint)LibBpf.btf__name_by_offset(btf, variable->NameOffset)) != name)
-            {
-                continue;
-            }
-            Assert.Equal(8u, variables[i].Size);
-            var value = new byte[bss.ValueSize];
-            Assert.True(bss.TryLookup(stackalloc byte[4], value));
-            return BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan((int)variables[i].Offset));
-        }
-        throw new KeyNotFoundException($"no .bss variable '{name}'");
-    }
+    private ulong ReadBssUInt64(string name) => Object.GetGlobal<ulong>(name);
 }

@@ -8,13 +8,13 @@ internal static class SurfaceObject
 {
     internal const int StackFrames = 32;
 
-    internal static BpfObject Open(bool configure = true)
+    internal static BpfObjectSpec Open(bool configure = true)
     {
         var obj = TestObjects.Open(TestObjects.LibbpfSurface);
         obj.SetGlobal("target_tgid", (uint)Environment.ProcessId);
         if (configure)
         {
-            obj.Map("stacks").SetValueSize(StackFrames * sizeof(ulong));
+            obj.Map("stacks").ValueSize = StackFrames * sizeof(ulong);
             obj.Program("on_exec").SetAttachTarget("sched_process_exec");
             obj.Program("custom_section").Type = BpfProgramType.RawTracepoint;
             var iterator = obj.Program("custom_iter");

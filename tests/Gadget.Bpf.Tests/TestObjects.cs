@@ -21,7 +21,7 @@ internal static class TestObjects
     /// calls bpf_loop (Linux 5.17) is not loaded on a kernel without it, so the rest of its object still loads there;
     /// the tests that run it call <see cref="KernelFeatures.Require"/> first.
     /// </summary>
-    internal static BpfObject Open(string name, BpfObjectOptions? options = null)
+    internal static BpfObjectSpec Open(string name, BpfObjectOptions? options = null)
     {
         // Objects every program of which needs a feature: the test skips (or fails where the feature is expected).
         if (name == PerfMapInMap)
@@ -32,12 +32,19 @@ internal static class TestObjects
         {
             KernelFeatures.Require(KernelFeatures.BloomFilter);
         }
-        var obj = BpfObject.FromEmbeddedResource(Assembly.GetExecutingAssembly(), name, options);
+        var obj = BpfObjectSpec.FromEmbeddedResource(Assembly.GetExecutingAssembly(), name, options);
         if (name == SyscallEvents && !KernelFeatures.Has(KernelFeatures.Loop))
         {
             obj.Program("emit_burst").AutoLoad = false;
         }
         return obj;
+    }
+
+    /// <summary>Opens an embedded object as <see cref="Open"/> does and loads it as it is.</summary>
+    internal static BpfObject Load(string name, BpfObjectOptions? options = null)
+    {
+        using var spec = Open(name, options);
+        return spec.Load();
     }
 
     internal static byte[] Bytes(string name)

@@ -5,9 +5,9 @@ public class TracepointTests
     [Fact]
     public void RawSyscallsSysEnterCountsThisProcess()
     {
-        using var obj = TestObjects.Open(TestObjects.SyscallEvents);
-        obj.SetGlobal("target_tgid", (uint)Environment.ProcessId);
-        obj.Load();
+        using var spec = TestObjects.Open(TestObjects.SyscallEvents);
+        spec.SetGlobal("target_tgid", (uint)Environment.ProcessId);
+        using var obj = spec.Load();
         using var link = obj.Program("on_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter");
         for (var i = 0; i < 10; i++)
         {

@@ -39,8 +39,7 @@ public class UsdtTests
             try
             {
                 Assert.Equal("ready", ticker.StandardOutput.ReadLine());
-                using var obj = TestObjects.Open(TestObjects.UsdtTest);
-                obj.Load();
+                using var obj = TestObjects.Load(TestObjects.UsdtTest);
                 using var link = obj.Program("on_tick").AttachUsdt(binary, "gadget", "tick", ticker.Id);
                 foreach (var value in new[] { 5, 7, 30 })
                 {

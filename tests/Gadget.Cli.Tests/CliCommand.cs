@@ -8,7 +8,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
 {
     public override string ToString() => $"{Tool.Name} {string.Join(' ', Words)}".TrimEnd();
 
-    /// <summary>Every command of every System.CommandLine tool (the agent has one command line, tested on its own).</summary>
+    /// <summary>Every command of every tool (the agent: its one command line, with a socket no test uses, never started).</summary>
     internal static readonly CliCommand[] All =
     [
         .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"])
@@ -26,6 +26,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         new(Tool.Client, ["containers"], [], null),
         .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill"])
             .Select(g => new CliCommand(Tool.Client, [g], [], null)),
+        new(Tool.Agent, [], ["--socket", "/tmp/gadget-cli-test-agent-never-started.sock"], null),
     ];
 
     /// <summary>The commands that group others (their --help lists them).</summary>
@@ -54,6 +55,16 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--signal"] = "99",
         ["--pages"] = "3",
         ["--agent"] = "foo",
+        ["--allow-uid"] = "abc",
+        ["--urls"] = "http://127.0.0.1:1",
+        ["--max-connections"] = "0",
+        ["--max-connections-per-caller"] = "x",
+        ["--max-streams"] = "0",
+        ["--max-streams-per-caller"] = "-1",
+        ["--max-traces"] = "0",
+        ["--rate"] = "-1",
+        ["--client-queue"] = "0",
+        ["--kubernetes"] = "maybe",
     };
 
     /// <summary>Options whose value is free text (a name, a path): no value is wrong when parsed.</summary>
@@ -61,6 +72,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     {
         "--namespace", "--podname", "--name", "--id", "--file", "--seccomp-profile", "--socket",
         "--token-file", "--ca-cert", "--client-cert", "--client-key",
+        "--socket-group", "--tls-cert", "--tls-key", "--client-ca", "--kubeconfig", "--node",
     };
 
     /// <summary>Bad positional values (the arguments of syscallcount).</summary>

@@ -51,7 +51,8 @@ public sealed class HelpTests
         var socket = Path.Combine(Path.GetTempPath(), $"gadget-cli-help-{Guid.NewGuid():N}.sock");
         var run = await Tool.Agent.RunAsync(["--socket", socket, "--help"]);
         Assert.Equal(0, run.ExitCode);
-        Assert.Contains("usage: gadget-agent", run.Output, StringComparison.Ordinal);
+        Assert.Contains("gadget-agent [options]", run.Output, StringComparison.Ordinal);
+        Assert.Contains("--max-streams-per-caller", run.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(socket), "--help created the socket");
     }
 }

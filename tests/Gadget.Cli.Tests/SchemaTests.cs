@@ -24,6 +24,24 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task ExecSnoopJsonCarriesTheParentProcessAndGid()
+    {
+        // A shell (comm "sh", pid known) forks setpriv, which execs /bin/true with gid 4242: its ppid is the shell's, its
+        // pcomm "sh" (the parent's, not its own "true"). The filter on the new fields lets it through.
+        var marker = Marker();
+        var shells = new List<int>();
+        var lines = await CaptureAsync(["execsnoop", "--host", "-o", "json", "--filter", "pcomm==sh,gid==4242"],
+            () => shells.Add(RunShell($"setpriv --regid 4242 --clear-groups /bin/true {marker}; exit 0")), line => line.Contains(marker, StringComparison.Ordinal));
+        var exec = Event(lines, marker);
+        Assert.Equal("true", exec.GetProperty("comm").GetString());
+        Assert.Equal("sh", exec.GetProperty("pcomm").GetString());
+        Assert.Equal(4242, exec.GetProperty("gid").GetInt32());
+        Assert.Equal(0, exec.GetProperty("uid").GetInt32());
+        Assert.Contains(exec.GetProperty("ppid").GetInt32(), shells);
+        Assert.All(lines.Where(l => l.StartsWith("{\"type\":\"event\"", StringComparison.Ordinal)), l => Assert.Contains("\"pcomm\":\"sh\"", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task OpenSnoopJsonWithAFilter()
     {
         var path = Path.Combine(Path.GetTempPath(), Marker());
@@ -171,6 +189,14 @@ public sealed class SchemaTests
     {
         using var process = Process.Start(file, arguments);
         process.WaitForExit();
+    }
+
+    /// <summary>Runs <paramref name="script"/> with /bin/sh to its end; returns the shell's pid.</summary>
+    private static int RunShell(string script)
+    {
+        using var process = Process.Start("/bin/sh", ["-c", script]);
+        process.WaitForExit();
+        return process.Id;
     }
 
     private static void OpenMissing(string path)

@@ -57,6 +57,27 @@ public sealed class ContainerRegistryTests
     }
 
     [Fact]
+    public void ARemovedContainerIsNotAddedAgainByALateSourceButARestartWithANewInitIs()
+    {
+        var changes = Record();
+        var first = TestContainers.Make("ended", 1);
+        _registry.Add(first, "test");
+        Assert.True(_registry.Remove(first, null, "test"));
+
+        // Another source read the runtime state while the init was still exiting: the same id and init pid come back.
+        var late = TestContainers.Make("ended", 1);
+        Assert.Same(late, _registry.Add(late, "late"));
+        Assert.Null(_registry.GetById("ended"));
+        Assert.Equal(0ul, late.RegisteredAt);
+
+        // The same id with a new init process (and cgroup) is a restarted container.
+        var restarted = TestContainers.Make("ended", 2, pid: 5000);
+        Assert.Same(restarted, _registry.Add(restarted, "test"));
+        Assert.Same(restarted, _registry.GetById("ended"));
+        Assert.Equal(["Added ended", "Removed ended", "Added ended"], changes);
+    }
+
+    [Fact]
     public void RemovingAnUnknownContainerOrAnotherInstanceOfAKnownIdDoesNothing()
     {
         var known = TestContainers.Make("known", 1);

@@ -161,7 +161,8 @@ public sealed class ExitStatusAndExecReportTests
         // Each container's program exits right away: its init is often gone before the collection resolves it. It is still
         // added (from its runtime's state and what the kernel reported at its exec) and removed with its exit code.
         var prefix = RuncContainer.NewId("at-once");
-        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan });
+        var log = new TestLogger();
+        using var collection = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = Timeout.InfiniteTimeSpan, Logger = log });
         var removed = new System.Collections.Concurrent.ConcurrentDictionary<string, ContainerExitStatus?>();
         collection.ContainerRemoved += (_, e) =>
         {
@@ -184,7 +185,7 @@ public sealed class ExitStatusAndExecReportTests
             }
             for (var i = 1; i <= 10; i++)
             {
-                Assert.True(removed.TryGetValue($"{prefix}-{i}", out var status), $"container {i} was never reported ({removed.Count} of 10 were)");
+                Assert.True(removed.TryGetValue($"{prefix}-{i}", out var status), $"container {i} was never reported ({removed.Count} of 10 were)\n{string.Join("\n", log.Lines)}");
                 Assert.Equal(i, status?.ExitCode);
             }
         }

@@ -12,14 +12,16 @@ internal sealed class TestProbe : IDisposable
 
     internal TestProbe(TaskStructOffsets? rawOffsets = null)
     {
-        _object = BpfObject.FromEmbeddedResource(Assembly.GetExecutingAssembly(), "containers_test_probe.bpf.o");
-        if (rawOffsets is not null)
+        using (var spec = BpfObjectSpec.FromEmbeddedResource(Assembly.GetExecutingAssembly(), "containers_test_probe.bpf.o"))
         {
-            _object.SetGlobal("nsproxy_offset", (uint)rawOffsets.Nsproxy);
-            _object.SetGlobal("mnt_ns_offset", (uint)rawOffsets.MountNamespace);
-            _object.SetGlobal("mnt_inum_offset", (uint)rawOffsets.MountNamespaceInum);
+            if (rawOffsets is not null)
+            {
+                spec.SetGlobal("nsproxy_offset", (uint)rawOffsets.Nsproxy);
+                spec.SetGlobal("mnt_ns_offset", (uint)rawOffsets.MountNamespace);
+                spec.SetGlobal("mnt_inum_offset", (uint)rawOffsets.MountNamespaceInum);
+            }
+            _object = spec.Load();
         }
-        _object.Load();
         _link = _object.Program("probe_sys_enter").Attach();
     }
 

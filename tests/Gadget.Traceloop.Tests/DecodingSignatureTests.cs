@@ -48,8 +48,9 @@ public class DecodingSignatureTests
     public void CaptureSpecsCoverPathsBuffersAndAddresses()
     {
         ArgumentCaptureSpec Spec(string name, int index) => X86.GetCaptureSpecs(SyscallTable.X86_64.GetNumber(name))[index];
-        Assert.Equal(ArgumentCapture.StringIn, Spec("openat", 1).Kind);
-        Assert.Equal(ArgumentCapture.StringIn, Spec("execve", 0).Kind);
+        Assert.Equal(ArgumentCapture.PathIn, Spec("openat", 1).Kind);
+        Assert.Equal(ArgumentCapture.PathIn, Spec("execve", 0).Kind);
+        Assert.Equal(ArgumentCapture.StringIn, Spec("memfd_create", 0).Kind);
         Assert.Equal(ArgumentCapture.StringArrayIn, Spec("execve", 1).Kind);
         Assert.Equal(ArgumentCapture.BufferOut, Spec("read", 1).Kind);
         Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.BufferIn, 2), Spec("write", 1));
@@ -58,6 +59,12 @@ public class DecodingSignatureTests
         Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.SockaddrIn, 2), Spec("connect", 1));
         Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 8), Spec("pipe2", 0));
         Assert.Equal(ArgumentCapture.BufferOut, Spec("getcwd", 0).Kind);
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructIn, FixedSize: 32), Spec("rt_sigaction", 1));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 32), Spec("rt_sigaction", 2));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.ArrayInOut, 1, 8), Spec("poll", 0));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.DirentCount), Spec("getdents64", 1));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.IovecIn, 2), Spec("writev", 1));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 256), Spec("statx", 4));
         Assert.Empty(X86.GetCaptureSpecs(SyscallTable.X86_64.GetNumber("close")));
         Assert.Empty(X86.GetCaptureSpecs(9999));
     }
@@ -85,12 +92,12 @@ public class DecodingSignatureTests
                 // the BPF side reads it at exit and a value that is not an address reads as unreadable.
                 bool prctlArgument = signature.Name == "prctl" && i == 1 && spec is { Kind: ArgumentCapture.StructOut, FixedSize: 16 };
                 Assert.True(parameter.IsPointer || prctlArgument, $"{signature.Name} argument {i} ({parameter.Type} {parameter.Name}) is captured as {spec.Kind}");
-                if (spec.Kind is ArgumentCapture.BufferIn or ArgumentCapture.SockaddrIn)
+                if (spec.Kind is ArgumentCapture.BufferIn or ArgumentCapture.SockaddrIn or ArgumentCapture.ArrayInOut or ArgumentCapture.IovecIn or ArgumentCapture.IovecOut)
                 {
                     Assert.InRange(spec.LengthArgument, 0, specs.Count - 1);
                     Assert.False(signature.Parameters[spec.LengthArgument].IsPointer, $"{signature.Name}: the length of argument {i} is a pointer");
                 }
-                if (spec.Kind == ArgumentCapture.StringIn)
+                if (spec.Kind is ArgumentCapture.StringIn or ArgumentCapture.PathIn)
                 {
                     Assert.Contains("char", parameter.Type, StringComparison.Ordinal);
                 }
@@ -98,7 +105,25 @@ public class DecodingSignatureTests
         }
         // Derived (not explicit) specs exist too: e.g. getxattr's path and name.
         var getxattr = X86.GetCaptureSpecs(SyscallTable.X86_64.GetNumber("getxattr"));
-        Assert.Equal(ArgumentCapture.StringIn, getxattr[0].Kind);
-        Assert.Equal(ArgumentCapture.StringIn, getxattr[1].Kind);
+        Assert.Equal(ArgumentCapture.PathIn, getxattr[0].Kind);
+        Assert.Equal(ArgumentCapture.PathIn, getxattr[1].Kind);
+    }
+
+    [Fact]
+    public void Arm64CapturesTheSameStructuresUnderItsOwnNumbers()
+    {
+        // arm64 numbers its syscalls differently (asm-generic) and has no poll: ppoll's array is captured the same way.
+        var arm = new SyscallCatalog(SyscallTable.Arm64, SyscallSignatureProvider.Shared);
+        ArgumentCaptureSpec Spec(string name, int index) => arm.GetCaptureSpecs(SyscallTable.Arm64.GetNumber(name))[index];
+        Assert.NotEqual(SyscallTable.X86_64.GetNumber("rt_sigaction"), SyscallTable.Arm64.GetNumber("rt_sigaction"));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructIn, FixedSize: 32), Spec("rt_sigaction", 1));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 8), Spec("rt_sigprocmask", 2));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.ArrayInOut, 1, 8), Spec("ppoll", 0));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructIn, FixedSize: 16), Spec("ppoll", 2));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.DirentCount), Spec("getdents64", 1));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 256), Spec("statx", 4));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.StructIn, FixedSize: 16), Spec("prlimit64", 2));
+        Assert.Equal(new ArgumentCaptureSpec(ArgumentCapture.IovecOut, 2), Spec("readv", 1));
+        Assert.False(SyscallTable.Arm64.TryGetNumber("poll", out _));
     }
 }

@@ -148,6 +148,51 @@ public class DecodingStraceComparisonTests
         new("capget", "0", "0"),                                                                             // 133: pointer typedefs
         new("capget", "1", "2"),                                                                             // 134
         new("capset", "1", "2"),                                                                             // 135
+        new("rt_sigaction", "10", "0", "out(32)", "8"),                                                      // 136: SIGUSR1, old only
+        new("rt_sigaction", "10", "inbuf(struct.pack('<QQQQ', 0x1234, 0xdc000007, 0x5678, (1 << 1) | (1 << 16) | (1 << 31) | (1 << 32) | (1 << 63)))", "out(32)", "8"), // 137: every flag
+        new("rt_sigaction", "10", "inbuf(struct.pack('<QQQQ', 1, 0x608, 0, 0xffffffff7fffffff & ~(1 << 32)))", "0", "8"),   // 138: SIG_IGN, unknown flags, ~[...]
+        new("rt_sigaction", "10", "inbuf(struct.pack('<QQQQ', 0, 0x04000000, 0x42, 0xffffffffffffffff))", "out(32)", "8"), // 139: ~[]
+        new("rt_sigaction", "10", "1", "0", "8"),                                                            // 140: EFAULT
+        new("rt_sigprocmask", "0", "inbuf(struct.pack('<Q', (1 << 16) | (1 << 1) | (1 << 14)))", "out(8)", "8"), // 141: SIG_BLOCK [INT TERM CHLD]
+        new("rt_sigprocmask", "2", "inbuf(struct.pack('<Q', 0))", "out(8)", "8"),                            // 142: SIG_SETMASK []
+        new("rt_sigprocmask", "0", "inbuf(struct.pack('<Q', 0xfffffffe7fffffff))", "0", "8"),                // 143: ~[RTMIN RT_1]
+        new("rt_sigprocmask", "2", "out(8)", "0", "8"),                                                      // 144
+        new("prlimit64", "0", "7", "0", "out(16)"),                                                          // 145: RLIMIT_NOFILE
+        new("prlimit64", "0", "4", "inbuf(struct.pack('<QQ', 1024 * 1024, 0xffffffffffffffff))", "out(16)"), // 146: RLIMIT_CORE
+        new("prlimit64", "0", "4", "inbuf(struct.pack('<QQ', 1024, 1025))", "0"),                            // 147
+        new("prlimit64", "0", "4", "inbuf(struct.pack('<QQ', 0, 2048))", "0"),                               // 148
+        new("prlimit64", "0", "3", "0", "1"),                                                                // 149: EFAULT
+        new("statx", "-100", "path(b'/etc/hostname')", "0", "0xfff", "out(256)"),                            // 150
+        new("statx", "-100", "path(b'/dev/null')", "0x100", "0x7ff", "out(256)"),                            // 151: S_IFCHR
+        new("statx", "-100", "path(b'/tmp')", "0x100", "0x1", "out(256)"),                                   // 152: S_ISVTX
+        new("statx", "-100", "path(b'/')", "0", "0x7ff", "out(256)"),                                        // 153: STATX_ATTR_MOUNT_ROOT
+        new("statx", "NULLFD", "path(b'')", "0x1000", "0x7ff", "out(256)"),                                  // 154: AT_EMPTY_PATH
+        new("uname", "out(390)"),                                                                            // 155
+        new("sysinfo", "out(112)"),                                                                          // 156
+        new("uname", "1"),                                                                                   // 157: EFAULT
+        new("poll", "inbuf(struct.pack('<ihhihh', PR, 1 | 2, 0, PW, 4 | 8 | 0x2000, 0))", "2", "0"),         // 158: writable
+        new("poll", "inbuf(struct.pack('<ihh', 0x7fff, 1, 0))", "1", "0"),                                  // 159: POLLNVAL
+        new("poll", "inbuf(struct.pack('<ihh', PR, 1, 0))", "1", "0"),                                       // 160: Timeout
+        new("ppoll", "inbuf(struct.pack('<ihh', PW, 4, 0))", "1", "0", "inbuf(struct.pack('<Q', 1 << 16))", "8"), // 161: no timeout
+        new("poll", "0", "0", "0"),                                                                          // 162: []? NULL
+        new("clock_nanosleep", "1", "0", "inbuf(struct.pack('<qq', 0, 1000))", "0"),                         // 163
+        new("clock_nanosleep", "0", "1", "inbuf(struct.pack('<qq', 0, 0))", "out(16)"),                      // 164: TIMER_ABSTIME, in the past
+        new("nanosleep", "inbuf(struct.pack('<qq', 0, 1))", "0"),                                            // 165
+        new("getdents64", "os.open(b'/etc', os.O_RDONLY | os.O_DIRECTORY)", "out(1024)", "1024"),           // 166
+        new("getdents64", "NULLFD", "out(1024)", "1024"),                                                    // 167: ENOTDIR
+        new("writev", "PW", "iov([b'ab', b'cd\\n'])", "2"),                                                // 168
+        new("readv", "PR", "iovout([3, 10])", "2"),                                                          // 169: "abcd\n" split
+        new("writev", "NULLFD", "iov([b'x' * 40, b'', b'y'])", "3"),                                         // 170: cut at the limit
+        new("writev", "NULLFD", "1", "2"),                                                                   // 171: EFAULT
+        new("execve", "path(b'/nonexistent/program')", "argv([b'program'])", "argv([b'A=1', b'B=2'])"),      // 172: /* 2 vars */
+        new("futex", "inbuf(b'\\0' * 4)", "0x80", "1", "inbuf(struct.pack('<qq', 0, 1000))", "0", "0"),   // 173: FUTEX_WAIT timeout
+        new("futex", "inbuf(b'\\0' * 4)", "0x189", "1", "inbuf(struct.pack('<qq', 5, 6))", "0", "0xffffffff"), // 174: WAIT_BITSET timeout
+        new("getsockname", "R[104]", "out(128)", "inbuf(struct.pack('<I', 128))"),                          // 175: [128 => 16]
+        new("getpeername", "R[104]", "out(128)", "inbuf(struct.pack('<I', 16))"),                           // 176: ENOTCONN, [16]
+        new("accept4", "R[104]", "out(16)", "inbuf(struct.pack('<I', 16))", "0o2000000 | 0o4000"),         // 177: EINVAL
+        new("recvfrom", "R[104]", "out(16)", "16", "0x40", "0", "0"),                                        // 178: NULL, NULL
+        new("getsockname", "R[27]", "out(128)", "inbuf(struct.pack('<I', 128))"),                           // 179: AF_UNIX bound
+        new("openat", "-100", "path(b'/nonexistent/' + b'q' * 300)", "0"),                                // 180: longer than 255 bytes
     ];
 
     public static TheoryData<int> Limits => new() { 32, 8 };

@@ -25,7 +25,11 @@ internal static partial class DecodingStraceOracle
     }
 
     /// <summary>What happened to one call.</summary>
-    public sealed record Result(Call Call, int Number, ulong[] Arguments, long ReturnValue, Dictionary<int, (byte[] Before, byte[] After)> Memory, string StraceLine);
+    public sealed record Result(Call Call, int Number, ulong[] Arguments, long ReturnValue, Dictionary<int, (byte[] Before, byte[] After)> Memory, string StraceLine)
+    {
+        /// <summary>For an iovec argument: each buffer's bytes before and after the call.</summary>
+        public Dictionary<int, List<(byte[] Before, byte[] After)>> Iovecs { get; init; } = [];
+    }
 
     private const string Prelude = """
         import ctypes, json, os, socket, struct, sys, tempfile
@@ -53,6 +57,14 @@ internal static partial class DecodingStraceOracle
         def sa_in(host, port): return inbuf(struct.pack("<H", socket.AF_INET) + struct.pack(">H", port) + socket.inet_aton(host) + b"\0" * 8)
         def sa_in6(host, port): return inbuf(struct.pack("<H", socket.AF_INET6) + struct.pack(">HI", port, 0) + socket.inet_pton(socket.AF_INET6, host) + struct.pack("<I", 0))
         def sa_un(p): return inbuf(struct.pack("<H", socket.AF_UNIX) + p)
+        iovs = {}
+        def iov(items):
+            parts = [(_buf(b, "in"), len(b)) for b in items]
+            addr = inbuf(b"".join(struct.pack("<QQ", a, n) for a, n in parts))
+            iovs[addr] = parts
+            return addr
+        def iovout(sizes): return iov([b"\0" * n for n in sizes])
+        PR, PW = os.pipe()
         R = []
         results = []
         def call(index, nr, args):
@@ -63,17 +75,22 @@ internal static partial class DecodingStraceOracle
                 if a in mem:
                     b, n, kind = mem[a]
                     before[i] = (n if kind == "argv" else ctypes.string_at(a, n))
+            before_iov = {i: [ctypes.string_at(va, vn) for va, vn in iovs[a]] for i, a in enumerate(args) if a in iovs}
             ret = libc.syscall(nr, *[ctypes.c_long(a) for a in args])
             err = ctypes.get_errno()
             value = -err if ret == -1 else ret
             R.append(value)
             memory = {}
+            vectors = {}
+            for i, a in enumerate(args):
+                if a in iovs:
+                    vectors[str(i)] = [[vb.hex(), ctypes.string_at(va, vn).hex()] for (va, vn), vb in zip(iovs[a], before_iov[i])]
             for i, a in enumerate(args):
                 if a in mem:
                     b, n, kind = mem[a]
                     after = before[i] if kind == "argv" else ctypes.string_at(a, n)
                     memory[str(i)] = [before[i].hex(), after.hex()]
-            results.append({"nr": nr, "args": [a & 0xffffffffffffffff for a in args], "ret": value, "mem": memory})
+            results.append({"nr": nr, "args": [a & 0xffffffffffffffff for a in args], "ret": value, "mem": memory, "iov": vectors})
             mem.clear()
         """;
 
@@ -114,7 +131,13 @@ internal static partial class DecodingStraceOracle
                     memory[int.Parse(property.Name, System.Globalization.CultureInfo.InvariantCulture)] =
                         (Convert.FromHexString(property.Value[0].GetString()!), Convert.FromHexString(property.Value[1].GetString()!));
                 }
-                results.Add(new Result(calls[i], numbers[i], arguments, element.GetProperty("ret").GetInt64(), memory, FindLine(lines, i, calls[i], numbers[i])));
+                var vectors = new Dictionary<int, List<(byte[], byte[])>>();
+                foreach (var property in element.GetProperty("iov").EnumerateObject())
+                {
+                    vectors[int.Parse(property.Name, System.Globalization.CultureInfo.InvariantCulture)] =
+                        [.. property.Value.EnumerateArray().Select(v => (Convert.FromHexString(v[0].GetString()!), Convert.FromHexString(v[1].GetString()!)))];
+                }
+                results.Add(new Result(calls[i], numbers[i], arguments, element.GetProperty("ret").GetInt64(), memory, FindLine(lines, i, calls[i], numbers[i])) { Iovecs = vectors });
             }
             return results;
         }
@@ -141,15 +164,34 @@ internal static partial class DecodingStraceOracle
                 captured.Add(new CapturedArgument(i, ReadOnlyMemory<byte>.Empty, CaptureStatus.Unreadable));
                 continue;
             }
+            var status = CaptureStatus.Complete;
             byte[] data = specs[i].Kind switch
             {
-                ArgumentCapture.StringIn => memory.Before.AsSpan(0, Math.Max(0, Array.IndexOf(memory.Before, (byte)0) is var end and >= 0 ? end : memory.Before.Length)).ToArray(),
+                ArgumentCapture.SockaddrOut => SockaddrOut(memory.After, result.Memory[specs[i].LengthArgument], result.ReturnValue >= 0),
+                ArgumentCapture.PointerCount => BitConverter.GetBytes(memory.Before.Count(b => b == 0)),
+                ArgumentCapture.StructIn => memory.Before.AsSpan(0, Math.Min(specs[i].FixedSize, memory.Before.Length)).ToArray(),
+                ArgumentCapture.ArrayInOut => Capped(memory.After.AsSpan(0, (int)Math.Min((ulong)memory.After.Length, result.Arguments[specs[i].LengthArgument] * (ulong)specs[i].FixedSize)), ref status),
+                ArgumentCapture.DirentCount => BitConverter.GetBytes(CountDirents(memory.After.AsSpan(0, (int)Math.Clamp(result.ReturnValue, 0, memory.After.Length)))),
+                ArgumentCapture.IovecIn or ArgumentCapture.IovecOut => IovecCapture(result.Iovecs[i], specs[i].Kind == ArgumentCapture.IovecOut, result.ReturnValue, ref status),
+                ArgumentCapture.StringIn or ArgumentCapture.PathIn => memory.Before.AsSpan(0, Math.Max(0, Array.IndexOf(memory.Before, (byte)0) is var end and >= 0 ? end : memory.Before.Length)).ToArray(),
                 ArgumentCapture.BufferIn or ArgumentCapture.SockaddrIn => memory.Before.AsSpan(0, (int)Math.Min((ulong)memory.Before.Length, result.Arguments[specs[i].LengthArgument])).ToArray(),
                 ArgumentCapture.BufferOut => memory.After.AsSpan(0, (int)Math.Clamp(result.ReturnValue, 0, memory.After.Length)).ToArray(),
                 ArgumentCapture.StructOut => memory.After.AsSpan(0, Math.Min(specs[i].FixedSize, memory.After.Length)).ToArray(),
                 _ => memory.Before,
             };
-            captured.Add(new CapturedArgument(i, data, CaptureStatus.Complete));
+            if (specs[i].Kind == ArgumentCapture.SockaddrOut)
+            {
+                // Captured also when the call failed: the length asked for.
+                captured.Add(new CapturedArgument(i, data, status));
+                continue;
+            }
+            if (result.ReturnValue < 0 && specs[i].Kind is ArgumentCapture.DirentCount or ArgumentCapture.IovecOut or ArgumentCapture.StructOut or ArgumentCapture.BufferOut)
+            {
+                // The BPF side writes an empty capture for an output of a failed call.
+                captured.Add(new CapturedArgument(i, ReadOnlyMemory<byte>.Empty, CaptureStatus.Unreadable));
+                continue;
+            }
+            captured.Add(new CapturedArgument(i, data, status));
         }
         return new SyscallRecord
         {
@@ -164,6 +206,61 @@ internal static partial class DecodingStraceOracle
             ReturnValue = result.ReturnValue,
             Captured = captured,
         };
+    }
+
+    // What the BPF side keeps of an array: MAX_CAPTURE bytes.
+    private static byte[] Capped(ReadOnlySpan<byte> data, ref CaptureStatus status)
+    {
+        if (data.Length > 256)
+        {
+            status = CaptureStatus.Truncated;
+            data = data[..256];
+        }
+        return data.ToArray();
+    }
+
+    // The BPF side's SOCKADDR_OUT: *addrlen at entry, and after a success *addrlen at exit and the address.
+    private static byte[] SockaddrOut(byte[] address, (byte[] Before, byte[] After) length, bool succeeded)
+    {
+        uint before = BitConverter.ToUInt32(length.Before), after = BitConverter.ToUInt32(length.After);
+        if (!succeeded)
+        {
+            return BitConverter.GetBytes(before);
+        }
+        int n = (int)Math.Min(Math.Min(before, after), Math.Min(128u, (uint)address.Length));
+        return [.. BitConverter.GetBytes(before), .. BitConverter.GetBytes(after), .. address.AsSpan(0, n)];
+    }
+
+    private static uint CountDirents(ReadOnlySpan<byte> data)
+    {
+        uint count = 0;
+        for (int at = 0; at < data.Length; at += System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(data[(at + 16)..]))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    // The BPF side's iovec capture: per entry (at most 8) u64 iov_len, u16 n, the first n (at most 64) bytes holding data.
+    private static byte[] IovecCapture(List<(byte[] Before, byte[] After)> buffers, bool output, long returned, ref CaptureStatus status)
+    {
+        var bytes = new List<byte>();
+        long remaining = output ? returned : long.MaxValue;
+        for (int k = 0; k < Math.Min(8, buffers.Count); k++)
+        {
+            var source = output ? buffers[k].After : buffers[k].Before;
+            long held = Math.Min(source.Length, remaining);
+            remaining -= held;
+            int n = (int)Math.Min(held, 64);
+            bytes.AddRange(BitConverter.GetBytes((ulong)source.Length));
+            bytes.AddRange(BitConverter.GetBytes((ushort)n));
+            bytes.AddRange(source.AsSpan(0, n).ToArray());
+        }
+        if (buffers.Count > 8)
+        {
+            status = CaptureStatus.Truncated;
+        }
+        return [.. bytes];
     }
 
     private static string FindLine(string[] lines, int index, Call call, int number)

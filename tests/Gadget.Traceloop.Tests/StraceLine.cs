@@ -61,7 +61,7 @@ internal sealed partial record StraceLine(int Pid, int Number, string Name, IRea
                 }
                 var rest = resumed.Groups[2].Value;
                 var head = start.TrimEnd();
-                text = head + (rest.StartsWith(')') || head.EndsWith('(') || head.EndsWith(',') ? " " : ", ") + rest;
+                text = head + (rest.StartsWith(',') ? "" : rest.StartsWith(')') || head.EndsWith('(') || head.EndsWith(',') ? " " : ", ") + rest;
             }
             if (Parse(text) is { } parsed)
             {

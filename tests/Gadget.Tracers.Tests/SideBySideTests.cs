@@ -64,7 +64,7 @@ public sealed class SideBySideTests(ITestOutputHelper output)
                     var (code, text, _) = await watch.DumpAsync(container.Id);
                     return code == 0 && text.Contains(marker, StringComparison.Ordinal) ? HistoryLine.ParseJsonLines(text) : null;
                 });
-                Assert.True(library is not null, $"the library tracer never showed {marker}");
+                Assert.True(library is not null, $"the library tracer never showed {marker}: {DescribeLibrary(tracer, collection, recorder, container.Id)}");
                 Assert.True(fromAgent is not null, $"the agent never showed {marker}: {(await agent.HistoryAsync(container.Id)).Text}");
                 Assert.True(fromWatch is not null, $"traceloop watch never showed {marker}: {(await watch.DumpAsync(container.Id)).Error}\n{watch.Error}");
                 try
@@ -98,6 +98,23 @@ public sealed class SideBySideTests(ITestOutputHelper output)
                 container.Dispose();
             }
         }
+    }
+
+    /// <summary>What the library tracer knows of container <paramref name="id"/>, for a failure message.</summary>
+    private static string DescribeLibrary(TraceloopTracer tracer, ContainerCollection collection, ContainerRecorder recorder, string id)
+    {
+        var known = collection.GetById(id);
+        string recorded;
+        try
+        {
+            recorded = $"recorded as {recorder.Find(id)}";
+        }
+        catch (KeyNotFoundException e)
+        {
+            recorded = e.Message;
+        }
+        var history = known is null ? null : tracer.Dump(known.CgroupId);
+        return $"collection: {(object?)known ?? "not known"}; recorder: {recorded}; ring: {(history is null ? "-" : $"{history.Count} records, {history.DescribeGaps()}")}; missed for an empty pool: {tracer.MissedForEmptyPool}";
     }
 
     private static async Task<T?> EventuallyAsync<T>(Func<Task<T?>> probe)

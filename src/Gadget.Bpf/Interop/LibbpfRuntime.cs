@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Gadget.Bpf.Interop;
 
 /// <summary>
-/// Makes sure the native libbpf is present and recent enough, and routes libbpf's own messages to an
+/// Makes sure the native libbpf is present and recent enough, and routes libbpf's own messages to
 /// the <see cref="ILogger"/> of the operation in progress on the calling thread (the object's
 /// <see cref="BpfObjectOptions.Logger"/>) and to that operation's capture (so that a failed load can say what libbpf said).
 /// libbpf's print callback is process-wide, so there is no process-wide logger: each open, load or attach names its own.

@@ -113,4 +113,46 @@ internal enum ArgumentFormat : byte
     StatxMask,
     /// <summary>A memory policy mode with its MPOL_F_* flags.</summary>
     MemoryPolicy,
+    /// <summary>A struct sigaction read at entry (rt_sigaction's act).</summary>
+    SigactionIn,
+    /// <summary>A struct sigaction written by the kernel (rt_sigaction's oldact).</summary>
+    SigactionOut,
+    /// <summary>A signal set read at entry (<c>[INT TERM]</c>, <c>~[RTMIN]</c>).</summary>
+    SigsetIn,
+    /// <summary>A signal set written by the kernel.</summary>
+    SigsetOut,
+    /// <summary>A struct rlimit read at entry.</summary>
+    RlimitIn,
+    /// <summary>A struct rlimit written by the kernel.</summary>
+    RlimitOut,
+    /// <summary>A struct timespec read at entry.</summary>
+    TimespecIn,
+    /// <summary>A struct statx written by the kernel.</summary>
+    StatxBuffer,
+    /// <summary>poll's pollfd array: the events at entry, the revents in the return value.</summary>
+    PollFds,
+    /// <summary>getdents64's buffer: its address and the number of entries the kernel wrote.</summary>
+    DirentBuffer,
+    /// <summary>A struct utsname written by uname (sysname and nodename).</summary>
+    Utsname,
+    /// <summary>A struct sysinfo written by sysinfo.</summary>
+    Sysinfo,
+    /// <summary>An iovec array read at entry, its count in another argument (writev).</summary>
+    IovecIn,
+    /// <summary>An iovec array the kernel filled, up to the return value (readv).</summary>
+    IovecOut,
+    /// <summary>clock_nanosleep's flags (TIMER_ABSTIME).</summary>
+    TimerFlags,
+    /// <summary>execve's environment: its address and how many variables it holds.</summary>
+    Environment,
+    /// <summary>A socket address the kernel writes (accept, getsockname, recvfrom), its length pointer in another argument.</summary>
+    SockaddrOut,
+    /// <summary>The length pointer of a <see cref="SockaddrOut"/>: <c>[16]</c>, or <c>[128 =&gt; 16]</c> when the kernel changed it.</summary>
+    SocketLength,
+    /// <summary>accept4's SOCK_* flags.</summary>
+    AcceptFlags,
+    /// <summary>A struct msghdr read at entry (sendmsg).</summary>
+    MsghdrIn,
+    /// <summary>A struct msghdr the kernel filled (recvmsg).</summary>
+    MsghdrOut,
 }

@@ -137,4 +137,21 @@ internal static class CaptureText
         }
         destination.Append(']');
     }
+
+    /// <summary>
+    /// The first <paramref name="size"/> bytes captured behind argument <paramref name="index"/>: an input structure, or (when
+    /// <paramref name="written"/>) one the kernel wrote, which exists only when the call succeeded. False when the pointer is NULL,
+    /// or the structure was not (wholly) captured: the caller then prints NULL or the address.
+    /// </summary>
+    public static bool TryGetStruct(scoped in RenderContext context, int index, int size, bool written, out ReadOnlySpan<byte> data)
+    {
+        data = default;
+        if (context.Argument(index) == 0 || (written && context.Failed)
+            || context.FindCapture(index) is not { Status: CaptureStatus.Complete } capture || capture.Data.Length < size)
+        {
+            return false;
+        }
+        data = capture.Data.Span[..size];
+        return true;
+    }
 }

@@ -32,26 +32,7 @@ internal sealed class StatLayout
     {
         uint mode = BinaryPrimitives.ReadUInt32LittleEndian(data[modeOffset..]);
         destination.Append("{st_mode=");
-        string? type = (mode & 0xf000) switch
-        {
-            0xc000 => "S_IFSOCK",
-            0xa000 => "S_IFLNK",
-            0x8000 => "S_IFREG",
-            0x6000 => "S_IFBLK",
-            0x4000 => "S_IFDIR",
-            0x2000 => "S_IFCHR",
-            0x1000 => "S_IFIFO",
-            _ => null,
-        };
-        if (type is not null)
-        {
-            destination.Append(type).Append('|');
-            StraceText.AppendMode(destination, mode & 0xfff);
-        }
-        else
-        {
-            StraceText.AppendMode(destination, mode);
-        }
+        AppendFileMode(destination, mode);
         if ((mode & 0xf000) is 0x6000 or 0x2000)
         {
             ulong device = BinaryPrimitives.ReadUInt64LittleEndian(data[rdevOffset..]);
@@ -68,5 +49,38 @@ internal sealed class StatLayout
             destination.Append(", st_size=").Append(BinaryPrimitives.ReadInt64LittleEndian(data[sizeOffset..]));
         }
         destination.Append(", ...}");
+    }
+
+    /// <summary>Appends a file type and mode as strace does: <c>S_IFDIR|S_ISVTX|0777</c>.</summary>
+    public static void AppendFileMode(StringBuilder destination, uint mode)
+    {
+        string? type = (mode & 0xf000) switch
+        {
+            0xc000 => "S_IFSOCK",
+            0xa000 => "S_IFLNK",
+            0x8000 => "S_IFREG",
+            0x6000 => "S_IFBLK",
+            0x4000 => "S_IFDIR",
+            0x2000 => "S_IFCHR",
+            0x1000 => "S_IFIFO",
+            _ => null,
+        };
+        if (type is not null)
+        {
+            destination.Append(type).Append('|');
+        }
+        if ((mode & 0x800) != 0)
+        {
+            destination.Append("S_ISUID|");
+        }
+        if ((mode & 0x400) != 0)
+        {
+            destination.Append("S_ISGID|");
+        }
+        if ((mode & 0x200) != 0)
+        {
+            destination.Append("S_ISVTX|");
+        }
+        StraceText.AppendMode(destination, mode & 0x1ff);
     }
 }

@@ -9,7 +9,7 @@ namespace Gadget.Traceloop.Decoding;
 /// What the capture side puts in <see cref="CapturedArgument.Data"/> for each <see cref="ArgumentCapture"/> kind, so that the
 /// formatter prints it as strace does:
 /// <list type="bullet">
-/// <item><see cref="ArgumentCapture.StringIn"/>: the string's bytes without the NUL (Truncated when the capture limit cut it).</item>
+/// <item><see cref="ArgumentCapture.StringIn"/>, <see cref="ArgumentCapture.PathIn"/>: the string's bytes without the NUL (Truncated when the capture limit, 256 or PATH_MAX bytes, cut it).</item>
 /// <item><see cref="ArgumentCapture.BufferIn"/>: the first min(length argument, limit) bytes, read at entry.</item>
 /// <item><see cref="ArgumentCapture.BufferOut"/>: the first min(return value, limit) bytes, read at exit when the return value is positive.</item>
 /// <item><see cref="ArgumentCapture.SockaddrIn"/>: the first min(length argument, limit) bytes of the address, read at entry.</item>

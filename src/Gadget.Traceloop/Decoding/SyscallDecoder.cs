@@ -16,7 +16,8 @@ internal sealed class SyscallDecoder
         {
             specs[i] = formats[i] switch
             {
-                ArgumentFormat.Path or ArgumentFormat.String => new ArgumentCaptureSpec(ArgumentCapture.StringIn),
+                ArgumentFormat.Path => new ArgumentCaptureSpec(ArgumentCapture.PathIn),
+                ArgumentFormat.String => new ArgumentCaptureSpec(ArgumentCapture.StringIn),
                 ArgumentFormat.BufferIn => new ArgumentCaptureSpec(ArgumentCapture.BufferIn, lengthArguments[i]),
                 ArgumentFormat.BufferOut or ArgumentFormat.BufferOutHex or ArgumentFormat.PathOut => new ArgumentCaptureSpec(ArgumentCapture.BufferOut),
                 ArgumentFormat.Sockaddr => new ArgumentCaptureSpec(ArgumentCapture.SockaddrIn, lengthArguments[i]),
@@ -27,6 +28,24 @@ internal sealed class SyscallDecoder
                 ArgumentFormat.StatBuffer => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: StatLayout.For(architecture).Size),
                 ArgumentFormat.PrctlArgument => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: PrctlRenderer.NameSize),
                 ArgumentFormat.StringArray => new ArgumentCaptureSpec(ArgumentCapture.StringArrayIn),
+                ArgumentFormat.SigactionIn => new ArgumentCaptureSpec(ArgumentCapture.StructIn, FixedSize: SignalText.SigactionSize),
+                ArgumentFormat.SigactionOut => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: SignalText.SigactionSize),
+                ArgumentFormat.SigsetIn => new ArgumentCaptureSpec(ArgumentCapture.StructIn, FixedSize: SignalText.SigsetSize),
+                ArgumentFormat.SigsetOut => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: SignalText.SigsetSize),
+                ArgumentFormat.RlimitIn => new ArgumentCaptureSpec(ArgumentCapture.StructIn, FixedSize: 16),
+                ArgumentFormat.RlimitOut => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: 16),
+                ArgumentFormat.TimespecIn => new ArgumentCaptureSpec(ArgumentCapture.StructIn, FixedSize: 16),
+                ArgumentFormat.StatxBuffer => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: StatxLayout.Size),
+                ArgumentFormat.PollFds => new ArgumentCaptureSpec(ArgumentCapture.ArrayInOut, lengthArguments[i], FixedSize: 8),
+                ArgumentFormat.DirentBuffer => new ArgumentCaptureSpec(ArgumentCapture.DirentCount),
+                ArgumentFormat.Utsname => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: SystemRenderer.UtsnameCaptured),
+                ArgumentFormat.Sysinfo => new ArgumentCaptureSpec(ArgumentCapture.StructOut, FixedSize: SystemRenderer.SysinfoSize),
+                ArgumentFormat.IovecIn => new ArgumentCaptureSpec(ArgumentCapture.IovecIn, lengthArguments[i]),
+                ArgumentFormat.IovecOut => new ArgumentCaptureSpec(ArgumentCapture.IovecOut, lengthArguments[i]),
+                ArgumentFormat.Environment => new ArgumentCaptureSpec(ArgumentCapture.PointerCount),
+                ArgumentFormat.SockaddrOut => new ArgumentCaptureSpec(ArgumentCapture.SockaddrOut, lengthArguments[i]),
+                ArgumentFormat.MsghdrIn => new ArgumentCaptureSpec(ArgumentCapture.MsghdrIn),
+                ArgumentFormat.MsghdrOut => new ArgumentCaptureSpec(ArgumentCapture.MsghdrOut),
                 _ => ArgumentCaptureSpec.None,
             };
             any |= specs[i].Kind != ArgumentCapture.None;

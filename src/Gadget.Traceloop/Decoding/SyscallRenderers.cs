@@ -8,7 +8,7 @@ internal static class SyscallRenderers
     [
         FileRenderer.Instance, StatRenderer.Instance, MemoryRenderer.Instance, ProcessRenderer.Instance, SignalRenderer.Instance,
         SocketRenderer.Instance, CloneRenderer.Instance, FcntlRenderer.Instance, IoctlRenderer.Instance, PrctlRenderer.Instance,
-        FutexRenderer.Instance, TimeRenderer.Instance,
+        FutexRenderer.Instance, TimeRenderer.Instance, SystemRenderer.Instance, PollRenderer.Instance,
     ];
 
     /// <summary>The renderer of a syscall with decoder <paramref name="decoder"/> (<c>null</c>: unknown syscall).</summary>

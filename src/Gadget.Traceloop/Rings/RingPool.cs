@@ -45,11 +45,11 @@ internal sealed class RingPool : IDisposable
     }
 
     /// <summary>Sets the sizes of the pool's maps in an object not loaded yet: <paramref name="capacity"/> rings at most.</summary>
-    internal static void Size(BpfObject unloaded, int capacity)
+    internal static void Size(BpfObjectSpec spec, int capacity)
     {
         foreach (var name in (string[])["ring_pool", "spare_slots", "slot_counters", "claims"])
         {
-            unloaded.Map(name).SetMaxEntries(capacity);
+            spec.Map(name).MaxEntries = capacity;
         }
     }
 

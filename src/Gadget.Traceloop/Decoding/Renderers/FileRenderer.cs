@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Gadget.Traceloop.Decoding;
 
-/// <summary>Files and descriptors: open flags and modes, access modes, seek origins, advice, pipe and dup flags, epoll.</summary>
+/// <summary>Files and descriptors: open flags and modes, access modes, seek origins, advice, pipe and dup flags, epoll, directory entries, iovecs.</summary>
 internal sealed class FileRenderer : SyscallRenderer
 {
     public static FileRenderer Instance { get; } = new();
@@ -18,15 +18,16 @@ internal sealed class FileRenderer : SyscallRenderer
         ("mkdir", "path mode"), ("mkdirat", "dirfd path mode"), ("rename", "path path"), ("renameat", "dirfd path dirfd path"),
         ("renameat2", "dirfd path dirfd path hex"), ("link", "path path"), ("linkat", "dirfd path dirfd path atflags"), ("symlink", "path path"),
         ("symlinkat", "path dirfd path"), ("chmod", "path mode"), ("fchmod", "fd mode"), ("fchmodat", "dirfd path mode"),
-        ("truncate", "path long"), ("ftruncate", "fd long"), ("fsync", "fd"), ("fdatasync", "fd"), ("getdents64", "fd ptr ulong"),
+        ("truncate", "path long"), ("ftruncate", "fd long"), ("fsync", "fd"), ("fdatasync", "fd"), ("getdents64", "fd dirents ulong"),
         ("umask", "mode"), ("fadvise64", "fd long ulong fadvice"), ("mount", "path path string hex ptr"), ("umount2", "path hex"),
         ("memfd_create", "string hex"), ("mq_timedsend", "int bufin:2 ulong uint ptr"), ("mq_timedreceive", "int bufout ulong ptr ptr"),
-        ("epoll_create1", "epollflags"), ("epoll_ctl", "fd epollop fd ptr"), ("sync", ""), ("inotify_init", ""),
+        ("epoll_create1", "epollflags"), ("writev", "fd iovecin:2 ulong"), ("readv", "fd iovecout:2 ulong"), ("epoll_ctl", "fd epollop fd ptr"), ("sync", ""), ("inotify_init", ""),
     ];
 
     public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.OpenFlags or ArgumentFormat.OpenMode
         or ArgumentFormat.AccessMode or ArgumentFormat.AccessAtFlags or ArgumentFormat.Whence or ArgumentFormat.FadviseAdvice
-        or ArgumentFormat.PipeFlags or ArgumentFormat.EpollOperation or ArgumentFormat.EpollFlags || base.Renders(format);
+        or ArgumentFormat.PipeFlags or ArgumentFormat.EpollOperation or ArgumentFormat.EpollFlags or ArgumentFormat.DirentBuffer
+        or ArgumentFormat.IovecIn or ArgumentFormat.IovecOut || base.Renders(format);
 
     /// <summary>open's mode is printed only when the flags have O_CREAT or O_TMPFILE.</summary>
     public override int GetArgumentCount(in RenderContext context)
@@ -78,6 +79,27 @@ internal sealed class FileRenderer : SyscallRenderer
                 break;
             case ArgumentFormat.EpollFlags:
                 Constants.EpollFlags.AppendKnownFlags(destination, (uint)raw, separatorFirst: false);
+                break;
+            case ArgumentFormat.DirentBuffer:
+                // "0x55.. /* 7 entries */": the count the BPF side took from the records the kernel wrote.
+                StraceText.AppendPointer(destination, raw);
+                if (!context.Failed && context.FindCapture(index) is { Status: CaptureStatus.Complete } entries && entries.Data.Length >= 4)
+                {
+                    destination.Append(" /* ").Append(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(entries.Data.Span)).Append(" entries */");
+                }
+                break;
+            case ArgumentFormat.IovecIn:
+                IovecText.Append(context, index, context.Decoder!.LengthArguments[index], filled: -1, destination);
+                break;
+            case ArgumentFormat.IovecOut:
+                if (context.Failed)
+                {
+                    StraceText.AppendPointer(destination, raw);
+                }
+                else
+                {
+                    IovecText.Append(context, index, context.Decoder!.LengthArguments[index], context.Record.ReturnValue!.Value, destination);
+                }
                 break;
             default:
                 base.AppendFormatted(context, format, index, destination);

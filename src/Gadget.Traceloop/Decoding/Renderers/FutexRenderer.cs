@@ -9,7 +9,9 @@ internal sealed class FutexRenderer : SyscallRenderer
 
     public static FutexRenderer Instance { get; } = new();
 
-    public override IReadOnlyList<(string Name, string Formats)> Syscalls { get; } = [("futex", "ptr int uint ptr ptr uint")];
+    public override IReadOnlyList<(string Name, string Formats)> Syscalls { get; } = [("futex", "ptr int uint timespecin ptr uint")];
+
+    public override bool Renders(ArgumentFormat format) => format == ArgumentFormat.TimespecIn || base.Renders(format);
 
     public override int GetArgumentCount(in RenderContext context) => Command(context) switch
     {
@@ -49,7 +51,12 @@ internal sealed class FutexRenderer : SyscallRenderer
             }
             return;
         }
-        if (index == 5)
+        if (index == 3 && command is 0 or 9)
+        {
+            // FUTEX_WAIT's relative and FUTEX_WAIT_BITSET's absolute timeout, read at entry.
+            TimeRenderer.AppendTimespecIn(context, 3, destination);
+        }
+        else if (index == 5)
         {
             StraceText.AppendHexOrZero(destination, (uint)context.Argument(5));
         }

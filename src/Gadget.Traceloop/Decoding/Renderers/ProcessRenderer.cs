@@ -3,23 +3,23 @@ using System.Text;
 
 namespace Gadget.Traceloop.Decoding;
 
-/// <summary>Processes: exec (argv is a shared format), wait statuses and options, arch_prctl, resource limits, getrandom, and the getters.</summary>
+/// <summary>Processes: exec (argv is a shared format), wait statuses and options, arch_prctl, getrandom, and the getters.</summary>
 internal sealed class ProcessRenderer : SyscallRenderer
 {
     public static ProcessRenderer Instance { get; } = new();
 
     public override IReadOnlyList<(string Name, string Formats)> Syscalls { get; } =
     [
-        ("execve", "path argv ptr"), ("execveat", "dirfd path argv ptr atflags"), ("wait4", "int waitstatus waitoptions ptr"),
+        ("execve", "path argv envp"), ("execveat", "dirfd path argv envp atflags"), ("wait4", "int waitstatus waitoptions ptr"),
         ("exit", "int"), ("exit_group", "int"), ("arch_prctl", "archprctl ptr"), ("set_tid_address", "ptr"), ("set_robust_list", "ptr ulong"),
-        ("rseq", "ptr hex int hex"), ("getrandom", "bufouthex ulong randomflags"), ("prlimit64", "int resource ptr ptr"),
+        ("rseq", "ptr hex int hex"), ("getrandom", "bufouthex ulong randomflags"),
         ("sethostname", "bufin:1 int"), ("getpid", ""), ("getppid", ""), ("gettid", ""), ("getuid", ""), ("geteuid", ""), ("getgid", ""),
         ("getegid", ""), ("getpgrp", ""), ("setsid", ""), ("sched_yield", ""), ("fork", ""), ("vfork", ""), ("vhangup", ""),
         ("restart_syscall", ""),
     ];
 
     public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.WaitStatus or ArgumentFormat.WaitOptions
-        or ArgumentFormat.ArchPrctlCode or ArgumentFormat.Resource or ArgumentFormat.RandomFlags || base.Renders(format);
+        or ArgumentFormat.ArchPrctlCode or ArgumentFormat.RandomFlags or ArgumentFormat.Environment || base.Renders(format);
 
     protected override void AppendFormatted(in RenderContext context, ArgumentFormat format, int index, StringBuilder destination)
     {
@@ -36,14 +36,19 @@ internal sealed class ProcessRenderer : SyscallRenderer
                     StraceText.AppendPointer(destination, raw);
                 }
                 break;
+            case ArgumentFormat.Environment:
+                // "0x7ffd.. /* 54 vars */", counted by the BPF side at entry.
+                StraceText.AppendPointer(destination, raw);
+                if (raw != 0 && context.FindCapture(index) is { Status: CaptureStatus.Complete } variables && variables.Data.Length >= 4)
+                {
+                    destination.Append(" /* ").Append(BinaryPrimitives.ReadUInt32LittleEndian(variables.Data.Span)).Append(" vars */");
+                }
+                break;
             case ArgumentFormat.WaitOptions:
                 Constants.WaitOptions.AppendFlags(destination, (uint)raw);
                 break;
             case ArgumentFormat.ArchPrctlCode:
                 Constants.ArchPrctlCodes.AppendValue(destination, (uint)raw);
-                break;
-            case ArgumentFormat.Resource:
-                Constants.Resources.AppendValue(destination, (uint)raw);
                 break;
             case ArgumentFormat.RandomFlags:
                 Constants.RandomFlags.AppendFlags(destination, (uint)raw);

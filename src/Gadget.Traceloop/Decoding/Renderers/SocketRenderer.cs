@@ -11,13 +11,16 @@ internal sealed class SocketRenderer : SyscallRenderer
     public override IReadOnlyList<(string Name, string Formats)> Syscalls { get; } =
     [
         ("socket", "family socktype sockproto"), ("connect", "fd sockaddr:2 int"), ("bind", "fd sockaddr:2 int"), ("listen", "fd int"),
-        ("sendto", "fd bufin:2 ulong msgflags sockaddr:5 int"), ("recvfrom", "fd bufout ulong msgflags ptr ptr"),
+        ("sendto", "fd bufin:2 ulong msgflags sockaddr:5 int"), ("recvfrom", "fd bufout ulong msgflags sockaddrout:5 socklen"),
         ("socketpair", "family socktype sockproto pipefds"), ("setsockopt", "fd socklevel sockoptname sockoptval:4 int"),
+        ("accept", "fd sockaddrout:2 socklen"), ("accept4", "fd sockaddrout:2 socklen acceptflags"), ("getsockname", "fd sockaddrout:2 socklen"),
+        ("getpeername", "fd sockaddrout:2 socklen"), ("sendmsg", "fd msghdrin msgflags"), ("recvmsg", "fd msghdrout msgflags"),
     ];
 
     public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.AddressFamily or ArgumentFormat.SocketType
         or ArgumentFormat.SocketProtocol or ArgumentFormat.MessageFlags or ArgumentFormat.SocketLevel or ArgumentFormat.SocketOptionName
-        or ArgumentFormat.SocketOptionValue || base.Renders(format);
+        or ArgumentFormat.SocketOptionValue or ArgumentFormat.SockaddrOut or ArgumentFormat.SocketLength or ArgumentFormat.AcceptFlags
+        or ArgumentFormat.MsghdrIn or ArgumentFormat.MsghdrOut || base.Renders(format);
 
     protected override void AppendFormatted(in RenderContext context, ArgumentFormat format, int index, StringBuilder destination)
     {
@@ -65,10 +68,51 @@ internal sealed class SocketRenderer : SyscallRenderer
             case ArgumentFormat.SocketOptionValue:
                 AppendOptionValue(context, index, destination);
                 break;
+            case ArgumentFormat.SockaddrOut:
+                if (raw != 0 && !context.Failed && context.FindCapture(index) is { Status: CaptureStatus.Complete, Data.Length: > 8 } address)
+                {
+                    var span = address.Data.Span;
+                    int length = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(span[4..]), (uint)span.Length - 8);
+                    StraceText.AppendSockaddr(destination, span.Slice(8, length), context.StringLimit);
+                }
+                else
+                {
+                    StraceText.AppendPointer(destination, raw);
+                }
+                break;
+            case ArgumentFormat.SocketLength:
+                AppendLength(context, index, destination);
+                break;
+            case ArgumentFormat.AcceptFlags:
+                Constants.SocketTypeFlags.AppendKnownFlags(destination, (uint)raw, separatorFirst: false);
+                break;
+            case ArgumentFormat.MsghdrIn or ArgumentFormat.MsghdrOut:
+                MsghdrText.Append(context, index, format == ArgumentFormat.MsghdrOut, destination);
+                break;
             default:
                 base.AppendFormatted(context, format, index, destination);
                 break;
         }
+    }
+
+    // The address length: [16] as it was at entry, [128 => 16] when the kernel wrote another (captured with the address).
+    private static void AppendLength(in RenderContext context, int index, StringBuilder destination)
+    {
+        ulong raw = context.Argument(index);
+        int address = Array.IndexOf(context.Decoder!.LengthArguments, (sbyte)index);
+        if (raw == 0 || address < 0 || context.FindCapture(address) is not { Status: CaptureStatus.Complete, Data.Length: >= 4 } capture)
+        {
+            StraceText.AppendPointer(destination, raw);
+            return;
+        }
+        var span = capture.Data.Span;
+        uint before = BinaryPrimitives.ReadUInt32LittleEndian(span);
+        destination.Append('[').Append(before);
+        if (!context.Failed && span.Length >= 8 && BinaryPrimitives.ReadUInt32LittleEndian(span[4..]) is var after && after != before)
+        {
+            destination.Append(" => ").Append(after);
+        }
+        destination.Append(']');
     }
 
     // An option's value as strace shows the common ones: an int as [1], SO_LINGER's structure; otherwise the address.

@@ -10,10 +10,10 @@ internal sealed class StatRenderer : SyscallRenderer
     public override IReadOnlyList<(string Name, string Formats)> Syscalls { get; } =
     [
         ("stat", "path statbuf"), ("lstat", "path statbuf"), ("fstat", "fd statbuf"), ("newfstatat", "dirfd path statbuf atflags"),
-        ("statx", "dirfd path statxflags statxmask ptr"),
+        ("statx", "dirfd path statxflags statxmask statxbuf"),
     ];
 
-    public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.StatBuffer or ArgumentFormat.StatxFlags or ArgumentFormat.StatxMask || base.Renders(format);
+    public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.StatBuffer or ArgumentFormat.StatxBuffer or ArgumentFormat.StatxFlags or ArgumentFormat.StatxMask || base.Renders(format);
 
     protected override void AppendFormatted(in RenderContext context, ArgumentFormat format, int index, StringBuilder destination)
     {
@@ -34,6 +34,16 @@ internal sealed class StatRenderer : SyscallRenderer
                 return;
             case ArgumentFormat.StatxMask:
                 Constants.StatxMasks.AppendKnownFlags(destination, raw, separatorFirst: false);
+                return;
+            case ArgumentFormat.StatxBuffer:
+                if (CaptureText.TryGetStruct(context, index, StatxLayout.Size, written: true, out var statx))
+                {
+                    StatxLayout.Append(destination, statx);
+                }
+                else
+                {
+                    StraceText.AppendPointer(destination, context.Argument(index));
+                }
                 return;
             case not ArgumentFormat.StatBuffer:
                 base.AppendFormatted(context, format, index, destination);

@@ -5,7 +5,7 @@ using Gadget.Bpf.Interop;
 namespace Gadget.Bpf;
 
 /// <summary>Why <see cref="Load"/> failed, and in which program: a typed exception that names the right one.</summary>
-public sealed partial class BpfObject
+public sealed partial class BpfObjectSpec
 {
     private Exception LoadFailure(int errno, string verifierLog, string libbpfLog)
     {
@@ -44,7 +44,7 @@ public sealed partial class BpfObject
                 helper,
                 $"Program '{program.Name}' ({program.SectionName}) of BPF object '{Name}' calls {helper}, which this kernel " +
                 $"({Environment.OSVersion.Version}) does not have{(helperLinux is null ? string.Empty : $": Linux {helperLinux} added it")}. " +
-                "Probe it with BpfEnvironment.IsHelperSupported and leave the program out (BpfProgram.AutoLoad = false) where it is missing.",
+                "Probe it with BpfEnvironment.IsHelperSupported and leave the program out (BpfProgramSpec.AutoLoad = false) where it is missing.",
                 program.Name,
                 errno);
         }
@@ -60,11 +60,11 @@ public sealed partial class BpfObject
         var message = new StringBuilder($"Loading BPF object '{Name}' failed in {where}: {Errno.Name(errno)} ({Errno.Describe(errno)}).");
         if (verifierLog.Length > 0)
         {
-            message.Append(" Verifier log (last lines):\n").Append(LastLines(verifierLog, 12));
+            message.Append(" Verifier log (last lines):\n").Append(BpfObject.LastLines(verifierLog, 12));
         }
         else if (libbpfLog.Length > 0)
         {
-            message.Append(" libbpf said:\n").Append(LastLines(libbpfLog, 8));
+            message.Append(" libbpf said:\n").Append(BpfObject.LastLines(libbpfLog, 8));
         }
         return new BpfLoadException(message.ToString(), errno, program?.Name, verifierLog, libbpfLog);
     }
@@ -74,7 +74,7 @@ public sealed partial class BpfObject
     /// what it said ("prog 'NAME': BPF program load failed", "prog 'NAME': failed to load"); without that, the first
     /// autoloaded program whose load left no descriptor.
     /// </summary>
-    private BpfProgram? FailingProgram(string libbpfLog)
+    private BpfProgramSpec? FailingProgram(string libbpfLog)
     {
         foreach (Match match in FailedProgramPattern().Matches(libbpfLog))
         {

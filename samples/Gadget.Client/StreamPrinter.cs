@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text.Json;
+using Gadget.CommandLine;
+
+namespace Gadget.Client;
+
+/// <summary>
+/// Prints the agent's stream as the user chose (<c>-o</c>, <c>--fields</c>, <c>--filter</c>): events through the same
+/// <see cref="EventWriter{T}"/> as the gadgets CLI; the stream's own records (attached, lost, error) as they came in
+/// JSON and YAML, on standard error in columns. Plain <c>-o json</c> without <c>--fields</c> passes events on verbatim.
+/// </summary>
+internal sealed class StreamPrinter
+{
+    private readonly EventSchema<AgentEvent> _schema;
+    private readonly OutputFormat _format;
+    private readonly bool _verbatim;
+    private readonly EventFilter _filter;
+    private readonly EventWriter<AgentEvent> _events;
+    private readonly TextWriter _output;
+    private readonly TextWriter _error;
+
+    public StreamPrinter(EventSchema<AgentEvent> schema, OutputFormat format, IReadOnlyList<string>? fields, EventFilter filter, TextWriter output, TextWriter error)
+    {
+        _schema = schema;
+        _format = format;
+        _verbatim = format == OutputFormat.Json && fields is null;
+        _filter = filter;
+        _output = output;
+        _error = error;
+        _events = new EventWriter<AgentEvent>(schema, format, fields, filter, new TextWriterStream(output));
+    }
+
+    /// <summary>Whether the agent said the gadget failed (an error record).</summary>
+    public bool Failed { get; private set; }
+
+    /// <summary>Prints one line of the stream.</summary>
+    public void Line(string line)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            Other(line);
+            return;
+        }
+        var type = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var t) ? t.GetString() : null;
+        if (type == "event")
+        {
+            var item = new AgentEvent(root);
+            if (!_verbatim)
+            {
+                _events.Write(item);
+            }
+            else if (_filter.Matches(name => EventWriter<AgentEvent>.Text(_schema.Find(name)!.Value(item))))
+            {
+                Other(line);
+            }
+            return;
+        }
+        if (type == "error")
+        {
+            Failed = true;
+        }
+        if (_format != OutputFormat.Columns)
+        {
+            Other(_format switch
+            {
+                OutputFormat.JsonPretty => Indented(root),
+                OutputFormat.Yaml => "---\n" + line, // a JSON object is a YAML document (flow style)
+                _ => line,
+            });
+            return;
+        }
+        _events.Flush();
+        _error.WriteLine(type switch
+        {
+            "attached" => $"gadget: ready: {_schema.Gadget} attached on the agent",
+            "lost" => string.Create(CultureInfo.InvariantCulture, $"gadget: lost {Number(root, "count")} events ({(root.TryGetProperty("reason", out var r) ? r.GetString() : "no reason given")})"),
+            "error" => $"gadget: the agent's {_schema.Gadget} failed: {(root.TryGetProperty("reason", out var reason) ? reason.GetString() : "no reason given")}",
+            _ => line,
+        });
+    }
+
+    /// <summary>Writes out what is buffered (whenever the stream would wait).</summary>
+    public void Flush()
+    {
+        _events.Flush();
+        _output.Flush();
+    }
+
+    private void Other(string text)
+    {
+        _events.Flush();
+        _output.WriteLine(text);
+    }
+
+    private static string Indented(JsonElement root)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            root.WriteTo(writer);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static long Number(JsonElement root, string name) => root.TryGetProperty(name, out var value) && value.TryGetInt64(out var n) ? n : 0;
+}
