@@ -25,15 +25,6 @@ public static class BpfEnvironment
     private static int _memlockRaised;
 
     /// <summary>
-    /// Where libbpf's messages and Gadget's own diagnostics go. <c>null</c> (the default) discards them.
-    /// </summary>
-    public static ILogger? Logger
-    {
-        get => LibbpfRuntime.Logger;
-        set => LibbpfRuntime.Logger = value;
-    }
-
-    /// <summary>
     /// The file the native libbpf in use was loaded from: the libbpf 1.5 that Gadget.Bpf ships for linux-x64 and linux-arm64
     /// (<c>runtimes/&lt;rid&gt;/native/libbpf.so.1</c>, preferred), or the system's <c>libbpf.so.1</c> on other architectures or
     /// when the environment variable <c>GADGET_LIBBPF</c> is <c>system</c> (or the path of another libbpf.so.1).
@@ -203,9 +194,9 @@ public static class BpfEnvironment
         {
             return true;
         }
-        if (Interlocked.Exchange(ref _memlockRaised, 1) == 0 && Logger?.IsEnabled(LogLevel.Debug) == true)
+        if (LibbpfRuntime.CurrentLogger is { } logger && logger.IsEnabled(LogLevel.Debug) && Interlocked.Exchange(ref _memlockRaised, 1) == 0)
         {
-            Logger.LogDebug("RLIMIT_MEMLOCK could not be raised ({Errno}); kernels 5.11 and newer do not need it.", Errno.Name(Errno.Last));
+            logger.LogDebug("RLIMIT_MEMLOCK could not be raised ({Errno}); kernels 5.11 and newer do not need it.", Errno.Name(Errno.Last));
         }
         return false;
     }
@@ -235,7 +226,7 @@ public static class BpfEnvironment
                     : $"{Errno.Name(errno)}: {Errno.Describe(errno)}";
                 throw new BpfException($"{type} is not mounted at {target} and Gadget could not mount it ({why}). Run as root: '{command}'.", errno);
             }
-            Logger?.LogInformation("Mounted {Type} at {Target}", type, target);
+            LibbpfRuntime.CurrentLogger?.LogInformation("Mounted {Type} at {Target}", type, target);
         }
     }
 

@@ -16,9 +16,10 @@ public sealed unsafe partial class BpfMap : IDisposable
     private readonly bool _ownsLifetime;
     private readonly int _fd;
 
-    private BpfMap(SafeHandle lifetime, bool ownsLifetime, int fd, string name, BpfMapType type, int keySize, int valueSize, int maxEntries, uint flags)
+    private BpfMap(SafeHandle lifetime, bool ownsLifetime, int fd, string name, BpfMapType type, int keySize, int valueSize, int maxEntries, uint flags, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _lifetime = lifetime;
+        Logger = logger;
         _ownsLifetime = ownsLifetime;
         _fd = fd;
         Name = name;
@@ -29,8 +30,11 @@ public sealed unsafe partial class BpfMap : IDisposable
         Flags = flags;
     }
 
-    /// <summary>A map that <paramref name="owner"/>'s load created: its descriptor lives as long as the object.</summary>
-    internal static BpfMap OfObject(SafeHandle owner, nint pointer, int fd, string name) => new(
+    /// <summary>
+    /// A map that <paramref name="owner"/>'s load created: its descriptor lives as long as the object; its diagnostics go to
+    /// the object's <paramref name="logger"/>.
+    /// </summary>
+    internal static BpfMap OfObject(SafeHandle owner, nint pointer, int fd, string name, Microsoft.Extensions.Logging.ILogger? logger) => new(
         owner,
         ownsLifetime: false,
         fd,
@@ -39,10 +43,14 @@ public sealed unsafe partial class BpfMap : IDisposable
         (int)LibBpf.bpf_map__key_size(pointer),
         (int)LibBpf.bpf_map__value_size(pointer),
         (int)LibBpf.bpf_map__max_entries(pointer),
-        LibBpf.bpf_map__map_flags(pointer));
+        LibBpf.bpf_map__map_flags(pointer),
+        logger);
 
     private static BpfMap Owning(FileDescriptorHandle fd, string name, BpfMapType type, int keySize, int valueSize, int maxEntries, uint flags) =>
         new(fd, ownsLifetime: true, fd.Fd, name, type, keySize, valueSize, maxEntries, flags);
+
+    /// <summary>Where diagnostics about this map go: its object's <see cref="BpfObjectOptions.Logger"/>, or null.</summary>
+    internal Microsoft.Extensions.Logging.ILogger? Logger { get; }
 
     /// <summary>The map's name.</summary>
     public string Name { get; }

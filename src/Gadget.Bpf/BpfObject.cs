@@ -25,10 +25,11 @@ public sealed unsafe partial class BpfObject : IDisposable
     /// Takes over <paramref name="handle"/>, whose object libbpf has just loaded; <paramref name="mapNames"/> are the maps'
     /// names as declared (libbpf renames a map that reuses another after the other).
     /// </summary>
-    internal BpfObject(BpfObjectHandle handle, string name, IReadOnlyDictionary<nint, string> mapNames)
+    internal BpfObject(BpfObjectHandle handle, string name, IReadOnlyDictionary<nint, string> mapNames, Microsoft.Extensions.Logging.ILogger? logger)
     {
         _handle = handle;
         Name = name;
+        Logger = logger;
         var pointer = handle.DangerousGetHandle();
         var programs = new List<BpfProgram>();
         var notLoaded = new List<string>();
@@ -52,7 +53,7 @@ public sealed unsafe partial class BpfObject : IDisposable
             var fd = LibBpf.bpf_map__fd(map);
             if (LibBpf.bpf_map__autocreate(map) && fd >= 0)
             {
-                maps.Add(BpfMap.OfObject(handle, map, fd, mapNames[map]));
+                maps.Add(BpfMap.OfObject(handle, map, fd, mapNames[map], logger));
             }
             else
             {
@@ -79,6 +80,9 @@ public sealed unsafe partial class BpfObject : IDisposable
     /// <see cref="BpfMapSpec.AutoCreate"/> are not here.
     /// </summary>
     public IReadOnlyList<BpfMap> Maps => _maps;
+
+    /// <summary>Where libbpf's messages while its programs attach, and diagnostics about it, go (<see cref="BpfObjectOptions.Logger"/>), or null.</summary>
+    internal Microsoft.Extensions.Logging.ILogger? Logger { get; }
 
     /// <summary>Opens the BPF ELF object file at <paramref name="path"/> and loads it, for an object that needs no change before load.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

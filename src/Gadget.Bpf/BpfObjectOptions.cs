@@ -21,4 +21,10 @@ public sealed class BpfObjectOptions
 
     /// <summary>Size in bytes of the buffer that receives the verifier log of a program that fails to load. Default 8 MiB.</summary>
     public int VerifierLogSize { get; init; } = 8 << 20;
+
+    /// <summary>
+    /// Where libbpf's messages while this object is opened, loaded and its programs attached go (warnings, CO-RE relocation
+    /// details, verifier output at debug level), and the diagnostics of readers of its maps. <c>null</c> (the default): nowhere.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
 }

@@ -54,6 +54,9 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
     /// <summary>The object's name.</summary>
     public string Name { get; }
 
+    /// <summary>Where libbpf's messages while this spec is configured and loaded go (<see cref="BpfObjectOptions.Logger"/>), or null.</summary>
+    internal Microsoft.Extensions.Logging.ILogger? Logger => _options.Logger;
+
     /// <summary>The object's programs, in ELF order.</summary>
     public IReadOnlyList<BpfProgramSpec> Programs => _programs;
 
@@ -141,7 +144,7 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
         // libbpf reads the ELF image until the object is loaded (or closed): the copy lives as long.
         var copy = NativeMemory.Alloc((nuint)elf.Length);
         elf.CopyTo(new Span<byte>(copy, elf.Length));
-        using var capture = LibbpfRuntime.Capture();
+        using var capture = LibbpfRuntime.Capture(options.Logger);
         var name = AllocUtf8(options.Name ?? defaultName ?? "gadget");
         var pinRoot = AllocUtf8(options.PinRootPath);
         var btfPath = AllocUtf8(options.BtfCustomPath);
@@ -218,13 +221,14 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
     public BpfObject Load()
     {
         var pointer = Pointer;
+        // The object's logger hears libbpf from here on, and so does the memlock diagnostic.
+        using var capture = LibbpfRuntime.Capture(_options.Logger);
         BpfEnvironment.RaiseMemlockLimit();
         var logSize = Math.Max(4096, _options.VerifierLogSize);
         var log = (byte*)NativeMemory.AllocZeroed((nuint)logSize);
         Exception? failure = null;
         try
         {
-            using var capture = LibbpfRuntime.Capture();
             foreach (var program in _programs)
             {
                 LibBpf.bpf_program__set_log_buf(program.Pointer, log, (nuint)logSize);
@@ -256,7 +260,7 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
         _state = State.Loaded;
         try
         {
-            return new BpfObject(handle, Name, _maps.ToDictionary(m => m.RawPointer, m => m.Name));
+            return new BpfObject(handle, Name, _maps.ToDictionary(m => m.RawPointer, m => m.Name), _options.Logger);
         }
         catch
         {

@@ -104,7 +104,7 @@ public sealed unsafe class BpfProgram
         {
             throw KprobesUnsupported(SectionName, SectionName.StartsWith("kret", StringComparison.Ordinal));
         }
-        using var capture = LibbpfRuntime.Capture();
+        using var capture = LibbpfRuntime.Capture(_owner.Logger);
         nint link;
         using (Lease())
         {
@@ -304,7 +304,7 @@ public sealed unsafe class BpfProgram
 
     private BpfLink AttachCore(Func<nint> attach, string operation, string target)
     {
-        using var capture = LibbpfRuntime.Capture();
+        using var capture = LibbpfRuntime.Capture(_owner.Logger);
         nint link;
         using (Lease())
         {

@@ -82,7 +82,7 @@ public sealed unsafe class BpfProgramSpec
     {
         ArgumentException.ThrowIfNullOrEmpty(functionName);
         var pointer = Pointer;
-        using var capture = LibbpfRuntime.Capture();
+        using var capture = LibbpfRuntime.Capture(_spec.Logger);
         int result;
         using (var target = targetProgram is null ? default(FdLease) : targetProgram.Lease())
         {

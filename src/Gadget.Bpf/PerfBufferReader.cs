@@ -302,7 +302,7 @@ public sealed unsafe class PerfBufferReader : IDisposable
                 var record = PerfRingParser.Next(memory, ref tail, head, _scratch, _scratchSize, out var size);
                 if (record is null)
                 {
-                    LibbpfRuntime.Logger?.LogWarning(
+                    _map.Logger?.LogWarning(
                         "Perf buffer of map '{Map}', CPU {Cpu}: found a record of impossible size {Size}; dropped the ring's {Bytes} unread bytes.",
                         _map.Name, ring.Cpu, size, head - tail);
                     tail = head;
@@ -316,10 +316,11 @@ public sealed unsafe class PerfBufferReader : IDisposable
                         break;
                     case PerfRecordKind.Lost:
                         Interlocked.Add(ref _lostRecords, (long)lost);
+                        BpfMetrics.PerfRecordsLost(_map.Name, lost);
                         handler.OnLost(ring.Cpu, lost);
                         break;
                     case PerfRecordKind.Malformed:
-                        LibbpfRuntime.Logger?.LogWarning(
+                        _map.Logger?.LogWarning(
                             "Perf buffer of map '{Map}', CPU {Cpu}: skipped a sample whose raw size exceeds its record ({Size} bytes).", _map.Name, ring.Cpu, size);
                         break;
                 }

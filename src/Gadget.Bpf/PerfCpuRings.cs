@@ -96,7 +96,7 @@ internal static unsafe class PerfCpuRings
         }
         if (skipped.Count > 0)
         {
-            LibbpfRuntime.Logger?.LogInformation(
+            map.Logger?.LogInformation(
                 "Perf rings for map '{Map}': skipped offline CPUs {Cpus} (perf_event_open gave ENODEV).", map.Name, string.Join(",", skipped));
         }
         offlineCpus = skipped.AsReadOnly();

@@ -152,6 +152,7 @@ internal sealed class ContainerRegistry : IDisposable
             {
                 Guard.Run(_logger, () => selection.OnAdded(container), "update a selection");
             }
+            ContainerMetrics.ContainerAdded();
             Announce(Added, new ContainerEventArgs(ContainerEventKind.Added, container));
             if (Registered is { } registered)
             {
@@ -191,6 +192,7 @@ internal sealed class ContainerRegistry : IDisposable
             {
                 Guard.Run(_logger, () => selection.OnRemoved(container), "update a selection");
             }
+            ContainerMetrics.ContainerRemoved(container.ExitStatus);
             Announce(Removed, new ContainerEventArgs(ContainerEventKind.Removed, container));
             return true;
         }

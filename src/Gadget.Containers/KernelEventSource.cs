@@ -45,7 +45,7 @@ internal sealed class KernelEventSource : IDisposable
         _scanner = scanner;
         _stateWaitTimeout = options.StateWaitTimeout;
         _logger = logger;
-        using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource))
+        using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource, new BpfObjectOptions { Logger = logger }))
         {
             spec.SetGlobal("host_mnt_ns", (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt"));
             _bpf = spec.Load();

@@ -26,7 +26,7 @@ public static class TaskOffsetProber
         logger ??= NullLogger.Instance;
         var expectedMount = (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt");
         var expectedUts = (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "uts");
-        using var bpf = BpfObject.LoadEmbeddedResource(typeof(TaskOffsetProber).Assembly, BpfObjectResource);
+        using var bpf = BpfObject.LoadEmbeddedResource(typeof(TaskOffsetProber).Assembly, BpfObjectResource, new BpfObjectOptions { Logger = logger });
         var program = bpf.Program("read_window");
         var bss = bpf.Maps.First(m => m.Name.EndsWith(".bss", StringComparison.Ordinal));
         var value = new byte[bss.ValueSize];

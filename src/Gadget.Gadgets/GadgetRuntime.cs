@@ -19,13 +19,17 @@ internal sealed class GadgetRuntime : IDisposable
     private ulong _reportedLost;
     private int _disposed;
 
-    private GadgetRuntime(BpfObject bpf, ContainerSelection? selection, GadgetOptions options)
+    private GadgetRuntime(BpfObject bpf, ContainerSelection? selection, GadgetOptions options, string name)
     {
         Object = bpf;
+        Name = name;
         _selection = selection;
         Options = options;
         _recent = options.Containers is { } containers ? new RecentContainers(containers) : null;
     }
+
+    /// <summary>The gadget's name (its object's, without <c>.bpf.o</c>): the <c>gadget</c> tag of its metrics.</summary>
+    public string Name { get; }
 
     /// <summary>The loaded BPF object.</summary>
     public BpfObject Object { get; }
@@ -59,7 +63,7 @@ internal sealed class GadgetRuntime : IDisposable
         GadgetRuntime? runtime = null;
         try
         {
-            using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(GadgetRuntime).Assembly, objectName))
+            using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(GadgetRuntime).Assembly, objectName, new BpfObjectOptions { Logger = options.Logger }))
             {
                 if (selection is not null)
                 {
@@ -73,7 +77,7 @@ internal sealed class GadgetRuntime : IDisposable
                 configure?.Invoke(spec);
                 bpf = spec.Load();
             }
-            runtime = new GadgetRuntime(bpf, selection, options);
+            runtime = new GadgetRuntime(bpf, selection, options, objectName.Replace(".bpf.o", string.Empty, StringComparison.Ordinal));
             foreach (var program in bpf.Programs)
             {
                 runtime._links.Add(program.Attach());
@@ -149,7 +153,9 @@ internal sealed class GadgetRuntime : IDisposable
                 yield break;
             }
             // Read after the batch: what the ring held is older than what it had no room for.
-            var lost = EventsLost is null ? 0 : NewlyLost();
+            var lost = EventsLost is null && !GadgetMetrics.IsLostEnabled ? 0 : NewlyLost();
+            GadgetMetrics.EventsRead(Name, batch.Count);
+            GadgetMetrics.EventsLost(Name, lost);
             foreach (var item in batch)
             {
                 yield return item;

@@ -32,7 +32,7 @@ internal sealed class TcpGadgetObject : IDisposable
         BpfObject loaded;
         try
         {
-            using var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TcpGadgetObject).Assembly, objectName);
+            using var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TcpGadgetObject).Assembly, objectName, new BpfObjectOptions { Logger = options.Logger });
             if (selection is not null)
             {
                 spec.SetGlobal("filter_by_cgroup", true);

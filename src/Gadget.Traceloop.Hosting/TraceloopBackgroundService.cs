@@ -13,7 +13,7 @@ namespace Gadget.Traceloop.Hosting;
 /// Runs a <see cref="TraceloopTracer"/> for the lifetime of the host: records the containers that
 /// <see cref="TraceloopHostingOptions.Selector"/> matches, and when one crashes (or a command started with
 /// <see cref="RunCommandAsync"/> fails) logs its last syscalls, strace-like, and raises <see cref="HistoryDumped"/>.
-/// Registered by <see cref="TraceloopServiceCollectionExtensions.AddTraceloop"/>.
+/// Registered by <see cref="TraceloopServiceCollectionExtensions.AddTraceloop(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{TraceloopHostingOptions})"/>.
 /// </summary>
 public sealed class TraceloopBackgroundService : BackgroundService
 {
@@ -22,21 +22,35 @@ public sealed class TraceloopBackgroundService : BackgroundService
     private readonly ILoggerFactory _loggerFactory;
     private readonly SyscallFormatter _formatter;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ContainerCollection? _sharedCollection;
     private TraceloopTracer? _tracer;
-    private ContainerCollection? _collection;
+    private ContainerCollection? _ownCollection;
     private ContainerRecorder? _recorder;
 
-    /// <summary>Creates the service (the host does, through dependency injection).</summary>
+    /// <summary>Creates the service with a container collection of its own (made at start, disposed at stop).</summary>
     /// <param name="options">What to record.</param>
     /// <param name="loggerFactory">Where the histories and the diagnostics of the tracer, the container collection and libbpf go; <c>null</c>: nowhere.</param>
     public TraceloopBackgroundService(IOptions<TraceloopHostingOptions> options, ILoggerFactory? loggerFactory = null)
+        : this(options, null, loggerFactory)
+    {
+    }
+
+    /// <summary>Creates the service (the host does, through dependency injection, with the host's shared collection).</summary>
+    /// <param name="options">What to record.</param>
+    /// <param name="containers">The host's shared container collection (not disposed by the service); <c>null</c>: one of its own.</param>
+    /// <param name="loggerFactory">Where the histories and the diagnostics of the tracer and libbpf go; <c>null</c>: nowhere.</param>
+    public TraceloopBackgroundService(IOptions<TraceloopHostingOptions> options, ContainerCollection? containers, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
+        _sharedCollection = containers;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<TraceloopBackgroundService>();
         _formatter = new SyscallFormatter(_options.Formatter);
     }
+
+    /// <summary>Whether the tracer is loaded and its programs attached (false before the start, after the stop, or when the start failed).</summary>
+    public bool IsRecording => _tracer is not null;
 
     /// <summary>Raised with every history the service dumps: a selected container that crashed, or a command that failed.</summary>
     public event EventHandler<TraceloopHistoryEventArgs>? HistoryDumped;
@@ -57,23 +71,15 @@ public sealed class TraceloopBackgroundService : BackgroundService
     {
         try
         {
-            if (_options.RouteLibbpfMessages)
-            {
-                BpfEnvironment.Logger ??= _loggerFactory.CreateLogger("Gadget.Bpf");
-            }
             var tracerOptions = _options.Tracer;
             tracerOptions.Logger ??= _loggerFactory.CreateLogger<TraceloopTracer>();
             _tracer = TraceloopTracer.Start(tracerOptions);
             if (_options.FollowContainers)
             {
-                var containerOptions = _options.Containers;
-                if (containerOptions.Logger is null)
-                {
-                    containerOptions = containerOptions with { Logger = _loggerFactory.CreateLogger<ContainerCollection>() };
-                }
-                _collection = new ContainerCollection(containerOptions);
-                _recorder = _tracer.Follow(_collection, _options.Selector, _options.RetainedExitedContainers);
-                _recorder.ContainerCrashed += OnContainerCrashed;
+                var collection = _sharedCollection
+                    ?? (_ownCollection = new ContainerCollection(new ContainerCollectionOptions { Logger = _loggerFactory.CreateLogger<ContainerCollection>() }));
+                _recorder = _tracer.Follow(collection, _options.Selector, _options.RetainedExitedContainers);
+                _recorder.ContainerExited += OnContainerExited;
             }
             _logger.LogInformation(
                 "Traceloop is recording {Selector} ({Bytes} bytes of kernel memory per container).",
@@ -149,10 +155,16 @@ public sealed class TraceloopBackgroundService : BackgroundService
         base.Dispose();
     }
 
-    private void OnContainerCrashed(object? sender, ContainerHistoryEventArgs e)
+    private void OnContainerExited(object? sender, ContainerHistoryEventArgs e)
     {
-        var how = e.ExitStatus.ToString();
-        Report(new TraceloopHistoryEventArgs(e.Container.Name, e.Container, null, e.History), how);
+        if (e.IsCrash)
+        {
+            Report(new TraceloopHistoryEventArgs(e.Container.Name, e.Container, null, e.History), e.ExitStatus.ToString());
+        }
+        else if (_options.LogEveryExit)
+        {
+            _logger.LogInformation("{Name} ({Id}) {How}; {Count} syscalls recorded.", e.Container.Name, e.Container.Id, e.ExitStatus, e.History.Count);
+        }
     }
 
     private void Report(TraceloopHistoryEventArgs history, string how)
@@ -195,10 +207,10 @@ public sealed class TraceloopBackgroundService : BackgroundService
         var recorder = Interlocked.Exchange(ref _recorder, null);
         if (recorder is not null)
         {
-            recorder.ContainerCrashed -= OnContainerCrashed;
+            recorder.ContainerExited -= OnContainerExited;
             recorder.Dispose();
         }
-        Interlocked.Exchange(ref _collection, null)?.Dispose();
+        Interlocked.Exchange(ref _ownCollection, null)?.Dispose();
         Interlocked.Exchange(ref _tracer, null)?.Dispose();
     }
 }

@@ -3,17 +3,18 @@ using Gadget.Traceloop.Decoding;
 
 namespace Gadget.Traceloop.Hosting;
 
-/// <summary>What the <see cref="TraceloopBackgroundService"/> records and how it reports crashes.</summary>
+/// <summary>
+/// What the <see cref="TraceloopBackgroundService"/> records and how it reports crashes; bound from the <c>Gadget:Traceloop</c>
+/// configuration section (e.g. <c>Gadget:Traceloop:Selector:Name</c>, <c>Gadget:Traceloop:Tracer:PagesPerCpu</c>) and validated when
+/// the host starts. The containers come from the host's shared <see cref="ContainerCollection"/> (<c>Gadget:Containers</c>).
+/// </summary>
 public sealed class TraceloopHostingOptions
 {
     /// <summary>The recorder's ring sizes, capacity and capture specs. Its <see cref="TraceloopOptions.Logger"/>, when null, gets the host's logger.</summary>
     public TraceloopOptions Tracer { get; set; } = new();
 
-    /// <summary>Follow the machine's containers (a <see cref="ContainerCollection"/>) and record those <see cref="Selector"/> matches. Default: true.</summary>
+    /// <summary>Follow the machine's containers (the host's shared <see cref="ContainerCollection"/>) and record those <see cref="Selector"/> matches. Default: true.</summary>
     public bool FollowContainers { get; set; } = true;
-
-    /// <summary>How the containers are found; its <see cref="ContainerCollectionOptions.Logger"/>, when null, gets the host's logger.</summary>
-    public ContainerCollectionOptions Containers { get; set; } = new();
 
     /// <summary>Which containers to record. Default: <see cref="ContainerSelector.All"/>.</summary>
     public ContainerSelector Selector { get; set; } = ContainerSelector.All;
@@ -21,14 +22,14 @@ public sealed class TraceloopHostingOptions
     /// <summary>How many ended containers keep their history (the oldest is released first). Default: 16.</summary>
     public int RetainedExitedContainers { get; set; } = 16;
 
+    /// <summary>Log every recorded container that ends (information: how it ended and how many syscalls it made), not only the crashes (error, with the history). Default: true.</summary>
+    public bool LogEveryExit { get; set; } = true;
+
     /// <summary>The last this many syscalls of a crashed container or failed command are logged (the event gets them all). Default: 100.</summary>
     public int LoggedSyscalls { get; set; } = 100;
 
     /// <summary>How syscalls are printed in the log. Default: <see cref="SyscallFormatterOptions.Default"/> with timestamps and thread ids.</summary>
     public SyscallFormatterOptions Formatter { get; set; } = new() { IncludeThreadId = true, IncludeTimestamp = true };
-
-    /// <summary>Send libbpf's own messages to the host's logging (sets <see cref="Gadget.Bpf.BpfEnvironment.Logger"/> when it is null). Default: true.</summary>
-    public bool RouteLibbpfMessages { get; set; } = true;
 
     /// <summary>Called with every history the service dumps (crashed container or failed command), after it was logged.</summary>
     public Action<TraceloopHistoryEventArgs>? OnHistory { get; set; }

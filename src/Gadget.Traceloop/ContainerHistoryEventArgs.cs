@@ -2,7 +2,7 @@ using Gadget.Containers;
 
 namespace Gadget.Traceloop;
 
-/// <summary>The recorded history of a container that ended badly.</summary>
+/// <summary>The recorded history of a container that ended (<see cref="ContainerRecorder.ContainerExited"/>), or ended badly (<see cref="ContainerRecorder.ContainerCrashed"/>).</summary>
 /// <param name="container">The container.</param>
 /// <param name="history">Its syscalls, oldest first, and what the history does not hold; the last ones led to the crash.</param>
 /// <param name="exitStatus">How its init process ended, as the kernel reported it.</param>
@@ -16,4 +16,7 @@ public sealed class ContainerHistoryEventArgs(Container container, SyscallHistor
 
     /// <summary>How its init process ended (exit code, or signal and core dump), as the kernel reported it.</summary>
     public ContainerExitStatus ExitStatus { get; } = exitStatus;
+
+    /// <summary>Whether the container crashed: its init exited with a non-zero code or was killed by a signal.</summary>
+    public bool IsCrash => ExitStatus.Signal is not null || ExitStatus.ExitCode is not 0;
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Gadget.Containers;
 
 namespace Gadget.Traceloop;
@@ -7,8 +9,9 @@ namespace Gadget.Traceloop;
 /// Records every container of a <see cref="ContainerCollection"/> that matches a <see cref="ContainerSelector"/>, each in its
 /// own ring, from its first syscall (while a recorder follows, the kernel gives every new cgroup a spare ring at its first
 /// syscall; the recorder keeps it when the collection reports a selected container there, and lets it go otherwise), and
-/// dumps a container's history automatically when it exits with a non-zero code or is killed by a signal
-/// (<see cref="ContainerCrashed"/>). Create it with <see cref="TraceloopTracer.Follow"/>.
+/// dumps a container's history automatically when it ends: <see cref="ContainerExited"/> and <see cref="WatchExitsAsync"/> for
+/// every ended container, <see cref="ContainerCrashed"/> when it exited with a non-zero code or was killed by a signal.
+/// Create it with <see cref="TraceloopTracer.Follow"/>.
 /// </summary>
 /// <remarks>
 /// A running container whose pod labels change so that it matches (<see cref="ContainerCollection.ContainerUpdated"/>, with a
@@ -26,6 +29,7 @@ public sealed class ContainerRecorder : IDisposable
     private readonly ConcurrentDictionary<string, Container> _containers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _exited = new();
     private readonly Lock _gate = new();
+    private readonly List<Channel<ContainerHistoryEventArgs>> _watchers = [];
     private bool _disposed;
 
     internal ContainerRecorder(TraceloopTracer tracer, ContainerCollection collection, ContainerSelector selector, int retainedExitedContainers)
@@ -47,6 +51,14 @@ public sealed class ContainerRecorder : IDisposable
     /// <summary>Raised (on the collection's event thread) with the history of a selected container that exited with a non-zero code or was killed by a signal.</summary>
     public event EventHandler<ContainerHistoryEventArgs>? ContainerCrashed;
 
+    /// <summary>
+    /// Raised (on the collection's event thread, before <see cref="ContainerCrashed"/>) with the history of every recorded
+    /// container that ended, a clean exit (code 0) included, and how it ended as the kernel reported it
+    /// (<see cref="ContainerHistoryEventArgs.IsCrash"/> tells a crash). A container whose end nobody reported (the collection
+    /// runs without BPF and the ring holds no exit of its init) is not raised: there is no status to tell.
+    /// </summary>
+    public event EventHandler<ContainerHistoryEventArgs>? ContainerExited;
+
     /// <summary>How many ended containers keep their history before the oldest is released.</summary>
     public int RetainedExitedContainers { get; }
 
@@ -63,6 +75,39 @@ public sealed class ContainerRecorder : IDisposable
     {
         var container = Find(containerId);
         return _tracer.Dump(container.CgroupId).FromFirstExec(container.Pid);
+    }
+
+    /// <summary>
+    /// The histories of the recorded containers as they end (what <see cref="ContainerExited"/> raises, in the same order),
+    /// until <paramref name="cancellationToken"/> is canceled or the recorder is disposed. Containers that ended before the
+    /// call are not replayed. A slow reader holds the histories it has not read yet (they are not lost).
+    /// </summary>
+    /// <param name="cancellationToken">Ends the stream.</param>
+    public async IAsyncEnumerable<ContainerHistoryEventArgs> WatchExitsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<ContainerHistoryEventArgs>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                yield break;
+            }
+            _watchers.Add(channel);
+        }
+        try
+        {
+            await foreach (var history in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return history;
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _watchers.Remove(channel);
+            }
+        }
     }
 
     /// <summary>The container with id <paramref name="idPrefixOrName"/>, a unique id prefix, or a name.</summary>
@@ -107,6 +152,7 @@ public sealed class ContainerRecorder : IDisposable
             }
             _tracer.AddCgroup(container.CgroupId);
             _containers[container.Id] = container;
+            TraceloopMetrics.ContainerRecorded();
         }
     }
 
@@ -130,8 +176,7 @@ public sealed class ContainerRecorder : IDisposable
             _tracer.Decline(container.CgroupId, this);
             return;
         }
-        SyscallHistory? history = null;
-        ContainerExitStatus? status = null;
+        ContainerHistoryEventArgs? ended = null;
         lock (_gate)
         {
             if (_disposed)
@@ -141,10 +186,15 @@ public sealed class ContainerRecorder : IDisposable
             _tracer.StopRecording(container.CgroupId);
             // The status the kernel reported to the collection, else the one it wrote into the ring at the init's exit.
             var full = _tracer.Dump(container.CgroupId);
-            status = container.ExitStatus ?? full.ProcessExits.LastOrDefault(x => x.ProcessId == container.Pid)?.Status;
-            if (status is { } s && (s.Signal is not null || s.ExitCode is not 0))
+            var status = container.ExitStatus ?? full.ProcessExits.LastOrDefault(x => x.ProcessId == container.Pid)?.Status;
+            if (status is { } known)
             {
-                history = full.FromFirstExec(container.Pid);
+                ended = new ContainerHistoryEventArgs(container, full.FromFirstExec(container.Pid), known);
+                TraceloopMetrics.ContainerEnded(ended.IsCrash);
+                foreach (var watcher in _watchers)
+                {
+                    watcher.Writer.TryWrite(ended);
+                }
             }
             _exited.Enqueue(container.Id);
             while (_exited.Count > RetainedExitedContainers && _exited.TryDequeue(out var oldest))
@@ -152,9 +202,13 @@ public sealed class ContainerRecorder : IDisposable
                 Release(oldest);
             }
         }
-        if (history is not null && status is { } crash)
+        if (ended is not null)
         {
-            ContainerCrashed?.Invoke(this, new ContainerHistoryEventArgs(container, history, crash));
+            ContainerExited?.Invoke(this, ended);
+            if (ended.IsCrash)
+            {
+                ContainerCrashed?.Invoke(this, ended);
+            }
         }
     }
 
@@ -168,6 +222,11 @@ public sealed class ContainerRecorder : IDisposable
                 return;
             }
             _disposed = true;
+            foreach (var watcher in _watchers)
+            {
+                watcher.Writer.TryComplete();
+            }
+            _watchers.Clear();
         }
         _collection.ContainerAdded -= OnAdded;
         _collection.ContainerUpdated -= OnUpdated;

@@ -44,7 +44,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         _pagesPerCpu = options.PagesPerCpu;
         _logger = options.Logger;
         BpfEnvironment.EnsureTracefs();
-        using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource))
+        using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource, new BpfObjectOptions { Logger = options.Logger }))
         {
             RingPool.Size(spec, options.MaxContainers + options.SpareRings);
             // The inner maps' shape: one perf event per possible CPU (libbpf 1.1 does not size an inner perf array by itself).
@@ -60,6 +60,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             _links.Add(_object.Program("traceloop_sys_exit").AttachTracepoint("raw_syscalls", "sys_exit"));
             _links.Add(_object.Program("traceloop_process_exit").Attach());
             _links.Add(_object.Program("traceloop_cgroup_rmdir").Attach());
+            TraceloopMetrics.Register(this);
         }
         catch
         {
@@ -223,6 +224,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         {
             return;
         }
+        TraceloopMetrics.Unregister(this);
         foreach (var link in _links)
         {
             link.Dispose();

@@ -48,6 +48,26 @@ public class PerfBufferReaderTests
         using var reader = new PerfBufferReader(burst.Object.Map("perf_events"), new PerfBufferOptions { PageCount = 1 });
         const uint size = 64;
         const int count = 500;
+        long metered = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == BpfMetrics.MeterName && instrument.Name == "gadget.bpf.perf.lost")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "map" && (string?)tag.Value == "perf_events")
+                {
+                    Interlocked.Add(ref metered, value);
+                }
+            }
+        });
+        listener.Start();
         Assert.True(count * BurstEmitter.RecordBytes((int)size) > 4 * reader.RingSize, "the burst must overflow the ring");
 
         burst.Emit(count, size, BurstEmitter.TargetPerf, cpu: 0);
@@ -63,6 +83,8 @@ public class PerfBufferReaderTests
         received += reader.Consume(ref collector);
 
         Assert.Equal((long)dropped, reader.LostRecords);
+        // The Gadget.Bpf meter counted the same losses, tagged with the map.
+        Assert.Equal(reader.LostRecords, Interlocked.Read(ref metered));
         Assert.Equal(reader.LostRecords, collector.Losses.Sum(l => (long)l.Count));
         Assert.All(collector.Losses, l => Assert.Equal(0, l.Cpu));
         Assert.Equal(count + 1, received + reader.LostRecords);

@@ -38,6 +38,15 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output)
             Assert.False(string.IsNullOrWhiteSpace(Field("authors")), $"{id}: no authors");
             Assert.True(Field("description").Length > 40, $"{id}: description too short: '{Field("description")}'");
             Assert.Contains("ebpf", Field("tags").Split(' '));
+            // The description says what the package needs from the machine (Linux, BTF, privileges) and claims only what it has.
+            Assert.Contains("Linux", Field("description"), StringComparison.Ordinal);
+            Assert.Contains("BTF", Field("description"), StringComparison.Ordinal);
+            Assert.Contains("CAP_BPF", Field("description"), StringComparison.Ordinal);
+            if (id == "Gadget.Gadgets")
+            {
+                Assert.DoesNotContain("seccomp", Field("description"), StringComparison.OrdinalIgnoreCase);
+            }
+            AssertIcon(package, Field("icon"), id);
             Assert.StartsWith("https://", Field("projectUrl"));
             var license = metadata.Element(ns + "license")!;
             Assert.Equal("expression", (string?)license.Attribute("type"));
@@ -70,6 +79,9 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output)
                 Assert.Equal(ElfMachineBpf, BitConverter.ToUInt16(elf, 18));
             }
 
+            // The assembly says it runs on Linux only: the platform analyzer (CA1416) of a consumer relies on this.
+            Assert.Equal(["linux"], SupportedPlatforms(dll));
+
             // Its public API is declared (PublicApiAnalyzers fails the build on any undeclared change): the baseline exists.
             var declared = File.ReadAllLines(Path.Combine(Path.GetDirectoryName(project)!, "PublicAPI.Unshipped.txt"))
                 .Concat(File.ReadAllLines(Path.Combine(Path.GetDirectoryName(project)!, "PublicAPI.Shipped.txt")));
@@ -82,6 +94,29 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output)
         }
         // The BPF-carrying layers do carry something: the check above is not vacuous.
         Assert.Contains(feed.Projects, project => PackedFeed.EmbeddedBpfObjects(project).Count > 0);
+    }
+
+    [Fact]
+    public void TheClientIsAToolPackageWithReadmeIconAndDescription()
+    {
+        var tool = Assert.Single(feed.Tools);
+        var id = "Gadget.Client";
+        var nupkg = Path.Combine(feed.FeedDirectory, $"{id}.{feed.Version}.nupkg");
+        Assert.True(File.Exists(nupkg), $"{nupkg} missing; pack output:\n{feed.PackOutput}");
+        using var package = ZipFile.OpenRead(nupkg);
+        var nuspec = XDocument.Load(package.GetEntry($"{id}.nuspec")!.Open());
+        var ns = nuspec.Root!.Name.Namespace;
+        var metadata = nuspec.Root.Element(ns + "metadata")!;
+        string Field(string name) => (string?)metadata.Element(ns + name) ?? "";
+        Assert.Contains("DotnetTool", metadata.Element(ns + "packageTypes")?.ToString() ?? "", StringComparison.Ordinal);
+        Assert.Contains("agent", Field("description"), StringComparison.Ordinal);
+        Assert.Contains("ebpf", Field("tags").Split(' '));
+        Assert.Equal("README.md", Field("readme"));
+        var readme = new StreamReader(package.GetEntry("README.md")!.Open()).ReadToEnd();
+        Assert.Equal(File.ReadAllText(Path.Combine(Path.GetDirectoryName(tool)!, "README.md")), readme);
+        Assert.Contains("dotnet tool install --global Gadget.Client", readme, StringComparison.Ordinal);
+        AssertIcon(package, Field("icon"), id);
+        Assert.Contains(package.Entries, e => e.FullName.EndsWith("/gadget.dll", StringComparison.Ordinal) && e.FullName.StartsWith("tools/net10.0/", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -106,7 +141,12 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output)
             foreach (var syscall in command.Dump())
                 Console.WriteLine("SYSCALL " + formatter.Format(syscall));
             """);
-        (exit, text) = DotnetCli.Run(app, TimeSpan.FromMinutes(3), "run", "-c", "Release");
+        // The app is not marked for Linux: the platform analyzer warns at each call into the Linux-only packages.
+        (exit, text) = DotnetCli.Run(app, TimeSpan.FromMinutes(3), "build", "-c", "Release", "-nologo");
+        Assert.True(exit == 0, text);
+        Assert.Contains("warning CA1416", text, StringComparison.Ordinal);
+        Assert.Contains("'TraceloopTracer.Start(TraceloopOptions?)' is only supported on: 'linux'", text, StringComparison.Ordinal);
+        (exit, text) = DotnetCli.Run(app, TimeSpan.FromMinutes(3), "run", "-c", "Release", "--no-build");
         output.WriteLine(text);
         Assert.True(exit == 0, text);
         var syscalls = text.Split('\n').Where(line => line.StartsWith("SYSCALL ", StringComparison.Ordinal)).ToArray();
@@ -116,6 +156,38 @@ public sealed class PackageTests(PackedFeed feed, ITestOutputHelper output)
         // The file's content came back through the recorded read() (strace escapes the newline).
         var firstLine = hostname.TrimEnd('\n');
         Assert.Contains(syscalls, line => line.Contains("read(", StringComparison.Ordinal) && line.Contains(firstLine, StringComparison.Ordinal));
+    }
+
+    private static void AssertIcon(ZipArchive package, string icon, string id)
+    {
+        Assert.True(icon == "icon.png", $"{id}: icon is '{icon}'");
+        var png = ReadEntry(package, icon);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+    }
+
+    /// <summary>The platforms of the assembly's <c>[SupportedOSPlatform]</c> attributes.</summary>
+    private static string[] SupportedPlatforms(byte[] assembly)
+    {
+        using var pe = new PEReader(new MemoryStream(assembly));
+        var reader = pe.GetMetadataReader();
+        var platforms = new List<string>();
+        foreach (var handle in reader.GetAssemblyDefinition().GetCustomAttributes())
+        {
+            var attribute = reader.GetCustomAttribute(handle);
+            if (attribute.Constructor.Kind != HandleKind.MemberReference)
+            {
+                continue;
+            }
+            var type = reader.GetMemberReference((MemberReferenceHandle)attribute.Constructor).Parent;
+            if (type.Kind == HandleKind.TypeReference && reader.GetString(reader.GetTypeReference((TypeReferenceHandle)type).Name) == "SupportedOSPlatformAttribute")
+            {
+                // Blob: prolog 0x0001, then the string argument (compressed length + UTF-8).
+                var blob = reader.GetBlobReader(attribute.Value);
+                blob.ReadUInt16();
+                platforms.Add(blob.ReadSerializedString()!);
+            }
+        }
+        return [.. platforms];
     }
 
     private static byte[] ReadEntry(ZipArchive archive, string path)

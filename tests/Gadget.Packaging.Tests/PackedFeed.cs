@@ -25,7 +25,8 @@ public sealed class PackedFeed : IDisposable
         var (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(2), "new", "sln", "-n", "packs", "-o", Root);
         Assert.True(exit == 0, output);
         var solution = Directory.GetFiles(Root, "packs.sln*").Single();
-        (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(2), ["sln", solution, "add", .. Projects]);
+        Tools = [Path.Combine(RepositoryRoot, "samples", "Gadget.Client", "Gadget.Client.csproj")];
+        (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(2), ["sln", solution, "add", .. Projects, .. Tools]);
         Assert.True(exit == 0, output);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(6),
@@ -50,6 +51,9 @@ public sealed class PackedFeed : IDisposable
 
     /// <summary>src/*/*.csproj: every library, each of them a package.</summary>
     public IReadOnlyList<string> Projects { get; }
+
+    /// <summary>The dotnet tools packed with the libraries: the <c>gadget</c> client.</summary>
+    public IReadOnlyList<string> Tools { get; }
 
     /// <summary>How long 'dotnet pack' took (for the test log).</summary>
     public TimeSpan PackDuration { get; }
@@ -76,7 +80,7 @@ public sealed class PackedFeed : IDisposable
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var project in Projects)
+        foreach (var project in Projects.Concat(Tools))
         {
             var cached = Path.Combine(cache, Path.GetFileNameWithoutExtension(project).ToLowerInvariant(), Version);
             if (Directory.Exists(cached))

@@ -22,6 +22,7 @@ internal static class ReadmeExpectations
         ["Gadget.Gadgets"] = new([], [ExecOfTheExamplesCommand]),
         ["Gadget.Traceloop"] = new([], [RecordedCommand, CrashedContainerHistory]),
         ["Gadget.Traceloop.Hosting"] = new([Hosting], [HostedServiceLogsAFailedCommand]),
+        ["Gadget.Hosting"] = new([Hosting], [HostedExecSnoopAndHealthReport]),
     };
 
     /// <summary>A map value through the kernel, and the example's own openat() recorded by the program it loaded.</summary>
@@ -123,6 +124,15 @@ internal static class ReadmeExpectations
         Assert.Matches(new Regex(@"openat\(AT_FDCWD, ""/etc/hostname"", O_RDONLY\) = \d+"), text);
         Assert.Matches(new Regex(@"^sh -c cat /etc/hostname; exit 3: \d+ syscalls recorded$", RegexOptions.Multiline), text);
         Assert.Contains("sh exited with code 3", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The host's health report (every check healthy as root here) and the exec of the example's own child.</summary>
+    private static void HostedExecSnoopAndHealthReport(ExampleApp app)
+    {
+        var text = app.Run();
+        Assert.Matches(new Regex(@"^gadget-environment: Healthy: BTF present, libbpf \d+\.\d+", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^gadget-programs: Healthy: ", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^execsnoop: pid \d+ ran /bin/true, execve returned 0$", RegexOptions.Multiline), text);
     }
 
     /// <summary>A process's cgroup id: the inode of its cgroup2 directory (what bpf_get_current_cgroup_id() returns).</summary>

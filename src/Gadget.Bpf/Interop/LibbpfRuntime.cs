@@ -6,9 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace Gadget.Bpf.Interop;
 
 /// <summary>
-/// Makes sure the native libbpf is present and recent enough, and routes libbpf's own messages to an
-/// <see cref="ILogger"/> and to the operation in progress on the calling thread (so that a failed load can
-/// say what libbpf said).
+/// Makes sure the native libbpf is present and recent enough, and routes libbpf's own messages to
+/// the <see cref="ILogger"/> of the operation in progress on the calling thread (the object's
+/// <see cref="BpfObjectOptions.Logger"/>) and to that operation's capture (so that a failed load can say what libbpf said).
+/// libbpf's print callback is process-wide, so there is no process-wide logger: each open, load or attach names its own.
 /// </summary>
 internal static unsafe class LibbpfRuntime
 {
@@ -20,7 +21,11 @@ internal static unsafe class LibbpfRuntime
     [ThreadStatic]
     private static StringBuilder? _capture;
 
-    internal static ILogger? Logger { get; set; }
+    [ThreadStatic]
+    private static ILogger? _logger;
+
+    /// <summary>The logger of the operation in progress on this thread (see <see cref="Capture"/>), or null.</summary>
+    internal static ILogger? CurrentLogger => _logger;
 
     internal static Version Version { get; private set; } = new(0, 0);
 
@@ -82,24 +87,38 @@ internal static unsafe class LibbpfRuntime
         }
     }
 
-    /// <summary>Starts collecting libbpf's messages on this thread; dispose the scope to stop.</summary>
-    internal static CaptureScope Capture()
+    /// <summary>
+    /// Starts collecting libbpf's messages on this thread, and sends them to <paramref name="logger"/> (the operation's own,
+    /// e.g. <see cref="BpfObjectOptions.Logger"/>; null: nowhere); dispose the scope to stop.
+    /// </summary>
+    internal static CaptureScope Capture(ILogger? logger)
     {
         EnsureInitialized();
         var previous = _capture;
+        var previousLogger = _logger;
         _capture = new StringBuilder();
-        return new CaptureScope(previous);
+        _logger = logger ?? previousLogger;
+        return new CaptureScope(previous, previousLogger);
     }
 
     internal readonly struct CaptureScope : IDisposable
     {
         private readonly StringBuilder? _previous;
+        private readonly ILogger? _previousLogger;
 
-        internal CaptureScope(StringBuilder? previous) => _previous = previous;
+        internal CaptureScope(StringBuilder? previous, ILogger? previousLogger)
+        {
+            _previous = previous;
+            _previousLogger = previousLogger;
+        }
 
         internal string Text => _capture?.ToString().TrimEnd() ?? string.Empty;
 
-        public void Dispose() => _capture = _previous;
+        public void Dispose()
+        {
+            _capture = _previous;
+            _logger = _previousLogger;
+        }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
@@ -116,7 +135,7 @@ internal static unsafe class LibbpfRuntime
         try
         {
             _capture?.Append(text);
-            var logger = Logger;
+            var logger = _logger;
             if (logger is not null)
             {
                 // libbpf levels: 0 = warn, 1 = info, 2 = debug.
