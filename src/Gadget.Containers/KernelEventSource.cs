@@ -18,6 +18,9 @@ internal sealed class KernelEventSource : IDisposable
 {
     private const string BpfObjectResource = "containers.bpf.o";
     private const int RecentExitCapacity = 1024;
+    /// <summary>How long a reported exit of a pid nobody had registered yet is taken as that pid's: longer, and the pid
+    /// number may belong to another process by now.</summary>
+    private const long RecentExitMilliseconds = 30_000;
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(2);
     private readonly ContainerRegistry _registry;
     private readonly RuntimeStateScanner _scanner;
@@ -29,7 +32,7 @@ internal sealed class KernelEventSource : IDisposable
     private readonly List<BpfLink> _links = [];
     private readonly KernelEventPump _pump;
     private readonly Lock _exitsLock = new();
-    private readonly Dictionary<int, ContainerExitStatus> _recentExits = [];
+    private readonly Dictionary<int, (ContainerExitStatus Status, long At)> _recentExits = [];
     private readonly Queue<int> _recentExitOrder = new();
     private readonly HashSet<Container> _awaitingExit = [];
     private readonly HashSet<ulong> _resolving = [];
@@ -92,7 +95,7 @@ internal sealed class KernelEventSource : IDisposable
         ContainerExitStatus? status = null;
         lock (_exitsLock)
         {
-            if (_recentExits.Remove(container.Pid, out var reported))
+            if (TakeFreshExit(container.Pid) is { } reported)
             {
                 status = reported;
             }
@@ -152,7 +155,20 @@ internal sealed class KernelEventSource : IDisposable
     {
         lock (_exitsLock)
         {
-            return _recentExits.Remove(pid, out var status) ? status : null;
+            return TakeFreshExit(pid);
+        }
+    }
+
+    /// <summary>The exit the kernel reported for <paramref name="pid"/> in the last <see cref="RecentExitMilliseconds"/>,
+    /// taken out (under <see cref="_exitsLock"/>); null when none.</summary>
+    private ContainerExitStatus? TakeFreshExit(int pid) =>
+        _recentExits.Remove(pid, out var exit) && Environment.TickCount64 - exit.At <= RecentExitMilliseconds ? exit.Status : null;
+
+    private bool HasFreshExit(int pid)
+    {
+        lock (_exitsLock)
+        {
+            return _recentExits.TryGetValue(pid, out var exit) && Environment.TickCount64 - exit.At <= RecentExitMilliseconds;
         }
     }
 
@@ -160,13 +176,13 @@ internal sealed class KernelEventSource : IDisposable
     {
         lock (_exitsLock)
         {
-            if (_recentExits.TryAdd(pid, status))
+            if (_recentExits.TryAdd(pid, (status, Environment.TickCount64)))
             {
                 _recentExitOrder.Enqueue(pid);
             }
             else
             {
-                _recentExits[pid] = status;
+                _recentExits[pid] = (status, Environment.TickCount64);
             }
             while (_recentExitOrder.Count > RecentExitCapacity)
             {
@@ -186,7 +202,9 @@ internal sealed class KernelEventSource : IDisposable
         Guard.Run(_logger, () => _watchedPids.Update((uint)container.Pid, 1), "watch an init process");
         Guard.Run(_logger, () => _pendingCgroups.Delete(container.CgroupId), "clear a pending cgroup");
         // The init may have ended before it was watched: its exit was reported (if it was watched since its exec) or never will be.
-        if (!ProcessInspector.IsAlive(container.Pid))
+        // Or it is ending: the kernel reported its exit (read before this registration) while /proc still shows it running
+        // (do_exit reports before the task becomes a zombie), and no other exit report will come.
+        if (!ProcessInspector.IsAlive(container.Pid) || HasFreshExit(container.Pid))
         {
             OnInitGone(container, "init process already gone");
         }

@@ -18,7 +18,7 @@ internal sealed class TestLogger : ILogger
     {
         if (IsEnabled(logLevel))
         {
-            _lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception)}");
+            _lines.Enqueue($"{logLevel}: {DateTime.UtcNow:HH:mm:ss.fff} {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception)}");
         }
     }
 
