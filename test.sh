@@ -85,7 +85,7 @@ if [ "$failed" -gt 0 ]; then
   echo "test.sh: failed tests:"
   for trx in "${trx_files[@]}"; do
     grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' "$trx" |
-      sed -n 's/.* testName="\([^"]*\)".*/  \1/p' | sed 's/&quot;/"/g; s/&amp;/\&/g; s/&lt;/</g; s/&gt;/>/g'
+      sed -n 's/.* testName="\([^"]*\)".*/  \1/p' | sed 's/&quot;/"/g; s/&amp;/\&/g; s/&lt;/</g; s/&gt;/>/g' || true
   done
 fi
 step "done"
