@@ -65,6 +65,8 @@ public static class AgentCommandLine
 
     private static readonly Option<int> RingSize = ValueOptions.RingSize();
 
+    private static readonly Option<int> SpareRings = ValueOptions.SpareRings();
+
     private static readonly Option<string> Kubernetes = new("--kubernetes")
     {
         Description = "pod labels from the API server (auto: in a pod, or with --kubeconfig)",
@@ -116,7 +118,7 @@ public static class AgentCommandLine
         var root = new RootCommand("gadget-agent: serves traceloop and the gadgets of this node over HTTP on a Unix socket (and, with TLS, on TCP). Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
         {
             Socket, SocketGroup, AllowUids, Urls, TlsCertificate, TlsKey, TokenFile, ClientCa,
-            MaxConnections, MaxConnectionsPerCaller, MaxStreams, MaxStreamsPerCaller, MaxTraces, Rate, ClientQueue, RingSize,
+            MaxConnections, MaxConnectionsPerCaller, MaxStreams, MaxStreamsPerCaller, MaxTraces, Rate, ClientQueue, RingSize, SpareRings,
             Kubernetes, Kubeconfig, Node,
         };
         // Options that only make sense together: a parse error too (exit 2, before the socket is touched).
@@ -159,6 +161,7 @@ public static class AgentCommandLine
             RequestsPerSecond = result.GetValue(Rate),
             ClientQueue = result.GetValue(ClientQueue),
             RingSize = result.GetValue(RingSize),
+            SpareRings = result.GetValue(SpareRings),
             Kubernetes = result.GetValue(Kubernetes) ?? "auto",
             Kubeconfig = result.GetValue(Kubeconfig),
             Node = result.GetValue(Node),

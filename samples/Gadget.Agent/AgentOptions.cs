@@ -51,6 +51,9 @@ public sealed record AgentOptions
     /// <summary>Events queued per stream client.</summary>
     public int ClientQueue { get; init; } = 4096;
 
+    /// <summary>traceloop's spare rings (<c>--spare-rings</c>, <see cref="Gadget.Traceloop.TraceloopOptions.SpareRings"/>).</summary>
+    public int SpareRings { get; init; } = 4;
+
     /// <summary>The gadgets' ring buffer size (0: the gadget's default).</summary>
     public int RingSize { get; init; }
 

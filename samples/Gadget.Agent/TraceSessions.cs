@@ -16,7 +16,7 @@ public sealed class TraceSessions : IAsyncDisposable
 
     /// <summary>Creates the collection (with pod labels from the Kubernetes API when <see cref="PodLabels.Start"/> finds it);
     /// the tracer loads on the first trace.</summary>
-    public TraceSessions(ILogger<TraceSessions> logger, IConfiguration configuration, ILoggerFactory loggers)
+    public TraceSessions(ILogger<TraceSessions> logger, IConfiguration configuration, ILoggerFactory loggers, AgentOptions options)
     {
         this.logger = logger;
         podLabels = PodLabels.Start(configuration, loggers);
@@ -33,7 +33,7 @@ public sealed class TraceSessions : IAsyncDisposable
             podLabels?.Dispose();
             throw;
         }
-        tracer = new Lazy<TraceloopTracer>(() => TraceloopTracer.Start(), LazyThreadSafetyMode.ExecutionAndPublication);
+        tracer = new Lazy<TraceloopTracer>(() => TraceloopTracer.Start(new TraceloopOptions { SpareRings = options.SpareRings }), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The containers of this node.</summary>

@@ -79,6 +79,14 @@ public static class ValueOptions
         },
     };
 
+    /// <summary><c>--spare-rings N</c>: traceloop's rings kept ready for new containers (TraceloopOptions.SpareRings).</summary>
+    public static Option<int> SpareRings() => Integer(
+        "--spare-rings",
+        "traceloop rings kept ready for new containers (each costs its pages per CPU): a burst of more new containers than this at once misses their first syscalls until the pool refills",
+        4,
+        1,
+        1024);
+
     /// <summary>One of <paramref name="choices"/>; <paramref name="defaultValue"/> when absent.</summary>
     public static Option<string> Choice(string name, string alias, string description, string defaultValue, params string[] choices) => new(name, alias)
     {

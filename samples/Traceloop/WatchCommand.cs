@@ -23,9 +23,11 @@ internal static class WatchCommand
         var output = Cli.OutputOption();
         var pages = Cli.PagesOption(64);
         var socket = SocketOption();
+        var spareRings = ValueOptions.SpareRings();
         var selector = new SelectorOptions(command, host: false);
         command.Options.Add(output);
         command.Options.Add(pages);
+        command.Options.Add(spareRings);
         command.Options.Add(socket);
         command.Validators.Add(r =>
         {
@@ -36,7 +38,7 @@ internal static class WatchCommand
         });
         command.SetAction(async (result, cancellationToken) =>
         {
-            return await RunAsync(result.GetValue(output)!, result.GetValue(pages), result.GetValue(socket)!, selector.Selector(result)!, cancellationToken);
+            return await RunAsync(result.GetValue(output)!, result.GetValue(pages), result.GetValue(spareRings), result.GetValue(socket)!, selector.Selector(result)!, cancellationToken);
         });
         return command;
     }
@@ -62,10 +64,10 @@ internal static class WatchCommand
         DefaultValueFactory = _ => DefaultSocket,
     };
 
-    private static async Task<int> RunAsync(string output, int pages, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string output, int pages, int spareRings, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
     {
         // Ctrl-C (SIGINT) and SIGTERM cancel the token: the watch stops cleanly (the rings are freed, the socket removed).
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages });
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, SpareRings = spareRings });
         await using var collection = new ContainerCollection();
         using var recorder = tracer.Follow(collection, selector);
         var print = new Lock();

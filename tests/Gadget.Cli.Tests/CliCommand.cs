@@ -45,6 +45,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--count"] = "0",
         ["--rows"] = "abc",
         ["--ring-size"] = "100",
+        ["--spare-rings"] = "0",
         ["--containerindex"] = "99999999999",
         ["--runtime"] = "nosuchruntime",
         ["--label"] = "novalue",

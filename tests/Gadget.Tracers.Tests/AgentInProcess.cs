@@ -11,11 +11,11 @@ internal sealed class AgentInProcess : IAsyncDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "gadget-agent-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly WebApplication _app;
 
-    private AgentInProcess()
+    private AgentInProcess(string[] arguments)
     {
         Directory.CreateDirectory(_directory);
         var socket = Path.Combine(_directory, "agent.sock");
-        _app = AgentApp.Build(["--socket", socket]);
+        _app = AgentApp.Build(["--socket", socket, .. arguments]);
         Client = new HttpClient(new SocketsHttpHandler
         {
             ConnectCallback = async (_, cancellationToken) =>
@@ -30,9 +30,10 @@ internal sealed class AgentInProcess : IAsyncDisposable
 
     internal HttpClient Client { get; }
 
-    internal static async Task<AgentInProcess> StartAsync()
+    /// <summary>Starts the agent with <paramref name="arguments"/> besides its socket.</summary>
+    internal static async Task<AgentInProcess> StartAsync(params string[] arguments)
     {
-        var agent = new AgentInProcess();
+        var agent = new AgentInProcess(arguments);
         await agent._app.StartAsync();
         return agent;
     }
