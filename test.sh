@@ -5,6 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# Started as a background job of a non-interactive shell (`./test.sh &`, nohup), this script and everything it starts
+# inherit SIGINT ignored, and bash cannot undo that: the CLI tests' Ctrl-C then reaches tools that ignore it, as .NET
+# keeps an inherited SIG_IGN, and each such test hangs for minutes. Start again with the default disposition.
+if [ -z "${GADGET_TEST_SIGNALS_RESET:-}" ] && [ $(( 0x$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status) & 0x2 )) != 0 ] && command -v python3 >/dev/null; then
+  export GADGET_TEST_SIGNALS_RESET=1
+  exec python3 -c 'import os, signal, sys; [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE, signal.SIGXFSZ)]; os.execv(sys.argv[1], sys.argv[1:])' "$(pwd)/test.sh" "$@"
+fi
+
 # Progress: every step and every test project says when it starts and how long it took.
 started=$SECONDS
 elapsed() { local s=$((SECONDS - ${1:-$started})); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
