@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 
 namespace Gadget.Bpf.Tests;
 
 /// <summary>
-/// syscall_events.bpf.o loaded for bursts: runs <c>emit_burst</c> with BPF_PROG_TEST_RUN on one CPU and reads the
+/// syscall_events.bpf.o loaded for bursts: runs them (<see cref="BurstPrograms"/>) with BPF_PROG_TEST_RUN on one CPU and reads the
 /// <c>.bss</c> counters (<c>perf_dropped</c>, <c>next_sequence</c>) from the loaded object's <c>.bss</c> map.
 /// </summary>
 internal sealed class BurstEmitter : IDisposable
@@ -19,7 +18,6 @@ internal sealed class BurstEmitter : IDisposable
 
     internal BurstEmitter(uint outputMode = 0, uint targetTgid = 0)
     {
-        KernelFeatures.Require(KernelFeatures.Loop);
         // Distinct sentinels locate each global in the .bss value without assuming the compiler's layout.
         const ulong perfSentinel = 0x5EED_0000_0000_00A1, sequenceSentinel = 0x5EED_0000_0000_00A2;
         using (var spec = TestObjects.Open(TestObjects.SyscallEvents))
@@ -56,11 +54,7 @@ internal sealed class BurstEmitter : IDisposable
     internal ulong NextSequence => BinaryPrimitives.ReadUInt64LittleEndian(ReadBss().AsSpan(_nextSequenceOffset));
 
     /// <summary>Emits <paramref name="count"/> records of <paramref name="size"/> bytes to <paramref name="target"/> on <paramref name="cpu"/>.</summary>
-    internal void Emit(ulong count, uint size, uint target, int cpu = 0)
-    {
-        ReadOnlySpan<ulong> context = [count, size, target];
-        Object.Program("emit_burst").TestRun(MemoryMarshal.AsBytes(context), cpu: cpu);
-    }
+    internal void Emit(ulong count, uint size, uint target, int cpu = 0) => BurstPrograms.Run(Object, count, size, target, cpu);
 
     /// <summary>The raw length the kernel reports for <paramref name="written"/> bytes: padded so that u32 size + data fill 8-byte words.</summary>
     internal static int PaddedLength(int written) => ((written + 4 + 7) & ~7) - 4;

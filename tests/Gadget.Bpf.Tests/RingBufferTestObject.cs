@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 
 namespace Gadget.Bpf.Tests;
 
 /// <summary>
-/// syscall_events.bpf.o loaded for ring buffer tests: runs <c>emit_burst</c> and reads its .bss counters
+/// syscall_events.bpf.o loaded for ring buffer tests: runs bursts (<see cref="BurstPrograms"/>) and reads its .bss counters
 /// (<c>ringbuf_dropped</c>, <c>next_sequence</c>) from the live .bss map after load.
 /// </summary>
 internal sealed unsafe class RingBufferTestObject : IDisposable
@@ -33,12 +32,8 @@ internal sealed unsafe class RingBufferTestObject : IDisposable
     }
 
     /// <summary>Runs <c>emit_burst</c>: <paramref name="count"/> 256-byte records into <c>events</c>.</summary>
-    internal void EmitBurst(ulong count, int target = TargetRingBuffer)
-    {
-        KernelFeatures.Require(KernelFeatures.Loop);
-        Span<ulong> context = [count, BurstRecordSize, (ulong)target];
-        Object.Program("emit_burst").TestRun(MemoryMarshal.AsBytes(context));
-    }
+    internal void EmitBurst(ulong count, int target = TargetRingBuffer) =>
+        BurstPrograms.Run(Object, count, BurstRecordSize, (ulong)target);
 
     internal ulong RingBufferDropped => ReadBssUInt64("ringbuf_dropped");
 
