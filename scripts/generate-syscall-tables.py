@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates src/Gadget.Traceloop/Decoding/*.g.cs from this machine's Linux UAPI headers (package linux-libc-dev).
+"""Generates src/Gadget.Traceloop/Decoding/SyscallTableData.g.cs and src/Shared/Linux/{Errno,Signal}Table.g.cs (the
+internal Linux ABI layer every package links) from this machine's Linux UAPI headers (package linux-libc-dev).
 
 - Syscall names by number for x86-64 (asm/unistd_64.h) and arm64 (asm-generic/unistd.h, expanded by the C
   preprocessor with the switches arm64's asm/unistd.h sets).
@@ -17,6 +18,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "src", "Gadget.Traceloop", "Decoding")
+SHARED_OUT = os.path.join(ROOT, "src", "Shared", "Linux")
 X86_HEADER = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"
 GENERIC_HEADER = "/usr/include/asm-generic/unistd.h"
 ERRNO_HEADERS = ["/usr/include/asm-generic/errno-base.h", "/usr/include/asm-generic/errno.h"]
@@ -33,27 +35,8 @@ ARM64_SWITCHES = [
     "__ARCH_WANT_MEMFD_SECRET",
 ]
 
-# Kernel-internal codes seen at syscall exit (include/linux/errno.h) with strace's texts.
-KERNEL_ERRNOS = [
-    (512, "ERESTARTSYS", "To be restarted if SA_RESTART is set"),
-    (513, "ERESTARTNOINTR", "To be restarted"),
-    (514, "ERESTARTNOHAND", "To be restarted if no handler"),
-    (515, "ENOIOCTLCMD", "No ioctl command"),
-    (516, "ERESTART_RESTARTBLOCK", "Interrupted by signal"),
-    (517, "EPROBE_DEFER", "Driver requests probe retry"),
-    (518, "EOPENSTALE", "Open found a stale dentry"),
-    (519, "ENOPARAM", "Parameter not supported"),
-    (521, "EBADHANDLE", "Illegal NFS file handle"),
-    (522, "ENOTSYNC", "Update synchronization mismatch"),
-    (523, "EBADCOOKIE", "Cookie is stale"),
-    (524, "ENOTSUPP", "Operation is not supported"),
-    (525, "ETOOSMALL", "Buffer or request is too small"),
-    (526, "ESERVERFAULT", "An untranslatable error occurred"),
-    (527, "EBADTYPE", "Type not supported by server"),
-    (528, "EJUKEBOX", "Request initiated, but will not complete before timeout"),
-    (529, "EIOCBQUEUED", "iocb queued, will get completion event"),
-    (530, "ERECALLCONFLICT", "Conflict with recalled state"),
-]
+# Kernel-internal codes seen at syscall exit (include/linux/errno.h) with strace's texts: number, name, description.
+KERNEL_ERRNOS_FILE = os.path.join(ROOT, "scripts", "kernel-errnos.tsv")
 
 
 # Syscalls newer than the installed UAPI headers (linux-libc-dev 6.1), from the kernel's syscall tables
@@ -129,8 +112,11 @@ def errno_table():
                 if m:
                     n = int(m.group(2))
                     table.setdefault(n, (m.group(1), os.strerror(n)))
-    for n, name, text in KERNEL_ERRNOS:
-        table.setdefault(n, (name, text))
+    with open(KERNEL_ERRNOS_FILE) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                n, name, text = line.rstrip("\n").split("\t")
+                table.setdefault(int(n), (name, text))
     return table
 
 
@@ -194,11 +180,11 @@ def main():
         f.write("    /// <summary>arm64 numbers newer than the headers, added from the kernel's table.</summary>\n")
         f.write("    public static readonly int[] Arm64NewerThanHeaders = [" + ", ".join(map(str, arm_newer)) + "];\n}\n")
     errnos = errno_table()
-    with open(os.path.join(OUT, "ErrnoTableData.g.cs"), "w") as f:
+    with open(os.path.join(SHARED_OUT, "ErrnoTable.g.cs"), "w") as f:
         f.write(HEADER.format(sources=" and ".join(ERRNO_HEADERS) + " with glibc strerror() texts", version=version))
-        f.write("namespace Gadget.Traceloop.Decoding;\n\n")
+        f.write("namespace Gadget.Linux;\n\n")
         f.write("/// <summary>errno names and strerror() texts indexed by number (generated).</summary>\n")
-        f.write("internal static class ErrnoTableData\n{\n")
+        f.write("internal static class ErrnoTable\n{\n")
         f.write("    /// <summary>(number, name, description) for every known errno, in increasing order.</summary>\n")
         f.write("    public static readonly (int Number, string Name, string Description)[] Entries =\n    [\n")
         for n in sorted(errnos):
@@ -206,11 +192,11 @@ def main():
             f.write(f"        ({n}, {cs_string(name)}, {cs_string(text)}),\n")
         f.write("    ];\n}\n")
     signals = signal_table()
-    with open(os.path.join(OUT, "SignalTableData.g.cs"), "w") as f:
+    with open(os.path.join(SHARED_OUT, "SignalTable.g.cs"), "w") as f:
         f.write(HEADER.format(sources=SIGNAL_HEADER, version=version))
-        f.write("namespace Gadget.Traceloop.Decoding;\n\n")
+        f.write("namespace Gadget.Linux;\n\n")
         f.write("/// <summary>Signal names indexed by number, 1 to 31 (generated).</summary>\n")
-        f.write("internal static class SignalTableData\n{\n")
+        f.write("internal static class SignalTable\n{\n")
         f.write("    /// <summary>Names indexed by signal number (index 0 unused).</summary>\n")
         f.write("    public static readonly string?[] Names =\n    [\n" + names_array(signals) + "\n    ];\n}\n")
     print(f"x86-64: {len(x86)} syscalls, arm64: {len(arm)} syscalls, {len(errnos)} errnos, {len(signals)} signals")

@@ -48,7 +48,7 @@ internal sealed class AgentSocket : IDisposable
             throw new AgentStartException($"another gadget-agent is starting or running on {path} (it holds {path}.lock); not starting a second one", e);
         }
         // Root's alone: whoever can open the lock file can flock it and keep agents from starting.
-        if (Libc.Chmod(lockFile.Name, 0x180) != 0) // 0600
+        if (Libc.chmod(lockFile.Name, 0x180) != 0) // 0600
         {
             lockFile.Dispose();
             throw new AgentStartException($"chmod {lockFile.Name}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
@@ -71,24 +71,24 @@ internal sealed class AgentSocket : IDisposable
         try
         {
             // Born 0600 whatever the process umask (umask is process-wide: restored right after bind).
-            var previous = Libc.Umask(0x7F); // 0177
+            var previous = Libc.umask(0x7F); // 0177
             try
             {
                 socket.Bind(endpoint);
             }
             finally
             {
-                Libc.Umask(previous);
+                Libc.umask(previous);
             }
-            if (_policy.Group is { } group && Libc.Chown(Path, uint.MaxValue, group) != 0)
+            if (_policy.Group is { } group && Libc.chown(Path, uint.MaxValue, group) != 0)
             {
                 throw new IOException($"chown {Path} to group {group}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
             }
-            if (Libc.Chmod(Path, (uint)_policy.SocketMode) != 0)
+            if (Libc.chmod(Path, (uint)_policy.SocketMode) != 0)
             {
                 throw new IOException($"chmod {Path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
             }
-            _inode = Libc.Stat(Path)?.Inode ?? 0;
+            _inode = FileStatus.Of(Path)?.Inode ?? 0;
             return socket;
         }
         catch
@@ -103,7 +103,7 @@ internal sealed class AgentSocket : IDisposable
     {
         try
         {
-            if (_inode != 0 && Libc.Stat(Path) is { IsSocket: true } status && status.Inode == _inode)
+            if (_inode != 0 && FileStatus.Of(Path) is { IsSocket: true } status && status.Inode == _inode)
             {
                 File.Delete(Path);
             }
@@ -117,7 +117,7 @@ internal sealed class AgentSocket : IDisposable
     /// <summary>True when a stale socket is there (nobody listens); throws when an agent answers or the path is not a socket.</summary>
     private static bool CheckExisting(string path)
     {
-        if (Libc.Stat(path) is not { } status)
+        if (FileStatus.Of(path) is not { } status)
         {
             return false;
         }

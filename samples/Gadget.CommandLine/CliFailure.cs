@@ -29,7 +29,7 @@ internal static class CliFailure
         Unwrap(exception) is IOException { HResult: 32 or -2147024864 } || (Unwrap(exception) is IOException io && io.Message.Contains("Broken pipe", StringComparison.Ordinal));
 
     /// <summary>Whether this process runs as root.</summary>
-    public static bool IsRoot() => Interop.Libc.GetEffectiveUserId() == 0;
+    public static bool IsRoot() => Libc.geteuid() == 0;
 
     private static Exception Unwrap(Exception e)
     {

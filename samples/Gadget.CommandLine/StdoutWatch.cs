@@ -1,5 +1,3 @@
-using Gadget.CommandLine.Interop;
-
 namespace Gadget.CommandLine;
 
 /// <summary>
@@ -19,20 +17,20 @@ internal static class StdoutWatch
 
     private static void Watch(CancellationTokenSource closed)
     {
-        var descriptor = new Libc.PollDescriptor { Descriptor = 1, Events = 0 };
+        var descriptor = new PollDescriptor { Descriptor = 1, Events = 0 };
         while (true)
         {
             descriptor.ReturnedEvents = 0;
-            var ready = Libc.Poll(ref descriptor, 1, -1);
+            var ready = Libc.poll(ref descriptor, 1, -1);
             if (ready < 0)
             {
-                if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Libc.Interrupted)
+                if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == LinuxErrno.EINTR)
                 {
                     continue;
                 }
                 return; // cannot tell: behave as before
             }
-            if ((descriptor.ReturnedEvents & (Libc.PollError | Libc.PollHangUp)) != 0)
+            if ((descriptor.ReturnedEvents & (Libc.POLLERR | Libc.POLLHUP)) != 0)
             {
                 try
                 {
@@ -43,7 +41,7 @@ internal static class StdoutWatch
                 }
                 return;
             }
-            if ((descriptor.ReturnedEvents & Libc.PollInvalid) != 0)
+            if ((descriptor.ReturnedEvents & Libc.POLLNVAL) != 0)
             {
                 return; // no standard output at all: nothing to watch
             }

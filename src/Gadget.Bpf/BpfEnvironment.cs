@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Gadget.Bpf.Interop;
 using Microsoft.Extensions.Logging;
 
@@ -115,15 +114,7 @@ public static class BpfEnvironment
     /// The time now on the clock BPF programs read with <c>bpf_ktime_get_boot_ns()</c> (<c>CLOCK_BOOTTIME</c>: nanoseconds since
     /// boot, suspend included), to compare with the timestamps of their records.
     /// </summary>
-    public static unsafe ulong BootTimeNanoseconds
-    {
-        get
-        {
-            var timespec = stackalloc long[2];
-            Errno.ThrowIfNegative(Interop.Libc.clock_gettime(Interop.Libc.CLOCK_BOOTTIME, timespec) < 0 ? -Marshal.GetLastPInvokeError() : 0, "read CLOCK_BOOTTIME");
-            return (ulong)timespec[0] * 1_000_000_000UL + (ulong)timespec[1];
-        }
-    }
+    public static ulong BootTimeNanoseconds => BootClock.NowNanoseconds();
 
     /// <summary>The number of possible CPUs: the length of a per-CPU map value array.</summary>
     public static int PossibleCpuCount
@@ -183,7 +174,7 @@ public static class BpfEnvironment
     /// <returns>Whether the limit is now unlimited.</returns>
     public static unsafe bool RaiseMemlockLimit()
     {
-        Libc.RLimit limit;
+        ResourceLimit limit;
         if (Libc.getrlimit(Libc.RLIMIT_MEMLOCK, &limit) == 0 && limit.Current == ulong.MaxValue)
         {
             return true;

@@ -3,59 +3,54 @@ using System.Runtime.InteropServices;
 namespace Gadget.Bpf;
 
 /// <summary>errno values as the kernel returns them, and their conversion to typed exceptions.</summary>
+/// <remarks>The numbers, names and descriptions come from Gadget's internal Linux ABI table (the same on x86-64 and arm64).</remarks>
 public static class Errno
 {
     /// <summary>Operation not permitted.</summary>
-    public const int EPERM = 1;
+    public const int EPERM = LinuxErrno.EPERM;
     /// <summary>No such file or directory.</summary>
-    public const int ENOENT = 2;
+    public const int ENOENT = LinuxErrno.ENOENT;
     /// <summary>No such process.</summary>
-    public const int ESRCH = 3;
+    public const int ESRCH = LinuxErrno.ESRCH;
     /// <summary>Interrupted system call.</summary>
-    public const int EINTR = 4;
+    public const int EINTR = LinuxErrno.EINTR;
     /// <summary>Argument list too long (BPF: a value or program too big).</summary>
-    public const int E2BIG = 7;
+    public const int E2BIG = LinuxErrno.E2BIG;
     /// <summary>Bad file descriptor.</summary>
-    public const int EBADF = 9;
+    public const int EBADF = LinuxErrno.EBADF;
     /// <summary>Try again.</summary>
-    public const int EAGAIN = 11;
+    public const int EAGAIN = LinuxErrno.EAGAIN;
     /// <summary>Out of memory.</summary>
-    public const int ENOMEM = 12;
+    public const int ENOMEM = LinuxErrno.ENOMEM;
     /// <summary>Permission denied.</summary>
-    public const int EACCES = 13;
+    public const int EACCES = LinuxErrno.EACCES;
     /// <summary>Bad address.</summary>
-    public const int EFAULT = 14;
+    public const int EFAULT = LinuxErrno.EFAULT;
     /// <summary>Device or resource busy.</summary>
-    public const int EBUSY = 16;
+    public const int EBUSY = LinuxErrno.EBUSY;
     /// <summary>File exists.</summary>
-    public const int EEXIST = 17;
+    public const int EEXIST = LinuxErrno.EEXIST;
     /// <summary>Not a directory.</summary>
-    public const int ENOTDIR = 20;
+    public const int ENOTDIR = LinuxErrno.ENOTDIR;
     /// <summary>Invalid argument.</summary>
-    public const int EINVAL = 22;
+    public const int EINVAL = LinuxErrno.EINVAL;
     /// <summary>No space left on device.</summary>
-    public const int ENOSPC = 28;
+    public const int ENOSPC = LinuxErrno.ENOSPC;
     /// <summary>Function not implemented.</summary>
-    public const int ENOSYS = 38;
+    public const int ENOSYS = LinuxErrno.ENOSYS;
     /// <summary>Operation not supported.</summary>
-    public const int EOPNOTSUPP = 95;
+    public const int EOPNOTSUPP = LinuxErrno.EOPNOTSUPP;
     /// <summary>Operation not supported (kernel-internal, returned by BPF).</summary>
-    public const int ENOTSUPP = 524;
+    public const int ENOTSUPP = LinuxErrno.ENOTSUPP;
 
-    private static readonly Dictionary<int, string> Names = new()
-    {
-        [1] = "EPERM", [2] = "ENOENT", [3] = "ESRCH", [4] = "EINTR", [5] = "EIO", [6] = "ENXIO", [7] = "E2BIG",
-        [8] = "ENOEXEC", [9] = "EBADF", [10] = "ECHILD", [11] = "EAGAIN", [12] = "ENOMEM", [13] = "EACCES",
-        [14] = "EFAULT", [16] = "EBUSY", [17] = "EEXIST", [19] = "ENODEV", [20] = "ENOTDIR", [21] = "EISDIR",
-        [22] = "EINVAL", [24] = "EMFILE", [25] = "ENOTTY", [28] = "ENOSPC", [34] = "ERANGE", [38] = "ENOSYS",
-        [61] = "ENODATA", [75] = "EOVERFLOW", [95] = "EOPNOTSUPP", [524] = "ENOTSUPP", [4007] = "LIBBPF_ERRNO__FORMAT",
-    };
+    /// <summary>libbpf's own error code for an ELF file that is not a valid BPF object (<c>LIBBPF_ERRNO__FORMAT</c>).</summary>
+    private const int LibbpfErrnoFormat = 4007;
 
     /// <summary>The symbolic name of an errno value, e.g. <c>EPERM</c>, or <c>errno N</c> when unknown.</summary>
     public static string Name(int errno)
     {
         errno = Math.Abs(errno);
-        return Names.TryGetValue(errno, out var name) ? name : $"errno {errno}";
+        return LinuxErrno.Name(errno) ?? (errno == LibbpfErrnoFormat ? "LIBBPF_ERRNO__FORMAT" : $"errno {errno}");
     }
 
     /// <summary>The C library's description of an errno value.</summary>
@@ -70,11 +65,7 @@ public static class Errno
                 return Marshal.PtrToStringUTF8((nint)lb) ?? Name(errno);
             }
         }
-        if (errno == ENOTSUPP)
-        {
-            return "Operation not supported by the kernel";
-        }
-        return Marshal.GetPInvokeErrorMessage(errno);
+        return LinuxErrno.Description(errno) ?? Marshal.GetPInvokeErrorMessage(errno);
     }
 
     /// <summary>

@@ -14,8 +14,8 @@ internal sealed unsafe class PerfCpuRing : IDisposable
         _event = perfEvent;
         _mapping = mapping;
         var metadata = mapping.Address;
-        var dataOffset = *(ulong*)(metadata + Libc.PerfPageDataOffset);
-        var dataSize = *(ulong*)(metadata + Libc.PerfPageDataSize);
+        var dataOffset = *(ulong*)(metadata + PerfAbi.PerfPageDataOffset);
+        var dataSize = *(ulong*)(metadata + PerfAbi.PerfPageDataSize);
         if (dataOffset == 0 || dataSize == 0)
         {
             dataOffset = (ulong)pageSize; // kernels before 4.1: the data follows the metadata page
@@ -71,7 +71,7 @@ internal sealed unsafe class PerfCpuRing : IDisposable
         {
             fd = PerfEvents.Open(ref attributes, pid: -1, cpu, "BPF output (perf buffer)");
         }
-        catch (BpfException e) when (e.Errno == Libc.ENODEV)
+        catch (BpfException e) when (e.Errno == LinuxErrno.ENODEV)
         {
             return null;
         }
@@ -102,10 +102,10 @@ internal sealed unsafe class PerfCpuRing : IDisposable
     }
 
     /// <summary>Starts the event (<c>PERF_EVENT_IOC_ENABLE</c>).</summary>
-    internal void Enable() => Ioctl(Libc.PERF_EVENT_IOC_ENABLE, 0, "enable");
+    internal void Enable() => Ioctl(PerfAbi.PERF_EVENT_IOC_ENABLE, 0, "enable");
 
     /// <summary>Stops (<paramref name="paused"/>) or resumes the kernel's writes into the ring (<c>PERF_EVENT_IOC_PAUSE_OUTPUT</c>).</summary>
-    internal void PauseOutput(bool paused) => Ioctl(Libc.PERF_EVENT_IOC_PAUSE_OUTPUT, paused ? 1 : 0, paused ? "pause output" : "resume output");
+    internal void PauseOutput(bool paused) => Ioctl(PerfAbi.PERF_EVENT_IOC_PAUSE_OUTPUT, paused ? 1 : 0, paused ? "pause output" : "resume output");
 
     /// <summary>Unmaps the ring and closes the event.</summary>
     public void Dispose()

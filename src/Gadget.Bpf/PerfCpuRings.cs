@@ -82,7 +82,7 @@ internal static unsafe class PerfCpuRings
             }
             if (rings.Count == 0)
             {
-                throw new BpfException($"No CPU could get a perf ring for map '{map.Name}': all {cpuCount} CPUs are offline.", Libc.ENODEV);
+                throw new BpfException($"No CPU could get a perf ring for map '{map.Name}': all {cpuCount} CPUs are offline.", LinuxErrno.ENODEV);
             }
         }
         catch

@@ -25,19 +25,19 @@ internal static unsafe class PerfRingParser
         sample = default;
         lost = 0;
         var type = *(uint*)record;
-        if (type == Libc.PERF_RECORD_SAMPLE && size >= Libc.PerfEventHeaderSize + sizeof(uint))
+        if (type == PerfAbi.PERF_RECORD_SAMPLE && size >= PerfAbi.PerfEventHeaderSize + sizeof(uint))
         {
-            var rawSize = *(uint*)(record + Libc.PerfEventHeaderSize);
-            if (rawSize > size - Libc.PerfEventHeaderSize - sizeof(uint))
+            var rawSize = *(uint*)(record + PerfAbi.PerfEventHeaderSize);
+            if (rawSize > size - PerfAbi.PerfEventHeaderSize - sizeof(uint))
             {
                 return PerfRecordKind.Malformed;
             }
-            sample = new ReadOnlySpan<byte>(record + Libc.PerfEventHeaderSize + sizeof(uint), (int)rawSize);
+            sample = new ReadOnlySpan<byte>(record + PerfAbi.PerfEventHeaderSize + sizeof(uint), (int)rawSize);
             return PerfRecordKind.Sample;
         }
-        if (type == Libc.PERF_RECORD_LOST && size >= Libc.PerfEventHeaderSize + 16)
+        if (type == PerfAbi.PERF_RECORD_LOST && size >= PerfAbi.PerfEventHeaderSize + 16)
         {
-            lost = *(ulong*)(record + Libc.PerfEventHeaderSize + 8); // after the u64 id
+            lost = *(ulong*)(record + PerfAbi.PerfEventHeaderSize + 8); // after the u64 id
             return PerfRecordKind.Lost;
         }
         return PerfRecordKind.Other;
@@ -63,7 +63,7 @@ internal static unsafe class PerfRingParser
         var offset = tail & ring.Mask;
         var record = ring.Data + offset;
         size = RecordSize(record);
-        if (size < Libc.PerfEventHeaderSize || size > head - tail || size > (uint)scratchSize)
+        if (size < PerfAbi.PerfEventHeaderSize || size > head - tail || size > (uint)scratchSize)
         {
             return null;
         }
@@ -89,12 +89,12 @@ internal static unsafe class PerfRingParser
         while (position != 0)
         {
             var used = position - head;
-            if (used + Libc.PerfEventHeaderSize > ring.Size)
+            if (used + PerfAbi.PerfEventHeaderSize > ring.Size)
             {
                 break;
             }
             var size = (ulong)RecordSize(ring.Data + (position & ring.Mask));
-            if (size < Libc.PerfEventHeaderSize || (size & 7) != 0 || used + size > ring.Size)
+            if (size < PerfAbi.PerfEventHeaderSize || (size & 7) != 0 || used + size > ring.Size)
             {
                 break;
             }

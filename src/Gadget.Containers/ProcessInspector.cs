@@ -46,7 +46,8 @@ public static class ProcessInspector
     }
 
     /// <summary>The cgroup2 id (the inode of the cgroup2 directory) of a path relative to the cgroup2 root, or 0 if it does not exist.</summary>
-    public static ulong GetCgroupId(string cgroup2Path) => NativeMethods.InodeOf(AbsoluteCgroup2Path(cgroup2Path));
+    public static ulong GetCgroupId(string cgroup2Path) =>
+        Libc.Statx(AbsoluteCgroup2Path(cgroup2Path), 0, Libc.STATX_INO, out var status) == 0 ? status.Inode : 0;
 
     /// <summary>The absolute directory of a cgroup2 path relative to the cgroup2 root.</summary>
     public static string AbsoluteCgroup2Path(string cgroup2Path) =>

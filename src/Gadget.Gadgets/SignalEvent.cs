@@ -41,8 +41,8 @@ public sealed record SignalEvent
     /// <summary>Signal number (9 SIGKILL, 15 SIGTERM...).</summary>
     public required int Signal { get; init; }
 
-    /// <summary>The signal's name (SIGKILL...), or its number for real-time signals.</summary>
-    public string SignalName => SignalNames.Name(Signal);
+    /// <summary>The signal's name (SIGKILL...; SIGRTMIN+n for real-time signals, counted from the C library's SIGRTMIN, 34), or its number.</summary>
+    public string SignalName => LinuxSignals.LibcName(Signal);
 
     /// <summary>True when the signal was sent to the whole thread group (kill), false for one thread (tgkill).</summary>
     public required bool ToThreadGroup { get; init; }

@@ -1,4 +1,5 @@
 using System.Net;
+using Gadget.Bpf;
 using Gadget.Containers;
 
 namespace Gadget.Gadgets;
@@ -71,7 +72,7 @@ public sealed record TcpConnectEvent
     public int IPVersion => DestinationAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 4;
 
     /// <summary>The error's name (ECONNREFUSED...), "OK" on success, "CLOSED" if closed before the end of the handshake.</summary>
-    public string Result => Succeeded ? "OK" : Error == 0 ? "CLOSED" : NetworkErrno.Name(Error);
+    public string Result => Succeeded ? "OK" : Error == 0 ? "CLOSED" : Errno.Name(Error);
 
     internal static TcpConnectEvent From(in TcpEventRecord record, GadgetRuntime runtime) => new()
     {

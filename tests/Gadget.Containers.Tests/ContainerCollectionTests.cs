@@ -76,7 +76,7 @@ public sealed class ContainerCollectionTests
         {
             if (e.Container.Id == id)
             {
-                added.TrySetResult((e.Container, Clock.BootNanoseconds(), selection.ContainsCgroup(e.Container.CgroupId)));
+                added.TrySetResult((e.Container, Gadget.Bpf.BpfEnvironment.BootTimeNanoseconds, selection.ContainsCgroup(e.Container.CgroupId)));
             }
         };
         collection.ContainerRemoved += (_, e) =>

@@ -111,7 +111,7 @@ internal static unsafe class LibbpfResolver
         {
             return null;
         }
-        Libc.DlInfo info;
+        DlInfo info;
         return Libc.dladdr((void*)function, &info) != 0 && info.FileName != null
             ? Marshal.PtrToStringUTF8((nint)info.FileName)
             : null;

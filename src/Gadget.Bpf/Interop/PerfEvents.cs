@@ -9,7 +9,7 @@ internal static unsafe class PerfEvents
         attributes.Size = 136;
         fixed (PerfEventAttributes* attr = &attributes)
         {
-            var fd = (int)Libc.syscall(Libc.SYS_perf_event_open, attr, pid, cpu, -1, Libc.PERF_FLAG_FD_CLOEXEC);
+            var fd = (int)Libc.syscall(LinuxAbi.Current.SysPerfEventOpen, attr, pid, cpu, -1, PerfAbi.PERF_FLAG_FD_CLOEXEC);
             if (fd < 0)
             {
                 var errno = Errno.Last;

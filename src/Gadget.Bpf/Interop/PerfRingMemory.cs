@@ -27,12 +27,12 @@ internal readonly unsafe struct PerfRingMemory
     internal ulong Mask => Size - 1;
 
     /// <summary><c>data_head</c>, read with acquire semantics (pairs with the kernel's release store).</summary>
-    internal ulong Head => Volatile.Read(ref *(ulong*)(Metadata + Libc.PerfPageDataHead));
+    internal ulong Head => Volatile.Read(ref *(ulong*)(Metadata + PerfAbi.PerfPageDataHead));
 
     /// <summary><c>data_tail</c>: read plainly (only the reader writes it), written with release semantics.</summary>
     internal ulong Tail
     {
-        get => *(ulong*)(Metadata + Libc.PerfPageDataTail);
-        set => Volatile.Write(ref *(ulong*)(Metadata + Libc.PerfPageDataTail), value);
+        get => *(ulong*)(Metadata + PerfAbi.PerfPageDataTail);
+        set => Volatile.Write(ref *(ulong*)(Metadata + PerfAbi.PerfPageDataTail), value);
     }
 }

@@ -113,8 +113,9 @@ internal sealed unsafe class ReaderPoller : SafeHandle
     /// <param name="what">What it is, for the message of a failure.</param>
     internal void Add(int fd, ulong token, string what)
     {
-        var ready = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = token };
-        if (Libc.epoll_ctl(EpollFd, Libc.EPOLL_CTL_ADD, fd, &ready) < 0)
+        var ready = stackalloc byte[EpollEvents.MaxSize];
+        EpollEvents.Write(ready, Libc.EPOLLIN, token);
+        if (Libc.epoll_ctl(EpollFd, Libc.EPOLL_CTL_ADD, fd, ready) < 0)
         {
             throw Errno.ToException(Errno.Last, $"add {what} to the {_owner}'s epoll set");
         }
@@ -159,7 +160,7 @@ internal sealed unsafe class ReaderPoller : SafeHandle
     /// </summary>
     internal bool Wait(int timeoutMilliseconds)
     {
-        var events = stackalloc Libc.EpollEvent[MaxEvents];
+        var events = stackalloc byte[MaxEvents * EpollEvents.MaxSize];
         int ready;
         while ((ready = Libc.epoll_wait(EpollFd, events, MaxEvents, timeoutMilliseconds)) < 0)
         {
@@ -172,7 +173,7 @@ internal sealed unsafe class ReaderPoller : SafeHandle
         var ringReady = false;
         for (var i = 0; i < ready; i++)
         {
-            if (events[i].Data != WakeToken)
+            if (EpollEvents.Data(events, i) != WakeToken)
             {
                 ringReady = true;
             }
