@@ -96,6 +96,7 @@ public sealed unsafe partial class BpfObject : IDisposable
 
     /// <summary>Opens a BPF object embedded in <paramref name="assembly"/> (see <see cref="BpfObjectSpec.FromEmbeddedResource"/>) and loads it.</summary>
     /// <exception cref="FileNotFoundException">No such resource; the message lists those that exist.</exception>
+    /// <exception cref="PlatformNotSupportedException">The assembly carries the object for other architectures only.</exception>
     /// <exception cref="BpfLoadException">The kernel refused a program or map (see <see cref="BpfObjectSpec.Load"/>).</exception>
     public static BpfObject LoadEmbeddedResource(Assembly assembly, string resourceName, BpfObjectOptions? options = null)
     {

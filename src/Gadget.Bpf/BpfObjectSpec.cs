@@ -106,23 +106,26 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
     public static BpfObjectSpec FromBytes(ReadOnlySpan<byte> elf, BpfObjectOptions? options = null) => FromBytes(elf, options, null);
 
     /// <summary>Opens a BPF object embedded as a manifest resource of <paramref name="assembly"/>.</summary>
+    /// <remarks>
+    /// An object built once per architecture is embedded once per architecture, under the architecture's name:
+    /// <c>x86_64/NAME.bpf.o</c> and <c>arm64/NAME.bpf.o</c> (e.g. <c>&lt;EmbeddedResource Include="bpf/out/arm64/app.bpf.o"
+    /// LogicalName="arm64/app.bpf.o" /&gt;</c>). Given <c>NAME.bpf.o</c>, the one of the process's architecture
+    /// (<see cref="RuntimeInformation.ProcessArchitecture"/>) is opened; an object embedded once, for every architecture,
+    /// is found by its name or a unique suffix of it.
+    /// </remarks>
     /// <param name="assembly">The assembly holding the resource.</param>
     /// <param name="resourceName">The resource's full name, or a unique suffix of it (e.g. <c>syscalls.bpf.o</c>).</param>
     /// <param name="options">Open options.</param>
     /// <exception cref="FileNotFoundException">No such resource; the message lists those that exist.</exception>
+    /// <exception cref="PlatformNotSupportedException">
+    /// The assembly carries the object for other architectures only; the message names the process's and those.
+    /// </exception>
     public static BpfObjectSpec FromEmbeddedResource(Assembly assembly, string resourceName, BpfObjectOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         ArgumentException.ThrowIfNullOrEmpty(resourceName);
-        var names = assembly.GetManifestResourceNames();
-        var match = names.FirstOrDefault(n => n == resourceName)
-            ?? names.SingleOrDefault(n => n.EndsWith("." + resourceName, StringComparison.Ordinal) || n.EndsWith("/" + resourceName, StringComparison.Ordinal));
-        if (match is null)
-        {
-            throw new FileNotFoundException(
-                $"Assembly '{assembly.GetName().Name}' has no embedded BPF object '{resourceName}'. Embedded resources: {string.Join(", ", names)}.",
-                resourceName);
-        }
+        var match = EmbeddedObjectNames.Resolve(
+            assembly.GetManifestResourceNames(), resourceName, RuntimeInformation.ProcessArchitecture, assembly.GetName().Name ?? "?");
         using var stream = assembly.GetManifestResourceStream(match)!;
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace Gadget.Bpf.Tests;
 
@@ -47,9 +48,12 @@ internal static class TestObjects
         return spec.Load();
     }
 
+    /// <summary>The bytes of an embedded object: the process's architecture's build, as FromEmbeddedResource picks it.</summary>
     internal static byte[] Bytes(string name)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+        var assembly = Assembly.GetExecutingAssembly();
+        var resource = EmbeddedObjectNames.Resolve(assembly.GetManifestResourceNames(), name, RuntimeInformation.ProcessArchitecture, "tests");
+        using var stream = assembly.GetManifestResourceStream(resource)
             ?? throw new FileNotFoundException(name);
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);

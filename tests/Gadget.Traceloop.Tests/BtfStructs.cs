@@ -38,11 +38,15 @@ internal static partial class BtfStructs
         return structs;
     }
 
-    /// <summary>Writes the embedded BPF object <paramref name="resource"/> of <paramref name="assembly"/> to a temporary file.</summary>
+    /// <summary>
+    /// Writes the embedded BPF object <paramref name="resource"/> of <paramref name="assembly"/> to a temporary file: the
+    /// build for the process's architecture (resource x86_64/NAME or arm64/NAME), as Gadget.Bpf picks it.
+    /// </summary>
     internal static string Extract(System.Reflection.Assembly assembly, string resource)
     {
         var path = Path.Combine(Path.GetTempPath(), $"gadget-btf-{Guid.NewGuid():N}.o");
-        using var stream = assembly.GetManifestResourceStream(resource) ?? throw new InvalidOperationException($"no resource {resource}");
+        var architecture = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64/" : "x86_64/";
+        using var stream = assembly.GetManifestResourceStream(architecture + resource) ?? throw new InvalidOperationException($"no resource {architecture}{resource}");
         using var file = File.Create(path);
         stream.CopyTo(file);
         return path;
