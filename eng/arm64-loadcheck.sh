@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# The arm64 load check: boots Debian's arm64 kernel in a qemu-system-aarch64 VM (TCG: no KVM for another architecture)
-# with a busybox initramfs, and loads every arm64 BPF object of bpf/out/arm64 there with eng/arm64/bpf-loadcheck.c,
-# cross-compiled for arm64 and linked against the libbpf.so.1 that Gadget.Bpf ships for linux-arm64 (made by
-# eng/build-libbpf.sh arm64 when missing). What the loader sets before load mirrors Gadget's C# code (see its header).
+# The arm64 check: boots Debian's arm64 kernel in a qemu-system-aarch64 VM (TCG: no KVM for another architecture) with a
+# busybox initramfs, and there
+#  1. loads every arm64 BPF object of bpf/out/arm64 with eng/arm64/bpf-loadcheck.c, cross-compiled for arm64 and linked
+#     against the libbpf.so.1 that Gadget.Bpf ships for linux-arm64 (made by eng/build-libbpf.sh arm64 when missing);
+#     what the loader sets before load mirrors Gadget's C# code (see its header);
+#  2. runs traceloop itself, NativeAOT-published for linux-arm64 here, on the commands of eng/arm64/oracle-commands,
+#     each under Debian's strace:arm64 inside traceloop: eng/arm64/compare-strace.py compares the two views line by line
+#     (the arm64 strace oracle; it fails above 2% of strace's lines differing or missing).
 #   eng/arm64-loadcheck.sh              # Debian 12's arm64 6.1, bookworm-security's 6.12 cloud kernel, trixie-backports' 6.18
 #   eng/arm64-loadcheck.sh 6.1          # one kernel
-# Kernels and busybox-static:arm64 come from Debian through a private apt state (eng/arm64/fetch.sh) into
+# Kernels, busybox-static:arm64 and strace:arm64 come from Debian through a private apt state (eng/arm64/fetch.sh) into
 # $GADGET_KERNEL_CACHE (default /var/cache/gadget-kernels, as the x86 kernel matrix). Each VM is stopped after
-# $GADGET_ARM64_VM_TIMEOUT seconds (default 180; a VM takes 15-35 s): a VM that ends without its count is one failure.
-# Console logs: TestResults/arm64/<version>/console.log. Exit status non-zero on any unexpected failure; the last line
-# is 'N passed, N failed' over every kernel (one object loaded, or refused as it must be, is one pass).
+# $GADGET_ARM64_VM_TIMEOUT seconds (default 420; a VM takes 40-90 s): a VM that ends without its count is one failure.
+# Console logs: TestResults/arm64/<version>/console.log, the oracle's report strace-oracle.txt. Exit status non-zero on
+# any unexpected failure; the last line is 'N passed, N failed' over every kernel (one object loaded, or refused as it
+# must be, is one pass; the oracle is one more per kernel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 cache=${GADGET_KERNEL_CACHE:-/var/cache/gadget-kernels}
-timeout_s=${GADGET_ARM64_VM_TIMEOUT:-180}
+timeout_s=${GADGET_ARM64_VM_TIMEOUT:-420}
 versions=()
 for a in "$@"; do
   case "$a" in
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) versions+=("$a") ;;
   esac
 done
@@ -54,6 +59,19 @@ aarch64-linux-gnu-gcc -O2 -Wall -Wextra -Werror -isystem "$work/include" eng/arm
 cp "$libbpf" /usr/aarch64-linux-gnu/lib/libc.so.6 /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 "$work/root/lib/"
 cp bpf/out/arm64/*.bpf.o "$work/root/objects/"
 cp eng/arm64/init "$work/root/init"
+# traceloop, NativeAOT-published for linux-arm64 (clang-19 and the cross C library link it; its own bin/obj under $work),
+# and the strace oracle's commands: the VM records them and strace's view of them (eng/arm64/compare-strace.py).
+echo "arm64-loadcheck: publishing traceloop for linux-arm64 (NativeAOT)"
+if ! dotnet publish samples/Traceloop/Traceloop.csproj -c Release -r linux-arm64 -o "$work/traceloop" \
+    --artifacts-path "$work/artifacts" -nologo -v quiet >"$work/publish.log" 2>&1; then
+  cat "$work/publish.log" >&2
+  echo "arm64-loadcheck: dotnet publish of traceloop for linux-arm64 failed" >&2
+  exit 1
+fi
+mkdir -p "$work/root/traceloop" "$work/root/tmp"
+cp -r "$work/traceloop/traceloop" "$work/traceloop/runtimes" "$work/root/traceloop/"
+cp /usr/aarch64-linux-gnu/lib/libm.so.6 "$work/root/lib/"
+cp eng/arm64/oracle-commands "$work/root/oracle-commands"
 
 passed=0
 failed=0
@@ -63,6 +81,7 @@ for v in "${versions[@]}"; do
   results="$repo/TestResults/arm64/$v"
   rm -rf "$results" && mkdir -p "$results"
   cp "$kernel/busybox" "$work/root/bin/busybox"
+  cp -a "$kernel/strace-root/." "$work/root/"
   (cd "$work/root" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$work/initrd.cpio.gz"
   echo "== arm64 kernel $v ($(cat "$kernel/package")): booting under qemu-system-aarch64 (TCG)"
   # -cpu max with the cheap pointer-authentication algorithm (QARMA emulation is slow under TCG).
@@ -72,7 +91,7 @@ for v in "${versions[@]}"; do
     -append "console=ttyAMA0 panic=-1 quiet" \
     </dev/null >"$results/console.log" 2>&1 &
   qemu_pid=$!
-  tail -n +1 -f "$results/console.log" --pid "$qemu_pid" | grep --line-buffered -E '^(gadget-arm64:|OK |SKIP |FAIL |    \| |[0-9]+ passed)' || true
+  tail -n +1 -f "$results/console.log" --pid "$qemu_pid" | grep --line-buffered -aE '^(gadget-arm64:|OK |SKIP |FAIL |    \| |[0-9]+ passed)' || true
   vm_status=0
   wait "$qemu_pid" || vm_status=$?
   qemu_pid=""
@@ -82,6 +101,13 @@ for v in "${versions[@]}"; do
     p=0; f=1
   else
     read -r p f <<<"$counts"
+  fi
+  # The strace oracle over the commands traceloop recorded in the VM: one more test per kernel.
+  if eng/arm64/compare-strace.py "$results/console.log" | tee "$results/strace-oracle.txt" | grep -vE '^    '; then
+    p=$((p + 1))
+  else
+    echo "arm64-loadcheck: $v: the strace oracle failed (differences: $results/strace-oracle.txt)" >&2
+    f=$((f + 1))
   fi
   echo "== arm64 kernel $v: $p passed, $f failed in $(( $(date +%s) - start )) s"
   passed=$((passed + p))

@@ -56,6 +56,13 @@ public class DecodingFormatterTests
         Assert.Equal("read(3, 0x1000, 10) = -1 EAGAIN (Resource temporarily unavailable)", Formatter.Format(Record("read", [3, 0x1000, 10], -11)));
     }
 
+    [Theory]
+    [InlineData(0u, 0x12L, "umask(000) = 022")]
+    [InlineData(0x12u, 0L, "umask(022) = 000")]
+    [InlineData(0x1ffu, 0x3fL, "umask(0777) = 077")]
+    public void UmaskPrintsItsMaskAndTheOldOneAsStraceDoes(uint mask, long previous, string expected) =>
+        Assert.Equal(expected, Formatter.Format(Record("umask", [mask], previous)));
+
     [Fact]
     public void StringLimitIsConfigurable()
     {

@@ -39,6 +39,8 @@ internal enum ArgumentFormat : byte
     OpenMode,
     /// <summary>A file mode in octal.</summary>
     Mode,
+    /// <summary>umask(2)'s mask, as strace's <c>%#03o</c> (<c>000</c>, <c>022</c>, <c>0777</c>); umask also returns one.</summary>
+    UmaskMode,
     /// <summary>access(2) mode.</summary>
     AccessMode,
     /// <summary>PROT_* bits.</summary>

@@ -154,6 +154,7 @@ internal static class DecoderTable
                 "openflags" => ArgumentFormat.OpenFlags,
                 "openmode" => ArgumentFormat.OpenMode,
                 "mode" => ArgumentFormat.Mode,
+                "umaskmode" => ArgumentFormat.UmaskMode,
                 "accessmode" => ArgumentFormat.AccessMode,
                 "prot" => ArgumentFormat.Protection,
                 "mapflags" => ArgumentFormat.MapFlags,

@@ -201,6 +201,31 @@ internal static class StraceText
         }
     }
 
+    /// <summary>Appends a umask as strace's <c>%#03o</c>: octal with a leading 0, at least three digits (<c>000</c>, <c>022</c>, <c>0777</c>).</summary>
+    public static void AppendUmask(StringBuilder destination, uint mask)
+    {
+        Span<char> digits = stackalloc char[12];
+        int n = 0;
+        do
+        {
+            digits[n++] = (char)('0' + (mask & 7));
+            mask >>= 3;
+        }
+        while (mask != 0);
+        if (digits[n - 1] != '0')
+        {
+            digits[n++] = '0';
+        }
+        while (n < 3)
+        {
+            digits[n++] = '0';
+        }
+        for (int i = n - 1; i >= 0; i--)
+        {
+            destination.Append(digits[i]);
+        }
+    }
+
     /// <summary>Appends a file mode as strace's <c>0%03o</c>.</summary>
     public static void AppendMode(StringBuilder destination, uint mode)
     {

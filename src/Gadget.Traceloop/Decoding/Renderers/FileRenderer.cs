@@ -19,7 +19,7 @@ internal sealed class FileRenderer : SyscallRenderer
         ("renameat2", "dirfd path dirfd path hex"), ("link", "path path"), ("linkat", "dirfd path dirfd path atflags"), ("symlink", "path path"),
         ("symlinkat", "path dirfd path"), ("chmod", "path mode"), ("fchmod", "fd mode"), ("fchmodat", "dirfd path mode"),
         ("truncate", "path long"), ("ftruncate", "fd long"), ("fsync", "fd"), ("fdatasync", "fd"), ("getdents64", "fd dirents ulong"),
-        ("umask", "mode"), ("fadvise64", "fd long ulong fadvice"), ("mount", "path path string hex ptr"), ("umount2", "path hex"),
+        ("umask", "umaskmode"), ("fadvise64", "fd long ulong fadvice"), ("mount", "path path string hex ptr"), ("umount2", "path hex"),
         ("memfd_create", "string hex"), ("mq_timedsend", "int bufin:2 ulong uint ptr"), ("mq_timedreceive", "int bufout ulong ptr ptr"),
         ("epoll_create1", "epollflags"), ("writev", "fd iovecin:2 ulong"), ("readv", "fd iovecout:2 ulong"), ("epoll_ctl", "fd epollop fd ptr"), ("sync", ""), ("inotify_init", ""),
     ];
@@ -27,7 +27,7 @@ internal sealed class FileRenderer : SyscallRenderer
     public override bool Renders(ArgumentFormat format) => format is ArgumentFormat.OpenFlags or ArgumentFormat.OpenMode
         or ArgumentFormat.AccessMode or ArgumentFormat.AccessAtFlags or ArgumentFormat.Whence or ArgumentFormat.FadviseAdvice
         or ArgumentFormat.PipeFlags or ArgumentFormat.EpollOperation or ArgumentFormat.EpollFlags or ArgumentFormat.DirentBuffer
-        or ArgumentFormat.IovecIn or ArgumentFormat.IovecOut || base.Renders(format);
+        or ArgumentFormat.IovecIn or ArgumentFormat.IovecOut or ArgumentFormat.UmaskMode || base.Renders(format);
 
     /// <summary>open's mode is printed only when the flags have O_CREAT or O_TMPFILE.</summary>
     public override int GetArgumentCount(in RenderContext context)
@@ -39,6 +39,17 @@ internal sealed class FileRenderer : SyscallRenderer
             count--;
         }
         return count;
+    }
+
+    /// <summary>umask(2) returns the previous mask, printed as its argument is.</summary>
+    protected override void AppendSuccess(in RenderContext context, long value, StringBuilder destination)
+    {
+        if (context.Decoder is { Formats: [ArgumentFormat.UmaskMode] })
+        {
+            StraceText.AppendUmask(destination, (uint)value);
+            return;
+        }
+        base.AppendSuccess(context, value, destination);
     }
 
     /// <summary>Appends open(2) flags: the access mode, then the other flags.</summary>
@@ -58,6 +69,9 @@ internal sealed class FileRenderer : SyscallRenderer
                 break;
             case ArgumentFormat.OpenMode:
                 StraceText.AppendMode(destination, (uint)raw);
+                break;
+            case ArgumentFormat.UmaskMode:
+                StraceText.AppendUmask(destination, (uint)raw);
                 break;
             case ArgumentFormat.AccessMode:
                 Constants.AccessModes.AppendFlags(destination, (uint)raw, "F_OK");
