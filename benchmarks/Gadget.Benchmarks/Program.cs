@@ -9,6 +9,10 @@ if (args is ["tcp-gadgets", ..])
 {
     return await TcpGadgetBenchmarks.RunAsync(args);
 }
+if (args is ["tool-startup", .. var startupArgs])
+{
+    return await ToolStartupBenchmarks.RunAsync(startupArgs);
+}
 if (args is ["gadget-throughput", .. var rest])
 {
     return await Gadget.Benchmarks.GadgetThroughputBenchmarks.RunAsync(rest);
