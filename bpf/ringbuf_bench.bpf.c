@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
 /*
  * Benchmark object for ring buffer consumers: fill_ring (run with BPF_PROG_TEST_RUN) writes ctx[0] records of
- * 64 bytes into a 16 MiB ring buffer with bpf_loop, without waking the consumer.
+ * 64 bytes into a 16 MiB ring buffer with bpf_loop, without waking the consumer. fill_perf writes ctx[0] records of
+ * 64 bytes into this CPU's ring of the perf event array bench_perf, for the perf buffer consumers.
  */
 #include "gadget.h"
 
@@ -41,5 +42,38 @@ int fill_ring(u64 *ctx)
 {
 	bench_dropped = 0;
 	bpf_loop((u32)ctx[0], emit_record, NULL, 0);
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, sizeof(u32));
+} bench_perf SEC(".maps");
+
+/* Records the perf ring refused by the last fill_perf (full). */
+u64 bench_perf_dropped = 0;
+
+struct perf_fill {
+	void *ctx; /* bpf_perf_event_output needs the program's context: the verifier follows it through the stack */
+};
+
+static long emit_perf_record(u32 index, struct perf_fill *fill)
+{
+	struct bench_record r = { .sequence = bench_sequence++ };
+	for (int i = 0; i < 7; i++)
+		r.payload[i] = index;
+	if (bpf_perf_event_output(fill->ctx, &bench_perf, BPF_F_CURRENT_CPU, &r, sizeof(r)) < 0)
+		bench_perf_dropped++;
+	return 0;
+}
+
+/* ctx[0]: number of records, into the perf ring of the CPU the test run is on. */
+SEC("raw_tp/sys_enter")
+int fill_perf(u64 *ctx)
+{
+	struct perf_fill fill = { .ctx = ctx };
+	bench_perf_dropped = 0;
+	bpf_loop((u32)ctx[0], emit_perf_record, &fill, 0);
 	return 0;
 }
