@@ -205,43 +205,43 @@ internal static class StraceText
     public static void AppendUmask(StringBuilder destination, uint mask)
     {
         Span<char> digits = stackalloc char[12];
-        int n = 0;
-        do
-        {
-            digits[n++] = (char)('0' + (mask & 7));
-            mask >>= 3;
-        }
-        while (mask != 0);
+        int n = OctalDigits(digits, mask);
         if (digits[n - 1] != '0')
         {
             digits[n++] = '0';
         }
-        while (n < 3)
-        {
-            digits[n++] = '0';
-        }
-        for (int i = n - 1; i >= 0; i--)
-        {
-            destination.Append(digits[i]);
-        }
+        AppendDigits(destination, digits, n);
     }
 
     /// <summary>Appends a file mode as strace's <c>0%03o</c>.</summary>
     public static void AppendMode(StringBuilder destination, uint mode)
     {
         Span<char> digits = stackalloc char[12];
+        int n = OctalDigits(digits, mode);
+        destination.Append('0');
+        AppendDigits(destination, digits, n);
+    }
+
+    /// <summary>The octal digits of <paramref name="value"/>, least significant first, in <paramref name="digits"/>; returns how many.</summary>
+    private static int OctalDigits(Span<char> digits, uint value)
+    {
         int n = 0;
         do
         {
-            digits[n++] = (char)('0' + (mode & 7));
-            mode >>= 3;
+            digits[n++] = (char)('0' + (value & 7));
+            value >>= 3;
         }
-        while (mode != 0);
+        while (value != 0);
+        return n;
+    }
+
+    /// <summary>Appends <paramref name="n"/> digits stored least significant first, zero-padded to three.</summary>
+    private static void AppendDigits(StringBuilder destination, Span<char> digits, int n)
+    {
         while (n < 3)
         {
             digits[n++] = '0';
         }
-        destination.Append('0');
         for (int i = n - 1; i >= 0; i--)
         {
             destination.Append(digits[i]);
