@@ -6,8 +6,7 @@
 set -euo pipefail
 version=$1
 cache=$2
-archive=${GADGET_DEBIAN_MIRROR:-http://deb.debian.org}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+. "$(dirname "$0")/../lib/debian-apt.sh"
 
 # Which suites carry the kernel, and which binary package (newest version of the pattern wins).
 case "$version" in
@@ -25,17 +24,8 @@ if [ -f "$dest/vmlinuz" ] && [ -f "$dest/release" ] && [ -d "$dest/modules" ]; t
 fi
 
 state="$cache/apt-$version"
-rm -rf "$state"
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/debs"
-: >"$state/sources.list"
-for s in $suites; do
-  echo "deb [signed-by=$keyring] $archive/${s%%:*} ${s#*:} main" >>"$state/sources.list"
-done
-apt_opts=(-o "Dir::Etc::SourceList=$state/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache" -o Dir::State::status=/dev/null
-  -o APT::Architecture=amd64 -o APT::Sandbox::User=root -o Debug::NoLocking=1 -qq)
-apt-get "${apt_opts[@]}" update >&2
-package=$(apt-cache "${apt_opts[@]}" pkgnames linux-image- | grep -E "$pattern" | sort -V | tail -n 1)
+private_apt "$state" amd64 "$suites"
+package=$(newest_package linux-image- "$pattern")
 if [ -z "$package" ]; then
   echo "fetch-kernel: no package matching $pattern in $suites" >&2
   exit 1
