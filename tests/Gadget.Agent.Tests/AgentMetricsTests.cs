@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gadget.Client;
 using Gadget.Containers.Tests;
+using k8s;
+using k8s.Models;
 using Xunit.Abstractions;
 
 namespace Gadget.Agent.Tests;
@@ -135,6 +137,79 @@ public sealed partial class AgentMetricsTests(ITestOutputHelper output) : IDispo
         Assert.False(agent.HasExited, agent.Output);
     }
 
+    [Fact]
+    public async Task Scrape_CountsTheLossesAStreamReported_KernelAndClient()
+    {
+        // A one-page ring (the kernel drops events in a burst of opens) and a 16-event queue per client (a paused client
+        // loses events): every loss the stream reports is counted, per gadget, and nothing else.
+        await using var agent = AgentProcess.Start(["--socket", Socket, "--rate", "0", "--ring-size", "4096", "--client-queue", "16", "--metrics-listen", "127.0.0.1:0"]);
+        Assert.True(await agent.WaitAnsweringAsync(Socket, Timeout), agent.Output);
+        var url = await PollAsync(() => MetricsUrl().Match(agent.Output) is { Success: true } m ? m.Groups[1].Value : null);
+        Assert.True(url is not null, "the agent did not say where its metrics are:\n" + agent.Output);
+        using var scraper = new HttpClient { BaseAddress = new Uri(url) };
+        using var http = GadgetCli.CreateHttpClient("unix:" + Socket);
+        using var stream = await http.GetAsync("gadgets/opensnoop", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        using var lines = new StreamReader(await stream.Content.ReadAsStreamAsync());
+        Assert.Contains("\"type\":\"attached\"", await lines.ReadLineAsync().WaitAsync(Timeout), StringComparison.Ordinal);
+
+        // The client: reads every line while it is not paused, and adds up the losses the stream reports.
+        long kernel = 0, client = 0;
+        using var reading = new SemaphoreSlim(0);
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await reading.WaitAsync(stop.Token);
+                reading.Release();
+                if (await lines.ReadLineAsync(stop.Token) is not { } line)
+                {
+                    return;
+                }
+                if (line.StartsWith("{\"type\":\"lost\"", StringComparison.Ordinal))
+                {
+                    var lost = JsonDocument.Parse(line).RootElement;
+                    var count = lost.GetProperty("count").GetInt64();
+                    _ = lost.GetProperty("source").GetString() == "kernel" ? Interlocked.Add(ref kernel, count) : Interlocked.Add(ref client, count);
+                }
+            }
+        });
+        try
+        {
+            var flood = Path.Combine(_directory.FullName, "missing");
+            var deadline = Stopwatch.StartNew();
+            while ((Interlocked.Read(ref kernel) == 0 || Interlocked.Read(ref client) == 0) && deadline.Elapsed < Timeout)
+            {
+                for (var i = 0; i < 20_000; i++)
+                {
+                    Assert.Throws<FileNotFoundException>(() => File.OpenHandle(flood).Dispose());
+                }
+                reading.Release(); // read what is there
+                await Task.Delay(500);
+                await reading.WaitAsync();
+            }
+            reading.Release();
+            Assert.True(Interlocked.Read(ref kernel) > 0 && Interlocked.Read(ref client) > 0, $"the stream reported kernel {kernel}, client {client} lost events");
+
+            // Once the client has read what was sent, the metrics say what the stream said (other processes' opens may
+            // still make the kernel drop events: the two are compared at a moment when they agree, within the timeout).
+            var scrape = await ScrapeUntilAsync(scraper, s =>
+                s.Sum("gadget_gadgets_events_lost_total", ("gadget", "opensnoop")) == Interlocked.Read(ref kernel) &&
+                s.Sum("gadget_agent_stream_events_dropped_total", ("gadget", "opensnoop")) == Interlocked.Read(ref client));
+            output.WriteLine($"stream: kernel {kernel}, client {client}; metrics: kernel {scrape.Sum("gadget_gadgets_events_lost_total")}, client {scrape.Sum("gadget_agent_stream_events_dropped_total")}");
+            Assert.Equal(Interlocked.Read(ref kernel), scrape.Sum("gadget_gadgets_events_lost_total", ("gadget", "opensnoop")));
+            Assert.Equal(Interlocked.Read(ref client), scrape.Sum("gadget_agent_stream_events_dropped_total", ("gadget", "opensnoop")));
+            Assert.Equal(scrape.Sum("gadget_gadgets_events_lost_total"), scrape.Sum("gadget_gadgets_events_lost_total", ("gadget", "opensnoop")));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            stream.Dispose();
+            await reader.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
     [Theory]
     [InlineData("nonsense", "--metrics-listen nonsense: expected IP:PORT")]
     [InlineData("127.0.0.1", "--metrics-listen 127.0.0.1: expected IP:PORT")]
@@ -159,6 +234,24 @@ public sealed partial class AgentMetricsTests(ITestOutputHelper output) : IDispo
         Assert.Equal(0, exitCode);
         Assert.Contains("--metrics-listen <IP:PORT>", text, StringComparison.Ordinal);
         Assert.Contains("loopback only unless --metrics-allow-remote", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DaemonSet_ScrapeAnnotationsAndContainerPort_AreTheMetricsListenersPort()
+    {
+        var documents = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(DaemonSetPod.RepositoryRoot, "deploy", "daemonset.yaml")));
+        var template = Assert.Single(documents.OfType<V1DaemonSet>()).Spec.Template;
+        var agent = Assert.Single(template.Spec.Containers);
+        // The manifest's args as the agent reads them (a bad combination would be an AgentUsageException).
+        var listen = AgentCommandLine.Parse([.. agent.Args]).MetricsListen;
+        Assert.NotNull(listen);
+        // A non-loopback listener is the pod's own address only: never the node's (hostNetwork).
+        Assert.True(IPAddress.IsLoopback(listen.Address) || template.Spec.HostNetwork != true, "metrics on every address of the node's network");
+        var annotations = template.Metadata.Annotations;
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal(listen.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), annotations["prometheus.io/port"]);
+        Assert.Equal("/metrics", annotations["prometheus.io/path"]);
+        Assert.Contains(agent.Ports, p => p.Name == "metrics" && p.ContainerPort == listen.Port && p.Protocol == "TCP");
     }
 
     [Fact]
