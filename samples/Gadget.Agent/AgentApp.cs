@@ -37,6 +37,8 @@ public static class AgentApp
                 ["node"] = options.Node,
             });
             var limits = new CallerLimits(options);
+            var metrics = new MetricsEndpoint();
+            metrics.AddServices(builder.Services, options);
             builder.Services.AddSingleton(options).AddSingleton(policy).AddSingleton(credentials).AddSingleton(limits);
             if (socket is not null)
             {
@@ -46,7 +48,7 @@ public static class AgentApp
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
-                var gate = new ConnectionGate(policy, limits, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gadget.Agent.Access"));
+                var gate = new ConnectionGate(policy, limits, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gadget.Agent.Access"), kestrel.ApplicationServices.GetRequiredService<AgentMetrics>());
                 if (socket is not null)
                 {
                     kestrel.ListenUnixSocket(socket.Path, listen => listen.Use(next => connection => gate.OnConnectionAsync(connection, next)));
@@ -64,6 +66,7 @@ public static class AgentApp
                         listen.Use(next => connection => gate.OnConnectionAsync(connection, next));
                     });
                 }
+                metrics.Listen(kestrel, options);
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Services.AddSingleton<TraceSessions>();
@@ -79,6 +82,7 @@ public static class AgentApp
             {
                 app.Services.GetRequiredService<AgentSocket>(); // the container owns it from now on
             }
+            metrics.Use(app, options);
             app.UseMiddleware<ErrorResponses>();
             app.UseMiddleware<TokenAuthentication>();
             if (options.RequestsPerSecond > 0)

@@ -87,6 +87,18 @@ public static class AgentCommandLine
 
     private static readonly Option<string?> Node = new("--node") { Description = "this node's name (default: $NODE_NAME)", HelpName = "NAME" };
 
+    private static readonly Option<System.Net.IPEndPoint?> MetricsListen = new("--metrics-listen")
+    {
+        Description = "also serve GET /metrics (Prometheus text format, plain HTTP, no authentication) on this TCP address; loopback only unless --metrics-allow-remote. Off by default",
+        HelpName = "IP:PORT",
+        CustomParser = ParseEndPoint,
+    };
+
+    private static readonly Option<bool> MetricsAllowRemote = new("--metrics-allow-remote")
+    {
+        Description = "let --metrics-listen be a non-loopback address (e.g. 0.0.0.0:9464 in a pod's own network namespace): anyone who reaches it reads the metrics",
+    };
+
     /// <summary>The agent's root command; <paramref name="run"/> serves with the parsed options until the token is canceled.</summary>
     public static RootCommand Create(Func<AgentOptions, CancellationToken, Task<int>> run)
     {
@@ -119,7 +131,7 @@ public static class AgentCommandLine
         {
             Socket, SocketGroup, AllowUids, Urls, TlsCertificate, TlsKey, TokenFile, ClientCa,
             MaxConnections, MaxConnectionsPerCaller, MaxStreams, MaxStreamsPerCaller, MaxTraces, Rate, ClientQueue, RingSize, SpareRings,
-            Kubernetes, Kubeconfig, Node,
+            Kubernetes, Kubeconfig, Node, MetricsListen, MetricsAllowRemote,
         };
         // Options that only make sense together: a parse error too (exit 2, before the socket is touched).
         root.Validators.Add(result =>
@@ -138,6 +150,7 @@ public static class AgentCommandLine
             }
         });
         CliHost.AddHelpSection(root, "limits: a caller over its own limit gets 429, every caller 503 when the agent is at capacity.");
+        CliHost.AddHelpSection(root, "metrics: --metrics-listen 127.0.0.1:9464 serves GET /metrics for Prometheus on its own listener (the Unix socket and --urls do not answer /metrics, and the metrics listener answers nothing else); metric names and labels: deploy/README.md.");
         return root;
     }
 
@@ -165,12 +178,26 @@ public static class AgentCommandLine
             Kubernetes = result.GetValue(Kubernetes) ?? "auto",
             Kubeconfig = result.GetValue(Kubeconfig),
             Node = result.GetValue(Node),
+            MetricsListen = result.GetValue(MetricsListen),
+            MetricsAllowRemote = result.GetValue(MetricsAllowRemote),
         };
         options.Validate();
         return options;
     }
 
     private static AgentOptions Bind(ParseResult result) => Bind(result.RootCommandResult);
+
+    private static System.Net.IPEndPoint? ParseEndPoint(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        // IP:PORT only (an IPv6 address in brackets): a port is required and no name is resolved.
+        if (!System.Net.IPEndPoint.TryParse(text, out var endpoint) || !text.Contains(':', StringComparison.Ordinal) || text.EndsWith(']') || (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !text.StartsWith('[')))
+        {
+            result.AddError($"--metrics-listen {text}: expected IP:PORT (e.g. 127.0.0.1:9464 or [::1]:9464; port 0 picks a free one).");
+            return null;
+        }
+        return endpoint;
+    }
 
     private static uint[] ParseUids(ArgumentResult result)
     {

@@ -66,8 +66,15 @@ public sealed record AgentOptions
     /// <summary><c>--node</c>.</summary>
     public string? Node { get; init; }
 
+    /// <summary>Where <c>GET /metrics</c> (Prometheus text format) is served over plain HTTP (<c>--metrics-listen</c>); null: nowhere.</summary>
+    public System.Net.IPEndPoint? MetricsListen { get; init; }
+
+    /// <summary>Whether <see cref="MetricsListen"/> may be a non-loopback address (<c>--metrics-allow-remote</c>).</summary>
+    public bool MetricsAllowRemote { get; init; }
+
     /// <summary>Checks the options that only make sense together.</summary>
-    /// <exception cref="AgentUsageException">TCP without TLS and a way to authenticate, TLS files without TCP, a per-caller limit above its total.</exception>
+    /// <exception cref="AgentUsageException">TCP without TLS and a way to authenticate, TLS files without TCP, a per-caller limit above its total,
+    /// metrics on a non-loopback address without <see cref="MetricsAllowRemote"/>.</exception>
     internal void Validate()
     {
         if (Socket is null && Urls.Count == 0)
@@ -88,6 +95,14 @@ public sealed record AgentOptions
         else if (TlsCertificate is not null || TokenFile is not null || ClientCa is not null || TlsKey is not null)
         {
             throw new AgentUsageException("--tls-cert, --tls-key, --token-file and --client-ca are for --urls https://...; there is no --urls");
+        }
+        if (MetricsListen is { } metrics && !System.Net.IPAddress.IsLoopback(metrics.Address) && !MetricsAllowRemote)
+        {
+            throw new AgentUsageException($"--metrics-listen {metrics}: not a loopback address; the metrics are served without TLS or authentication to anyone who reaches it. Add --metrics-allow-remote to mean it");
+        }
+        if (MetricsAllowRemote && MetricsListen is null)
+        {
+            throw new AgentUsageException("--metrics-allow-remote is for --metrics-listen IP:PORT; there is no --metrics-listen");
         }
         if (MaxConnectionsPerCaller > MaxConnections || MaxStreamsPerCaller > MaxStreams)
         {

@@ -12,7 +12,7 @@ namespace Gadget.Agent;
 /// <see cref="Caller"/> as a connection feature for the request handlers. A refused connection gets a short HTTP answer
 /// with the reason and is closed at once, so idle refused connections hold nothing.
 /// </summary>
-internal sealed class ConnectionGate(AccessPolicy policy, CallerLimits limits, ILogger logger)
+internal sealed class ConnectionGate(AccessPolicy policy, CallerLimits limits, ILogger logger, AgentMetrics metrics)
 {
     /// <summary>Handles one connection.</summary>
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
@@ -24,6 +24,7 @@ internal sealed class ConnectionGate(AccessPolicy policy, CallerLimits limits, I
             if (policy.Check(caller.Peer!) is { } denied)
             {
                 logger.LogWarning("Refused a connection: {Reason}", denied);
+                metrics.ConnectionRefused("forbidden", caller);
                 await RefuseAsync(connection, 403, "Forbidden", denied);
                 return;
             }
@@ -35,6 +36,7 @@ internal sealed class ConnectionGate(AccessPolicy policy, CallerLimits limits, I
         if (limits.TryOpenConnection(caller) is { } tooMany)
         {
             logger.LogWarning("Refused a connection of {Caller}: {Reason}", caller, tooMany);
+            metrics.ConnectionRefused("too_many", caller);
             await RefuseAsync(connection, 429, "Too Many Requests", tooMany);
             return;
         }

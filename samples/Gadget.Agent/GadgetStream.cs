@@ -88,6 +88,7 @@ internal static class GadgetStream
                 }
                 if (client > 0)
                 {
+                    context.RequestServices.GetRequiredService<AgentMetrics>().EventsDropped(name, client);
                     WriteLine(body, $"{{\"type\":\"lost\",\"count\":{client},\"source\":\"client\",\"reason\":\"this client read too slowly: its queue of {options.ClientQueue} events was full\"}}");
                 }
                 await body.FlushAsync(cancellationToken);

@@ -12,13 +12,15 @@ public sealed class TraceSessions : IAsyncDisposable
     private readonly ILogger logger;
     private readonly Lazy<TraceloopTracer> tracer;
     private readonly KubernetesPodMetadataSource? podLabels;
+    private readonly AgentMetrics metrics;
     private int nextId;
 
     /// <summary>Creates the collection (with pod labels from the Kubernetes API when <see cref="PodLabels.Start"/> finds it);
     /// the tracer loads on the first trace.</summary>
-    public TraceSessions(ILogger<TraceSessions> logger, IConfiguration configuration, ILoggerFactory loggers, AgentOptions options)
+    public TraceSessions(ILogger<TraceSessions> logger, IConfiguration configuration, ILoggerFactory loggers, AgentOptions options, AgentMetrics metrics)
     {
         this.logger = logger;
+        this.metrics = metrics;
         podLabels = PodLabels.Start(configuration, loggers);
         try
         {
@@ -44,7 +46,11 @@ public sealed class TraceSessions : IAsyncDisposable
     {
         var id = Interlocked.Increment(ref nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var recorder = tracer.Value.Follow(Containers, selector);
-        recorder.ContainerCrashed += (_, e) => logger.LogWarning("Container {Name} ({Id}) crashed ({Status}); {Count} syscalls recorded", e.Container.Name, e.Container.Id, e.Container.ExitStatus, e.History.Count);
+        recorder.ContainerCrashed += (_, e) =>
+        {
+            metrics.HistoryRead(e.History, "crash");
+            logger.LogWarning("Container {Name} ({Id}) crashed ({Status}); {Count} syscalls recorded", e.Container.Name, e.Container.Id, e.Container.ExitStatus, e.History.Count);
+        };
         traces[id] = (selector, recorder);
         logger.LogInformation("Trace {TraceId} started for {Selector}", id, selector);
         return id;
@@ -84,7 +90,9 @@ public sealed class TraceSessions : IAsyncDisposable
             {
                 continue;
             }
-            return (container, recorder.Dump(container.Id));
+            var history = recorder.Dump(container.Id);
+            metrics.HistoryRead(history, "request");
+            return (container, history);
         }
         return null;
     }

@@ -64,6 +64,7 @@ public sealed unsafe partial class BpfObject : IDisposable
         _maps = [.. maps];
         _notLoadedPrograms = [.. notLoaded];
         _notCreatedMaps = [.. notCreated];
+        BpfMetrics.ProgramsLoaded(Name, _programs.Length);
     }
 
     /// <summary>The object's name.</summary>
@@ -205,6 +206,7 @@ public sealed unsafe partial class BpfObject : IDisposable
         }
         // A native call in flight holds a reference: libbpf closes the object when the last one returns.
         _handle.Dispose();
+        BpfMetrics.ProgramsLoaded(Name, -_programs.Length);
     }
 
     /// <summary>Records a link made from one of the object's programs; if the object is being disposed, detaches it and throws.</summary>

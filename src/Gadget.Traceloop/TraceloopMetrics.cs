@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Gadget.Traceloop.Rings;
 
 namespace Gadget.Traceloop;
 
@@ -13,6 +15,9 @@ namespace Gadget.Traceloop;
 /// <item><term><c>gadget.traceloop.containers.recorded</c></term><description>containers a <see cref="ContainerRecorder"/> started recording (counter).</description></item>
 /// <item><term><c>gadget.traceloop.containers.ended</c></term><description>recorded containers that ended, tagged <c>crash</c> = true or false (counter).</description></item>
 /// <item><term><c>gadget.traceloop.syscalls.missed</c></term><description>syscalls of new cgroups that found no spare ring, per tracer (tag <c>tracer</c>), <see cref="TraceloopTracer.MissedForEmptyPool"/> (observable counter).</description></item>
+/// <item><term><c>gadget.traceloop.rings.spare</c></term><description>spare rings left for new cgroups' first syscalls, per tracer (tag <c>tracer</c>): 0 means the next new container is counted, not recorded, until the pool is refilled (observable gauge; see <see cref="TraceloopOptions.SpareRings"/>).</description></item>
+/// <item><term><c>gadget.traceloop.rings.used</c></term><description>rings given to cgroups (recording, kept for their history, or claimed by the kernel and not decided yet), per tracer (tag <c>tracer</c>), <see cref="TraceloopTracer.Cgroups"/> (observable gauge).</description></item>
+/// <item><term><c>gadget.traceloop.records.not_written</c></term><description>records the BPF program could not write into the rings there are now (a ring was paused while it was read), per tracer (tag <c>tracer</c>), <see cref="TraceloopTracer.OutputErrors"/> (observable counter).</description></item>
 /// </list>
 /// </remarks>
 public static class TraceloopMetrics
@@ -31,6 +36,9 @@ public static class TraceloopMetrics
     static TraceloopMetrics()
     {
         Meter.CreateObservableCounter("gadget.traceloop.syscalls.missed", ObserveMissed, "{syscall}", "Syscalls of new cgroups that found no spare ring in the kernel, per tracer.");
+        Meter.CreateObservableGauge("gadget.traceloop.rings.spare", () => Observe(SpareRings), "{ring}", "Spare rings left for new cgroups, per tracer.");
+        Meter.CreateObservableGauge("gadget.traceloop.rings.used", () => Observe(static t => t.Cgroups.Count), "{ring}", "Rings given to cgroups (recording, kept or claimed), per tracer.");
+        Meter.CreateObservableCounter("gadget.traceloop.records.not_written", () => Observe(static t => (long)t.OutputErrors), "{record}", "Records the BPF program could not write into the rings there are now, per tracer.");
     }
 
     internal static void ContainerRecorded() => Recorded.Add(1);
@@ -41,20 +49,43 @@ public static class TraceloopMetrics
 
     internal static void Unregister(TraceloopTracer tracer) => Tracers.TryRemove(tracer, out _);
 
-    private static IEnumerable<Measurement<long>> ObserveMissed()
+    private static IEnumerable<Measurement<long>> ObserveMissed() => Observe(static t => (long)t.MissedForEmptyPool);
+
+    private static IEnumerable<Measurement<long>> Observe(Func<TraceloopTracer, long> read)
     {
         foreach (var (tracer, id) in Tracers)
         {
-            long missed;
+            long value;
             try
             {
-                missed = (long)tracer.MissedForEmptyPool;
+                value = read(tracer);
             }
             catch (ObjectDisposedException)
             {
                 continue;
             }
-            yield return new Measurement<long>(missed, new KeyValuePair<string, object?>("tracer", id));
+            yield return new Measurement<long>(value, new KeyValuePair<string, object?>("tracer", id));
         }
     }
+
+    // The spare pool is private to the tracer's ring keeper; the meter reads it under the keeper's lock. (Accessors rather
+    // than an internal property on the tracer: the tracer's files are being reworked elsewhere; replace them with a
+    // property when that work has landed.)
+    private static long SpareRings(TraceloopTracer tracer)
+    {
+        var keeper = KeeperOf(tracer);
+        lock (GateOf(keeper))
+        {
+            return PoolOf(keeper).SpareCount;
+        }
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_rings")]
+    private static extern ref RingKeeper KeeperOf(TraceloopTracer tracer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_gate")]
+    private static extern ref Lock GateOf(RingKeeper keeper);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_pool")]
+    private static extern ref RingPool PoolOf(RingKeeper keeper);
 }

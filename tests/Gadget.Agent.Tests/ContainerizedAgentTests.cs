@@ -91,6 +91,16 @@ public sealed class ContainerizedAgentTests(ITestOutputHelper output)
                     // The exit status the kernel reported (sched_process_exit), logged by the agent as a crash with its history.
                     var crashed = await PollAsync(() => Task.FromResult(agent.Output.Contains($"({workload.Id}) crashed (exited with code 7)", StringComparison.Ordinal)));
                     Assert.True(crashed, "the agent did not report the workload's exit code 7:\n" + agent.Output);
+
+                    // The manifest's metrics listener (0.0.0.0:PORT of the pod's own network namespace: what Prometheus reaches
+                    // at the pod IP), scraped from inside that namespace: the recorded workload and its crash are counted.
+                    var port = System.Net.IPEndPoint.Parse(pod.Agent.Args[pod.Agent.Args.IndexOf("--metrics-listen") + 1]).Port;
+                    var scrape = Processes.Run("nsenter", [$"--net=/proc/{agentPid}/ns/net", "busybox", "wget", "-q", "-O", "-", $"http://127.0.0.1:{port}/metrics"]);
+                    Assert.True(scrape.ExitCode == 0, scrape.Error);
+                    var metrics = PrometheusText.Parse(scrape.Output);
+                    Assert.Equal(1, metrics.Sum("gadget_traceloop_containers_recorded_total"));
+                    Assert.Equal(1, metrics.Sum("gadget_agent_histories_read_total", ("reason", "crash")));
+                    Assert.Equal(Environment.MachineName, Assert.Single(metrics.Find("target_info")).Labels["service_instance_id"]);
                 }
 
                 // Measured, not asserted: the agent container's peak memory (cgroup v1 memory controller, under the manifest's limit).

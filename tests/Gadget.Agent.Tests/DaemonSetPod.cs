@@ -216,9 +216,11 @@ internal sealed class DaemonSetPod
             mounts.Add(mount);
         }
         config["mounts"] = new JsonArray([.. mounts.Select(m => m.DeepClone())]);
-        if (Agent.Ports is { Count: > 0 } || Agent.LivenessProbe is not null || Agent.ReadinessProbe is not null)
+        // A containerPort without hostPort changes nothing in the container (it documents the port, for Prometheus'
+        // discovery and PodMonitors); a hostPort would forward the node's port into the pod's network namespace.
+        if (Agent.Ports?.Any(p => p.HostPort is not null) == true || Agent.LivenessProbe is not null || Agent.ReadinessProbe is not null)
         {
-            throw new NotSupportedException("container ports and probes are not mirrored");
+            throw new NotSupportedException("host ports and probes are not mirrored");
         }
         // Not mirrored either: kubelet's own mounts (/etc/hosts, /etc/resolv.conf, /dev/termination-log, the service account
         // token under /var/run/secrets/kubernetes.io/serviceaccount) and the pod's sandbox (pause) container and network.
