@@ -66,6 +66,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--rate"] = "-1",
         ["--client-queue"] = "0",
         ["--kubernetes"] = "maybe",
+        ["--metrics-listen"] = "10.0.0.1:9464", // not loopback, without --metrics-allow-remote
     };
 
     /// <summary>Options whose value is free text (a name, a path): no value is wrong when parsed.</summary>
