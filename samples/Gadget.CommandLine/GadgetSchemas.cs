@@ -74,6 +74,23 @@ public static class GadgetSchemas
         new("memcg", "MEMCG", 0, "the memory cgroup that ran out", e => e.MemoryCgroup),
     ]);
 
+    /// <summary>exitsnoop's events.</summary>
+    public static EventSchema<ExitEvent> ExitSnoop { get; } = new("exitsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id of the process that exited", e => e.Pid),
+        new("tid", "TID", 7, "thread id of the exiting task (the pid for a process's exit)", e => e.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid),
+        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
+        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", e => e.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
+        new("code", "CODE", 4, "the exit code (0-255), 0 when a signal killed it", e => e.ExitCode ?? 0),
+        new("sig", "SIG", -9, "the signal that killed it (SIGKILL...), empty when it exited by itself", e => e.SignalName ?? string.Empty),
+        new("core", "CORE", -5, "whether a core was dumped", e => e.CoreDumped),
+        new("status", "STATUS", 6, "the wait status the parent is given ((code << 8) | signal | 0x80 for a core dump)", e => e.ExitStatus) { Default = false },
+        new("age", "AGE(s)", 0, "how long it lived, in seconds", e => Math.Round(e.Lifetime.TotalSeconds, 6)),
+    ]);
+
     /// <summary>tcpconnect's events.</summary>
     public static EventSchema<TcpConnectEvent> TcpConnect { get; } = new("tcpconnect", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
     [

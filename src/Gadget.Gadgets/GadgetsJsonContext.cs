@@ -15,6 +15,7 @@ namespace Gadget.Gadgets;
 [JsonSerializable(typeof(OpenEvent))]
 [JsonSerializable(typeof(SignalEvent))]
 [JsonSerializable(typeof(OomKillEvent))]
+[JsonSerializable(typeof(ExitEvent))]
 [JsonSerializable(typeof(TcpConnectEvent))]
 [JsonSerializable(typeof(TcpAcceptEvent))]
 [JsonSerializable(typeof(TcpTraffic))]

@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "tcpconnect", "tcpaccept", "tcptop"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -32,6 +32,7 @@ public sealed class KernelCompatibilityTests
             "opensnoop" => OpenSnoop.Start(options),
             "sigsnoop" => SigSnoop.Start(options),
             "oomkill" => OomKill.Start(options),
+            "exitsnoop" => ExitSnoop.Start(options),
             "tcpconnect" => TcpConnect.Start(options),
             "tcpaccept" => TcpAccept.Start(options),
             "tcptop" => TcpTop.Start(options),

@@ -12,7 +12,7 @@ public sealed unsafe class RecordLayoutTests
     [Fact]
     public void ProcessRecordMatchesGadgetProcessInEveryObject()
     {
-        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"])
+        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "tcpconnect", "tcpaccept", "tcptop"])
         {
             var p = default(ProcessRecord);
             AssertLayout(Read(name)["gadget_process"], ProcessRecord.Size, Unsafe.SizeOf<ProcessRecord>(),
@@ -70,6 +70,17 @@ public sealed unsafe class RecordLayoutTests
             ("shmem_rss_pages", Offset(ref r, ref r.ShmemRssPages)), ("trigger", Offset(ref r, ref r.Trigger)),
             ("victim_pid", Offset(ref r, ref r.VictimPid)), ("victim_uid", Offset(ref r, ref r.VictimUid)),
             ("victim_comm", Offset(ref r, ref r.VictimComm)), ("memcg_name", Offset(ref r, ref r.MemoryCgroup)));
+    }
+
+    [Fact]
+    public void ExitRecordMatchesExitEvent()
+    {
+        var r = default(ExitRecord);
+        var c = Read("exitsnoop")["exit_event"];
+        AssertLayout(c, c.Size, Unsafe.SizeOf<ExitRecord>(),
+            ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)),
+            ("lifetime_ns", Offset(ref r, ref r.LifetimeNs)), ("proc", Offset(ref r, ref r.Process)),
+            ("exit_status", Offset(ref r, ref r.ExitStatus)), ("reserved", Offset(ref r, ref r.Reserved)));
     }
 
     [Theory]
