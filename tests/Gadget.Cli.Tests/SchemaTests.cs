@@ -65,6 +65,26 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task ExitSnoopJson()
+    {
+        // Shells that exit with 42 and shells that kill themselves with SIGKILL, until both show up (the filter keeps only them).
+        var shells = new System.Collections.Concurrent.ConcurrentBag<int>();
+        bool Ours(string line) => shells.Any(pid => line.Contains($"\"pid\":{pid},", StringComparison.Ordinal));
+        var lines = await CaptureAsync(["exitsnoop", "--host", "-o", "json", "--fields", "pid,comm,code,sig,core,status,age", "--filter", "comm==sh"],
+            () => { shells.Add(RunShell("exit 42")); shells.Add(RunShell("kill -KILL $$")); },
+            Killed);
+        bool Killed(string line) => Ours(line) && line.Contains("\"sig\":\"SIGKILL\"", StringComparison.Ordinal);
+        var exited = Event(lines.Where(Ours), "\"code\":42,");
+        Assert.Equal("", exited.GetProperty("sig").GetString());
+        Assert.Equal(42 << 8, exited.GetProperty("status").GetInt32());
+        Assert.True(exited.GetProperty("age").GetDouble() >= 0);
+        var killed = Event(lines.Where(Ours), "\"sig\":\"SIGKILL\"");
+        Assert.Equal(0, killed.GetProperty("code").GetInt32());
+        Assert.Equal(9, killed.GetProperty("status").GetInt32());
+        Assert.False(killed.GetProperty("core").GetBoolean());
+    }
+
+    [Fact]
     public async Task TcpConnectAndAcceptJson()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
