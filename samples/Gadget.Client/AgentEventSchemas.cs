@@ -10,7 +10,7 @@ namespace Gadget.Client;
 internal static class AgentEventSchemas
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop"];
+    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop"];
 
     /// <summary>The schema of <paramref name="gadget"/>'s events as read from the agent's JSON.</summary>
     public static EventSchema<AgentEvent> For(string gadget) => gadget switch
@@ -22,6 +22,7 @@ internal static class AgentEventSchemas
         "sigsnoop" => From(GadgetSchemas.SigSnoop),
         "oomkill" => From(GadgetSchemas.OomKill),
         "exitsnoop" => From(GadgetSchemas.ExitSnoop),
+        "bindsnoop" => From(GadgetSchemas.BindSnoop),
         _ => throw new ArgumentOutOfRangeException(nameof(gadget), gadget, "not a gadget the agent streams"),
     };
 

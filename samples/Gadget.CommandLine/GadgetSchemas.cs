@@ -91,6 +91,26 @@ public static class GadgetSchemas
         new("age", "AGE(s)", 0, "how long it lived, in seconds", e => Math.Round(e.Lifetime.TotalSeconds, 6)),
     ]);
 
+    /// <summary>bindsnoop's events.</summary>
+    public static EventSchema<BindEvent> BindSnoop { get; } = new("bindsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id", e => e.Pid),
+        new("tid", "TID", 7, "thread id", e => e.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid) { Default = false },
+        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
+        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", e => e.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
+        new("fd", "FD", 3, "the socket's file descriptor", e => e.FileDescriptor) { Default = false },
+        new("proto", "PROTO", -5, "TCP, UDP, or the socket type (RAW, SEQPACKET...) for other protocols", e => ProtocolName(e)),
+        new("ip", "IP", 2, "4 or 6 (0: not an IP address)", e => e.IPVersion),
+        new("addr", "ADDR", -22, "the address asked for (empty: not an IP address)", e => e.Address?.ToString() ?? string.Empty),
+        new("port", "PORT", 5, "the port asked for (0: the kernel chooses)", e => e.Port),
+        new("bport", "BPORT", 5, "the socket's local port after the call (the kernel's choice for port 0)", e => e.BoundPort),
+        new("error", "ERR", 3, "errno of a failed bind, 0 on success", e => e.Error) { Default = false },
+        new("result", "RESULT", 0, "OK, or the error the bind failed with (EADDRINUSE, ...)", e => e.Result),
+    ]);
+
     /// <summary>tcpconnect's events.</summary>
     public static EventSchema<TcpConnectEvent> TcpConnect { get; } = new("tcpconnect", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
     [
@@ -143,6 +163,18 @@ public static class GadgetSchemas
         new("sent", "SENT", 12, "bytes sent during the interval", r => r.Traffic.BytesSent),
         new("recv", "RECV", 0, "bytes received during the interval", r => r.Traffic.BytesReceived),
     ]);
+
+    /// <summary>A bound socket's protocol as bindsnoop prints it: TCP, UDP, else its type (RAW, DGRAM...).</summary>
+    public static string ProtocolName(BindEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Protocol switch
+        {
+            System.Net.Sockets.ProtocolType.Tcp => "TCP",
+            System.Net.Sockets.ProtocolType.Udp => "UDP",
+            _ => e.SocketType == System.Net.Sockets.SocketType.Unknown ? "?" : e.SocketType.ToString().ToUpperInvariant(),
+        };
+    }
 
     /// <summary>An address and port, IPv6 in brackets.</summary>
     public static string Endpoint(IPAddress address, int port)

@@ -16,6 +16,7 @@ namespace Gadget.Gadgets;
 [JsonSerializable(typeof(SignalEvent))]
 [JsonSerializable(typeof(OomKillEvent))]
 [JsonSerializable(typeof(ExitEvent))]
+[JsonSerializable(typeof(BindEvent))]
 [JsonSerializable(typeof(TcpConnectEvent))]
 [JsonSerializable(typeof(TcpAcceptEvent))]
 [JsonSerializable(typeof(TcpTraffic))]

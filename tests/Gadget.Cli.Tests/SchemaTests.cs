@@ -85,6 +85,26 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task BindSnoopJson()
+    {
+        // UDP sockets of this process bound to [::1]:0, until one shows up with the port the kernel gave it.
+        var ports = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        void Bind()
+        {
+            using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            ports.Add(((IPEndPoint)socket.LocalEndPoint!).Port);
+        }
+        bool Ours(string line) => ports.Any(port => line.Contains($"\"bport\":{port},", StringComparison.Ordinal));
+        var lines = await CaptureAsync(["bindsnoop", "--host", "-o", "json", "--pid", pid, "--fields", "pid,comm,proto,ip,addr,port,bport,error,result"], Bind, Ours);
+        var bind = Event(lines.Where(Ours), "\"bport\":");
+        Assert.Equal(Environment.ProcessId, bind.GetProperty("pid").GetInt32());
+        Assert.Equal(("UDP", 6, "::1", 0, 0, "OK"), (bind.GetProperty("proto").GetString(), bind.GetProperty("ip").GetInt32(), bind.GetProperty("addr").GetString(),
+            bind.GetProperty("port").GetInt32(), bind.GetProperty("error").GetInt32(), bind.GetProperty("result").GetString()));
+    }
+
+    [Fact]
     public async Task TcpConnectAndAcceptJson()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -12,7 +12,7 @@ public sealed unsafe class RecordLayoutTests
     [Fact]
     public void ProcessRecordMatchesGadgetProcessInEveryObject()
     {
-        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "tcpconnect", "tcpaccept", "tcptop"])
+        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "tcpconnect", "tcpaccept", "tcptop"])
         {
             var p = default(ProcessRecord);
             AssertLayout(Read(name)["gadget_process"], ProcessRecord.Size, Unsafe.SizeOf<ProcessRecord>(),
@@ -81,6 +81,19 @@ public sealed unsafe class RecordLayoutTests
             ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)),
             ("lifetime_ns", Offset(ref r, ref r.LifetimeNs)), ("proc", Offset(ref r, ref r.Process)),
             ("exit_status", Offset(ref r, ref r.ExitStatus)), ("reserved", Offset(ref r, ref r.Reserved)));
+    }
+
+    [Fact]
+    public void BindRecordMatchesBindEvent()
+    {
+        var r = default(BindRecord);
+        var c = Read("bindsnoop")["bind_event"];
+        AssertLayout(c, c.Size, Unsafe.SizeOf<BindRecord>(),
+            ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("proc", Offset(ref r, ref r.Process)),
+            ("retval", Offset(ref r, ref r.ReturnValue)), ("fd", Offset(ref r, ref r.FileDescriptor)), ("addrlen", Offset(ref r, ref r.AddressLength)),
+            ("scope_id", Offset(ref r, ref r.ScopeId)), ("family", Offset(ref r, ref r.Family)), ("port", Offset(ref r, ref r.Port)),
+            ("bound_port", Offset(ref r, ref r.BoundPort)), ("socket_type", Offset(ref r, ref r.SocketType)), ("protocol", Offset(ref r, ref r.Protocol)),
+            ("reserved", Offset(ref r, ref r.Reserved)), ("reserved2", Offset(ref r, ref r.Reserved2)), ("addr", Offset(ref r, ref r.Address[0])));
     }
 
     [Theory]
