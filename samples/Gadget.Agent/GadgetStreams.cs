@@ -15,7 +15,7 @@ namespace Gadget.Agent;
 public sealed class GadgetStreams : IAsyncDisposable
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop"];
+    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop"];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, GadgetFeed> _feeds = new(StringComparer.Ordinal);
@@ -102,6 +102,7 @@ public sealed class GadgetStreams : IAsyncDisposable
             "oomkill" => GadgetFeed.Start(name, OomKill.Start(options), GadgetSchemas.OomKill, e => (e.Container, e.TriggerContainer), logger, Ended),
             "exitsnoop" => GadgetFeed.Start(name, ExitSnoop.Start(options), GadgetSchemas.ExitSnoop, e => (e.Container, null), logger, Ended),
             "bindsnoop" => GadgetFeed.Start(name, BindSnoop.Start(options), GadgetSchemas.BindSnoop, e => (e.Container, null), logger, Ended),
+            "mountsnoop" => GadgetFeed.Start(name, MountSnoop.Start(options), GadgetSchemas.MountSnoop, e => (e.Container, null), logger, Ended),
             _ => throw new ArgumentException($"unknown gadget '{name}'", nameof(name)),
         };
         logger.LogInformation("Gadget {Gadget} started (one set of programs for every client)", name);

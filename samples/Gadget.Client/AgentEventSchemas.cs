@@ -10,7 +10,7 @@ namespace Gadget.Client;
 internal static class AgentEventSchemas
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop"];
+    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop"];
 
     /// <summary>The schema of <paramref name="gadget"/>'s events as read from the agent's JSON.</summary>
     public static EventSchema<AgentEvent> For(string gadget) => gadget switch
@@ -23,6 +23,7 @@ internal static class AgentEventSchemas
         "oomkill" => From(GadgetSchemas.OomKill),
         "exitsnoop" => From(GadgetSchemas.ExitSnoop),
         "bindsnoop" => From(GadgetSchemas.BindSnoop),
+        "mountsnoop" => From(GadgetSchemas.MountSnoop),
         _ => throw new ArgumentOutOfRangeException(nameof(gadget), gadget, "not a gadget the agent streams"),
     };
 

@@ -111,6 +111,35 @@ public static class GadgetSchemas
         new("result", "RESULT", 0, "OK, or the error the bind failed with (EADDRINUSE, ...)", e => e.Result),
     ]);
 
+    /// <summary>mountsnoop's events.</summary>
+    public static EventSchema<MountEvent> MountSnoop { get; } = new("mountsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id", e => e.Pid),
+        new("tid", "TID", 7, "thread id", e => e.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid) { Default = false },
+        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
+        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", e => e.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
+        new("call", "CALL", -10, "mount, umount2 or move_mount", e => CallName(e.Operation)),
+        new("src", "SOURCE", -20, "mount: the source (device, directory, name); move_mount: the path moved from", e => e.Source),
+        new("target", "TARGET", -24, "the mount point", e => e.Target),
+        new("fs", "FS", -8, "mount: the file system type as passed", e => e.FileSystemType),
+        new("flags", "FLAGS", -24, "the flags by name (MS_*, MNT_*, MOVE_MOUNT_*), 0 when none", e => e.FlagNames),
+        new("data", "DATA", -16, "mount: the options string", e => e.Data) { Default = false },
+        new("error", "ERR", 3, "errno of a failed call, 0 on success", e => e.Error) { Default = false },
+        new("result", "RESULT", 0, "OK, or the error the call failed with (ENODEV, EPERM, ...)", e => e.Result),
+    ]);
+
+    /// <summary>The system call a mount event reports, by its name.</summary>
+    public static string CallName(MountOperation operation) => operation switch
+    {
+        MountOperation.Mount => "mount",
+        MountOperation.Unmount => "umount2",
+        MountOperation.MoveMount => "move_mount",
+        _ => operation.ToString(),
+    };
+
     /// <summary>tcpconnect's events.</summary>
     public static EventSchema<TcpConnectEvent> TcpConnect { get; } = new("tcpconnect", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
     [

@@ -6,7 +6,7 @@ using System.CommandLine;
 using Gadget.CommandLine;
 using Gadgets;
 
-var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, tcpconnect, tcpaccept, tcptop) and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
+var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, mountsnoop, tcpconnect, tcpaccept, tcptop) and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
 {
     ExecSnoopCommand.Create(),
     OpenSnoopCommand.Create(),
@@ -14,6 +14,7 @@ var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, op
     OomKillCommand.Create(),
     ExitSnoopCommand.Create(),
     BindSnoopCommand.Create(),
+    MountSnoopCommand.Create(),
     TcpCommands.Connect(),
     TcpCommands.Accept(),
     TcpTopCommand.Create(),

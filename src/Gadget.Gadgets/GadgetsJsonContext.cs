@@ -17,6 +17,7 @@ namespace Gadget.Gadgets;
 [JsonSerializable(typeof(OomKillEvent))]
 [JsonSerializable(typeof(ExitEvent))]
 [JsonSerializable(typeof(BindEvent))]
+[JsonSerializable(typeof(MountEvent))]
 [JsonSerializable(typeof(TcpConnectEvent))]
 [JsonSerializable(typeof(TcpAcceptEvent))]
 [JsonSerializable(typeof(TcpTraffic))]

@@ -11,7 +11,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     /// <summary>Every command of every tool (the agent: its one command line, with a socket no test uses, never started).</summary>
     internal static readonly CliCommand[] All =
     [
-        .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "tcpconnect", "tcpaccept", "tcptop"])
+        .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"])
             .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "86400"])),
         new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
         new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
@@ -24,7 +24,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         new(Tool.Client, ["traceloop", "list"], [], null),
         new(Tool.Client, ["traceloop", "dump"], ["some-container"], null),
         new(Tool.Client, ["containers"], [], null),
-        .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop"])
+        .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop"])
             .Select(g => new CliCommand(Tool.Client, [g], [], null)),
         new(Tool.Agent, [], ["--socket", "/tmp/gadget-cli-test-agent-never-started.sock"], null),
     ];

@@ -105,6 +105,19 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task MountSnoopJson()
+    {
+        // A tmpfs mounted read-only in a private mount namespace (nothing leaks to the host), its source a marker.
+        var marker = Marker();
+        var lines = await CaptureAsync(["mountsnoop", "--host", "-o", "json", "--filter", $"src=={marker}"],
+            () => Run("unshare", "-m", "--propagation", "private", "busybox", "mount", "-r", "-t", "tmpfs", marker, "/mnt"), line => line.Contains(marker, StringComparison.Ordinal));
+        var mount = Event(lines, marker);
+        Assert.Equal(("mount", "/mnt", "tmpfs", "OK", 0), (mount.GetProperty("call").GetString(), mount.GetProperty("target").GetString(),
+            mount.GetProperty("fs").GetString(), mount.GetProperty("result").GetString(), mount.GetProperty("error").GetInt32()));
+        Assert.Contains("MS_RDONLY", mount.GetProperty("flags").GetString()!.Split('|'));
+    }
+
+    [Fact]
     public async Task TcpConnectAndAcceptJson()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

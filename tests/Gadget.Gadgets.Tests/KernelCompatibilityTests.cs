@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "tcpconnect", "tcpaccept", "tcptop"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -34,6 +34,7 @@ public sealed class KernelCompatibilityTests
             "oomkill" => OomKill.Start(options),
             "exitsnoop" => ExitSnoop.Start(options),
             "bindsnoop" => BindSnoop.Start(options),
+            "mountsnoop" => MountSnoop.Start(options),
             "tcpconnect" => TcpConnect.Start(options),
             "tcpaccept" => TcpAccept.Start(options),
             "tcptop" => TcpTop.Start(options),

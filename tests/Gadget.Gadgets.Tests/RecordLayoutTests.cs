@@ -12,7 +12,7 @@ public sealed unsafe class RecordLayoutTests
     [Fact]
     public void ProcessRecordMatchesGadgetProcessInEveryObject()
     {
-        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "tcpconnect", "tcpaccept", "tcptop"])
+        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"])
         {
             var p = default(ProcessRecord);
             AssertLayout(Read(name)["gadget_process"], ProcessRecord.Size, Unsafe.SizeOf<ProcessRecord>(),
@@ -94,6 +94,18 @@ public sealed unsafe class RecordLayoutTests
             ("scope_id", Offset(ref r, ref r.ScopeId)), ("family", Offset(ref r, ref r.Family)), ("port", Offset(ref r, ref r.Port)),
             ("bound_port", Offset(ref r, ref r.BoundPort)), ("socket_type", Offset(ref r, ref r.SocketType)), ("protocol", Offset(ref r, ref r.Protocol)),
             ("reserved", Offset(ref r, ref r.Reserved)), ("reserved2", Offset(ref r, ref r.Reserved2)), ("addr", Offset(ref r, ref r.Address[0])));
+    }
+
+    [Fact]
+    public void MountRecordMatchesMountEvent()
+    {
+        var r = default(MountRecord);
+        var c = Read("mountsnoop")["mount_event"];
+        AssertLayout(c, c.Size, Unsafe.SizeOf<MountRecord>(),
+            ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("proc", Offset(ref r, ref r.Process)),
+            ("retval", Offset(ref r, ref r.ReturnValue)), ("op", Offset(ref r, ref r.Operation)), ("flags", Offset(ref r, ref r.Flags)),
+            ("source", Offset(ref r, ref r.Source)), ("target", Offset(ref r, ref r.Target)), ("fstype", Offset(ref r, ref r.FileSystemType)),
+            ("data", Offset(ref r, ref r.Data)));
     }
 
     [Theory]
