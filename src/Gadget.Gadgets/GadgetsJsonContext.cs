@@ -18,6 +18,7 @@ namespace Gadget.Gadgets;
 [JsonSerializable(typeof(ExitEvent))]
 [JsonSerializable(typeof(BindEvent))]
 [JsonSerializable(typeof(MountEvent))]
+[JsonSerializable(typeof(ProcessSnapshotEntry))]
 [JsonSerializable(typeof(TcpConnectEvent))]
 [JsonSerializable(typeof(TcpAcceptEvent))]
 [JsonSerializable(typeof(TcpTraffic))]

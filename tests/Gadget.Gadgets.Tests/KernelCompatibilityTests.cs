@@ -44,6 +44,13 @@ public sealed class KernelCompatibilityTests
     }
 
     [Fact]
+    public void TheProcessSnapshotLoadsAndRuns()
+    {
+        using var snapshot = ProcessSnapshot.Start(new GadgetOptions());
+        Assert.Contains(snapshot.Take(), e => e.Pid == Environment.ProcessId);
+    }
+
+    [Fact]
     public async Task TheContainerCollectionLoadsItsKernelPrograms()
     {
         await using var containers = new ContainerCollection(new ContainerCollectionOptions { UseBpf = true });

@@ -12,7 +12,7 @@ public sealed unsafe class RecordLayoutTests
     [Fact]
     public void ProcessRecordMatchesGadgetProcessInEveryObject()
     {
-        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"])
+        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "snapshot_process", "tcpconnect", "tcpaccept", "tcptop"])
         {
             var p = default(ProcessRecord);
             AssertLayout(Read(name)["gadget_process"], ProcessRecord.Size, Unsafe.SizeOf<ProcessRecord>(),
@@ -106,6 +106,15 @@ public sealed unsafe class RecordLayoutTests
             ("retval", Offset(ref r, ref r.ReturnValue)), ("op", Offset(ref r, ref r.Operation)), ("flags", Offset(ref r, ref r.Flags)),
             ("source", Offset(ref r, ref r.Source)), ("target", Offset(ref r, ref r.Target)), ("fstype", Offset(ref r, ref r.FileSystemType)),
             ("data", Offset(ref r, ref r.Data)));
+    }
+
+    [Fact]
+    public void ProcessEntryRecordMatchesProcessEntry()
+    {
+        var r = default(ProcessEntryRecord);
+        var c = Read("snapshot_process")["process_entry"];
+        AssertLayout(c, ProcessEntryRecord.Size, Unsafe.SizeOf<ProcessEntryRecord>(),
+            ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("start_boottime", Offset(ref r, ref r.StartBoottime)), ("proc", Offset(ref r, ref r.Process)));
     }
 
     [Theory]
