@@ -140,6 +140,19 @@ public static class GadgetSchemas
         _ => operation.ToString(),
     };
 
+    /// <summary><c>snapshot process</c>'s rows: one per process (or thread) running when the snapshot was taken.</summary>
+    public static EventSchema<ProcessRow> SnapshotProcess { get; } = new("snapshot-process", r => r.Time, r => r.Process.Container,
+    [
+        new("pid", "PID", 7, "process id", r => r.Process.Pid),
+        new("tid", "TID", 7, "thread id (the pid for a process)", r => r.Process.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", r => r.Process.ParentPid),
+        new("uid", "UID", 6, "real user id", r => r.Process.Uid),
+        new("gid", "GID", 6, "real group id", r => r.Process.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", r => r.Process.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", r => r.Process.ParentComm) { Default = false },
+        new("started", "STARTED", 0, "when it started (UTC, ISO 8601)", r => r.Process.StartTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)),
+    ]);
+
     /// <summary>tcpconnect's events.</summary>
     public static EventSchema<TcpConnectEvent> TcpConnect { get; } = new("tcpconnect", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
     [

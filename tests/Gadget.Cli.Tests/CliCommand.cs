@@ -13,6 +13,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     [
         .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"])
             .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "86400"])),
+        new(Tool.Gadgets, ["snapshot", "process"], [], ["snapshot", "process", "--host"]),
         new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
         new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
         new(Tool.Traceloop, ["advise", "seccomp-profile"], ["--", "true"], ["advise", "seccomp-profile", "--", "true"]),
@@ -32,7 +33,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     /// <summary>The commands that group others (their --help lists them).</summary>
     internal static readonly (Tool Tool, string[] Words)[] Groups =
     [
-        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]),
+        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]),
         (Tool.Traceloop, []), (Tool.Traceloop, ["advise"]),
         (Tool.Client, []), (Tool.Client, ["traceloop"]),
     ];

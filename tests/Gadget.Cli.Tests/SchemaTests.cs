@@ -118,6 +118,22 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task SnapshotProcessJson()
+    {
+        // One run: every process of the host once, this one among them with its parent and name as /proc has them.
+        var run = await Tool.Gadgets.RunAsync(["snapshot", "process", "--host", "-o", "json"]);
+        Assert.True(run.ExitCode == 0, $"{run.CommandLine}: exit {run.ExitCode}\n{run.Error}");
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, line => EventSchemaFile.AssertValid(line, run.CommandLine));
+        var self = Event(lines, $"\"pid\":{Environment.ProcessId},");
+        Assert.Equal("snapshot-process", self.GetProperty("gadget").GetString());
+        Assert.Equal(File.ReadAllText("/proc/self/comm").Trim(), self.GetProperty("comm").GetString());
+        var ppid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal)).Split('\t')[1];
+        Assert.Equal(int.Parse(ppid, System.Globalization.CultureInfo.InvariantCulture), self.GetProperty("ppid").GetInt32());
+        Assert.Equal(lines.Length, lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("pid").GetInt32()).Distinct().Count());
+    }
+
+    [Fact]
     public async Task TcpConnectAndAcceptJson()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
