@@ -197,6 +197,42 @@ public sealed class SchemaTests
         Assert.Equal(0, await agent.InterruptAsync());
     }
 
+    [Fact]
+    public async Task TheAgentStreamsExitBindAndMountEvents()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-cli-agent-{Guid.NewGuid():N}.sock");
+        using var agent = new RunningTool(Tool.Agent, "--socket", socket, "--rate", "0", "--kubernetes", "off");
+        var deadline = Stopwatch.StartNew();
+        while (!File.Exists(socket) && deadline.Elapsed < Tool.HangGuard)
+        {
+            await Task.Delay(200);
+        }
+        Assert.True(File.Exists(socket), "the agent did not listen:\n" + agent.Error);
+        var marker = Marker();
+        var ports = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var streams = new (string Gadget, Action Trigger, Func<string, bool> Seen)[]
+        {
+            ("exitsnoop", () => RunShell("exit 42"), line => line.Contains("\"code\":42,", StringComparison.Ordinal) && line.Contains("\"comm\":\"sh\"", StringComparison.Ordinal)),
+            ("bindsnoop", () =>
+            {
+                using var udp = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+                udp.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+                ports.Add(((IPEndPoint)udp.LocalEndPoint!).Port);
+            }, line => ports.Any(port => line.Contains($"\"bport\":{port},", StringComparison.Ordinal))),
+            ("mountsnoop", () => Run("unshare", "-m", "--propagation", "private", "busybox", "mount", "-t", "tmpfs", marker, "/mnt"), line => line.Contains(marker, StringComparison.Ordinal)),
+        };
+        foreach (var (gadget, trigger, seen) in streams)
+        {
+            using var stream = new RunningTool(Tool.Client, "--agent", "unix:" + socket, gadget, "-o", "json");
+            var first = await stream.TriggerUntilAsync(() => { }, line => line.Length > 0);
+            Assert.Equal("attached", EventSchemaFile.AssertValid(first, gadget + ": the agent's first line").GetProperty("type").GetString());
+            var line = await stream.TriggerUntilAsync(trigger, seen);
+            Assert.Equal(0, await stream.InterruptAsync());
+            Assert.Equal(gadget, EventSchemaFile.AssertValid(line, gadget).GetProperty("gadget").GetString());
+        }
+        Assert.Equal(0, await agent.InterruptAsync());
+    }
+
     [Theory]
     [InlineData("jsonpretty")]
     [InlineData("yaml")]
