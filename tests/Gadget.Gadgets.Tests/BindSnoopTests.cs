@@ -27,20 +27,22 @@ public sealed class BindSnoopTests
         var refused = Assert.Throws<SocketException>(() => loser.Bind(new IPEndPoint(IPAddress.Loopback, heldPort)));
         Assert.Equal(SocketError.AddressAlreadyInUse, refused.SocketErrorCode);
 
+        // Matched by descriptor and by the port the kernel gave (or refused): other tests of this process may bind too.
         var pid = Environment.ProcessId;
-        var e4 = await events.WaitForAsync(e => e.Pid == pid && e.FileDescriptor == (int)v4.Handle, Timeout);
+        var (port4, port6) = (((IPEndPoint)v4.LocalEndPoint!).Port, ((IPEndPoint)v6.LocalEndPoint!).Port);
+        var e4 = await events.WaitForAsync(e => e.Pid == pid && e.FileDescriptor == (int)v4.Handle && e.BoundPort == port4, Timeout);
         Assert.NotNull(e4);
-        Assert.Equal((4, "127.0.0.1", 0, ((IPEndPoint)v4.LocalEndPoint!).Port), (e4.IPVersion, e4.Address?.ToString(), e4.Port, e4.BoundPort));
+        Assert.Equal((4, "127.0.0.1", 0, port4), (e4.IPVersion, e4.Address?.ToString(), e4.Port, e4.BoundPort));
         Assert.Equal((SocketType.Stream, ProtocolType.Tcp, 0, "OK"), (e4.SocketType, e4.Protocol, e4.ReturnValue, e4.Result));
         Assert.Equal(2, e4.Family);
 
-        var e6 = await events.WaitForAsync(e => e.Pid == pid && e.FileDescriptor == (int)v6.Handle, Timeout);
+        var e6 = await events.WaitForAsync(e => e.Pid == pid && e.FileDescriptor == (int)v6.Handle && e.BoundPort == port6, Timeout);
         Assert.NotNull(e6);
-        Assert.Equal((6, "::1", 0, ((IPEndPoint)v6.LocalEndPoint!).Port), (e6.IPVersion, e6.Address?.ToString(), e6.Port, e6.BoundPort));
+        Assert.Equal((6, "::1", 0, port6), (e6.IPVersion, e6.Address?.ToString(), e6.Port, e6.BoundPort));
         Assert.Equal((SocketType.Dgram, ProtocolType.Udp, 0, "OK"), (e6.SocketType, e6.Protocol, e6.ReturnValue, e6.Result));
         Assert.Equal(10, e6.Family);
 
-        var failed = await events.WaitForAsync(e => e.Pid == pid && e.FileDescriptor == (int)loser.Handle, Timeout);
+        var failed = await events.WaitForAsync(e => e.Pid == pid && e.FileDescriptor == (int)loser.Handle && e.Port == heldPort && e.ReturnValue != 0, Timeout);
         Assert.NotNull(failed);
         Assert.Equal(("127.0.0.1", heldPort, 0), (failed.Address?.ToString(), failed.Port, failed.BoundPort));
         Assert.Equal((-98, 98, "EADDRINUSE"), (failed.ReturnValue, failed.Error, failed.Result));
