@@ -15,7 +15,7 @@ namespace Gadget.Agent;
 public sealed class GadgetStreams : IAsyncDisposable
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill"];
+    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop"];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, GadgetFeed> _feeds = new(StringComparer.Ordinal);
@@ -100,6 +100,9 @@ public sealed class GadgetStreams : IAsyncDisposable
             "tcpaccept" => GadgetFeed.Start(name, TcpAccept.Start(options), GadgetSchemas.TcpAccept, e => (e.Container, null), logger, Ended),
             "sigsnoop" => GadgetFeed.Start(name, SigSnoop.Start(options), GadgetSchemas.SigSnoop, e => (e.SenderContainer, e.TargetContainer), logger, Ended),
             "oomkill" => GadgetFeed.Start(name, OomKill.Start(options), GadgetSchemas.OomKill, e => (e.Container, e.TriggerContainer), logger, Ended),
+            "exitsnoop" => GadgetFeed.Start(name, ExitSnoop.Start(options), GadgetSchemas.ExitSnoop, e => (e.Container, null), logger, Ended),
+            "bindsnoop" => GadgetFeed.Start(name, BindSnoop.Start(options), GadgetSchemas.BindSnoop, e => (e.Container, null), logger, Ended),
+            "mountsnoop" => GadgetFeed.Start(name, MountSnoop.Start(options), GadgetSchemas.MountSnoop, e => (e.Container, null), logger, Ended),
             _ => throw new ArgumentException($"unknown gadget '{name}'", nameof(name)),
         };
         logger.LogInformation("Gadget {Gadget} started (one set of programs for every client)", name);

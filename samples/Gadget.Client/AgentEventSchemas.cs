@@ -10,7 +10,7 @@ namespace Gadget.Client;
 internal static class AgentEventSchemas
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill"];
+    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop"];
 
     /// <summary>The schema of <paramref name="gadget"/>'s events as read from the agent's JSON.</summary>
     public static EventSchema<AgentEvent> For(string gadget) => gadget switch
@@ -21,6 +21,9 @@ internal static class AgentEventSchemas
         "tcpaccept" => From(GadgetSchemas.TcpAccept),
         "sigsnoop" => From(GadgetSchemas.SigSnoop),
         "oomkill" => From(GadgetSchemas.OomKill),
+        "exitsnoop" => From(GadgetSchemas.ExitSnoop),
+        "bindsnoop" => From(GadgetSchemas.BindSnoop),
+        "mountsnoop" => From(GadgetSchemas.MountSnoop),
         _ => throw new ArgumentOutOfRangeException(nameof(gadget), gadget, "not a gadget the agent streams"),
     };
 

@@ -74,6 +74,85 @@ public static class GadgetSchemas
         new("memcg", "MEMCG", 0, "the memory cgroup that ran out", e => e.MemoryCgroup),
     ]);
 
+    /// <summary>exitsnoop's events.</summary>
+    public static EventSchema<ExitEvent> ExitSnoop { get; } = new("exitsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id of the process that exited", e => e.Pid),
+        new("tid", "TID", 7, "thread id of the exiting task (the pid for a process's exit)", e => e.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid),
+        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
+        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", e => e.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
+        new("code", "CODE", 4, "the exit code (0-255), 0 when a signal killed it", e => e.ExitCode ?? 0),
+        new("sig", "SIG", -9, "the signal that killed it (SIGKILL...), empty when it exited by itself", e => e.SignalName ?? string.Empty),
+        new("core", "CORE", -5, "whether a core was dumped", e => e.CoreDumped),
+        new("status", "STATUS", 6, "the wait status the parent is given ((code << 8) | signal | 0x80 for a core dump)", e => e.ExitStatus) { Default = false },
+        new("age", "AGE(s)", 0, "how long it lived, in seconds", e => Math.Round(e.Lifetime.TotalSeconds, 6)),
+    ]);
+
+    /// <summary>bindsnoop's events.</summary>
+    public static EventSchema<BindEvent> BindSnoop { get; } = new("bindsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id", e => e.Pid),
+        new("tid", "TID", 7, "thread id", e => e.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid) { Default = false },
+        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
+        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", e => e.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
+        new("fd", "FD", 3, "the socket's file descriptor", e => e.FileDescriptor) { Default = false },
+        new("proto", "PROTO", -5, "TCP, UDP, or the socket type (RAW, SEQPACKET...) for other protocols", e => ProtocolName(e)),
+        new("ip", "IP", 2, "4 or 6 (0: not an IP address)", e => e.IPVersion),
+        new("addr", "ADDR", -22, "the address asked for (empty: not an IP address)", e => e.Address?.ToString() ?? string.Empty),
+        new("port", "PORT", 5, "the port asked for (0: the kernel chooses)", e => e.Port),
+        new("bport", "BPORT", 5, "the socket's local port after the call (the kernel's choice for port 0)", e => e.BoundPort),
+        new("error", "ERR", 3, "errno of a failed bind, 0 on success", e => e.Error) { Default = false },
+        new("result", "RESULT", 0, "OK, or the error the bind failed with (EADDRINUSE, ...)", e => e.Result),
+    ]);
+
+    /// <summary>mountsnoop's events.</summary>
+    public static EventSchema<MountEvent> MountSnoop { get; } = new("mountsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id", e => e.Pid),
+        new("tid", "TID", 7, "thread id", e => e.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid) { Default = false },
+        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
+        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", e => e.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
+        new("call", "CALL", -10, "mount, umount2 or move_mount", e => CallName(e.Operation)),
+        new("src", "SOURCE", -20, "mount: the source (device, directory, name); move_mount: the path moved from", e => e.Source),
+        new("target", "TARGET", -24, "the mount point", e => e.Target),
+        new("fs", "FS", -8, "mount: the file system type as passed", e => e.FileSystemType),
+        new("flags", "FLAGS", -24, "the flags by name (MS_*, MNT_*, MOVE_MOUNT_*), 0 when none", e => e.FlagNames),
+        new("data", "DATA", -16, "mount: the options string", e => e.Data) { Default = false },
+        new("error", "ERR", 3, "errno of a failed call, 0 on success", e => e.Error) { Default = false },
+        new("result", "RESULT", 0, "OK, or the error the call failed with (ENODEV, EPERM, ...)", e => e.Result),
+    ]);
+
+    /// <summary>The system call a mount event reports, by its name.</summary>
+    public static string CallName(MountOperation operation) => operation switch
+    {
+        MountOperation.Mount => "mount",
+        MountOperation.Unmount => "umount2",
+        MountOperation.MoveMount => "move_mount",
+        _ => operation.ToString(),
+    };
+
+    /// <summary><c>snapshot process</c>'s rows: one per process (or thread) running when the snapshot was taken.</summary>
+    public static EventSchema<ProcessRow> SnapshotProcess { get; } = new("snapshot-process", r => r.Time, r => r.Process.Container,
+    [
+        new("pid", "PID", 7, "process id", r => r.Process.Pid),
+        new("tid", "TID", 7, "thread id (the pid for a process)", r => r.Process.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", r => r.Process.ParentPid),
+        new("uid", "UID", 6, "real user id", r => r.Process.Uid),
+        new("gid", "GID", 6, "real group id", r => r.Process.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", r => r.Process.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", r => r.Process.ParentComm) { Default = false },
+        new("started", "STARTED", 0, "when it started (UTC, ISO 8601)", r => r.Process.StartTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)),
+    ]);
+
     /// <summary>tcpconnect's events.</summary>
     public static EventSchema<TcpConnectEvent> TcpConnect { get; } = new("tcpconnect", e => EventTime.FromBoot(e.Timestamp), e => e.Container,
     [
@@ -126,6 +205,18 @@ public static class GadgetSchemas
         new("sent", "SENT", 12, "bytes sent during the interval", r => r.Traffic.BytesSent),
         new("recv", "RECV", 0, "bytes received during the interval", r => r.Traffic.BytesReceived),
     ]);
+
+    /// <summary>A bound socket's protocol as bindsnoop prints it: TCP, UDP, else its type (RAW, DGRAM...).</summary>
+    public static string ProtocolName(BindEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Protocol switch
+        {
+            System.Net.Sockets.ProtocolType.Tcp => "TCP",
+            System.Net.Sockets.ProtocolType.Udp => "UDP",
+            _ => e.SocketType == System.Net.Sockets.SocketType.Unknown ? "?" : e.SocketType.ToString().ToUpperInvariant(),
+        };
+    }
 
     /// <summary>An address and port, IPv6 in brackets.</summary>
     public static string Endpoint(IPAddress address, int port)

@@ -6,15 +6,19 @@ using System.CommandLine;
 using Gadget.CommandLine;
 using Gadgets;
 
-var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, tcpconnect, tcpaccept, tcptop) and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
+var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, mountsnoop, tcpconnect, tcpaccept, tcptop), a process snapshot and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
 {
     ExecSnoopCommand.Create(),
     OpenSnoopCommand.Create(),
     SigSnoopCommand.Create(),
     OomKillCommand.Create(),
+    ExitSnoopCommand.Create(),
+    BindSnoopCommand.Create(),
+    MountSnoopCommand.Create(),
     TcpCommands.Connect(),
     TcpCommands.Accept(),
     TcpTopCommand.Create(),
+    SnapshotProcessCommand.Create(),
     NetworkPolicyCommand.Create(),
 };
 return await CliHost.RunAsync("gadgets", root, args);

@@ -11,8 +11,9 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     /// <summary>Every command of every tool (the agent: its one command line, with a socket no test uses, never started).</summary>
     internal static readonly CliCommand[] All =
     [
-        .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"])
+        .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"])
             .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "86400"])),
+        new(Tool.Gadgets, ["snapshot", "process"], [], ["snapshot", "process", "--host"]),
         new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
         new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
         new(Tool.Traceloop, ["advise", "seccomp-profile"], ["--", "true"], ["advise", "seccomp-profile", "--", "true"]),
@@ -24,7 +25,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         new(Tool.Client, ["traceloop", "list"], [], null),
         new(Tool.Client, ["traceloop", "dump"], ["some-container"], null),
         new(Tool.Client, ["containers"], [], null),
-        .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill"])
+        .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop"])
             .Select(g => new CliCommand(Tool.Client, [g], [], null)),
         new(Tool.Agent, [], ["--socket", "/tmp/gadget-cli-test-agent-never-started.sock"], null),
     ];
@@ -32,7 +33,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     /// <summary>The commands that group others (their --help lists them).</summary>
     internal static readonly (Tool Tool, string[] Words)[] Groups =
     [
-        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]),
+        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]),
         (Tool.Traceloop, []), (Tool.Traceloop, ["advise"]),
         (Tool.Client, []), (Tool.Client, ["traceloop"]),
     ];
@@ -54,6 +55,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--filter"] = "nooperator",
         ["--pid"] = "-5",
         ["--signal"] = "99",
+        ["--port"] = "65536",
         ["--pages"] = "3",
         ["--agent"] = "foo",
         ["--allow-uid"] = "abc",

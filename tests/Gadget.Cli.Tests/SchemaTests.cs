@@ -65,6 +65,75 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task ExitSnoopJson()
+    {
+        // Shells that exit with 42 and shells that kill themselves with SIGKILL, until both show up (the filter keeps only them).
+        var shells = new System.Collections.Concurrent.ConcurrentBag<int>();
+        bool Ours(string line) => shells.Any(pid => line.Contains($"\"pid\":{pid},", StringComparison.Ordinal));
+        var lines = await CaptureAsync(["exitsnoop", "--host", "-o", "json", "--fields", "pid,comm,code,sig,core,status,age", "--filter", "comm==sh"],
+            () => { shells.Add(RunShell("exit 42")); shells.Add(RunShell("kill -KILL $$")); },
+            Killed);
+        bool Killed(string line) => Ours(line) && line.Contains("\"sig\":\"SIGKILL\"", StringComparison.Ordinal);
+        var exited = Event(lines.Where(Ours), "\"code\":42,");
+        Assert.Equal("", exited.GetProperty("sig").GetString());
+        Assert.Equal(42 << 8, exited.GetProperty("status").GetInt32());
+        Assert.True(exited.GetProperty("age").GetDouble() >= 0);
+        var killed = Event(lines.Where(Ours), "\"sig\":\"SIGKILL\"");
+        Assert.Equal(0, killed.GetProperty("code").GetInt32());
+        Assert.Equal(9, killed.GetProperty("status").GetInt32());
+        Assert.False(killed.GetProperty("core").GetBoolean());
+    }
+
+    [Fact]
+    public async Task BindSnoopJson()
+    {
+        // UDP sockets of this process bound to [::1]:0, until one shows up with the port the kernel gave it.
+        var ports = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        void Bind()
+        {
+            using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            ports.Add(((IPEndPoint)socket.LocalEndPoint!).Port);
+        }
+        bool Ours(string line) => ports.Any(port => line.Contains($"\"bport\":{port},", StringComparison.Ordinal));
+        var lines = await CaptureAsync(["bindsnoop", "--host", "-o", "json", "--pid", pid, "--fields", "pid,comm,proto,ip,addr,port,bport,error,result"], Bind, Ours);
+        var bind = Event(lines.Where(Ours), "\"bport\":");
+        Assert.Equal(Environment.ProcessId, bind.GetProperty("pid").GetInt32());
+        Assert.Equal(("UDP", 6, "::1", 0, 0, "OK"), (bind.GetProperty("proto").GetString(), bind.GetProperty("ip").GetInt32(), bind.GetProperty("addr").GetString(),
+            bind.GetProperty("port").GetInt32(), bind.GetProperty("error").GetInt32(), bind.GetProperty("result").GetString()));
+    }
+
+    [Fact]
+    public async Task MountSnoopJson()
+    {
+        // A tmpfs mounted read-only in a private mount namespace (nothing leaks to the host), its source a marker.
+        var marker = Marker();
+        var lines = await CaptureAsync(["mountsnoop", "--host", "-o", "json", "--filter", $"src=={marker}"],
+            () => Run("unshare", "-m", "--propagation", "private", "busybox", "mount", "-r", "-t", "tmpfs", marker, "/mnt"), line => line.Contains(marker, StringComparison.Ordinal));
+        var mount = Event(lines, marker);
+        Assert.Equal(("mount", "/mnt", "tmpfs", "OK", 0), (mount.GetProperty("call").GetString(), mount.GetProperty("target").GetString(),
+            mount.GetProperty("fs").GetString(), mount.GetProperty("result").GetString(), mount.GetProperty("error").GetInt32()));
+        Assert.Contains("MS_RDONLY", mount.GetProperty("flags").GetString()!.Split('|'));
+    }
+
+    [Fact]
+    public async Task SnapshotProcessJson()
+    {
+        // One run: every process of the host once, this one among them with its parent and name as /proc has them.
+        var run = await Tool.Gadgets.RunAsync(["snapshot", "process", "--host", "-o", "json"]);
+        Assert.True(run.ExitCode == 0, $"{run.CommandLine}: exit {run.ExitCode}\n{run.Error}");
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, line => EventSchemaFile.AssertValid(line, run.CommandLine));
+        var self = Event(lines, $"\"pid\":{Environment.ProcessId},");
+        Assert.Equal("snapshot-process", self.GetProperty("gadget").GetString());
+        Assert.Equal(File.ReadAllText("/proc/self/comm").Trim(), self.GetProperty("comm").GetString());
+        var ppid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal)).Split('\t')[1];
+        Assert.Equal(int.Parse(ppid, System.Globalization.CultureInfo.InvariantCulture), self.GetProperty("ppid").GetInt32());
+        Assert.Equal(lines.Length, lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("pid").GetInt32()).Distinct().Count());
+    }
+
+    [Fact]
     public async Task TcpConnectAndAcceptJson()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -125,6 +194,42 @@ public sealed class SchemaTests
         Assert.Equal(0, await stream.InterruptAsync());
         var exec = Event([.. stream.Lines], marker);
         Assert.Equal("execsnoop", exec.GetProperty("gadget").GetString());
+        Assert.Equal(0, await agent.InterruptAsync());
+    }
+
+    [Fact]
+    public async Task TheAgentStreamsExitBindAndMountEvents()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-cli-agent-{Guid.NewGuid():N}.sock");
+        using var agent = new RunningTool(Tool.Agent, "--socket", socket, "--rate", "0", "--kubernetes", "off");
+        var deadline = Stopwatch.StartNew();
+        while (!File.Exists(socket) && deadline.Elapsed < Tool.HangGuard)
+        {
+            await Task.Delay(200);
+        }
+        Assert.True(File.Exists(socket), "the agent did not listen:\n" + agent.Error);
+        var marker = Marker();
+        var ports = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var streams = new (string Gadget, Action Trigger, Func<string, bool> Seen)[]
+        {
+            ("exitsnoop", () => RunShell("exit 42"), line => line.Contains("\"code\":42,", StringComparison.Ordinal) && line.Contains("\"comm\":\"sh\"", StringComparison.Ordinal)),
+            ("bindsnoop", () =>
+            {
+                using var udp = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+                udp.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+                ports.Add(((IPEndPoint)udp.LocalEndPoint!).Port);
+            }, line => ports.Any(port => line.Contains($"\"bport\":{port},", StringComparison.Ordinal))),
+            ("mountsnoop", () => Run("unshare", "-m", "--propagation", "private", "busybox", "mount", "-t", "tmpfs", marker, "/mnt"), line => line.Contains(marker, StringComparison.Ordinal)),
+        };
+        foreach (var (gadget, trigger, seen) in streams)
+        {
+            using var stream = new RunningTool(Tool.Client, "--agent", "unix:" + socket, gadget, "-o", "json");
+            var first = await stream.TriggerUntilAsync(() => { }, line => line.Length > 0);
+            Assert.Equal("attached", EventSchemaFile.AssertValid(first, gadget + ": the agent's first line").GetProperty("type").GetString());
+            var line = await stream.TriggerUntilAsync(trigger, seen);
+            Assert.Equal(0, await stream.InterruptAsync());
+            Assert.Equal(gadget, EventSchemaFile.AssertValid(line, gadget).GetProperty("gadget").GetString());
+        }
         Assert.Equal(0, await agent.InterruptAsync());
     }
 

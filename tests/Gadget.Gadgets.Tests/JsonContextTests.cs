@@ -70,6 +70,26 @@ public sealed class JsonContextTests
             Timestamp = 123456789, Pid = 30, Tid = 31, ParentPid = 1, Uid = 0, Gid = 0, Comm = "nginx", ParentComm = "containerd-shim", CgroupId = 77, Container = Web,
             NetNamespaceId = 4026531992, LocalAddress = IPAddress.Parse("10.0.0.2"), LocalPort = 80, RemoteAddress = IPAddress.Parse("10.0.0.3"), RemotePort = 40000,
         },
+        [typeof(ExitEvent)] = new ExitEvent
+        {
+            Timestamp = Time, Pid = 40, Tid = 40, ParentPid = 1, Uid = 0, Gid = 0, Comm = "crash", ParentComm = "sh", ExitStatus = 0x8b,
+            Lifetime = TimeSpan.FromMilliseconds(1500), CgroupId = 77, Container = Web,
+        },
+        [typeof(BindEvent)] = new BindEvent
+        {
+            Timestamp = Time, Pid = 30, Tid = 31, ParentPid = 1, Uid = 0, Gid = 0, Comm = "nginx", ParentComm = "sh", FileDescriptor = 5, Family = 10,
+            Address = IPAddress.IPv6Loopback, Port = 80, BoundPort = 80, SocketType = System.Net.Sockets.SocketType.Stream,
+            Protocol = System.Net.Sockets.ProtocolType.Tcp, ReturnValue = -98, CgroupId = 77, Container = Web,
+        },
+        [typeof(MountEvent)] = new MountEvent
+        {
+            Timestamp = Time, Pid = 50, Tid = 50, ParentPid = 1, Uid = 0, Gid = 0, Comm = "mount", ParentComm = "sh", Operation = MountOperation.Mount,
+            Source = "tmpfs", Target = "/mnt", FileSystemType = "tmpfs", Data = "size=1m", Flags = 6, ReturnValue = 0, CgroupId = 77, Container = Web,
+        },
+        [typeof(ProcessSnapshotEntry)] = new ProcessSnapshotEntry
+        {
+            Pid = 60, Tid = 60, ParentPid = 1, Uid = 1000, Gid = 1000, Comm = "sleep", ParentComm = "sh", StartTime = Time, CgroupId = 77, Container = Web,
+        },
         [typeof(TcpTraffic)] = Traffic,
         [typeof(TcpTopSnapshot)] = new TcpTopSnapshot(Time, TimeSpan.FromSeconds(1), [Traffic]),
         [typeof(NetworkPolicyAdvice)] = new NetworkPolicyAdvice

@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -32,12 +32,22 @@ public sealed class KernelCompatibilityTests
             "opensnoop" => OpenSnoop.Start(options),
             "sigsnoop" => SigSnoop.Start(options),
             "oomkill" => OomKill.Start(options),
+            "exitsnoop" => ExitSnoop.Start(options),
+            "bindsnoop" => BindSnoop.Start(options),
+            "mountsnoop" => MountSnoop.Start(options),
             "tcpconnect" => TcpConnect.Start(options),
             "tcpaccept" => TcpAccept.Start(options),
             "tcptop" => TcpTop.Start(options),
             _ => throw new ArgumentOutOfRangeException(nameof(gadget)),
         };
         await started.DisposeAsync();
+    }
+
+    [Fact]
+    public void TheProcessSnapshotLoadsAndRuns()
+    {
+        using var snapshot = ProcessSnapshot.Start(new GadgetOptions());
+        Assert.Contains(snapshot.Take(), e => e.Pid == Environment.ProcessId);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class NoLeakTests
         var before = OpenDescriptors();
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(4, await RunOnce(containers));
+            Assert.Equal(7, await RunOnce(containers));
         }
         // A leak grows with each round (each gadget holds several descriptors); fewer is fine (lazy runtime handles closed).
         Assert.InRange(OpenDescriptors(), 0, before + 2);
@@ -30,6 +30,13 @@ public sealed class NoLeakTests
         ended += await StartAndStop(OpenSnoop.Start(new GadgetOptions()), g => g.ReadAsync());
         ended += await StartAndStop(SigSnoop.Start(options), g => g.ReadAsync());
         ended += await StartAndStop(OomKill.Start(options), g => g.ReadAsync());
+        ended += await StartAndStop(ExitSnoop.Start(options), g => g.ReadAsync());
+        ended += await StartAndStop(BindSnoop.Start(options), g => g.ReadAsync());
+        ended += await StartAndStop(MountSnoop.Start(options), g => g.ReadAsync());
+        using (var snapshot = ProcessSnapshot.Start(options))
+        {
+            snapshot.Take();
+        }
         return ended;
     }
 

@@ -12,7 +12,7 @@ public sealed unsafe class RecordLayoutTests
     [Fact]
     public void ProcessRecordMatchesGadgetProcessInEveryObject()
     {
-        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "tcpconnect", "tcpaccept", "tcptop"])
+        foreach (var name in (string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "snapshot_process", "tcpconnect", "tcpaccept", "tcptop"])
         {
             var p = default(ProcessRecord);
             AssertLayout(Read(name)["gadget_process"], ProcessRecord.Size, Unsafe.SizeOf<ProcessRecord>(),
@@ -70,6 +70,51 @@ public sealed unsafe class RecordLayoutTests
             ("shmem_rss_pages", Offset(ref r, ref r.ShmemRssPages)), ("trigger", Offset(ref r, ref r.Trigger)),
             ("victim_pid", Offset(ref r, ref r.VictimPid)), ("victim_uid", Offset(ref r, ref r.VictimUid)),
             ("victim_comm", Offset(ref r, ref r.VictimComm)), ("memcg_name", Offset(ref r, ref r.MemoryCgroup)));
+    }
+
+    [Fact]
+    public void ExitRecordMatchesExitEvent()
+    {
+        var r = default(ExitRecord);
+        var c = Read("exitsnoop")["exit_event"];
+        AssertLayout(c, c.Size, Unsafe.SizeOf<ExitRecord>(),
+            ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)),
+            ("lifetime_ns", Offset(ref r, ref r.LifetimeNs)), ("proc", Offset(ref r, ref r.Process)),
+            ("exit_status", Offset(ref r, ref r.ExitStatus)), ("reserved", Offset(ref r, ref r.Reserved)));
+    }
+
+    [Fact]
+    public void BindRecordMatchesBindEvent()
+    {
+        var r = default(BindRecord);
+        var c = Read("bindsnoop")["bind_event"];
+        AssertLayout(c, c.Size, Unsafe.SizeOf<BindRecord>(),
+            ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("proc", Offset(ref r, ref r.Process)),
+            ("retval", Offset(ref r, ref r.ReturnValue)), ("fd", Offset(ref r, ref r.FileDescriptor)), ("addrlen", Offset(ref r, ref r.AddressLength)),
+            ("scope_id", Offset(ref r, ref r.ScopeId)), ("family", Offset(ref r, ref r.Family)), ("port", Offset(ref r, ref r.Port)),
+            ("bound_port", Offset(ref r, ref r.BoundPort)), ("socket_type", Offset(ref r, ref r.SocketType)), ("protocol", Offset(ref r, ref r.Protocol)),
+            ("reserved", Offset(ref r, ref r.Reserved)), ("reserved2", Offset(ref r, ref r.Reserved2)), ("addr", Offset(ref r, ref r.Address[0])));
+    }
+
+    [Fact]
+    public void MountRecordMatchesMountEvent()
+    {
+        var r = default(MountRecord);
+        var c = Read("mountsnoop")["mount_event"];
+        AssertLayout(c, c.Size, Unsafe.SizeOf<MountRecord>(),
+            ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("proc", Offset(ref r, ref r.Process)),
+            ("retval", Offset(ref r, ref r.ReturnValue)), ("op", Offset(ref r, ref r.Operation)), ("flags", Offset(ref r, ref r.Flags)),
+            ("source", Offset(ref r, ref r.Source)), ("target", Offset(ref r, ref r.Target)), ("fstype", Offset(ref r, ref r.FileSystemType)),
+            ("data", Offset(ref r, ref r.Data)));
+    }
+
+    [Fact]
+    public void ProcessEntryRecordMatchesProcessEntry()
+    {
+        var r = default(ProcessEntryRecord);
+        var c = Read("snapshot_process")["process_entry"];
+        AssertLayout(c, ProcessEntryRecord.Size, Unsafe.SizeOf<ProcessEntryRecord>(),
+            ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("start_boottime", Offset(ref r, ref r.StartBoottime)), ("proc", Offset(ref r, ref r.Process)));
     }
 
     [Theory]

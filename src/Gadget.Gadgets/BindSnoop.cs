@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// Traces <c>bind</c> (syscalls:sys_enter_bind/sys_exit_bind): the address and port asked for (IPv4, IPv6), the
+/// socket's type and protocol, the port it holds afterwards, and the result (0 or -errno, e.g. EADDRINUSE).
+/// </summary>
+/// <example>
+/// <code>
+/// await using var binds = BindSnoop.Start(new GadgetOptions { Containers = containers, Selector = ContainerSelector.All });
+/// await foreach (var e in binds.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.Protocol} {e.Address}:{e.Port} -> {e.BoundPort} {e.Result}");
+/// </code>
+/// </example>
+public sealed class BindSnoop : IGadget<BindEvent>
+{
+    private readonly GadgetRuntime _runtime;
+
+    private BindSnoop(GadgetRuntime runtime)
+    {
+        _runtime = runtime;
+        runtime.Owner = this;
+    }
+
+    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
+    public ulong LostEvents => _runtime.LostEvents;
+
+    /// <summary>
+    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
+    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// </summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost
+    {
+        add => _runtime.EventsLost += value;
+        remove => _runtime.EventsLost -= value;
+    }
+
+    /// <summary>Loads and attaches the BPF programs; binds are recorded from now on.</summary>
+    /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
+    /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
+    public static BindSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("bindsnoop.bpf.o", options));
+
+    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
+    public IAsyncEnumerable<BindEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
+
+    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
+    public void Dispose() => _runtime.Dispose();
+
+    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private BindEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+
+    /// <summary>The event in one record of bpf/bindsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
+    internal static unsafe BindEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
+    {
+        if (record.Length < sizeof(BindRecord))
+        {
+            return null;
+        }
+        ref readonly var r = ref MemoryMarshal.AsRef<BindRecord>(record);
+        IPAddress? address;
+        fixed (byte* bytes = r.Address)
+        {
+            address = r.Family switch
+            {
+                LinuxAddressFamily.Inet => new IPAddress(new ReadOnlySpan<byte>(bytes, 4)),
+                LinuxAddressFamily.Inet6 => new IPAddress(new ReadOnlySpan<byte>(bytes, 16), r.ScopeId),
+                _ => null,
+            };
+        }
+        return new BindEvent
+        {
+            Timestamp = BootClock.ToUtc(r.Timestamp),
+            Pid = (int)r.Process.Pid,
+            Tid = (int)r.Process.Tid,
+            ParentPid = (int)r.Process.ParentPid,
+            Uid = (int)r.Process.Uid,
+            Gid = (int)r.Process.Gid,
+            Comm = r.Process.Comm.ToString(),
+            ParentComm = r.Process.ParentComm.ToString(),
+            FileDescriptor = r.FileDescriptor,
+            Family = r.Family,
+            Address = address,
+            Port = r.Port,
+            BoundPort = r.BoundPort,
+            SocketType = r.SocketType == 0 ? SocketType.Unknown : (SocketType)r.SocketType,
+            Protocol = (ProtocolType)r.Protocol,
+            ReturnValue = r.ReturnValue,
+            CgroupId = r.CgroupId,
+            Container = runtime?.ResolveContainer(r.CgroupId),
+        };
+    }
+}

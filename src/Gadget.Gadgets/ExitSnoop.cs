@@ -1,0 +1,95 @@
+using System.Runtime.InteropServices;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// Traces process exits (tp_btf sched:sched_process_exit): pid, parent, exit code or killing signal (and core dump) as
+/// the parent's <c>wait</c> will see them, and the process's lifetime. One event per process by default (its thread group
+/// leader's exit); <see cref="ExitSnoopOptions.Threads"/> reports every thread.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var exits = ExitSnoop.Start(new GadgetOptions { Containers = containers, Selector = ContainerSelector.All });
+/// await foreach (var e in exits.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.Pid}: {e.SignalName ?? e.ExitCode.ToString()} after {e.Lifetime}");
+/// </code>
+/// </example>
+public sealed class ExitSnoop : IGadget<ExitEvent>
+{
+    private readonly GadgetRuntime _runtime;
+
+    private ExitSnoop(GadgetRuntime runtime)
+    {
+        _runtime = runtime;
+        runtime.Owner = this;
+    }
+
+    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
+    public ulong LostEvents => _runtime.LostEvents;
+
+    /// <summary>
+    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
+    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// </summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost
+    {
+        add => _runtime.EventsLost += value;
+        remove => _runtime.EventsLost -= value;
+    }
+
+    /// <summary>Loads and attaches the BPF program; exits are recorded from now on.</summary>
+    /// <param name="options">The containers to trace and how to report.</param>
+    /// <param name="exitOptions">Whether threads are reported too (default: processes only).</param>
+    /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
+    /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
+    public static ExitSnoop Start(GadgetOptions options, ExitSnoopOptions? exitOptions = null)
+    {
+        var threads = exitOptions?.Threads ?? false;
+        return new(GadgetRuntime.Start("exitsnoop.bpf.o", options, spec =>
+        {
+            if (threads)
+            {
+                spec.SetGlobal("trace_threads", true);
+            }
+        }));
+    }
+
+    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
+    public IAsyncEnumerable<ExitEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
+
+    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
+    public void Dispose() => _runtime.Dispose();
+
+    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private ExitEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+
+    /// <summary>The event in one record of bpf/exitsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
+    internal static ExitEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
+    {
+        if (record.Length < System.Runtime.CompilerServices.Unsafe.SizeOf<ExitRecord>())
+        {
+            return null;
+        }
+        ref readonly var r = ref MemoryMarshal.AsRef<ExitRecord>(record);
+        return new ExitEvent
+        {
+            Timestamp = BootClock.ToUtc(r.Timestamp),
+            Pid = (int)r.Process.Pid,
+            Tid = (int)r.Process.Tid,
+            ParentPid = (int)r.Process.ParentPid,
+            Uid = (int)r.Process.Uid,
+            Gid = (int)r.Process.Gid,
+            Comm = r.Process.Comm.ToString(),
+            ParentComm = r.Process.ParentComm.ToString(),
+            ExitStatus = (int)r.ExitStatus,
+            Lifetime = TimeSpan.FromTicks((long)(r.LifetimeNs / 100)),
+            CgroupId = r.CgroupId,
+            Container = runtime?.ResolveContainer(r.CgroupId),
+        };
+    }
+}

@@ -1,0 +1,87 @@
+using System.Runtime.InteropServices;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// Traces <c>mount</c>, <c>umount2</c> and <c>move_mount</c> (their syscalls enter/exit tracepoints): source, target,
+/// file system type, options, flags (with their <c>MS_*</c>/<c>MNT_*</c> names) and the result (0 or -errno, e.g. ENODEV).
+/// </summary>
+/// <example>
+/// <code>
+/// await using var mounts = MountSnoop.Start(new GadgetOptions { Containers = containers, Selector = ContainerSelector.All });
+/// await foreach (var e in mounts.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.Operation} {e.Source} {e.Target} {e.FileSystemType} {e.FlagNames} {e.Result}");
+/// </code>
+/// </example>
+public sealed class MountSnoop : IGadget<MountEvent>
+{
+    private readonly GadgetRuntime _runtime;
+
+    private MountSnoop(GadgetRuntime runtime)
+    {
+        _runtime = runtime;
+        runtime.Owner = this;
+    }
+
+    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
+    public ulong LostEvents => _runtime.LostEvents;
+
+    /// <summary>
+    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
+    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// </summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost
+    {
+        add => _runtime.EventsLost += value;
+        remove => _runtime.EventsLost -= value;
+    }
+
+    /// <summary>Loads and attaches the BPF programs; mounts and unmounts are recorded from now on.</summary>
+    /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
+    /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
+    public static MountSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("mountsnoop.bpf.o", options));
+
+    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
+    public IAsyncEnumerable<MountEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
+
+    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
+    public void Dispose() => _runtime.Dispose();
+
+    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private MountEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+
+    /// <summary>The event in one record of bpf/mountsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
+    internal static MountEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
+    {
+        if (record.Length < System.Runtime.CompilerServices.Unsafe.SizeOf<MountRecord>())
+        {
+            return null;
+        }
+        ref readonly var r = ref MemoryMarshal.AsRef<MountRecord>(record);
+        return new MountEvent
+        {
+            Timestamp = BootClock.ToUtc(r.Timestamp),
+            Pid = (int)r.Process.Pid,
+            Tid = (int)r.Process.Tid,
+            ParentPid = (int)r.Process.ParentPid,
+            Uid = (int)r.Process.Uid,
+            Gid = (int)r.Process.Gid,
+            Comm = r.Process.Comm.ToString(),
+            ParentComm = r.Process.ParentComm.ToString(),
+            Operation = (MountOperation)r.Operation,
+            Source = r.Source.ToString(),
+            Target = r.Target.ToString(),
+            FileSystemType = r.FileSystemType.ToString(),
+            Data = r.Data.ToString(),
+            Flags = r.Flags,
+            ReturnValue = r.ReturnValue,
+            CgroupId = r.CgroupId,
+            Container = runtime?.ResolveContainer(r.CgroupId),
+        };
+    }
+}
