@@ -79,9 +79,21 @@ struct scratch_buffer {
 	 * recorded syscall entry ~0.25 us more (bpf_stats, 100,000 getppid calls).
 	 */
 	u8 faulted;	/* capture_input: a read of user memory failed */
-	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted */
+	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted (of the open syscall) */
 	u16 iov_used;	/* capture_iovec: the bytes written so far (in map memory for the same reason) */
 	u32 saved_len;	/* sys_enter: the u32 an output capture needs from entry (SOCKADDR_OUT's *addrlen, MSGHDR_OUT's msg_namelen) */
+	/*
+	 * The open syscall (traceloop.bpf.c): the enter record of the last syscall entered on this CPU by a recorded thread,
+	 * in data (open_size bytes), until its exit completes it there (one record per syscall) or another syscall needs the
+	 * buffer first (it is then written as an enter record). User space reads it when it dumps (a syscall still in flight).
+	 */
+	u32 open_tid;		/* 0: no open syscall */
+	u32 open_slot;		/* the ring it goes to */
+	u64 open_cgroup;	/* the cgroup that ring belongs to */
+	u32 open_size;
+	u32 generation;		/* incremented before the open syscall or data change: user space tells a copy taken mid-write */
+	u64 open_mm;		/* the memory image at entry (task->mm) when an input must be read again at exit, else 0 */
+	u64 reserved;
 	u8 data[SCRATCH_SIZE];
 };
 

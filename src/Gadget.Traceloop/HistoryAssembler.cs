@@ -6,8 +6,9 @@ using L = Gadget.Traceloop.TraceloopRecordLayout;
 namespace Gadget.Traceloop;
 
 /// <summary>
-/// Turns the raw records of one container's per-CPU rings into syscalls: orders every thread's records by timestamp, pairs
-/// each exit with its thread's pending enter, and attaches the captured memory. Reusable: the copy of the rings lives in a
+/// Turns the raw records of one container's per-CPU rings into syscalls: orders every thread's records by timestamp, takes
+/// each whole-syscall record as it is, pairs each exit record with its thread's pending enter record, and attaches the
+/// captured memory. Reusable: the copy of the rings lives in a
 /// pooled arena kept between dumps, so a dump allocates only the <see cref="SyscallRecord"/>s it returns.
 /// </summary>
 /// <remarks>
@@ -16,10 +17,12 @@ namespace Gadget.Traceloop;
 /// newest "oldest surviving record" among the wrapped rings: what is returned is contiguous, ending with the newest record.</para>
 /// <para>An exit whose enter is not in the window (overwritten, or before the window) is dropped and counted in
 /// <see cref="DroppedExits"/>: without its enter, its arguments are unknown. An enter without an exit is kept with
-/// <see cref="SyscallRecord.ReturnValue"/> <c>null</c>: the syscall was still running (blocked, or the thread died in it).</para>
-/// <para>Captures: the enter record holds the inputs, the exit record the outputs and the inputs the BPF side read again
-/// because they were unreadable at entry (memory not faulted in yet). An exit capture of an argument replaces the enter's
-/// capture of the same argument, so a record has at most one capture per argument index.</para>
+/// <see cref="SyscallRecord.ReturnValue"/> <c>null</c>: the syscall was still running (blocked, or the thread died in it).
+/// The syscalls still open in the kernel's per-CPU buffers when the dump was taken (<see cref="AddInFlight"/>) are such
+/// enters too, unless the rings hold them by then.</para>
+/// <para>Captures: the enter's part holds the inputs, the exit's part the outputs and the inputs the BPF side read again
+/// because they were unreadable at entry (memory not faulted in yet). A later capture of an argument replaces the earlier
+/// capture of the same argument, so a <see cref="SyscallRecord"/> has at most one capture per argument index.</para>
 /// </remarks>
 internal sealed class HistoryAssembler
 {
@@ -27,6 +30,7 @@ internal sealed class HistoryAssembler
     internal const int WrapSlack = 2304;
 
     private readonly Dictionary<int, int> _pendingByThread = [];
+    private readonly HashSet<(int Thread, ulong Timestamp)> _ringStarts = [];
     private readonly HashSet<string> _commands = [];
     private byte[] _arena = [];
     private int _arenaUsed;
@@ -41,6 +45,7 @@ internal sealed class HistoryAssembler
         public int Length;
         public int Cpu;
         public byte Kind;
+        public bool InFlight;
     }
 
     private struct CpuState
@@ -87,17 +92,38 @@ internal sealed class HistoryAssembler
             InvalidRecords++;
             return;
         }
-        var size = L.Size(data);
-        var timestamp = L.Timestamp(data);
-        if (state.Oldest == 0 || timestamp < state.Oldest)
+        var kind = L.Kind(data);
+        // When it was written: a whole syscall at its exit (its header has the enter's time, which orders the history).
+        var written = kind == L.KindSyscall ? L.ExitTimestamp(data) : L.Timestamp(data);
+        if (state.Oldest == 0 || written < state.Oldest)
         {
-            state.Oldest = timestamp;
+            state.Oldest = written;
         }
-        if (L.Kind(data) == L.KindEnter && (!state.HasEnter || L.Sequence(data) < state.OldestEnterSequence))
+        if (L.HasBody(kind) && (!state.HasEnter || L.Sequence(data) < state.OldestEnterSequence))
         {
             state.OldestEnterSequence = L.Sequence(data);
             state.HasEnter = true;
         }
+        Store(cpu, data, inFlight: false);
+    }
+
+    /// <summary>Copies the enter record of a syscall that was still open on <paramref name="cpu"/> (in the kernel's per-CPU
+    /// buffer, not in the ring) when the dump was taken: it did not return yet, or returned while the dump was read (the
+    /// ring's record of it is then taken instead).</summary>
+    internal void AddInFlight(int cpu, ReadOnlySpan<byte> data)
+    {
+        if (!L.IsValid(data) || L.Kind(data) != L.KindEnter)
+        {
+            InvalidRecords++;
+            return;
+        }
+        Store(cpu, data, inFlight: true);
+    }
+
+    private void Store(int cpu, ReadOnlySpan<byte> data, bool inFlight)
+    {
+        var size = L.Size(data);
+        var timestamp = L.Timestamp(data);
         if (_arenaUsed + size > _arena.Length)
         {
             var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_arena.Length * 2, _arenaUsed + size + 64 * 1024));
@@ -113,7 +139,7 @@ internal sealed class HistoryAssembler
         {
             Array.Resize(ref _entries, Math.Max(1024, _entries.Length * 2));
         }
-        _entries[_entryCount++] = new Entry { Timestamp = timestamp, Offset = _arenaUsed, Length = size, Cpu = cpu, Kind = L.Kind(data) };
+        _entries[_entryCount++] = new Entry { Timestamp = timestamp, Offset = _arenaUsed, Length = size, Cpu = cpu, Kind = L.Kind(data), InFlight = inFlight };
         _arenaUsed += size;
     }
 
@@ -139,7 +165,7 @@ internal sealed class HistoryAssembler
         var exits = new List<ProcessExit>();
         foreach (ref readonly var e in _entries.AsSpan(0, _entryCount))
         {
-            if (e.Kind == L.KindProcessExit && e.Timestamp >= windowStart)
+            if (e.Kind == L.KindProcessExit && e.Timestamp >= windowStart && !e.InFlight)
             {
                 var record = _arena.AsSpan(e.Offset, e.Length);
                 exits.Add(new ProcessExit(L.ProcessId(record), L.ThreadId(record), e.Timestamp, new Gadget.Containers.ContainerExitStatus(L.WaitStatus(record))));
@@ -173,8 +199,16 @@ internal sealed class HistoryAssembler
         var slots = ArrayPool<(int Enter, int Exit)>.Shared.Rent(Math.Max(1, entries.Length));
         var slotCount = 0;
         _pendingByThread.Clear();
+        _ringStarts.Clear();
         DroppedExits = 0;
         RetriedCaptures = 0;
+        foreach (ref readonly var e in entries)
+        {
+            if (!e.InFlight && L.HasBody(e.Kind))
+            {
+                _ringStarts.Add((L.ThreadId(_arena.AsSpan(e.Offset, e.Length)), e.Timestamp));
+            }
+        }
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var e = ref entries[i];
@@ -184,7 +218,17 @@ internal sealed class HistoryAssembler
             }
             var record = _arena.AsSpan(e.Offset, e.Length);
             var tid = L.ThreadId(record);
-            if (e.Kind == L.KindEnter)
+            if (e.InFlight && _ringStarts.Contains((tid, e.Timestamp)))
+            {
+                continue; // it reached the ring while the dump was read
+            }
+            if (e.Kind == L.KindSyscall)
+            {
+                // A pending enter of the same thread never returned (e.g. its exit was lost): it stays unreturned.
+                _pendingByThread.Remove(tid);
+                slots[slotCount++] = (i, i);
+            }
+            else if (e.Kind == L.KindEnter)
             {
                 // A pending enter of the same thread never returned (e.g. its exit was lost): it stays unreturned.
                 _pendingByThread[tid] = slotCount;
@@ -224,10 +268,17 @@ internal sealed class HistoryAssembler
         {
             arguments[i] = L.Argument(enter, i);
         }
+        var whole = enterEntry.Kind == L.KindSyscall;
         var captureCount = L.CaptureCount(enter);
         var dataBytes = L.CapturedBytes(enter);
         ReadOnlySpan<byte> exit = default;
-        if (exitEntry is { } x)
+        if (whole)
+        {
+            var replaced = CountRepeatedIndexes(enter);
+            RetriedCaptures += replaced;
+            captureCount -= replaced;
+        }
+        else if (exitEntry is { } x)
         {
             exit = _arena.AsSpan(x.Offset, x.Length);
             var replaced = CountSharedIndexes(enter, exit);
@@ -253,21 +304,22 @@ internal sealed class HistoryAssembler
         return new SyscallRecord
         {
             TimestampNs = enterEntry.Timestamp,
-            ExitTimestampNs = exitEntry?.Timestamp,
+            ExitTimestampNs = whole ? L.ExitTimestamp(enter) : exitEntry?.Timestamp,
             Cpu = enterEntry.Cpu,
             ProcessId = L.ProcessId(enter),
             ThreadId = L.ThreadId(enter),
             Command = InternCommand(L.Command(enter)),
             Number = L.Number(enter),
             Arguments = arguments,
-            ReturnValue = exitEntry is null ? null : L.ReturnValue(exit),
+            ReturnValue = whole ? L.ReturnValue(enter) : exitEntry is null ? null : L.ReturnValue(exit),
             Captured = captured,
         };
     }
 
     /// <summary>
     /// Appends the captures of <paramref name="record"/> to <paramref name="list"/> after its first <paramref name="first"/>
-    /// entries, except that a capture of an argument already in the list replaces that entry (in its place).
+    /// entries, except that a capture of an argument already in the list (from an earlier record or earlier in this one)
+    /// replaces that entry (in its place).
     /// </summary>
     /// <returns>The number of entries in the list.</returns>
     private static int CopyCaptures(ReadOnlySpan<byte> record, byte[] storage, CapturedArgument[] list, int first, ref int used)
@@ -282,7 +334,7 @@ internal sealed class HistoryAssembler
             var length = record[offset + 2] | (record[offset + 3] << 8);
             record.Slice(offset + L.CaptureHeaderSize, length).CopyTo(storage.AsSpan(used));
             var capture = new CapturedArgument(index, new ReadOnlyMemory<byte>(storage, used, length), status);
-            var slot = IndexOf(list, first, index);
+            var slot = IndexOf(list, n, index);
             if (slot >= 0)
             {
                 list[slot] = capture;
@@ -308,6 +360,25 @@ internal sealed class HistoryAssembler
             }
         }
         return -1;
+    }
+
+    /// <summary>How many captures of a whole-syscall record are of an argument captured earlier in it (inputs read again at exit).</summary>
+    private static int CountRepeatedIndexes(ReadOnlySpan<byte> record)
+    {
+        var seen = 0; // bit per argument index (0-5; any other index counts as its own)
+        var repeated = 0;
+        var offset = L.CapturesOffset(record);
+        for (var i = 0; i < L.CaptureCount(record); i++)
+        {
+            var bit = 1 << Math.Min((int)record[offset], 31);
+            if ((seen & bit) != 0)
+            {
+                repeated++;
+            }
+            seen |= bit;
+            offset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(record[(offset + 2)..]);
+        }
+        return repeated;
     }
 
     /// <summary>How many captures of <paramref name="exit"/> are of an argument that <paramref name="enter"/> has a capture of too (inputs read again at exit).</summary>

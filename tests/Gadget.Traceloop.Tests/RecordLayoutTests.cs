@@ -27,9 +27,23 @@ public sealed class RecordLayoutTests : IDisposable
         Assert.Equal(L.ValueOffset, header["value"]);
         var (bodySize, body) = structs["enter_body"];
         Assert.Equal(L.EnterBodySize, bodySize);
-        Assert.Equal(0, body["args"]);
-        Assert.Equal(48, body["comm"]);
+        Assert.Equal(L.ArgumentsOffset, body["args"]);
+        Assert.Equal(L.CommandOffset, body["comm"]);
+        Assert.Equal(L.SequenceOffset, body["sequence"]);
+        Assert.Equal(L.ExitTimestampOffset, body["exit_timestamp"]);
         Assert.Equal(L.CaptureHeaderSize, structs["capture_header"].Size);
+    }
+
+    [Fact]
+    public void TheScratchBufferHoldsTheOpenSyscallWhereUserSpaceReadsIt()
+    {
+        var (_, scratch) = BtfStructs.Read(_object)["scratch_buffer"];
+        Assert.Equal(OpenSyscalls.OpenTidOffset, scratch["open_tid"]);
+        Assert.Equal(OpenSyscalls.OpenSlotOffset, scratch["open_slot"]);
+        Assert.Equal(OpenSyscalls.OpenCgroupOffset, scratch["open_cgroup"]);
+        Assert.Equal(OpenSyscalls.OpenSizeOffset, scratch["open_size"]);
+        Assert.Equal(OpenSyscalls.GenerationOffset, scratch["generation"]);
+        Assert.Equal(OpenSyscalls.DataOffset, scratch["data"]);
     }
 
     [Fact]
