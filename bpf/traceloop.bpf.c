@@ -10,11 +10,16 @@
  *
  * One record per syscall on the fast path: sys_enter builds the enter's part (header, arguments, command, input captures)
  * in this CPU's scratch buffer and leaves it there, open; sys_exit of the same thread on the same CPU completes it with the
- * return value and the output captures and writes it once (KIND_SYSCALL). When the exit comes on another CPU, or another
+ * return value and the output captures and commits it once (KIND_SYSCALL). When the exit comes on another CPU, or another
  * recorded syscall enters on this CPU first (the first one blocked or was preempted), the open syscall is written as an
  * enter record then, and its exit as an exit record (the thread's pending entry has what the exit needs to read outputs);
  * user space pairs them by thread. A syscall that never returns (exit_group) or still runs when a dump is taken stays
- * open in the scratch buffer: user space reads the open syscalls of every CPU when it dumps (Rings/OpenSyscalls.cs).
+ * open in the scratch buffer.
+ *
+ * Complete records are not written to the ring one by one: they are copied into this CPU's batch (in the scratch buffer),
+ * which is written to its ring in one perf record when it is full or when a record for another ring comes on this CPU
+ * (bpf_perf_event_output is the largest cost per record). User space reads every CPU's batch and open syscall when it
+ * dumps (src/Gadget.Traceloop/Rings/UnwrittenRecords.cs), so that nothing recorded is missing from a dump.
  *
  * Records have a variable size: a header, then one capture per pointer argument that syscall_specs says to read
  * (traceloop_captures.h).
@@ -110,41 +115,73 @@ static __always_inline bool ring_at(struct ring_ref *ref, u32 slot)
 	return ref->ring && ref->counters;
 }
 
-/* Writes the record in buf to this CPU's buffer of the ring; returns whether the kernel took it. A record that starts a
- * syscall (enter, syscall) gets its sequence number in the ring. */
-static __always_inline bool emit(void *ctx, struct ring_ref *ref, struct scratch_buffer *buf, u32 size)
+/* The ring of slot when it still belongs to cgroup_id (claims holds a cgroup's slot until user space frees the ring, also
+ * after recording stopped: the records of a stopped ring still go to it). */
+static __always_inline bool claimed_ring(struct ring_ref *ref, u64 cgroup_id, u32 slot)
+{
+	struct ring_claim *claim = bpf_map_lookup_elem(&claims, &cgroup_id);
+	return claim && claim->slot == slot && ring_at(ref, slot);
+}
+
+/* Writes the batch to its ring: one perf record holding its records back to back. */
+static __always_inline void flush(void *ctx, struct scratch_buffer *buf)
+{
+	u32 used = buf->batch_used;
+	if (!used)
+		return;
+	buf->batch_used = 0;
+	struct ring_ref ref;
+	if (!claimed_ring(&ref, buf->batch_cgroup, buf->batch_slot))
+		return; /* the ring was freed meanwhile */
+	if (bpf_perf_event_output(ctx, ref.ring, BPF_F_CURRENT_CPU, buf->batch, used & (2 * BATCH_SIZE - 1)) != 0)
+		ref.counters->failed += buf->batch_records;
+}
+
+/* Commits the record in buf->data (size bytes) to slot's ring (ref): into the batch, or written at once when it is large.
+ * A record that starts a syscall (enter, syscall) gets its sequence number in the ring. */
+static __always_inline void commit(void *ctx, struct ring_ref *ref, struct scratch_buffer *buf, u32 slot, u64 cgroup_id, u32 size)
 {
 	struct record_header *h = (void *)buf->data;
 	bool starts = h->kind == KIND_ENTER || h->kind == KIND_SYSCALL;
 	if (starts)
 		((struct enter_body *)&buf->data[sizeof(struct record_header)])->sequence = ref->counters->enters;
 	h->size = size;
-	size &= SCRATCH_SIZE - 1;
-	if (size < sizeof(struct record_header))
-		return false;
-	if (bpf_perf_event_output(ctx, ref->ring, BPF_F_CURRENT_CPU, buf->data, size) != 0) {
-		ref->counters->failed++;
-		return false;
+	if (buf->batch_used && (buf->batch_slot != slot || buf->batch_cgroup != cgroup_id || buf->batch_used + size > BATCH_SIZE))
+		flush(ctx, buf);
+	if (size > BATCH_SIZE / 2) {
+		if (bpf_perf_event_output(ctx, ref->ring, BPF_F_CURRENT_CPU, buf->data, size & (SCRATCH_SIZE - 1)) != 0) {
+			ref->counters->failed++;
+			return;
+		}
+	} else {
+		u32 at = buf->batch_used & (BATCH_SIZE - 1);
+		if (at == 0)
+			buf->batch_records = 0;
+		u32 n = size;
+		barrier_var(n); /* keeps the mask below: clang merges it with the test above, which the verifier cannot follow */
+		n &= BATCH_SIZE - 1;
+		if (bpf_probe_read_kernel(&buf->batch[at], n, buf->data) != 0)
+			return;
+		buf->batch_used = at + size;
+		buf->batch_slot = slot;
+		buf->batch_cgroup = cgroup_id;
+		buf->batch_records++;
 	}
 	if (starts)
 		ref->counters->enters++;
-	return true;
 }
 
-/* The open syscall of another thread (or a stale one) must leave buf: it is written as an enter record to its ring, when
+/* The open syscall of another thread (or a stale one) must leave buf: it is committed as an enter record to its ring, when
  * that ring still belongs to its cgroup. Its exit, if it comes, is an exit record (the pending entry has what it needs). */
 static __always_inline void spill(void *ctx, struct scratch_buffer *buf)
 {
 	if (!buf->open_tid)
 		return;
-	buf->generation++;
 	buf->open_tid = 0;
-	u64 cgroup_id = buf->open_cgroup;
-	struct cgroup_state *state = bpf_map_lookup_elem(&cgroups, &cgroup_id);
 	struct ring_ref ref;
-	if (!state || state->slot != buf->open_slot || !ring_at(&ref, buf->open_slot))
+	if (!claimed_ring(&ref, buf->open_cgroup, buf->open_slot))
 		return;
-	emit(ctx, &ref, buf, buf->open_size);
+	commit(ctx, &ref, buf, buf->open_slot, buf->open_cgroup, buf->open_size);
 }
 
 SEC("tracepoint/raw_syscalls/sys_enter")
@@ -158,8 +195,8 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	struct scratch_buffer *buf = get_scratch();
 	if (!buf)
 		return 0;
+	buf->generation++; /* odd: being changed */
 	spill(ctx, buf);
-	buf->generation++;
 
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	s64 nr = ctx->id;
@@ -236,6 +273,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	buf->open_cgroup = cgroup_id;
 	buf->open_mm = mm;
 	buf->open_tid = (u32)pid_tgid;
+	buf->generation++;
 	return 0;
 }
 
@@ -273,7 +311,7 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	if (buf->open_tid == tid && buf->open_cgroup == cgroup_id && buf->open_slot == slot && (h->nr == nr || nr == -1) &&
 	    buf->open_size <= OFFSET_MASK) {
 		/* One record for the whole syscall: the enter's record, completed. */
-		buf->generation++;
+		buf->generation++; /* odd: being changed */
 		buf->open_tid = 0;
 		__builtin_memcpy(args, body->args, sizeof(args));
 		enter_nr = h->nr;
@@ -290,8 +328,8 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 		 * same, and then either this thread's next such syscall rewrote it at entry, or that entry was not recorded and
 		 * user space drops the exit record, which has no enter to pair with. */
 	} else {
+		buf->generation++; /* odd: being changed */
 		spill(ctx, buf);
-		buf->generation++;
 		h->timestamp = now;
 		h->pid = pid_tgid >> 32;
 		h->tid = tid;
@@ -359,7 +397,8 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 		}
 	}
 	h->capture_count = captures;
-	emit(ctx, &ref, buf, offset);
+	commit(ctx, &ref, buf, slot, cgroup_id, offset);
+	buf->generation++;
 	return 0;
 }
 

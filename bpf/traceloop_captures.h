@@ -16,6 +16,7 @@
 #define MAX_ARGV_STRING 96   /* bytes per argv entry */
 #define MAX_PATH 4096        /* PATH_MAX: bytes read behind a path argument (with its NUL) */
 #define SCRATCH_SIZE 16384
+#define BATCH_SIZE 4096      /* records written to a ring together (traceloop.bpf.c) */
 #define MAX_DIRENTS 2048     /* linux_dirent64 records counted per getdents64 (32 KiB holds at most 1365) */
 #define MAX_POINTERS 512     /* pointers counted in a NULL-terminated array */
 #define MAX_IOV 8            /* iovecs captured */
@@ -91,10 +92,20 @@ struct scratch_buffer {
 	u32 open_slot;		/* the ring it goes to */
 	u64 open_cgroup;	/* the cgroup that ring belongs to */
 	u32 open_size;
-	u32 generation;		/* incremented before the open syscall or data change: user space tells a copy taken mid-write */
+	u32 generation;		/* odd while a program changes the buffer: user space tells a copy taken mid-write */
 	u64 open_mm;		/* the memory image at entry (task->mm) when an input must be read again at exit, else 0 */
-	u64 reserved;
+	/*
+	 * The batch: complete records for one ring (batch_cgroup's, slot batch_slot) not written to it yet. They are written
+	 * together, in one perf record, when the batch is full, or when this CPU has a record for another ring: one
+	 * bpf_perf_event_output per batch instead of per syscall. User space reads the batches when it dumps.
+	 */
+	u32 batch_slot;
+	u32 batch_used;		/* bytes of batch the records take (0: empty) */
+	u64 batch_cgroup;
+	u32 batch_records;
+	u32 reserved;
 	u8 data[SCRATCH_SIZE];
+	u8 batch[2 * BATCH_SIZE];	/* twice: the verifier sees that a record (at most BATCH_SIZE / 2) written below BATCH_SIZE fits */
 };
 
 struct {

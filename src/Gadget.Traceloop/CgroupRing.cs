@@ -61,7 +61,7 @@ internal sealed class CgroupRing : IDisposable
     /// <summary>Bytes of ring per CPU.</summary>
     internal int RingSize => _reader.RingSize;
 
-    internal SyscallHistory Dump(ulong since, ReadOnlySpan<Rings.RingCounters> counters, Rings.OpenSyscalls open)
+    internal SyscallHistory Dump(ulong since, ReadOnlySpan<Rings.RingCounters> counters, Rings.UnwrittenRecords unwritten)
     {
         lock (_gate)
         {
@@ -70,10 +70,10 @@ internal sealed class CgroupRing : IDisposable
                 throw new KeyNotFoundException($"The ring of cgroup {CgroupId} was released while it was being read.");
             }
             _assembler.Reset();
-            // Before the ring: a syscall that returns in between is then in the ring (its open copy is dropped).
+            // Before the ring: what is written to the ring in between is then there (the copies read here are dropped).
             if (CgroupId is { } cgroupId)
             {
-                open.Read(Slot, cgroupId, _assembler);
+                unwritten.Read(Slot, cgroupId, _assembler);
             }
             var handler = new Collector(_assembler);
             _reader.ReadNewestFirst(ref handler);

@@ -26,11 +26,13 @@ namespace Gadget.Traceloop;
 /// </remarks>
 internal sealed class HistoryAssembler
 {
-    /// <summary>Bytes a ring may leave unused at its end although it wrapped: the largest record the BPF program writes, plus perf's headers.</summary>
-    internal const int WrapSlack = 2304;
+    /// <summary>Bytes a ring may leave unused at its end although it wrapped: the largest perf record the BPF program writes
+    /// (a batch of records: bpf/traceloop_captures.h's BATCH_SIZE), plus perf's headers.</summary>
+    internal const int WrapSlack = 4096 + 256;
 
     private readonly Dictionary<int, int> _pendingByThread = [];
-    private readonly HashSet<(int Thread, ulong Timestamp)> _ringStarts = [];
+    private readonly HashSet<(int Thread, ulong Timestamp, byte Kind)> _inRing = [];
+    private readonly HashSet<(int Thread, ulong Timestamp, byte Kind)> _unwritten = [];
     private readonly HashSet<string> _commands = [];
     private byte[] _arena = [];
     private int _arenaUsed;
@@ -45,7 +47,15 @@ internal sealed class HistoryAssembler
         public int Length;
         public int Cpu;
         public byte Kind;
-        public bool InFlight;
+        public Source From;
+    }
+
+    /// <summary>Where a record was read: the ring, or the kernel's per-CPU buffer (not written to the ring yet).</summary>
+    private enum Source : byte
+    {
+        Ring,
+        Batch,
+        Open,
     }
 
     private struct CpuState
@@ -82,30 +92,18 @@ internal sealed class HistoryAssembler
 
     internal void AddLost(ulong count) => LostWhileReading += count;
 
-    /// <summary>Copies one record of <paramref name="cpu"/>'s ring (as the perf reader delivers it, padding included).</summary>
+    /// <summary>Copies the records of one perf record of <paramref name="cpu"/>'s ring (as the perf reader delivers it,
+    /// padding included): one record, or a batch of records back to back.</summary>
     internal void Add(int cpu, ReadOnlySpan<byte> data)
     {
         ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_cpus, cpu, out _);
         state.Bytes += data.Length + 12; // perf_event_header + the u32 raw size
-        if (!L.IsValid(data))
-        {
-            InvalidRecords++;
-            return;
-        }
-        var kind = L.Kind(data);
-        // When it was written: a whole syscall at its exit (its header has the enter's time, which orders the history).
-        var written = kind == L.KindSyscall ? L.ExitTimestamp(data) : L.Timestamp(data);
-        if (state.Oldest == 0 || written < state.Oldest)
-        {
-            state.Oldest = written;
-        }
-        if (L.HasBody(kind) && (!state.HasEnter || L.Sequence(data) < state.OldestEnterSequence))
-        {
-            state.OldestEnterSequence = L.Sequence(data);
-            state.HasEnter = true;
-        }
-        Store(cpu, data, inFlight: false);
+        AddRecords(cpu, data, Source.Ring);
     }
+
+    /// <summary>Copies the records of <paramref name="cpu"/>'s batch that the kernel had not written to the ring yet when the
+    /// dump was taken (back to back; those written to the ring while the dump was read are taken from the ring instead).</summary>
+    internal void AddUnwritten(int cpu, ReadOnlySpan<byte> batch) => AddRecords(cpu, batch, Source.Batch);
 
     /// <summary>Copies the enter record of a syscall that was still open on <paramref name="cpu"/> (in the kernel's per-CPU
     /// buffer, not in the ring) when the dump was taken: it did not return yet, or returned while the dump was read (the
@@ -117,10 +115,40 @@ internal sealed class HistoryAssembler
             InvalidRecords++;
             return;
         }
-        Store(cpu, data, inFlight: true);
+        Store(cpu, data, Source.Open);
     }
 
-    private void Store(int cpu, ReadOnlySpan<byte> data, bool inFlight)
+    private void AddRecords(int cpu, ReadOnlySpan<byte> data, Source from)
+    {
+        ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_cpus, cpu, out _);
+        // What follows the last record is the ring's padding (less than a header).
+        for (var offset = 0; data.Length - offset >= L.HeaderSize; )
+        {
+            var record = data[offset..];
+            if (!L.IsValid(record))
+            {
+                InvalidRecords++;
+                return;
+            }
+            record = record[..L.Size(record)];
+            offset += record.Length;
+            var kind = L.Kind(record);
+            // When it was written (a whole syscall at its exit: its header has the enter's time, which orders the history).
+            var written = kind == L.KindSyscall ? L.ExitTimestamp(record) : L.Timestamp(record);
+            if (from == Source.Ring && (state.Oldest == 0 || written < state.Oldest))
+            {
+                state.Oldest = written;
+            }
+            if (L.HasBody(kind) && (!state.HasEnter || L.Sequence(record) < state.OldestEnterSequence))
+            {
+                state.OldestEnterSequence = L.Sequence(record);
+                state.HasEnter = true;
+            }
+            Store(cpu, record, from);
+        }
+    }
+
+    private void Store(int cpu, ReadOnlySpan<byte> data, Source from)
     {
         var size = L.Size(data);
         var timestamp = L.Timestamp(data);
@@ -139,7 +167,7 @@ internal sealed class HistoryAssembler
         {
             Array.Resize(ref _entries, Math.Max(1024, _entries.Length * 2));
         }
-        _entries[_entryCount++] = new Entry { Timestamp = timestamp, Offset = _arenaUsed, Length = size, Cpu = cpu, Kind = L.Kind(data), InFlight = inFlight };
+        _entries[_entryCount++] = new Entry { Timestamp = timestamp, Offset = _arenaUsed, Length = size, Cpu = cpu, Kind = L.Kind(data), From = from };
         _arenaUsed += size;
     }
 
@@ -165,7 +193,7 @@ internal sealed class HistoryAssembler
         var exits = new List<ProcessExit>();
         foreach (ref readonly var e in _entries.AsSpan(0, _entryCount))
         {
-            if (e.Kind == L.KindProcessExit && e.Timestamp >= windowStart && !e.InFlight)
+            if (e.Kind == L.KindProcessExit && e.Timestamp >= windowStart && IsFirstCopy(e))
             {
                 var record = _arena.AsSpan(e.Offset, e.Length);
                 exits.Add(new ProcessExit(L.ProcessId(record), L.ThreadId(record), e.Timestamp, new Gadget.Containers.ContainerExitStatus(L.WaitStatus(record))));
@@ -199,16 +227,9 @@ internal sealed class HistoryAssembler
         var slots = ArrayPool<(int Enter, int Exit)>.Shared.Rent(Math.Max(1, entries.Length));
         var slotCount = 0;
         _pendingByThread.Clear();
-        _ringStarts.Clear();
         DroppedExits = 0;
         RetriedCaptures = 0;
-        foreach (ref readonly var e in entries)
-        {
-            if (!e.InFlight && L.HasBody(e.Kind))
-            {
-                _ringStarts.Add((L.ThreadId(_arena.AsSpan(e.Offset, e.Length)), e.Timestamp));
-            }
-        }
+        FindCopies(entries);
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var e = ref entries[i];
@@ -218,9 +239,9 @@ internal sealed class HistoryAssembler
             }
             var record = _arena.AsSpan(e.Offset, e.Length);
             var tid = L.ThreadId(record);
-            if (e.InFlight && _ringStarts.Contains((tid, e.Timestamp)))
+            if (!IsFirstCopy(e))
             {
-                continue; // it reached the ring while the dump was read
+                continue; // written to the ring while the dump was read
             }
             if (e.Kind == L.KindSyscall)
             {
@@ -254,6 +275,36 @@ internal sealed class HistoryAssembler
         return result;
     }
 
+    /// <summary>Notes which records the ring holds, and which the batches, so that their copies read before can be left out.</summary>
+    private void FindCopies(ReadOnlySpan<Entry> entries)
+    {
+        _inRing.Clear();
+        _unwritten.Clear();
+        foreach (ref readonly var e in entries)
+        {
+            if (e.From != Source.Open)
+            {
+                (e.From == Source.Ring ? _inRing : _unwritten).Add(Key(e));
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="e"/> is not a copy of a record the dump read later from where the kernel moved it: from
+    /// the open syscall to the batch or the ring (as an enter, or completed), from the batch to the ring.</summary>
+    private bool IsFirstCopy(in Entry e)
+    {
+        var key = Key(e);
+        return e.From switch
+        {
+            Source.Batch => !_inRing.Contains(key),
+            Source.Open => !_inRing.Contains(key) && !_unwritten.Contains(key) &&
+                !_inRing.Contains(key with { Kind = L.KindSyscall }) && !_unwritten.Contains(key with { Kind = L.KindSyscall }),
+            _ => true,
+        };
+    }
+
+    private (int Thread, ulong Timestamp, byte Kind) Key(in Entry e) => (L.ThreadId(_arena.AsSpan(e.Offset, e.Length)), e.Timestamp, e.Kind);
+
     /// <summary>
     /// Whether an exit with syscall number <paramref name="exitNumber"/> ends the enter with <paramref name="enterNumber"/>.
     /// rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1.
@@ -274,14 +325,14 @@ internal sealed class HistoryAssembler
         ReadOnlySpan<byte> exit = default;
         if (whole)
         {
-            var replaced = CountRepeatedIndexes(enter);
+            var replaced = RecordCaptures.CountRepeatedIndexes(enter);
             RetriedCaptures += replaced;
             captureCount -= replaced;
         }
         else if (exitEntry is { } x)
         {
             exit = _arena.AsSpan(x.Offset, x.Length);
-            var replaced = CountSharedIndexes(enter, exit);
+            var replaced = RecordCaptures.CountSharedIndexes(enter, exit);
             RetriedCaptures += replaced;
             captureCount += L.CaptureCount(exit) - replaced;
             dataBytes += L.CapturedBytes(exit);
@@ -293,10 +344,10 @@ internal sealed class HistoryAssembler
             var storage = new byte[dataBytes];
             var list = new CapturedArgument[captureCount];
             var used = 0;
-            var n = CopyCaptures(enter, storage, list, 0, ref used);
+            var n = RecordCaptures.Copy(enter, storage, list, 0, ref used);
             if (!exit.IsEmpty)
             {
-                CopyCaptures(exit, storage, list, n, ref used);
+                RecordCaptures.Copy(exit, storage, list, n, ref used);
             }
             captured = list;
         }
@@ -314,94 +365,6 @@ internal sealed class HistoryAssembler
             ReturnValue = whole ? L.ReturnValue(enter) : exitEntry is null ? null : L.ReturnValue(exit),
             Captured = captured,
         };
-    }
-
-    /// <summary>
-    /// Appends the captures of <paramref name="record"/> to <paramref name="list"/> after its first <paramref name="first"/>
-    /// entries, except that a capture of an argument already in the list (from an earlier record or earlier in this one)
-    /// replaces that entry (in its place).
-    /// </summary>
-    /// <returns>The number of entries in the list.</returns>
-    private static int CopyCaptures(ReadOnlySpan<byte> record, byte[] storage, CapturedArgument[] list, int first, ref int used)
-    {
-        var offset = L.CapturesOffset(record);
-        var count = L.CaptureCount(record);
-        var n = first;
-        for (var i = 0; i < count; i++)
-        {
-            var index = record[offset];
-            var status = (CaptureStatus)record[offset + 1];
-            var length = record[offset + 2] | (record[offset + 3] << 8);
-            record.Slice(offset + L.CaptureHeaderSize, length).CopyTo(storage.AsSpan(used));
-            var capture = new CapturedArgument(index, new ReadOnlyMemory<byte>(storage, used, length), status);
-            var slot = IndexOf(list, n, index);
-            if (slot >= 0)
-            {
-                list[slot] = capture;
-            }
-            else
-            {
-                list[n++] = capture;
-            }
-            used += length;
-            offset += L.CaptureHeaderSize + length;
-        }
-        return n;
-    }
-
-    /// <summary>Where the capture of argument <paramref name="index"/> is among the first <paramref name="count"/> of <paramref name="list"/>; -1 if not there.</summary>
-    private static int IndexOf(CapturedArgument[] list, int count, int index)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            if (list[i].Index == index)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /// <summary>How many captures of a whole-syscall record are of an argument captured earlier in it (inputs read again at exit).</summary>
-    private static int CountRepeatedIndexes(ReadOnlySpan<byte> record)
-    {
-        var seen = 0; // bit per argument index (0-5; any other index counts as its own)
-        var repeated = 0;
-        var offset = L.CapturesOffset(record);
-        for (var i = 0; i < L.CaptureCount(record); i++)
-        {
-            var bit = 1 << Math.Min((int)record[offset], 31);
-            if ((seen & bit) != 0)
-            {
-                repeated++;
-            }
-            seen |= bit;
-            offset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(record[(offset + 2)..]);
-        }
-        return repeated;
-    }
-
-    /// <summary>How many captures of <paramref name="exit"/> are of an argument that <paramref name="enter"/> has a capture of too (inputs read again at exit).</summary>
-    private static int CountSharedIndexes(ReadOnlySpan<byte> enter, ReadOnlySpan<byte> exit)
-    {
-        var shared = 0;
-        var exitOffset = L.CapturesOffset(exit);
-        for (var i = 0; i < L.CaptureCount(exit); i++)
-        {
-            var index = exit[exitOffset];
-            var enterOffset = L.CapturesOffset(enter);
-            for (var j = 0; j < L.CaptureCount(enter); j++)
-            {
-                if (enter[enterOffset] == index)
-                {
-                    shared++;
-                    break;
-                }
-                enterOffset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(enter[(enterOffset + 2)..]);
-            }
-            exitOffset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(exit[(exitOffset + 2)..]);
-        }
-        return shared;
     }
 
     private string InternCommand(ReadOnlySpan<byte> comm)

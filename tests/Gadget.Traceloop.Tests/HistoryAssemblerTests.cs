@@ -246,6 +246,47 @@ public sealed class HistoryAssemblerTests
         Assert.Equal(2, history.Count);
     }
 
+    [Fact]
+    public void APerfRecordHoldingABatchOfRecordsGivesEachOfThem()
+    {
+        var assembler = new HistoryAssembler();
+        var first = Syscall(tid: 10, nr: 0, ts: 100, exitTs: 110, ret: 1);
+        var second = Syscall(tid: 10, nr: 1, ts: 120, exitTs: 130, ret: 1);
+        var exit = Exit(tid: 11, nr: 61, ts: 140, ret: 0);
+        // Back to back (each record's size field gives the next one), then the ring's padding.
+        var batch = first.AsSpan(0, TraceloopRecordLayout.Size(first)).ToArray()
+            .Concat(second.AsSpan(0, TraceloopRecordLayout.Size(second)).ToArray())
+            .Concat(exit.AsSpan(0, TraceloopRecordLayout.Size(exit)).ToArray())
+            .Concat(new byte[4]).ToArray();
+        assembler.Add(0, Enter(tid: 11, nr: 61, ts: 90, path: null));
+        assembler.Add(0, batch);
+
+        var history = assembler.Build(RingSize);
+
+        Assert.Equal([61, 0, 1], history.Select(r => r.Number));
+        Assert.All(history, r => Assert.NotNull(r.ReturnValue));
+        Assert.Equal(0, assembler.InvalidRecords);
+    }
+
+    [Fact]
+    public void RecordsOfABatchTheKernelWroteToTheRingWhileTheDumpWasReadAreTakenOnce()
+    {
+        var assembler = new HistoryAssembler();
+        // Read from the kernel's per-CPU batch first, then from the ring, which the batch was written to in between.
+        var first = WithSequence(Syscall(tid: 10, nr: 0, ts: 100, exitTs: 110, ret: 1), 0);
+        var second = WithSequence(Syscall(tid: 10, nr: 1, ts: 120, exitTs: 130, ret: 1), 1);
+        var third = WithSequence(Syscall(tid: 10, nr: 3, ts: 140, exitTs: 150, ret: 0), 0);
+        assembler.AddUnwritten(0, [.. first.AsSpan(0, TraceloopRecordLayout.Size(first)), .. second.AsSpan(0, TraceloopRecordLayout.Size(second))]);
+        assembler.AddUnwritten(1, third.AsSpan(0, TraceloopRecordLayout.Size(third)));
+        assembler.Add(0, [.. first.AsSpan(0, TraceloopRecordLayout.Size(first)), .. second.AsSpan(0, TraceloopRecordLayout.Size(second))]);
+
+        var history = assembler.BuildHistory(RingSize, [new() { Enters = 2 }, new() { Enters = 1 }], recordingSince: 0, missedBeforeRecording: 0);
+
+        Assert.Equal([0, 1, 3], history.Select(r => r.Number));
+        // The batch's records count as recorded: nothing was overwritten.
+        Assert.Equal([0UL, 0UL], history.OverwrittenPerCpu);
+    }
+
     private static byte[] WithSequence(byte[] enter, ulong sequence)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(enter.AsSpan(TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.SequenceOffset), sequence);

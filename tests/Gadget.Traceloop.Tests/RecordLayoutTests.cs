@@ -35,15 +35,19 @@ public sealed class RecordLayoutTests : IDisposable
     }
 
     [Fact]
-    public void TheScratchBufferHoldsTheOpenSyscallWhereUserSpaceReadsIt()
+    public void TheScratchBufferHoldsTheBatchAndTheOpenSyscallWhereUserSpaceReadsThem()
     {
         var (_, scratch) = BtfStructs.Read(_object)["scratch_buffer"];
-        Assert.Equal(OpenSyscalls.OpenTidOffset, scratch["open_tid"]);
-        Assert.Equal(OpenSyscalls.OpenSlotOffset, scratch["open_slot"]);
-        Assert.Equal(OpenSyscalls.OpenCgroupOffset, scratch["open_cgroup"]);
-        Assert.Equal(OpenSyscalls.OpenSizeOffset, scratch["open_size"]);
-        Assert.Equal(OpenSyscalls.GenerationOffset, scratch["generation"]);
-        Assert.Equal(OpenSyscalls.DataOffset, scratch["data"]);
+        Assert.Equal(UnwrittenRecords.OpenTidOffset, scratch["open_tid"]);
+        Assert.Equal(UnwrittenRecords.OpenSlotOffset, scratch["open_slot"]);
+        Assert.Equal(UnwrittenRecords.OpenCgroupOffset, scratch["open_cgroup"]);
+        Assert.Equal(UnwrittenRecords.OpenSizeOffset, scratch["open_size"]);
+        Assert.Equal(UnwrittenRecords.GenerationOffset, scratch["generation"]);
+        Assert.Equal(UnwrittenRecords.DataOffset, scratch["data"]);
+        Assert.Equal(UnwrittenRecords.BatchSlotOffset, scratch["batch_slot"]);
+        Assert.Equal(UnwrittenRecords.BatchUsedOffset, scratch["batch_used"]);
+        Assert.Equal(UnwrittenRecords.BatchCgroupOffset, scratch["batch_cgroup"]);
+        Assert.Equal(UnwrittenRecords.BatchOffset, scratch["batch"]);
     }
 
     [Fact]
