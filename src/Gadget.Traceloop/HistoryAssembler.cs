@@ -214,7 +214,9 @@ internal sealed class HistoryAssembler
         windowStart = since;
         foreach (var (_, state) in _cpus)
         {
-            if (state.Bytes >= ringSize - WrapSlack && state.Oldest > windowStart)
+            // Full (a batch may not fit in what is left), and not holding the first record ever written to it (sequence 0).
+            var wrapped = state.Bytes >= ringSize - WrapSlack && !(state.HasEnter && state.OldestEnterSequence == 0);
+            if (wrapped && state.Oldest > windowStart)
             {
                 windowStart = state.Oldest;
             }

@@ -54,7 +54,7 @@ public sealed class HistoryAssemblerTests
         var ts = 1000UL;
         for (var i = 0; i < small; i++)
         {
-            assembler.Add(0, Enter(tid: 10, nr: 39, ts: ts++, path: null));
+            assembler.Add(0, WithSequence(Enter(tid: 10, nr: 39, ts: ts++, path: null), 100 + (ulong)i)); // 100 overwritten
             assembler.Add(0, Exit(tid: 10, nr: 39, ts: ts++, ret: 10));
         }
         assembler.Add(1, Enter(tid: 12, nr: 7, ts: 900, path: null));
@@ -285,6 +285,20 @@ public sealed class HistoryAssemblerTests
         Assert.Equal([0, 1, 3], history.Select(r => r.Number));
         // The batch's records count as recorded: nothing was overwritten.
         Assert.Equal([0UL, 0UL], history.OverwrittenPerCpu);
+    }
+
+    [Fact]
+    public void AFullRingThatStillHoldsItsFirstRecordDidNotWrap()
+    {
+        var assembler = new HistoryAssembler();
+        // CPU 0's ring (one page: one batch fills it) holds its first record (sequence 0): nothing before it is missing, so
+        // CPU 1's older records stay in the history.
+        assembler.Add(0, WithSequence(Syscall(tid: 10, nr: 39, ts: 1000, exitTs: 1001, ret: 10), 0));
+        assembler.Add(1, WithSequence(Syscall(tid: 12, nr: 59, ts: 900, exitTs: 950, ret: 0), 0));
+
+        var history = assembler.Build(4096);
+
+        Assert.Equal([59, 39], history.Select(r => r.Number));
     }
 
     private static byte[] WithSequence(byte[] enter, ulong sequence)
