@@ -2,11 +2,24 @@
 /*
  * traceloop: a syscall flight recorder for containers.
  *
- * Every syscall entry and exit of a recorded cgroup (cgroup2 id, i.e. a container) is written to that cgroup's own
- * overwritable perf ring (traceloop_rings.h: a pool of rings; a cgroup created while new cgroups are claimed gets one at
- * its first syscall, in the kernel, without waiting for user space). A cgroup that is not recorded pays one map lookup
- * per syscall and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a
- * recorded cgroup exits, a process-exit record carries the kernel's wait status (exit code, or signal and core dump).
+ * Every syscall of a recorded cgroup (cgroup2 id, i.e. a container) is written to that cgroup's own overwritable perf ring
+ * (traceloop_rings.h: a pool of rings; a cgroup created while new cgroups are claimed gets one at its first syscall, in the
+ * kernel, without waiting for user space). A cgroup that is not recorded pays one map lookup per syscall entry and exit
+ * and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
+ * exits, a process-exit record carries the kernel's wait status (exit code, or signal and core dump).
+ *
+ * One record per syscall on the fast path: sys_enter builds the enter's part (header, arguments, command, input captures)
+ * in this CPU's scratch buffer and leaves it there, open; sys_exit of the same thread on the same CPU completes it with the
+ * return value and the output captures and commits it once (KIND_SYSCALL). When the exit comes on another CPU, or another
+ * recorded syscall enters on this CPU first (the first one blocked or was preempted), the open syscall is written as an
+ * enter record then, and its exit as an exit record (the thread's pending entry has what the exit needs to read outputs);
+ * user space pairs them by thread. A syscall that never returns (exit_group) or still runs when a dump is taken stays
+ * open in the scratch buffer.
+ *
+ * Complete records are not written to the ring one by one: they are copied into this CPU's batch (in the scratch buffer),
+ * which is written to its ring in one perf record when it is full or when a record for another ring comes on this CPU
+ * (bpf_perf_event_output is the largest cost per record). User space reads every CPU's batch and open syscall when it
+ * dumps (src/Gadget.Traceloop/Rings/UnwrittenRecords.cs), so that nothing recorded is missing from a dump.
  *
  * Records have a variable size: a header, then one capture per pointer argument that syscall_specs says to read
  * (traceloop_captures.h).
@@ -14,24 +27,25 @@
  * Inputs (strings, buffers, socket addresses, argv) are read at sys_enter, where a BPF program cannot fault a page in:
  * memory the process has not touched yet (a string literal in a page of .rodata never read before, as ld.so's first
  * openat has) reads as unreadable there. Such an input, when its pointer is not NULL, is read again at sys_exit, once the
- * kernel itself has copied it (getname, copy_from_user fault the page in), and the exit record carries it with the same
+ * kernel itself has copied it (getname, copy_from_user fault the page in), and the exit's part carries it with the same
  * arg index: user space then uses it instead of the enter's unreadable capture. Not retried when the process has a new
  * memory image at exit (a successful execve/execveat): the pointer means nothing there, the capture stays unreadable. A
- * retried read that fails again (a bad pointer: EFAULT) adds nothing to the exit record. What the exit reads is the
- * memory as it is when the syscall returns (another thread could have changed it in between; the syscall did not).
+ * retried read that fails again (a bad pointer: EFAULT) adds nothing. What the exit reads is the memory as it is when the
+ * syscall returns (another thread could have changed it in between; the syscall did not).
  *
  * Layout (little endian, read by src/Gadget.Traceloop/TraceloopRecordLayout.cs; a test checks both against this file's BTF):
- *   header (32 bytes): u64 timestamp (boot ns), u32 pid (tgid), u32 tid, s32 nr, u16 size (whole record),
- *                      u8 kind (1 enter, 2 exit, 3 process exit), u8 capture count,
- *                      s64 value: exit: the return value; enter: its sequence number in this CPU's ring (0 for the first
- *                      enter written to it: the number of enters before it); process exit: the wait status
- *                      ((code << 8) | signal | 0x80 when it dumped core); nr is -1 for a process exit
- *   enter only:        u64 args[6], char comm[16]
+ *   header (32 bytes): u64 timestamp (boot ns; of the entry for an enter or a syscall), u32 pid (tgid), u32 tid, s32 nr,
+ *                      u16 size (whole record), u8 kind (1 enter, 2 exit, 3 process exit, 4 syscall), u8 capture count,
+ *                      s64 value: exit, syscall: the return value; process exit: the wait status ((code << 8) | signal |
+ *                      0x80 when it dumped core); enter: 0; nr is -1 for a process exit
+ *   enter, syscall:    u64 args[6], char comm[16], u64 sequence (enter and syscall records written to this CPU's ring
+ *                      before this one), u64 exit timestamp (syscall; 0 in an enter)
  *   captures:          u8 arg index, u8 status (0 complete, 1 truncated, 2 unreadable), u16 length, u8 data[length]
  *                      (data per kind: traceloop_captures.h; an iovec array is u64 iov_len, u16 n, n bytes per entry;
  *                      a dirent count is a u32)
- *                      enter: the inputs, in arg order; exit: the outputs, and the inputs read again (see above),
- *                      in arg order; an arg index appears at most once per record.
+ *                      enter: the inputs, in arg order; exit: the outputs, and the inputs read again (see above), in arg
+ *                      order; syscall: the enter's, then the exit's (an input read again repeats its arg index: the later
+ *                      capture replaces the earlier).
  */
 #include "gadget.h"
 #include "traceloop_captures.h"
@@ -42,6 +56,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define KIND_ENTER 1
 #define KIND_EXIT 2
 #define KIND_PROCESS_EXIT 3
+#define KIND_SYSCALL 4
 #define SIGNAL_GROUP_EXIT 0x00000004
 
 struct record_header {
@@ -52,15 +67,18 @@ struct record_header {
 	u16 size;
 	u8 kind;
 	u8 capture_count;
-	s64 value;	/* exit: the return value; enter: its sequence number; process exit: the wait status */
+	s64 value;	/* exit, syscall: the return value; process exit: the wait status; enter: 0 */
 };
 
 struct enter_body {
 	u64 args[6];
 	char comm[TASK_COMM_LEN];
+	u64 sequence;		/* syscalls (enter and syscall records) written to this CPU's ring before this one */
+	u64 exit_timestamp;	/* syscall: when it returned; enter: 0 */
 };
 
-/* What sys_exit needs from sys_enter to read output buffers and to read again the inputs that were unreadable. */
+/* What sys_exit needs from sys_enter to read output buffers and to read again the inputs that were unreadable, when the
+ * exit does not find its syscall open on its CPU (it moved to another CPU, or another syscall entered there meanwhile). */
 struct pending_syscall {
 	u64 args[6];
 	s64 nr;
@@ -81,74 +99,136 @@ const struct record_header *unused_record_header __attribute__((unused));
 const struct enter_body *unused_enter_body __attribute__((unused));
 const struct capture_header *unused_capture_header __attribute__((unused));
 const struct ring_event *unused_ring_event __attribute__((unused));
+const struct scratch_buffer *unused_scratch_buffer __attribute__((unused));
 
-/* The current cgroup's ring and its counters on this CPU (both NULL when it is not recorded). */
+/* A slot's ring and its counters on this CPU (both NULL when it is not recorded). */
 struct ring_ref {
 	void *ring;
 	struct ring_counters *counters;
 };
 
-static __always_inline bool find_ring(struct ring_ref *ref, bool claim)
+static __always_inline bool ring_at(struct ring_ref *ref, u32 slot)
 {
-	u32 slot = current_slot(bpf_get_current_cgroup_id(), claim);
-	if (slot == NO_SLOT)
-		return false;
 	/* NULL while user space frees the slot: it deletes the cgroup's entry first, then the ring. */
 	ref->ring = bpf_map_lookup_elem(&ring_pool, &slot);
 	ref->counters = bpf_map_lookup_elem(&slot_counters, &slot);
 	return ref->ring && ref->counters;
 }
 
-/* Starts a record in buf: its header, for the current thread, now (capture count 0 until the captures are added). */
-static __always_inline struct record_header *start_record(struct scratch_buffer *buf, u64 pid_tgid, s32 nr, u8 kind, s64 value)
+/* The ring of slot when it still belongs to cgroup_id (claims holds a cgroup's slot until user space frees the ring, also
+ * after recording stopped: the records of a stopped ring still go to it). */
+static __always_inline bool claimed_ring(struct ring_ref *ref, u64 cgroup_id, u32 slot)
 {
-	struct record_header *h = (void *)buf->data;
-	h->timestamp = bpf_ktime_get_boot_ns();
-	h->pid = pid_tgid >> 32;
-	h->tid = (u32)pid_tgid;
-	h->nr = nr;
-	h->kind = kind;
-	h->capture_count = 0;
-	h->value = value;
-	return h;
+	struct ring_claim *claim = bpf_map_lookup_elem(&claims, &cgroup_id);
+	return claim && claim->slot == slot && ring_at(ref, slot);
 }
 
-/* Writes the record in buf to this CPU's buffer of the ring; returns whether the kernel took it. */
-static __always_inline bool emit(void *ctx, struct ring_ref *ref, struct scratch_buffer *buf, u32 size)
+/* Writes the batch to its ring: one perf record holding its records back to back. */
+static __always_inline void flush(void *ctx, struct scratch_buffer *buf)
 {
-	struct record_header *h = (void *)buf->data;
-	h->size = size;
-	size &= SCRATCH_SIZE - 1;
-	if (size < sizeof(struct record_header))
-		return false;
-	if (bpf_perf_event_output(ctx, ref->ring, BPF_F_CURRENT_CPU, buf->data, size) != 0) {
-		ref->counters->failed++;
-		return false;
-	}
-	return true;
-}
-
-SEC("tracepoint/raw_syscalls/sys_enter")
-int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
-{
+	u32 used = buf->batch_used;
+	if (!used)
+		return;
+	buf->batch_used = 0;
 	struct ring_ref ref;
-	if (!find_ring(&ref, true))
+	if (!claimed_ring(&ref, buf->batch_cgroup, buf->batch_slot))
+		return; /* the ring was freed meanwhile */
+	if (bpf_perf_event_output(ctx, ref.ring, BPF_F_CURRENT_CPU, buf->batch, used & (2 * BATCH_SIZE - 1)) != 0)
+		ref.counters->failed += buf->batch_records;
+}
+
+/* Commits the record in buf->data (size bytes) to slot's ring (ref): into the batch, or written at once when it is large.
+ * A record that starts a syscall (enter, syscall) gets its sequence number in the ring. */
+static __always_inline void commit(void *ctx, struct ring_ref *ref, struct scratch_buffer *buf, u32 slot, u64 cgroup_id, u32 size)
+{
+	struct record_header *h = (void *)buf->data;
+	bool starts = h->kind == KIND_ENTER || h->kind == KIND_SYSCALL;
+	if (starts)
+		((struct enter_body *)&buf->data[sizeof(struct record_header)])->sequence = ref->counters->enters;
+	h->size = size;
+	if (buf->batch_used && (buf->batch_slot != slot || buf->batch_cgroup != cgroup_id || buf->batch_used + size > BATCH_SIZE))
+		flush(ctx, buf);
+	if (size > BATCH_SIZE / 2) {
+		if (bpf_perf_event_output(ctx, ref->ring, BPF_F_CURRENT_CPU, buf->data, size & (SCRATCH_SIZE - 1)) != 0) {
+			ref->counters->failed++;
+			return;
+		}
+	} else {
+		u32 at = buf->batch_used & (BATCH_SIZE - 1);
+		if (at == 0)
+			buf->batch_records = 0;
+		u32 n = size;
+		barrier_var(n); /* keeps the mask below: clang merges it with the test above, which the verifier cannot follow */
+		n &= BATCH_SIZE - 1;
+		if (bpf_probe_read_kernel(&buf->batch[at], n, buf->data) != 0)
+			return;
+		buf->batch_used = at + size;
+		buf->batch_slot = slot;
+		buf->batch_cgroup = cgroup_id;
+		buf->batch_records++;
+	}
+	if (starts)
+		ref->counters->enters++;
+}
+
+/* The open syscall of another thread (or a stale one) must leave buf: it is committed as an enter record to its ring, when
+ * that ring still belongs to its cgroup. Its exit, if it comes, is an exit record (the pending entry has what it needs). */
+static __always_inline void spill(void *ctx, struct scratch_buffer *buf)
+{
+	if (!buf->open_tid)
+		return;
+	buf->open_tid = 0;
+	struct ring_ref ref;
+	if (!claimed_ring(&ref, buf->open_cgroup, buf->open_slot))
+		return;
+	commit(ctx, &ref, buf, buf->open_slot, buf->open_cgroup, buf->open_size);
+}
+
+/*
+ * The syscall's number at exit, as the raw tracepoint's own code reads it (syscall_get_nr). The programs are BTF raw
+ * tracepoints (tp_btf): the kernel calls them directly, without the record a "tracepoint/raw_syscalls" program gets built
+ * for it at every syscall, which is most of what an enabled raw_syscalls tracepoint costs (also for processes that are not
+ * recorded).
+ */
+#if defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
+#define SYSCALL_ARG6(regs) BPF_CORE_READ(regs, regs[5])
+#else
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+#define SYSCALL_ARG6(regs) ((regs)->r9) /* libbpf 1.1's bpf_tracing.h has no PT_REGS_PARM6_SYSCALL */
+#endif
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
+{
+	u64 cgroup_id = bpf_get_current_cgroup_id();
+	u32 slot = current_slot(cgroup_id, true);
+	if (slot == NO_SLOT)
 		return 0;
 
 	struct scratch_buffer *buf = get_scratch();
 	if (!buf)
 		return 0;
+	buf->generation++; /* odd: being changed */
+	spill(ctx, buf);
 
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	s64 nr = ctx->id;
-	struct record_header *h = start_record(buf, pid_tgid, nr, KIND_ENTER, ref.counters->enters);
+	s64 nr = id;
+	struct record_header *h = (void *)buf->data;
+	h->timestamp = bpf_ktime_get_boot_ns();
+	h->pid = pid_tgid >> 32;
+	h->tid = (u32)pid_tgid;
+	h->nr = nr;
+	h->kind = KIND_ENTER;
+	h->value = 0;
 
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
-	/* Plain loads from the tracepoint's record (a fixed format) instead of a helper call per argument. Written out: a
-	 * loop lets clang step a copy of the ctx pointer, which the verifier refuses. */
-	u64 args[6] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
+	/* The user registers that hold the arguments: loads through the BTF pointer, no helper call. */
+	u64 args[6] = { PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs),
+			PT_REGS_PARM4_SYSCALL(regs), PT_REGS_PARM5_SYSCALL(regs), SYSCALL_ARG6(regs) };
 	__builtin_memcpy(body->args, args, sizeof(args));
 	bpf_get_current_comm(body->comm, sizeof(body->comm));
+	body->exit_timestamp = 0;
 
 	u32 offset = sizeof(struct record_header) + sizeof(struct enter_body);
 	u8 captures = 0;
@@ -179,13 +259,14 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 		}
 	}
 	h->capture_count = captures;
+	h->size = offset;
 
 	u8 retry_mask = buf->retry_mask;
+	/* The memory image matters only for a retry (it is rare): no read of task->mm otherwise. */
+	u64 mm = retry_mask ? (u64)BPF_CORE_READ(gadget_current_task(), mm) : 0;
 	if (has_output || retry_mask) {
+		/* For an exit on another CPU. This thread's entry from its last such syscall is rewritten in place: no map update. */
 		u32 tid = (u32)pid_tgid;
-		/* The memory image matters only for a retry (it is rare): no read of task->mm otherwise. */
-		u64 mm = retry_mask ? (u64)BPF_CORE_READ(gadget_current_task(), mm) : 0;
-		/* This thread's entry from its last such syscall is rewritten in place: no map update (an LRU node swap). */
 		struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
 		if (p) {
 			__builtin_memcpy(p->args, args, sizeof(args));
@@ -200,16 +281,23 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 		}
 	}
 
-	if (emit(ctx, &ref, buf, offset))
-		ref.counters->enters++;
+	/* Open until its exit (no record written now): its exit on this CPU completes it into one record. */
+	buf->open_size = offset;
+	buf->open_slot = slot;
+	buf->open_cgroup = cgroup_id;
+	buf->open_mm = mm;
+	buf->open_tid = (u32)pid_tgid;
+	buf->generation++;
 	return 0;
 }
 
-SEC("tracepoint/raw_syscalls/sys_exit")
-int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long ret)
 {
+	u64 cgroup_id = bpf_get_current_cgroup_id();
+	u32 slot = current_slot(cgroup_id, false);
 	struct ring_ref ref;
-	if (!find_ring(&ref, false))
+	if (slot == NO_SLOT || !ring_at(&ref, slot))
 		return 0;
 
 	struct scratch_buffer *buf = get_scratch();
@@ -218,64 +306,112 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 tid = (u32)pid_tgid;
-	s64 nr = ctx->id;
-	s64 ret = ctx->ret;
-	struct record_header *h = start_record(buf, pid_tgid, nr, KIND_EXIT, ret);
+	s64 nr = SYSCALL_NR(regs);
+	u64 now = bpf_ktime_get_boot_ns();
+	struct record_header *h = (void *)buf->data;
+	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
 
-	u32 offset = sizeof(struct record_header);
-	u8 captures = 0;
-	struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
-	if (p) {
-		struct pending_syscall saved = *p;
+	u64 args[6] = {};
+	u8 retry_mask = 0;
+	u32 saved_len = 0;
+	u64 mm = 0;
+	s64 enter_nr = nr;
+	u32 offset;
+	u8 captures;
+	bool known = false;
+	/* rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1. Outputs start below 8 KiB
+	 * (OFFSET_MASK): an open syscall with larger inputs (two long paths) is written as an enter and an exit record. */
+	if (buf->open_tid == tid && buf->open_cgroup == cgroup_id && buf->open_slot == slot && (h->nr == nr || nr == -1) &&
+	    buf->open_size <= OFFSET_MASK) {
+		/* One record for the whole syscall: the enter's record, completed. */
+		buf->generation++; /* odd: being changed */
+		buf->open_tid = 0;
+		__builtin_memcpy(args, body->args, sizeof(args));
+		enter_nr = h->nr;
+		retry_mask = buf->retry_mask;
+		saved_len = buf->saved_len;
+		mm = buf->open_mm;
+		offset = buf->open_size;
+		captures = h->capture_count;
+		h->kind = KIND_SYSCALL;
+		h->value = ret;
+		body->exit_timestamp = now;
+		known = true;
+		/* The thread's pending entry is left as it is (no lookup): an exit elsewhere takes it only when its number is the
+		 * same, and then either this thread's next such syscall rewrote it at entry, or that entry was not recorded and
+		 * user space drops the exit record, which has no enter to pair with. */
+	} else {
+		buf->generation++; /* odd: being changed */
+		spill(ctx, buf);
+		h->timestamp = now;
+		h->pid = pid_tgid >> 32;
+		h->tid = tid;
+		h->nr = nr;
+		h->kind = KIND_EXIT;
+		h->value = ret;
+		offset = sizeof(struct record_header);
+		captures = 0;
+		struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
+		if (p && p->nr == nr) {
+			__builtin_memcpy(args, p->args, sizeof(args));
+			retry_mask = p->retry_mask;
+			saved_len = p->saved_len;
+			mm = p->mm;
+			known = true;
+		}
 		/* Used up: marked, not deleted (the next such syscall of this thread rewrites it; LRU evicts a gone thread's). */
-		p->nr = -1;
-		u32 key = (u32)nr;
-		struct syscall_spec *spec = saved.nr == nr && nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
+		if (p)
+			p->nr = -1;
+	}
+
+	u32 key = (u32)enter_nr;
+	struct syscall_spec *spec = known && enter_nr >= 0 && enter_nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
+	if (spec) {
 		/* A new memory image (execve succeeded): the input pointers of the old one mean nothing now. */
-		u8 retry_mask = saved.retry_mask && saved.mm == (u64)BPF_CORE_READ(gadget_current_task(), mm) ? saved.retry_mask : 0;
-		if (spec) {
-			for (int i = 0; i < 6; i++) {
-				struct arg_spec a = spec->args[i];
-				if (is_input(a.kind)) {
-					if (!(retry_mask & (1 << i)))
-						continue;
-					u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(saved.args, a.length_arg);
-					u32 r = capture_input(offset, i, a.kind, arg_at(saved.args, i), length);
-					/* Unreadable again (a bad pointer): the enter's capture already says so. */
-					if (!(r & CAPTURE_FAULTED)) {
-						offset = r & (SCRATCH_SIZE - 1);
-						captures++;
-					}
+		if (retry_mask && mm != (u64)BPF_CORE_READ(gadget_current_task(), mm))
+			retry_mask = 0;
+		for (int i = 0; i < 6; i++) {
+			struct arg_spec a = spec->args[i];
+			if (is_input(a.kind)) {
+				if (!(retry_mask & (1 << i)))
 					continue;
+				u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(args, a.length_arg);
+				u32 r = capture_input(offset, i, a.kind, arg_at(args, i), length);
+				/* Unreadable again (a bad pointer): the enter's capture already says so. */
+				if (!(r & CAPTURE_FAULTED)) {
+					offset = r & (SCRATCH_SIZE - 1);
+					captures++;
 				}
-				if (!is_output(a.kind))
-					continue;
-				if (a.kind == CAPTURE_SOCKADDR_OUT) {
-					/* The address's length asked for is printed even when the call failed. */
-					offset = capture_sockaddr_out(offset, i, arg_at(saved.args, i), arg_at(saved.args, a.length_arg), saved.saved_len | ((u64)(ret >= 0) << 32));
-				} else if (a.kind == CAPTURE_MSGHDR_OUT && ret >= 0) {
-					offset = capture_msghdr_out(offset, i, arg_at(saved.args, i), saved.saved_len, (u64)ret);
-				} else if (a.kind == CAPTURE_ARRAY_INOUT) {
-					/* The input as the kernel left it (poll: events, and revents when it returned): read even after a failure. */
-					u64 length = arg_at(saved.args, a.length_arg) * a.fixed_size;
-					offset = capture_output(offset, i, arg_at(saved.args, i), length);
-				} else if (ret < 0) {
-					/* The kernel wrote nothing: an empty capture says so without inventing content. */
-					offset = put_capture_header(buf, offset, i, STATUS_UNREADABLE, 0);
-				} else if (a.kind == CAPTURE_DIRENT_COUNT) {
-					offset = capture_dirent_count(offset, i, arg_at(saved.args, i), (u64)ret);
-				} else if (a.kind == CAPTURE_IOVEC_OUT) {
-					offset = capture_output_iovec(offset, i, arg_at(saved.args, i), arg_at(saved.args, a.length_arg), (u64)ret);
-				} else {
-					u64 length = a.kind == CAPTURE_BUFFER_OUT ? (u64)ret : a.fixed_size;
-					offset = capture_output(offset, i, arg_at(saved.args, i), length);
-				}
-				captures++;
+				continue;
 			}
+			if (!is_output(a.kind))
+				continue;
+			if (a.kind == CAPTURE_SOCKADDR_OUT) {
+				/* The address's length asked for is printed even when the call failed. */
+				offset = capture_sockaddr_out(offset, i, arg_at(args, i), arg_at(args, a.length_arg), saved_len | ((u64)(ret >= 0) << 32));
+			} else if (a.kind == CAPTURE_MSGHDR_OUT && ret >= 0) {
+				offset = capture_msghdr_out(offset, i, arg_at(args, i), saved_len, (u64)ret);
+			} else if (a.kind == CAPTURE_ARRAY_INOUT) {
+				/* The input as the kernel left it (poll: events, and revents when it returned): read even after a failure. */
+				u64 length = arg_at(args, a.length_arg) * a.fixed_size;
+				offset = capture_output(offset, i, arg_at(args, i), length);
+			} else if (ret < 0) {
+				/* The kernel wrote nothing: an empty capture says so without inventing content. */
+				offset = put_capture_header(buf, offset, i, STATUS_UNREADABLE, 0);
+			} else if (a.kind == CAPTURE_DIRENT_COUNT) {
+				offset = capture_dirent_count(offset, i, arg_at(args, i), (u64)ret);
+			} else if (a.kind == CAPTURE_IOVEC_OUT) {
+				offset = capture_output_iovec(offset, i, arg_at(args, i), arg_at(args, a.length_arg), (u64)ret);
+			} else {
+				u64 length = a.kind == CAPTURE_BUFFER_OUT ? (u64)ret : a.fixed_size;
+				offset = capture_output(offset, i, arg_at(args, i), length);
+			}
+			captures++;
 		}
 	}
 	h->capture_count = captures;
-	emit(ctx, &ref, buf, offset);
+	commit(ctx, &ref, buf, slot, cgroup_id, offset);
+	buf->generation++;
 	return 0;
 }
 
@@ -285,18 +421,26 @@ int BPF_PROG(traceloop_process_exit, struct task_struct *task)
 {
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* other threads of the process still run */
+	u32 slot = current_slot(bpf_get_current_cgroup_id(), false);
 	struct ring_ref ref;
-	if (!find_ring(&ref, false))
-		return 0;
-	struct scratch_buffer *buf = get_scratch();
-	if (!buf)
+	if (slot == NO_SLOT || !ring_at(&ref, slot))
 		return 0;
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	/* The group's status when it died of a signal or exit_group(), else this task's own. */
 	u32 code = BPF_CORE_READ(task, exit_code);
 	if (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT)
 		code = BPF_CORE_READ(task, signal, group_exit_code);
-	start_record(buf, pid_tgid, -1, KIND_PROCESS_EXIT, code);
-	emit(ctx, &ref, buf, sizeof(struct record_header));
+	/* On the stack: the scratch buffer may hold another thread's open syscall. */
+	struct record_header h = {
+		.timestamp = bpf_ktime_get_boot_ns(),
+		.pid = pid_tgid >> 32,
+		.tid = (u32)pid_tgid,
+		.nr = -1,
+		.size = sizeof(struct record_header),
+		.kind = KIND_PROCESS_EXIT,
+		.value = code,
+	};
+	if (bpf_perf_event_output(ctx, ref.ring, BPF_F_CURRENT_CPU, &h, sizeof(h)) != 0)
+		ref.counters->failed++;
 	return 0;
 }

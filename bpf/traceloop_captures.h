@@ -16,6 +16,7 @@
 #define MAX_ARGV_STRING 96   /* bytes per argv entry */
 #define MAX_PATH 4096        /* PATH_MAX: bytes read behind a path argument (with its NUL) */
 #define SCRATCH_SIZE 16384
+#define BATCH_SIZE 4096      /* records written to a ring together (traceloop.bpf.c) */
 #define MAX_DIRENTS 2048     /* linux_dirent64 records counted per getdents64 (32 KiB holds at most 1365) */
 #define MAX_POINTERS 512     /* pointers counted in a NULL-terminated array */
 #define MAX_IOV 8            /* iovecs captured */
@@ -79,10 +80,32 @@ struct scratch_buffer {
 	 * recorded syscall entry ~0.25 us more (bpf_stats, 100,000 getppid calls).
 	 */
 	u8 faulted;	/* capture_input: a read of user memory failed */
-	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted */
+	u8 retry_mask;	/* sys_enter: bit i set when input arg i faulted (of the open syscall) */
 	u16 iov_used;	/* capture_iovec: the bytes written so far (in map memory for the same reason) */
 	u32 saved_len;	/* sys_enter: the u32 an output capture needs from entry (SOCKADDR_OUT's *addrlen, MSGHDR_OUT's msg_namelen) */
+	/*
+	 * The open syscall (traceloop.bpf.c): the enter record of the last syscall entered on this CPU by a recorded thread,
+	 * in data (open_size bytes), until its exit completes it there (one record per syscall) or another syscall needs the
+	 * buffer first (it is then written as an enter record). User space reads it when it dumps (a syscall still in flight).
+	 */
+	u32 open_tid;		/* 0: no open syscall */
+	u32 open_slot;		/* the ring it goes to */
+	u64 open_cgroup;	/* the cgroup that ring belongs to */
+	u32 open_size;
+	u32 generation;		/* odd while a program changes the buffer: user space tells a copy taken mid-write */
+	u64 open_mm;		/* the memory image at entry (task->mm) when an input must be read again at exit, else 0 */
+	/*
+	 * The batch: complete records for one ring (batch_cgroup's, slot batch_slot) not written to it yet. They are written
+	 * together, in one perf record, when the batch is full, or when this CPU has a record for another ring: one
+	 * bpf_perf_event_output per batch instead of per syscall. User space reads the batches when it dumps.
+	 */
+	u32 batch_slot;
+	u32 batch_used;		/* bytes of batch the records take (0: empty) */
+	u64 batch_cgroup;
+	u32 batch_records;
+	u32 reserved;
 	u8 data[SCRATCH_SIZE];
+	u8 batch[2 * BATCH_SIZE];	/* twice: the verifier sees that a record (at most BATCH_SIZE / 2) written below BATCH_SIZE fits */
 };
 
 struct {

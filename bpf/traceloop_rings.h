@@ -36,7 +36,7 @@ struct cgroup_state {
 
 /* Per slot and CPU: written by the BPF program on that CPU only (a tracepoint program does not nest on a CPU). */
 struct ring_counters {
-	u64 enters;	/* syscall enter records written to this CPU's ring since the slot was filled: the next one's sequence */
+	u64 enters;	/* records that start a syscall (enter, syscall) written to this CPU's ring since the slot was filled: the next one's sequence */
 	u64 failed;	/* records bpf_perf_event_output refused (the ring was paused while user space read it) */
 };
 

@@ -61,7 +61,7 @@ internal sealed class CgroupRing : IDisposable
     /// <summary>Bytes of ring per CPU.</summary>
     internal int RingSize => _reader.RingSize;
 
-    internal SyscallHistory Dump(ulong since, ReadOnlySpan<Rings.RingCounters> counters)
+    internal SyscallHistory Dump(ulong since, ReadOnlySpan<Rings.RingCounters> counters, Rings.UnwrittenRecords unwritten)
     {
         lock (_gate)
         {
@@ -70,6 +70,11 @@ internal sealed class CgroupRing : IDisposable
                 throw new KeyNotFoundException($"The ring of cgroup {CgroupId} was released while it was being read.");
             }
             _assembler.Reset();
+            // Before the ring: what is written to the ring in between is then there (the copies read here are dropped).
+            if (CgroupId is { } cgroupId)
+            {
+                unwritten.Read(Slot, cgroupId, _assembler);
+            }
             var handler = new Collector(_assembler);
             _reader.ReadNewestFirst(ref handler);
             return _assembler.BuildHistory(_reader.RingSize, counters, RecordingSinceNs, MissedBeforeRecording, since);

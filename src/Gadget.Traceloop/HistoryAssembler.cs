@@ -6,8 +6,9 @@ using L = Gadget.Traceloop.TraceloopRecordLayout;
 namespace Gadget.Traceloop;
 
 /// <summary>
-/// Turns the raw records of one container's per-CPU rings into syscalls: orders every thread's records by timestamp, pairs
-/// each exit with its thread's pending enter, and attaches the captured memory. Reusable: the copy of the rings lives in a
+/// Turns the raw records of one container's per-CPU rings into syscalls: orders every thread's records by timestamp, takes
+/// each whole-syscall record as it is, pairs each exit record with its thread's pending enter record, and attaches the
+/// captured memory. Reusable: the copy of the rings lives in a
 /// pooled arena kept between dumps, so a dump allocates only the <see cref="SyscallRecord"/>s it returns.
 /// </summary>
 /// <remarks>
@@ -16,17 +17,22 @@ namespace Gadget.Traceloop;
 /// newest "oldest surviving record" among the wrapped rings: what is returned is contiguous, ending with the newest record.</para>
 /// <para>An exit whose enter is not in the window (overwritten, or before the window) is dropped and counted in
 /// <see cref="DroppedExits"/>: without its enter, its arguments are unknown. An enter without an exit is kept with
-/// <see cref="SyscallRecord.ReturnValue"/> <c>null</c>: the syscall was still running (blocked, or the thread died in it).</para>
-/// <para>Captures: the enter record holds the inputs, the exit record the outputs and the inputs the BPF side read again
-/// because they were unreadable at entry (memory not faulted in yet). An exit capture of an argument replaces the enter's
-/// capture of the same argument, so a record has at most one capture per argument index.</para>
+/// <see cref="SyscallRecord.ReturnValue"/> <c>null</c>: the syscall was still running (blocked, or the thread died in it).
+/// The syscalls still open in the kernel's per-CPU buffers when the dump was taken (<see cref="AddInFlight"/>) are such
+/// enters too, unless the rings hold them by then.</para>
+/// <para>Captures: the enter's part holds the inputs, the exit's part the outputs and the inputs the BPF side read again
+/// because they were unreadable at entry (memory not faulted in yet). A later capture of an argument replaces the earlier
+/// capture of the same argument, so a <see cref="SyscallRecord"/> has at most one capture per argument index.</para>
 /// </remarks>
 internal sealed class HistoryAssembler
 {
-    /// <summary>Bytes a ring may leave unused at its end although it wrapped: the largest record the BPF program writes, plus perf's headers.</summary>
-    internal const int WrapSlack = 2304;
+    /// <summary>Bytes a ring may leave unused at its end although it wrapped: the largest perf record the BPF program writes
+    /// (a batch of records: bpf/traceloop_captures.h's BATCH_SIZE), plus perf's headers.</summary>
+    internal const int WrapSlack = 4096 + 256;
 
     private readonly Dictionary<int, int> _pendingByThread = [];
+    private readonly HashSet<(int Thread, ulong Timestamp, byte Kind)> _inRing = [];
+    private readonly HashSet<(int Thread, ulong Timestamp, byte Kind)> _unwritten = [];
     private readonly HashSet<string> _commands = [];
     private byte[] _arena = [];
     private int _arenaUsed;
@@ -41,6 +47,15 @@ internal sealed class HistoryAssembler
         public int Length;
         public int Cpu;
         public byte Kind;
+        public Source From;
+    }
+
+    /// <summary>Where a record was read: the ring, or the kernel's per-CPU buffer (not written to the ring yet).</summary>
+    private enum Source : byte
+    {
+        Ring,
+        Batch,
+        Open,
     }
 
     private struct CpuState
@@ -77,27 +92,66 @@ internal sealed class HistoryAssembler
 
     internal void AddLost(ulong count) => LostWhileReading += count;
 
-    /// <summary>Copies one record of <paramref name="cpu"/>'s ring (as the perf reader delivers it, padding included).</summary>
+    /// <summary>Copies the records of one perf record of <paramref name="cpu"/>'s ring (as the perf reader delivers it,
+    /// padding included): one record, or a batch of records back to back.</summary>
     internal void Add(int cpu, ReadOnlySpan<byte> data)
     {
         ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_cpus, cpu, out _);
         state.Bytes += data.Length + 12; // perf_event_header + the u32 raw size
-        if (!L.IsValid(data))
+        AddRecords(cpu, data, Source.Ring);
+    }
+
+    /// <summary>Copies the records of <paramref name="cpu"/>'s batch that the kernel had not written to the ring yet when the
+    /// dump was taken (back to back; those written to the ring while the dump was read are taken from the ring instead).</summary>
+    internal void AddUnwritten(int cpu, ReadOnlySpan<byte> batch) => AddRecords(cpu, batch, Source.Batch);
+
+    /// <summary>Copies the enter record of a syscall that was still open on <paramref name="cpu"/> (in the kernel's per-CPU
+    /// buffer, not in the ring) when the dump was taken: it did not return yet, or returned while the dump was read (the
+    /// ring's record of it is then taken instead).</summary>
+    internal void AddInFlight(int cpu, ReadOnlySpan<byte> data)
+    {
+        if (!L.IsValid(data) || L.Kind(data) != L.KindEnter)
         {
             InvalidRecords++;
             return;
         }
+        Store(cpu, data, Source.Open);
+    }
+
+    private void AddRecords(int cpu, ReadOnlySpan<byte> data, Source from)
+    {
+        ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_cpus, cpu, out _);
+        // What follows the last record is the ring's padding (less than a header).
+        for (var offset = 0; data.Length - offset >= L.HeaderSize; )
+        {
+            var record = data[offset..];
+            if (!L.IsValid(record))
+            {
+                InvalidRecords++;
+                return;
+            }
+            record = record[..L.Size(record)];
+            offset += record.Length;
+            var kind = L.Kind(record);
+            // When it was written (a whole syscall at its exit: its header has the enter's time, which orders the history).
+            var written = kind == L.KindSyscall ? L.ExitTimestamp(record) : L.Timestamp(record);
+            if (from == Source.Ring && (state.Oldest == 0 || written < state.Oldest))
+            {
+                state.Oldest = written;
+            }
+            if (L.HasBody(kind) && (!state.HasEnter || L.Sequence(record) < state.OldestEnterSequence))
+            {
+                state.OldestEnterSequence = L.Sequence(record);
+                state.HasEnter = true;
+            }
+            Store(cpu, record, from);
+        }
+    }
+
+    private void Store(int cpu, ReadOnlySpan<byte> data, Source from)
+    {
         var size = L.Size(data);
         var timestamp = L.Timestamp(data);
-        if (state.Oldest == 0 || timestamp < state.Oldest)
-        {
-            state.Oldest = timestamp;
-        }
-        if (L.Kind(data) == L.KindEnter && (!state.HasEnter || L.Sequence(data) < state.OldestEnterSequence))
-        {
-            state.OldestEnterSequence = L.Sequence(data);
-            state.HasEnter = true;
-        }
         if (_arenaUsed + size > _arena.Length)
         {
             var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_arena.Length * 2, _arenaUsed + size + 64 * 1024));
@@ -113,7 +167,7 @@ internal sealed class HistoryAssembler
         {
             Array.Resize(ref _entries, Math.Max(1024, _entries.Length * 2));
         }
-        _entries[_entryCount++] = new Entry { Timestamp = timestamp, Offset = _arenaUsed, Length = size, Cpu = cpu, Kind = L.Kind(data) };
+        _entries[_entryCount++] = new Entry { Timestamp = timestamp, Offset = _arenaUsed, Length = size, Cpu = cpu, Kind = L.Kind(data), From = from };
         _arenaUsed += size;
     }
 
@@ -139,7 +193,7 @@ internal sealed class HistoryAssembler
         var exits = new List<ProcessExit>();
         foreach (ref readonly var e in _entries.AsSpan(0, _entryCount))
         {
-            if (e.Kind == L.KindProcessExit && e.Timestamp >= windowStart)
+            if (e.Kind == L.KindProcessExit && e.Timestamp >= windowStart && IsFirstCopy(e))
             {
                 var record = _arena.AsSpan(e.Offset, e.Length);
                 exits.Add(new ProcessExit(L.ProcessId(record), L.ThreadId(record), e.Timestamp, new Gadget.Containers.ContainerExitStatus(L.WaitStatus(record))));
@@ -160,7 +214,9 @@ internal sealed class HistoryAssembler
         windowStart = since;
         foreach (var (_, state) in _cpus)
         {
-            if (state.Bytes >= ringSize - WrapSlack && state.Oldest > windowStart)
+            // Full (a batch may not fit in what is left), and not holding the first record ever written to it (sequence 0).
+            var wrapped = state.Bytes >= ringSize - WrapSlack && !(state.HasEnter && state.OldestEnterSequence == 0);
+            if (wrapped && state.Oldest > windowStart)
             {
                 windowStart = state.Oldest;
             }
@@ -175,6 +231,7 @@ internal sealed class HistoryAssembler
         _pendingByThread.Clear();
         DroppedExits = 0;
         RetriedCaptures = 0;
+        FindCopies(entries);
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var e = ref entries[i];
@@ -184,7 +241,17 @@ internal sealed class HistoryAssembler
             }
             var record = _arena.AsSpan(e.Offset, e.Length);
             var tid = L.ThreadId(record);
-            if (e.Kind == L.KindEnter)
+            if (!IsFirstCopy(e))
+            {
+                continue; // written to the ring while the dump was read
+            }
+            if (e.Kind == L.KindSyscall)
+            {
+                // A pending enter of the same thread never returned (e.g. its exit was lost): it stays unreturned.
+                _pendingByThread.Remove(tid);
+                slots[slotCount++] = (i, i);
+            }
+            else if (e.Kind == L.KindEnter)
             {
                 // A pending enter of the same thread never returned (e.g. its exit was lost): it stays unreturned.
                 _pendingByThread[tid] = slotCount;
@@ -210,6 +277,36 @@ internal sealed class HistoryAssembler
         return result;
     }
 
+    /// <summary>Notes which records the ring holds, and which the batches, so that their copies read before can be left out.</summary>
+    private void FindCopies(ReadOnlySpan<Entry> entries)
+    {
+        _inRing.Clear();
+        _unwritten.Clear();
+        foreach (ref readonly var e in entries)
+        {
+            if (e.From != Source.Open)
+            {
+                (e.From == Source.Ring ? _inRing : _unwritten).Add(Key(e));
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="e"/> is not a copy of a record the dump read later from where the kernel moved it: from
+    /// the open syscall to the batch or the ring (as an enter, or completed), from the batch to the ring.</summary>
+    private bool IsFirstCopy(in Entry e)
+    {
+        var key = Key(e);
+        return e.From switch
+        {
+            Source.Batch => !_inRing.Contains(key),
+            Source.Open => !_inRing.Contains(key) && !_unwritten.Contains(key) &&
+                !_inRing.Contains(key with { Kind = L.KindSyscall }) && !_unwritten.Contains(key with { Kind = L.KindSyscall }),
+            _ => true,
+        };
+    }
+
+    private (int Thread, ulong Timestamp, byte Kind) Key(in Entry e) => (L.ThreadId(_arena.AsSpan(e.Offset, e.Length)), e.Timestamp, e.Kind);
+
     /// <summary>
     /// Whether an exit with syscall number <paramref name="exitNumber"/> ends the enter with <paramref name="enterNumber"/>.
     /// rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1.
@@ -224,13 +321,20 @@ internal sealed class HistoryAssembler
         {
             arguments[i] = L.Argument(enter, i);
         }
+        var whole = enterEntry.Kind == L.KindSyscall;
         var captureCount = L.CaptureCount(enter);
         var dataBytes = L.CapturedBytes(enter);
         ReadOnlySpan<byte> exit = default;
-        if (exitEntry is { } x)
+        if (whole)
+        {
+            var replaced = RecordCaptures.CountRepeatedIndexes(enter);
+            RetriedCaptures += replaced;
+            captureCount -= replaced;
+        }
+        else if (exitEntry is { } x)
         {
             exit = _arena.AsSpan(x.Offset, x.Length);
-            var replaced = CountSharedIndexes(enter, exit);
+            var replaced = RecordCaptures.CountSharedIndexes(enter, exit);
             RetriedCaptures += replaced;
             captureCount += L.CaptureCount(exit) - replaced;
             dataBytes += L.CapturedBytes(exit);
@@ -242,10 +346,10 @@ internal sealed class HistoryAssembler
             var storage = new byte[dataBytes];
             var list = new CapturedArgument[captureCount];
             var used = 0;
-            var n = CopyCaptures(enter, storage, list, 0, ref used);
+            var n = RecordCaptures.Copy(enter, storage, list, 0, ref used);
             if (!exit.IsEmpty)
             {
-                CopyCaptures(exit, storage, list, n, ref used);
+                RecordCaptures.Copy(exit, storage, list, n, ref used);
             }
             captured = list;
         }
@@ -253,84 +357,16 @@ internal sealed class HistoryAssembler
         return new SyscallRecord
         {
             TimestampNs = enterEntry.Timestamp,
-            ExitTimestampNs = exitEntry?.Timestamp,
+            ExitTimestampNs = whole ? L.ExitTimestamp(enter) : exitEntry?.Timestamp,
             Cpu = enterEntry.Cpu,
             ProcessId = L.ProcessId(enter),
             ThreadId = L.ThreadId(enter),
             Command = InternCommand(L.Command(enter)),
             Number = L.Number(enter),
             Arguments = arguments,
-            ReturnValue = exitEntry is null ? null : L.ReturnValue(exit),
+            ReturnValue = whole ? L.ReturnValue(enter) : exitEntry is null ? null : L.ReturnValue(exit),
             Captured = captured,
         };
-    }
-
-    /// <summary>
-    /// Appends the captures of <paramref name="record"/> to <paramref name="list"/> after its first <paramref name="first"/>
-    /// entries, except that a capture of an argument already in the list replaces that entry (in its place).
-    /// </summary>
-    /// <returns>The number of entries in the list.</returns>
-    private static int CopyCaptures(ReadOnlySpan<byte> record, byte[] storage, CapturedArgument[] list, int first, ref int used)
-    {
-        var offset = L.CapturesOffset(record);
-        var count = L.CaptureCount(record);
-        var n = first;
-        for (var i = 0; i < count; i++)
-        {
-            var index = record[offset];
-            var status = (CaptureStatus)record[offset + 1];
-            var length = record[offset + 2] | (record[offset + 3] << 8);
-            record.Slice(offset + L.CaptureHeaderSize, length).CopyTo(storage.AsSpan(used));
-            var capture = new CapturedArgument(index, new ReadOnlyMemory<byte>(storage, used, length), status);
-            var slot = IndexOf(list, first, index);
-            if (slot >= 0)
-            {
-                list[slot] = capture;
-            }
-            else
-            {
-                list[n++] = capture;
-            }
-            used += length;
-            offset += L.CaptureHeaderSize + length;
-        }
-        return n;
-    }
-
-    /// <summary>Where the capture of argument <paramref name="index"/> is among the first <paramref name="count"/> of <paramref name="list"/>; -1 if not there.</summary>
-    private static int IndexOf(CapturedArgument[] list, int count, int index)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            if (list[i].Index == index)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /// <summary>How many captures of <paramref name="exit"/> are of an argument that <paramref name="enter"/> has a capture of too (inputs read again at exit).</summary>
-    private static int CountSharedIndexes(ReadOnlySpan<byte> enter, ReadOnlySpan<byte> exit)
-    {
-        var shared = 0;
-        var exitOffset = L.CapturesOffset(exit);
-        for (var i = 0; i < L.CaptureCount(exit); i++)
-        {
-            var index = exit[exitOffset];
-            var enterOffset = L.CapturesOffset(enter);
-            for (var j = 0; j < L.CaptureCount(enter); j++)
-            {
-                if (enter[enterOffset] == index)
-                {
-                    shared++;
-                    break;
-                }
-                enterOffset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(enter[(enterOffset + 2)..]);
-            }
-            exitOffset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(exit[(exitOffset + 2)..]);
-        }
-        return shared;
     }
 
     private string InternCommand(ReadOnlySpan<byte> comm)

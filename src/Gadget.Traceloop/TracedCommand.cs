@@ -112,14 +112,40 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
             try
             {
                 File.WriteAllText(Path.Combine(CgroupPath, "cgroup.kill"), "1");
-                _process.WaitForExit(5000);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
+                KillEachProcess(); // no cgroup.kill before Linux 5.14
             }
+            _process.WaitForExit(5000);
         }
         _process.Dispose();
         TryRemoveDirectory(CgroupPath);
+    }
+
+    private void KillEachProcess()
+    {
+        try
+        {
+            foreach (var line in File.ReadAllLines(Path.Combine(CgroupPath, "cgroup.procs")))
+            {
+                if (int.TryParse(line, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+                {
+                    try
+                    {
+                        using var process = Process.GetProcessById(pid);
+                        process.Kill();
+                    }
+                    catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                    {
+                        // already gone
+                    }
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
     }
 
     /// <inheritdoc cref="Dispose"/>

@@ -54,7 +54,7 @@ public sealed class HistoryAssemblerTests
         var ts = 1000UL;
         for (var i = 0; i < small; i++)
         {
-            assembler.Add(0, Enter(tid: 10, nr: 39, ts: ts++, path: null));
+            assembler.Add(0, WithSequence(Enter(tid: 10, nr: 39, ts: ts++, path: null), 100 + (ulong)i)); // 100 overwritten
             assembler.Add(0, Exit(tid: 10, nr: 39, ts: ts++, ret: 10));
         }
         assembler.Add(1, Enter(tid: 12, nr: 7, ts: 900, path: null));
@@ -171,15 +171,145 @@ public sealed class HistoryAssemblerTests
         Assert.Equal(0, assembler.InvalidRecords);
     }
 
+    [Fact]
+    public void WholeSyscallRecordsAreTakenAsTheyAreAndMergedWithPairedOnesInEntryOrder()
+    {
+        var assembler = new HistoryAssembler();
+        var path = (Index: (byte)1, Status: CaptureStatus.Complete, Data: Encoding.ASCII.GetBytes("/etc/hosts"));
+        // Written at exit, so CPU 0's ring holds the syscall entered at 300 before the one entered at 200 (which blocked).
+        assembler.Add(0, Syscall(tid: 10, nr: 257, ts: 300, exitTs: 310, ret: 3, path));
+        assembler.Add(0, Syscall(tid: 11, nr: 0, ts: 200, exitTs: 900, ret: 5));
+        // An enter and an exit record: the syscall moved to another CPU.
+        assembler.Add(0, Enter(tid: 12, nr: 61, ts: 250, path: null));
+        assembler.Add(1, Exit(tid: 12, nr: 61, ts: 800, ret: 0));
+
+        var history = assembler.Build(RingSize);
+
+        Assert.Equal([200UL, 250UL, 300UL], history.Select(r => r.TimestampNs));
+        Assert.Equal([5L, 0L, 3L], history.Select(r => r.ReturnValue!.Value));
+        Assert.Equal([900UL, 800UL, 310UL], history.Select(r => r.ExitTimestampNs!.Value));
+        Assert.Equal("/etc/hosts", Encoding.ASCII.GetString(history[2].Captured.Single().Data.Span));
+        Assert.Equal("test", history[2].Command);
+        Assert.Equal(0, assembler.DroppedExits);
+        Assert.Equal(0, assembler.InvalidRecords);
+    }
+
+    [Fact]
+    public void AnInputReadAgainAtExitReplacesTheEarlierCaptureInAWholeSyscallRecord()
+    {
+        var assembler = new HistoryAssembler();
+        var unreadable = (Index: (byte)1, Status: CaptureStatus.Unreadable, Data: Array.Empty<byte>());
+        var stat = (Index: (byte)2, Status: CaptureStatus.Complete, Data: new byte[] { 1, 2, 3, 4 });
+        var path = (Index: (byte)1, Status: CaptureStatus.Complete, Data: Encoding.ASCII.GetBytes("/etc/hosts"));
+        assembler.Add(0, Syscall(tid: 10, nr: 262, ts: 100, exitTs: 110, ret: 0, unreadable, stat, path));
+
+        var record = Assert.Single(assembler.Build(RingSize));
+
+        Assert.Equal([1, 2], record.Captured.Select(c => c.Index));
+        Assert.Equal("/etc/hosts", Encoding.ASCII.GetString(record.Captured[0].Data.Span));
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, record.Captured[1].Data.ToArray());
+        Assert.Equal(1, assembler.RetriedCaptures);
+    }
+
+    [Fact]
+    public void AnOpenSyscallIsUnfinishedUnlessTheRingHoldsItByTheTimeItIsRead()
+    {
+        var assembler = new HistoryAssembler();
+        // Read from the kernel's per-CPU buffers first: thread 10 blocked in read, thread 11's openat still open.
+        assembler.AddInFlight(1, Enter(tid: 10, nr: 0, ts: 500, path: null));
+        assembler.AddInFlight(0, Enter(tid: 11, nr: 257, ts: 400, path: "/etc/hosts"));
+        // Then the ring: thread 11's openat returned in between.
+        assembler.Add(0, WithSequence(Syscall(tid: 11, nr: 257, ts: 400, exitTs: 450, ret: 3), 0));
+
+        var history = assembler.BuildHistory(RingSize, [new() { Enters = 1 }, default], recordingSince: 0, missedBeforeRecording: 0);
+
+        Assert.Equal([400UL, 500UL], history.Select(r => r.TimestampNs));
+        Assert.Equal(3L, history[0].ReturnValue);
+        Assert.Null(history[1].ReturnValue);
+        Assert.Equal(1, history[1].Cpu);
+        // The open syscalls are not in a ring: they count neither as recorded nor as overwritten.
+        Assert.Equal([0UL, 0UL], history.OverwrittenPerCpu);
+        Assert.True(history.IsComplete);
+    }
+
+    [Fact]
+    public void OverwrittenSyscallsCountWholeSyscallRecordsToo()
+    {
+        var assembler = new HistoryAssembler();
+        // CPU 0's oldest record that starts a syscall is a whole syscall with sequence 5: five were overwritten.
+        assembler.Add(0, WithSequence(Syscall(tid: 10, nr: 0, ts: 700, exitTs: 710, ret: 1), 5));
+        assembler.Add(0, WithSequence(Enter(tid: 10, nr: 1, ts: 800, path: null), 6));
+
+        var history = assembler.BuildHistory(RingSize, [new() { Enters = 7 }], recordingSince: 50, missedBeforeRecording: 0);
+
+        Assert.Equal([5UL], history.OverwrittenPerCpu);
+        Assert.Equal(2, history.Count);
+    }
+
+    [Fact]
+    public void APerfRecordHoldingABatchOfRecordsGivesEachOfThem()
+    {
+        var assembler = new HistoryAssembler();
+        var first = Syscall(tid: 10, nr: 0, ts: 100, exitTs: 110, ret: 1);
+        var second = Syscall(tid: 10, nr: 1, ts: 120, exitTs: 130, ret: 1);
+        var exit = Exit(tid: 11, nr: 61, ts: 140, ret: 0);
+        // Back to back (each record's size field gives the next one), then the ring's padding.
+        var batch = first.AsSpan(0, TraceloopRecordLayout.Size(first)).ToArray()
+            .Concat(second.AsSpan(0, TraceloopRecordLayout.Size(second)).ToArray())
+            .Concat(exit.AsSpan(0, TraceloopRecordLayout.Size(exit)).ToArray())
+            .Concat(new byte[4]).ToArray();
+        assembler.Add(0, Enter(tid: 11, nr: 61, ts: 90, path: null));
+        assembler.Add(0, batch);
+
+        var history = assembler.Build(RingSize);
+
+        Assert.Equal([61, 0, 1], history.Select(r => r.Number));
+        Assert.All(history, r => Assert.NotNull(r.ReturnValue));
+        Assert.Equal(0, assembler.InvalidRecords);
+    }
+
+    [Fact]
+    public void RecordsOfABatchTheKernelWroteToTheRingWhileTheDumpWasReadAreTakenOnce()
+    {
+        var assembler = new HistoryAssembler();
+        // Read from the kernel's per-CPU batch first, then from the ring, which the batch was written to in between.
+        var first = WithSequence(Syscall(tid: 10, nr: 0, ts: 100, exitTs: 110, ret: 1), 0);
+        var second = WithSequence(Syscall(tid: 10, nr: 1, ts: 120, exitTs: 130, ret: 1), 1);
+        var third = WithSequence(Syscall(tid: 10, nr: 3, ts: 140, exitTs: 150, ret: 0), 0);
+        assembler.AddUnwritten(0, [.. first.AsSpan(0, TraceloopRecordLayout.Size(first)), .. second.AsSpan(0, TraceloopRecordLayout.Size(second))]);
+        assembler.AddUnwritten(1, third.AsSpan(0, TraceloopRecordLayout.Size(third)));
+        assembler.Add(0, [.. first.AsSpan(0, TraceloopRecordLayout.Size(first)), .. second.AsSpan(0, TraceloopRecordLayout.Size(second))]);
+
+        var history = assembler.BuildHistory(RingSize, [new() { Enters = 2 }, new() { Enters = 1 }], recordingSince: 0, missedBeforeRecording: 0);
+
+        Assert.Equal([0, 1, 3], history.Select(r => r.Number));
+        // The batch's records count as recorded: nothing was overwritten.
+        Assert.Equal([0UL, 0UL], history.OverwrittenPerCpu);
+    }
+
+    [Fact]
+    public void AFullRingThatStillHoldsItsFirstRecordDidNotWrap()
+    {
+        var assembler = new HistoryAssembler();
+        // CPU 0's ring (one page: one batch fills it) holds its first record (sequence 0): nothing before it is missing, so
+        // CPU 1's older records stay in the history.
+        assembler.Add(0, WithSequence(Syscall(tid: 10, nr: 39, ts: 1000, exitTs: 1001, ret: 10), 0));
+        assembler.Add(1, WithSequence(Syscall(tid: 12, nr: 59, ts: 900, exitTs: 950, ret: 0), 0));
+
+        var history = assembler.Build(4096);
+
+        Assert.Equal([59, 39], history.Select(r => r.Number));
+    }
+
     private static byte[] WithSequence(byte[] enter, ulong sequence)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(enter.AsSpan(TraceloopRecordLayout.ValueOffset), sequence);
+        BinaryPrimitives.WriteUInt64LittleEndian(enter.AsSpan(TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.SequenceOffset), sequence);
         return enter;
     }
 
     private static byte[] Record(byte kind, int tid, int nr, ulong ts, long ret, params (byte Index, CaptureStatus Status, byte[] Data)[] captures)
     {
-        var at = kind == TraceloopRecordLayout.KindEnter ? TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize : TraceloopRecordLayout.HeaderSize;
+        var at = TraceloopRecordLayout.HasBody(kind) ? TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize : TraceloopRecordLayout.HeaderSize;
         var size = at + captures.Sum(c => 4 + c.Data.Length);
         var r = Header(tid, nr, ts, size, kind, captures.Length, ret);
         foreach (var (index, status, data) in captures)
@@ -198,7 +328,7 @@ public sealed class HistoryAssemblerTests
         var captured = path is null ? [] : Encoding.ASCII.GetBytes(path);
         var size = TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize + (path is null ? 0 : 4 + captured.Length);
         var r = Header(tid, nr, ts, size, TraceloopRecordLayout.KindEnter, path is null ? 0 : 1, 0);
-        Encoding.ASCII.GetBytes("test").CopyTo(r, TraceloopRecordLayout.HeaderSize + 48);
+        Encoding.ASCII.GetBytes("test").CopyTo(r, TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.CommandOffset);
         if (path is not null)
         {
             var at = TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.EnterBodySize;
@@ -207,6 +337,15 @@ public sealed class HistoryAssemblerTests
             BinaryPrimitives.WriteUInt16LittleEndian(r.AsSpan(at + 2), (ushort)captured.Length);
             captured.CopyTo(r, at + 4);
         }
+        return r;
+    }
+
+    /// <summary>A whole syscall as the BPF side writes it at exit: the enter's part (header time: entry) and the exit's.</summary>
+    private static byte[] Syscall(int tid, int nr, ulong ts, ulong exitTs, long ret, params (byte Index, CaptureStatus Status, byte[] Data)[] captures)
+    {
+        var r = Record(TraceloopRecordLayout.KindSyscall, tid, nr, ts, ret, captures);
+        Encoding.ASCII.GetBytes("test").CopyTo(r, TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.CommandOffset);
+        BinaryPrimitives.WriteUInt64LittleEndian(r.AsSpan(TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.ExitTimestampOffset), exitTs);
         return r;
     }
 

@@ -27,9 +27,27 @@ public sealed class RecordLayoutTests : IDisposable
         Assert.Equal(L.ValueOffset, header["value"]);
         var (bodySize, body) = structs["enter_body"];
         Assert.Equal(L.EnterBodySize, bodySize);
-        Assert.Equal(0, body["args"]);
-        Assert.Equal(48, body["comm"]);
+        Assert.Equal(L.ArgumentsOffset, body["args"]);
+        Assert.Equal(L.CommandOffset, body["comm"]);
+        Assert.Equal(L.SequenceOffset, body["sequence"]);
+        Assert.Equal(L.ExitTimestampOffset, body["exit_timestamp"]);
         Assert.Equal(L.CaptureHeaderSize, structs["capture_header"].Size);
+    }
+
+    [Fact]
+    public void TheScratchBufferHoldsTheBatchAndTheOpenSyscallWhereUserSpaceReadsThem()
+    {
+        var (_, scratch) = BtfStructs.Read(_object)["scratch_buffer"];
+        Assert.Equal(UnwrittenRecords.OpenTidOffset, scratch["open_tid"]);
+        Assert.Equal(UnwrittenRecords.OpenSlotOffset, scratch["open_slot"]);
+        Assert.Equal(UnwrittenRecords.OpenCgroupOffset, scratch["open_cgroup"]);
+        Assert.Equal(UnwrittenRecords.OpenSizeOffset, scratch["open_size"]);
+        Assert.Equal(UnwrittenRecords.GenerationOffset, scratch["generation"]);
+        Assert.Equal(UnwrittenRecords.DataOffset, scratch["data"]);
+        Assert.Equal(UnwrittenRecords.BatchSlotOffset, scratch["batch_slot"]);
+        Assert.Equal(UnwrittenRecords.BatchUsedOffset, scratch["batch_used"]);
+        Assert.Equal(UnwrittenRecords.BatchCgroupOffset, scratch["batch_cgroup"]);
+        Assert.Equal(UnwrittenRecords.BatchOffset, scratch["batch"]);
     }
 
     [Fact]

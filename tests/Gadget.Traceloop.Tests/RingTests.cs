@@ -76,6 +76,36 @@ public sealed class RingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ASyscallThatBlocksIsInTheDumpOnceWithoutAReturn()
+    {
+        // Nothing else of the cgroup runs: the sleep's syscall stays open in the kernel's per-CPU buffer, not in the ring.
+        await using var tracer = TraceloopTracer.Start();
+        await using var command = TracedCommand.Start(tracer, "/bin/busybox", ["sleep", "30"], redirectOutput: true);
+        var table = Decoding.SyscallCatalog.Current.Table;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        SyscallHistory history;
+        do
+        {
+            await Task.Delay(100);
+            history = command.Dump();
+        }
+        while (!(history.Count > 0 && table.GetName(history[^1].Number) is "nanosleep" or "clock_nanosleep") && DateTime.UtcNow < deadline);
+
+        foreach (var r in history)
+        {
+            output.WriteLine($"{r.TimestampNs} {r.ThreadId} {table.GetName(r.Number)} = {r.ReturnValue}");
+        }
+        var sleep = history[^1];
+        Assert.Contains(table.GetName(sleep.Number), (string[])["nanosleep", "clock_nanosleep"]);
+        Assert.Null(sleep.ReturnValue);
+        Assert.Equal(command.ProcessId, sleep.ProcessId);
+        Assert.Equal("execve", table.GetName(history[0].Number));
+        // Every syscall once, and every one but the last returned.
+        Assert.Equal(history.Count, history.Select(r => (r.ThreadId, r.TimestampNs)).Distinct().Count());
+        Assert.All(history.Take(history.Count - 1), r => Assert.NotNull(r.ReturnValue));
+    }
+
+    [Fact]
     public void RingsAndTheTracerReleaseEveryFileDescriptor()
     {
         using (TraceloopTracer.Start())

@@ -6,7 +6,7 @@ namespace Gadget.Traceloop.Rings;
 [StructLayout(LayoutKind.Sequential)]
 internal struct RingCounters
 {
-    /// <summary>Syscall enters written to this CPU's ring since the slot was filled (the next enter's sequence number).</summary>
+    /// <summary>Records that start a syscall (enter, whole syscall) written to this CPU's ring since the slot was filled (the next one's sequence number).</summary>
     public ulong Enters;
 
     /// <summary>Records the kernel could not write (the ring was paused while it was read).</summary>

@@ -22,6 +22,7 @@ internal sealed class RingKeeper : IDisposable
     private readonly BpfObject _object;
     private readonly RingPool _pool;
     private readonly RingBufferReader _events;
+    private readonly UnwrittenRecords _unwritten;
     private readonly BpfProgram _mkdirProgram;
     private const int BurstFactor = 8;
     private const long BurstCalmMilliseconds = 30_000;
@@ -48,6 +49,7 @@ internal sealed class RingKeeper : IDisposable
         _mkdirProgram = loaded.Program("traceloop_cgroup_mkdir");
         _pool = new RingPool(loaded, options.MaxContainers + options.SpareRings, options.PagesPerCpu, options.Logger);
         _events = new RingBufferReader(loaded.Map("ring_events"));
+        _unwritten = new UnwrittenRecords(loaded.Map("scratch"));
         _worker = new Thread(Run) { IsBackground = true, Name = "gadget-traceloop-rings" };
         _worker.Start();
     }
@@ -147,7 +149,7 @@ internal sealed class RingKeeper : IDisposable
             ring = _pool.Find(cgroupId) ?? throw new KeyNotFoundException($"cgroup {cgroupId} is not traced by this traceloop tracer.");
             counters = _pool.ReadCounters(ring);
         }
-        return ring.Dump(since, counters);
+        return ring.Dump(since, counters, _unwritten);
     }
 
     /// <summary>A follower starts deciding about new cgroups: the first makes the kernel claim rings for them.</summary>

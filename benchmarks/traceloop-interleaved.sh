@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# traceloop's wall-clock overhead, measured in interleaved rounds so that a shared machine's drift hits every arm alike:
+# each round runs the workload untraced, recorded by each given traceloop build (`traceloop run`: the time is taken inside
+# the recorded shell, around the workload only), and untraced while the first build records another cgroup (a neighbour),
+# in a rotating order; it prints each arm's median time and the median of its per-round ratio to the untraced run.
+# Needs root and built traceloop CLIs (dotnet build samples/Traceloop -c Release).
+# Usage: benchmarks/traceloop-interleaved.sh [--rounds N] --traceloop NAME=PATH/traceloop.dll [--traceloop ...] -- WORKLOAD
+#   benchmarks/traceloop-interleaved.sh --rounds 15 --traceloop new=samples/Traceloop/bin/Release/net10.0/traceloop.dll \
+#     -- 'find /usr/include/linux -type f -exec cat {} + >/dev/null'
+set -euo pipefail
+rounds=11
+names=()
+dlls=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --rounds) rounds=$2; shift 2 ;;
+    --traceloop) names+=("${2%%=*}"); dlls+=("${2#*=}"); shift 2 ;;
+    --) shift; break ;;
+    *) sed -n '2,9p' "$0"; exit 2 ;;
+  esac
+done
+[ $# -eq 1 ] && [ ${#dlls[@]} -gt 0 ] || { sed -n '2,9p' "$0"; exit 2; }
+workload=$1
+work=$(mktemp -d)
+neighbour=
+cleanup() {
+  [ -n "$neighbour" ] && kill "$neighbour" 2>/dev/null && wait "$neighbour" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# The workload, timed from inside the shell that runs it (what traceloop records), in ns, into $work/t.
+printf 't0=$(date +%%s%%N); %s; t1=$(date +%%s%%N); echo $((t1 - t0)) > %s/t\n' "$workload" "$work" > "$work/timed.sh"
+
+run_untraced() { sh "$work/timed.sh"; cat "$work/t"; }
+run_recorded() { dotnet "$1" run -- sh "$work/timed.sh" >/dev/null 2>&1; cat "$work/t"; }
+run_neighbour() {
+  # The first build records a sleeping command in its own cgroup; the workload runs outside it.
+  dotnet "${dlls[0]}" run -- sleep 600 >/dev/null 2>&1 &
+  neighbour=$!
+  # Its command runs once the programs are attached (other tracers' traceloop programs may be loaded too: not a sign).
+  until pgrep -P "$neighbour" >/dev/null; do sleep 0.1; done
+  sleep 0.5
+  local t; t=$(run_untraced)
+  pkill -P "$neighbour" sleep 2>/dev/null || true
+  wait "$neighbour" 2>/dev/null || true
+  neighbour=
+  echo "$t"
+}
+
+arms=(untraced neighbour "${names[@]}")
+: > "$work/results"
+for r in $(seq "$rounds"); do
+  n=${#arms[@]}
+  for i in $(seq 0 $((n - 1))); do
+    arm=${arms[$(((i + r) % n))]}
+    case $arm in
+      untraced) t=$(run_untraced) ;;
+      neighbour) t=$(run_neighbour) ;;
+      *) for j in "${!names[@]}"; do [ "${names[$j]}" = "$arm" ] && t=$(run_recorded "${dlls[$j]}"); done ;;
+    esac
+    echo "$r $arm $t" >> "$work/results"
+  done
+done
+python3 - "$work/results" "${arms[@]}" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+arms = sys.argv[2:]
+by = {(int(r), a): int(t) for r, a, t in rows}
+rounds = sorted({int(r) for r, _, _ in rows})
+print(f"{'arm':<12} {'median ms':>10} {'ratio (median of rounds)':>25}   {len(rounds)} rounds")
+for a in arms:
+    times = [by[(r, a)] / 1e6 for r in rounds]
+    ratios = [by[(r, a)] / by[(r, 'untraced')] for r in rounds]
+    print(f"{a:<12} {statistics.median(times):>10.1f} {statistics.median(ratios):>25.2f}")
+PY
