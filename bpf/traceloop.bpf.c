@@ -184,22 +184,8 @@ static __always_inline void spill(void *ctx, struct scratch_buffer *buf)
 	commit(ctx, &ref, buf, buf->open_slot, buf->open_cgroup, buf->open_size);
 }
 
-/*
- * The syscall's number at exit, as the raw tracepoint's own code reads it (syscall_get_nr). The programs are BTF raw
- * tracepoints (tp_btf): the kernel calls them directly, without the record a "tracepoint/raw_syscalls" program gets built
- * for it at every syscall, which is most of what an enabled raw_syscalls tracepoint costs (also for processes that are not
- * recorded).
- */
-#if defined(__TARGET_ARCH_arm64)
-#define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
-#define SYSCALL_ARG6(regs) BPF_CORE_READ(regs, regs[5])
-#else
-#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
-#define SYSCALL_ARG6(regs) ((regs)->r9) /* libbpf 1.1's bpf_tracing.h has no PT_REGS_PARM6_SYSCALL */
-#endif
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
+SEC("tracepoint/raw_syscalls/sys_enter")
+int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	u64 cgroup_id = bpf_get_current_cgroup_id();
 	u32 slot = current_slot(cgroup_id, true);
@@ -213,7 +199,7 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	spill(ctx, buf);
 
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	s64 nr = id;
+	s64 nr = ctx->id;
 	struct record_header *h = (void *)buf->data;
 	h->timestamp = bpf_ktime_get_boot_ns();
 	h->pid = pid_tgid >> 32;
@@ -223,9 +209,9 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	h->value = 0;
 
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
-	/* The user registers that hold the arguments: loads through the BTF pointer, no helper call. */
-	u64 args[6] = { PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs),
-			PT_REGS_PARM4_SYSCALL(regs), PT_REGS_PARM5_SYSCALL(regs), SYSCALL_ARG6(regs) };
+	/* Plain loads from the tracepoint's record (a fixed format) instead of a helper call per argument. Written out: a
+	 * loop lets clang step a copy of the ctx pointer, which the verifier refuses. */
+	u64 args[6] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
 	__builtin_memcpy(body->args, args, sizeof(args));
 	bpf_get_current_comm(body->comm, sizeof(body->comm));
 	body->exit_timestamp = 0;
@@ -291,8 +277,8 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long ret)
+SEC("tracepoint/raw_syscalls/sys_exit")
+int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	u64 cgroup_id = bpf_get_current_cgroup_id();
 	u32 slot = current_slot(cgroup_id, false);
@@ -306,7 +292,8 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long ret)
 
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 tid = (u32)pid_tgid;
-	s64 nr = SYSCALL_NR(regs);
+	s64 nr = ctx->id;
+	s64 ret = ctx->ret;
 	u64 now = bpf_ktime_get_boot_ns();
 	struct record_header *h = (void *)buf->data;
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];

@@ -56,8 +56,8 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         {
             FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs);
             _rings = new RingKeeper(_object, options);
-            _links.Add(_object.Program("traceloop_sys_enter").Attach());
-            _links.Add(_object.Program("traceloop_sys_exit").Attach());
+            _links.Add(_object.Program("traceloop_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
+            _links.Add(_object.Program("traceloop_sys_exit").AttachTracepoint("raw_syscalls", "sys_exit"));
             _links.Add(_object.Program("traceloop_process_exit").Attach());
             _links.Add(_object.Program("traceloop_cgroup_rmdir").Attach());
             TraceloopMetrics.Register(this);
