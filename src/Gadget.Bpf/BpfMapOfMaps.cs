@@ -101,11 +101,13 @@ public sealed unsafe class BpfMapOfMaps<TKey>
         {
             return;
         }
-        if (-result is not (Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP) || written != 0)
+        if (-result is not (Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP))
         {
-            throw -result == Errno.EINVAL ? new ArgumentException($"An inner map does not fit map of maps '{Map.Name}' (EINVAL).", nameof(inner)) : Map.UpdateFailure(result, BpfMapUpdateFlags.Any);
+            throw Map.UpdateFailure(result, BpfMapUpdateFlags.Any);
         }
-        // No batch updates for this map type here (older kernels): one at a time.
+        // No batch updates for this map type here (Linux 5.10 answers ENOTSUPP and leaves the count as it was given), or
+        // an entry the batch refused (EINVAL): every entry one at a time. Setting one again is harmless, and an inner map
+        // that does not fit gets SetInnerMap's exception, which names it.
         for (var i = 0; i < keys.Length; i++)
         {
             SetInnerMap(keys[i], inner[i]);
@@ -135,7 +137,12 @@ public sealed unsafe class BpfMapOfMaps<TKey>
         {
             return (int)deleted;
         }
-        // No batch deletes here, or a key without an inner map stopped the batch: the rest one at a time.
+        // No batch deletes for this map type here (Linux 5.10 answers ENOTSUPP and leaves the count as it was given:
+        // nothing was deleted), or a key without an inner map stopped the batch after `deleted` keys: the rest one at a time.
+        if (-result is Errno.ENOTSUPP or Errno.EOPNOTSUPP)
+        {
+            deleted = 0;
+        }
         var removed = (int)deleted;
         for (var i = (int)deleted; i < keys.Length; i++)
         {
