@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
-using Gadget.Traceloop.Rings;
 
 namespace Gadget.Traceloop;
 
@@ -36,7 +34,7 @@ public static class TraceloopMetrics
     static TraceloopMetrics()
     {
         Meter.CreateObservableCounter("gadget.traceloop.syscalls.missed", ObserveMissed, "{syscall}", "Syscalls of new cgroups that found no spare ring in the kernel, per tracer.");
-        Meter.CreateObservableGauge("gadget.traceloop.rings.spare", () => Observe(SpareRings), "{ring}", "Spare rings left for new cgroups, per tracer.");
+        Meter.CreateObservableGauge("gadget.traceloop.rings.spare", () => Observe(static t => t.SpareRings), "{ring}", "Spare rings left for new cgroups, per tracer.");
         Meter.CreateObservableGauge("gadget.traceloop.rings.used", () => Observe(static t => t.Cgroups.Count), "{ring}", "Rings given to cgroups (recording, kept or claimed), per tracer.");
         Meter.CreateObservableCounter("gadget.traceloop.records.not_written", () => Observe(static t => (long)t.OutputErrors), "{record}", "Records the BPF program could not write into the rings there are now, per tracer.");
     }
@@ -67,25 +65,4 @@ public static class TraceloopMetrics
             yield return new Measurement<long>(value, new KeyValuePair<string, object?>("tracer", id));
         }
     }
-
-    // The spare pool is private to the tracer's ring keeper; the meter reads it under the keeper's lock. (Accessors rather
-    // than an internal property on the tracer: the tracer's files are being reworked elsewhere; replace them with a
-    // property when that work has landed.)
-    private static long SpareRings(TraceloopTracer tracer)
-    {
-        var keeper = KeeperOf(tracer);
-        lock (GateOf(keeper))
-        {
-            return PoolOf(keeper).SpareCount;
-        }
-    }
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_rings")]
-    private static extern ref RingKeeper KeeperOf(TraceloopTracer tracer);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_gate")]
-    private static extern ref Lock GateOf(RingKeeper keeper);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_pool")]
-    private static extern ref RingPool PoolOf(RingKeeper keeper);
 }

@@ -86,6 +86,18 @@ internal sealed class RingKeeper : IDisposable
     }
 
     /// <summary>Syscalls of new cgroups made while no spare ring was left (all cgroups, since start).</summary>
+    /// <summary>Spare rings left in the pool for new cgroups.</summary>
+    internal int SpareRings
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pool.SpareCount;
+            }
+        }
+    }
+
     internal ulong MissedForEmptyPool => _object.GetGlobal<ulong>("pool_empty");
 
     /// <summary>Takes a reference on <paramref name="cgroupId"/>'s ring (made, or claimed by the kernel) and makes it record.</summary>
