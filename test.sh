@@ -89,12 +89,10 @@ if [ "${#trx_files[@]}" = 0 ] || [ $((passed + failed)) = 0 ]; then
 fi
 if [ "$failed" -gt 0 ]; then
   status=1
-  # Name every failed test here, next to the count: a long log's tail is often all that is read.
+  # Name every failed test here with the first lines of its message, next to the count: a long log's tail is often all
+  # that is read.
   echo "test.sh: failed tests:"
-  for trx in "${trx_files[@]}"; do
-    grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' "$trx" |
-      sed -n 's/.* testName="\([^"]*\)".*/  \1/p' | sed 's/&quot;/"/g; s/&amp;/\&/g; s/&lt;/</g; s/&gt;/>/g' || true
-  done
+  python3 eng/trx-failures.py "${trx_files[@]}" || true
 fi
 step "done"
 echo "$passed passed, $failed failed"

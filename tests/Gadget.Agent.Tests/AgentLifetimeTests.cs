@@ -3,6 +3,9 @@ using Gadget.Client;
 
 namespace Gadget.Agent.Tests;
 
+/// <summary>Counts this process's descriptors, so it runs in the non-parallel collection: other test classes' agents and
+/// clients open and close sockets on their own threads and would change the count under it.</summary>
+[Collection("agent processes")]
 public sealed class AgentLifetimeTests
 {
     /// <summary>An agent that traced and streamed a gadget leaves no file descriptor (BPF objects, maps, links, sockets,

@@ -3,6 +3,11 @@ using Xunit;
 
 namespace Gadget.Gadgets.Tests;
 
+/// <summary>
+/// Counts this process's descriptors, so it runs alone (the "gadgets" collection): the other TCP test classes open and close
+/// sockets and BPF objects on their own threads and would change the count under it.
+/// </summary>
+[Collection("gadgets")]
 public sealed class TcpGadgetLifetimeTests
 {
     [Fact]

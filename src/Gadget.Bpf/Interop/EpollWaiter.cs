@@ -214,12 +214,14 @@ internal sealed class EpollWaiter : IValueTaskSource<bool>
                 _exited = true;
                 open = _requestOpen;
             }
+            // Released before the last wait completes: when the reader was disposed from a continuation on this thread,
+            // this is the last reference, so its descriptors are closed by the time that wait returns false.
+            _poller.DangerousRelease(); // _request is not disposed: RequestWake and Stop may still set it
             if (open)
             {
                 _core.RunContinuationsAsynchronously = true; // whoever stopped us may be waiting in Join: no user code here
                 Complete(false, null);
             }
-            _poller.DangerousRelease(); // _request is not disposed: RequestWake and Stop may still set it
         }
     }
 
