@@ -59,6 +59,24 @@ public static class GadgetBuilderExtensions
     public static IGadgetBuilder AddTcpTop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
         builder.AddGadget("tcptop", configure, (options, settings) => TcpTop.Start(options, new TcpTopOptions { Interval = settings.Interval }), _ => 0);
 
+    /// <summary>Adds <see cref="ExitSnoop"/> (settings name <c>exitsnoop</c>; process exits, not every thread's).</summary>
+    /// <inheritdoc cref="AddExecSnoop" path="/param"/>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static IGadgetBuilder AddExitSnoop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
+        builder.AddGadget("exitsnoop", configure, (options, _) => ExitSnoop.Start(options), g => g.LostEvents);
+
+    /// <summary>Adds <see cref="BindSnoop"/> (settings name <c>bindsnoop</c>).</summary>
+    /// <inheritdoc cref="AddExecSnoop" path="/param"/>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static IGadgetBuilder AddBindSnoop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
+        builder.AddGadget("bindsnoop", configure, (options, _) => BindSnoop.Start(options), g => g.LostEvents);
+
+    /// <summary>Adds <see cref="MountSnoop"/> (settings name <c>mountsnoop</c>).</summary>
+    /// <inheritdoc cref="AddExecSnoop" path="/param"/>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static IGadgetBuilder AddMountSnoop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
+        builder.AddGadget("mountsnoop", configure, (options, _) => MountSnoop.Start(options), g => g.LostEvents);
+
     private static IGadgetBuilder AddGadget<TGadget>(
         this IGadgetBuilder builder,
         string name,
