@@ -63,6 +63,19 @@ internal static class KubeconfigLoader
         {
             throw Usage($"kubeconfig {named}: context '{contextName}' names cluster '{found.ContextDetails?.Cluster}', which is not there or has no server");
         }
+        if (merged.Users?.FirstOrDefault(u => u.Name == found.ContextDetails?.User) is { } user && string.IsNullOrEmpty(user.UserCredentials?.Token)
+            && TokenFile(paths, user.Name) is { } tokenFile)
+        {
+            try
+            {
+                user.UserCredentials ??= new UserCredentials();
+                user.UserCredentials.Token = File.ReadLines(tokenFile).FirstOrDefault()?.Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Usage($"kubeconfig {named}, user '{user.Name}': token-file {tokenFile}: {OneLine(e.Message)}", e);
+            }
+        }
         KubernetesClientConfiguration configuration;
         try
         {
@@ -71,17 +84,6 @@ internal static class KubeconfigLoader
         catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or FormatException or ArgumentException or InvalidOperationException)
         {
             throw Usage($"kubeconfig {named}, context '{contextName}': {OneLine(Innermost(e).Message)}", e);
-        }
-        if (configuration.AccessToken is null && configuration.TokenProvider is null && TokenFile(paths, found.ContextDetails?.User) is { } tokenFile)
-        {
-            try
-            {
-                configuration.AccessToken = File.ReadLines(tokenFile).FirstOrDefault()?.Trim();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw Usage($"kubeconfig {named}, user '{found.ContextDetails?.User}': token-file {tokenFile}: {OneLine(e.Message)}", e);
-            }
         }
         return configuration;
     }
