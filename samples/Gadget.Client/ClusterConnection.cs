@@ -104,7 +104,7 @@ public sealed class ClusterConnection : IDisposable
     }
 
     /// <summary>One line for a request that did not get an answer from the API server: TLS (naming the server) or the network.</summary>
-    public ClusterException Unreachable(HttpRequestException exception)
+    internal ClusterException Unreachable(HttpRequestException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         for (Exception? e = exception; e is not null; e = e.InnerException)

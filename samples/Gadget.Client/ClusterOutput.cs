@@ -13,26 +13,18 @@ internal static class ClusterOutput
     /// <summary>The NODE column's width for these nodes.</summary>
     public static int Width(IEnumerable<string> nodes) => Math.Max("NODE".Length, nodes.Select(n => n.Length).DefaultIfEmpty(0).Max()) + 2;
 
-    /// <summary>One JSON array of every node's array, each element with its node (non-objects are wrapped as <c>{"value":...}</c>).</summary>
-    public static string MergeArrays(IEnumerable<(string Node, string Json)> answers)
+    /// <summary>The elements of a node's JSON array, each with its node (a non-object as <c>{"value":...}</c>; an answer that is not an array is one element).</summary>
+    /// <exception cref="JsonException">The answer is not JSON.</exception>
+    public static IReadOnlyList<JsonNode?> Elements(string json, string node)
     {
-        var merged = new JsonArray();
-        foreach (var (node, json) in answers)
+        var parsed = JsonNode.Parse(json);
+        if (parsed is not JsonArray items)
         {
-            if (JsonNode.Parse(json) is JsonArray items)
-            {
-                foreach (var item in items.ToArray())
-                {
-                    items.Remove(item);
-                    merged.Add(WithNode(item, node));
-                }
-            }
-            else
-            {
-                merged.Add(WithNode(JsonNode.Parse(json), node));
-            }
+            return [WithNode(parsed, node)];
         }
-        return merged.ToJsonString() + "\n";
+        var elements = items.ToArray();
+        items.Clear(); // (an element belongs to one parent: detached before it moves into the merged array)
+        return [.. elements.Select(e => WithNode(e, node))];
     }
 
     /// <summary>A JSON line with <c>k8s.node</c> set; a line that is not a JSON object is returned as it is.</summary>

@@ -25,7 +25,7 @@ public static class GadgetCli
         var io = new Io(output, error);
         root.Subcommands.Add(TraceloopCommand(io, connect));
         var containers = new Command("containers", "List the node's containers (JSON).");
-        containers.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync("containers", ct), Answer.JsonArray, ct));
+        containers.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.GetAsync("containers", ct), Answer.JsonArray, ct));
         root.Subcommands.Add(containers);
         foreach (var name in AgentEventSchemas.Gadgets)
         {
@@ -46,19 +46,19 @@ public static class GadgetCli
         var traceloop = new Command("traceloop", "The agent's syscall flight recorder.");
         var start = new Command("start", "Start recording the matching containers; prints the trace id.");
         var selector = new SelectorOptions(start, host: false);
-        start.SetAction((result, ct) => io.SendAsync(result, connect, http => http.PostAsJsonAsync("traces", Selector(selector, result), ct), Answer.TraceId, ct));
+        start.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.PostAsJsonAsync("traces", Selector(selector, result), ct), Answer.TraceId, ct));
         var stop = new Command("stop", "Stop a trace.");
         var id = new Argument<string>("id") { Description = "the trace id 'start' printed" };
         stop.Arguments.Add(id);
-        stop.SetAction((result, ct) => io.SendAsync(result, connect, http => http.DeleteAsync($"traces/{Uri.EscapeDataString(result.GetRequiredValue(id))}", ct), Answer.None, ct));
+        stop.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.DeleteAsync($"traces/{Uri.EscapeDataString(result.GetRequiredValue(id))}", ct), Answer.None, ct));
         var list = new Command("list", "List the traces (JSON).");
-        list.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync("traces", ct), Answer.JsonArray, ct));
+        list.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.GetAsync("traces", ct), Answer.JsonArray, ct));
         var dump = new Command("dump", "Print a container's recorded history.");
         var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };
         var output = ValueOptions.Choice("--output", "-o", "text (strace-like) or json", "text", "text", "json");
         dump.Arguments.Add(container);
         dump.Options.Add(output);
-        dump.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync($"containers/{Uri.EscapeDataString(result.GetRequiredValue(container))}/history?output={result.GetValue(output)}", ct), result.GetValue(output) == "json" ? Answer.JsonLines : Answer.Text, ct, notFoundIsAbsent: true));
+        dump.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.GetAsync($"containers/{Uri.EscapeDataString(result.GetRequiredValue(container))}/history?output={result.GetValue(output)}", ct), result.GetValue(output) == "json" ? Answer.JsonLines : Answer.Text, ct, notFoundIsAbsent: true));
         traceloop.Subcommands.Add(start);
         traceloop.Subcommands.Add(stop);
         traceloop.Subcommands.Add(list);

@@ -10,10 +10,14 @@ namespace Gadget.Client;
 /// The client's requests and what it prints of their answers: the body, or the agent's own reason for a refusal. Through
 /// the cluster, the request goes to every selected node at once; the answers are printed in node order, merged
 /// (<see cref="ClusterOutput"/>), and each node that refused or did not answer is one <c>node X: reason</c> line on
-/// standard error while the others' answers are still printed (exit 1).
+/// standard error while the others' answers are still printed (exit 1); so is a node that takes longer than
+/// <see cref="NodeTimeout"/> to answer a request.
 /// </summary>
 internal sealed class Io(TextWriter output, TextWriter error)
 {
+    /// <summary>How long a node may take to answer a request (not a stream) through the cluster before it is reported.</summary>
+    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>Where answers and events go.</summary>
     public TextWriter Output => output;
 
@@ -22,12 +26,12 @@ internal sealed class Io(TextWriter output, TextWriter error)
 
     /// <summary>Sends one request to each agent; prints the answers as <paramref name="answer"/> says, or each agent's reason.</summary>
     /// <param name="notFoundIsAbsent">A 404 means "not on this node" (a container's history): reported only when every node says so.</param>
-    public async Task<int> SendAsync(ParseResult result, Connector connect, Func<HttpClient, Task<HttpResponseMessage>> send, Answer answer, CancellationToken cancellationToken, bool notFoundIsAbsent = false)
+    public async Task<int> SendAsync(ParseResult result, Connector connect, Func<HttpClient, CancellationToken, Task<HttpResponseMessage>> send, Answer answer, CancellationToken cancellationToken, bool notFoundIsAbsent = false)
     {
         using var targets = await connect(result, cancellationToken);
         if (!targets.IsCluster)
         {
-            using var response = await Reach(targets, () => send(targets.All[0].Http));
+            using var response = await Reach(targets, () => send(targets.All[0].Http, cancellationToken));
             if (!response.IsSuccessStatusCode)
             {
                 await error.WriteLineAsync("gadget: " + await RefusalAsync(response, cancellationToken));
@@ -46,38 +50,60 @@ internal sealed class Io(TextWriter output, TextWriter error)
             await output.FlushAsync(cancellationToken);
             return CliHost.Success;
         }
-        var answers = await Task.WhenAll(targets.All.Select(async target =>
-        {
-            try
-            {
-                using var response = await send(target.Http);
-                return response.IsSuccessStatusCode
-                    ? (target.Node!, Text: await response.Content.ReadAsStringAsync(cancellationToken), Problem: (string?)null, Absent: false)
-                    : (target.Node!, Text: "", Problem: await RefusalAsync(response, cancellationToken), Absent: notFoundIsAbsent && response.StatusCode == HttpStatusCode.NotFound);
-            }
-            catch (HttpRequestException e)
-            {
-                return (target.Node!, Text: "", Problem: targets.Unreachable(e), Absent: false);
-            }
-        }));
-        var width = ClusterOutput.Width(answers.Select(a => a.Item1));
+        var width = ClusterOutput.Width(targets.All.Select(t => t.Node!));
+        var answers = await Task.WhenAll(targets.All.Select(target => AskAsync(targets, target, send, answer, width, notFoundIsAbsent, cancellationToken)));
         var answered = answers.Where(a => a.Problem is null).ToList();
-        var text2 = answer switch
+        var merged = answer switch
         {
-            Answer.JsonArray => answered.Count == 0 ? "" : ClusterOutput.MergeArrays(answered.Select(a => (a.Item1, a.Text))),
-            Answer.JsonLines => string.Concat(answered.SelectMany(a => a.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => ClusterOutput.AddNode(l, a.Item1) + "\n"))),
-            Answer.Text => string.Concat(answered.Select(a => ClusterOutput.Prefix(a.Text, a.Item1, width))),
-            Answer.TraceId => answered.Count == 0 ? "" : "NODE".PadRight(width) + "ID\n" + string.Concat(answered.Select(a => a.Item1.PadRight(width) + TraceId(a.Text) + "\n")),
-            _ => "",
+            Answer.JsonArray => answered.Count == 0 ? "" : new System.Text.Json.Nodes.JsonArray([.. answered.SelectMany(a => a.Items)]).ToJsonString() + "\n",
+            Answer.TraceId => answered.Count == 0 ? "" : "NODE".PadRight(width) + "ID\n" + string.Concat(answered.Select(a => a.Rendered)),
+            _ => string.Concat(answered.Select(a => a.Rendered)),
         };
-        await output.WriteAsync(text2);
+        await output.WriteAsync(merged);
         await output.FlushAsync(cancellationToken);
         var failed = answers.Where(a => a.Problem is not null && !(a.Absent && answered.Count > 0)).ToList();
-        foreach (var (node, _, problem, _) in failed)
+        foreach (var failure in failed)
         {
-            await error.WriteLineAsync($"gadget: node {node}: {problem}");
+            await error.WriteLineAsync($"gadget: node {failure.Node}: {failure.Problem}");
         }
         return failed.Count == 0 ? CliHost.Success : CliHost.Failure;
+    }
+
+    /// <summary>One node's answer, rendered with its node; a node that refuses, answers something unreadable or nothing within <see cref="NodeTimeout"/> is a problem, not an exception.</summary>
+    private static async Task<NodeAnswer> AskAsync(AgentTargets targets, AgentTarget target, Func<HttpClient, CancellationToken, Task<HttpResponseMessage>> send, Answer answer, int width, bool notFoundIsAbsent, CancellationToken cancellationToken)
+    {
+        var node = target.Node!;
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        waiting.CancelAfter(NodeTimeout);
+        try
+        {
+            using var response = await send(target.Http, waiting.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                return new NodeAnswer(node, "", [], await RefusalAsync(response, waiting.Token), notFoundIsAbsent && response.StatusCode == HttpStatusCode.NotFound);
+            }
+            var body = await response.Content.ReadAsStringAsync(waiting.Token);
+            return answer switch
+            {
+                Answer.JsonArray => new NodeAnswer(node, "", ClusterOutput.Elements(body, node), null, false),
+                Answer.JsonLines => new NodeAnswer(node, string.Concat(body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => ClusterOutput.AddNode(l, node) + "\n")), [], null, false),
+                Answer.Text => new NodeAnswer(node, ClusterOutput.Prefix(body, node, width), [], null, false),
+                Answer.TraceId => new NodeAnswer(node, node.PadRight(width) + TraceId(body) + "\n", [], null, false),
+                _ => new NodeAnswer(node, "", [], null, false),
+            };
+        }
+        catch (HttpRequestException e)
+        {
+            return new NodeAnswer(node, "", [], targets.Unreachable(e), false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new NodeAnswer(node, "", [], $"no answer within {NodeTimeout.TotalSeconds:0} s", false);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return new NodeAnswer(node, "", [], "the answer is not the agent's JSON: " + e.Message.ReplaceLineEndings(" "), false);
+        }
     }
 
     /// <summary>Streams JSON lines into <paramref name="printer"/> until the agents end their streams or the token is canceled (Ctrl-C, --timeout, stdout closed).</summary>

@@ -141,6 +141,9 @@ public sealed class ClusterClientTests(ClusterFixture cluster) : IClassFixture<C
         var header = columns.Output.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["NODE", "TIME", "CONTAINER"], header[..3]);
         Assert.Equal(["node-a", "node-b"], columns.Lines.Select(l => l.Split(' ')[0]).Distinct().Order());
+        // The stream's own records, on standard error in columns, say whose they are.
+        Assert.Contains("gadget: node node-a: ready: execsnoop attached on the agent", columns.Error, StringComparison.Ordinal);
+        Assert.Contains("gadget: node node-b: ready: execsnoop attached on the agent", columns.Error, StringComparison.Ordinal);
 
         var before = cluster.Server.Proxied.Count(p => p.StartsWith("gadget-agent-a ", StringComparison.Ordinal));
         var onlyB = await StreamUntilAsync(["--node", "node-b", "execsnoop"], marker, lines => lines.Count >= 2);
