@@ -73,6 +73,10 @@ public sealed class ClusterConnection : IDisposable
         {
             throw Unreachable(e);
         }
+        catch (JsonException e)
+        {
+            throw new ClusterException($"the API server {Server} did not answer the pods list of namespace '{_options.Namespace}' with a PodList: {e.Message.ReplaceLineEndings(" ")} (is {Server} a Kubernetes API server?)", e);
+        }
         var running = (list.Items ?? [])
             .Where(p => p.Status?.Phase == "Running" && !string.IsNullOrEmpty(p.Spec?.NodeName) && p.Metadata?.DeletionTimestamp is null)
             .Select(p => new AgentPod(p.Metadata.NamespaceProperty ?? _options.Namespace, p.Metadata.Name, p.Spec.NodeName))
@@ -146,7 +150,12 @@ public sealed class ClusterConnection : IDisposable
         var messages = new List<string>();
         for (var current = e; current is not null; current = current.InnerException)
         {
-            messages.Add(current.Message.ReplaceLineEndings(" ").Trim());
+            var message = current.Message.ReplaceLineEndings(" ").Trim();
+            // .NET's wrappers that only point at their inner exception add nothing to the line.
+            if (!message.Contains("see inner exception", StringComparison.OrdinalIgnoreCase))
+            {
+                messages.Add(message.TrimEnd('.'));
+            }
         }
         return string.Join(": ", messages.Distinct());
     }

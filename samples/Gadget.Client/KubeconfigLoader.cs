@@ -43,7 +43,17 @@ internal static class KubeconfigLoader
         K8SConfiguration merged;
         try
         {
-            merged = Merge(paths.Select(p => KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(p))).ToList());
+            var files = new List<K8SConfiguration>();
+            foreach (var path in paths)
+            {
+                // An empty file, or one that is not a mapping, would fail inside KubernetesClient without saying why.
+                if (Root(path) is null)
+                {
+                    throw Usage($"kubeconfig {path} is not a kubeconfig: no YAML mapping (apiVersion, clusters, users, contexts, current-context)");
+                }
+                files.Add(KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(path)));
+            }
+            merged = Merge(files);
         }
         catch (Exception e) when (e is YamlException or KubeConfigException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
         {
@@ -114,12 +124,7 @@ internal static class KubeconfigLoader
         }
         foreach (var path in paths)
         {
-            var yaml = new YamlStream();
-            using (var reader = new StreamReader(path))
-            {
-                yaml.Load(reader);
-            }
-            if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root || Child(root, "users") is not YamlSequenceNode users)
+            if (Root(path) is not { } root || Child(root, "users") is not YamlSequenceNode users)
             {
                 continue;
             }
@@ -134,6 +139,17 @@ internal static class KubeconfigLoader
             }
         }
         return null;
+    }
+
+    /// <summary>The file's first YAML document when it is a mapping; null otherwise (empty, comments only, a scalar, a list).</summary>
+    private static YamlMappingNode? Root(string path)
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(path))
+        {
+            yaml.Load(reader);
+        }
+        return yaml.Documents.Count > 0 ? yaml.Documents[0].RootNode as YamlMappingNode : null;
     }
 
     private static YamlNode? Child(YamlMappingNode node, string key) =>

@@ -31,6 +31,10 @@ public sealed class ClusterKubeconfigTests : IAsyncLifetime
         var missing = Path.Combine(_directory, "no-such-kubeconfig");
         (await RunAsync("--kubeconfig", missing, "containers")).AssertOneLine(2, $"kubeconfig {missing} does not exist");
 
+        var empty = Path.Combine(_directory, "empty");
+        File.WriteAllText(empty, "# nothing but a comment\n");
+        (await RunAsync("--kubeconfig", empty, "containers")).AssertOneLine(2, $"kubeconfig {empty} is not a kubeconfig");
+
         var good = _server.WriteKubeconfig("good");
         (await RunAsync("--kubeconfig", good, "--context", "nope", "containers")).AssertOneLine(2, "no context 'nope' (contexts: fake)");
 
@@ -60,6 +64,12 @@ public sealed class ClusterKubeconfigTests : IAsyncLifetime
         var otherCa = Convert.ToBase64String(File.ReadAllBytes(other.Certificate));
         var wrongCa = _server.WriteKubeconfig("wrong-ca", cluster: $"    server: {server}\n    certificate-authority-data: {otherCa}");
         (await RunAsync("--kubeconfig", wrongCa, "containers")).AssertOneLine(1, $"TLS with the API server {server} failed");
+
+        // A server that is not the API server's root: its 404 for the pods list, with the namespace and the label.
+        var ca = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(_server.CertificatePem));
+        var wrongPath = _server.WriteKubeconfig("wrong-path", cluster: $"    server: {server}not-kubernetes\n    certificate-authority-data: {ca}");
+        (await RunAsync("--kubeconfig", wrongPath, "containers"))
+            .AssertOneLine(1, $"the API server {server}not-kubernetes answered 404 Not Found to listing the pods of namespace 'gadget' with label {ClusterOptions.DefaultLabelSelector}");
 
         // Nothing listens on this port.
         var closed = new Uri(TlsFiles.FreeLoopbackUrl()).AbsoluteUri;
