@@ -120,6 +120,14 @@ public sealed class ClusterClientTests(ClusterFixture cluster) : IClassFixture<C
         Assert.Equal(["node-a", "node-b"], ErrorNodes(error.ToString()));
         Assert.All(ErrorLines(error.ToString()), l => Assert.Contains("the agent answered 401", l, StringComparison.Ordinal));
 
+        // A wrong token in the header: refused like a wrong bearer token.
+        var guessed = Path.Combine(cluster.Directory, "guessed-token");
+        File.WriteAllText(guessed, "0123456789abcdef0123456789abcdef\n");
+        var wrong = new StringWriter();
+        Assert.Equal(1, await GadgetCli.RunAsync(["--kubeconfig", cluster.Kubeconfig, "--token-file", guessed, "containers"], TextWriter.Null, wrong));
+        Assert.Equal(["node-a", "node-b"], ErrorNodes(wrong.ToString()));
+        Assert.All(ErrorLines(wrong.ToString()), l => Assert.Contains("the agent answered 401", l, StringComparison.Ordinal));
+
         var unknownNode = await cluster.RunAsync("--node", "node-z", "containers");
         Assert.Equal(1, unknownNode.ExitCode);
         Assert.Contains("no running agent pod on node 'node-z'", unknownNode.Error, StringComparison.Ordinal);
@@ -163,6 +171,13 @@ public sealed class ClusterClientTests(ClusterFixture cluster) : IClassFixture<C
         string[] down = ["--agent-namespace", "gadget-down"];
         using var container = RuncContainer.Run(RuncContainer.NewId("cld"), ["sh", "-c", "sleep 60"]);
         bool Lists(string output, string node) => JsonDocument.Parse(output).RootElement.EnumerateArray().Any(c => Node(c) == node && c.GetProperty("id").GetString() == container.Id);
+        // A stream over both nodes, open while node-c's agent stops: node-c is reported, node-a's events go on.
+        var output = new ObservedWriter();
+        var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var stream = GadgetCli.RunAsync(["--kubeconfig", cluster.Kubeconfig, "--token-file", cluster.TokenFile, .. down, "execsnoop"], output, TextWriter.Synchronized(error), stop.Token);
+        List<string?> NodesWith(string marker) => [.. output.Text.Split('\n').Where(l => l.Contains(marker, StringComparison.Ordinal)).Select(l => Node(JsonDocument.Parse(l).RootElement)).Distinct().Order()];
+        var before = "cluster-before-" + Guid.NewGuid().ToString("N")[..8];
         await using (agentC)
         {
             Assert.True(await PollAsync(async () =>
@@ -171,7 +186,16 @@ public sealed class ClusterClientTests(ClusterFixture cluster) : IClassFixture<C
                 Assert.True(up.ExitCode == 0, up.Error);
                 return Lists(up.Output, "node-a") && Lists(up.Output, "node-c");
             }), "both nodes did not list the container while both agents ran");
+            Assert.True(await ExecUntilAsync(before, () => NodesWith(before).Count == 2, stream), $"both nodes' events did not arrive: {output.Text}\n{error}");
+            Assert.Equal(["node-a", "node-c"], NodesWith(before));
         }
+        Assert.True(await PollAsync(() => Task.FromResult(error.ToString().Contains("gadget: node node-c: ", StringComparison.Ordinal))), "node-c's end was not reported: " + error);
+        var after = "cluster-after-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.True(await ExecUntilAsync(after, () => NodesWith(after).Count > 0, stream), $"node-a's events stopped with node-c: {output.Text}\n{error}");
+        Assert.Equal(["node-a"], NodesWith(after));
+        stop.Cancel();
+        Assert.Equal(1, await stream.WaitAsync(Timeout)); // a node failed
+        Assert.Equal(["node-c"], ErrorNodes(error.ToString()));
 
         var containers = await cluster.RunAsync([.. down, "containers"]);
         Assert.Equal(1, containers.ExitCode);
@@ -186,12 +210,27 @@ public sealed class ClusterClientTests(ClusterFixture cluster) : IClassFixture<C
         Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(list.Output).RootElement.ValueKind);
         Assert.Equal(["node-c"], ErrorNodes(list.Error));
 
-        // A stream: node-c is reported at once, node-a's events go on arriving.
+        // A new stream: node-c is reported at once, node-a's events arrive.
         var marker = "cluster-down-" + Guid.NewGuid().ToString("N")[..8];
-        var stream = await StreamUntilAsync([.. down, "execsnoop"], marker, lines => lines.Count >= 1);
-        Assert.Equal(1, stream.ExitCode);
-        Assert.All(stream.Lines, l => Assert.Equal("node-a", Node(JsonDocument.Parse(l).RootElement)));
-        Assert.Equal(["node-c"], ErrorNodes(stream.Error));
+        var fresh = await StreamUntilAsync([.. down, "execsnoop"], marker, lines => lines.Count >= 1);
+        Assert.Equal(1, fresh.ExitCode);
+        Assert.All(fresh.Lines, l => Assert.Equal("node-a", Node(JsonDocument.Parse(l).RootElement)));
+        Assert.Equal(["node-c"], ErrorNodes(fresh.Error));
+    }
+
+    /// <summary>Execs /bin/true MARKER every 250 ms until <paramref name="done"/> (or the deadline, or the stream ended).</summary>
+    private static async Task<bool> ExecUntilAsync(string marker, Func<bool> done, Task stream)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!done() && deadline.Elapsed < Timeout && !stream.IsCompleted)
+        {
+            using (var process = Process.Start("/bin/true", [marker]))
+            {
+                await process.WaitForExitAsync();
+            }
+            await Task.Delay(250);
+        }
+        return done();
     }
 
     /// <summary>Streams <paramref name="args"/> and execs /bin/true MARKER until <paramref name="enough"/> of the marker's lines arrived; then stops the stream.</summary>
