@@ -12,22 +12,28 @@ internal static class AgentEventSchemas
     /// <summary>The gadgets the agent streams.</summary>
     public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop"];
 
-    /// <summary>The schema of <paramref name="gadget"/>'s events as read from the agent's JSON.</summary>
-    public static EventSchema<AgentEvent> For(string gadget) => gadget switch
+    /// <summary>The schema of <paramref name="gadget"/>'s events as read from the agent's JSON; with <paramref name="cluster"/>, a NODE column first.</summary>
+    public static EventSchema<AgentEvent> For(string gadget, bool cluster = false) => gadget switch
     {
-        "execsnoop" => From(GadgetSchemas.ExecSnoop),
-        "opensnoop" => From(GadgetSchemas.OpenSnoop),
-        "tcpconnect" => From(GadgetSchemas.TcpConnect),
-        "tcpaccept" => From(GadgetSchemas.TcpAccept),
-        "sigsnoop" => From(GadgetSchemas.SigSnoop),
-        "oomkill" => From(GadgetSchemas.OomKill),
-        "exitsnoop" => From(GadgetSchemas.ExitSnoop),
-        "bindsnoop" => From(GadgetSchemas.BindSnoop),
-        "mountsnoop" => From(GadgetSchemas.MountSnoop),
+        "execsnoop" => From(GadgetSchemas.ExecSnoop, cluster),
+        "opensnoop" => From(GadgetSchemas.OpenSnoop, cluster),
+        "tcpconnect" => From(GadgetSchemas.TcpConnect, cluster),
+        "tcpaccept" => From(GadgetSchemas.TcpAccept, cluster),
+        "sigsnoop" => From(GadgetSchemas.SigSnoop, cluster),
+        "oomkill" => From(GadgetSchemas.OomKill, cluster),
+        "exitsnoop" => From(GadgetSchemas.ExitSnoop, cluster),
+        "bindsnoop" => From(GadgetSchemas.BindSnoop, cluster),
+        "mountsnoop" => From(GadgetSchemas.MountSnoop, cluster),
         _ => throw new ArgumentOutOfRangeException(nameof(gadget), gadget, "not a gadget the agent streams"),
     };
 
-    private static EventSchema<AgentEvent> From<T>(EventSchema<T> schema) =>
+    /// <summary>The NODE column: the node whose agent reported the event (its <c>k8s.node</c>, in JSON already).</summary>
+    public static readonly Field<AgentEvent> Node = new("node", "NODE", -16, "the node whose agent reported the event (--kubeconfig, --cluster; in JSON: k8s.node)", e => e.Origin.Node) { InJson = false };
+
+    private static EventSchema<AgentEvent> From<T>(EventSchema<T> schema, bool cluster) =>
         new(schema.Gadget, e => e.Time, e => e.Origin,
-            [.. schema.Fields.Where(f => f.InJson).Select(f => new Field<AgentEvent>(f.Name, f.Header, f.Width, f.Description, e => e.Value(f.Name)) { Default = f.Default })]);
+            [.. schema.Fields.Where(f => f.InJson).Select(f => new Field<AgentEvent>(f.Name, f.Header, f.Width, f.Description, e => e.Value(f.Name)) { Default = f.Default }), .. cluster ? [Node] : Array.Empty<Field<AgentEvent>>()]);
+
+    /// <summary>The columns through the cluster when none were chosen: NODE, then the default ones.</summary>
+    public static string[] ClusterColumns(EventSchema<AgentEvent> schema) => [Node.Name, .. schema.Fields.Where(f => f.Default && f.Name != Node.Name).Select(f => f.Name)];
 }

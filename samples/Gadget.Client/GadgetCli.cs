@@ -18,65 +18,47 @@ public static class GadgetCli
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var agent = new Option<string>("--agent") { Description = "the agent: unix:PATH or https://IP:PORT", HelpName = "ADDRESS", DefaultValueFactory = _ => DefaultAgent, Recursive = true };
-        agent.Validators.Add(r =>
-        {
-            var value = r.GetValueOrDefault<string>();
-            // (http:// is let through: the agent refuses to serve it, and saying so is the agent's part.)
-            if (!value.StartsWith("unix:", StringComparison.Ordinal) && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
-            {
-                r.AddError($"--agent is unix:PATH or https://IP:PORT, not '{value}'.");
-            }
-        });
-        var tokenFile = new Option<string?>("--token-file") { Description = $"https: send the bearer token in FILE's first line (default: ${AgentConnection.TokenVariable})", HelpName = "FILE", Recursive = true };
-        var caCert = new Option<string?>("--ca-cert") { Description = "https: trust the agent's certificate when it chains to this PEM certificate", HelpName = "FILE", Recursive = true };
-        var clientCert = new Option<string?>("--client-cert") { Description = "https: present this PEM client certificate (mutual TLS)", HelpName = "FILE", Recursive = true };
-        var clientKey = new Option<string?>("--client-key") { Description = "its PEM private key, when not in --client-cert", HelpName = "FILE", Recursive = true };
-        var root = new RootCommand("gadget: client of the Gadget node agent (gadget-agent): traceloop traces and histories, the node's containers, and the gadgets' event streams (JSON lines).")
-        {
-            agent, tokenFile, caCert, clientCert, clientKey,
-        };
-        Func<ParseResult, HttpClient> connect = result => Connect(result.GetValue(agent)!, new AgentConnection
-        {
-            TokenFile = result.GetValue(tokenFile),
-            CaCertificate = result.GetValue(caCert),
-            ClientCertificate = result.GetValue(clientCert),
-            ClientKey = result.GetValue(clientKey),
-        });
-        var io = new Io(output, error, agent);
+        var root = new RootCommand("gadget: client of the Gadget node agent (gadget-agent): traceloop traces and histories, the node's containers, and the gadgets' event streams (JSON lines); with --kubeconfig or --cluster, of every node's agent through the Kubernetes API server.");
+        var options = new ClientOptions(root);
+        Connector connect = options.ConnectAsync;
+        CliHost.AddHelpSection(root, "cluster: --kubeconfig FILE (or --cluster) sends each command to every node's agent (or --node's) through the API server's pod proxy, and merges: a NODE column first in text, a k8s.node field in JSON. A node that refuses or does not answer is one 'node X: reason' line on standard error; the other nodes' answers are printed, and the exit code is 1.");
+        var io = new Io(output, error);
         root.Subcommands.Add(TraceloopCommand(io, connect));
         var containers = new Command("containers", "List the node's containers (JSON).");
-        containers.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync("containers", ct), ct));
+        containers.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.GetAsync("containers", ct), Answer.JsonArray, ct));
         root.Subcommands.Add(containers);
         foreach (var name in AgentEventSchemas.Gadgets)
         {
             root.Subcommands.Add(StreamCommand(name, io, connect));
         }
+        foreach (var command in Leaves(root))
+        {
+            options.Validate(command);
+        }
         return CliHost.InvokeAsync("gadget", root, args, output, error, cancellationToken);
     }
 
-    private static Command TraceloopCommand(Io io, Func<ParseResult, HttpClient> connect)
+    private static IEnumerable<Command> Leaves(Command command) =>
+        command.Subcommands.Count == 0 ? [command] : command.Subcommands.SelectMany(Leaves);
+
+    private static Command TraceloopCommand(Io io, Connector connect)
     {
         var traceloop = new Command("traceloop", "The agent's syscall flight recorder.");
         var start = new Command("start", "Start recording the matching containers; prints the trace id.");
         var selector = new SelectorOptions(start, host: false);
-        start.SetAction((result, ct) => io.SendAsync(result, connect, http => http.PostAsJsonAsync("traces", Selector(selector, result), ct), ct, async (response, output) =>
-        {
-            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
-            await output.WriteLineAsync(body.RootElement.GetProperty("id").GetString());
-        }));
+        start.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.PostAsJsonAsync("traces", Selector(selector, result), ct), Answer.TraceId, ct));
         var stop = new Command("stop", "Stop a trace.");
         var id = new Argument<string>("id") { Description = "the trace id 'start' printed" };
         stop.Arguments.Add(id);
-        stop.SetAction((result, ct) => io.SendAsync(result, connect, http => http.DeleteAsync($"traces/{Uri.EscapeDataString(result.GetRequiredValue(id))}", ct), ct));
+        stop.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.DeleteAsync($"traces/{Uri.EscapeDataString(result.GetRequiredValue(id))}", ct), Answer.None, ct));
         var list = new Command("list", "List the traces (JSON).");
-        list.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync("traces", ct), ct));
+        list.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.GetAsync("traces", ct), Answer.JsonArray, ct));
         var dump = new Command("dump", "Print a container's recorded history.");
         var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };
         var output = ValueOptions.Choice("--output", "-o", "text (strace-like) or json", "text", "text", "json");
         dump.Arguments.Add(container);
         dump.Options.Add(output);
-        dump.SetAction((result, ct) => io.SendAsync(result, connect, http => http.GetAsync($"containers/{Uri.EscapeDataString(result.GetRequiredValue(container))}/history?output={result.GetValue(output)}", ct), ct));
+        dump.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.GetAsync($"containers/{Uri.EscapeDataString(result.GetRequiredValue(container))}/history?output={result.GetValue(output)}", ct), result.GetValue(output) == "json" ? Answer.JsonLines : Answer.Text, ct, notFoundIsAbsent: true));
         traceloop.Subcommands.Add(start);
         traceloop.Subcommands.Add(stop);
         traceloop.Subcommands.Add(list);
@@ -84,13 +66,14 @@ public static class GadgetCli
         return traceloop;
     }
 
-    private static Command StreamCommand(string name, Io io, Func<ParseResult, HttpClient> connect)
+    private static Command StreamCommand(string name, Io io, Connector connect)
     {
         var command = new Command(name, $"Stream the agent's {name} events: JSON lines by default (schemas/gadget-event.schema.json; {{\"type\":\"lost\"}} lines: events the kernel or the agent dropped), or columns, indented JSON or YAML.");
         var schema = AgentEventSchemas.For(name);
-        CliHost.AddHelpSection(command, schema.Describe());
+        var clusterSchema = AgentEventSchemas.For(name, cluster: true);
+        CliHost.AddHelpSection(command, clusterSchema.Describe());
         var selector = new SelectorOptions(command, host: false);
-        var outputOptions = new OutputOptions(command, [.. schema.Fields.Select(f => f.Name)], defaultFormat: OutputFormat.Json);
+        var outputOptions = new OutputOptions(command, [.. clusterSchema.Fields.Select(f => f.Name)], defaultFormat: OutputFormat.Json);
         var timeout = ValueOptions.Timeout();
         command.Options.Add(timeout);
         command.SetAction(async (result, ct) =>
@@ -102,8 +85,15 @@ public static class GadgetCli
             }
             var query = selector.Query(result);
             var path = $"gadgets/{name}" + (query.Count == 0 ? "" : "?" + string.Join('&', query.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
-            var printer = new StreamPrinter(schema, outputOptions.Format(result), outputOptions.Fields(result), outputOptions.Filter(result), io.Output, io.Error);
-            var code = await io.StreamAsync(result, connect, path, printer, stopping.Token);
+            using var targets = await connect(result, stopping.Token);
+            var format = outputOptions.Format(result);
+            var fields = outputOptions.Fields(result);
+            if (targets.IsCluster && fields is null && format == OutputFormat.Columns)
+            {
+                fields = AgentEventSchemas.ClusterColumns(clusterSchema); // NODE first (JSON has k8s.node)
+            }
+            var printer = new StreamPrinter(targets.IsCluster ? clusterSchema : schema, format, fields, outputOptions.Filter(result), io.Output, io.Error);
+            var code = await io.StreamAsync(targets, path, printer, stopping.Token);
             return code == CliHost.Success && printer.Failed ? CliHost.Failure : code;
         });
         return command;
@@ -156,21 +146,5 @@ public static class GadgetCli
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
         return http;
-    }
-
-    private static HttpClient Connect(string agent, AgentConnection connection)
-    {
-        if (agent.StartsWith("unix:", StringComparison.Ordinal) && agent["unix:".Length..] is var path && !File.Exists(path))
-        {
-            throw new CommandLineException($"no agent at {agent}: {path} does not exist. Start gadget-agent (as root), or pass --agent unix:PATH|https://IP:PORT.", CliHost.Failure);
-        }
-        try
-        {
-            return CreateHttpClient(agent, connection);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
-        {
-            throw new CommandLineException(e.Message, CliHost.Usage);
-        }
     }
 }

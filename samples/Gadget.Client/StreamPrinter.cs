@@ -76,14 +76,19 @@ internal sealed class StreamPrinter
             return;
         }
         _events.Flush();
-        _error.WriteLine(type switch
+        // Through the cluster, each node's records carry its name (k8s.node): say which node's agent it was.
+        var node = root.TryGetProperty("k8s", out var k8s) && k8s.ValueKind == JsonValueKind.Object && k8s.TryGetProperty("node", out var n) && n.GetString() is { Length: > 0 } name ? $"node {name}: " : "";
+        _error.WriteLine(node.Length > 0 && type is "attached" or "lost" or "error" ? $"gadget: {node}" + Note(type, root, line)["gadget: ".Length..] : Note(type, root, line));
+    }
+
+    private string Note(string? type, JsonElement root, string line) =>
+        type switch
         {
             "attached" => $"gadget: ready: {_schema.Gadget} attached on the agent",
             "lost" => string.Create(CultureInfo.InvariantCulture, $"gadget: lost {Number(root, "count")} events ({(root.TryGetProperty("reason", out var r) ? r.GetString() : "no reason given")})"),
             "error" => $"gadget: the agent's {_schema.Gadget} failed: {(root.TryGetProperty("reason", out var reason) ? reason.GetString() : "no reason given")}",
             _ => line,
-        });
-    }
+        };
 
     /// <summary>Writes out what is buffered (whenever the stream would wait).</summary>
     public void Flush()

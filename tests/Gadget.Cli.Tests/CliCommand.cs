@@ -69,6 +69,8 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--client-queue"] = "0",
         ["--kubernetes"] = "maybe",
         ["--metrics-listen"] = "10.0.0.1:9464", // not loopback, without --metrics-allow-remote
+        ["--agent-port"] = "0",
+        ["--agent-selector"] = "app=gadget-agent,,x",
     };
 
     /// <summary>Options whose value is free text (a name, a path): no value is wrong when parsed.</summary>
@@ -77,6 +79,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         "--namespace", "--podname", "--name", "--id", "--file", "--seccomp-profile", "--socket",
         "--token-file", "--ca-cert", "--client-cert", "--client-key",
         "--socket-group", "--tls-cert", "--tls-key", "--client-ca", "--kubeconfig", "--node",
+        "--context", "--agent-namespace",
     };
 
     /// <summary>Bad positional values (the arguments of syscallcount).</summary>
