@@ -17,24 +17,33 @@ internal static class CSharpNames
         "volatile", "while",
     };
 
-    /// <summary>PascalCase of a C identifier (underscores dropped, each word capitalized; a leading digit gets an underscore).</summary>
+    /// <summary>
+    /// PascalCase of a C identifier: words split at underscores, each capitalized; a word written all in capitals (a C
+    /// constant's, <c>SAMPLE_GETPPID</c>) is lowered after its first letter (<c>SampleGetppid</c>); a leading digit gets an underscore.
+    /// </summary>
     public static string Pascal(string name)
     {
         var builder = new StringBuilder(name.Length);
-        var upper = true;
-        foreach (var c in name)
+        foreach (var word in name.Split('_', '.', '-'))
         {
-            if (c == '_' || c == '.' || c == '-')
+            var letters = 0;
+            var capitals = 0;
+            foreach (var c in word)
             {
-                upper = true;
-                continue;
+                letters += char.IsLetter(c) ? 1 : 0;
+                capitals += char.IsUpper(c) ? 1 : 0;
             }
-            if (!char.IsLetterOrDigit(c))
+            var allCapitals = letters > 1 && letters == capitals;
+            var first = true;
+            foreach (var c in word)
             {
-                continue;
+                if (!char.IsLetterOrDigit(c))
+                {
+                    continue;
+                }
+                builder.Append(first ? char.ToUpperInvariant(c) : allCapitals ? char.ToLowerInvariant(c) : c);
+                first = false;
             }
-            builder.Append(upper ? char.ToUpperInvariant(c) : c);
-            upper = false;
         }
         if (builder.Length == 0 || char.IsDigit(builder[0]))
         {

@@ -102,7 +102,8 @@ internal sealed class LayoutEmitter
 
     private string? IntType(BtfType type, string where)
     {
-        var signed = (type.IntEncoding & 1) != 0;
+        // C's char is signed on BPF, but char arrays are text: bytes in C#, as UTF-8 decoding wants them.
+        var signed = (type.IntEncoding & 1) != 0 && type.Name != "char";
         return type.SizeOrType switch
         {
             1 => signed ? "sbyte" : "byte",
