@@ -38,7 +38,7 @@ internal sealed class GeneratorRun
 
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error);
 
-    public static GeneratorRun Run(string objectPath, IReadOnlyDictionary<string, string>? metadata = null)
+    public static GeneratorRun Run(string objectPath, IReadOnlyDictionary<string, string>? metadata = null, string? extraSource = null)
     {
         var all = new Dictionary<string, string> { ["GadgetBpfObject"] = "true", ["Namespace"] = "Generated.Test" };
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
@@ -46,7 +46,8 @@ internal sealed class GeneratorRun
             all[key] = value;
         }
         var compilation = CSharpCompilation.Create(
-            "Generated" + Guid.NewGuid().ToString("N"), [], References.Value,
+            "Generated" + Guid.NewGuid().ToString("N"),
+            extraSource is null ? [] : [CSharpSyntaxTree.ParseText(extraSource, new CSharpParseOptions(LanguageVersion.Latest))], References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
         var driver = CSharpGeneratorDriver.Create(
             [new BpfSkeletonGenerator().AsSourceGenerator()], [new PathText(objectPath)],
