@@ -11,7 +11,7 @@ namespace Gadget.Bpf.Generators.Tests;
 /// </summary>
 internal sealed class GeneratorRun
 {
-    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    internal static readonly Lazy<MetadataReference[]> References = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(path => path.Length > 0)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))

@@ -48,6 +48,9 @@ internal static class SyntheticSources
 
         struct flexible { __u32 count; __u32 items[]; };
 
+        /* Packed: members at unaligned offsets, a size that is no multiple of the widest member's alignment. */
+        struct packed_rec { __u8 a; __u64 b; __u16 c; } __attribute__((packed));
+
         struct {
         	__uint(type, BPF_MAP_TYPE_HASH);
         	__uint(max_entries, 4);
@@ -64,9 +67,9 @@ internal static class SyntheticSources
         }
 
         /* struct flexible is named only here (a subprogram's parameter): emitted only when Types names it. */
-        static __attribute__((noinline)) int count_items(struct flexible *f)
+        static __attribute__((noinline)) int count_items(struct flexible *f, struct packed_rec *p)
         {
-        	return f->count;
+        	return f->count + p->c;
         }
 
         SEC("tp/syscalls/sys_enter_getpid")
@@ -75,7 +78,7 @@ internal static class SyntheticSources
         	enum small key = SMALL_A;
         	struct kinds *k = bpf_map_lookup_elem(&kinds_map, &key);
         	if (k)
-        		counter += touch(k) + count_items((struct flexible *)k);
+        		counter += touch(k) + count_items((struct flexible *)k, (struct packed_rec *)k);
         	return 0;
         }
         """;
