@@ -43,6 +43,10 @@ public class GadgetObjectTests(ITestOutputHelper output)
         SkeletonBuilder.Build(input);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         SkeletonBuilder.Build(input);
-        output.WriteLine($"{name}: {bytes.Length} bytes, {run.Sources.Count} files, {checkedTypes} structs compared with bpftool, generated in {watch.Elapsed.TotalMilliseconds:F2} ms");
+        foreach (var warning in run.Diagnostics)
+        {
+            output.WriteLine($"{name}: {warning.Severity} {warning.Id}: {warning.GetMessage()}");
+        }
+        output.WriteLine($"{name}: {bytes.Length} bytes, {run.Sources.Count} files, {checkedTypes} structs compared with bpftool, generated in {watch.Elapsed.TotalMilliseconds:F2} ms: {string.Join(", ", run.Sources.Select(s => s.HintName))}");
     }
 }
