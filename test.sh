@@ -23,8 +23,9 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-# Runtime packages the tests use (the BPF objects are prebuilt; clang is only needed to rebuild them).
-packages=(libbpf1 runc busybox-static strace python3 gcc systemtap-sdt-dev iproute2 util-linux libcap2-bin bpftool)
+# Runtime packages the tests use (the BPF objects are prebuilt; clang rebuilds them, and compiles the skeleton generator's
+# synthetic test objects: clang-19 with libbpf's headers).
+packages=(libbpf1 runc busybox-static strace python3 gcc systemtap-sdt-dev iproute2 util-linux libcap2-bin bpftool clang-19 libbpf-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ExecRecord = Gadget.Gadgets.Bpf.Execsnoop.ExecEvent;
 
 namespace Gadget.Gadgets;
 
@@ -19,6 +20,11 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
 
     /// <summary>How many bytes of one argument an event carries at most.</summary>
     public const int MaxArgumentLength = 127;
+
+    // exec_event.flags (bpf/execsnoop.bpf.c's EXEC_TOO_MANY_ARGS, EXEC_ARG_CUT, EXEC_ARGV_FAULT: macros, not in BTF).
+    private const uint TooManyArguments = 1;
+    private const uint ArgumentCut = 2;
+    private const uint ArgumentsFault = 4;
 
     private readonly GadgetRuntime _runtime;
 
@@ -61,20 +67,19 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
 
     private ExecEvent? Decode(ReadOnlySpan<byte> record)
     {
-        var size = ExecRecord.Size;
+        // The record is exec_event's fixed part and args_size bytes of arguments, not the whole struct (generated from the
+        // object's BTF, with args[] at its full 2560 bytes): the fixed part is read into a zeroed struct on the stack.
+        const int size = ExecRecord.Offsets.Args;
         if (record.Length < size)
         {
             return null;
         }
-        // The C header is 84 bytes, the C# struct 88 (padding): a record with fewer than 4 bytes of arguments is shorter.
-        Span<byte> fixedPart = stackalloc byte[System.Runtime.CompilerServices.Unsafe.SizeOf<ExecRecord>()];
-        fixedPart.Clear();
-        record[..size].CopyTo(fixedPart);
-        var header = MemoryMarshal.Read<ExecRecord>(fixedPart);
+        var header = default(ExecRecord);
+        record[..size].CopyTo(MemoryMarshal.AsBytes(new Span<ExecRecord>(ref header)));
         var args = record[size..];
-        args = args[..Math.Min(args.Length, (int)header.ArgumentsSize)];
-        var arguments = new List<string>(header.ArgumentCount);
-        while (!args.IsEmpty && arguments.Count < header.ArgumentCount)
+        args = args[..Math.Min(args.Length, (int)header.ArgsSize)];
+        var arguments = new List<string>(header.ArgsCount);
+        while (!args.IsEmpty && arguments.Count < header.ArgsCount)
         {
             var end = args.IndexOf((byte)0);
             var text = end < 0 ? args : args[..end];
@@ -84,16 +89,16 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
         return new ExecEvent
         {
             Timestamp = BootClock.ToUtc(header.Timestamp),
-            Pid = (int)header.Process.Pid,
-            Tid = (int)header.Process.Tid,
-            ParentPid = (int)header.Process.ParentPid,
-            Uid = (int)header.Process.Uid,
-            Gid = (int)header.Process.Gid,
-            Comm = header.Process.Comm.ToString(),
-            ParentComm = header.Process.ParentComm.ToString(),
-            ReturnValue = header.ReturnValue,
+            Pid = (int)header.Proc.Pid,
+            Tid = (int)header.Proc.Tid,
+            ParentPid = (int)header.Proc.Ppid,
+            Uid = (int)header.Proc.Uid,
+            Gid = (int)header.Proc.Gid,
+            Comm = RecordText.Decode(header.Proc.Comm),
+            ParentComm = RecordText.Decode(header.Proc.Pcomm),
+            ReturnValue = header.Retval,
             Arguments = arguments,
-            ArgumentsTruncated = (header.Flags & (ExecRecord.TooManyArguments | ExecRecord.ArgumentCut | ExecRecord.ArgumentsFault)) != 0,
+            ArgumentsTruncated = (header.Flags & (TooManyArguments | ArgumentCut | ArgumentsFault)) != 0,
             CgroupId = header.CgroupId,
             Container = _runtime.ResolveContainer(header.CgroupId),
         };

@@ -22,16 +22,25 @@ public sealed unsafe class RecordLayoutTests
         }
     }
 
+    /// <summary>
+    /// ExecSnoop's record is generated from the object's BTF (Gadget.Bpf.Generators): checked here all the same, against
+    /// bpftool's view of the embedded object, down to the runtime's layout (its real field offsets, not the attributes).
+    /// </summary>
     [Fact]
-    public void ExecRecordMatchesExecEvent()
+    public void GeneratedExecEventMatchesExecEvent()
     {
-        var r = default(ExecRecord);
+        var r = default(Gadget.Gadgets.Bpf.Execsnoop.ExecEvent);
         var c = Read("execsnoop")["exec_event"];
-        // The C struct ends with the argument bytes: the C# struct is its fixed part, which ends where they start.
-        Assert.Equal(ExecRecord.Size, c.Fields["args"]);
-        AssertFields(c, ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)),
-            ("proc", Offset(ref r, ref r.Process)), ("retval", Offset(ref r, ref r.ReturnValue)), ("flags", Offset(ref r, ref r.Flags)),
-            ("args_count", Offset(ref r, ref r.ArgumentCount)), ("args_size", Offset(ref r, ref r.ArgumentsSize)), ("args", ExecRecord.Size));
+        AssertLayout(c, Gadget.Gadgets.Bpf.Execsnoop.ExecEvent.Size, Unsafe.SizeOf<Gadget.Gadgets.Bpf.Execsnoop.ExecEvent>(),
+            ("timestamp", Offset(ref r, ref r.Timestamp)), ("cgroup_id", Offset(ref r, ref r.CgroupId)),
+            ("proc", Offset(ref r, ref r.Proc)), ("retval", Offset(ref r, ref r.Retval)), ("flags", Offset(ref r, ref r.Flags)),
+            ("args_count", Offset(ref r, ref r.ArgsCount)), ("args_size", Offset(ref r, ref r.ArgsSize)), ("args", Offset(ref r, ref r.Args[0])));
+        Assert.Equal(Gadget.Gadgets.Bpf.Execsnoop.ExecEvent.Offsets.Args, c.Fields["args"]);
+        var p = default(Gadget.Gadgets.Bpf.Execsnoop.GadgetProcess);
+        AssertLayout(Read("execsnoop")["gadget_process"], Gadget.Gadgets.Bpf.Execsnoop.GadgetProcess.Size, Unsafe.SizeOf<Gadget.Gadgets.Bpf.Execsnoop.GadgetProcess>(),
+            ("pid", Offset(ref p, ref p.Pid)), ("tid", Offset(ref p, ref p.Tid)), ("ppid", Offset(ref p, ref p.Ppid)),
+            ("uid", Offset(ref p, ref p.Uid)), ("gid", Offset(ref p, ref p.Gid)), ("reserved", Offset(ref p, ref p.Reserved)),
+            ("comm", Offset(ref p, ref p.Comm[0])), ("pcomm", Offset(ref p, ref p.Pcomm[0])));
     }
 
     [Fact]

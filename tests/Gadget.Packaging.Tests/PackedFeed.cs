@@ -20,6 +20,8 @@ public sealed class PackedFeed : IDisposable
         Projects = Directory.GetDirectories(Path.Combine(RepositoryRoot, "src"))
             .Select(directory => Path.Combine(directory, Path.GetFileName(directory) + ".csproj"))
             .Where(File.Exists)
+            // Not every project under src/ is a package: the skeleton generator ships inside Gadget.Bpf (as its analyzer).
+            .Where(project => !File.ReadAllText(project).Contains("<IsPackable>false</IsPackable>", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .ToArray();
         var (exit, output) = DotnetCli.Run(Root, TimeSpan.FromMinutes(2), "new", "sln", "-n", "packs", "-o", Root);
