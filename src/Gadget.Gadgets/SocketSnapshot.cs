@@ -83,10 +83,11 @@ public sealed class SocketSnapshot : IDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var entries = new List<SocketSnapshotEntry>();
+        var host = NetNamespaceContainers.Inode("/proc/thread-self/ns/net");
         var seen = new HashSet<ulong>();
         if (_selection is null)
         {
-            seen.Add(NetNamespaceContainers.Inode("/proc/thread-self/ns/net"));
+            seen.Add(host);
             Parse(ReadIterators(), _options.Containers, null, entries);
         }
         var containers = _selection?.Containers ?? _options.Containers?.Containers ?? [];
@@ -106,7 +107,12 @@ public sealed class SocketSnapshot : IDisposable
                 _options.Logger?.LogDebug("snapshot socket: container {Container} exited before its sockets were listed", container.Name);
                 continue;
             }
-            Parse(output, _options.Containers, container, entries);
+            // A host-network container shares this namespace: its sockets are those its processes created, no others.
+            Parse(output, _options.Containers, container.NetNamespaceId == host ? null : container, entries);
+        }
+        if (_selection is not null)
+        {
+            entries.RemoveAll(e => e.Container is null || !_selection.ContainsCgroup(e.Container.CgroupId));
         }
         return entries;
     }

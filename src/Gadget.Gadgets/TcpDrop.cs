@@ -58,6 +58,7 @@ public sealed class TcpDrop : IGadget<TcpDropEvent>
                 "tracepoint skb:kfree_skb reason",
                 $"tcpdrop reads the drop reason of the skb:kfree_skb tracepoint, which Linux 5.17 added; this kernel ({Environment.OSVersion.Version}) has none.");
         }
+        _ = SkbDropReasons.Name(0); // reads the kernel's BTF now, not on the reader's first event
         return new(GadgetRuntime.Start("tcpdrop.bpf.o", options));
     }
 

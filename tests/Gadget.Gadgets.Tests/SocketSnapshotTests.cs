@@ -72,6 +72,13 @@ public sealed class SocketSnapshotTests
             Assert.Equal((ports.Udp, TcpState.Close), (udp.LocalPort, udp.State));
             Assert.NotEqual(container.CgroupId, udp.CgroupId); // python's cgroup: the container is known by the namespace
             Assert.Equal(2, entries.Count(e => e.State == TcpState.Established && (e.LocalPort == ports.Tcp || e.RemotePort == ports.Tcp)));
+
+            // Without a selector: the host's namespace and every known container's, each socket with its own container.
+            using var everything = SocketSnapshot.Start(new GadgetOptions { Containers = containers });
+            var all = everything.Take();
+            var hostNetns = ulong.Parse(new FileInfo("/proc/self/ns/net").LinkTarget!.Split('[', ']')[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Same(container, Assert.Single(all, e => e.NetNamespaceId == container.NetNamespaceId && e.LocalPort == 8080).Container);
+            Assert.All(all.Where(e => e.NetNamespaceId == hostNetns), e => Assert.NotSame(container, e.Container));
         }
         finally
         {
