@@ -30,6 +30,7 @@ internal static class NetnsScenarios
     /// <summary>
     /// A connection whose server socket drops everything after the handshake (a classic BPF socket filter returning 0):
     /// the client's data is dropped (SOCKET_FILTER) and retransmitted until the namespace counted two retransmissions.
+    /// Its detail: the client socket's own count of retransmissions then (TCP_INFO's tcpi_total_retrans).
     /// </summary>
     public static Result DroppedByASocketFilter(string address) => Run(address, Prelude + "\n" + """
         server = socket.socket(family, socket.SOCK_STREAM)
@@ -45,7 +46,8 @@ internal static class NetnsScenarios
             if tcp_counter('RetransSegs') >= 2:
                 break
             time.sleep(0.05)
-        report(client.getsockname()[1], server.getsockname()[1], str(tcp_counter('RetransSegs')))
+        total_retrans = struct.unpack_from('I', client.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), 100)[0]  # tcpi_total_retrans
+        report(client.getsockname()[1], server.getsockname()[1], str(total_retrans))
         """);
 
     /// <summary>A connect to a port nothing listens on: the SYN finds no socket (NO_SOCKET) and is answered by a reset.</summary>
