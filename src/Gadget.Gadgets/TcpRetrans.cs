@@ -9,8 +9,7 @@ namespace Gadget.Gadgets;
 /// <remarks>
 /// A retransmission runs from the socket's timer or a softirq, not in the process that owns the socket: the container
 /// is the socket creator's cgroup (kept by the kernel in the socket), which the in-kernel filter checks; there is no
-/// process in the event. A retransmission the kernel failed to send is reported on kernels whose tracepoint fires for
-/// those too (6.x); older ones report only what left.
+/// process in the event. The error a newer kernel's tracepoint adds (its <c>err</c> field) is not reported.
 /// </remarks>
 /// <example>
 /// <code>

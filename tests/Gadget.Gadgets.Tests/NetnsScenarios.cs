@@ -16,10 +16,14 @@ internal static class NetnsScenarios
         import ctypes, json, os, socket, struct, subprocess, sys, time
         subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
         addr = sys.argv[1]
+        cgroup2 = [l.split()[1] for l in open('/proc/mounts') if l.split()[2] == 'cgroup2'][0]  # /sys/fs/cgroup(/unified)
+        if len(sys.argv) > 2:  # join this cgroup (a container's, its path in the cgroup2 tree) before any socket is created
+            with open(cgroup2 + sys.argv[2] + '/cgroup.procs', 'w') as procs:
+                procs.write(str(os.getpid()))
         family = socket.AF_INET6 if ':' in addr else socket.AF_INET
         netns = os.stat('/proc/self/ns/net').st_ino
         cgroup_path = [l.split(':', 2)[2].strip() for l in open('/proc/self/cgroup') if l.startswith('0::')][0]
-        cgroup = os.stat('/sys/fs/cgroup' + cgroup_path).st_ino
+        cgroup = os.stat(cgroup2 + cgroup_path).st_ino
         def tcp_counter(name):
             lines = [l.split() for l in open('/proc/net/snmp') if l.startswith('Tcp:')]
             return int(lines[1][lines[0].index(name)])
@@ -32,7 +36,7 @@ internal static class NetnsScenarios
     /// the client's data is dropped (SOCKET_FILTER) and retransmitted until the namespace counted two retransmissions.
     /// Its detail: the client socket's own count of retransmissions then (TCP_INFO's tcpi_total_retrans).
     /// </summary>
-    public static Result DroppedByASocketFilter(string address) => Run(address, Prelude + "\n" + """
+    public static Result DroppedByASocketFilter(string address, string? cgroupPath = null) => Run(address, cgroupPath, Prelude + "\n" + """
         server = socket.socket(family, socket.SOCK_STREAM)
         server.bind((addr, 0))
         server.listen(1)
@@ -51,7 +55,7 @@ internal static class NetnsScenarios
         """);
 
     /// <summary>A connect to a port nothing listens on: the SYN finds no socket (NO_SOCKET) and is answered by a reset.</summary>
-    public static Result ConnectToAClosedPort(string address) => Run(address, Prelude + "\n" + """
+    public static Result ConnectToAClosedPort(string address) => Run(address, null, Prelude + "\n" + """
         probe = socket.socket(family, socket.SOCK_STREAM)
         probe.bind((addr, 0))
         port = probe.getsockname()[1]
@@ -66,9 +70,11 @@ internal static class NetnsScenarios
         report(client.getsockname()[1], port, detail)
         """);
 
-    private static Result Run(string address, string script)
+    private static Result Run(string address, string? cgroupPath, string script)
     {
-        var output = TcpTestHelpers.Run("unshare", "-n", "python3", "-c", script, address);
+        var output = cgroupPath is null
+            ? TcpTestHelpers.Run("unshare", "-n", "python3", "-c", script, address)
+            : TcpTestHelpers.Run("unshare", "-n", "python3", "-c", script, address, cgroupPath);
         using var json = JsonDocument.Parse(output);
         var root = json.RootElement;
         return new Result(root.GetProperty("netns").GetUInt64(), root.GetProperty("cgroup").GetUInt64(),

@@ -1,4 +1,6 @@
 using System.Net;
+using Gadget.Containers;
+using Gadget.Containers.Tests;
 
 namespace Gadget.Gadgets.Tests;
 
@@ -39,5 +41,36 @@ public sealed class TcpRetransTests
         // While established, only the client retransmitted: the server's socket sent no data. (Once the scenario exits,
         // the server's FIN is retransmitted too: its socket filter drops the client's ACKs.)
         Assert.DoesNotContain(events.Snapshot(), x => x.NetNamespaceId == run.Netns && x.SourcePort == run.ServerPort && x.State == TcpState.Established);
+    }
+
+    [Fact]
+    public async Task TheKernelFilterKeepsTheSelectedContainersSocketsOnly()
+    {
+        await using var containers = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = TimeSpan.FromMilliseconds(200) });
+        var id = RuncContainer.NewId("retrans");
+        using var runc = RuncContainer.Create(id, ["sh", "-c", "sleep 60"]);
+        var container = await containers.WaitForContainerAsync(c => c.Id == id, Timeout) ?? throw new Xunit.Sdk.XunitException("container not seen");
+        await using var retrans = TcpRetrans.Start(new GadgetOptions { Containers = containers, Selector = new ContainerSelector { IdPrefix = id } });
+        await using var events = new EventCollector<TcpRetransEvent>(retrans.ReadAsync());
+        try
+        {
+            // First sockets of the test's own cgroup (not selected), then sockets made by a process that joined the
+            // container's cgroup: the kernel keeps the socket's creator cgroup, which the filter checks. Events come in
+            // order, so once the second run's arrive, any of the first run's would be there too.
+            var outside = NetnsScenarios.DroppedByASocketFilter("127.0.0.1");
+            var inside = NetnsScenarios.DroppedByASocketFilter("127.0.0.1", container.CgroupPath);
+
+            Assert.Equal(container.CgroupId, inside.Cgroup);
+            var e = await events.WaitForAsync(x => x.NetNamespaceId == inside.Netns && x.SourcePort == inside.ClientPort, Timeout);
+            Assert.NotNull(e);
+            Assert.Equal((container.CgroupId, TcpState.Established), (e.CgroupId, e.State));
+            Assert.Same(container, e.Container);
+            Assert.DoesNotContain(events.Snapshot(), x => x.NetNamespaceId == outside.Netns);
+            Assert.All(events.Snapshot(), x => Assert.Equal(container.CgroupId, x.CgroupId));
+        }
+        finally
+        {
+            runc.Kill();
+        }
     }
 }
