@@ -1,6 +1,8 @@
 using System.Net;
 using Gadget.Bpf;
 using Gadget.Bpf.Tests;
+using Gadget.Containers;
+using Gadget.Containers.Tests;
 
 namespace Gadget.Gadgets.Tests;
 
@@ -51,6 +53,39 @@ public sealed class TcpDropTests
         // The socket the segment reached is the server's: established, created by the python process.
         // Linux 6.10 added the receiving socket (rx_sk) to the tracepoint; before, a received segment has no socket there.
         Assert.Equal(TcpDropRxSocket() ? (TcpState.Established, run.Cgroup) : (TcpState.None, 0UL), (e.State, e.CgroupId));
+    }
+
+    [SkippableFact]
+    public async Task WithASelectorOnlyTheSelectedContainersSocketsDropsAreReported()
+    {
+        KernelFeatures.Require(KernelFeatures.KfreeSkbReason);
+        Skip.IfNot(TcpDropRxSocket(), "before Linux 6.10 a received segment's drop has no socket, so no container to select");
+        await using var containers = new ContainerCollection(new ContainerCollectionOptions { RescanInterval = TimeSpan.FromMilliseconds(200) });
+        var id = RuncContainer.NewId("drop");
+        using var runc = RuncContainer.Create(id, ["sh", "-c", "sleep 60"]);
+        var container = await containers.WaitForContainerAsync(c => c.Id == id, Timeout) ?? throw new Xunit.Sdk.XunitException("container not seen");
+        await using var drops = TcpDrop.Start(new GadgetOptions { Containers = containers, Selector = new ContainerSelector { IdPrefix = id } });
+        await using var events = new EventCollector<TcpDropEvent>(drops.ReadAsync());
+        try
+        {
+            // A drop without a socket and one of the test's own sockets first, then one of a socket made in the
+            // container's cgroup: only the last passes the kernel's filter (events come in order).
+            Assert.Equal("ECONNREFUSED", NetnsScenarios.ConnectToAClosedPort("127.0.0.1").Detail);
+            var outside = NetnsScenarios.DroppedByASocketFilter("127.0.0.1");
+            var inside = NetnsScenarios.DroppedByASocketFilter("127.0.0.1", container.CgroupPath);
+
+            var e = await events.WaitForAsync(x => x.NetNamespaceId == inside.Netns && x.SourcePort == inside.ClientPort, Timeout);
+            Assert.NotNull(e);
+            Assert.Equal(("SOCKET_FILTER", TcpState.Established, container.CgroupId), (e.ReasonName, e.State, e.CgroupId));
+            Assert.Same(container, e.Container);
+            // (Namespace inodes are reused once a scenario's namespace is gone: the cgroup tells the runs apart.)
+            Assert.NotEqual(container.CgroupId, outside.Cgroup);
+            Assert.All(events.Snapshot(), x => Assert.Equal(container.CgroupId, x.CgroupId));
+        }
+        finally
+        {
+            runc.Kill();
+        }
     }
 
     [SkippableFact]
