@@ -36,15 +36,15 @@ expected_features() {
   local common="ringbuf tp_btf kprobe fentry"
   case "$1" in
     5.10) echo "$common" ;;
-    6.1) echo "$common task_btf bloom_filter bpf_loop" ;;
-    6.12|6.18) echo "$common task_btf bloom_filter bpf_loop tp_sock_send_length" ;;
+    6.1) echo "$common task_btf bloom_filter bpf_loop tp_kfree_skb_reason" ;;
+    6.12|6.18) echo "$common task_btf bloom_filter bpf_loop tp_sock_send_length tp_kfree_skb_reason" ;;
   esac
 }
 
 # The subset: the ring and perf readers deliver records, attach kinds, every product object loads, traceloop records
 # and dumps a command, execsnoop and opensnoop see events, the container collection's programs load.
 projects="Gadget.Bpf.Tests Gadget.Gadgets.Tests Gadget.Traceloop.Tests"
-filter=${GADGET_VM_FILTER:-"FullyQualifiedName~Gadget.Bpf.Tests.RingBufferReaderTests|FullyQualifiedName~Gadget.Bpf.Tests.PerfBufferReaderTests|FullyQualifiedName~Gadget.Bpf.Tests.AttachTests|FullyQualifiedName~Gadget.Bpf.Tests.ObjectErrorTests|FullyQualifiedName~Gadget.Bpf.Tests.KernelFeatureTests|FullyQualifiedName~Gadget.Bpf.Tests.MapOfMapsTests|FullyQualifiedName~Gadget.Gadgets.Tests.KernelCompatibilityTests|FullyQualifiedName~Gadget.Gadgets.Tests.ExecSnoopTests|FullyQualifiedName~Gadget.Gadgets.Tests.OpenSnoopTests|FullyQualifiedName~Gadget.Gadgets.Tests.TcpAcceptTests|FullyQualifiedName~Gadget.Gadgets.Tests.OomKillTests|FullyQualifiedName~Gadget.Traceloop.Tests.RingTests.ARingSmallerThanTheBurstKeepsExactlyTheNewestRecords"}
+filter=${GADGET_VM_FILTER:-"FullyQualifiedName~Gadget.Bpf.Tests.RingBufferReaderTests|FullyQualifiedName~Gadget.Bpf.Tests.PerfBufferReaderTests|FullyQualifiedName~Gadget.Bpf.Tests.AttachTests|FullyQualifiedName~Gadget.Bpf.Tests.ObjectErrorTests|FullyQualifiedName~Gadget.Bpf.Tests.KernelFeatureTests|FullyQualifiedName~Gadget.Bpf.Tests.MapOfMapsTests|FullyQualifiedName~Gadget.Gadgets.Tests.KernelCompatibilityTests|FullyQualifiedName~Gadget.Gadgets.Tests.ExecSnoopTests|FullyQualifiedName~Gadget.Gadgets.Tests.OpenSnoopTests|FullyQualifiedName~Gadget.Gadgets.Tests.TcpAcceptTests|FullyQualifiedName~Gadget.Gadgets.Tests.OomKillTests|FullyQualifiedName~Gadget.Gadgets.Tests.TcpRetransTests|FullyQualifiedName~Gadget.Gadgets.Tests.TcpDropTests|FullyQualifiedName~Gadget.Gadgets.Tests.SocketSnapshotTests.ThisProcesss|FullyQualifiedName~Gadget.Traceloop.Tests.RingTests.ARingSmallerThanTheBurstKeepsExactlyTheNewestRecords"}
 
 if [ "$(id -u)" != 0 ]; then
   echo "kernel-matrix: needs root (the VMs load BPF programs; qemu's 9p share of / needs to read everything)." >&2

@@ -206,6 +206,53 @@ public static class GadgetSchemas
         new("recv", "RECV", 0, "bytes received during the interval", r => r.Traffic.BytesReceived),
     ]);
 
+    /// <summary>tcpretrans's events.</summary>
+    public static EventSchema<TcpRetransEvent> TcpRetrans { get; } = new("tcpretrans", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("netns", "NETNS", 11, "inode number of the socket's network namespace", e => e.NetNamespaceId) { Default = false },
+        new("ip", "IP", 2, "4 or 6", e => e.IPVersion),
+        new("saddr", "SADDR", -22, "the socket's local address", e => e.SourceAddress.ToString()),
+        new("sport", "SPORT", 5, "the socket's local port", e => e.SourcePort),
+        new("daddr", "DADDR", -22, "the peer's address", e => e.DestinationAddress.ToString()),
+        new("dport", "DPORT", 5, "the peer's port", e => e.DestinationPort),
+        new("state", "STATE", -12, "the socket's TCP state (ESTABLISHED, SYN_SENT...)", e => TcpText.StateName(e.State)),
+        new("tcpflags", "TCPFLAGS", 0, "the retransmitted segment's flags (SYN|ACK...)", e => TcpText.FlagsName(e.Flags)),
+    ]);
+
+    /// <summary>tcpdrop's events.</summary>
+    public static EventSchema<TcpDropEvent> TcpDrop { get; } = new("tcpdrop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("netns", "NETNS", 11, "inode number of the network namespace (the socket's, else the device's; 0: unknown)", e => e.NetNamespaceId) { Default = false },
+        new("ip", "IP", 2, "4 or 6", e => e.IPVersion),
+        new("saddr", "SADDR", -22, "the segment's source address", e => e.SourceAddress.ToString()),
+        new("sport", "SPORT", 5, "the segment's source port", e => e.SourcePort),
+        new("daddr", "DADDR", -22, "the segment's destination address", e => e.DestinationAddress.ToString()),
+        new("dport", "DPORT", 5, "the segment's destination port", e => e.DestinationPort),
+        new("state", "STATE", -12, "the TCP state of the socket it belonged to (NONE: it found none)", e => TcpText.StateName(e.State)),
+        new("tcpflags", "TCPFLAGS", -12, "the segment's flags (SYN|ACK...)", e => TcpText.FlagsName(e.Flags)),
+        new("reason", "REASON", 0, "why the kernel dropped it (NO_SOCKET, TCP_CSUM...: the running kernel's enum skb_drop_reason)", e => e.ReasonName),
+    ]);
+
+    /// <summary><c>snapshot socket</c>'s rows: one per TCP or UDP socket there was when the snapshot was taken.</summary>
+    public static EventSchema<SocketRow> SnapshotSocket { get; } = new("snapshot-socket", r => r.Time, r => r.Socket.Container,
+    [
+        new("proto", "PROTO", -5, "TCP or UDP", r => r.Socket.Protocol == System.Net.Sockets.ProtocolType.Tcp ? "TCP" : "UDP"),
+        new("ip", "IP", 2, "4 or 6", r => r.Socket.IPVersion),
+        new("laddr", "LADDR", -22, "local address:port", r => Endpoint(r.Socket.LocalAddress, r.Socket.LocalPort)),
+        new("raddr", "RADDR", -22, "remote address:port (the any address and port 0 when not connected)", r => Endpoint(r.Socket.RemoteAddress, r.Socket.RemotePort)),
+        new("state", "STATE", -12, "TCP: the state (LISTEN, ESTABLISHED...); UDP: UNCONN, or ESTABLISHED when connected", r => SocketStateName(r.Socket)),
+        new("inode", "INODE", 10, "the socket's inode number (0: a time-wait or request socket)", r => r.Socket.Inode),
+        new("uid", "UID", 6, "the socket's owner", r => r.Socket.Uid) { Default = false },
+        new("netns", "NETNS", 0, "inode number of the socket's network namespace", r => r.Socket.NetNamespaceId) { Default = false },
+    ]);
+
+    /// <summary>A socket's state as snapshot socket prints it: the kernel's TCP state names, UNCONN for an unconnected UDP socket (as ss).</summary>
+    public static string SocketStateName(SocketSnapshotEntry socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        return socket.Protocol == System.Net.Sockets.ProtocolType.Udp && socket.State == TcpState.Close ? "UNCONN" : TcpText.StateName(socket.State);
+    }
+
     /// <summary>A bound socket's protocol as bindsnoop prints it: TCP, UDP, else its type (RAW, DGRAM...).</summary>
     public static string ProtocolName(BindEvent e)
     {

@@ -34,6 +34,7 @@ internal static class SnapshotProcessCommand
             return CliHost.Success;
         });
         snapshot.Subcommands.Add(command);
+        snapshot.Subcommands.Add(SnapshotSocketCommand.Create());
         return snapshot;
     }
 }

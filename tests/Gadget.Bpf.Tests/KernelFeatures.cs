@@ -18,9 +18,10 @@ internal static class KernelFeatures
     internal const string BloomFilter = "bloom_filter";
     internal const string Loop = "bpf_loop";
     internal const string SockLengthTracepoints = "tp_sock_send_length";
+    internal const string KfreeSkbReason = "tp_kfree_skb_reason";
 
     /// <summary>Every feature name the matrix may list.</summary>
-    internal static readonly string[] Known = [RingBuffer, TracingBtf, Kprobe, Fentry, CurrentTaskBtf, BloomFilter, Loop, SockLengthTracepoints];
+    internal static readonly string[] Known = [RingBuffer, TracingBtf, Kprobe, Fentry, CurrentTaskBtf, BloomFilter, Loop, SockLengthTracepoints, KfreeSkbReason];
 
     private const int HelperGetCurrentTaskBtf = 158;
     private const int HelperLoop = 181;
@@ -41,6 +42,7 @@ internal static class KernelFeatures
         BloomFilter => BpfEnvironment.IsSupported(BpfMapType.BloomFilter),
         Loop => BpfEnvironment.IsHelperSupported(BpfProgramType.RawTracepoint, HelperLoop),
         SockLengthTracepoints => Directory.Exists(Path.Combine(BpfEnvironment.EnsureTracefs(), "events", "sock", "sock_send_length")),
+        KfreeSkbReason => File.ReadAllText(Path.Combine(BpfEnvironment.EnsureTracefs(), "events", "skb", "kfree_skb", "format")).Contains(" reason;", StringComparison.Ordinal),
         _ => throw new ArgumentException($"no probe for '{feature}'", nameof(feature)),
     };
 

@@ -11,9 +11,10 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     /// <summary>Every command of every tool (the agent: its one command line, with a socket no test uses, never started).</summary>
     internal static readonly CliCommand[] All =
     [
-        .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"])
+        .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop"])
             .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "86400"])),
         new(Tool.Gadgets, ["snapshot", "process"], [], ["snapshot", "process", "--host"]),
+        new(Tool.Gadgets, ["snapshot", "socket"], [], ["snapshot", "socket", "--host"]),
         new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
         new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
         new(Tool.Traceloop, ["advise", "seccomp-profile"], ["--", "true"], ["advise", "seccomp-profile", "--", "true"]),
@@ -56,6 +57,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--pid"] = "-5",
         ["--signal"] = "99",
         ["--port"] = "65536",
+        ["--proto"] = "sctp",
         ["--pages"] = "3",
         ["--agent"] = "foo",
         ["--allow-uid"] = "abc",
@@ -80,6 +82,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         "--token-file", "--ca-cert", "--client-cert", "--client-key",
         "--socket-group", "--tls-cert", "--tls-key", "--client-ca", "--kubeconfig", "--node",
         "--context", "--agent-namespace",
+        "--reason",
     };
 
     /// <summary>Bad positional values (the arguments of syscallcount).</summary>

@@ -156,6 +156,45 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task TcpDropJson()
+    {
+        // A SYN to a port nothing listens on (loopback): the kernel drops it for NO_SOCKET and answers with a reset.
+        int port;
+        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+        void Refused()
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            Assert.Throws<SocketException>(() => client.Connect(IPAddress.Loopback, port));
+        }
+        var lines = await CaptureAsync(["tcpdrop", "--host", "-o", "json", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Refused,
+            line => line.Contains($"\"dport\":{port},", StringComparison.Ordinal));
+        var drop = Event(lines, $"\"dport\":{port},");
+        Assert.Equal(("NO_SOCKET", "SYN", "NONE", "127.0.0.1", 4), (drop.GetProperty("reason").GetString(), drop.GetProperty("tcpflags").GetString(),
+            drop.GetProperty("state").GetString(), drop.GetProperty("daddr").GetString(), drop.GetProperty("ip").GetInt32()));
+    }
+
+    [Fact]
+    public async Task SnapshotSocketJson()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var run = await Tool.Gadgets.RunAsync(["snapshot", "socket", "--host", "-o", "json", "--proto", "tcp"]);
+        Assert.True(run.ExitCode == 0, $"{run.CommandLine}: exit {run.ExitCode}\n{run.Error}");
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, line => EventSchemaFile.AssertValid(line, run.CommandLine));
+        Assert.All(lines, line => Assert.Contains("\"proto\":\"TCP\"", line, StringComparison.Ordinal));
+        var row = Event(lines, $"\"laddr\":\"127.0.0.1:{port}\"");
+        Assert.Equal(("snapshot-socket", "LISTEN"), (row.GetProperty("gadget").GetString(), row.GetProperty("state").GetString()));
+        var inode = new FileInfo($"/proc/self/fd/{listener.Server.Handle}").LinkTarget!.Split('[', ']')[1];
+        Assert.Equal(ulong.Parse(inode, System.Globalization.CultureInfo.InvariantCulture), row.GetProperty("inode").GetUInt64());
+    }
+
+    [Fact]
     public async Task TcpTopJson()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

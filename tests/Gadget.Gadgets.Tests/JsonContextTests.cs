@@ -90,6 +90,21 @@ public sealed class JsonContextTests
         {
             Pid = 60, Tid = 60, ParentPid = 1, Uid = 1000, Gid = 1000, Comm = "sleep", ParentComm = "sh", StartTime = Time, CgroupId = 77, Container = Web,
         },
+        [typeof(SocketSnapshotEntry)] = new SocketSnapshotEntry
+        {
+            Protocol = System.Net.Sockets.ProtocolType.Udp, LocalAddress = IPAddress.IPv6Any, LocalPort = 53, RemoteAddress = IPAddress.IPv6Any, RemotePort = 0,
+            State = TcpState.Close, Inode = 123456, Uid = 101, NetNamespaceId = 4026531992, CgroupId = 77, Container = Web,
+        },
+        [typeof(TcpRetransEvent)] = new TcpRetransEvent
+        {
+            Timestamp = Time, CgroupId = 77, Container = Web, NetNamespaceId = 4026531992, SourceAddress = IPAddress.Parse("10.0.0.2"), SourcePort = 40000,
+            DestinationAddress = IPAddress.Parse("10.0.0.3"), DestinationPort = 80, State = TcpState.Established, Flags = TcpFlags.Psh | TcpFlags.Ack,
+        },
+        [typeof(TcpDropEvent)] = new TcpDropEvent
+        {
+            Timestamp = Time, CgroupId = 0, NetNamespaceId = 4026531992, SourceAddress = IPAddress.IPv6Loopback, SourcePort = 40000,
+            DestinationAddress = IPAddress.IPv6Loopback, DestinationPort = 81, Flags = TcpFlags.Syn, State = TcpState.None, Reason = 3, ReasonName = "NO_SOCKET",
+        },
         [typeof(TcpTraffic)] = Traffic,
         [typeof(TcpTopSnapshot)] = new TcpTopSnapshot(Time, TimeSpan.FromSeconds(1), [Traffic]),
         [typeof(NetworkPolicyAdvice)] = new NetworkPolicyAdvice

@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -24,6 +24,13 @@ public sealed class KernelCompatibilityTests
             var error = Assert.Throws<BpfFeatureNotSupportedException>(() => TcpTop.Start(options));
             Assert.Equal("tracepoint sock:sock_send_length", error.Feature);
             Assert.Contains("Linux 6.3", error.Message);
+            return;
+        }
+        if (gadget == "tcpdrop" && !KernelFeatures.Has(KernelFeatures.KfreeSkbReason))
+        {
+            var error = Assert.Throws<BpfFeatureNotSupportedException>(() => TcpDrop.Start(options));
+            Assert.Equal("tracepoint skb:kfree_skb reason", error.Feature);
+            Assert.Contains("Linux 5.17", error.Message);
             return;
         }
         IAsyncDisposable started = gadget switch
@@ -38,6 +45,8 @@ public sealed class KernelCompatibilityTests
             "tcpconnect" => TcpConnect.Start(options),
             "tcpaccept" => TcpAccept.Start(options),
             "tcptop" => TcpTop.Start(options),
+            "tcpretrans" => TcpRetrans.Start(options),
+            "tcpdrop" => TcpDrop.Start(options),
             _ => throw new ArgumentOutOfRangeException(nameof(gadget)),
         };
         await started.DisposeAsync();
@@ -48,6 +57,16 @@ public sealed class KernelCompatibilityTests
     {
         using var snapshot = ProcessSnapshot.Start(new GadgetOptions());
         Assert.Contains(snapshot.Take(), e => e.Pid == Environment.ProcessId);
+    }
+
+    [Fact]
+    public void TheSocketSnapshotLoadsAndRuns()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var snapshot = SocketSnapshot.Start(new GadgetOptions());
+        Assert.Contains(snapshot.Take(), e => e.LocalPort == port && e.State == TcpState.Listen && e.Protocol == System.Net.Sockets.ProtocolType.Tcp);
     }
 
     [Fact]

@@ -157,6 +157,40 @@ public sealed unsafe class RecordLayoutTests
             ("receives", Offset(ref v, ref v.Receives)), ("proc", Offset(ref v, ref v.Process)));
     }
 
+    [Fact]
+    public void TcpRetransRecordMatchesTcpRetransEvent()
+    {
+        var r = default(TcpRetransRecord);
+        AssertLayout(Read("tcpretrans")["tcpretrans_event"], TcpRetransRecord.Size, Unsafe.SizeOf<TcpRetransRecord>(),
+            ("timestamp_ns", Offset(ref r, ref r.TimestampNs)), ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("netns", Offset(ref r, ref r.NetNamespace)),
+            ("state", Offset(ref r, ref r.State)), ("family", Offset(ref r, ref r.Family)), ("sport", Offset(ref r, ref r.SourcePort)),
+            ("dport", Offset(ref r, ref r.DestinationPort)), ("tcpflags", Offset(ref r, ref r.TcpFlags)), ("reserved", Offset(ref r, ref r.Reserved)),
+            ("saddr", Offset(ref r, ref r.SourceAddress[0])), ("daddr", Offset(ref r, ref r.DestinationAddress[0])));
+    }
+
+    [Fact]
+    public void TcpDropRecordMatchesTcpDropEvent()
+    {
+        var r = default(TcpDropRecord);
+        AssertLayout(Read("tcpdrop")["tcpdrop_event"], TcpDropRecord.Size, Unsafe.SizeOf<TcpDropRecord>(),
+            ("timestamp_ns", Offset(ref r, ref r.TimestampNs)), ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("netns", Offset(ref r, ref r.NetNamespace)),
+            ("reason", Offset(ref r, ref r.Reason)), ("family", Offset(ref r, ref r.Family)), ("sport", Offset(ref r, ref r.SourcePort)),
+            ("dport", Offset(ref r, ref r.DestinationPort)), ("tcpflags", Offset(ref r, ref r.TcpFlags)), ("state", Offset(ref r, ref r.State)),
+            ("saddr", Offset(ref r, ref r.SourceAddress[0])), ("daddr", Offset(ref r, ref r.DestinationAddress[0])));
+    }
+
+    [Fact]
+    public void SocketEntryRecordMatchesSocketEntry()
+    {
+        var r = default(SocketEntryRecord);
+        AssertLayout(Read("snapshot_socket")["socket_entry"], SocketEntryRecord.Size, Unsafe.SizeOf<SocketEntryRecord>(),
+            ("cgroup_id", Offset(ref r, ref r.CgroupId)), ("inode", Offset(ref r, ref r.Inode)), ("netns", Offset(ref r, ref r.NetNamespace)),
+            ("uid", Offset(ref r, ref r.Uid)), ("family", Offset(ref r, ref r.Family)), ("protocol", Offset(ref r, ref r.Protocol)),
+            ("state", Offset(ref r, ref r.State)), ("sport", Offset(ref r, ref r.SourcePort)), ("dport", Offset(ref r, ref r.DestinationPort)),
+            ("reserved", Offset(ref r, ref r.Reserved)), ("reserved2", Offset(ref r, ref r.Reserved2)),
+            ("saddr", Offset(ref r, ref r.SourceAddress[0])), ("daddr", Offset(ref r, ref r.DestinationAddress[0])));
+    }
+
     private static Dictionary<string, (int Size, Dictionary<string, int> Fields)> Read(string gadget)
     {
         var path = BtfStructs.Extract(typeof(ExecSnoop).Assembly, gadget + ".bpf.o");

@@ -1,0 +1,123 @@
+using System.Runtime.InteropServices;
+using Gadget.Bpf;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// tcpdrop: TCP segments (IPv4 and IPv6) the kernel dropped, with the kernel's reason (NO_SOCKET, TCP_CSUM,
+/// SOCKET_FILTER, NETFILTER_DROP...), at the <c>skb:kfree_skb</c> tracepoint, whose <c>reason</c> field Linux 5.17
+/// added. Reasons are named from the running kernel's BTF (<c>enum skb_drop_reason</c>).
+/// </summary>
+/// <remarks>
+/// Addresses, ports and flags come from the segment's own headers, so a segment that found no socket (a SYN to a closed
+/// port: NO_SOCKET) is reported. The container is that of the socket the segment belonged to (its creator's cgroup,
+/// filtered in the kernel), else the one whose network namespace it was dropped in; with a container selector, segments
+/// that belonged to no socket of a selected container are not reported.
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var drops = TcpDrop.Start(new GadgetOptions());
+/// await foreach (var e in drops.ReadAsync(ct)) Console.WriteLine($"{e.SourceAddress}:{e.SourcePort} -> {e.DestinationAddress}:{e.DestinationPort} {e.ReasonName}");
+/// </code>
+/// </example>
+public sealed class TcpDrop : IGadget<TcpDropEvent>
+{
+    private readonly GadgetRuntime _runtime;
+
+    private TcpDrop(GadgetRuntime runtime)
+    {
+        _runtime = runtime;
+        runtime.Owner = this;
+    }
+
+    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
+    public ulong LostEvents => _runtime.LostEvents;
+
+    /// <summary>
+    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
+    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// </summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost
+    {
+        add => _runtime.EventsLost += value;
+        remove => _runtime.EventsLost -= value;
+    }
+
+    /// <summary>Loads and attaches the BPF program; drops are recorded from now on.</summary>
+    /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
+    /// <exception cref="BpfFeatureNotSupportedException">The kernel's skb:kfree_skb tracepoint has no drop reason (before Linux 5.17).</exception>
+    /// <exception cref="BpfException">Loading or attaching failed.</exception>
+    public static TcpDrop Start(GadgetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // Only where tracefs can be read: without privileges it cannot, and loading says what is missing instead.
+        var format = Path.Combine(BpfEnvironment.EnsureTracefs(), "events", "skb", "kfree_skb", "format");
+        if (HasNoDropReason(format))
+        {
+            throw new BpfFeatureNotSupportedException(
+                "tracepoint skb:kfree_skb reason",
+                $"tcpdrop reads the drop reason of the skb:kfree_skb tracepoint, which Linux 5.17 added; this kernel ({Environment.OSVersion.Version}) has none.");
+        }
+        _ = SkbDropReasons.Name(0); // reads the kernel's BTF now, not on the reader's first event
+        return new(GadgetRuntime.Start("tcpdrop.bpf.o", options));
+    }
+
+    /// <summary>Whether the tracepoint's format file can be read and has no <c>reason</c> field.</summary>
+    internal static bool HasNoDropReason(string formatFile)
+    {
+        string format;
+        try
+        {
+            format = File.ReadAllText(formatFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        return !format.Contains(" reason;", StringComparison.Ordinal);
+    }
+
+    /// <summary>The drops as they happen, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
+    public IAsyncEnumerable<TcpDropEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
+
+    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
+    public void Dispose() => _runtime.Dispose();
+
+    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private TcpDropEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+
+    /// <summary>The event in one record of bpf/tcpdrop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
+    internal static unsafe TcpDropEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
+    {
+        if (record.Length < sizeof(TcpDropRecord))
+        {
+            return null;
+        }
+        ref readonly var r = ref MemoryMarshal.AsRef<TcpDropRecord>(record);
+        fixed (byte* source = r.SourceAddress)
+        fixed (byte* destination = r.DestinationAddress)
+        {
+            return new TcpDropEvent
+            {
+                Timestamp = BootClock.ToUtc(r.TimestampNs),
+                CgroupId = r.CgroupId,
+                Container = runtime?.ResolveContainer(r.CgroupId) ?? NetNamespaceContainers.Find(runtime?.Options.Containers, r.NetNamespace),
+                NetNamespaceId = r.NetNamespace,
+                SourceAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(source, 16)),
+                SourcePort = r.SourcePort,
+                DestinationAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(destination, 16)),
+                DestinationPort = r.DestinationPort,
+                Flags = (TcpFlags)r.TcpFlags,
+                State = (TcpState)r.State,
+                Reason = (int)r.Reason,
+                ReasonName = SkbDropReasons.Name(r.Reason),
+            };
+        }
+    }
+}

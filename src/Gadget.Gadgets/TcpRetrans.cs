@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+
+namespace Gadget.Gadgets;
+
+/// <summary>
+/// tcpretrans: every TCP retransmission (IPv4 and IPv6) of the selected containers' sockets (or of the host), with the
+/// socket's addresses, ports and state and the segment's flags, at the <c>tcp:tcp_retransmit_skb</c> tracepoint.
+/// </summary>
+/// <remarks>
+/// A retransmission runs from the socket's timer or a softirq, not in the process that owns the socket: the container
+/// is the socket creator's cgroup (kept by the kernel in the socket), which the in-kernel filter checks; there is no
+/// process in the event. The error a newer kernel's tracepoint adds (its <c>err</c> field) is not reported.
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var retrans = TcpRetrans.Start(new GadgetOptions { Containers = containers, Selector = ContainerSelector.All });
+/// await foreach (var e in retrans.ReadAsync(ct)) Console.WriteLine($"{e.Container?.Name} {e.SourceAddress}:{e.SourcePort} -> {e.DestinationAddress}:{e.DestinationPort} {e.State}");
+/// </code>
+/// </example>
+public sealed class TcpRetrans : IGadget<TcpRetransEvent>
+{
+    private readonly GadgetRuntime _runtime;
+
+    private TcpRetrans(GadgetRuntime runtime)
+    {
+        _runtime = runtime;
+        runtime.Owner = this;
+    }
+
+    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
+    public ulong LostEvents => _runtime.LostEvents;
+
+    /// <summary>
+    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
+    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// </summary>
+    public event EventHandler<EventsLostEventArgs>? EventsLost
+    {
+        add => _runtime.EventsLost += value;
+        remove => _runtime.EventsLost -= value;
+    }
+
+    /// <summary>Loads and attaches the BPF program; retransmissions are recorded from now on.</summary>
+    /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
+    /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
+    public static TcpRetrans Start(GadgetOptions options)
+    {
+        Gadget.Bpf.BpfEnvironment.EnsureTracefs(); // tracepoints attach through tracefs, not mounted on a fresh machine
+        return new(GadgetRuntime.Start("tcpretrans.bpf.o", options));
+    }
+
+    /// <summary>The retransmissions as they happen, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
+    public IAsyncEnumerable<TcpRetransEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
+
+    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
+    public void Dispose() => _runtime.Dispose();
+
+    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private TcpRetransEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+
+    /// <summary>The event in one record of bpf/tcpretrans.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
+    internal static unsafe TcpRetransEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
+    {
+        if (record.Length < sizeof(TcpRetransRecord))
+        {
+            return null;
+        }
+        ref readonly var r = ref MemoryMarshal.AsRef<TcpRetransRecord>(record);
+        fixed (byte* source = r.SourceAddress)
+        fixed (byte* destination = r.DestinationAddress)
+        {
+            return new TcpRetransEvent
+            {
+                Timestamp = BootClock.ToUtc(r.TimestampNs),
+                CgroupId = r.CgroupId,
+                Container = runtime?.ResolveContainer(r.CgroupId) ?? NetNamespaceContainers.Find(runtime?.Options.Containers, r.NetNamespace),
+                NetNamespaceId = r.NetNamespace,
+                SourceAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(source, 16)),
+                SourcePort = r.SourcePort,
+                DestinationAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(destination, 16)),
+                DestinationPort = r.DestinationPort,
+                State = (TcpState)r.State,
+                Flags = (TcpFlags)r.TcpFlags,
+            };
+        }
+    }
+}
