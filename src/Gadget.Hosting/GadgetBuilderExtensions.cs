@@ -77,6 +77,18 @@ public static class GadgetBuilderExtensions
     public static IGadgetBuilder AddMountSnoop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
         builder.AddGadget("mountsnoop", configure, (options, _) => MountSnoop.Start(options), g => g.LostEvents);
 
+    /// <summary>Adds <see cref="TcpRetrans"/> (settings name <c>tcpretrans</c>).</summary>
+    /// <inheritdoc cref="AddExecSnoop" path="/param"/>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static IGadgetBuilder AddTcpRetrans(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
+        builder.AddGadget("tcpretrans", configure, (options, _) => TcpRetrans.Start(options), g => g.LostEvents);
+
+    /// <summary>Adds <see cref="TcpDrop"/> (settings name <c>tcpdrop</c>; Linux 5.17+: the host fails to start before).</summary>
+    /// <inheritdoc cref="AddExecSnoop" path="/param"/>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static IGadgetBuilder AddTcpDrop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
+        builder.AddGadget("tcpdrop", configure, (options, _) => TcpDrop.Start(options), g => g.LostEvents);
+
     private static IGadgetBuilder AddGadget<TGadget>(
         this IGadgetBuilder builder,
         string name,

@@ -10,9 +10,9 @@ using Microsoft.Extensions.Hosting;
 namespace Gadget.Hosting.Tests;
 
 /// <summary>
-/// exitsnoop, bindsnoop and mountsnoop added to a real generic host: each started with the host, reported attached by the
-/// health check, and each reporting a real event of this test (a child's exit, a bind of this process, a mount in a
-/// private mount namespace) with what the kernel gave the caller.
+/// exitsnoop, bindsnoop, mountsnoop, tcpretrans and tcpdrop added to a real generic host: each started with the host,
+/// reported attached by the health check, and reporting a real event of this test (a child's exit, a bind of this process,
+/// a mount in a private mount namespace, a SYN to a closed loopback port) with what the kernel gave the caller.
 /// </summary>
 public sealed class HostedProcessGadgetsTests
 {
@@ -76,6 +76,45 @@ public sealed class HostedProcessGadgetsTests
             await exits.DisposeAsync();
             await binds.DisposeAsync();
             await mounts.DisposeAsync();
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [SkippableFact]
+    public async Task TcpDropStartsWithTheHostAndReportsARefusedConnect()
+    {
+        Skip.IfNot(Gadget.Bpf.Tests.KernelFeatures.Has(Gadget.Bpf.Tests.KernelFeatures.KfreeSkbReason), "skb:kfree_skb has no drop reason before Linux 5.17");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddGadget(builder.Configuration.GetSection("Gadget")).AddTcpRetrans().AddTcpDrop();
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Tags.Contains("gadget"));
+            var programs = report.Entries["gadget-programs"].Data;
+            Assert.All(new[] { "tcpretrans", "tcpdrop" }, name => Assert.Equal("attached", programs[name]));
+
+            using var cts = new CancellationTokenSource(Patience);
+            var drops = host.Services.GetRequiredService<TcpDrop>().ReadAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+            // A port nothing listens on (bound, then closed): the SYN finds no socket and the kernel drops it.
+            int closedPort;
+            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                closedPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
+            }
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+            var refused = Assert.Throws<SocketException>(() => client.Connect(new IPEndPoint(IPAddress.Loopback, closedPort)));
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+            var drop = await NextAsync(drops, e => e.DestinationPort == closedPort && e.SourcePort == clientPort);
+            Assert.Equal(IPAddress.Loopback, drop.DestinationAddress);
+            Assert.Equal("NO_SOCKET", drop.ReasonName);
+            await drops.DisposeAsync();
         }
         finally
         {
