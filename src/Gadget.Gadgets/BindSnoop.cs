@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using BindRecord = Gadget.Gadgets.Bpf.Bindsnoop.BindEvent;
 
 namespace Gadget.Gadgets;
 
@@ -58,41 +58,37 @@ public sealed class BindSnoop : IGadget<BindEvent>
     private BindEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
 
     /// <summary>The event in one record of bpf/bindsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
-    internal static unsafe BindEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
+    internal static BindEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
     {
-        if (record.Length < sizeof(BindRecord))
+        if (record.Length < BindRecord.Size)
         {
             return null;
         }
-        ref readonly var r = ref MemoryMarshal.AsRef<BindRecord>(record);
-        IPAddress? address;
-        fixed (byte* bytes = r.Address)
+        ref var r = ref RecordView.Of<BindRecord>(record);
+        IPAddress? address = r.Family switch
         {
-            address = r.Family switch
-            {
-                LinuxAddressFamily.Inet => new IPAddress(new ReadOnlySpan<byte>(bytes, 4)),
-                LinuxAddressFamily.Inet6 => new IPAddress(new ReadOnlySpan<byte>(bytes, 16), r.ScopeId),
-                _ => null,
-            };
-        }
+            LinuxAddressFamily.Inet => new IPAddress(r.Addr[..4]),
+            LinuxAddressFamily.Inet6 => new IPAddress(r.Addr[..16], r.ScopeId),
+            _ => null,
+        };
         return new BindEvent
         {
             Timestamp = BootClock.ToUtc(r.Timestamp),
-            Pid = (int)r.Process.Pid,
-            Tid = (int)r.Process.Tid,
-            ParentPid = (int)r.Process.ParentPid,
-            Uid = (int)r.Process.Uid,
-            Gid = (int)r.Process.Gid,
-            Comm = r.Process.Comm.ToString(),
-            ParentComm = r.Process.ParentComm.ToString(),
-            FileDescriptor = r.FileDescriptor,
+            Pid = (int)r.Proc.Pid,
+            Tid = (int)r.Proc.Tid,
+            ParentPid = (int)r.Proc.Ppid,
+            Uid = (int)r.Proc.Uid,
+            Gid = (int)r.Proc.Gid,
+            Comm = RecordText.Decode(r.Proc.Comm),
+            ParentComm = RecordText.Decode(r.Proc.Pcomm),
+            FileDescriptor = r.Fd,
             Family = r.Family,
             Address = address,
             Port = r.Port,
             BoundPort = r.BoundPort,
             SocketType = r.SocketType == 0 ? SocketType.Unknown : (SocketType)r.SocketType,
             Protocol = (ProtocolType)r.Protocol,
-            ReturnValue = r.ReturnValue,
+            ReturnValue = r.Retval,
             CgroupId = r.CgroupId,
             Container = runtime?.ResolveContainer(r.CgroupId),
         };

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ExecRecord = Gadget.Gadgets.Bpf.Execsnoop.ExecEvent;
 
 namespace Gadget.Gadgets;
@@ -68,14 +67,13 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     private ExecEvent? Decode(ReadOnlySpan<byte> record)
     {
         // The record is exec_event's fixed part and args_size bytes of arguments, not the whole struct (generated from the
-        // object's BTF, with args[] at its full 2560 bytes): the fixed part is read into a zeroed struct on the stack.
+        // object's BTF, with args[] at its full size): the fixed part is read in place, args[] through the record's bytes.
         const int size = ExecRecord.Offsets.Args;
         if (record.Length < size)
         {
             return null;
         }
-        var header = default(ExecRecord);
-        record[..size].CopyTo(MemoryMarshal.AsBytes(new Span<ExecRecord>(ref header)));
+        ref var header = ref RecordView.Prefix<ExecRecord>(record, size);
         var args = record[size..];
         args = args[..Math.Min(args.Length, (int)header.ArgsSize)];
         var arguments = new List<string>(header.ArgsCount);

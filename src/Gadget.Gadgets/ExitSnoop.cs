@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using ExitRecord = Gadget.Gadgets.Bpf.Exitsnoop.ExitEvent;
 
 namespace Gadget.Gadgets;
 
@@ -71,21 +71,21 @@ public sealed class ExitSnoop : IGadget<ExitEvent>
     /// <summary>The event in one record of bpf/exitsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static ExitEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
     {
-        if (record.Length < System.Runtime.CompilerServices.Unsafe.SizeOf<ExitRecord>())
+        if (record.Length < ExitRecord.Size)
         {
             return null;
         }
-        ref readonly var r = ref MemoryMarshal.AsRef<ExitRecord>(record);
+        ref var r = ref RecordView.Of<ExitRecord>(record);
         return new ExitEvent
         {
             Timestamp = BootClock.ToUtc(r.Timestamp),
-            Pid = (int)r.Process.Pid,
-            Tid = (int)r.Process.Tid,
-            ParentPid = (int)r.Process.ParentPid,
-            Uid = (int)r.Process.Uid,
-            Gid = (int)r.Process.Gid,
-            Comm = r.Process.Comm.ToString(),
-            ParentComm = r.Process.ParentComm.ToString(),
+            Pid = (int)r.Proc.Pid,
+            Tid = (int)r.Proc.Tid,
+            ParentPid = (int)r.Proc.Ppid,
+            Uid = (int)r.Proc.Uid,
+            Gid = (int)r.Proc.Gid,
+            Comm = RecordText.Decode(r.Proc.Comm),
+            ParentComm = RecordText.Decode(r.Proc.Pcomm),
             ExitStatus = (int)r.ExitStatus,
             Lifetime = TimeSpan.FromTicks((long)(r.LifetimeNs / 100)),
             CgroupId = r.CgroupId,

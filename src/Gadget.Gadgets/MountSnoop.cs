@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using MountRecord = Gadget.Gadgets.Bpf.Mountsnoop.MountEvent;
 
 namespace Gadget.Gadgets;
 
@@ -58,28 +58,28 @@ public sealed class MountSnoop : IGadget<MountEvent>
     /// <summary>The event in one record of bpf/mountsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static MountEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
     {
-        if (record.Length < System.Runtime.CompilerServices.Unsafe.SizeOf<MountRecord>())
+        if (record.Length < MountRecord.Size)
         {
             return null;
         }
-        ref readonly var r = ref MemoryMarshal.AsRef<MountRecord>(record);
+        ref var r = ref RecordView.Of<MountRecord>(record);
         return new MountEvent
         {
             Timestamp = BootClock.ToUtc(r.Timestamp),
-            Pid = (int)r.Process.Pid,
-            Tid = (int)r.Process.Tid,
-            ParentPid = (int)r.Process.ParentPid,
-            Uid = (int)r.Process.Uid,
-            Gid = (int)r.Process.Gid,
-            Comm = r.Process.Comm.ToString(),
-            ParentComm = r.Process.ParentComm.ToString(),
-            Operation = (MountOperation)r.Operation,
-            Source = r.Source.ToString(),
-            Target = r.Target.ToString(),
-            FileSystemType = r.FileSystemType.ToString(),
-            Data = r.Data.ToString(),
+            Pid = (int)r.Proc.Pid,
+            Tid = (int)r.Proc.Tid,
+            ParentPid = (int)r.Proc.Ppid,
+            Uid = (int)r.Proc.Uid,
+            Gid = (int)r.Proc.Gid,
+            Comm = RecordText.Decode(r.Proc.Comm),
+            ParentComm = RecordText.Decode(r.Proc.Pcomm),
+            Operation = (MountOperation)r.Op,
+            Source = RecordText.Decode(r.Source),
+            Target = RecordText.Decode(r.Target),
+            FileSystemType = RecordText.Decode(r.Fstype),
+            Data = RecordText.Decode(r.Data),
             Flags = r.Flags,
-            ReturnValue = r.ReturnValue,
+            ReturnValue = r.Retval,
             CgroupId = r.CgroupId,
             Container = runtime?.ResolveContainer(r.CgroupId),
         };

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using OomRecord = Gadget.Gadgets.Bpf.Oomkill.OomEvent;
 
 namespace Gadget.Gadgets;
 
@@ -55,29 +55,29 @@ public sealed class OomKill : IGadget<OomKillEvent>
 
     private OomKillEvent? Decode(ReadOnlySpan<byte> record)
     {
-        if (record.Length < System.Runtime.CompilerServices.Unsafe.SizeOf<OomRecord>())
+        if (record.Length < OomRecord.Size)
         {
             return null;
         }
-        ref readonly var r = ref MemoryMarshal.AsRef<OomRecord>(record);
+        ref var r = ref RecordView.Of<OomRecord>(record);
         return new OomKillEvent
         {
             Timestamp = BootClock.ToUtc(r.Timestamp),
             VictimPid = (int)r.VictimPid,
-            VictimComm = r.VictimComm.ToString(),
+            VictimComm = RecordText.Decode(r.VictimComm),
             VictimUid = (int)r.VictimUid,
             TotalVmPages = r.TotalVmPages,
             AnonRssPages = r.AnonRssPages,
             FileRssPages = r.FileRssPages,
             ShmemRssPages = r.ShmemRssPages,
-            MemoryCgroup = r.MemoryCgroup.ToString(),
+            MemoryCgroup = RecordText.Decode(r.MemcgName),
             TriggerPid = (int)r.Trigger.Pid,
             TriggerTid = (int)r.Trigger.Tid,
-            TriggerParentPid = (int)r.Trigger.ParentPid,
+            TriggerParentPid = (int)r.Trigger.Ppid,
             TriggerUid = (int)r.Trigger.Uid,
             TriggerGid = (int)r.Trigger.Gid,
-            TriggerComm = r.Trigger.Comm.ToString(),
-            TriggerParentComm = r.Trigger.ParentComm.ToString(),
+            TriggerComm = RecordText.Decode(r.Trigger.Comm),
+            TriggerParentComm = RecordText.Decode(r.Trigger.Pcomm),
             VictimCgroupId = r.VictimCgroupId,
             TriggerCgroupId = r.TriggerCgroupId,
             Container = _runtime.ResolveContainer(r.VictimCgroupId),

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using OpenRecord = Gadget.Gadgets.Bpf.Opensnoop.OpenEvent;
 
 namespace Gadget.Gadgets;
 
@@ -58,25 +58,25 @@ public sealed class OpenSnoop : IGadget<OpenEvent>
 
     private OpenEvent? Decode(ReadOnlySpan<byte> record)
     {
-        if (record.Length < System.Runtime.CompilerServices.Unsafe.SizeOf<OpenRecord>())
+        if (record.Length < OpenRecord.Size)
         {
             return null;
         }
-        ref readonly var r = ref MemoryMarshal.AsRef<OpenRecord>(record);
+        ref var r = ref RecordView.Of<OpenRecord>(record);
         return new OpenEvent
         {
             Timestamp = BootClock.ToUtc(r.Timestamp),
-            Pid = (int)r.Process.Pid,
-            Tid = (int)r.Process.Tid,
-            ParentPid = (int)r.Process.ParentPid,
-            Uid = (int)r.Process.Uid,
-            Gid = (int)r.Process.Gid,
-            Comm = r.Process.Comm.ToString(),
-            ParentComm = r.Process.ParentComm.ToString(),
-            ReturnValue = r.ReturnValue,
+            Pid = (int)r.Proc.Pid,
+            Tid = (int)r.Proc.Tid,
+            ParentPid = (int)r.Proc.Ppid,
+            Uid = (int)r.Proc.Uid,
+            Gid = (int)r.Proc.Gid,
+            Comm = RecordText.Decode(r.Proc.Comm),
+            ParentComm = RecordText.Decode(r.Proc.Pcomm),
+            ReturnValue = r.Retval,
             Flags = r.Flags,
             Mode = (int)r.Mode,
-            Path = r.Path.ToString(),
+            Path = RecordText.Decode(r.Path),
             CgroupId = r.CgroupId,
             Container = _runtime.ResolveContainer(r.CgroupId),
         };

@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using Gadget.Bpf;
 using Gadget.Containers;
 using Microsoft.Extensions.Logging;
+using ProcessEntryRecord = Gadget.Gadgets.Bpf.SnapshotProcess.ProcessEntry;
 
 namespace Gadget.Gadgets;
 
@@ -97,16 +97,16 @@ public sealed class ProcessSnapshot : IDisposable
         var entries = new List<ProcessSnapshotEntry>(output.Length / ProcessEntryRecord.Size);
         for (var offset = 0; offset < output.Length; offset += ProcessEntryRecord.Size)
         {
-            ref readonly var r = ref MemoryMarshal.AsRef<ProcessEntryRecord>(output.Slice(offset, ProcessEntryRecord.Size));
+            ref var r = ref RecordView.Of<ProcessEntryRecord>(output.Slice(offset, ProcessEntryRecord.Size));
             entries.Add(new ProcessSnapshotEntry
             {
-                Pid = (int)r.Process.Pid,
-                Tid = (int)r.Process.Tid,
-                ParentPid = (int)r.Process.ParentPid,
-                Uid = (int)r.Process.Uid,
-                Gid = (int)r.Process.Gid,
-                Comm = r.Process.Comm.ToString(),
-                ParentComm = r.Process.ParentComm.ToString(),
+                Pid = (int)r.Proc.Pid,
+                Tid = (int)r.Proc.Tid,
+                ParentPid = (int)r.Proc.Ppid,
+                Uid = (int)r.Proc.Uid,
+                Gid = (int)r.Proc.Gid,
+                Comm = RecordText.Decode(r.Proc.Comm),
+                ParentComm = RecordText.Decode(r.Proc.Pcomm),
                 StartTime = BootClock.ToUtc(r.StartBoottime),
                 CgroupId = r.CgroupId,
                 Container = r.CgroupId == 0 ? null : containers?.GetByCgroupId(r.CgroupId),

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using SignalRecord = Gadget.Gadgets.Bpf.Sigsnoop.SignalEvent;
 
 namespace Gadget.Gadgets;
 
@@ -55,24 +55,24 @@ public sealed class SigSnoop : IGadget<SignalEvent>
 
     private SignalEvent? Decode(ReadOnlySpan<byte> record)
     {
-        if (record.Length < System.Runtime.CompilerServices.Unsafe.SizeOf<SignalRecord>())
+        if (record.Length < SignalRecord.Size)
         {
             return null;
         }
-        ref readonly var r = ref MemoryMarshal.AsRef<SignalRecord>(record);
+        ref var r = ref RecordView.Of<SignalRecord>(record);
         return new SignalEvent
         {
             Timestamp = BootClock.ToUtc(r.Timestamp),
             SenderPid = (int)r.Sender.Pid,
             SenderTid = (int)r.Sender.Tid,
-            SenderParentPid = (int)r.Sender.ParentPid,
+            SenderParentPid = (int)r.Sender.Ppid,
             SenderUid = (int)r.Sender.Uid,
             SenderGid = (int)r.Sender.Gid,
-            SenderComm = r.Sender.Comm.ToString(),
-            SenderParentComm = r.Sender.ParentComm.ToString(),
+            SenderComm = RecordText.Decode(r.Sender.Comm),
+            SenderParentComm = RecordText.Decode(r.Sender.Pcomm),
             TargetPid = (int)r.TargetPid,
             TargetTid = (int)r.TargetTid,
-            TargetComm = r.TargetComm.ToString(),
+            TargetComm = RecordText.Decode(r.TargetComm),
             Signal = r.Signal,
             ToThreadGroup = r.Group != 0,
             Result = (SignalResult)r.Result,

@@ -1,9 +1,9 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Gadget.Bpf;
 using Gadget.Containers;
 using Gadget.Gadgets.Interop;
 using Microsoft.Extensions.Logging;
+using SocketEntryRecord = Gadget.Gadgets.Bpf.SnapshotSocket.SocketEntry;
 
 namespace Gadget.Gadgets;
 
@@ -133,7 +133,7 @@ public sealed class SocketSnapshot : IDisposable
     /// Adds the entries in the iterators' output (whole <c>struct socket_entry</c> records) to <paramref name="entries"/>;
     /// a socket whose creator's cgroup is not a known container's belongs to <paramref name="namespaceContainer"/>.
     /// </summary>
-    internal static unsafe void Parse(ReadOnlySpan<byte> output, ContainerCollection? containers, Container? namespaceContainer, List<SocketSnapshotEntry> entries)
+    internal static void Parse(ReadOnlySpan<byte> output, ContainerCollection? containers, Container? namespaceContainer, List<SocketSnapshotEntry> entries)
     {
         if (output.Length % SocketEntryRecord.Size != 0)
         {
@@ -141,25 +141,21 @@ public sealed class SocketSnapshot : IDisposable
         }
         for (var offset = 0; offset < output.Length; offset += SocketEntryRecord.Size)
         {
-            ref readonly var r = ref MemoryMarshal.AsRef<SocketEntryRecord>(output.Slice(offset, SocketEntryRecord.Size));
-            fixed (byte* source = r.SourceAddress)
-            fixed (byte* destination = r.DestinationAddress)
+            ref var r = ref RecordView.Of<SocketEntryRecord>(output.Slice(offset, SocketEntryRecord.Size));
+            entries.Add(new SocketSnapshotEntry
             {
-                entries.Add(new SocketSnapshotEntry
-                {
-                    Protocol = (ProtocolType)r.Protocol,
-                    LocalAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(source, 16)),
-                    LocalPort = r.SourcePort,
-                    RemoteAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(destination, 16)),
-                    RemotePort = r.DestinationPort,
-                    State = (TcpState)r.State,
-                    Inode = r.Inode,
-                    Uid = (int)r.Uid,
-                    NetNamespaceId = r.NetNamespace,
-                    CgroupId = r.CgroupId,
-                    Container = (r.CgroupId == 0 ? null : containers?.GetByCgroupId(r.CgroupId)) ?? namespaceContainer,
-                });
-            }
+                Protocol = (ProtocolType)r.Protocol,
+                LocalAddress = RecordAddress.Decode(r.Family, r.Saddr),
+                LocalPort = r.Sport,
+                RemoteAddress = RecordAddress.Decode(r.Family, r.Daddr),
+                RemotePort = r.Dport,
+                State = (TcpState)r.State,
+                Inode = r.Inode,
+                Uid = (int)r.Uid,
+                NetNamespaceId = r.Netns,
+                CgroupId = r.CgroupId,
+                Container = (r.CgroupId == 0 ? null : containers?.GetByCgroupId(r.CgroupId)) ?? namespaceContainer,
+            });
         }
     }
 

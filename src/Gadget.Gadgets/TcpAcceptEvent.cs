@@ -1,5 +1,6 @@
 using System.Net;
 using Gadget.Containers;
+using TcpEventRecord = Gadget.Gadgets.Bpf.Tcpconnect.TcpEvent;
 
 namespace Gadget.Gadgets;
 
@@ -57,22 +58,22 @@ public sealed record TcpAcceptEvent
     /// <summary>4 or 6.</summary>
     public int IPVersion => RemoteAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 4;
 
-    internal static TcpAcceptEvent From(in TcpEventRecord record, GadgetRuntime runtime) => new()
+    internal static TcpAcceptEvent From(TcpEventRecord record, GadgetRuntime runtime) => new()
     {
         Timestamp = record.TimestampNs,
-        Pid = (int)record.Process.Pid,
-        Tid = (int)record.Process.Tid,
-        ParentPid = (int)record.Process.ParentPid,
-        Uid = record.Process.Uid,
-        Gid = record.Process.Gid,
-        Comm = record.Process.Comm.ToString(),
-        ParentComm = record.Process.ParentComm.ToString(),
+        Pid = (int)record.Proc.Pid,
+        Tid = (int)record.Proc.Tid,
+        ParentPid = (int)record.Proc.Ppid,
+        Uid = record.Proc.Uid,
+        Gid = record.Proc.Gid,
+        Comm = RecordText.Decode(record.Proc.Comm),
+        ParentComm = RecordText.Decode(record.Proc.Pcomm),
         CgroupId = record.CgroupId,
         Container = runtime.ResolveContainer(record.CgroupId),
-        NetNamespaceId = record.NetNamespace,
-        LocalAddress = record.Source,
-        LocalPort = record.SourcePort,
-        RemoteAddress = record.Destination,
-        RemotePort = record.DestinationPort,
+        NetNamespaceId = record.Netns,
+        LocalAddress = RecordAddress.Decode(record.Family, record.Saddr),
+        LocalPort = record.Sport,
+        RemoteAddress = RecordAddress.Decode(record.Family, record.Daddr),
+        RemotePort = record.Dport,
     };
 }

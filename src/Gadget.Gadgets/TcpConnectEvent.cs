@@ -1,6 +1,7 @@
 using System.Net;
 using Gadget.Bpf;
 using Gadget.Containers;
+using TcpEventRecord = Gadget.Gadgets.Bpf.Tcpconnect.TcpEvent;
 
 namespace Gadget.Gadgets;
 
@@ -74,23 +75,23 @@ public sealed record TcpConnectEvent
     /// <summary>The error's name (ECONNREFUSED...), "OK" on success, "CLOSED" if closed before the end of the handshake.</summary>
     public string Result => Succeeded ? "OK" : Error == 0 ? "CLOSED" : Errno.Name(Error);
 
-    internal static TcpConnectEvent From(in TcpEventRecord record, GadgetRuntime runtime) => new()
+    internal static TcpConnectEvent From(TcpEventRecord record, GadgetRuntime runtime) => new()
     {
         Timestamp = record.TimestampNs,
-        Pid = (int)record.Process.Pid,
-        Tid = (int)record.Process.Tid,
-        ParentPid = (int)record.Process.ParentPid,
-        Uid = record.Process.Uid,
-        Gid = record.Process.Gid,
-        Comm = record.Process.Comm.ToString(),
-        ParentComm = record.Process.ParentComm.ToString(),
+        Pid = (int)record.Proc.Pid,
+        Tid = (int)record.Proc.Tid,
+        ParentPid = (int)record.Proc.Ppid,
+        Uid = record.Proc.Uid,
+        Gid = record.Proc.Gid,
+        Comm = RecordText.Decode(record.Proc.Comm),
+        ParentComm = RecordText.Decode(record.Proc.Pcomm),
         CgroupId = record.CgroupId,
         Container = runtime.ResolveContainer(record.CgroupId),
-        NetNamespaceId = record.NetNamespace,
-        SourceAddress = record.Source,
-        SourcePort = record.SourcePort,
-        DestinationAddress = record.Destination,
-        DestinationPort = record.DestinationPort,
+        NetNamespaceId = record.Netns,
+        SourceAddress = RecordAddress.Decode(record.Family, record.Saddr),
+        SourcePort = record.Sport,
+        DestinationAddress = RecordAddress.Decode(record.Family, record.Daddr),
+        DestinationPort = record.Dport,
         Latency = TimeSpan.FromTicks((long)(record.LatencyNs / 100)),
         Error = record.Error,
         Succeeded = record.State == 1,

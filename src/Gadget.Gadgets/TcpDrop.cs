@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Gadget.Bpf;
+using TcpDropRecord = Gadget.Gadgets.Bpf.Tcpdrop.TcpdropEvent;
 
 namespace Gadget.Gadgets;
 
@@ -93,31 +93,27 @@ public sealed class TcpDrop : IGadget<TcpDropEvent>
     private TcpDropEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
 
     /// <summary>The event in one record of bpf/tcpdrop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
-    internal static unsafe TcpDropEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
+    internal static TcpDropEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
     {
-        if (record.Length < sizeof(TcpDropRecord))
+        if (record.Length < TcpDropRecord.Size)
         {
             return null;
         }
-        ref readonly var r = ref MemoryMarshal.AsRef<TcpDropRecord>(record);
-        fixed (byte* source = r.SourceAddress)
-        fixed (byte* destination = r.DestinationAddress)
+        ref var r = ref RecordView.Of<TcpDropRecord>(record);
+        return new TcpDropEvent
         {
-            return new TcpDropEvent
-            {
-                Timestamp = BootClock.ToUtc(r.TimestampNs),
-                CgroupId = r.CgroupId,
-                Container = runtime?.ResolveContainer(r.CgroupId) ?? NetNamespaceContainers.Find(runtime?.Options.Containers, r.NetNamespace),
-                NetNamespaceId = r.NetNamespace,
-                SourceAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(source, 16)),
-                SourcePort = r.SourcePort,
-                DestinationAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(destination, 16)),
-                DestinationPort = r.DestinationPort,
-                Flags = (TcpFlags)r.TcpFlags,
-                State = (TcpState)r.State,
-                Reason = (int)r.Reason,
-                ReasonName = SkbDropReasons.Name(r.Reason),
-            };
-        }
+            Timestamp = BootClock.ToUtc(r.TimestampNs),
+            CgroupId = r.CgroupId,
+            Container = runtime?.ResolveContainer(r.CgroupId) ?? NetNamespaceContainers.Find(runtime?.Options.Containers, r.Netns),
+            NetNamespaceId = r.Netns,
+            SourceAddress = RecordAddress.Decode(r.Family, r.Saddr),
+            SourcePort = r.Sport,
+            DestinationAddress = RecordAddress.Decode(r.Family, r.Daddr),
+            DestinationPort = r.Dport,
+            Flags = (TcpFlags)r.Tcpflags,
+            State = (TcpState)r.State,
+            Reason = (int)r.Reason,
+            ReasonName = SkbDropReasons.Name(r.Reason),
+        };
     }
 }

@@ -1,3 +1,5 @@
+using TcpEventRecord = Gadget.Gadgets.Bpf.Tcpconnect.TcpEvent;
+
 namespace Gadget.Gadgets;
 
 /// <summary>A TCP gadget that reports <c>struct tcp_event</c> records (tcpconnect, tcpaccept) through the shared <see cref="GadgetRuntime"/>.</summary>
@@ -12,7 +14,9 @@ internal sealed class TcpEventStream<TEvent> : IAsyncDisposable
         Gadget.Bpf.BpfEnvironment.EnsureTracefs(); // tracepoints attach through tracefs, not mounted on a fresh machine
         _runtime = GadgetRuntime.Start(objectName, options);
         var runtime = _runtime;
-        _decode = record => convert(TcpEventRecord.From(record), runtime);
+        _decode = record => record.Length < TcpEventRecord.Size
+            ? throw new InvalidDataException($"A TCP event record has {record.Length} bytes, expected {TcpEventRecord.Size}.")
+            : convert(RecordView.Of<TcpEventRecord>(record), runtime);
     }
 
     public GadgetRuntime Runtime => _runtime;

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using TcpRetransRecord = Gadget.Gadgets.Bpf.Tcpretrans.TcpretransEvent;
 
 namespace Gadget.Gadgets;
 
@@ -65,29 +65,25 @@ public sealed class TcpRetrans : IGadget<TcpRetransEvent>
     private TcpRetransEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
 
     /// <summary>The event in one record of bpf/tcpretrans.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
-    internal static unsafe TcpRetransEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
+    internal static TcpRetransEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
     {
-        if (record.Length < sizeof(TcpRetransRecord))
+        if (record.Length < TcpRetransRecord.Size)
         {
             return null;
         }
-        ref readonly var r = ref MemoryMarshal.AsRef<TcpRetransRecord>(record);
-        fixed (byte* source = r.SourceAddress)
-        fixed (byte* destination = r.DestinationAddress)
+        ref var r = ref RecordView.Of<TcpRetransRecord>(record);
+        return new TcpRetransEvent
         {
-            return new TcpRetransEvent
-            {
-                Timestamp = BootClock.ToUtc(r.TimestampNs),
-                CgroupId = r.CgroupId,
-                Container = runtime?.ResolveContainer(r.CgroupId) ?? NetNamespaceContainers.Find(runtime?.Options.Containers, r.NetNamespace),
-                NetNamespaceId = r.NetNamespace,
-                SourceAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(source, 16)),
-                SourcePort = r.SourcePort,
-                DestinationAddress = TcpEventRecord.Address(r.Family, new ReadOnlySpan<byte>(destination, 16)),
-                DestinationPort = r.DestinationPort,
-                State = (TcpState)r.State,
-                Flags = (TcpFlags)r.TcpFlags,
-            };
-        }
+            Timestamp = BootClock.ToUtc(r.TimestampNs),
+            CgroupId = r.CgroupId,
+            Container = runtime?.ResolveContainer(r.CgroupId) ?? NetNamespaceContainers.Find(runtime?.Options.Containers, r.Netns),
+            NetNamespaceId = r.Netns,
+            SourceAddress = RecordAddress.Decode(r.Family, r.Saddr),
+            SourcePort = r.Sport,
+            DestinationAddress = RecordAddress.Decode(r.Family, r.Daddr),
+            DestinationPort = r.Dport,
+            State = (TcpState)r.State,
+            Flags = (TcpFlags)r.Tcpflags,
+        };
     }
 }

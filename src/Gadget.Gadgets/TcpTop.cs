@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Gadget.Bpf;
 using Gadget.Containers;
+using TcpTopKey = Gadget.Gadgets.Bpf.Tcptop.TcptopKey;
+using TcpTopValue = Gadget.Gadgets.Bpf.Tcptop.TcptopValue;
 
 namespace Gadget.Gadgets;
 
@@ -106,7 +108,7 @@ public sealed class TcpTop : IAsyncDisposable
             var count = _traffic.LookupAndDeleteBatch(ref cursor, _keys, _values, out done);
             for (var i = 0; i < count; i++)
             {
-                rows.Add(ToTraffic(in _keys[i], in _values[i]));
+                rows.Add(ToTraffic(ref _keys[i], ref _values[i]));
             }
         }
         while (!done);
@@ -118,33 +120,29 @@ public sealed class TcpTop : IAsyncDisposable
         return new TcpTopSnapshot(DateTimeOffset.UtcNow, interval, rows);
     }
 
-    private unsafe TcpTraffic ToTraffic(in TcpTopKey key, in TcpTopValue value)
+    private TcpTraffic ToTraffic(ref TcpTopKey key, ref TcpTopValue value)
     {
-        fixed (byte* source = key.SourceAddress)
-        fixed (byte* destination = key.DestinationAddress)
+        return new TcpTraffic
         {
-            return new TcpTraffic
-            {
-                Pid = (int)key.Pid,
-                Tid = (int)value.Process.Tid,
-                ParentPid = (int)value.Process.ParentPid,
-                Uid = value.Process.Uid,
-                Gid = value.Process.Gid,
-                Comm = value.Process.Comm.ToString(),
-                ParentComm = value.Process.ParentComm.ToString(),
-                CgroupId = key.CgroupId,
-                Container = _containers?.GetByCgroupId(key.CgroupId),
-                NetNamespaceId = key.NetNamespace,
-                LocalAddress = TcpEventRecord.Address(key.Family, new ReadOnlySpan<byte>(source, 16)),
-                LocalPort = key.SourcePort,
-                RemoteAddress = TcpEventRecord.Address(key.Family, new ReadOnlySpan<byte>(destination, 16)),
-                RemotePort = key.DestinationPort,
-                BytesSent = (long)value.Sent,
-                BytesReceived = (long)value.Received,
-                Sends = (long)value.Sends,
-                Receives = (long)value.Receives,
-            };
-        }
+            Pid = (int)key.Pid,
+            Tid = (int)value.Proc.Tid,
+            ParentPid = (int)value.Proc.Ppid,
+            Uid = value.Proc.Uid,
+            Gid = value.Proc.Gid,
+            Comm = RecordText.Decode(value.Proc.Comm),
+            ParentComm = RecordText.Decode(value.Proc.Pcomm),
+            CgroupId = key.CgroupId,
+            Container = _containers?.GetByCgroupId(key.CgroupId),
+            NetNamespaceId = key.Netns,
+            LocalAddress = RecordAddress.Decode(key.Family, key.Saddr),
+            LocalPort = key.Sport,
+            RemoteAddress = RecordAddress.Decode(key.Family, key.Daddr),
+            RemotePort = key.Dport,
+            BytesSent = (long)value.Sent,
+            BytesReceived = (long)value.Received,
+            Sends = (long)value.Sends,
+            Receives = (long)value.Receives,
+        };
     }
 
     /// <summary>Detaches the programs and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>

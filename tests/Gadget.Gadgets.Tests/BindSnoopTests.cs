@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gadget.Containers;
 using Gadget.Containers.Tests;
+using BindRecord = Gadget.Gadgets.Bpf.Bindsnoop.BindEvent;
 
 namespace Gadget.Gadgets.Tests;
 
@@ -86,12 +87,12 @@ public sealed class BindSnoopTests
     }
 
     [Fact]
-    public unsafe void ARecordIsParsedFromItsBytes()
+    public void ARecordIsParsedFromItsBytes()
     {
-        var record = new BindRecord { Timestamp = 1, CgroupId = 7, ReturnValue = -98, FileDescriptor = 5, Family = 10, Port = 8080, ScopeId = 3, SocketType = 2, Protocol = 17 };
-        IPAddress.Parse("fe80::1").TryWriteBytes(new Span<byte>(record.Address, 16), out _);
-        "svc"u8.CopyTo(record.Process.Comm);
-        var bytes = new byte[sizeof(BindRecord)];
+        var record = new BindRecord { Timestamp = 1, CgroupId = 7, Retval = -98, Fd = 5, Family = 10, Port = 8080, ScopeId = 3, SocketType = 2, Protocol = 17 };
+        IPAddress.Parse("fe80::1").TryWriteBytes(record.Addr, out _);
+        "svc"u8.CopyTo(record.Proc.Comm);
+        var bytes = new byte[BindRecord.Size];
         System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in record);
 
         var e = BindSnoop.Parse(bytes);

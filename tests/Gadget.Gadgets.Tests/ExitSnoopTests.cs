@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Gadget.Containers;
 using Gadget.Containers.Tests;
+using ExitRecord = Gadget.Gadgets.Bpf.Exitsnoop.ExitEvent;
 
 namespace Gadget.Gadgets.Tests;
 
@@ -167,13 +168,13 @@ public sealed class ExitSnoopTests
     [Fact]
     public void ARecordIsParsedFromItsBytes()
     {
-        var bytes = new byte[System.Runtime.CompilerServices.Unsafe.SizeOf<ExitRecord>()];
+        var bytes = new byte[ExitRecord.Size];
         var record = new ExitRecord { Timestamp = 1_000_000_000, CgroupId = 42, LifetimeNs = 1_500_000_000, ExitStatus = 0x8b };
-        record.Process.Pid = 100;
-        record.Process.Tid = 101;
-        record.Process.ParentPid = 1;
-        "worker"u8.CopyTo(record.Process.Comm);
-        "init"u8.CopyTo(record.Process.ParentComm);
+        record.Proc.Pid = 100;
+        record.Proc.Tid = 101;
+        record.Proc.Ppid = 1;
+        "worker"u8.CopyTo(record.Proc.Comm);
+        "init"u8.CopyTo(record.Proc.Pcomm);
         System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in record);
 
         var e = ExitSnoop.Parse(bytes);

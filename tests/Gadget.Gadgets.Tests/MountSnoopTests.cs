@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Gadget.Containers;
 using Gadget.Containers.Tests;
+using MountRecord = Gadget.Gadgets.Bpf.Mountsnoop.MountEvent;
 
 namespace Gadget.Gadgets.Tests;
 
@@ -105,11 +106,11 @@ public sealed class MountSnoopTests
     [Fact]
     public void ARecordIsParsedFromItsBytes()
     {
-        var record = new MountRecord { Timestamp = 1, CgroupId = 9, ReturnValue = -1, Operation = 2, Flags = 0x44 };
+        var record = new MountRecord { Timestamp = 1, CgroupId = 9, Retval = -1, Op = 2, Flags = 0x44 };
         "/from"u8.CopyTo(record.Source);
         "/to"u8.CopyTo(record.Target);
-        "mover"u8.CopyTo(record.Process.Comm);
-        var bytes = new byte[System.Runtime.CompilerServices.Unsafe.SizeOf<MountRecord>()];
+        "mover"u8.CopyTo(record.Proc.Comm);
+        var bytes = new byte[MountRecord.Size];
         System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in record);
 
         var e = MountSnoop.Parse(bytes);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Gadget.Containers;
 using Gadget.Containers.Tests;
+using ProcessEntryRecord = Gadget.Gadgets.Bpf.SnapshotProcess.ProcessEntry;
 
 namespace Gadget.Gadgets.Tests;
 
@@ -89,15 +90,15 @@ public sealed class ProcessSnapshotTests
     {
         var records = new ProcessEntryRecord[2];
         records[0].CgroupId = 1;
-        records[0].Process.Pid = records[0].Process.Tid = 1;
-        "systemd"u8.CopyTo(records[0].Process.Comm);
+        records[0].Proc.Pid = records[0].Proc.Tid = 1;
+        "systemd"u8.CopyTo(records[0].Proc.Comm);
         records[1].CgroupId = 77;
-        records[1].Process.Pid = 10;
-        records[1].Process.Tid = 11;
-        records[1].Process.ParentPid = 1;
-        records[1].Process.Uid = 1000;
-        "worker"u8.CopyTo(records[1].Process.Comm);
-        "systemd"u8.CopyTo(records[1].Process.ParentComm);
+        records[1].Proc.Pid = 10;
+        records[1].Proc.Tid = 11;
+        records[1].Proc.Ppid = 1;
+        records[1].Proc.Uid = 1000;
+        "worker"u8.CopyTo(records[1].Proc.Comm);
+        "systemd"u8.CopyTo(records[1].Proc.Pcomm);
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(records.AsSpan()).ToArray();
         Assert.Equal(2 * ProcessEntryRecord.Size, bytes.Length);
 
