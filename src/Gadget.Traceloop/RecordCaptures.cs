@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using L = Gadget.Traceloop.TraceloopRecordLayout;
 
 namespace Gadget.Traceloop;
@@ -20,9 +19,10 @@ internal static class RecordCaptures
         var n = first;
         for (var i = 0; i < count; i++)
         {
-            var index = record[offset];
-            var status = (CaptureStatus)record[offset + 1];
-            var length = record[offset + 2] | (record[offset + 3] << 8);
+            var header = L.Capture(record, offset);
+            var index = header.Index;
+            var status = (CaptureStatus)header.Status;
+            var length = (int)header.Length;
             record.Slice(offset + L.CaptureHeaderSize, length).CopyTo(storage.AsSpan(used));
             var capture = new CapturedArgument(index, new ReadOnlyMemory<byte>(storage, used, length), status);
             var slot = IndexOf(list, n, index);
@@ -61,13 +61,13 @@ internal static class RecordCaptures
         var offset = L.CapturesOffset(record);
         for (var i = 0; i < L.CaptureCount(record); i++)
         {
-            var bit = 1 << Math.Min((int)record[offset], 31);
+            var bit = 1 << Math.Min((int)L.Capture(record, offset).Index, 31);
             if ((seen & bit) != 0)
             {
                 repeated++;
             }
             seen |= bit;
-            offset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(record[(offset + 2)..]);
+            offset = L.NextCapture(record, offset);
         }
         return repeated;
     }
@@ -79,18 +79,18 @@ internal static class RecordCaptures
         var exitOffset = L.CapturesOffset(exit);
         for (var i = 0; i < L.CaptureCount(exit); i++)
         {
-            var index = exit[exitOffset];
+            var index = L.Capture(exit, exitOffset).Index;
             var enterOffset = L.CapturesOffset(enter);
             for (var j = 0; j < L.CaptureCount(enter); j++)
             {
-                if (enter[enterOffset] == index)
+                if (L.Capture(enter, enterOffset).Index == index)
                 {
                     shared++;
                     break;
                 }
-                enterOffset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(enter[(enterOffset + 2)..]);
+                enterOffset = L.NextCapture(enter, enterOffset);
             }
-            exitOffset += L.CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(exit[(exitOffset + 2)..]);
+            exitOffset = L.NextCapture(exit, exitOffset);
         }
         return shared;
     }

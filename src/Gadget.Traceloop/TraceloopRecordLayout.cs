@@ -1,9 +1,12 @@
-using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Gadget.Traceloop.Bpf;
 
 namespace Gadget.Traceloop;
 
-/// <summary>The layout of the records bpf/traceloop.bpf.c writes (its <c>struct record_header</c>; a test checks the offsets
-/// against the object's BTF).</summary>
+/// <summary>The layout of the records bpf/traceloop.bpf.c writes: its <c>struct record_header</c>, <c>struct enter_body</c> and
+/// <c>struct capture_header</c>, read through the C# structs generated from the object's BTF (<see cref="RecordHeader"/>,
+/// <see cref="EnterBody"/>, <see cref="CaptureHeader"/>; Gadget.Bpf.Generators), not offsets kept by hand.</summary>
 /// <remarks>
 /// A record is a header (<see cref="HeaderSize"/> bytes), for an enter or a whole syscall the body (<see cref="EnterBodySize"/>
 /// bytes: the six arguments, the command, the sequence number in its CPU's ring, the exit time), then
@@ -19,54 +22,73 @@ namespace Gadget.Traceloop;
 /// </remarks>
 internal static class TraceloopRecordLayout
 {
-    internal const int HeaderSize = 32;
-    internal const int EnterBodySize = 6 * 8 + CommandLength + 8 + 8;
-    internal const int CommandLength = 16;
-    internal const int CaptureHeaderSize = 4;
+    internal const int HeaderSize = RecordHeader.StructSize;
+    internal const int EnterBodySize = EnterBody.Size;
+    internal const int CaptureHeaderSize = CaptureHeader.Size;
+
+    // record_header.kind (bpf/traceloop.bpf.c's KIND_ENTER...: macros, not in BTF).
     internal const byte KindEnter = 1;
     internal const byte KindExit = 2;
     internal const byte KindProcessExit = 3;
     internal const byte KindSyscall = 4;
 
-    /// <summary>Offsets in the body (after the header) of an enter or syscall record (checked against <c>struct enter_body</c>).</summary>
-    internal const int ArgumentsOffset = 0, CommandOffset = 48, SequenceOffset = 64, ExitTimestampOffset = 72;
+    /// <summary>The bytes of <c>enter_body.comm</c>.</summary>
+    internal static int CommandLength => Unsafe.SizeOf<EnterBody.CommArray>();
 
-    /// <summary>Offsets of the header's fields (checked against <c>struct record_header</c> by a test).</summary>
-    internal const int TimestampOffset = 0, ProcessIdOffset = 8, ThreadIdOffset = 12, NumberOffset = 16, SizeOffset = 20,
-        KindOffset = 22, CaptureCountOffset = 23, ValueOffset = 24;
+    /// <summary>Offsets in the body (after the header) of an enter or syscall record (<c>struct enter_body</c>).</summary>
+    internal const int ArgumentsOffset = EnterBody.Offsets.Args, CommandOffset = EnterBody.Offsets.Comm,
+        SequenceOffset = EnterBody.Offsets.Sequence, ExitTimestampOffset = EnterBody.Offsets.ExitTimestamp;
+
+    /// <summary>Offsets of the header's fields (<c>struct record_header</c>).</summary>
+    internal const int TimestampOffset = RecordHeader.Offsets.Timestamp, ProcessIdOffset = RecordHeader.Offsets.Pid,
+        ThreadIdOffset = RecordHeader.Offsets.Tid, NumberOffset = RecordHeader.Offsets.Nr, SizeOffset = RecordHeader.Offsets.Size,
+        KindOffset = RecordHeader.Offsets.Kind, CaptureCountOffset = RecordHeader.Offsets.CaptureCount, ValueOffset = RecordHeader.Offsets.Value;
 
     /// <summary>The largest record the BPF program can write (its scratch buffer).</summary>
     internal const int MaxRecordSize = 16384;
 
-    internal static ulong Timestamp(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadUInt64LittleEndian(r);
+    /// <summary>The record's header (a copy: records in a batch are not aligned).</summary>
+    internal static RecordHeader Header(ReadOnlySpan<byte> r) => MemoryMarshal.Read<RecordHeader>(r);
 
-    internal static int ProcessId(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt32LittleEndian(r[ProcessIdOffset..]);
+    /// <summary>The body of an enter or a syscall record (a copy).</summary>
+    internal static EnterBody Body(ReadOnlySpan<byte> r) => MemoryMarshal.Read<EnterBody>(r[HeaderSize..]);
 
-    internal static int ThreadId(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt32LittleEndian(r[ThreadIdOffset..]);
+    /// <summary>The header of the capture at <paramref name="offset"/> in the record (a copy).</summary>
+    internal static CaptureHeader Capture(ReadOnlySpan<byte> r, int offset) => MemoryMarshal.Read<CaptureHeader>(r[offset..]);
 
-    internal static int Number(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt32LittleEndian(r[NumberOffset..]);
+    internal static ulong Timestamp(ReadOnlySpan<byte> r) => Header(r).Timestamp;
 
-    internal static int Size(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadUInt16LittleEndian(r[SizeOffset..]);
+    internal static int ProcessId(ReadOnlySpan<byte> r) => (int)Header(r).Pid;
 
-    internal static byte Kind(ReadOnlySpan<byte> r) => r[KindOffset];
+    internal static int ThreadId(ReadOnlySpan<byte> r) => (int)Header(r).Tid;
 
-    internal static int CaptureCount(ReadOnlySpan<byte> r) => r[CaptureCountOffset];
+    internal static int Number(ReadOnlySpan<byte> r) => Header(r).Nr;
 
-    internal static long ReturnValue(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt64LittleEndian(r[ValueOffset..]);
+    internal static int Size(ReadOnlySpan<byte> r) => Header(r).Size;
+
+    internal static byte Kind(ReadOnlySpan<byte> r) => Header(r).Kind;
+
+    internal static int CaptureCount(ReadOnlySpan<byte> r) => Header(r).CaptureCount;
+
+    internal static long ReturnValue(ReadOnlySpan<byte> r) => Header(r).Value;
 
     /// <summary>An enter's or a syscall's sequence number in its CPU's ring: the number of such records written to that ring before it.</summary>
-    internal static ulong Sequence(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadUInt64LittleEndian(r[(HeaderSize + SequenceOffset)..]);
+    internal static ulong Sequence(ReadOnlySpan<byte> r) => Body(r).Sequence;
 
     /// <summary>When a syscall record's syscall returned (boot-time ns).</summary>
-    internal static ulong ExitTimestamp(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadUInt64LittleEndian(r[(HeaderSize + ExitTimestampOffset)..]);
+    internal static ulong ExitTimestamp(ReadOnlySpan<byte> r) => Body(r).ExitTimestamp;
 
     /// <summary>Whether the record holds an enter's part: the arguments, the command and the input captures.</summary>
     internal static bool HasBody(byte kind) => kind is KindEnter or KindSyscall;
 
     /// <summary>A process exit's wait status: <c>(code &lt;&lt; 8) | signal</c>, 0x80 when it dumped core.</summary>
-    internal static int WaitStatus(ReadOnlySpan<byte> r) => BinaryPrimitives.ReadInt32LittleEndian(r[ValueOffset..]);
+    internal static int WaitStatus(ReadOnlySpan<byte> r) => (int)Header(r).Value;
 
-    internal static ulong Argument(ReadOnlySpan<byte> r, int index) => BinaryPrimitives.ReadUInt64LittleEndian(r[(HeaderSize + 8 * index)..]);
+    internal static ulong Argument(ReadOnlySpan<byte> r, int index)
+    {
+        var body = Body(r);
+        return body.Args[index];
+    }
 
     internal static ReadOnlySpan<byte> Command(ReadOnlySpan<byte> r)
     {
@@ -78,6 +100,9 @@ internal static class TraceloopRecordLayout
     /// <summary>Where the captures start.</summary>
     internal static int CapturesOffset(ReadOnlySpan<byte> r) => HasBody(Kind(r)) ? HeaderSize + EnterBodySize : HeaderSize;
 
+    /// <summary>Where the capture after the one at <paramref name="offset"/> starts.</summary>
+    internal static int NextCapture(ReadOnlySpan<byte> r, int offset) => offset + CaptureHeaderSize + Capture(r, offset).Length;
+
     /// <summary>Whether <paramref name="r"/> is a complete, self-consistent record (the perf ring pads records to 8 bytes).</summary>
     internal static bool IsValid(ReadOnlySpan<byte> r)
     {
@@ -85,11 +110,12 @@ internal static class TraceloopRecordLayout
         {
             return false;
         }
-        var kind = Kind(r);
-        var size = Size(r);
+        var header = Header(r);
+        var kind = header.Kind;
+        var size = header.Size;
         if (kind == KindProcessExit)
         {
-            return size == HeaderSize && CaptureCount(r) == 0;
+            return size == HeaderSize && header.CaptureCount == 0;
         }
         if (size > r.Length || (kind != KindEnter && kind != KindExit && kind != KindSyscall) || size < CapturesOffset(r))
         {
@@ -97,13 +123,13 @@ internal static class TraceloopRecordLayout
         }
         // The captures must exactly fill the record.
         var offset = CapturesOffset(r);
-        for (var i = 0; i < CaptureCount(r); i++)
+        for (var i = 0; i < header.CaptureCount; i++)
         {
             if (offset + CaptureHeaderSize > size)
             {
                 return false;
             }
-            offset += CaptureHeaderSize + BinaryPrimitives.ReadUInt16LittleEndian(r[(offset + 2)..]);
+            offset = NextCapture(r, offset);
         }
         return offset == size;
     }

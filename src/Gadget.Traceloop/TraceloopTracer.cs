@@ -1,5 +1,6 @@
 using System.Numerics;
 using Gadget.Bpf;
+using Gadget.Traceloop.Bpf;
 using Gadget.Traceloop.Rings;
 using Microsoft.Extensions.Logging;
 
@@ -189,8 +190,8 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
 
     private static void FillSpecs(BpfMap map, Func<int, IReadOnlyList<ArgumentCaptureSpec>?> specs)
     {
-        Span<byte> key = stackalloc byte[4];
-        Span<byte> value = stackalloc byte[24];
+        // struct syscall_spec of struct arg_spec, as generated from the object's BTF (the map's value type).
+        var typed = map.As<uint, SyscallSpec>();
         for (var nr = 0; nr < MaxSyscallNumber; nr++)
         {
             var list = specs(nr);
@@ -198,9 +199,10 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             {
                 continue;
             }
-            value.Clear();
+            var value = default(SyscallSpec);
+            var args = value.Args;
             var any = false;
-            for (var i = 0; i < Math.Min(6, list.Count); i++)
+            for (var i = 0; i < Math.Min(args.Length, list.Count); i++)
             {
                 var spec = list[i];
                 if (spec.Kind == ArgumentCapture.None)
@@ -208,14 +210,16 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
                     continue;
                 }
                 any = true;
-                value[4 * i] = (byte)spec.Kind;
-                value[4 * i + 1] = (byte)(sbyte)Math.Clamp(spec.LengthArgument, -1, 5);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(value[(4 * i + 2)..], (ushort)Math.Clamp(spec.FixedSize, 0, 256));
+                args[i] = new ArgSpec
+                {
+                    Kind = (byte)spec.Kind,
+                    LengthArg = (sbyte)Math.Clamp(spec.LengthArgument, -1, args.Length - 1),
+                    FixedSize = (ushort)Math.Clamp(spec.FixedSize, 0, 256),
+                };
             }
             if (any)
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(key, nr);
-                map.Update(key, value);
+                typed.Update((uint)nr, value);
             }
         }
     }
