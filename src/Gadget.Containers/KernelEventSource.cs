@@ -220,31 +220,31 @@ internal sealed class KernelEventSource : IDisposable
 
     private void OnKernelEvent(ReadOnlySpan<byte> record)
     {
-        if (record.Length < Marshal.SizeOf<KernelContainerEvent>())
+        if (record.Length < ContainerEvent.Size)
         {
             return;
         }
-        var e = MemoryMarshal.Read<KernelContainerEvent>(record);
-        Guard.Run(_logger, () => Handle(e), "handle a kernel event");
+        var e = MemoryMarshal.Read<ContainerEvent>(record);
+        Guard.Run(_logger, () => Handle(ref e), "handle a kernel event");
     }
 
-    private void Handle(in KernelContainerEvent e)
+    private void Handle(ref ContainerEvent e)
     {
         switch (e.Type)
         {
-            case KernelContainerEvent.Exec:
-                OnExec((int)e.Pid, e.CgroupId, e.MountNamespace, e.PathText);
+            case ContainerEvent.Exec:
+                OnExec((int)e.Pid, e.CgroupId, e.MntNs, e.PathText);
                 break;
-            case KernelContainerEvent.InitExit:
+            case ContainerEvent.InitExit:
                 OnInitExit((int)e.Pid, new ContainerExitStatus((int)e.ExitCode));
                 break;
-            case KernelContainerEvent.CgroupRmdir:
+            case ContainerEvent.CgroupRmdir:
                 if (_registry.GetByCgroupId(e.CgroupId) is { } removed)
                 {
                     _registry.Remove(removed, TakeRecentExit(removed.Pid), "cgroup removed");
                 }
                 break;
-            case KernelContainerEvent.CgroupMkdir:
+            case ContainerEvent.CgroupMkdir:
                 _logger.LogTrace("cgroup created: {Path} (id {CgroupId}, level {Level})", e.PathText, e.CgroupId, e.HierarchyLevel);
                 if (e.HierarchyLevel > 0)
                 {
