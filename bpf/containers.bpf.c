@@ -29,7 +29,7 @@ struct container_event {
 	char path[PATH_MAX_LEN]; /* cgroup path relative to the cgroup2 root; EVENT_EXEC: the program */
 };
 
-/* The layout user space reads, named in the object's BTF (a test compares it with KernelContainerEvent). */
+/* The layout user space reads, named in the object's BTF: Gadget.Containers' C# type is generated from it. */
 const struct container_event *unused_container_event __attribute__((unused));
 
 /* Set by user space before load. */

@@ -26,7 +26,7 @@ static __always_inline struct task_struct *gadget_current_task(void)
 }
 
 /*
- * The process an event is about, the same in every gadget's record (mirrored by Gadget.Gadgets' ProcessRecord): 56
+ * The process an event is about, the same in every gadget's record (C# reads it as the type generated from BTF): 56
  * bytes, 8-byte aligned in the records. pcomm is the PARENT process's comm (as ig's pcomm), not the thread's own: the
  * comm of real_parent's thread group leader, what /proc/PPID/comm and ps show (real_parent itself is the thread that
  * forked, e.g. ".NET TP Worker" for a child of a .NET process).

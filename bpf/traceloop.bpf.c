@@ -33,7 +33,7 @@
  * retried read that fails again (a bad pointer: EFAULT) adds nothing. What the exit reads is the memory as it is when the
  * syscall returns (another thread could have changed it in between; the syscall did not).
  *
- * Layout (little endian, read by src/Gadget.Traceloop/TraceloopRecordLayout.cs; a test checks both against this file's BTF):
+ * Layout (little endian; src/Gadget.Traceloop reads it through C# types generated from this object's BTF):
  *   header (32 bytes): u64 timestamp (boot ns; of the entry for an enter or a syscall), u32 pid (tgid), u32 tid, s32 nr,
  *                      u16 size (whole record), u8 kind (1 enter, 2 exit, 3 process exit, 4 syscall), u8 capture count,
  *                      s64 value: exit, syscall: the return value; process exit: the wait status ((code << 8) | signal |
@@ -94,7 +94,7 @@ struct {
 	__type(value, struct pending_syscall);
 } pending SEC(".maps");
 
-/* The layouts user space reads, named in the object's BTF: a test compares them with TraceloopRecordLayout and RingEvent. */
+/* The layouts user space reads, named in the object's BTF (C# types are generated from them). */
 const struct record_header *unused_record_header __attribute__((unused));
 const struct enter_body *unused_enter_body __attribute__((unused));
 const struct capture_header *unused_capture_header __attribute__((unused));
