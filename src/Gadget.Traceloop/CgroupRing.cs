@@ -61,7 +61,7 @@ internal sealed class CgroupRing : IDisposable
     /// <summary>Bytes of ring per CPU.</summary>
     internal int RingSize => _reader.RingSize;
 
-    internal SyscallHistory Dump(ulong since, ReadOnlySpan<Rings.RingCounters> counters, Rings.UnwrittenRecords unwritten)
+    internal SyscallHistory Dump(ulong since, ReadOnlySpan<Bpf.RingCounters> counters, Rings.UnwrittenRecords unwritten)
     {
         lock (_gate)
         {

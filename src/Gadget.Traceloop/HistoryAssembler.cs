@@ -178,7 +178,7 @@ internal sealed class HistoryAssembler
     /// <param name="recordingSince">When the ring started recording the cgroup (boot-time ns).</param>
     /// <param name="missedBeforeRecording">Syscalls the cgroup made before it had a ring.</param>
     /// <param name="since">Only syscalls entered at or after this boot-time timestamp.</param>
-    internal SyscallHistory BuildHistory(long ringSize, ReadOnlySpan<Rings.RingCounters> counters, ulong recordingSince, ulong missedBeforeRecording, ulong since = 0)
+    internal SyscallHistory BuildHistory(long ringSize, ReadOnlySpan<Bpf.RingCounters> counters, ulong recordingSince, ulong missedBeforeRecording, ulong since = 0)
     {
         var syscalls = Build(ringSize, since, out var windowStart);
         var overwritten = new ulong[counters.Length];

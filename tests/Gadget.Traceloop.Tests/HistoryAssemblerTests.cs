@@ -122,7 +122,7 @@ public sealed class HistoryAssemblerTests
         assembler.Add(0, WithSequence(Enter(tid: 10, nr: 1, ts: 800, path: null), 8));
         assembler.Add(1, WithSequence(Enter(tid: 11, nr: 39, ts: 750, path: null), 0));
         // CPU 2's ring holds no enter any more: all 3 it was given are gone.
-        Rings.RingCounters[] counters = [new() { Enters = 9 }, new() { Enters = 1, Failed = 2 }, new() { Enters = 3 }];
+        Bpf.RingCounters[] counters = [new() { Enters = 9 }, new() { Enters = 1, Failed = 2 }, new() { Enters = 3 }];
 
         var history = assembler.BuildHistory(RingSize, counters, recordingSince: 50, missedBeforeRecording: 4);
 

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
-using Gadget.Traceloop.Rings;
+using System.Runtime.CompilerServices;
+using Gadget.Traceloop.Bpf;
 using L = Gadget.Traceloop.TraceloopRecordLayout;
 
 namespace Gadget.Traceloop.Tests;
@@ -37,37 +37,50 @@ public sealed class RecordLayoutTests : IDisposable
     [Fact]
     public void TheScratchBufferHoldsTheBatchAndTheOpenSyscallWhereUserSpaceReadsThem()
     {
-        var (_, scratch) = BtfStructs.Read(_object)["scratch_buffer"];
-        Assert.Equal(UnwrittenRecords.OpenTidOffset, scratch["open_tid"]);
-        Assert.Equal(UnwrittenRecords.OpenSlotOffset, scratch["open_slot"]);
-        Assert.Equal(UnwrittenRecords.OpenCgroupOffset, scratch["open_cgroup"]);
-        Assert.Equal(UnwrittenRecords.OpenSizeOffset, scratch["open_size"]);
-        Assert.Equal(UnwrittenRecords.GenerationOffset, scratch["generation"]);
-        Assert.Equal(UnwrittenRecords.DataOffset, scratch["data"]);
-        Assert.Equal(UnwrittenRecords.BatchSlotOffset, scratch["batch_slot"]);
-        Assert.Equal(UnwrittenRecords.BatchUsedOffset, scratch["batch_used"]);
-        Assert.Equal(UnwrittenRecords.BatchCgroupOffset, scratch["batch_cgroup"]);
-        Assert.Equal(UnwrittenRecords.BatchOffset, scratch["batch"]);
+        var b = default(ScratchBuffer);
+        AssertSame(BtfStructs.Read(_object)["scratch_buffer"], ScratchBuffer.Size, Unsafe.SizeOf<ScratchBuffer>(),
+            ("faulted", Offset(ref b, ref b.Faulted)), ("retry_mask", Offset(ref b, ref b.RetryMask)), ("iov_used", Offset(ref b, ref b.IovUsed)),
+            ("saved_len", Offset(ref b, ref b.SavedLen)), ("open_tid", Offset(ref b, ref b.OpenTid)), ("open_slot", Offset(ref b, ref b.OpenSlot)),
+            ("open_cgroup", Offset(ref b, ref b.OpenCgroup)), ("open_size", Offset(ref b, ref b.OpenSize)),
+            ("generation", Offset(ref b, ref b.Generation)), ("open_mm", Offset(ref b, ref b.OpenMm)),
+            ("batch_slot", Offset(ref b, ref b.BatchSlot)), ("batch_used", Offset(ref b, ref b.BatchUsed)),
+            ("batch_cgroup", Offset(ref b, ref b.BatchCgroup)), ("batch_records", Offset(ref b, ref b.BatchRecords)),
+            ("reserved", Offset(ref b, ref b.Reserved)), ("data", Offset(ref b, ref b.Data[0])), ("batch", Offset(ref b, ref b.Batch[0])));
+        // What UnwrittenRecords bounds its reads by: the whole of each array, up to the next member or the end.
+        Assert.Equal(ScratchBuffer.Offsets.Batch - ScratchBuffer.Offsets.Data, b.Data.Length);
+        Assert.Equal(ScratchBuffer.Size - ScratchBuffer.Offsets.Batch, b.Batch.Length);
     }
 
     [Fact]
-    public void RingStructsMatchTheirCSharpMirrors()
+    public void RingStructsMatchTheirGeneratedTypes()
     {
         var structs = BtfStructs.Read(_object);
-        AssertSame<RingEvent>(structs["ring_event"], ("cgroup_id", nameof(RingEvent.CgroupId)), ("timestamp", nameof(RingEvent.Timestamp)), ("slot", nameof(RingEvent.Slot)), ("kind", nameof(RingEvent.Kind)));
-        AssertSame<RingCounters>(structs["ring_counters"], ("enters", nameof(RingCounters.Enters)), ("failed", nameof(RingCounters.Failed)));
-        AssertSame<CgroupState>(structs["cgroup_state"], ("slot", nameof(CgroupState.Slot)), ("reserved", nameof(CgroupState.Reserved)), ("missed", nameof(CgroupState.Missed)));
-        AssertSame<RingClaim>(structs["ring_claim"], ("slot", nameof(RingClaim.Slot)), ("reserved", nameof(RingClaim.Reserved)), ("timestamp", nameof(RingClaim.Timestamp)));
+        var e = default(RingEvent);
+        AssertSame(structs["ring_event"], RingEvent.Size, Unsafe.SizeOf<RingEvent>(),
+            ("cgroup_id", Offset(ref e, ref e.CgroupId)), ("timestamp", Offset(ref e, ref e.Timestamp)), ("slot", Offset(ref e, ref e.Slot)), ("kind", Offset(ref e, ref e.Kind)));
+        var counters = default(RingCounters);
+        AssertSame(structs["ring_counters"], RingCounters.Size, Unsafe.SizeOf<RingCounters>(),
+            ("enters", Offset(ref counters, ref counters.Enters)), ("failed", Offset(ref counters, ref counters.Failed)));
+        var state = default(CgroupState);
+        AssertSame(structs["cgroup_state"], CgroupState.Size, Unsafe.SizeOf<CgroupState>(),
+            ("slot", Offset(ref state, ref state.Slot)), ("reserved", Offset(ref state, ref state.Reserved)), ("missed", Offset(ref state, ref state.Missed)));
+        var claim = default(RingClaim);
+        AssertSame(structs["ring_claim"], RingClaim.Size, Unsafe.SizeOf<RingClaim>(),
+            ("slot", Offset(ref claim, ref claim.Slot)), ("reserved", Offset(ref claim, ref claim.Reserved)), ("timestamp", Offset(ref claim, ref claim.Timestamp)));
     }
 
-    private static void AssertSame<T>((int Size, Dictionary<string, int> Fields) c, params (string C, string CSharp)[] fields)
-        where T : struct
+    /// <summary>The C struct (size and member offsets, from bpftool) and the generated type (its Size constant, its size in
+    /// .NET, the real offset of each of its fields) agree, member for member.</summary>
+    private static void AssertSame((int Size, Dictionary<string, int> Fields) c, int declaredSize, int dotnetSize, params (string C, int Offset)[] fields)
     {
-        Assert.Equal(c.Size, Marshal.SizeOf<T>());
-        Assert.Equal(c.Fields.Count, fields.Length);
-        foreach (var (cName, csName) in fields)
+        Assert.Equal((c.Size, c.Size), (declaredSize, dotnetSize));
+        Assert.Equal(c.Fields.Keys.Order(), fields.Select(f => f.C).Order());
+        foreach (var (name, offset) in fields)
         {
-            Assert.Equal(c.Fields[cName], (int)Marshal.OffsetOf<T>(csName));
+            Assert.True(c.Fields[name] == offset, $"{name}: at {c.Fields[name]} in traceloop.bpf.o, at {offset} in the generated type");
         }
     }
+
+    private static int Offset<T, TField>(ref T owner, ref TField field) =>
+        (int)Unsafe.ByteOffset(ref Unsafe.As<T, byte>(ref owner), ref Unsafe.As<TField, byte>(ref field));
 }

@@ -1,6 +1,6 @@
 namespace Gadget.Traceloop.Rings;
 
-/// <summary>The kinds of <see cref="RingEvent"/> (<c>RING_EVENT_*</c> in bpf/traceloop_rings.h).</summary>
+/// <summary>The kinds of <see cref="Bpf.RingEvent"/> (its <c>Kind</c>: <c>RING_EVENT_*</c> in bpf/traceloop_rings.h, macros, not in BTF).</summary>
 internal enum RingEventKind : uint
 {
     /// <summary>A new cgroup's first syscall claimed a spare ring.</summary>

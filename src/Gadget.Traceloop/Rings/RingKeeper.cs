@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Gadget.Bpf;
+using Gadget.Traceloop.Bpf;
 using Microsoft.Extensions.Logging;
 
 namespace Gadget.Traceloop.Rings;
@@ -260,7 +261,7 @@ internal sealed class RingKeeper : IDisposable
     {
         RingBufferRecordHandler collect = record =>
         {
-            if (record.Length >= Marshal.SizeOf<RingEvent>())
+            if (record.Length >= RingEvent.Size)
             {
                 _pending.Add(MemoryMarshal.Read<RingEvent>(record));
             }
@@ -295,7 +296,7 @@ internal sealed class RingKeeper : IDisposable
 
     private void Handle(in RingEvent e)
     {
-        switch (e.Kind)
+        switch ((RingEventKind)e.Kind)
         {
             case RingEventKind.Claimed:
                 if (_pool.OnClaimed(e.CgroupId, e.Slot) is { References: 0 } claimed && DeclinedByAll(e.CgroupId))

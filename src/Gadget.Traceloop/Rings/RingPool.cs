@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Gadget.Bpf;
+using Gadget.Traceloop.Bpf;
 using Microsoft.Extensions.Logging;
 
 namespace Gadget.Traceloop.Rings;

@@ -1,5 +1,6 @@
-using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Gadget.Bpf;
+using Gadget.Traceloop.Bpf;
 
 namespace Gadget.Traceloop.Rings;
 
@@ -18,10 +19,6 @@ namespace Gadget.Traceloop.Rings;
 /// </remarks>
 internal sealed class UnwrittenRecords
 {
-    /// <summary>Offsets in <c>struct scratch_buffer</c> (checked against the object's BTF by a test).</summary>
-    internal const int OpenTidOffset = 8, OpenSlotOffset = 12, OpenCgroupOffset = 16, OpenSizeOffset = 24, GenerationOffset = 28,
-        BatchSlotOffset = 40, BatchUsedOffset = 44, BatchCgroupOffset = 48, DataOffset = 64, BatchOffset = DataOffset + 16384;
-
     private const int Attempts = 8;
 
     private readonly BpfMap _scratch;
@@ -31,6 +28,10 @@ internal sealed class UnwrittenRecords
 
     internal UnwrittenRecords(BpfMap scratch)
     {
+        if (scratch.ValueSize != ScratchBuffer.Size)
+        {
+            throw new InvalidOperationException($"The scratch map's values are {scratch.ValueSize} bytes, struct scratch_buffer is {ScratchBuffer.Size}: the object is not the one Gadget.Traceloop was built with.");
+        }
         _scratch = scratch;
         _stride = (scratch.ValueSize + 7) & ~7;
         for (var i = 0; i < _copies.Length; i++)
@@ -75,36 +76,35 @@ internal sealed class UnwrittenRecords
 
     private Span<byte> Buffer(byte[] values, int cpu) => values.AsSpan(cpu * _stride, _stride);
 
-    private static uint Generation(ReadOnlySpan<byte> buffer) => BinaryPrimitives.ReadUInt32LittleEndian(buffer[GenerationOffset..]);
+    private static uint Generation(Span<byte> buffer) => View(buffer).Generation;
+
+    /// <summary>One CPU's copy of its scratch buffer, in place.</summary>
+    private static ref ScratchBuffer View(Span<byte> buffer) => ref MemoryMarshal.AsRef<ScratchBuffer>(buffer);
 
     /// <summary>Gives the assembler what <paramref name="buffer"/> holds for the ring; when <paramref name="later"/> is not
     /// empty (the copy may be torn), only the bytes that are the same in both copies.</summary>
-    private static void Take(ReadOnlySpan<byte> buffer, ReadOnlySpan<byte> later, int cpu, uint slot, ulong cgroupId, HistoryAssembler assembler)
+    private static void Take(Span<byte> buffer, Span<byte> later, int cpu, uint slot, ulong cgroupId, HistoryAssembler assembler)
     {
-        var used = BinaryPrimitives.ReadUInt32LittleEndian(buffer[BatchUsedOffset..]);
-        if (used > 0 && used <= buffer.Length - BatchOffset &&
-            BinaryPrimitives.ReadUInt32LittleEndian(buffer[BatchSlotOffset..]) == slot &&
-            BinaryPrimitives.ReadUInt64LittleEndian(buffer[BatchCgroupOffset..]) == cgroupId)
+        ref var b = ref View(buffer);
+        var used = b.BatchUsed;
+        if (used > 0 && used <= (uint)b.Batch.Length && b.BatchSlot == slot && b.BatchCgroup == cgroupId)
         {
-            var batch = buffer.Slice(BatchOffset, (int)used);
+            ReadOnlySpan<byte> batch = b.Batch[..(int)used];
             if (!later.IsEmpty)
             {
                 // The later copy's batch must be this ring's too: a batch copied after it was written out and refilled for
                 // another ring is not this ring's (its header was copied before).
-                var same = BinaryPrimitives.ReadUInt32LittleEndian(later[BatchSlotOffset..]) == slot &&
-                    BinaryPrimitives.ReadUInt64LittleEndian(later[BatchCgroupOffset..]) == cgroupId;
-                batch = same ? batch[..Same(batch, later.Slice(BatchOffset, (int)used))] : default;
+                ref var l = ref View(later);
+                var same = l.BatchSlot == slot && l.BatchCgroup == cgroupId;
+                batch = same ? batch[..Same(batch, l.Batch[..(int)used])] : default;
             }
             assembler.AddUnwritten(cpu, batch);
         }
-        var size = BinaryPrimitives.ReadUInt32LittleEndian(buffer[OpenSizeOffset..]);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(buffer[OpenTidOffset..]) != 0 &&
-            BinaryPrimitives.ReadUInt32LittleEndian(buffer[OpenSlotOffset..]) == slot &&
-            BinaryPrimitives.ReadUInt64LittleEndian(buffer[OpenCgroupOffset..]) == cgroupId &&
-            size <= BatchOffset - DataOffset)
+        var size = b.OpenSize;
+        if (b.OpenTid != 0 && b.OpenSlot == slot && b.OpenCgroup == cgroupId && size <= (uint)b.Data.Length)
         {
-            var open = buffer.Slice(DataOffset, (int)size);
-            if (later.IsEmpty || open.SequenceEqual(later.Slice(DataOffset, (int)size)))
+            ReadOnlySpan<byte> open = b.Data[..(int)size];
+            if (later.IsEmpty || open.SequenceEqual(View(later).Data[..(int)size]))
             {
                 assembler.AddInFlight(cpu, open);
             }
