@@ -175,14 +175,17 @@ public sealed class FileTop : IAsyncDisposable
     {
         var depth = (int)Math.Min(value.Depth, (uint)value.Names.Length);
         var name = depth > 0 ? RecordText.Decode(value.Names[0]) : string.Empty;
-        if (depth == 1 && value.Rooted == 0 && type is FileType.Socket or FileType.Pipe)
+        if (depth == 1 && value.Rooted == 0)
         {
-            // A socket's or a pipe's own dentry, the root of its pseudo file system ("TCP", "UDP", "" for a pipe): named
-            // as /proc/PID/fd shows it.
-            name = $"{(type == FileType.Socket ? "socket" : "pipe")}:[{inode}]";
+            // A dentry that is its own parent: a pseudo file system's (a socket's "TCP", a pipe's "", an anonymous
+            // inode's "[eventfd]"). Sockets and pipes are named as /proc/PID/fd shows them; the others by their name.
+            if (type is FileType.Socket or FileType.Pipe)
+            {
+                name = $"{(type == FileType.Socket ? "socket" : "pipe")}:[{inode}]";
+            }
             return (name, name);
         }
-        var path = new StringBuilder(value.Rooted != 0 ? "/" : depth > 1 || name.Length > 0 ? ".../" : string.Empty);
+        var path = new StringBuilder(value.Rooted != 0 ? "/" : ".../");
         for (var i = depth - 1; i >= 0; i--)
         {
             path.Append(RecordText.Decode(value.Names[i]));

@@ -53,7 +53,8 @@ public sealed record FileTraffic
     /// <summary>
     /// The last components of the file's path (up to 4, each at most 31 bytes), read from the dentries in the kernel:
     /// relative to the root of the file's file system, so with a leading <c>/</c> when they reach it (<c>/x</c> for
-    /// <c>/tmp/x</c> on a tmpfs mounted at <c>/tmp</c>), else starting with <c>.../</c>.
+    /// <c>/tmp/x</c> on a tmpfs mounted at <c>/tmp</c>), else starting with <c>.../</c>; <see cref="Name"/> alone for a file
+    /// of a pseudo file system (a socket, a pipe, an anonymous inode such as <c>[eventfd]</c>).
     /// </summary>
     public required string Path { get; init; }
 
