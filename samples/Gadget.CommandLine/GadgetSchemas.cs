@@ -206,6 +206,36 @@ public static class GadgetSchemas
         new("recv", "RECV", 0, "bytes received during the interval", r => r.Traffic.BytesReceived),
     ]);
 
+    /// <summary><c>top file</c>'s rows.</summary>
+    public static EventSchema<FileTopRow> TopFile { get; } = new("top-file", r => EventTime.FromWall(r.Time), r => r.File.Container,
+    [
+        new("pid", "PID", 7, "process id", r => r.File.Pid),
+        new("tid", "TID", 7, "the thread that first read or wrote the file in the interval", r => r.File.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", r => r.File.ParentPid) { Default = false },
+        new("uid", "UID", 6, "user id", r => r.File.Uid) { Default = false },
+        new("gid", "GID", 6, "group id", r => r.File.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", r => r.File.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", r => r.File.ParentComm) { Default = false },
+        new("reads", "READS", 7, "read calls that returned bytes during the interval", r => r.File.Reads),
+        new("writes", "WRITES", 7, "write calls that wrote bytes during the interval", r => r.File.Writes),
+        new("rbytes", "RBYTES", 10, "bytes read during the interval", r => r.File.ReadBytes),
+        new("wbytes", "WBYTES", 10, "bytes written during the interval", r => r.File.WriteBytes),
+        new("t", "T", 1, "the file's type: R regular, S socket, P pipe, O other", r => FileTypeLetter(r.File.Type)),
+        new("file", "FILE", -24, "the file's name (socket:[INODE], pipe:[INODE] for those)", r => r.File.Name),
+        new("path", "PATH", -40, "the last components of the path, from the root of the file's file system (.../ when cut)", r => r.File.Path) { Default = false },
+        new("inode", "INODE", 10, "the file's inode number", r => r.File.Inode) { Default = false },
+        new("dev", "DEV", 0, "the device of the file's file system, major:minor", r => $"{r.File.DeviceMajor}:{r.File.DeviceMinor}") { Default = false },
+    ]);
+
+    /// <summary>A file type as <c>top file</c> prints it: R, S, P or O (as filetop).</summary>
+    public static string FileTypeLetter(FileType type) => type switch
+    {
+        FileType.Regular => "R",
+        FileType.Socket => "S",
+        FileType.Pipe => "P",
+        _ => "O",
+    };
+
     /// <summary>tcpretrans's events.</summary>
     public static EventSchema<TcpRetransEvent> TcpRetrans { get; } = new("tcpretrans", e => EventTime.FromWall(e.Timestamp), e => e.Container,
     [

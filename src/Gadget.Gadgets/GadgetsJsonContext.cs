@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Gadget.Gadgets;
 
 /// <summary>
-/// Source-generated System.Text.Json metadata for every gadget's events (and tcptop's snapshots, the network policy
+/// Source-generated System.Text.Json metadata for every gadget's events (and tcptop's and filetop's snapshots, the network policy
 /// advice): a host serializes them without reflection, trimmed or AOT-compiled. camelCase names; IP addresses as their
 /// text; enums as numbers; the <see cref="Containers.Container"/> of an event whole (read back, it lacks what only the
 /// collection sets: its registration time and exit status).
@@ -26,5 +26,7 @@ namespace Gadget.Gadgets;
 [JsonSerializable(typeof(TcpDropEvent))]
 [JsonSerializable(typeof(TcpTraffic))]
 [JsonSerializable(typeof(TcpTopSnapshot))]
+[JsonSerializable(typeof(FileTraffic))]
+[JsonSerializable(typeof(FileTopSnapshot))]
 [JsonSerializable(typeof(NetworkPolicyAdvice))]
 public sealed partial class GadgetsJsonContext : JsonSerializerContext;

@@ -4,7 +4,7 @@ using Gadget.Containers;
 namespace Gadget.Gadgets;
 
 /// <summary>
-/// tcptop's loaded BPF object (it has no events ring buffer, which GadgetRuntime expects): embedded object opened, filtered by the options' container selection (the
+/// tcptop's and filetop's loaded BPF object (it has no events ring buffer, which GadgetRuntime expects): embedded object opened, filtered by the options' container selection (the
 /// selection's cgroup set shared with the object's <c>selected_cgroups</c> map), loaded, its tracepoints attached.
 /// </summary>
 internal sealed class TcpGadgetObject : IDisposable
@@ -20,7 +20,11 @@ internal sealed class TcpGadgetObject : IDisposable
 
     public BpfObject Object { get; }
 
-    public static TcpGadgetObject Load(string objectName, GadgetOptions options, params (string Program, string Category, string Tracepoint)[] tracepoints)
+    public static TcpGadgetObject Load(string objectName, GadgetOptions options, params (string Program, string Category, string Tracepoint)[] tracepoints) =>
+        Load(objectName, options, null, tracepoints);
+
+    /// <summary>As <see cref="Load(string, GadgetOptions, ValueTuple{string, string, string}[])"/>, with <paramref name="configure"/> setting the spec's globals before loading.</summary>
+    public static TcpGadgetObject Load(string objectName, GadgetOptions options, Action<BpfObjectSpec>? configure, params (string Program, string Category, string Tracepoint)[] tracepoints)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Selector is not null && options.Containers is null)
@@ -38,6 +42,7 @@ internal sealed class TcpGadgetObject : IDisposable
                 spec.SetGlobal("filter_by_cgroup", true);
                 spec.Map("selected_cgroups").ReuseMap(selection.CgroupIds);
             }
+            configure?.Invoke(spec);
             loaded = spec.Load();
         }
         catch

@@ -59,6 +59,15 @@ public static class GadgetBuilderExtensions
     public static IGadgetBuilder AddTcpTop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
         builder.AddGadget("tcptop", configure, (options, settings) => TcpTop.Start(options, new TcpTopOptions { Interval = settings.Interval }), _ => 0);
 
+    /// <summary>
+    /// Adds <see cref="FileTop"/> (settings name <c>filetop</c>; <see cref="GadgetSettings.Interval"/> is its interval,
+    /// <see cref="GadgetSettings.AllFiles"/> counts every file type, not only regular files).
+    /// </summary>
+    /// <inheritdoc cref="AddExecSnoop" path="/param"/>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static IGadgetBuilder AddFileTop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
+        builder.AddGadget("filetop", configure, (options, settings) => FileTop.Start(options, new FileTopOptions { Interval = settings.Interval, AllFiles = settings.AllFiles }), _ => 0);
+
     /// <summary>Adds <see cref="ExitSnoop"/> (settings name <c>exitsnoop</c>; process exits, not every thread's).</summary>
     /// <inheritdoc cref="AddExecSnoop" path="/param"/>
     /// <returns><paramref name="builder"/>.</returns>

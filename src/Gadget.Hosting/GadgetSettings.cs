@@ -14,8 +14,11 @@ public sealed class GadgetSettings
     /// <summary>The gadget's events ring buffer in bytes (<see cref="GadgetOptions.RingBufferSize"/>): 0 for the gadget's default, else a power of two of at least one page.</summary>
     public int RingBufferSize { get; set; }
 
-    /// <summary>tcptop only: how often a snapshot is taken. Default: 1 s.</summary>
+    /// <summary>tcptop and filetop only: how often a snapshot is taken. Default: 1 s.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>filetop only: count every kind of file (sockets, pipes, devices), not only regular files. Default: false.</summary>
+    public bool AllFiles { get; set; }
 
     internal IEnumerable<string> Validate(string path)
     {

@@ -15,6 +15,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
             .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "86400"])),
         new(Tool.Gadgets, ["snapshot", "process"], [], ["snapshot", "process", "--host"]),
         new(Tool.Gadgets, ["snapshot", "socket"], [], ["snapshot", "socket", "--host"]),
+        new(Tool.Gadgets, ["top", "file"], [], ["top", "file", "--host", "--timeout", "86400"]),
         new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
         new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
         new(Tool.Traceloop, ["advise", "seccomp-profile"], ["--", "true"], ["advise", "seccomp-profile", "--", "true"]),
@@ -34,7 +35,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     /// <summary>The commands that group others (their --help lists them).</summary>
     internal static readonly (Tool Tool, string[] Words)[] Groups =
     [
-        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]),
+        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]), (Tool.Gadgets, ["top"]),
         (Tool.Traceloop, []), (Tool.Traceloop, ["advise"]),
         (Tool.Client, []), (Tool.Client, ["traceloop"]),
     ];
@@ -46,6 +47,8 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--interval"] = "0",
         ["--count"] = "0",
         ["--rows"] = "abc",
+        ["--max-rows"] = "0",
+        ["--sort"] = "size",
         ["--ring-size"] = "100",
         ["--spare-rings"] = "0",
         ["--containerindex"] = "99999999999",

@@ -215,6 +215,41 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task TopFileJson()
+    {
+        // The test writes a file of its own (a name only it uses) until top file reports it: the row has its name, the
+        // test's pid, a regular file's type, the file's inode and bytes written.
+        var marker = Marker();
+        var path = Path.Combine(Path.GetTempPath(), marker);
+        try
+        {
+            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            var lines = await CaptureAsync(["top", "file", "--host", "-o", "json", "--interval", "0.5", "--fields", "pid,file,t,inode,wbytes,writes", "--filter", $"file=={marker}"],
+                () => file.Write(new byte[100]), line => line.Contains(marker, StringComparison.Ordinal));
+            var row = Event(lines, marker);
+            Assert.Equal("top-file", row.GetProperty("gadget").GetString());
+            Assert.Equal(Environment.ProcessId, row.GetProperty("pid").GetInt32());
+            Assert.Equal("R", row.GetProperty("t").GetString());
+            Assert.Equal(100 * row.GetProperty("writes").GetInt64(), row.GetProperty("wbytes").GetInt64());
+            var inode = FileInode(path);
+            Assert.Equal(inode, row.GetProperty("inode").GetUInt64());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static ulong FileInode(string path)
+    {
+        var info = new ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return ulong.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task TheAgentsStreamThroughTheClient()
     {
         var socket = Path.Combine(Path.GetTempPath(), $"gadget-cli-agent-{Guid.NewGuid():N}.sock");

@@ -34,6 +34,13 @@ public sealed class JsonContextTests
         BytesSent = 100, BytesReceived = 2000, Sends = 1, Receives = 3,
     };
 
+    private static readonly FileTraffic FileTraffic = new()
+    {
+        Pid = 10, Tid = 11, ParentPid = 1, Uid = 1000, Gid = 1001, Comm = "postgres", ParentComm = "sh", CgroupId = 77, Container = Web,
+        Inode = 123456, DeviceMajor = 254, DeviceMinor = 1, Type = FileType.Regular, Name = "base.db", Path = ".../data/base.db",
+        Reads = 3, Writes = 2, ReadBytes = 12288, WriteBytes = 8192,
+    };
+
     /// <summary>One instance of every type the context declares.</summary>
     private static readonly Dictionary<Type, object> Samples = new()
     {
@@ -107,6 +114,8 @@ public sealed class JsonContextTests
         },
         [typeof(TcpTraffic)] = Traffic,
         [typeof(TcpTopSnapshot)] = new TcpTopSnapshot(Time, TimeSpan.FromSeconds(1), [Traffic]),
+        [typeof(FileTraffic)] = FileTraffic,
+        [typeof(FileTopSnapshot)] = new FileTopSnapshot(Time, TimeSpan.FromSeconds(1), [FileTraffic]),
         [typeof(NetworkPolicyAdvice)] = new NetworkPolicyAdvice
         {
             Name = "web", Namespace = "shop", PodLabels = new Dictionary<string, string> { ["app"] = "web" },

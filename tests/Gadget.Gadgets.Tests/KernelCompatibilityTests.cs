@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -47,6 +47,7 @@ public sealed class KernelCompatibilityTests
             "tcptop" => TcpTop.Start(options),
             "tcpretrans" => TcpRetrans.Start(options),
             "tcpdrop" => TcpDrop.Start(options),
+            "filetop" => FileTop.Start(options, new FileTopOptions { AllFiles = true }),
             _ => throw new ArgumentOutOfRangeException(nameof(gadget)),
         };
         await started.DisposeAsync();
