@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Gadget.Bpf;
 using Gadget.Containers;
@@ -86,26 +85,8 @@ public sealed class FileTop : IAsyncDisposable
     }
 
     /// <summary>One snapshot per interval, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public async IAsyncEnumerable<FileTopSnapshot> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
-        using var timer = new PeriodicTimer(_options.Interval);
-        while (true)
-        {
-            try
-            {
-                if (!await timer.WaitForNextTickAsync(linked.Token).ConfigureAwait(false))
-                {
-                    yield break;
-                }
-            }
-            catch (OperationCanceledException) when (_disposed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                yield break;
-            }
-            yield return Collect();
-        }
-    }
+    public IAsyncEnumerable<FileTopSnapshot> ReadAsync(CancellationToken cancellationToken = default) =>
+        IntervalSnapshots.ReadAsync(_options.Interval, Collect, _disposed.Token, cancellationToken);
 
     /// <summary>Takes the counts accumulated since the previous snapshot (or the start) now, and resets them.</summary>
     public FileTopSnapshot Collect()

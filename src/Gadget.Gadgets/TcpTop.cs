@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Gadget.Bpf;
 using Gadget.Containers;
 using TcpTopKey = Gadget.Gadgets.Bpf.Tcptop.TcptopKey;
@@ -73,26 +72,8 @@ public sealed class TcpTop : IAsyncDisposable
     }
 
     /// <summary>One snapshot per interval, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public async IAsyncEnumerable<TcpTopSnapshot> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
-        using var timer = new PeriodicTimer(_options.Interval);
-        while (true)
-        {
-            try
-            {
-                if (!await timer.WaitForNextTickAsync(linked.Token).ConfigureAwait(false))
-                {
-                    yield break;
-                }
-            }
-            catch (OperationCanceledException) when (_disposed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                yield break;
-            }
-            yield return Collect();
-        }
-    }
+    public IAsyncEnumerable<TcpTopSnapshot> ReadAsync(CancellationToken cancellationToken = default) =>
+        IntervalSnapshots.ReadAsync(_options.Interval, Collect, _disposed.Token, cancellationToken);
 
     /// <summary>Takes the counts accumulated since the previous snapshot (or the start) now, and resets them.</summary>
     public TcpTopSnapshot Collect()
