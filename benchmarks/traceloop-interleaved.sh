@@ -3,28 +3,34 @@
 # each round runs the workload untraced, recorded by each given traceloop build (`traceloop run`: the time is taken inside
 # the recorded shell, around the workload only), and untraced while the first build records another cgroup (a neighbour),
 # in a rotating order; it prints each arm's median time and the median of its per-round ratio to the untraced run.
+# With --floor, a `floor` arm runs it untraced while empty programs sit on the same syscall hooks (the benchmarks'
+# `syscall-floor` mode: bpf/syscall_floor.bpf.c): what any raw_syscalls tracer costs before doing anything.
 # Needs root and built traceloop CLIs (dotnet build samples/Traceloop -c Release).
-# Usage: benchmarks/traceloop-interleaved.sh [--rounds N] --traceloop NAME=PATH/traceloop.dll [--traceloop ...] -- WORKLOAD
+# Usage: benchmarks/traceloop-interleaved.sh [--rounds N] [--floor PATH/Gadget.Benchmarks.dll]
+#          --traceloop NAME=PATH/traceloop.dll [--traceloop ...] -- WORKLOAD
 #   benchmarks/traceloop-interleaved.sh --rounds 15 --traceloop new=samples/Traceloop/bin/Release/net10.0/traceloop.dll \
 #     -- 'find /usr/include/linux -type f -exec cat {} + >/dev/null'
 set -euo pipefail
 rounds=11
+floor_dll=
 names=()
 dlls=()
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
+    --floor) floor_dll=$2; shift 2 ;;
     --traceloop) names+=("${2%%=*}"); dlls+=("${2#*=}"); shift 2 ;;
     --) shift; break ;;
-    *) sed -n '2,9p' "$0"; exit 2 ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
 done
-[ $# -eq 1 ] && [ ${#dlls[@]} -gt 0 ] || { sed -n '2,9p' "$0"; exit 2; }
+[ $# -eq 1 ] && [ ${#dlls[@]} -gt 0 ] || { sed -n '2,12p' "$0"; exit 2; }
 workload=$1
 work=$(mktemp -d)
 neighbour=
 cleanup() {
   [ -n "$neighbour" ] && kill "$neighbour" 2>/dev/null && wait "$neighbour" 2>/dev/null
+  [ -n "${floor_pid:-}" ] && kill "$floor_pid" 2>/dev/null && wait "$floor_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -47,7 +53,24 @@ run_neighbour() {
   echo "$t"
 }
 
+run_floor() {
+  # Empty programs on raw_syscalls sys_enter/sys_exit, attached by the benchmarks' syscall-floor mode ("attached" once
+  # they are); it holds them until SIGTERM.
+  dotnet "$floor_dll" syscall-floor > "$work/floor.out" 2>&1 < /dev/null &
+  floor_pid=$!
+  until grep -q attached "$work/floor.out"; do
+    kill -0 "$floor_pid" 2>/dev/null || { cat "$work/floor.out" >&2; exit 1; }
+    sleep 0.1
+  done
+  sleep 0.5
+  local t; t=$(run_untraced)
+  kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
+  floor_pid=
+  echo "$t"
+}
+
 arms=(untraced neighbour "${names[@]}")
+[ -n "$floor_dll" ] && arms=(untraced floor neighbour "${names[@]}")
 : > "$work/results"
 for r in $(seq "$rounds"); do
   n=${#arms[@]}
@@ -56,6 +79,7 @@ for r in $(seq "$rounds"); do
     case $arm in
       untraced) t=$(run_untraced) ;;
       neighbour) t=$(run_neighbour) ;;
+      floor) t=$(run_floor) ;;
       *) for j in "${!names[@]}"; do [ "${names[$j]}" = "$arm" ] && t=$(run_recorded "${dlls[$j]}"); done ;;
     esac
     echo "$r $arm $t" >> "$work/results"

@@ -13,6 +13,10 @@ if (args is ["tool-startup", .. var startupArgs])
 {
     return await ToolStartupBenchmarks.RunAsync(startupArgs);
 }
+if (args is ["syscall-floor"])
+{
+    return SyscallFloor.RunUntilStopped();
+}
 if (args is ["gadget-throughput", .. var rest])
 {
     return await Gadget.Benchmarks.GadgetThroughputBenchmarks.RunAsync(rest);
