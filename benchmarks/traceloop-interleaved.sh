@@ -58,7 +58,7 @@ run_floor() {
   # they are); it holds them until SIGTERM.
   dotnet "$floor_dll" syscall-floor > "$work/floor.out" 2>&1 < /dev/null &
   floor_pid=$!
-  until grep -q attached "$work/floor.out"; do
+  until grep -qs attached "$work/floor.out"; do
     kill -0 "$floor_pid" 2>/dev/null || { cat "$work/floor.out" >&2; exit 1; }
     sleep 0.1
   done

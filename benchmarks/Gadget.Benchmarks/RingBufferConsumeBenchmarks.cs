@@ -6,9 +6,10 @@ using Gadget.Bpf;
 namespace Gadget.Benchmarks;
 
 /// <summary>
-/// Consuming 64-byte records from a 16 MiB BPF ring buffer: Gadget's managed reader against libbpf's C consumer.
-/// Before every iteration (not measured) the BPF program <c>fill_ring</c> of bpf/ringbuf_bench.bpf.c writes
-/// <see cref="RecordsPerFill"/> records into the ring through <c>BPF_PROG_TEST_RUN</c>; an iteration then consumes them
+/// Consuming 64-byte records from a 16 MiB BPF ring buffer, or 1 KiB records from a 256 MiB one: Gadget's managed reader
+/// against libbpf's C consumer. Before every iteration (not measured) the BPF program <c>fill_ring</c> (or
+/// <c>fill_ring_large</c>) of bpf/ringbuf_bench.bpf.c writes <see cref="RecordsPerFill"/> records into the ring through
+/// <c>BPF_PROG_TEST_RUN</c>; an iteration then consumes them
 /// all, so the time per operation is the time per record. Every consumer does the same work per record: count it and add
 /// up its first 8 bytes.
 /// </summary>
@@ -19,8 +20,13 @@ namespace Gadget.Benchmarks;
 [InvocationCount(1)]
 public unsafe class RingBufferConsumeBenchmarks
 {
-    /// <summary>Records per fill: 200,000 x 72 bytes (64 + 8 header) = 14.4 MB of the 16 MiB ring.</summary>
+    /// <summary>Records per fill: 200,000 x 72 bytes (64 + 8 header) = 14.4 MB of the 16 MiB ring, or 200,000 x 1,032
+    /// bytes = 206 MB of the 256 MiB one.</summary>
     public const int RecordsPerFill = 200_000;
+
+    /// <summary>The record size: 64 bytes (<c>bench_ring</c>) or 1 KiB (<c>bench_ring_large</c>).</summary>
+    [Params(64, 1024)]
+    public int RecordSize { get; set; } = 64;
 
     private BpfObject _object = null!;
     private BpfMap _ring = null!;
@@ -57,7 +63,7 @@ public unsafe class RingBufferConsumeBenchmarks
             *_state = default;
         }
         Span<ulong> context = [RecordsPerFill];
-        _object.Program("fill_ring").TestRun(MemoryMarshal.AsBytes(context));
+        _object.Program(RecordSize == 64 ? "fill_ring" : "fill_ring_large").TestRun(MemoryMarshal.AsBytes(context));
     }
 
     [IterationCleanup]
@@ -136,7 +142,7 @@ public unsafe class RingBufferConsumeBenchmarks
     private void LoadObject()
     {
         _object = BpfObject.LoadEmbeddedResource(typeof(RingBufferConsumeBenchmarks).Assembly, "ringbuf_bench.bpf.o");
-        _ring = _object.Map("bench_ring");
+        _ring = _object.Map(RecordSize == 64 ? "bench_ring" : "bench_ring_large");
     }
 
     /// <summary>Same layout as <c>struct gadget_bench_state</c> in native/ringbuf_callback.c.</summary>
