@@ -61,6 +61,9 @@ public sealed class Capable : IGadget<CapabilityEvent>
         return new(GadgetRuntime.Start("capable.bpf.o", options));
     }
 
+    /// <summary>The name of capability number <paramref name="capability"/>: CAP_CHOWN for 0, ..., CAP_CHECKPOINT_RESTORE for 40; <c>CAP_&lt;n&gt;</c> for a number this library does not know.</summary>
+    public static string CapabilityName(int capability) => LinuxCapabilities.Name(capability);
+
     /// <summary>The checks as they return, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
     public IAsyncEnumerable<CapabilityEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
 
