@@ -3,7 +3,7 @@ using Gadget.Traceloop.Decoding;
 
 namespace Gadget.Agent;
 
-/// <summary>The agent's HTTP endpoints: traces, containers, histories, gadget streams.</summary>
+/// <summary>The agent's HTTP endpoints: traces, containers, histories, gadget streams, snapshots.</summary>
 internal static class AgentEndpoints
 {
     private static readonly Lock TraceGate = new();
