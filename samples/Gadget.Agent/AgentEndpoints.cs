@@ -3,7 +3,7 @@ using Gadget.Traceloop.Decoding;
 
 namespace Gadget.Agent;
 
-/// <summary>The agent's HTTP endpoints: traces, containers, histories, gadget streams.</summary>
+/// <summary>The agent's HTTP endpoints: traces, containers, histories, gadget streams, snapshots.</summary>
 internal static class AgentEndpoints
 {
     private static readonly Lock TraceGate = new();
@@ -39,6 +39,7 @@ internal static class AgentEndpoints
         app.MapGet("/containers", (TraceSessions sessions) => Results.Ok(sessions.Containers.Containers));
         app.MapGet("/containers/{idOrName}/history", HistoryAsync);
         app.MapGet("/gadgets/{name}", GadgetStream.RunAsync);
+        app.MapGet("/snapshot/{kind}", SnapshotEndpoint.RunAsync);
         // Liveness and readiness: 200 while the agent can trace (libbpf, BTF, capabilities), 503 with the reason otherwise.
         app.MapGet("/healthz", (TraceSessions sessions) => AgentPreflight.Problem() is { } problem
             ? Results.Problem(detail: problem, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The agent cannot trace")

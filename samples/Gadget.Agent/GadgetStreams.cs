@@ -15,7 +15,7 @@ namespace Gadget.Agent;
 public sealed class GadgetStreams : IAsyncDisposable
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop"];
+    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "capable", "tcptop", "top-file"];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, GadgetFeed> _feeds = new(StringComparer.Ordinal);
@@ -105,11 +105,20 @@ public sealed class GadgetStreams : IAsyncDisposable
             "mountsnoop" => GadgetFeed.Start(name, MountSnoop.Start(options), GadgetSchemas.MountSnoop, e => (e.Container, null), logger, Ended),
             "tcpretrans" => GadgetFeed.Start(name, TcpRetrans.Start(options), GadgetSchemas.TcpRetrans, e => (e.Container, null), logger, Ended),
             "tcpdrop" => GadgetFeed.Start(name, TcpDrop.Start(options), GadgetSchemas.TcpDrop, e => (e.Container, null), logger, Ended),
+            "capable" => GadgetFeed.Start(name, Capable.Start(options), GadgetSchemas.Capable, e => (e.Container, null), logger, Ended),
+            // The top gadgets: each interval's table (the gadget's default, 1 s, every row) streamed row by row.
+            "tcptop" => GadgetFeed.Start(name, Rows(TcpTop.Start(options), (g, ct) => g.ReadAsync(ct), s => s.Connections.Select(c => new TcpTopRow(c, s.Time))), GadgetSchemas.TcpTop, r => (r.Traffic.Container, null), logger, Ended),
+            "top-file" => GadgetFeed.Start(name, Rows(FileTop.Start(options), (g, ct) => g.ReadAsync(ct), s => s.Files.Select(f => new FileTopRow(f, s.Time))), GadgetSchemas.TopFile, r => (r.File.Container, null), logger, Ended),
             _ => throw new ArgumentException($"unknown gadget '{name}'", nameof(name)),
         };
         logger.LogInformation("Gadget {Gadget} started (one set of programs for every client)", name);
         return feed;
     }
+
+    private static IntervalRows<TSnapshot, TRow> Rows<TGadget, TSnapshot, TRow>(TGadget gadget, Func<TGadget, CancellationToken, IAsyncEnumerable<TSnapshot>> read, Func<TSnapshot, IEnumerable<TRow>> rows)
+        where TGadget : IAsyncDisposable
+        where TRow : class =>
+        new(gadget, ct => read(gadget, ct), rows);
 
     /// <summary>Stops every gadget.</summary>
     public async ValueTask DisposeAsync()

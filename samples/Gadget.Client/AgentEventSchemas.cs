@@ -10,9 +10,10 @@ namespace Gadget.Client;
 internal static class AgentEventSchemas
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop"];
+    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "capable", "tcptop"];
 
-    /// <summary>The schema of <paramref name="gadget"/>'s events as read from the agent's JSON; with <paramref name="cluster"/>, a NODE column first.</summary>
+
+    /// <summary>The schema of <paramref name="gadget"/>'s events (a stream above, or top-file, snapshot-process, snapshot-socket) as read from the agent's JSON; with <paramref name="cluster"/>, a NODE column first.</summary>
     public static EventSchema<AgentEvent> For(string gadget, bool cluster = false) => gadget switch
     {
         "execsnoop" => From(GadgetSchemas.ExecSnoop, cluster),
@@ -26,6 +27,11 @@ internal static class AgentEventSchemas
         "mountsnoop" => From(GadgetSchemas.MountSnoop, cluster),
         "tcpretrans" => From(GadgetSchemas.TcpRetrans, cluster),
         "tcpdrop" => From(GadgetSchemas.TcpDrop, cluster),
+        "capable" => From(GadgetSchemas.Capable, cluster),
+        "tcptop" => From(GadgetSchemas.TcpTop, cluster),
+        "top-file" => From(GadgetSchemas.TopFile, cluster),
+        "snapshot-process" => From(GadgetSchemas.SnapshotProcess, cluster),
+        "snapshot-socket" => From(GadgetSchemas.SnapshotSocket, cluster),
         _ => throw new ArgumentOutOfRangeException(nameof(gadget), gadget, "not a gadget the agent streams"),
     };
 

@@ -29,8 +29,15 @@ public static class GadgetCli
         root.Subcommands.Add(containers);
         foreach (var name in AgentEventSchemas.Gadgets)
         {
-            root.Subcommands.Add(StreamCommand(name, io, connect));
+            root.Subcommands.Add(StreamCommand(name, $"gadgets/{name}", name, $"Stream the agent's {name} events", io, connect));
         }
+        var top = new Command("top", "The agent's interval tables, streamed row by row.");
+        top.Subcommands.Add(StreamCommand("file", "gadgets/top-file", "top-file", "Stream the agent's top file tables (reads and writes per process and file, one table a second)", io, connect));
+        root.Subcommands.Add(top);
+        var snapshot = new Command("snapshot", "What the node has now, listed once by the agent.");
+        snapshot.Subcommands.Add(StreamCommand("process", "snapshot/process", "snapshot-process", "List the node's processes now (the agent's BPF task iterator)", io, connect));
+        snapshot.Subcommands.Add(StreamCommand("socket", "snapshot/socket", "snapshot-socket", "List the node's TCP and UDP sockets now (the agent's BPF socket iterators)", io, connect));
+        root.Subcommands.Add(snapshot);
         foreach (var command in Leaves(root))
         {
             options.Validate(command);
@@ -66,11 +73,11 @@ public static class GadgetCli
         return traceloop;
     }
 
-    private static Command StreamCommand(string name, Io io, Connector connect)
+    private static Command StreamCommand(string name, string endpoint, string schemaName, string summary, Io io, Connector connect)
     {
-        var command = new Command(name, $"Stream the agent's {name} events: JSON lines by default (schemas/gadget-event.schema.json; {{\"type\":\"lost\"}} lines: events the kernel or the agent dropped), or columns, indented JSON or YAML.");
-        var schema = AgentEventSchemas.For(name);
-        var clusterSchema = AgentEventSchemas.For(name, cluster: true);
+        var command = new Command(name, $"{summary}: JSON lines by default (schemas/gadget-event.schema.json; {{\"type\":\"lost\"}} lines: events the kernel or the agent dropped), or columns, indented JSON or YAML.");
+        var schema = AgentEventSchemas.For(schemaName);
+        var clusterSchema = AgentEventSchemas.For(schemaName, cluster: true);
         CliHost.AddHelpSection(command, clusterSchema.Describe());
         var selector = new SelectorOptions(command, host: false);
         var outputOptions = new OutputOptions(command, [.. clusterSchema.Fields.Select(f => f.Name)], defaultFormat: OutputFormat.Json);
@@ -84,7 +91,7 @@ public static class GadgetCli
                 stopping.CancelAfter(after);
             }
             var query = selector.Query(result);
-            var path = $"gadgets/{name}" + (query.Count == 0 ? "" : "?" + string.Join('&', query.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
+            var path = endpoint + (query.Count == 0 ? "" : "?" + string.Join('&', query.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
             using var targets = await connect(result, stopping.Token);
             var format = outputOptions.Format(result);
             var fields = outputOptions.Fields(result);

@@ -17,6 +17,7 @@ internal static class CliFailure
             BpfPermissionException => OneLine(e.Message), // names the missing capabilities and what to do
             UnauthorizedAccessException when !IsRoot() => $"{OneLine(e.Message)} Run as root (sudo): tracing needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN.",
             DllNotFoundException => $"libbpf.so.1 cannot be loaded ({LoaderReason(e.Message)}). Install it (sudo apt-get install libbpf1) or unset GADGET_LIBBPF.",
+            BpfFeatureNotSupportedException { Feature: "kprobe" or "kretprobe" } => OneLine(e.Message), // says what would work
             BpfFeatureNotSupportedException => $"{OneLine(e.Message)} This kernel lacks a feature the tool needs (Linux 5.8+ with BTF).",
             BpfException when !File.Exists(BpfEnvironment.KernelBtfPath) => $"{OneLine(e.Message)} The kernel has no BTF ({BpfEnvironment.KernelBtfPath}): use a kernel built with CONFIG_DEBUG_INFO_BTF=y.",
             BpfException or IOException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException => OneLine(e.Message),

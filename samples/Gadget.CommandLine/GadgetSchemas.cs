@@ -263,6 +263,24 @@ public static class GadgetSchemas
         new("reason", "REASON", 0, "why the kernel dropped it (NO_SOCKET, TCP_CSUM...: the running kernel's enum skb_drop_reason)", e => e.ReasonName),
     ]);
 
+    /// <summary>capable's events: one per capability check.</summary>
+    public static EventSchema<CapabilityEvent> Capable { get; } = new("capable", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("pid", "PID", 7, "process id", e => e.Pid),
+        new("tid", "TID", 7, "thread id", e => e.Tid) { Default = false },
+        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid) { Default = false },
+        new("uid", "UID", 6, "user id", e => e.Uid),
+        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        new("comm", "COMM", -16, "task name", e => e.Comm),
+        new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
+        new("cap", "CAP", 3, "the capability's number", e => e.Capability) { Default = false },
+        new("capName", "CAPNAME", -22, "the capability's name (CAP_CHOWN, CAP_SYS_ADMIN...)", e => e.CapabilityName),
+        new("audit", "AUDIT", 5, "whether a denial is audited (false: the kernel asked for no audit message)", e => e.Audit),
+        new("verdict", "VERDICT", -7, "allow or deny", e => e.Allowed ? "allow" : "deny"),
+        new("ret", "RET", 3, "what cap_capable returned: 0, or -1 (-EPERM)", e => e.ReturnValue) { Default = false },
+        new("userns", "USERNS", 0, "inode number of the user namespace the capability was checked in", e => e.UserNamespaceId) { Default = false },
+    ]);
+
     /// <summary><c>snapshot socket</c>'s rows: one per TCP or UDP socket there was when the snapshot was taken.</summary>
     public static EventSchema<SocketRow> SnapshotSocket { get; } = new("snapshot-socket", r => r.Time, r => r.Socket.Container,
     [

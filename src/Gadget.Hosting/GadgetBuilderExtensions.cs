@@ -98,6 +98,12 @@ public static class GadgetBuilderExtensions
     public static IGadgetBuilder AddTcpDrop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
         builder.AddGadget("tcpdrop", configure, (options, _) => TcpDrop.Start(options), g => g.LostEvents);
 
+    /// <summary>Adds <see cref="Capable"/> (settings name <c>capable</c>; needs kprobes: the host fails to start on a kernel without them).</summary>
+    /// <inheritdoc cref="AddExecSnoop" path="/param"/>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static IGadgetBuilder AddCapable(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
+        builder.AddGadget("capable", configure, (options, _) => Capable.Start(options), g => g.LostEvents);
+
     private static IGadgetBuilder AddGadget<TGadget>(
         this IGadgetBuilder builder,
         string name,

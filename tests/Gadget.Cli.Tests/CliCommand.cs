@@ -13,6 +13,8 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     [
         .. ((string[])["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop"])
             .Select(g => new CliCommand(Tool.Gadgets, [g], [], [g, "--host", "--timeout", "86400"])),
+        // capable cannot trace on a kernel without kprobes (this machine's): CapableCliTests covers its run.
+        new(Tool.Gadgets, ["capable"], [], null),
         new(Tool.Gadgets, ["snapshot", "process"], [], ["snapshot", "process", "--host"]),
         new(Tool.Gadgets, ["snapshot", "socket"], [], ["snapshot", "socket", "--host"]),
         new(Tool.Gadgets, ["top", "file"], [], ["top", "file", "--host", "--timeout", "86400"]),
@@ -27,8 +29,11 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         new(Tool.Client, ["traceloop", "list"], [], null),
         new(Tool.Client, ["traceloop", "dump"], ["some-container"], null),
         new(Tool.Client, ["containers"], [], null),
-        .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop"])
+        .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "capable", "tcptop"])
             .Select(g => new CliCommand(Tool.Client, [g], [], null)),
+        new(Tool.Client, ["top", "file"], [], null),
+        new(Tool.Client, ["snapshot", "process"], [], null),
+        new(Tool.Client, ["snapshot", "socket"], [], null),
         new(Tool.Agent, [], ["--socket", "/tmp/gadget-cli-test-agent-never-started.sock"], null),
     ];
 
@@ -37,7 +42,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     [
         (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]), (Tool.Gadgets, ["top"]),
         (Tool.Traceloop, []), (Tool.Traceloop, ["advise"]),
-        (Tool.Client, []), (Tool.Client, ["traceloop"]),
+        (Tool.Client, []), (Tool.Client, ["traceloop"]), (Tool.Client, ["top"]), (Tool.Client, ["snapshot"]),
     ];
 
     /// <summary>A value each typed option refuses, by option name.</summary>
@@ -58,6 +63,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--fields"] = "nosuchfield",
         ["--filter"] = "nooperator",
         ["--pid"] = "-5",
+        ["--cap"] = "CAP_NO_SUCH",
         ["--signal"] = "99",
         ["--port"] = "65536",
         ["--proto"] = "sctp",

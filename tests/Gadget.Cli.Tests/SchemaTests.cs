@@ -337,7 +337,7 @@ public sealed class SchemaTests
         }
     }
 
-    private static async Task<string[]> CaptureAsync(string[] arguments, Action trigger, Func<string, bool> seen, bool validate = true)
+    internal static async Task<string[]> CaptureAsync(string[] arguments, Action trigger, Func<string, bool> seen, bool validate = true)
     {
         using var tool = new RunningTool(Tool.Gadgets, arguments);
         await tool.WaitReadyAsync();
@@ -351,7 +351,7 @@ public sealed class SchemaTests
         return lines;
     }
 
-    private static JsonElement Event(IEnumerable<string> lines, string marker)
+    internal static JsonElement Event(IEnumerable<string> lines, string marker)
     {
         var line = lines.First(l => l.Contains(marker, StringComparison.Ordinal));
         var root = EventSchemaFile.AssertValid(line, marker);

@@ -112,6 +112,11 @@ public sealed class JsonContextTests
             Timestamp = Time, CgroupId = 0, NetNamespaceId = 4026531992, SourceAddress = IPAddress.IPv6Loopback, SourcePort = 40000,
             DestinationAddress = IPAddress.IPv6Loopback, DestinationPort = 81, Flags = TcpFlags.Syn, State = TcpState.None, Reason = 3, ReasonName = "NO_SOCKET",
         },
+        [typeof(CapabilityEvent)] = new CapabilityEvent
+        {
+            Timestamp = Time, Pid = 10, Tid = 11, ParentPid = 1, Uid = 65534, Gid = 65534, Comm = "chown", ParentComm = "sh", Capability = 0,
+            Audit = true, Options = 0, ReturnValue = -1, UserNamespaceId = 4026531837, CgroupId = 77, Container = Web,
+        },
         [typeof(TcpTraffic)] = Traffic,
         [typeof(TcpTopSnapshot)] = new TcpTopSnapshot(Time, TimeSpan.FromSeconds(1), [Traffic]),
         [typeof(FileTraffic)] = FileTraffic,

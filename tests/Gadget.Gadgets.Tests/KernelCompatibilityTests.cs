@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop", "capable"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -33,6 +33,12 @@ public sealed class KernelCompatibilityTests
             Assert.Contains("Linux 5.17", error.Message);
             return;
         }
+        if (gadget == "capable" && !KernelFeatures.Has(KernelFeatures.Kprobe))
+        {
+            var error = Assert.Throws<BpfFeatureNotSupportedException>(() => Capable.Start(options));
+            Assert.Equal("kprobe", error.Feature);
+            return;
+        }
         IAsyncDisposable started = gadget switch
         {
             "execsnoop" => ExecSnoop.Start(options),
@@ -48,6 +54,7 @@ public sealed class KernelCompatibilityTests
             "tcpretrans" => TcpRetrans.Start(options),
             "tcpdrop" => TcpDrop.Start(options),
             "filetop" => FileTop.Start(options, new FileTopOptions { AllFiles = true }),
+            "capable" => Capable.Start(options),
             _ => throw new ArgumentOutOfRangeException(nameof(gadget)),
         };
         await started.DisposeAsync();

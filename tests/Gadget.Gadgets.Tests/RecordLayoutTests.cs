@@ -30,6 +30,7 @@ public sealed class RecordLayoutTests
         { "tcptop", "tcptop_value", typeof(Bpf.Tcptop.TcptopValue) },
         { "tcpretrans", "tcpretrans_event", typeof(Bpf.Tcpretrans.TcpretransEvent) },
         { "tcpdrop", "tcpdrop_event", typeof(Bpf.Tcpdrop.TcpdropEvent) },
+        { "capable", "capable_event", typeof(Bpf.Capable.CapableEvent) },
         { "execsnoop", "gadget_process", typeof(Bpf.Execsnoop.GadgetProcess) },
         { "opensnoop", "gadget_process", typeof(Bpf.Opensnoop.GadgetProcess) },
         { "sigsnoop", "gadget_process", typeof(Bpf.Sigsnoop.GadgetProcess) },
@@ -41,6 +42,7 @@ public sealed class RecordLayoutTests
         { "tcpconnect", "gadget_process", typeof(Bpf.Tcpconnect.GadgetProcess) },
         { "tcpaccept", "gadget_process", typeof(Bpf.Tcpconnect.GadgetProcess) },
         { "tcptop", "gadget_process", typeof(Bpf.Tcptop.GadgetProcess) },
+        { "capable", "gadget_process", typeof(Bpf.Capable.GadgetProcess) },
     };
 
     [Theory]
