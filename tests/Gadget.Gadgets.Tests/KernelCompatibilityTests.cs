@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop", "profile"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -31,6 +31,13 @@ public sealed class KernelCompatibilityTests
             var error = Assert.Throws<BpfFeatureNotSupportedException>(() => TcpDrop.Start(options));
             Assert.Equal("tracepoint skb:kfree_skb reason", error.Feature);
             Assert.Contains("Linux 5.17", error.Message);
+            return;
+        }
+        if (gadget == "profile")
+        {
+            // A perf_event program on every online CPU (the software CPU clock), its maps read and symbolised.
+            using var profiler = CpuProfiler.Start(options);
+            Assert.Equal(49, profiler.Collect().Frequency);
             return;
         }
         IAsyncDisposable started = gadget switch

@@ -30,6 +30,7 @@ public sealed class RecordLayoutTests
         { "tcptop", "tcptop_value", typeof(Bpf.Tcptop.TcptopValue) },
         { "tcpretrans", "tcpretrans_event", typeof(Bpf.Tcpretrans.TcpretransEvent) },
         { "tcpdrop", "tcpdrop_event", typeof(Bpf.Tcpdrop.TcpdropEvent) },
+        { "profile", "profile_key", typeof(Bpf.Profile.ProfileKey) },
         { "execsnoop", "gadget_process", typeof(Bpf.Execsnoop.GadgetProcess) },
         { "opensnoop", "gadget_process", typeof(Bpf.Opensnoop.GadgetProcess) },
         { "sigsnoop", "gadget_process", typeof(Bpf.Sigsnoop.GadgetProcess) },
