@@ -29,7 +29,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 8192);
+	__uint(max_entries, 16384);	/* user space sets it (CpuProfilerOptions.MaxStacks) */
 	__type(key, u32);
 	__uint(value_size, PROFILE_MAX_DEPTH * sizeof(u64));
 } stacks SEC(".maps");

@@ -20,10 +20,11 @@ internal static class ProfileCpuCommand
         var frequency = ValueOptions.Integer("--frequency", "samples per second on each CPU", 49, 1, 10_000);
         var pid = ValueOptions.Integer("--pid", "only this process id (0: every process)", 0, 0, int.MaxValue);
         var rows = ValueOptions.Integer("--max-rows", "the most sampled stacks shown (default: 20 in columns, all with -o json or --folded)", 0, 1, int.MaxValue);
+        var maxStacks = ValueOptions.Integer("--max-stacks", "distinct stacks the kernel keeps (about 1 KiB each; stacks beyond are [missed])", 16384, 1024, 1 << 20);
         var folded = new Option<bool>("--folded", "-f") { Description = "print folded stacks (\"comm;frame;...;frame COUNT\", the outermost frame first) instead of rows" };
         var kernelOnly = new Option<bool>("--kernel-only", "-K") { Description = "kernel stacks only" };
         var userOnly = new Option<bool>("--user-only", "-U") { Description = "user stacks only" };
-        foreach (var option in (Option[])[duration, frequency, pid, rows, folded, kernelOnly, userOnly])
+        foreach (var option in (Option[])[duration, frequency, pid, rows, maxStacks, folded, kernelOnly, userOnly])
         {
             command.Options.Add(option);
         }
@@ -43,6 +44,7 @@ internal static class ProfileCpuCommand
             {
                 Frequency = result.GetValue(frequency),
                 Pid = result.GetValue(pid) is > 0 and var p ? p : null,
+                MaxStacks = result.GetValue(maxStacks),
                 KernelStacks = !result.GetValue(userOnly),
                 UserStacks = !result.GetValue(kernelOnly),
             };
@@ -57,7 +59,7 @@ internal static class ProfileCpuCommand
             }
             if (cpu.DroppedSamples > 0 || cpu.LostStacks > 0)
             {
-                Console.Error.WriteLine($"{CliHost.Tool}: {cpu.DroppedSamples} sample(s) dropped (count map full), {cpu.LostStacks} stack(s) lost (stack map full or hash collision).");
+                Console.Error.WriteLine($"{CliHost.Tool}: {cpu.DroppedSamples} sample(s) dropped (count map full), {cpu.LostStacks} stack(s) lost (stack map full or hash collision: raise --max-stacks).");
             }
             var limit = result.GetValue(rows) is > 0 and var n ? n
                 : result.GetValue(folded) || output.Format(result) != OutputFormat.Columns ? int.MaxValue : 20;

@@ -53,7 +53,7 @@ public sealed class CpuProfiler : IDisposable
     /// <summary>Loads the program and opens a sampling perf event on every online CPU: sampling starts now.</summary>
     /// <param name="options">Which containers (null selector: every process on the host) and the collection stacks are resolved with.</param>
     /// <param name="profilerOptions">Frequency, which stacks, one process.</param>
-    /// <exception cref="ArgumentException">A selector without a container collection; a frequency outside 1..10000; no stacks asked for; a pid below 1.</exception>
+    /// <exception cref="ArgumentException">A selector without a container collection; a frequency outside 1..10000; no stacks asked for; MaxStacks outside 1024..1048576; a pid below 1.</exception>
     /// <exception cref="BpfFeatureNotSupportedException">The kernel has no such perf event (no CPU clock event, no PMU for a hardware one).</exception>
     /// <exception cref="BpfException">Loading or attaching failed.</exception>
     public static CpuProfiler Start(GadgetOptions options, CpuProfilerOptions? profilerOptions = null)
@@ -71,6 +71,10 @@ public sealed class CpuProfiler : IDisposable
         if (!profilerOptions.KernelStacks && !profilerOptions.UserStacks)
         {
             throw new ArgumentException("Take kernel stacks, user stacks or both.", nameof(profilerOptions));
+        }
+        if (profilerOptions.MaxStacks is < 1024 or > 1 << 20)
+        {
+            throw new ArgumentException("MaxStacks must be 1024 to 1048576.", nameof(profilerOptions));
         }
         if (profilerOptions.Pid is < 1)
         {
@@ -91,6 +95,7 @@ public sealed class CpuProfiler : IDisposable
                 spec.SetGlobal("kernel_stacks", profilerOptions.KernelStacks);
                 spec.SetGlobal("user_stacks", profilerOptions.UserStacks);
                 spec.SetGlobal("target_pid", (uint)(profilerOptions.Pid ?? 0));
+                spec.Map("stacks").MaxEntries = profilerOptions.MaxStacks;
                 bpf = spec.Load();
             }
             var program = bpf.Program("profile_sample");

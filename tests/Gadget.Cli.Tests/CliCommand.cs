@@ -48,6 +48,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--interval"] = "0",
         ["--duration"] = "0",
         ["--frequency"] = "0",
+        ["--max-stacks"] = "100",
         ["--count"] = "0",
         ["--rows"] = "abc",
         ["--max-rows"] = "0",

@@ -197,6 +197,7 @@ public sealed class CpuProfilerTests
         Assert.Throws<ArgumentException>(() => CpuProfiler.Start(new GadgetOptions(), new CpuProfilerOptions { Frequency = 10_001 }));
         Assert.Throws<ArgumentException>(() => CpuProfiler.Start(new GadgetOptions(), new CpuProfilerOptions { KernelStacks = false, UserStacks = false }));
         Assert.Throws<ArgumentException>(() => CpuProfiler.Start(new GadgetOptions(), new CpuProfilerOptions { Pid = 0 }));
+        Assert.Throws<ArgumentException>(() => CpuProfiler.Start(new GadgetOptions(), new CpuProfilerOptions { MaxStacks = 1000 }));
         Assert.Throws<ArgumentException>(() => CpuProfiler.Start(new GadgetOptions { Selector = new ContainerSelector { Name = "x" } }));
     }
 
