@@ -96,7 +96,14 @@ public sealed class SymbolizerTests
     public void CpuLists_Parse(string text, int[] cpus) => Assert.Equal(cpus, OnlineCpus.Parse(text));
 
     [Fact]
-    public void OnlineCpus_AreThoseTheRuntimeCounts() => Assert.Equal(Environment.ProcessorCount, OnlineCpus.Read().Count);
+    public void OnlineCpus_AreThoseGetconfCounts()
+    {
+        // getconf counts the online CPUs through sysconf(_SC_NPROCESSORS_ONLN) (Environment.ProcessorCount follows the
+        // affinity mask and the cgroup's quota instead).
+        var (code, output) = SpinProgram.Run("getconf", "_NPROCESSORS_ONLN");
+        Assert.Equal(0, code);
+        Assert.Equal(int.Parse(output.Trim(), CultureInfo.InvariantCulture), OnlineCpus.Read().Count);
+    }
 
     [Fact]
     public void ElfSymbols_MatchLlvmNm()
