@@ -202,6 +202,27 @@ public sealed class CpuProfilerTests
     }
 
     [Fact]
+    public async Task AProfilerReleasesItsPerfEventsAndMaps()
+    {
+        // A perf event per online CPU, the maps, the program, the selection: all closed by Dispose.
+        await using var containers = new ContainerCollection();
+        var options = new GadgetOptions { Containers = containers, Selector = ContainerSelector.All };
+        static int OpenDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
+        using (var warmUp = CpuProfiler.Start(options))
+        {
+            warmUp.Collect();
+        }
+        var before = OpenDescriptors();
+        for (var i = 0; i < 3; i++)
+        {
+            using var profiler = CpuProfiler.Start(options);
+            Assert.True(OpenDescriptors() >= before + OnlineCpus.Read().Count, "the perf events are not open");
+            profiler.Collect();
+        }
+        Assert.InRange(OpenDescriptors(), 0, before + 2);
+    }
+
+    [Fact]
     public void ADisposedProfiler_RefusesToCollect()
     {
         var profiler = CpuProfiler.Start(new GadgetOptions(), new CpuProfilerOptions { Pid = Environment.ProcessId });
