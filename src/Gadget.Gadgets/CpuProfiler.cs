@@ -168,7 +168,8 @@ public sealed class CpuProfiler : IDisposable
         var kernelFrames = new Dictionary<int, string[]>();
         var userFrames = new Dictionary<(int Pid, int Id), string[]>();
         var addresses = new byte[MaxDepth * sizeof(ulong)];
-        var merged = new Dictionary<(int Pid, string Comm, ulong Cgroup, string Frames), (CpuProfileStack Stack, long Samples)>();
+        // Stacks that symbolise to the same frames (different addresses in one function) add up.
+        var merged = new Dictionary<(int Pid, string Comm, ulong Cgroup, string Frames), (string[] Kernel, string[] User, long Samples)>();
         foreach (var (key, count) in counts.Entries)
         {
             var pid = (int)key.Pid;
@@ -202,33 +203,20 @@ public sealed class CpuProfiler : IDisposable
             }
             var comm = RecordText.Decode(key.Comm);
             var identity = (pid, comm, key.CgroupId, string.Join('\n', userStack) + "\0" + string.Join('\n', kernelStack));
-            var samples = (long)count;
-            if (merged.TryGetValue(identity, out var existing))
-            {
-                merged[identity] = (existing.Stack, existing.Samples + samples);
-                continue;
-            }
-            merged[identity] = (new CpuProfileStack
-            {
-                Pid = pid,
-                Comm = comm,
-                CgroupId = key.CgroupId,
-                Container = key.CgroupId == 0 ? null : _containers?.GetByCgroupId(key.CgroupId) ?? _recent?.Get(key.CgroupId),
-                Samples = 0,
-                KernelFrames = kernelStack,
-                UserFrames = userStack,
-            }, samples);
+            merged[identity] = merged.TryGetValue(identity, out var existing)
+                ? existing with { Samples = existing.Samples + (long)count }
+                : (kernelStack, userStack, (long)count);
         }
-        var stacks = merged.Values
-            .Select(v => new CpuProfileStack
+        var stacks = merged
+            .Select(m => new CpuProfileStack
             {
-                Pid = v.Stack.Pid,
-                Comm = v.Stack.Comm,
-                CgroupId = v.Stack.CgroupId,
-                Container = v.Stack.Container,
-                Samples = v.Samples,
-                KernelFrames = v.Stack.KernelFrames,
-                UserFrames = v.Stack.UserFrames,
+                Pid = m.Key.Pid,
+                Comm = m.Key.Comm,
+                CgroupId = m.Key.Cgroup,
+                Container = m.Key.Cgroup == 0 ? null : _containers?.GetByCgroupId(m.Key.Cgroup) ?? _recent?.Get(m.Key.Cgroup),
+                Samples = m.Value.Samples,
+                KernelFrames = m.Value.Kernel,
+                UserFrames = m.Value.User,
             })
             .OrderByDescending(s => s.Samples)
             .ThenBy(s => s.Pid)
