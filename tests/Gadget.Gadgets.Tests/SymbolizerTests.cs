@@ -6,8 +6,10 @@ namespace Gadget.Gadgets.Tests;
 
 /// <summary>
 /// The profiler's symbolizers on plain text and files: kallsyms, perf maps, /proc/PID/maps lines, CPU lists; ELF symbols
-/// compared with what llvm-nm reads from a program clang built here, and a live address of this process's libc.
+/// compared with what llvm-nm reads from a program clang built here, and a live address of this process's libc. In the
+/// gadgets collection: the processes and files it opens would otherwise show up in the descriptor counts of the leak tests.
 /// </summary>
+[Collection("gadgets")]
 public sealed class SymbolizerTests
 {
     [Fact]
