@@ -227,6 +227,19 @@ public static class GadgetSchemas
         new("dev", "DEV", 0, "the device of the file's file system, major:minor", r => $"{r.File.DeviceMajor}:{r.File.DeviceMinor}") { Default = false },
     ]);
 
+    /// <summary><c>profile cpu</c>'s rows: one per distinct stack, the most sampled first.</summary>
+    public static EventSchema<CpuProfileRow> ProfileCpu { get; } = new("profile-cpu", r => EventTime.FromWall(r.Time), r => r.Stack.Container,
+    [
+        new("samples", "SAMPLES", 8, "samples that found this stack", r => r.Stack.Samples),
+        new("percent", "PCT", 6, "its share of all the samples, in percent", r => r.Percent),
+        new("pid", "PID", 7, "process id", r => r.Stack.Pid),
+        new("comm", "COMM", -16, "the sampled thread's name", r => r.Stack.Comm),
+        new("function", "FUNCTION", 0, "the innermost frame (the kernel's when in kernel mode)", r => r.Function),
+        new("kstack", "KSTACK", 0, "kernel frames, innermost first (in JSON: an array of strings)", r => r.Stack.KernelFrames) { Default = false },
+        new("ustack", "USTACK", 0, "user frames, innermost first (in JSON: an array of strings)", r => r.Stack.UserFrames) { Default = false },
+        new("folded", "FOLDED", 0, "the stack folded: comm;outermost;...;innermost (kernel frames with _[k])", r => r.Stack.Folded) { Default = false },
+    ]);
+
     /// <summary>A file type as <c>top file</c> prints it: R, S, P or O (as filetop).</summary>
     public static string FileTypeLetter(FileType type) => type switch
     {

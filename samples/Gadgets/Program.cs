@@ -6,7 +6,7 @@ using System.CommandLine;
 using Gadget.CommandLine;
 using Gadgets;
 
-var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, mountsnoop, tcpconnect, tcpaccept, tcptop, tcpretrans, tcpdrop, top file, capable), process and socket snapshots and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
+var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, mountsnoop, tcpconnect, tcpaccept, tcptop, tcpretrans, tcpdrop, top file, capable, profile cpu), process and socket snapshots and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
 {
     ExecSnoopCommand.Create(),
     OpenSnoopCommand.Create(),
@@ -23,6 +23,7 @@ var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, op
     TcpTroubleCommands.Drop(),
     CapableCommand.Create(),
     SnapshotProcessCommand.Create(),
+    ProfileCpuCommand.Create(),
     NetworkPolicyCommand.Create(),
 };
 return await CliHost.RunAsync("gadgets", root, args);

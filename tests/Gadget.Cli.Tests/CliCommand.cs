@@ -18,6 +18,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         new(Tool.Gadgets, ["snapshot", "process"], [], ["snapshot", "process", "--host"]),
         new(Tool.Gadgets, ["snapshot", "socket"], [], ["snapshot", "socket", "--host"]),
         new(Tool.Gadgets, ["top", "file"], [], ["top", "file", "--host", "--timeout", "86400"]),
+        new(Tool.Gadgets, ["profile", "cpu"], [], ["profile", "cpu", "--host", "--duration", "86400"]),
         new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
         new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
         new(Tool.Traceloop, ["advise", "seccomp-profile"], ["--", "true"], ["advise", "seccomp-profile", "--", "true"]),
@@ -40,7 +41,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     /// <summary>The commands that group others (their --help lists them).</summary>
     internal static readonly (Tool Tool, string[] Words)[] Groups =
     [
-        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]), (Tool.Gadgets, ["top"]),
+        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]), (Tool.Gadgets, ["top"]), (Tool.Gadgets, ["profile"]),
         (Tool.Traceloop, []), (Tool.Traceloop, ["advise"]),
         (Tool.Client, []), (Tool.Client, ["traceloop"]), (Tool.Client, ["top"]), (Tool.Client, ["snapshot"]),
     ];
@@ -50,6 +51,9 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     {
         ["--timeout"] = "-1",
         ["--interval"] = "0",
+        ["--duration"] = "0",
+        ["--frequency"] = "0",
+        ["--max-stacks"] = "100",
         ["--count"] = "0",
         ["--rows"] = "abc",
         ["--max-rows"] = "0",

@@ -240,6 +240,38 @@ public sealed class SchemaTests
         }
     }
 
+    [Fact]
+    public async Task ProfileCpuJsonAndFolded()
+    {
+        // A shell spinning in a loop, profiled by pid: every row is the shell's (comm "sh"), valid against the schema; the
+        // folded output of a second run has one "sh;...;frame COUNT" line per stack.
+        using var spinner = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "while :; do :; done"]) { UseShellExecute = false })!;
+        try
+        {
+            var pid = spinner.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var run = await Tool.Gadgets.RunAsync(["profile", "cpu", "--host", "--pid", pid, "--duration", "1", "-o", "json", "--fields", "samples,percent,pid,comm,function,kstack,ustack,folded"]);
+            Assert.True(run.ExitCode == 0, $"{run.CommandLine}: exit {run.ExitCode}\n{run.Error}");
+            var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.NotEmpty(lines);
+            var rows = lines.Select(line => EventSchemaFile.AssertValid(line, run.CommandLine)).ToList();
+            Assert.All(rows, r => Assert.Equal(("profile-cpu", spinner.Id, "sh"), (r.GetProperty("gadget").GetString(), r.GetProperty("pid").GetInt32(), r.GetProperty("comm").GetString())));
+            Assert.All(rows, r => Assert.StartsWith("sh", r.GetProperty("folded").GetString(), StringComparison.Ordinal));
+            Assert.InRange(rows.Sum(r => r.GetProperty("percent").GetDouble()), 99, 101); // rounded shares of one profile
+
+            var folded = await Tool.Gadgets.RunAsync(["profile", "cpu", "--host", "--pid", pid, "--duration", "1", "--folded"]);
+            Assert.True(folded.ExitCode == 0, $"{folded.CommandLine}: exit {folded.ExitCode}\n{folded.Error}");
+            var stacks = folded.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.NotEmpty(stacks);
+            Assert.All(stacks, line => Assert.Matches(@"^sh(;[^;]+)+ [1-9][0-9]*$", line));
+            Assert.Equal(stacks.Length, stacks.Select(l => l[..l.LastIndexOf(' ')]).Distinct().Count());
+        }
+        finally
+        {
+            spinner.Kill();
+            await spinner.WaitForExitAsync();
+        }
+    }
+
     private static ulong FileInode(string path)
     {
         var info = new ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true, UseShellExecute = false };

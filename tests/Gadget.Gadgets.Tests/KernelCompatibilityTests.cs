@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop", "capable"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop", "capable", "profile"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -37,6 +37,13 @@ public sealed class KernelCompatibilityTests
         {
             var error = Assert.Throws<BpfFeatureNotSupportedException>(() => Capable.Start(options));
             Assert.Equal("kprobe", error.Feature);
+            return;
+        }
+        if (gadget == "profile")
+        {
+            // A perf_event program on every online CPU (the software CPU clock), its maps read and symbolised.
+            using var profiler = CpuProfiler.Start(options);
+            Assert.Equal(49, profiler.Collect().Frequency);
             return;
         }
         IAsyncDisposable started = gadget switch

@@ -31,6 +31,7 @@ public sealed class RecordLayoutTests
         { "tcpretrans", "tcpretrans_event", typeof(Bpf.Tcpretrans.TcpretransEvent) },
         { "tcpdrop", "tcpdrop_event", typeof(Bpf.Tcpdrop.TcpdropEvent) },
         { "capable", "capable_event", typeof(Bpf.Capable.CapableEvent) },
+        { "profile", "profile_key", typeof(Bpf.Profile.ProfileKey) },
         { "execsnoop", "gadget_process", typeof(Bpf.Execsnoop.GadgetProcess) },
         { "opensnoop", "gadget_process", typeof(Bpf.Opensnoop.GadgetProcess) },
         { "sigsnoop", "gadget_process", typeof(Bpf.Sigsnoop.GadgetProcess) },
