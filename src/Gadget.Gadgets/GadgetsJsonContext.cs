@@ -24,6 +24,7 @@ namespace Gadget.Gadgets;
 [JsonSerializable(typeof(TcpAcceptEvent))]
 [JsonSerializable(typeof(TcpRetransEvent))]
 [JsonSerializable(typeof(TcpDropEvent))]
+[JsonSerializable(typeof(DnsEvent))]
 [JsonSerializable(typeof(TcpTraffic))]
 [JsonSerializable(typeof(TcpTopSnapshot))]
 [JsonSerializable(typeof(FileTraffic))]

@@ -112,6 +112,13 @@ public sealed class JsonContextTests
             Timestamp = Time, CgroupId = 0, NetNamespaceId = 4026531992, SourceAddress = IPAddress.IPv6Loopback, SourcePort = 40000,
             DestinationAddress = IPAddress.IPv6Loopback, DestinationPort = 81, Flags = TcpFlags.Syn, State = TcpState.None, Reason = 3, ReasonName = "NO_SOCKET",
         },
+        [typeof(DnsEvent)] = new DnsEvent
+        {
+            Timestamp = Time, Container = Web, NetNamespaceId = 4026531992, InterfaceIndex = 1, Direction = DnsDirection.Response, Id = 4242, OpCode = 0,
+            Name = "web.shop.svc.cluster.local", QueryType = 1, ResponseCode = 0, AnswerCount = 2, Addresses = [IPAddress.Parse("10.96.0.10"), IPAddress.Parse("fd00::10")],
+            Latency = TimeSpan.FromMicroseconds(250), SourceAddress = IPAddress.Parse("10.96.0.10"), SourcePort = 53, DestinationAddress = IPAddress.Parse("10.0.0.2"),
+            DestinationPort = 40000, Length = 80,
+        },
         [typeof(TcpTraffic)] = Traffic,
         [typeof(TcpTopSnapshot)] = new TcpTopSnapshot(Time, TimeSpan.FromSeconds(1), [Traffic]),
         [typeof(FileTraffic)] = FileTraffic,

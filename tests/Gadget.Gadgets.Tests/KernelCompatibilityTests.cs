@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop", "dns"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -48,6 +48,7 @@ public sealed class KernelCompatibilityTests
             "tcpretrans" => TcpRetrans.Start(options),
             "tcpdrop" => TcpDrop.Start(options),
             "filetop" => FileTop.Start(options, new FileTopOptions { AllFiles = true }),
+            "dns" => DnsSnoop.Start(options),
             _ => throw new ArgumentOutOfRangeException(nameof(gadget)),
         };
         await started.DisposeAsync();
