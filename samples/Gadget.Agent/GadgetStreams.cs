@@ -15,7 +15,7 @@ namespace Gadget.Agent;
 public sealed class GadgetStreams : IAsyncDisposable
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop"];
+    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "dns"];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, GadgetFeed> _feeds = new(StringComparer.Ordinal);
@@ -105,6 +105,7 @@ public sealed class GadgetStreams : IAsyncDisposable
             "mountsnoop" => GadgetFeed.Start(name, MountSnoop.Start(options), GadgetSchemas.MountSnoop, e => (e.Container, null), logger, Ended),
             "tcpretrans" => GadgetFeed.Start(name, TcpRetrans.Start(options), GadgetSchemas.TcpRetrans, e => (e.Container, null), logger, Ended),
             "tcpdrop" => GadgetFeed.Start(name, TcpDrop.Start(options), GadgetSchemas.TcpDrop, e => (e.Container, null), logger, Ended),
+            "dns" => GadgetFeed.Start(name, DnsSnoop.Start(options), GadgetSchemas.Dns, e => (e.Container, null), logger, Ended),
             _ => throw new ArgumentException($"unknown gadget '{name}'", nameof(name)),
         };
         logger.LogInformation("Gadget {Gadget} started (one set of programs for every client)", name);

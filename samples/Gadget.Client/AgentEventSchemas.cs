@@ -10,7 +10,7 @@ namespace Gadget.Client;
 internal static class AgentEventSchemas
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop"];
+    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "dns"];
 
     /// <summary>The schema of <paramref name="gadget"/>'s events as read from the agent's JSON; with <paramref name="cluster"/>, a NODE column first.</summary>
     public static EventSchema<AgentEvent> For(string gadget, bool cluster = false) => gadget switch
@@ -26,6 +26,7 @@ internal static class AgentEventSchemas
         "mountsnoop" => From(GadgetSchemas.MountSnoop, cluster),
         "tcpretrans" => From(GadgetSchemas.TcpRetrans, cluster),
         "tcpdrop" => From(GadgetSchemas.TcpDrop, cluster),
+        "dns" => From(GadgetSchemas.Dns, cluster),
         _ => throw new ArgumentOutOfRangeException(nameof(gadget), gadget, "not a gadget the agent streams"),
     };
 
