@@ -70,7 +70,7 @@ internal sealed class DnsMessage
         var offset = HeaderLength;
         for (var i = 0; i < questions; i++)
         {
-            if (!TryReadName(message, ref offset, out var name, out var error))
+            if (!TryReadName(message, ref offset, i == 0 ? new StringBuilder() : null, out var name, out var error))
             {
                 result.Error = $"malformed: question {i + 1}: {error}";
                 return result;
@@ -90,7 +90,7 @@ internal sealed class DnsMessage
         List<IPAddress>? addresses = null;
         for (var i = 0; i < result.AnswerCount; i++)
         {
-            if (!TryReadName(message, ref offset, out _, out var error))
+            if (!TryReadName(message, ref offset, null, out _, out var error))
             {
                 result.Error = $"malformed: answer {i + 1}: {error}";
                 break;
@@ -121,10 +121,13 @@ internal sealed class DnsMessage
         return result;
     }
 
-    /// <summary>Reads a (possibly compressed) name at <paramref name="offset"/>, which moves past it in the message.</summary>
-    private static bool TryReadName(ReadOnlySpan<byte> message, ref int offset, out string name, out string? error)
+    /// <summary>
+    /// Reads a (possibly compressed) name at <paramref name="offset"/>, which moves past it in the message; its text goes
+    /// to <paramref name="text"/> (null: checked and skipped, not kept).
+    /// </summary>
+    private static bool TryReadName(ReadOnlySpan<byte> message, ref int offset, StringBuilder? text, out string name, out string? error)
     {
-        var text = new StringBuilder();
+        var labels = 0;
         var position = offset;
         var end = -1; // where the name ends in place, once a pointer was followed
         var wireLength = 0;
@@ -172,7 +175,7 @@ internal sealed class DnsMessage
             if (length == 0)
             {
                 offset = end >= 0 ? end : position + 1;
-                name = text.ToString();
+                name = text?.ToString() ?? string.Empty;
                 error = null;
                 return true;
             }
@@ -187,11 +190,14 @@ internal sealed class DnsMessage
                 error = "truncated in a label";
                 return false;
             }
-            if (text.Length > 0)
+            if (text is not null)
             {
-                text.Append('.');
+                if (labels++ > 0)
+                {
+                    text.Append('.');
+                }
+                AppendLabel(text, message.Slice(position + 1, length));
             }
-            AppendLabel(text, message.Slice(position + 1, length));
             position += 1 + length;
         }
     }

@@ -68,6 +68,7 @@ internal sealed class DnsNamespaces : IDisposable
             // Subscribed first: a container that starts meanwhile is seen twice at worst (the second time is a no-op).
             containers.ContainerAdded += OnAdded;
             containers.ContainerRemoved += OnRemoved;
+            containers.ContainerUpdated += OnUpdated;
             foreach (var container in _selection?.Containers ?? containers.Containers)
             {
                 AddContainer(container);
@@ -88,16 +89,30 @@ internal sealed class DnsNamespaces : IDisposable
         }
     }
 
-    private void OnRemoved(object? sender, ContainerEventArgs e)
+    private void OnRemoved(object? sender, ContainerEventArgs e) => Release(e.Container);
+
+    /// <summary>A pod's labels changed: the container may have joined or left a label selection.</summary>
+    private void OnUpdated(object? sender, ContainerEventArgs e)
     {
-        var netns = e.Container.NetNamespaceId;
+        if (Selected(e.Container))
+        {
+            AddContainer(e.Container);
+        }
+        else
+        {
+            Release(e.Container);
+        }
+    }
+
+    /// <summary>Closes the namespace of <paramref name="gone"/> unless another selected container (of its pod) still uses it.</summary>
+    private void Release(Container gone)
+    {
+        var netns = gone.NetNamespaceId;
         if (netns == 0 || netns == _host)
         {
             return;
         }
-        var containers = _options.Containers;
-        // Another running container of the same pod still uses the namespace: keep it.
-        var users = (_selection?.Containers ?? containers?.Containers ?? []).Where(c => c.NetNamespaceId == netns && c.Id != e.Container.Id && Selected(c));
+        var users = (_selection?.Containers ?? _options.Containers?.Containers ?? []).Where(c => c.NetNamespaceId == netns && c.Id != gone.Id && Selected(c));
         if (!users.Any())
         {
             Remove(netns);
@@ -118,7 +133,6 @@ internal sealed class DnsNamespaces : IDisposable
             _options.Logger?.LogDebug("trace dns: container {Container} uses the host's network namespace: not watched for it (trace the host instead)", container.Name);
             return;
         }
-        _owners.TryAdd(netns, container);
         Add(netns, $"/proc/{container.Pid}/ns/net", container);
     }
 
@@ -144,6 +158,10 @@ internal sealed class DnsNamespaces : IDisposable
                 var socket = namespaceFile is null ? PacketSocket.Open(filter) : NetNamespaceThread.Run(namespaceFile, () => PacketSocket.Open(filter));
                 var link = new FileInfo($"/proc/self/fd/{socket.DangerousGetHandle()}").LinkTarget ?? string.Empty;
                 _watched.Add(netns, new Watch(bpf, socket, link));
+                if (container is not null)
+                {
+                    _owners[netns] = container; // a namespace inode freed earlier can be reused: the newest owner wins
+                }
                 if (_owners.Count > MaxRememberedOwners)
                 {
                     ForgetGoneOwners();
@@ -200,6 +218,7 @@ internal sealed class DnsNamespaces : IDisposable
         {
             containers.ContainerAdded -= OnAdded;
             containers.ContainerRemoved -= OnRemoved;
+            containers.ContainerUpdated -= OnUpdated;
         }
         lock (_lock)
         {

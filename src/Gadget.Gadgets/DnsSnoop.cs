@@ -205,24 +205,13 @@ public sealed class DnsSnoop : IGadget<DnsEvent>
         return lost;
     }
 
-    private DnsEvent? Decode(ReadOnlySpan<byte> record)
-    {
-        var e = Parse(record, _namespaces.Owner);
-        if (e is null)
-        {
-            return null;
-        }
-        var boot = RecordView.Of<DnsRecord>(record).TimestampNs;
-        if (e.Direction == DnsDirection.Query)
-        {
-            _latency.Query(e.NetNamespaceId, e.Id, boot);
-            return e;
-        }
-        return e with { Latency = _latency.Response(e.NetNamespaceId, e.Id, boot) };
-    }
+    private DnsEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _namespaces.Owner, _latency);
 
-    /// <summary>The event in one record of bpf/dns.bpf.c (latency not set), or null when the record is too short; <paramref name="owner"/> (if any) gives a namespace's container.</summary>
-    internal static DnsEvent? Parse(ReadOnlySpan<byte> record, Func<ulong, Container?>? owner = null)
+    /// <summary>
+    /// The event in one record of bpf/dns.bpf.c, or null when the record is too short; <paramref name="owner"/> (if any)
+    /// gives a namespace's container, <paramref name="latency"/> (if any) keeps queries and pairs responses with them.
+    /// </summary>
+    internal static DnsEvent? Parse(ReadOnlySpan<byte> record, Func<ulong, Container?>? owner = null, DnsLatencyTable? latency = null)
     {
         if (record.Length < DnsRecord.Size)
         {
@@ -235,6 +224,15 @@ public sealed class DnsSnoop : IGadget<DnsEvent>
         if (captured < r.DnsLength && message.IsMalformed)
         {
             error += $" (only the first {captured} of its {r.DnsLength} bytes are read)";
+        }
+        TimeSpan? elapsed = null;
+        if (latency is not null && !message.IsResponse)
+        {
+            latency.Query(r.Netns, message.Id, r.TimestampNs);
+        }
+        else if (latency is not null)
+        {
+            elapsed = latency.Response(r.Netns, message.Id, r.TimestampNs);
         }
         return new DnsEvent
         {
@@ -254,6 +252,7 @@ public sealed class DnsSnoop : IGadget<DnsEvent>
             SourcePort = r.Sport,
             DestinationAddress = RecordAddress.Decode(r.Family, r.Daddr),
             DestinationPort = r.Dport,
+            Latency = elapsed,
             Length = r.DnsLength,
             Error = error,
         };
