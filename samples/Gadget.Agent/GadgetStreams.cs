@@ -15,7 +15,7 @@ namespace Gadget.Agent;
 public sealed class GadgetStreams : IAsyncDisposable
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "capable", "tcptop", "top-file"];
+    public static readonly IReadOnlyList<string> Names = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "capable", "tcptop", "top-file", "dns"];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, GadgetFeed> _feeds = new(StringComparer.Ordinal);
@@ -109,6 +109,7 @@ public sealed class GadgetStreams : IAsyncDisposable
             // The top gadgets: each interval's table (the gadget's default, 1 s, every row) streamed row by row.
             "tcptop" => GadgetFeed.Start(name, Rows(TcpTop.Start(options), (g, ct) => g.ReadAsync(ct), s => s.Connections.Select(c => new TcpTopRow(c, s.Time))), GadgetSchemas.TcpTop, r => (r.Traffic.Container, null), logger, Ended),
             "top-file" => GadgetFeed.Start(name, Rows(FileTop.Start(options), (g, ct) => g.ReadAsync(ct), s => s.Files.Select(f => new FileTopRow(f, s.Time))), GadgetSchemas.TopFile, r => (r.File.Container, null), logger, Ended),
+            "dns" => GadgetFeed.Start(name, DnsSnoop.Start(options), GadgetSchemas.Dns, e => (e.Container, null), logger, Ended),
             _ => throw new ArgumentException($"unknown gadget '{name}'", nameof(name)),
         };
         logger.LogInformation("Gadget {Gadget} started (one set of programs for every client)", name);

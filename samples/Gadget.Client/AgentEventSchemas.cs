@@ -10,7 +10,7 @@ namespace Gadget.Client;
 internal static class AgentEventSchemas
 {
     /// <summary>The gadgets the agent streams.</summary>
-    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "capable", "tcptop"];
+    public static readonly string[] Gadgets = ["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "capable", "tcptop", "dns"];
 
 
     /// <summary>The schema of <paramref name="gadget"/>'s events (a stream above, or top-file, snapshot-process, snapshot-socket) as read from the agent's JSON; with <paramref name="cluster"/>, a NODE column first.</summary>
@@ -32,6 +32,7 @@ internal static class AgentEventSchemas
         "top-file" => From(GadgetSchemas.TopFile, cluster),
         "snapshot-process" => From(GadgetSchemas.SnapshotProcess, cluster),
         "snapshot-socket" => From(GadgetSchemas.SnapshotSocket, cluster),
+        "dns" => From(GadgetSchemas.Dns, cluster),
         _ => throw new ArgumentOutOfRangeException(nameof(gadget), gadget, "not a gadget the agent streams"),
     };
 

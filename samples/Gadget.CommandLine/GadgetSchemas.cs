@@ -294,6 +294,28 @@ public static class GadgetSchemas
         new("userns", "USERNS", 0, "inode number of the user namespace the capability was checked in", e => e.UserNamespaceId) { Default = false },
     ]);
 
+    /// <summary><c>trace dns</c>'s events: one per DNS message seen (no process: a packet is not in a process's context).</summary>
+    public static EventSchema<DnsEvent> Dns { get; } = new("dns", e => EventTime.FromWall(e.Timestamp), e => e.Container,
+    [
+        new("netns", "NETNS", 11, "inode number of the network namespace the packet was seen in", e => e.NetNamespaceId) { Default = false },
+        new("ifindex", "IFINDEX", 7, "the interface (index in that namespace) it was seen on", e => e.InterfaceIndex) { Default = false },
+        new("ip", "IP", 2, "4 or 6", e => e.IPVersion) { Default = false },
+        new("saddr", "SADDR", -22, "the packet's source address", e => e.SourceAddress.ToString()) { Default = false },
+        new("sport", "SPORT", 5, "the packet's source port", e => e.SourcePort) { Default = false },
+        new("daddr", "DADDR", -22, "the packet's destination address", e => e.DestinationAddress.ToString()) { Default = false },
+        new("dport", "DPORT", 5, "the packet's destination port", e => e.DestinationPort) { Default = false },
+        new("nameserver", "NAMESERVER", -16, "the server's address: the destination of a query, the source of a response", e => (e.Direction == DnsDirection.Query ? e.DestinationAddress : e.SourceAddress).ToString()),
+        new("id", "ID", 5, "the message id (a response carries its query's)", e => e.Id),
+        new("qr", "QR", 2, "Q a query, R a response", e => e.Direction == DnsDirection.Query ? "Q" : "R"),
+        new("qtype", "QTYPE", -6, "the question's type (A, AAAA, TYPE65...)", e => e.QueryTypeName),
+        new("name", "NAME", -30, "the question's name", e => e.Name),
+        new("rcode", "RCODE", -9, "the response code (NOERROR, NXDOMAIN...; a query's is NOERROR)", e => e.ResponseCodeName),
+        new("numAnswers", "#ANS", 4, "the answer records the message says it has", e => e.AnswerCount),
+        new("latencyMs", "LAT_MS", 8, "a response's time after its query (same id and namespace), in ms; empty when the query was not seen", e => e.Latency is { } latency ? Math.Round(latency.TotalMilliseconds, 3) : (double?)null),
+        new("addresses", "ADDRESSES", 0, "the addresses of its A and AAAA answers (in JSON: an array of strings)", e => e.Addresses.Select(a => a.ToString()).ToArray()),
+        new("error", "ERROR", 0, "why the message could not be read to its end (empty: it could)", e => e.Error ?? string.Empty) { Default = false },
+    ]);
+
     /// <summary><c>snapshot socket</c>'s rows: one per TCP or UDP socket there was when the snapshot was taken.</summary>
     public static EventSchema<SocketRow> SnapshotSocket { get; } = new("snapshot-socket", r => r.Time, r => r.Socket.Container,
     [

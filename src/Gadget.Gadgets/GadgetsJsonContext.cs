@@ -25,6 +25,7 @@ namespace Gadget.Gadgets;
 [JsonSerializable(typeof(TcpRetransEvent))]
 [JsonSerializable(typeof(TcpDropEvent))]
 [JsonSerializable(typeof(CapabilityEvent))]
+[JsonSerializable(typeof(DnsEvent))]
 [JsonSerializable(typeof(TcpTraffic))]
 [JsonSerializable(typeof(TcpTopSnapshot))]
 [JsonSerializable(typeof(FileTraffic))]

@@ -103,6 +103,11 @@ public static class GadgetBuilderExtensions
     /// <returns><paramref name="builder"/>.</returns>
     public static IGadgetBuilder AddCapable(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
         builder.AddGadget("capable", configure, (options, _) => Capable.Start(options), g => g.LostEvents);
+    /// <summary>Adds <see cref="DnsSnoop"/> (settings name <c>dns</c>: DNS queries and responses per network namespace, no process).</summary>
+    /// <inheritdoc cref="AddExecSnoop" path="/param"/>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static IGadgetBuilder AddDnsSnoop(this IGadgetBuilder builder, Action<GadgetSettings>? configure = null) =>
+        builder.AddGadget("dns", configure, (options, _) => DnsSnoop.Start(options), g => g.LostEvents);
 
     private static IGadgetBuilder AddGadget<TGadget>(
         this IGadgetBuilder builder,

@@ -19,6 +19,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         new(Tool.Gadgets, ["snapshot", "socket"], [], ["snapshot", "socket", "--host"]),
         new(Tool.Gadgets, ["top", "file"], [], ["top", "file", "--host", "--timeout", "86400"]),
         new(Tool.Gadgets, ["profile", "cpu"], [], ["profile", "cpu", "--host", "--duration", "86400"]),
+        new(Tool.Gadgets, ["trace", "dns"], [], ["trace", "dns", "--host", "--timeout", "86400"]),
         new(Tool.Gadgets, ["advise", "network-policy"], [], ["advise", "network-policy", "--timeout", "86400"]),
         new(Tool.Traceloop, ["run"], ["--", "true"], ["run", "--", "true"]),
         new(Tool.Traceloop, ["advise", "seccomp-profile"], ["--", "true"], ["advise", "seccomp-profile", "--", "true"]),
@@ -30,6 +31,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         new(Tool.Client, ["traceloop", "list"], [], null),
         new(Tool.Client, ["traceloop", "dump"], ["some-container"], null),
         new(Tool.Client, ["containers"], [], null),
+        new(Tool.Client, ["dns"], [], null),
         .. ((string[])["execsnoop", "opensnoop", "tcpconnect", "tcpaccept", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpretrans", "tcpdrop", "capable", "tcptop"])
             .Select(g => new CliCommand(Tool.Client, [g], [], null)),
         new(Tool.Client, ["top", "file"], [], null),
@@ -41,7 +43,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     /// <summary>The commands that group others (their --help lists them).</summary>
     internal static readonly (Tool Tool, string[] Words)[] Groups =
     [
-        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]), (Tool.Gadgets, ["top"]), (Tool.Gadgets, ["profile"]),
+        (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]), (Tool.Gadgets, ["top"]), (Tool.Gadgets, ["profile"]), (Tool.Gadgets, ["trace"]),
         (Tool.Traceloop, []), (Tool.Traceloop, ["advise"]),
         (Tool.Client, []), (Tool.Client, ["traceloop"]), (Tool.Client, ["top"]), (Tool.Client, ["snapshot"]),
     ];

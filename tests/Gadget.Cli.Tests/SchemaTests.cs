@@ -178,6 +178,37 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task TraceDnsJson()
+    {
+        // A query from this process to a responder of the test on a 127/8 address of the host's loopback (no resolver is
+        // asked), answered with one A record: the query and the response, paired by id, with the answer and a latency.
+        var marker = Marker() + ".gadget.test";
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
+        server.Bind(new IPEndPoint(new IPAddress([127, 53, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255)]), 53));
+        void AskAndAnswer()
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
+            byte[] question = [.. marker.Split('.').SelectMany(l => (byte[])[(byte)l.Length, .. System.Text.Encoding.ASCII.GetBytes(l)]), 0, 0, 1, 0, 1];
+            client.SendTo([0x4A, 0x21, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, .. question], server.LocalEndPoint!);
+            var buffer = new byte[512];
+            EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+            server.ReceiveFrom(buffer, ref from);
+            server.SendTo([0x4A, 0x21, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, .. question, 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 53, 9, 1], from);
+            client.Receive(buffer);
+        }
+        var lines = await CaptureAsync(["trace", "dns", "--host", "-o", "json", "--fields", "id,qr,qtype,name,rcode,numAnswers,latencyMs,addresses,nameserver,netns", "--filter", $"name=={marker}"],
+            AskAndAnswer, line => line.Contains("\"qr\":\"R\"", StringComparison.Ordinal));
+        var query = Event(lines, "\"qr\":\"Q\"");
+        var response = Event(lines, "\"qr\":\"R\"");
+        Assert.Equal(("dns", marker, "A", 0x4A21), (query.GetProperty("gadget").GetString(), query.GetProperty("name").GetString(), query.GetProperty("qtype").GetString(), query.GetProperty("id").GetInt32()));
+        Assert.Equal(("NOERROR", 1, 0x4A21), (response.GetProperty("rcode").GetString(), response.GetProperty("numAnswers").GetInt32(), response.GetProperty("id").GetInt32()));
+        Assert.Equal(["10.53.9.1"], response.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(((IPEndPoint)server.LocalEndPoint!).Address.ToString(), response.GetProperty("nameserver").GetString());
+        Assert.True(response.GetProperty("latencyMs").GetDouble() >= 0);
+        Assert.Equal("", response.GetProperty("runtime").GetProperty("containerName").GetString());
+    }
+
+    [Fact]
     public async Task SnapshotSocketJson()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

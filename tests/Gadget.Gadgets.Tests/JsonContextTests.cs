@@ -117,6 +117,13 @@ public sealed class JsonContextTests
             Timestamp = Time, Pid = 10, Tid = 11, ParentPid = 1, Uid = 65534, Gid = 65534, Comm = "chown", ParentComm = "sh", Capability = 0,
             Audit = true, Options = 0, ReturnValue = -1, UserNamespaceId = 4026531837, CgroupId = 77, Container = Web,
         },
+        [typeof(DnsEvent)] = new DnsEvent
+        {
+            Timestamp = Time, Container = Web, NetNamespaceId = 4026531992, InterfaceIndex = 1, Direction = DnsDirection.Response, Id = 4242, OpCode = 0,
+            Name = "web.shop.svc.cluster.local", QueryType = 1, ResponseCode = 0, AnswerCount = 2, Addresses = [IPAddress.Parse("10.96.0.10"), IPAddress.Parse("fd00::10")],
+            Latency = TimeSpan.FromMicroseconds(250), SourceAddress = IPAddress.Parse("10.96.0.10"), SourcePort = 53, DestinationAddress = IPAddress.Parse("10.0.0.2"),
+            DestinationPort = 40000, Length = 80,
+        },
         [typeof(TcpTraffic)] = Traffic,
         [typeof(TcpTopSnapshot)] = new TcpTopSnapshot(Time, TimeSpan.FromSeconds(1), [Traffic]),
         [typeof(FileTraffic)] = FileTraffic,

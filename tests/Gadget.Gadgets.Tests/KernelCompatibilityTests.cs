@@ -12,7 +12,7 @@ namespace Gadget.Gadgets.Tests;
 [Collection("gadgets")]
 public sealed class KernelCompatibilityTests
 {
-    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop", "capable", "profile"];
+    public static TheoryData<string> Gadgets => ["execsnoop", "opensnoop", "sigsnoop", "oomkill", "exitsnoop", "bindsnoop", "mountsnoop", "tcpconnect", "tcpaccept", "tcptop", "tcpretrans", "tcpdrop", "filetop", "capable", "profile", "dns"];
 
     [Theory]
     [MemberData(nameof(Gadgets))]
@@ -62,6 +62,7 @@ public sealed class KernelCompatibilityTests
             "tcpdrop" => TcpDrop.Start(options),
             "filetop" => FileTop.Start(options, new FileTopOptions { AllFiles = true }),
             "capable" => Capable.Start(options),
+            "dns" => DnsSnoop.Start(options),
             _ => throw new ArgumentOutOfRangeException(nameof(gadget)),
         };
         await started.DisposeAsync();
