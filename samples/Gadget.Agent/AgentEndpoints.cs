@@ -40,6 +40,7 @@ internal static class AgentEndpoints
         app.MapGet("/containers/{idOrName}/history", HistoryAsync);
         app.MapGet("/gadgets/{name}", GadgetStream.RunAsync);
         app.MapGet("/snapshot/{kind}", SnapshotEndpoint.RunAsync);
+        app.MapGet("/profile/cpu", ProfileEndpoint.RunAsync);
         // Liveness and readiness: 200 while the agent can trace (libbpf, BTF, capabilities), 503 with the reason otherwise.
         app.MapGet("/healthz", (TraceSessions sessions) => AgentPreflight.Problem() is { } problem
             ? Results.Problem(detail: problem, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The agent cannot trace")

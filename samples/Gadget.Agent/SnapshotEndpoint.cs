@@ -26,20 +26,30 @@ internal static class SnapshotEndpoint
         }
         // No selector: every process (socket) of the node, host ones too.
         var selector = context.Request.Query.Count == 0 ? null : SelectorRequest.FromQuery(context.Request.Query).ToSelector();
+        await TakeAsync(context, sessions, limits, logger, $"{kind} snapshot", selector,
+            (options, _) => Task.Run(() => kind == "process" ? Processes(options) : Sockets(options), context.RequestAborted));
+    }
+
+    /// <summary>
+    /// Takes a one-shot result for the caller (counted as one of its streams while it is taken: per-caller and total
+    /// limits) and answers it as JSON lines: the snapshots here, the CPU profile (<see cref="ProfileEndpoint"/>).
+    /// </summary>
+    internal static async Task TakeAsync(HttpContext context, TraceSessions sessions, CallerLimits limits, ILogger<GadgetStreams> logger,
+        string what, Gadget.Containers.ContainerSelector? selector, Func<GadgetOptions, CancellationToken, Task<List<byte[]>>> take)
+    {
         var caller = AgentEndpoints.Caller(context);
         var (status, reason) = limits.TryOpenStream(caller);
         if (reason is not null)
         {
-            logger.LogWarning("Refused a {Kind} snapshot to {Caller}: {Reason}", kind, caller, reason);
+            logger.LogWarning("Refused a {What} to {Caller}: {Reason}", what, caller, reason);
             await Results.Problem(detail: reason, statusCode: status, title: status == StatusCodes.Status429TooManyRequests ? "Too many streams for this caller" : "The agent is at capacity").ExecuteAsync(context);
             return;
         }
         try
         {
             var options = new GadgetOptions { Containers = sessions.Containers, Selector = selector, Logger = logger };
-            // The iterators run synchronously in the kernel: off the request's thread.
-            var lines = await Task.Run(() => kind == "process" ? Processes(options) : Sockets(options), context.RequestAborted);
-            logger.LogInformation("{Caller} took a {Kind} snapshot ({Selector}): {Rows} rows", caller, kind, (object?)selector ?? "every process", lines.Count);
+            var lines = await take(options, context.RequestAborted);
+            logger.LogInformation("{Caller} took a {What} ({Selector}): {Rows} rows", caller, what, (object?)selector ?? "every process", lines.Count);
             context.Response.ContentType = "application/x-ndjson";
             foreach (var line in lines)
             {

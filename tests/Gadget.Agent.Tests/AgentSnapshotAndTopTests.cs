@@ -37,6 +37,48 @@ public sealed class AgentSnapshotAndTopTests(AgentHostFixture agent) : IClassFix
     }
 
     [Fact]
+    public async Task ACpuProfileHoldsThisProcesssSpinningThread()
+    {
+        // A thread of this process spins for the whole profile: the agent's samples of the node include its stack.
+        using var spinning = new CancellationTokenSource();
+        var spinner = new Thread(() =>
+        {
+            var x = 0UL;
+            while (!spinning.IsCancellationRequested)
+            {
+                x = x * 6364136223846793005UL + 1;
+            }
+            GC.KeepAlive(x);
+        }) { IsBackground = true };
+        spinner.Start();
+        try
+        {
+            var rows = await SnapshotAsync("profile/cpu?seconds=2&frequency=99");
+            Assert.All(rows, r => Assert.Equal(("event", "profile-cpu"), (r.GetProperty("type").GetString(), r.GetProperty("gadget").GetString())));
+            var ours = rows.Where(r => r.GetProperty("pid").GetInt32() == Environment.ProcessId).ToList();
+            Assert.NotEmpty(ours);
+            Assert.True(ours.Sum(r => r.GetProperty("samples").GetInt64()) >= 20, $"{ours.Sum(r => r.GetProperty("samples").GetInt64())} samples of this process in 2 s at 99 Hz");
+        }
+        finally
+        {
+            spinning.Cancel();
+            spinner.Join();
+        }
+    }
+
+    [Theory]
+    [InlineData("profile/cpu?seconds=0")]
+    [InlineData("profile/cpu?seconds=61")]
+    [InlineData("profile/cpu?frequency=x")]
+    [InlineData("profile/cpu?color=red")]
+    public async Task ABadProfileRequestIsRefused(string path)
+    {
+        using var http = GadgetCli.CreateHttpClient(agent.SocketAgent);
+        using var response = await http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task AnUnknownSnapshotIsNotFound()
     {
         using var http = GadgetCli.CreateHttpClient(agent.SocketAgent);
