@@ -33,6 +33,7 @@ internal static class AgentEventSchemas
         "snapshot-process" => From(GadgetSchemas.SnapshotProcess, cluster),
         "snapshot-socket" => From(GadgetSchemas.SnapshotSocket, cluster),
         "dns" => From(GadgetSchemas.Dns, cluster),
+        "profile-cpu" => From(GadgetSchemas.ProfileCpu, cluster),
         _ => throw new ArgumentOutOfRangeException(nameof(gadget), gadget, "not a gadget the agent streams"),
     };
 

@@ -38,6 +38,12 @@ public static class GadgetCli
         snapshot.Subcommands.Add(StreamCommand("process", "snapshot/process", "snapshot-process", "List the node's processes now (the agent's BPF task iterator)", io, connect));
         snapshot.Subcommands.Add(StreamCommand("socket", "snapshot/socket", "snapshot-socket", "List the node's TCP and UDP sockets now (the agent's BPF socket iterators)", io, connect));
         root.Subcommands.Add(snapshot);
+        var profile = new Command("profile", "The agent's profiles, taken once.");
+        var duration = ValueOptions.Integer("--duration", "sample for this many seconds (1-60)", 5, 1, 60);
+        var frequency = ValueOptions.Integer("--frequency", "samples per second on each CPU (1-1000)", 49, 1, 1000);
+        profile.Subcommands.Add(StreamCommand("cpu", "profile/cpu", "profile-cpu", "Sample the node's CPUs (or the selected containers') for --duration seconds and list the stacks, the most sampled first (the agent's perf_event sampling)", io, connect,
+            [(duration, "seconds"), (frequency, "frequency")]));
+        root.Subcommands.Add(profile);
         foreach (var command in Leaves(root))
         {
             options.Validate(command);
@@ -73,7 +79,8 @@ public static class GadgetCli
         return traceloop;
     }
 
-    private static Command StreamCommand(string name, string endpoint, string schemaName, string summary, Io io, Connector connect)
+    private static Command StreamCommand(string name, string endpoint, string schemaName, string summary, Io io, Connector connect,
+        IReadOnlyList<(Option<int> Option, string Query)>? parameters = null)
     {
         var command = new Command(name, $"{summary}: JSON lines by default (schemas/gadget-event.schema.json; {{\"type\":\"lost\"}} lines: events the kernel or the agent dropped), or columns, indented JSON or YAML.");
         var schema = AgentEventSchemas.For(schemaName);
@@ -83,6 +90,10 @@ public static class GadgetCli
         var outputOptions = new OutputOptions(command, [.. clusterSchema.Fields.Select(f => f.Name)], defaultFormat: OutputFormat.Json);
         var timeout = ValueOptions.Timeout();
         command.Options.Add(timeout);
+        foreach (var (option, _) in parameters ?? [])
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (result, ct) =>
         {
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -90,7 +101,8 @@ public static class GadgetCli
             {
                 stopping.CancelAfter(after);
             }
-            var query = selector.Query(result);
+            IReadOnlyList<KeyValuePair<string, string>> query = [.. selector.Query(result),
+                .. (parameters ?? []).Select(p => KeyValuePair.Create(p.Query, result.GetValue(p.Option).ToString(System.Globalization.CultureInfo.InvariantCulture)))];
             var path = endpoint + (query.Count == 0 ? "" : "?" + string.Join('&', query.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")));
             using var targets = await connect(result, stopping.Token);
             var format = outputOptions.Format(result);

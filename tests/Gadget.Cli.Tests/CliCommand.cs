@@ -37,6 +37,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         new(Tool.Client, ["top", "file"], [], null),
         new(Tool.Client, ["snapshot", "process"], [], null),
         new(Tool.Client, ["snapshot", "socket"], [], null),
+        new(Tool.Client, ["profile", "cpu"], [], null),
         new(Tool.Agent, [], ["--socket", "/tmp/gadget-cli-test-agent-never-started.sock"], null),
     ];
 
@@ -45,7 +46,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
     [
         (Tool.Gadgets, []), (Tool.Gadgets, ["advise"]), (Tool.Gadgets, ["snapshot"]), (Tool.Gadgets, ["top"]), (Tool.Gadgets, ["profile"]), (Tool.Gadgets, ["trace"]),
         (Tool.Traceloop, []), (Tool.Traceloop, ["advise"]),
-        (Tool.Client, []), (Tool.Client, ["traceloop"]), (Tool.Client, ["top"]), (Tool.Client, ["snapshot"]),
+        (Tool.Client, []), (Tool.Client, ["traceloop"]), (Tool.Client, ["top"]), (Tool.Client, ["snapshot"]), (Tool.Client, ["profile"]),
     ];
 
     /// <summary>A value each typed option refuses, by option name.</summary>

@@ -8,7 +8,7 @@ namespace Gadget.Cli.Tests;
 /// The client's snapshot and top commands against one real agent process on a Unix socket: <c>gadget snapshot
 /// process</c> and <c>snapshot socket</c> print the node's processes and sockets once and exit 0 (this test's process and
 /// its listener among them, as JSON the schema accepts, or as columns), <c>gadget top file</c> streams rows that hold
-/// this test's writes, and <c>gadget capable</c> is one line with the agent's refusal where the kernel has no kprobes.
+/// this test's writes, <c>gadget profile cpu</c> samples a thread of this test, and <c>gadget capable</c> is one line with the agent's refusal where the kernel has no kprobes.
 /// </summary>
 [Collection(KernelCollection.Name)]
 public sealed class ClientSnapshotAndTopTests
@@ -31,6 +31,28 @@ public sealed class ClientSnapshotAndTopTests
         Assert.True(processes.ExitCode == 0, processes.Error);
         var rows = processes.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => EventSchemaFile.AssertValid(l, "gadget snapshot process")).ToList();
         Assert.Contains(rows, r => r.GetProperty("pid").GetInt32() == Environment.ProcessId && r.GetProperty("gadget").GetString() == "snapshot-process");
+
+        // profile cpu: 2 s of the node's stacks while a thread of this process spins; JSON lines the schema accepts, this
+        // process among them; then the command ends by itself.
+        using (var spinning = new CancellationTokenSource())
+        {
+            var spinner = new Thread(() =>
+            {
+                var x = 0UL;
+                while (!spinning.IsCancellationRequested)
+                {
+                    x = x * 6364136223846793005UL + 1;
+                }
+                GC.KeepAlive(x);
+            }) { IsBackground = true };
+            spinner.Start();
+            var profile = await Tool.Client.RunAsync([.. address, "profile", "cpu", "--duration", "2", "--frequency", "99"]);
+            spinning.Cancel();
+            spinner.Join();
+            Assert.True(profile.ExitCode == 0, profile.Error);
+            var stacks = profile.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => EventSchemaFile.AssertValid(l, "gadget profile cpu")).ToList();
+            Assert.Contains(stacks, r => r.GetProperty("pid").GetInt32() == Environment.ProcessId && r.GetProperty("gadget").GetString() == "profile-cpu");
+        }
 
         // snapshot socket as columns, filtered to this test's listener: the header and its row.
         using (var listener = new TcpListener(IPAddress.Loopback, 0))
