@@ -78,12 +78,12 @@ internal sealed class GadgetRuntime : IDisposable
                 bpf = spec.Load();
             }
             runtime = new GadgetRuntime(bpf, selection, options, objectName.Replace(".bpf.o", string.Empty, StringComparison.Ordinal));
+            runtime._lost = new LostEventsCounter(bpf); // before attaching: it probes the .bss
             foreach (var program in bpf.Programs)
             {
                 runtime._links.Add(program.Attach());
             }
             runtime.Reader = new RingBufferReader(bpf.Map("events"));
-            runtime._lost = new LostEventsCounter(bpf);
             options.Logger?.LogDebug("{Gadget}: attached {Count} programs, selector {Selector}", objectName, bpf.Programs.Count, (object?)options.Selector ?? "host");
             return runtime;
         }
