@@ -199,7 +199,7 @@ def main():
     parser.add_argument("--events", type=int, default=3000, help="events per measured burst")
     parser.add_argument("--gadgets", default=None, help="the gadgets command (default: dotnet samples/Gadgets/bin/Release/net10.0/gadgets.dll)")
     parser.add_argument("--gadgets-args", action="append", default=[], help="extra gadget arm NAME=ARGS (e.g. json=-o json)")
-    parser.add_argument("--extra", action="append", default=[], help="extra arm NAME=COMMAND run for every workload ({mode} is replaced)")
+    parser.add_argument("--extra", action="append", default=[], help="extra arm NAME=COMMAND run for every workload ({command} is replaced by the gadget command, e.g. execsnoop)")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     gadgets = args.gadgets.split() if args.gadgets else ["dotnet", os.path.join(root, "samples/Gadgets/bin/Release/net10.0/gadgets.dll")]
@@ -219,7 +219,7 @@ def main():
                 arms.append((f"gadgets {name}", gadgets + [GADGET_COMMANDS[mode], "--host"] + extra_args.split(), True))
             for extra in args.extra:
                 name, _, command = extra.partition("=")
-                arms.append((name, command.replace("{mode}", mode).split(), True))
+                arms.append((name, command.replace("{command}", GADGET_COMMANDS[mode]).split(), True))
             results = {arm[0]: [] for arm in arms}
             for r in range(args.rounds):
                 order = arms[r % len(arms):] + arms[:r % len(arms)]

@@ -32,7 +32,7 @@ internal static class ExecSnoopCommand
         return command;
     }
 
-    // One wake-up: every record waiting is formatted in place, then one write; lost events are checked once per batch.
+    // One wake-up: every record waiting is formatted in place, then one write; Consume raises EventsLost after its batch.
     private static async Task<int> RunInPlaceAsync(ParseResult result, EventCommand.Shared shared, ExecEventWriter writer, CancellationToken cancellationToken)
     {
         using var stopping = CliHost.Stopping(cancellationToken, result.GetValue(shared.Timeout));
@@ -40,20 +40,17 @@ internal static class ExecSnoopCommand
         await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection();
         var options = EventCommand.Options(result, shared, containers);
         await using var snoop = ExecSnoop.Start(options);
+        snoop.EventsLost += (_, e) =>
+        {
+            writer.Flush();
+            lostWriter.WriteLost(e.Count, e.Total);
+        };
         EventCommand.Ready(Name, options);
-        ulong reported = 0;
         try
         {
             while (await snoop.WaitAsync(stopping.Token).ConfigureAwait(false))
             {
                 snoop.Consume(ref writer);
-                var lost = snoop.LostEvents;
-                if (lost > reported)
-                {
-                    writer.Flush();
-                    lostWriter.WriteLost(lost - reported, lost);
-                    reported = lost;
-                }
                 writer.Flush();
             }
         }

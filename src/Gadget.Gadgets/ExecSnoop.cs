@@ -21,6 +21,10 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     /// <summary>How many bytes of one argument an event carries at most.</summary>
     public const int MaxArgumentLength = 127;
 
+    // A ring buffer record's header, and the largest exec record with it (the whole struct, 8-byte aligned).
+    private const int RecordHeader = 8;
+    private static readonly int MaxRecordBytes = RecordHeader + ((System.Runtime.CompilerServices.Unsafe.SizeOf<ExecRecord>() + 7) & ~7);
+
     private readonly GadgetRuntime _runtime;
     private readonly ExecEventTexts _texts = new();
 
@@ -34,8 +38,9 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     public ulong LostEvents => _runtime.LostEvents;
 
     /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// Raised on the reading thread when the kernel dropped events because the ring buffer was full: while
+    /// <see cref="ReadAsync"/> runs (after the batch read at that wake-up has been handed out), or by
+    /// <see cref="Consume{THandler}(ref THandler)"/> after its batch. No allocation unless events were lost.
     /// </summary>
     public event EventHandler<EventsLostEventArgs>? EventsLost
     {
@@ -72,8 +77,10 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
 
     /// <summary>
     /// Hands every exec record waiting now to <paramref name="handler"/>, in place in the ring buffer (no copy, no
-    /// allocation), and returns without waiting. Events lost meanwhile are counted in <see cref="LostEvents"/> (no
-    /// <see cref="EventsLost"/> here).
+    /// allocation), and returns without waiting. Then raises <see cref="EventsLost"/> when the kernel dropped events: it
+    /// reads the kernel's counter only after a batch large enough to follow a drop, or a second after its last read, so a
+    /// drop is reported with the batch that follows it, or (rarely, when the count lands after that batch was read) up to
+    /// a second later.
     /// </summary>
     /// <typeparam name="THandler">The handler, a struct: the call is specialized for it.</typeparam>
     /// <param name="handler">Receives each record; by reference, so its state is updated in place.</param>
@@ -84,6 +91,7 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     {
         var adapter = new ViewHandler<THandler>(this, ref handler);
         _runtime.Reader.Consume(ref adapter);
+        _runtime.AfterBatch(adapter.Count, adapter.Bytes, MaxRecordBytes);
         return adapter.Count;
     }
 
@@ -123,8 +131,11 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
 
         public int Count { get; private set; }
 
+        public long Bytes { get; private set; }
+
         public void OnRecord(int ring, ReadOnlySpan<byte> record)
         {
+            Bytes += RecordHeader + ((record.Length + 7) & ~7);
             if (snoop.TryView(record, out var view))
             {
                 Count++;

@@ -68,6 +68,39 @@ public sealed class ExecSnoopConsumeTests
         Assert.Equal(0, exec.ReturnValue);
     }
 
+    /// <summary>
+    /// A one-page ring holds one or two exec records. With nobody reading, 40 execs overflow it: the first Consume hands
+    /// out what the ring held, then raises EventsLost with what the kernel dropped (its batch filled the ring, so it
+    /// reads the counter), and the gadget's counter agrees.
+    /// </summary>
+    [Fact]
+    public async Task ConsumeAfterTheRingOverflowed_RaisesEventsLost()
+    {
+        const int Execs = 40;
+        await using var snoop = ExecSnoop.Start(new GadgetOptions { RingBufferSize = Environment.SystemPageSize });
+        var reports = new List<EventsLostEventArgs>();
+        snoop.EventsLost += (sender, e) =>
+        {
+            Assert.Same(snoop, sender);
+            reports.Add(e);
+        };
+        var marker = "lost-" + Guid.NewGuid().ToString("N");
+        for (var i = 0; i < Execs; i++)
+        {
+            Processes.Run("/bin/true", marker);
+        }
+
+        var handler = new MarkerHandler(Encoding.UTF8.GetBytes(marker), Execs);
+        using var timeout = new CancellationTokenSource(Timeout);
+        Assert.True(await snoop.WaitAsync(timeout.Token));
+        snoop.Consume(ref handler);
+
+        var lost = Assert.Single(reports);
+        Assert.True(lost.Count >= (ulong)(Execs - handler.Seen - 2), $"{lost.Count} lost, {handler.Seen} of {Execs} read");
+        Assert.Equal(lost.Count, lost.Total);
+        Assert.True(snoop.LostEvents >= lost.Total);
+    }
+
     private struct MarkerHandler(byte[] marker, int capacity) : IExecEventHandler
     {
         public int Seen { get; private set; }
