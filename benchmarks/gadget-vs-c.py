@@ -14,13 +14,15 @@ The arms of a round run one after the other, in an order rotated every round, so
 hits them alike; the summary is medians over rounds and the median of per-round ratios to the C tool.
 
 Workloads (the marker is what identifies the burst's events among the machine's others):
-  exec    fork + execve("/bin/true", MARKER)                  execsnoop      marker in argv
-  exit    fork + _exit(0), comm MARKER (prctl)            exitsnoop      marker in comm
-  signal  kill(self, SIGUSR1) (ignored), comm MARKER        sigsnoop       marker in comm
-  mount   mount("none", "/nonexistent/MARKER", "tmpfs") = -ENOENT   mountsnoop   marker in the target path
+  exec    fork + execve("/bin/true", MARKER)                            execsnoop    marker in argv
+  exit    fork + _exit(0), comm MARKER (prctl)                          exitsnoop    marker in comm
+  signal  kill(self, SIGUSR1) (ignored), comm MARKER                    sigsnoop     marker in comm
+  mount   mount("none", "/nonexistent-gadget-bench/MARKER", "tmpfs")    mountsnoop   marker in the target path
+          (fails with ENOENT: nothing is mounted)
 
 Needs root, gcc, `apt-get install libbpf-tools`, and the gadgets CLI built (dotnet build samples/Gadgets -c Release).
-Extra arms: --gadgets-args 'json=-o json' adds `gadgets <cmd> --host -o json` as its own arm.
+Extra arms: --gadgets-args 'json=-o json' adds `gadgets <cmd> --host -o json` as its own arm; --extra 'old=dotnet
+OTHER/gadgets.dll {command} --host' another build's tool.
 """
 import argparse
 import os
