@@ -212,6 +212,7 @@ def main():
     subprocess.run(["gcc", "-O2", "-o", generator, generator + ".c"], check=True)
     with open("/proc/loadavg") as f:
         print(f"# {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {os.cpu_count()} CPUs, load average {f.read().strip()}")
+    print(f"# tools' output and the generator in {work} (kept for inspection)")
     rows = []
     for mode in args.workloads.split(","):
         for rate in [int(r) for r in args.rates.split(",")]:
