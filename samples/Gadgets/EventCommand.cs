@@ -35,21 +35,32 @@ internal static class EventCommand
         var command = new Command(name, description);
         var shared = AddShared(command, schema);
         var predicate = configure?.Invoke(command);
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            var keep = predicate?.Invoke(result);
-            using var stopping = CliHost.Stopping(cancellationToken, result.GetValue(shared.Timeout));
-            var writer = shared.Output.Writer(result, schema);
-            await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection();
-            var options = new GadgetOptions { Containers = containers, Selector = shared.Selector.Selector(result), RingBufferSize = result.GetValue(shared.RingSize) };
-            await using var gadget = start(options);
-            gadget.EventsLost += (_, e) => writer.WriteLost(e.Count, e.Total);
-            CliHost.Ready($"{name} attached to {(options.Selector is null ? "every process on the host" : "containers matching " + options.Selector)}; Ctrl-C to stop");
-            await PumpAsync(gadget.ReadAsync(stopping.Token), writer, keep, stopping.Token);
-            return CliHost.Success;
-        });
+        command.SetAction((result, cancellationToken) => RunAsync(result, name, schema, start, shared, predicate?.Invoke(result), cancellationToken));
         return command;
     }
+
+    /// <summary>Runs the gadget <paramref name="start"/> starts and writes its events (those <paramref name="keep"/> keeps) until stopped.</summary>
+    public static async Task<int> RunAsync<T>(ParseResult result, string name, EventSchema<T> schema, Func<GadgetOptions, IGadget<T>> start, Shared shared, Func<T, bool>? keep, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var stopping = CliHost.Stopping(cancellationToken, result.GetValue(shared.Timeout));
+        var writer = shared.Output.Writer(result, schema);
+        await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection();
+        var options = Options(result, shared, containers);
+        await using var gadget = start(options);
+        gadget.EventsLost += (_, e) => writer.WriteLost(e.Count, e.Total);
+        Ready(name, options);
+        await PumpAsync(gadget.ReadAsync(stopping.Token), writer, keep, stopping.Token);
+        return CliHost.Success;
+    }
+
+    /// <summary>The gadget's options from the shared flags.</summary>
+    public static GadgetOptions Options(ParseResult result, Shared shared, ContainerCollection? containers) =>
+        new() { Containers = containers, Selector = shared.Selector.Selector(result), RingBufferSize = result.GetValue(shared.RingSize) };
+
+    /// <summary>The ready line.</summary>
+    public static void Ready(string name, GadgetOptions options) =>
+        CliHost.Ready($"{name} attached to {(options.Selector is null ? "every process on the host" : "containers matching " + options.Selector)}; Ctrl-C to stop");
 
     /// <summary>Writes <paramref name="events"/> until stopped, flushing whenever the next event is not already there.</summary>
     public static async Task PumpAsync<T>(IAsyncEnumerable<T> events, EventWriter<T> writer, Func<T, bool>? keep, CancellationToken stopping)

@@ -1,3 +1,4 @@
+using Gadget.Bpf;
 using ExecRecord = Gadget.Gadgets.Bpf.Execsnoop.ExecEvent;
 
 namespace Gadget.Gadgets;
@@ -20,12 +21,12 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     /// <summary>How many bytes of one argument an event carries at most.</summary>
     public const int MaxArgumentLength = 127;
 
-    // exec_event.flags (bpf/execsnoop.bpf.c's EXEC_TOO_MANY_ARGS, EXEC_ARG_CUT, EXEC_ARGV_FAULT: macros, not in BTF).
-    private const uint TooManyArguments = 1;
-    private const uint ArgumentCut = 2;
-    private const uint ArgumentsFault = 4;
+    // A ring buffer record's header, and the largest exec record with it (the whole struct, 8-byte aligned).
+    private const int RecordHeader = 8;
+    private static readonly int MaxRecordBytes = RecordHeader + ((System.Runtime.CompilerServices.Unsafe.SizeOf<ExecRecord>() + 7) & ~7);
 
     private readonly GadgetRuntime _runtime;
+    private readonly ExecEventTexts _texts = new();
 
     private ExecSnoop(GadgetRuntime runtime)
     {
@@ -37,8 +38,9 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     public ulong LostEvents => _runtime.LostEvents;
 
     /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// Raised on the reading thread when the kernel dropped events because the ring buffer was full: while
+    /// <see cref="ReadAsync"/> runs (after the batch read at that wake-up has been handed out), or by
+    /// <see cref="Consume{THandler}(ref THandler)"/> after its batch. No allocation unless events were lost.
     /// </summary>
     public event EventHandler<EventsLostEventArgs>? EventsLost
     {
@@ -54,6 +56,45 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
     public IAsyncEnumerable<ExecEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
 
+    /// <summary>
+    /// Completes when exec records are waiting to be read with <see cref="Consume{THandler}(ref THandler)"/>: the
+    /// allocation-free way to read the gadget, instead of <see cref="ReadAsync"/> (use one or the other, not both).
+    /// Typical loop: <c>while (await snoop.WaitAsync(ct)) snoop.Consume(ref handler);</c>. One wait at a time.
+    /// </summary>
+    /// <returns><c>true</c> when records are waiting; <c>false</c> once the gadget is disposed.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return _runtime.Reader.WaitAsync(cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            return new ValueTask<bool>(false);
+        }
+    }
+
+    /// <summary>
+    /// Hands every exec record waiting now to <paramref name="handler"/>, in place in the ring buffer (no copy, no
+    /// allocation), and returns without waiting. Then raises <see cref="EventsLost"/> when the kernel dropped events: it
+    /// reads the kernel's counter only after a batch large enough to follow a drop, or a second after its last read, so a
+    /// drop is reported with the batch that follows it, or (rarely, when the count lands after that batch was read) up to
+    /// a second later.
+    /// </summary>
+    /// <typeparam name="THandler">The handler, a struct: the call is specialized for it.</typeparam>
+    /// <param name="handler">Receives each record; by reference, so its state is updated in place.</param>
+    /// <returns>The number of records handed out.</returns>
+    /// <exception cref="ObjectDisposedException">The gadget is disposed.</exception>
+    public int Consume<THandler>(ref THandler handler)
+        where THandler : IExecEventHandler
+    {
+        var adapter = new ViewHandler<THandler>(this, ref handler);
+        _runtime.Reader.Consume(ref adapter);
+        _runtime.AfterBatch(adapter.Count, adapter.Bytes, MaxRecordBytes);
+        return adapter.Count;
+    }
+
     /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
     public void Dispose() => _runtime.Dispose();
 
@@ -64,41 +105,42 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
         return ValueTask.CompletedTask;
     }
 
-    private ExecEvent? Decode(ReadOnlySpan<byte> record)
+    private ExecEvent? Decode(ReadOnlySpan<byte> record) => TryView(record, out var view) ? view.ToEvent() : null;
+
+    private bool TryView(ReadOnlySpan<byte> record, out ExecEventView view)
     {
         // The record is exec_event's fixed part and args_size bytes of arguments, not the whole struct (generated from the
         // object's BTF, with args[] at its full size): the fixed part is read in place, args[] through the record's bytes.
         const int size = ExecRecord.Offsets.Args;
         if (record.Length < size)
         {
-            return null;
+            view = default;
+            return false;
         }
         ref var header = ref RecordView.Prefix<ExecRecord>(record, size);
         var args = record[size..];
         args = args[..Math.Min(args.Length, (int)header.ArgsSize)];
-        var arguments = new List<string>(header.ArgsCount);
-        while (!args.IsEmpty && arguments.Count < header.ArgsCount)
+        view = new ExecEventView(record, args, _runtime.ResolveContainer(header.CgroupId), _texts);
+        return true;
+    }
+
+    private ref struct ViewHandler<THandler>(ExecSnoop snoop, ref THandler handler) : IRingBufferHandler
+        where THandler : IExecEventHandler
+    {
+        private readonly ref THandler _handler = ref handler;
+
+        public int Count { get; private set; }
+
+        public long Bytes { get; private set; }
+
+        public void OnRecord(int ring, ReadOnlySpan<byte> record)
         {
-            var end = args.IndexOf((byte)0);
-            var text = end < 0 ? args : args[..end];
-            arguments.Add(System.Text.Encoding.UTF8.GetString(text));
-            args = end < 0 ? default : args[(end + 1)..];
+            Bytes += RecordHeader + ((record.Length + 7) & ~7);
+            if (snoop.TryView(record, out var view))
+            {
+                Count++;
+                _handler.OnEvent(in view);
+            }
         }
-        return new ExecEvent
-        {
-            Timestamp = BootClock.ToUtc(header.Timestamp),
-            Pid = (int)header.Proc.Pid,
-            Tid = (int)header.Proc.Tid,
-            ParentPid = (int)header.Proc.Ppid,
-            Uid = (int)header.Proc.Uid,
-            Gid = (int)header.Proc.Gid,
-            Comm = RecordText.Decode(header.Proc.Comm),
-            ParentComm = RecordText.Decode(header.Proc.Pcomm),
-            ReturnValue = header.Retval,
-            Arguments = arguments,
-            ArgumentsTruncated = (header.Flags & (TooManyArguments | ArgumentCut | ArgumentsFault)) != 0,
-            CgroupId = header.CgroupId,
-            Container = _runtime.ResolveContainer(header.CgroupId),
-        };
     }
 }

@@ -17,6 +17,8 @@ internal sealed class GadgetRuntime : IDisposable
     private readonly RecentContainers? _recent;
     private LostEventsCounter _lost = null!;
     private ulong _reportedLost;
+    private long _lastLostCheck;
+    private int _ringBytes;
     private int _disposed;
 
     private GadgetRuntime(BpfObject bpf, ContainerSelection? selection, GadgetOptions options, string name)
@@ -78,12 +80,13 @@ internal sealed class GadgetRuntime : IDisposable
                 bpf = spec.Load();
             }
             runtime = new GadgetRuntime(bpf, selection, options, objectName.Replace(".bpf.o", string.Empty, StringComparison.Ordinal));
+            runtime._lost = new LostEventsCounter(bpf); // before attaching: it probes the .bss
             foreach (var program in bpf.Programs)
             {
                 runtime._links.Add(program.Attach());
             }
             runtime.Reader = new RingBufferReader(bpf.Map("events"));
-            runtime._lost = new LostEventsCounter(bpf);
+            runtime._ringBytes = bpf.Map("events").MaxEntries;
             options.Logger?.LogDebug("{Gadget}: attached {Count} programs, selector {Selector}", objectName, bpf.Programs.Count, (object?)options.Selector ?? "host");
             return runtime;
         }
@@ -164,6 +167,30 @@ internal sealed class GadgetRuntime : IDisposable
             {
                 EventsLost?.Invoke(Owner ?? this, new EventsLostEventArgs(lost, _reportedLost));
             }
+        }
+    }
+
+    /// <summary>
+    /// After a batch read in place (<paramref name="count"/> records, <paramref name="bytes"/> bytes with their headers):
+    /// counts it in the metrics and raises <see cref="EventsLost"/> when the kernel's counter grew. The counter (a
+    /// system call) is read only when the batch may follow a drop, or a second after it was last read: the kernel drops a
+    /// record only when the unread ones fill the ring (all but less than <paramref name="maxRecord"/> bytes of it), and
+    /// the next batch reads all of those, so a batch smaller than that follows no drop.
+    /// </summary>
+    internal void AfterBatch(int count, long bytes, int maxRecord)
+    {
+        GadgetMetrics.EventsRead(Name, count);
+        var now = Environment.TickCount64;
+        if (bytes < _ringBytes - maxRecord && now - _lastLostCheck < 1000)
+        {
+            return;
+        }
+        _lastLostCheck = now;
+        var lost = NewlyLost();
+        GadgetMetrics.EventsLost(Name, lost);
+        if (lost != 0)
+        {
+            EventsLost?.Invoke(Owner ?? this, new EventsLostEventArgs(lost, _reportedLost));
         }
     }
 

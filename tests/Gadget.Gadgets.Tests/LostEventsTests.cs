@@ -43,6 +43,11 @@ public sealed class LostEventsTests
             Assert.True(floodSeen < Opens / 10, $"a one-page ring held {floodSeen} events");
             Assert.Equal(lost.Count, lost.Total);
             Assert.True(snoop.LostEvents >= lost.Total);
+            // The counter is read in place in the object's .bss (one lookup), not through the by-name global lookup.
+            var before2 = GC.GetAllocatedBytesForCurrentThread();
+            var again = snoop.LostEvents;
+            Assert.Equal(before2, GC.GetAllocatedBytesForCurrentThread());
+            Assert.True(again >= lost.Total);
             // The report came after the batch it was noticed with had been handed out.
             Assert.True(before >= 1);
 
