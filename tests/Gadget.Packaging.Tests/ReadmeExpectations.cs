@@ -19,7 +19,7 @@ internal static class ReadmeExpectations
         ["Gadget.Bpf"] = new([LoggingConsole], [BpfMapAndRingBuffer]),
         ["Gadget.Containers"] = new([LoggingConsole], [ContainerListedAndFollowedToItsExit]),
         ["Gadget.Containers.Kubernetes"] = new([LoggingConsole], [ContainerSelectedByItsPodsApiLabels]),
-        ["Gadget.Gadgets"] = new([], [ExecOfTheExamplesCommand]),
+        ["Gadget.Gadgets"] = new([], [ExecOfTheExamplesCommand, ExecReadInPlace]),
         ["Gadget.Traceloop"] = new([], [RecordedCommand, CrashedContainerHistory]),
         ["Gadget.Traceloop.Hosting"] = new([Hosting], [HostedServiceLogsAFailedCommand]),
         ["Gadget.Hosting"] = new([Hosting], [HostedExecSnoopAndHealthReport]),
@@ -92,6 +92,13 @@ internal static class ReadmeExpectations
         var text = app.Run();
         Assert.Matches(new Regex(@"^host: cat pid \d+ ppid \d+ = 0: cat /etc/hostname$", RegexOptions.Multiline), text);
         Assert.Contains(File.ReadAllText("/etc/hostname").TrimEnd('\n'), text, StringComparison.Ordinal); // and cat did run
+    }
+
+    /// <summary>The in-place example: the command's exec, its comm and arguments printed from the ring buffer's bytes.</summary>
+    private static void ExecReadInPlace(ExampleApp app)
+    {
+        var text = app.Run();
+        Assert.Matches(new Regex(@"^cat pid \d+, 2 arguments: cat /etc/hostname$", RegexOptions.Multiline), text);
     }
 
     /// <summary>The command's syscalls, strace-like.</summary>
