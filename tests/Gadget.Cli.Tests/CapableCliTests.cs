@@ -30,8 +30,8 @@ public sealed class CapableCliTests
         {
             var pids = new ConcurrentBag<int>();
             bool Ours(string line) => pids.Any(pid => line.Contains($"\"pid\":{pid},", StringComparison.Ordinal));
-            var lines = await SchemaTests.CaptureAsync(["capable", "--host", "-o", "json", "--cap", "CHOWN"], () => pids.Add(Chown(file)), Ours);
-            var check = SchemaTests.Event(lines.Where(Ours), "\"capName\":\"CAP_CHOWN\"");
+            var lines = await GadgetJsonRun.CaptureAsync(["capable", "--host", "-o", "json", "--cap", "CHOWN"], () => pids.Add(Chown(file)), Ours);
+            var check = GadgetJsonRun.Event(lines.Where(Ours), "\"capName\":\"CAP_CHOWN\"");
             Assert.Equal("allow", check.GetProperty("verdict").GetString());
             Assert.Equal("chown", check.GetProperty("comm").GetString());
             Assert.Equal(0, check.GetProperty("uid").GetInt32());

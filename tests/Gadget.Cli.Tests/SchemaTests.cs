@@ -16,8 +16,8 @@ public sealed class SchemaTests
     public async Task ExecSnoopJson()
     {
         var marker = Marker();
-        var lines = await CaptureAsync(["execsnoop", "--host", "-o", "json"], () => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal));
-        var exec = Event(lines, marker);
+        var lines = await GadgetJsonRun.CaptureAsync(["execsnoop", "--host", "-o", "json"], () => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal));
+        var exec = GadgetJsonRun.Event(lines, marker);
         Assert.Equal(["/bin/true", marker], exec.GetProperty("args").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal("true", exec.GetProperty("comm").GetString());
         Assert.Equal(0, exec.GetProperty("ret").GetInt32());
@@ -30,9 +30,9 @@ public sealed class SchemaTests
         // pcomm "sh" (the parent's, not its own "true"). The filter on the new fields lets it through.
         var marker = Marker();
         var shells = new List<int>();
-        var lines = await CaptureAsync(["execsnoop", "--host", "-o", "json", "--filter", "pcomm==sh,gid==4242"],
+        var lines = await GadgetJsonRun.CaptureAsync(["execsnoop", "--host", "-o", "json", "--filter", "pcomm==sh,gid==4242"],
             () => shells.Add(RunShell($"setpriv --regid 4242 --clear-groups /bin/true {marker}; exit 0")), line => line.Contains(marker, StringComparison.Ordinal));
-        var exec = Event(lines, marker);
+        var exec = GadgetJsonRun.Event(lines, marker);
         Assert.Equal("true", exec.GetProperty("comm").GetString());
         Assert.Equal("sh", exec.GetProperty("pcomm").GetString());
         Assert.Equal(4242, exec.GetProperty("gid").GetInt32());
@@ -45,8 +45,8 @@ public sealed class SchemaTests
     public async Task OpenSnoopJsonWithAFilter()
     {
         var path = Path.Combine(Path.GetTempPath(), Marker());
-        var lines = await CaptureAsync(["opensnoop", "--host", "-o", "json", "--filter", $"path~{Path.GetFileName(path)},err!=0"], () => OpenMissing(path), line => line.Contains(path, StringComparison.Ordinal));
-        var open = Event(lines, path);
+        var lines = await GadgetJsonRun.CaptureAsync(["opensnoop", "--host", "-o", "json", "--filter", $"path~{Path.GetFileName(path)},err!=0"], () => OpenMissing(path), line => line.Contains(path, StringComparison.Ordinal));
+        var open = GadgetJsonRun.Event(lines, path);
         Assert.Equal(2, open.GetProperty("err").GetInt32()); // ENOENT
         Assert.Equal(-1, open.GetProperty("fd").GetInt32());
         // The filter let nothing else through.
@@ -58,9 +58,9 @@ public sealed class SchemaTests
     {
         using var sleeper = Process.Start("sleep", ["300"])!;
         var pid = sleeper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var lines = await CaptureAsync(["sigsnoop", "--host", "-o", "json", "--pid", pid], () => Run("kill", "-CONT", pid), line => line.Contains("\"tpid\":" + pid, StringComparison.Ordinal));
+        var lines = await GadgetJsonRun.CaptureAsync(["sigsnoop", "--host", "-o", "json", "--pid", pid], () => Run("kill", "-CONT", pid), line => line.Contains("\"tpid\":" + pid, StringComparison.Ordinal));
         sleeper.Kill();
-        var signal = Event(lines, "\"tpid\":" + pid);
+        var signal = GadgetJsonRun.Event(lines, "\"tpid\":" + pid);
         Assert.Equal(sleeper.Id, signal.GetProperty("tpid").GetInt32());
     }
 
@@ -70,15 +70,15 @@ public sealed class SchemaTests
         // Shells that exit with 42 and shells that kill themselves with SIGKILL, until both show up (the filter keeps only them).
         var shells = new System.Collections.Concurrent.ConcurrentBag<int>();
         bool Ours(string line) => shells.Any(pid => line.Contains($"\"pid\":{pid},", StringComparison.Ordinal));
-        var lines = await CaptureAsync(["exitsnoop", "--host", "-o", "json", "--fields", "pid,comm,code,sig,core,status,age", "--filter", "comm==sh"],
+        var lines = await GadgetJsonRun.CaptureAsync(["exitsnoop", "--host", "-o", "json", "--fields", "pid,comm,code,sig,core,status,age", "--filter", "comm==sh"],
             () => { shells.Add(RunShell("exit 42")); shells.Add(RunShell("kill -KILL $$")); },
             Killed);
         bool Killed(string line) => Ours(line) && line.Contains("\"sig\":\"SIGKILL\"", StringComparison.Ordinal);
-        var exited = Event(lines.Where(Ours), "\"code\":42,");
+        var exited = GadgetJsonRun.Event(lines.Where(Ours), "\"code\":42,");
         Assert.Equal("", exited.GetProperty("sig").GetString());
         Assert.Equal(42 << 8, exited.GetProperty("status").GetInt32());
         Assert.True(exited.GetProperty("age").GetDouble() >= 0);
-        var killed = Event(lines.Where(Ours), "\"sig\":\"SIGKILL\"");
+        var killed = GadgetJsonRun.Event(lines.Where(Ours), "\"sig\":\"SIGKILL\"");
         Assert.Equal(0, killed.GetProperty("code").GetInt32());
         Assert.Equal(9, killed.GetProperty("status").GetInt32());
         Assert.False(killed.GetProperty("core").GetBoolean());
@@ -97,8 +97,8 @@ public sealed class SchemaTests
             ports.Add(((IPEndPoint)socket.LocalEndPoint!).Port);
         }
         bool Ours(string line) => ports.Any(port => line.Contains($"\"bport\":{port},", StringComparison.Ordinal));
-        var lines = await CaptureAsync(["bindsnoop", "--host", "-o", "json", "--pid", pid, "--fields", "pid,comm,proto,ip,addr,port,bport,error,result"], Bind, Ours);
-        var bind = Event(lines.Where(Ours), "\"bport\":");
+        var lines = await GadgetJsonRun.CaptureAsync(["bindsnoop", "--host", "-o", "json", "--pid", pid, "--fields", "pid,comm,proto,ip,addr,port,bport,error,result"], Bind, Ours);
+        var bind = GadgetJsonRun.Event(lines.Where(Ours), "\"bport\":");
         Assert.Equal(Environment.ProcessId, bind.GetProperty("pid").GetInt32());
         Assert.Equal(("UDP", 6, "::1", 0, 0, "OK"), (bind.GetProperty("proto").GetString(), bind.GetProperty("ip").GetInt32(), bind.GetProperty("addr").GetString(),
             bind.GetProperty("port").GetInt32(), bind.GetProperty("error").GetInt32(), bind.GetProperty("result").GetString()));
@@ -109,9 +109,9 @@ public sealed class SchemaTests
     {
         // A tmpfs mounted read-only in a private mount namespace (nothing leaks to the host), its source a marker.
         var marker = Marker();
-        var lines = await CaptureAsync(["mountsnoop", "--host", "-o", "json", "--filter", $"src=={marker}"],
+        var lines = await GadgetJsonRun.CaptureAsync(["mountsnoop", "--host", "-o", "json", "--filter", $"src=={marker}"],
             () => Run("unshare", "-m", "--propagation", "private", "busybox", "mount", "-r", "-t", "tmpfs", marker, "/mnt"), line => line.Contains(marker, StringComparison.Ordinal));
-        var mount = Event(lines, marker);
+        var mount = GadgetJsonRun.Event(lines, marker);
         Assert.Equal(("mount", "/mnt", "tmpfs", "OK", 0), (mount.GetProperty("call").GetString(), mount.GetProperty("target").GetString(),
             mount.GetProperty("fs").GetString(), mount.GetProperty("result").GetString(), mount.GetProperty("error").GetInt32()));
         Assert.Contains("MS_RDONLY", mount.GetProperty("flags").GetString()!.Split('|'));
@@ -125,7 +125,7 @@ public sealed class SchemaTests
         Assert.True(run.ExitCode == 0, $"{run.CommandLine}: exit {run.ExitCode}\n{run.Error}");
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines, line => EventSchemaFile.AssertValid(line, run.CommandLine));
-        var self = Event(lines, $"\"pid\":{Environment.ProcessId},");
+        var self = GadgetJsonRun.Event(lines, $"\"pid\":{Environment.ProcessId},");
         Assert.Equal("snapshot-process", self.GetProperty("gadget").GetString());
         Assert.Equal(File.ReadAllText("/proc/self/comm").Trim(), self.GetProperty("comm").GetString());
         var ppid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal)).Split('\t')[1];
@@ -145,13 +145,13 @@ public sealed class SchemaTests
             client.Connect(IPAddress.Loopback, port);
             using var accepted = listener.AcceptTcpClient();
         }
-        var connects = await CaptureAsync(["tcpconnect", "--host", "-o", "json"], Connect, line => line.Contains($"\"dport\":{port},", StringComparison.Ordinal));
-        var connect = Event(connects, $"\"dport\":{port},");
+        var connects = await GadgetJsonRun.CaptureAsync(["tcpconnect", "--host", "-o", "json"], Connect, line => line.Contains($"\"dport\":{port},", StringComparison.Ordinal));
+        var connect = GadgetJsonRun.Event(connects, $"\"dport\":{port},");
         Assert.Equal("OK", connect.GetProperty("result").GetString());
         Assert.Equal("127.0.0.1", connect.GetProperty("daddr").GetString());
         Assert.Equal(4, connect.GetProperty("ip").GetInt32());
-        var accepts = await CaptureAsync(["tcpaccept", "--host", "-o", "json"], Connect, line => line.Contains($"\"lport\":{port}}}", StringComparison.Ordinal));
-        var accept = Event(accepts, $"\"lport\":{port}}}");
+        var accepts = await GadgetJsonRun.CaptureAsync(["tcpaccept", "--host", "-o", "json"], Connect, line => line.Contains($"\"lport\":{port}}}", StringComparison.Ordinal));
+        var accept = GadgetJsonRun.Event(accepts, $"\"lport\":{port}}}");
         Assert.Equal(Environment.ProcessId, accept.GetProperty("pid").GetInt32());
     }
 
@@ -170,9 +170,9 @@ public sealed class SchemaTests
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             Assert.Throws<SocketException>(() => client.Connect(IPAddress.Loopback, port));
         }
-        var lines = await CaptureAsync(["tcpdrop", "--host", "-o", "json", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Refused,
+        var lines = await GadgetJsonRun.CaptureAsync(["tcpdrop", "--host", "-o", "json", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Refused,
             line => line.Contains($"\"dport\":{port},", StringComparison.Ordinal));
-        var drop = Event(lines, $"\"dport\":{port},");
+        var drop = GadgetJsonRun.Event(lines, $"\"dport\":{port},");
         Assert.Equal(("NO_SOCKET", "SYN", "NONE", "127.0.0.1", 4), (drop.GetProperty("reason").GetString(), drop.GetProperty("tcpflags").GetString(),
             drop.GetProperty("state").GetString(), drop.GetProperty("daddr").GetString(), drop.GetProperty("ip").GetInt32()));
     }
@@ -196,10 +196,10 @@ public sealed class SchemaTests
             server.SendTo([0x4A, 0x21, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, .. question, 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 53, 9, 1], from);
             client.Receive(buffer);
         }
-        var lines = await CaptureAsync(["trace", "dns", "--host", "-o", "json", "--fields", "id,qr,qtype,name,rcode,numAnswers,latencyMs,addresses,nameserver,netns", "--filter", $"name=={marker}"],
+        var lines = await GadgetJsonRun.CaptureAsync(["trace", "dns", "--host", "-o", "json", "--fields", "id,qr,qtype,name,rcode,numAnswers,latencyMs,addresses,nameserver,netns", "--filter", $"name=={marker}"],
             AskAndAnswer, line => line.Contains("\"qr\":\"R\"", StringComparison.Ordinal));
-        var query = Event(lines, "\"qr\":\"Q\"");
-        var response = Event(lines, "\"qr\":\"R\"");
+        var query = GadgetJsonRun.Event(lines, "\"qr\":\"Q\"");
+        var response = GadgetJsonRun.Event(lines, "\"qr\":\"R\"");
         Assert.Equal(("dns", marker, "A", 0x4A21), (query.GetProperty("gadget").GetString(), query.GetProperty("name").GetString(), query.GetProperty("qtype").GetString(), query.GetProperty("id").GetInt32()));
         Assert.Equal(("NOERROR", 1, 0x4A21), (response.GetProperty("rcode").GetString(), response.GetProperty("numAnswers").GetInt32(), response.GetProperty("id").GetInt32()));
         Assert.Equal(["10.53.9.1"], response.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
@@ -219,7 +219,7 @@ public sealed class SchemaTests
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines, line => EventSchemaFile.AssertValid(line, run.CommandLine));
         Assert.All(lines, line => Assert.Contains("\"proto\":\"TCP\"", line, StringComparison.Ordinal));
-        var row = Event(lines, $"\"laddr\":\"127.0.0.1:{port}\"");
+        var row = GadgetJsonRun.Event(lines, $"\"laddr\":\"127.0.0.1:{port}\"");
         Assert.Equal(("snapshot-socket", "LISTEN"), (row.GetProperty("gadget").GetString(), row.GetProperty("state").GetString()));
         var inode = new FileInfo($"/proc/self/fd/{listener.Server.Handle}").LinkTarget!.Split('[', ']')[1];
         Assert.Equal(ulong.Parse(inode, System.Globalization.CultureInfo.InvariantCulture), row.GetProperty("inode").GetUInt64());
@@ -240,8 +240,8 @@ public sealed class SchemaTests
             client.GetStream().Write(buffer);
             accepted.GetStream().ReadExactly(buffer);
         }
-        var lines = await CaptureAsync(["tcptop", "--host", "-o", "json", "--interval", "0.5", "--filter", $"raddr~:{port}$"], Send, line => line.Contains($":{port}\"", StringComparison.Ordinal));
-        var row = Event(lines, $":{port}\"");
+        var lines = await GadgetJsonRun.CaptureAsync(["tcptop", "--host", "-o", "json", "--interval", "0.5", "--filter", $"raddr~:{port}$"], Send, line => line.Contains($":{port}\"", StringComparison.Ordinal));
+        var row = GadgetJsonRun.Event(lines, $":{port}\"");
         Assert.True(row.GetProperty("sent").GetInt64() > 0);
     }
 
@@ -255,9 +255,9 @@ public sealed class SchemaTests
         try
         {
             using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
-            var lines = await CaptureAsync(["top", "file", "--host", "-o", "json", "--interval", "0.5", "--fields", "pid,file,t,inode,wbytes,writes", "--filter", $"file=={marker}"],
+            var lines = await GadgetJsonRun.CaptureAsync(["top", "file", "--host", "-o", "json", "--interval", "0.5", "--fields", "pid,file,t,inode,wbytes,writes", "--filter", $"file=={marker}"],
                 () => file.Write(new byte[100]), line => line.Contains(marker, StringComparison.Ordinal));
-            var row = Event(lines, marker);
+            var row = GadgetJsonRun.Event(lines, marker);
             Assert.Equal("top-file", row.GetProperty("gadget").GetString());
             Assert.Equal(Environment.ProcessId, row.GetProperty("pid").GetInt32());
             Assert.Equal("R", row.GetProperty("t").GetString());
@@ -329,7 +329,7 @@ public sealed class SchemaTests
         Assert.Equal("attached", EventSchemaFile.AssertValid(first, "the agent's first line").GetProperty("type").GetString());
         await stream.TriggerUntilAsync(() => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal));
         Assert.Equal(0, await stream.InterruptAsync());
-        var exec = Event([.. stream.Lines], marker);
+        var exec = GadgetJsonRun.Event([.. stream.Lines], marker);
         Assert.Equal("execsnoop", exec.GetProperty("gadget").GetString());
         Assert.Equal(0, await agent.InterruptAsync());
     }
@@ -376,7 +376,7 @@ public sealed class SchemaTests
     public async Task OtherFormatsCarryTheSameEvent(string format)
     {
         var marker = Marker();
-        var lines = await CaptureAsync(["execsnoop", "--host", "-o", format], () => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal), validate: false);
+        var lines = await GadgetJsonRun.CaptureAsync(["execsnoop", "--host", "-o", format], () => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal), validate: false);
         var text = string.Join('\n', lines);
         if (format == "jsonpretty")
         {
@@ -398,31 +398,6 @@ public sealed class SchemaTests
             Assert.Contains("---\ntype: event\ngadget: execsnoop\n", text, StringComparison.Ordinal);
             Assert.Contains($"  - \"{marker}\"", text, StringComparison.Ordinal);
         }
-    }
-
-    internal static async Task<string[]> CaptureAsync(string[] arguments, Action trigger, Func<string, bool> seen, bool validate = true)
-    {
-        using var tool = new RunningTool(Tool.Gadgets, arguments);
-        await tool.WaitReadyAsync();
-        await tool.TriggerUntilAsync(trigger, seen);
-        Assert.Equal(0, await tool.InterruptAsync());
-        var lines = tool.Lines;
-        if (validate)
-        {
-            Assert.All(lines, line => EventSchemaFile.AssertValid(line, tool.CommandLine));
-        }
-        return lines;
-    }
-
-    internal static JsonElement Event(IEnumerable<string> lines, string marker)
-    {
-        var line = lines.First(l => l.Contains(marker, StringComparison.Ordinal));
-        var root = EventSchemaFile.AssertValid(line, marker);
-        Assert.Equal("event", root.GetProperty("type").GetString());
-        var time = DateTimeOffset.Parse(root.GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(time, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddMinutes(1));
-        Assert.True(root.GetProperty("timestampBoot").GetUInt64() > 0);
-        return root;
     }
 
     private static string Marker() => "gadget-cli-" + Guid.NewGuid().ToString("N")[..10];
