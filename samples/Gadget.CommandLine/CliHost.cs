@@ -91,7 +91,10 @@ public static class CliHost
         }
         try
         {
-            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5), Output = output, Error = error };
+            // Ctrl-C/SIGTERM cancel the command, which then detaches its programs: on 6.13+ a tracepoint link's detach
+            // waits for an RCU Tasks Trace grace period, up to seconds on a busy machine. Past this timeout the tool exits
+            // with 130/143 without finishing its cleanup (the kernel still detaches everything when the process exits).
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(15), Output = output, Error = error };
             return await result.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

@@ -100,6 +100,44 @@ public sealed class BpfLink : IDisposable
     /// <summary>Holds the link open (its libbpf pointer and descriptor) for one native call.</summary>
     private FdLease Lease() => new(_handle, -1, "link", PinnedPath ?? "(not pinned)");
 
+    /// <summary>
+    /// Detaches every link of <paramref name="links"/> at once and returns when all are detached (null entries and
+    /// disposed links are skipped). Some detaches wait in the kernel for a grace period: since Linux 6.13 a tracepoint's
+    /// perf-event link waits for an RCU Tasks Trace grace period (syscall tracepoints may run sleepable programs), which
+    /// takes from milliseconds to a second or more on a busy machine. Disposed one after the other, a gadget's links wait
+    /// for one grace period each; disposed here, the waits overlap (one thread per link while they detach).
+    /// </summary>
+    /// <param name="links">The links to detach, e.g. everything a tool attached.</param>
+    public static void DisposeAll(IEnumerable<BpfLink?> links)
+    {
+        ArgumentNullException.ThrowIfNull(links);
+        var open = links.OfType<BpfLink>().Where(link => !link.IsDisposed).Distinct().ToArray();
+        if (open.Length <= 1)
+        {
+            Array.ForEach(open, link => link.Dispose());
+            return;
+        }
+        var helpers = new List<Thread>(open.Length - 1);
+        foreach (var link in open.AsSpan(1))
+        {
+            var helper = new Thread(link.Dispose) { IsBackground = true, Name = "gadget-detach" };
+            try
+            {
+                helper.Start();
+                helpers.Add(helper);
+            }
+            catch (OutOfMemoryException)
+            {
+                link.Dispose(); // no thread for it: detached here, after the others started
+            }
+        }
+        open[0].Dispose();
+        foreach (var helper in helpers)
+        {
+            helper.Join();
+        }
+    }
+
     /// <summary>Detaches the program (unless pinned) and releases the link.</summary>
     public void Dispose()
     {

@@ -200,10 +200,7 @@ public sealed unsafe partial class BpfObject : IDisposable
             links = [.. _links];
             _links.Clear();
         }
-        foreach (var link in links)
-        {
-            link.Dispose();
-        }
+        BpfLink.DisposeAll(links);
         // A native call in flight holds a reference: libbpf closes the object when the last one returns.
         _handle.Dispose();
         BpfMetrics.ProgramsLoaded(Name, -_programs.Length);

@@ -122,10 +122,7 @@ internal sealed class KernelEventSource : IDisposable
         _stopping.Cancel();
         _registry.Registered -= OnRegistered;
         _registry.Removed -= OnRemoved;
-        foreach (var link in _links)
-        {
-            link.Dispose();
-        }
+        BpfLink.DisposeAll(_links);
         _pump?.Dispose();
         _bpf.Dispose();
     }

@@ -261,10 +261,7 @@ public sealed class CpuProfiler : IDisposable
         {
             return;
         }
-        foreach (var link in _links)
-        {
-            link.Dispose();
-        }
+        BpfLink.DisposeAll(_links);
         _object.Dispose();
         _recent?.Dispose();
         _selection?.Dispose();

@@ -221,10 +221,7 @@ internal sealed class GadgetRuntime : IDisposable
         {
             return;
         }
-        foreach (var link in _links)
-        {
-            link.Dispose();
-        }
+        BpfLink.DisposeAll(_links);
         Reader?.Dispose();
         _recent?.Dispose();
         Object.Dispose();

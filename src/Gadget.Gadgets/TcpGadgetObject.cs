@@ -68,10 +68,7 @@ internal sealed class TcpGadgetObject : IDisposable
 
     public void Dispose()
     {
-        foreach (var link in _links)
-        {
-            link.Dispose();
-        }
+        BpfLink.DisposeAll(_links);
         _links.Clear();
         Object.Dispose();
         _selection?.Dispose();

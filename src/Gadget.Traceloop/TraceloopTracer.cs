@@ -65,10 +65,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         }
         catch
         {
-            foreach (var link in _links)
-            {
-                link.Dispose();
-            }
+            BpfLink.DisposeAll(_links);
             _rings?.Dispose();
             _object.Dispose();
             throw;
@@ -232,10 +229,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             return;
         }
         TraceloopMetrics.Unregister(this);
-        foreach (var link in _links)
-        {
-            link.Dispose();
-        }
+        BpfLink.DisposeAll(_links);
         _rings.Dispose();
         _object.Dispose();
     }

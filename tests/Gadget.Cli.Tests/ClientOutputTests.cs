@@ -51,14 +51,14 @@ public sealed class ClientOutputTests
         Assert.Contains("---\ntype: event\ngadget: execsnoop\n", text, StringComparison.Ordinal);
         Assert.Contains($"  - \"{marker}\"", text, StringComparison.Ordinal);
 
-        Assert.Equal(0, await agent.InterruptAsync());
+        await agent.InterruptExpectingSuccessAsync();
     }
 
     private static async Task<(string[] Lines, string Error)> StreamAsync(string[] arguments, string marker)
     {
         using var stream = new RunningTool(Tool.Client, arguments);
         await stream.TriggerUntilAsync(() => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal));
-        Assert.Equal(0, await stream.InterruptAsync());
+        await stream.InterruptExpectingSuccessAsync();
         return (stream.Lines, stream.Error);
     }
 

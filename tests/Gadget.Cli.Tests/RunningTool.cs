@@ -98,9 +98,24 @@ internal sealed class RunningTool : IDisposable
         {
             await kill.WaitForExitAsync();
         }
+        var stopping = Stopwatch.StartNew();
         await _process.WaitForExitAsync().WaitAsync(Tool.HangGuard);
         _process.WaitForExit();
+        StopTime = stopping.Elapsed;
         return _process.ExitCode;
+    }
+
+    /// <summary>How long the tool took to end after <see cref="InterruptAsync"/> sent SIGINT.</summary>
+    internal TimeSpan StopTime { get; private set; }
+
+    /// <summary>
+    /// Ctrl-C, and the tool must end with exit code 0 (130 means it did not finish within System.CommandLine's
+    /// termination timeout): the message says how long it took and what it wrote on standard error.
+    /// </summary>
+    internal async Task InterruptExpectingSuccessAsync()
+    {
+        var code = await InterruptAsync();
+        Assert.True(code == 0, $"{CommandLine}: exit code {code} after SIGINT, {StopTime.TotalMilliseconds:F0} ms to end; stderr:\n{Error}");
     }
 
     public void Dispose()

@@ -328,10 +328,10 @@ public sealed class SchemaTests
         var first = await stream.TriggerUntilAsync(() => { }, line => line.Length > 0);
         Assert.Equal("attached", EventSchemaFile.AssertValid(first, "the agent's first line").GetProperty("type").GetString());
         await stream.TriggerUntilAsync(() => Run("/bin/true", marker), line => line.Contains(marker, StringComparison.Ordinal));
-        Assert.Equal(0, await stream.InterruptAsync());
+        await stream.InterruptExpectingSuccessAsync();
         var exec = GadgetJsonRun.Event([.. stream.Lines], marker);
         Assert.Equal("execsnoop", exec.GetProperty("gadget").GetString());
-        Assert.Equal(0, await agent.InterruptAsync());
+        await agent.InterruptExpectingSuccessAsync();
     }
 
     [Fact]
@@ -364,10 +364,10 @@ public sealed class SchemaTests
             var first = await stream.TriggerUntilAsync(() => { }, line => line.Length > 0);
             Assert.Equal("attached", EventSchemaFile.AssertValid(first, gadget + ": the agent's first line").GetProperty("type").GetString());
             var line = await stream.TriggerUntilAsync(trigger, seen);
-            Assert.Equal(0, await stream.InterruptAsync());
+            await stream.InterruptExpectingSuccessAsync();
             Assert.Equal(gadget, EventSchemaFile.AssertValid(line, gadget).GetProperty("gadget").GetString());
         }
-        Assert.Equal(0, await agent.InterruptAsync());
+        await agent.InterruptExpectingSuccessAsync();
     }
 
     [Theory]
