@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Gadget.Bpf.Interop;
 
 namespace Gadget.Bpf;
@@ -77,41 +76,38 @@ internal static unsafe class RingBufferParser
     internal static ReadOnlySpan<byte> RecordData(uint* header, uint length) =>
         new(header + 2, (int)(length & ~(BusyBit | DiscardBit)));
 
-    // The hot loop, kept apart from the exception handling above (not inlined into it). The ring's pointers and mask are
-    // read through `ring` in every iteration rather than copied into locals: with a handler that is not inlined (a
-    // delegate), only five values can live across its call in callee-saved registers (ring, consumer, producer, count,
-    // handler); with more, the JIT spilled some to the stack and reloaded them around every call, the mask and the
-    // record's length among them (store-to-load round trips per record). The next position is computed before the
-    // handler runs and published after it returns.
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int ConsumeCore<THandler>(in RingBufferMemory ring, int index, ref THandler handler)
         where THandler : IRingBufferHandler, allows ref struct
     {
-        var consumer = *ring.ConsumerPosition; // only this reader writes it
+        var consumerPosition = ring.ConsumerPosition;
+        var producerPosition = ring.ProducerPosition;
+        var data = ring.Data;
+        var mask = ring.Mask;
+        var consumer = *consumerPosition; // only this reader writes it
         var count = 0;
         while (true)
         {
-            var producer = Volatile.Read(ref *ring.ProducerPosition);
+            var producer = Volatile.Read(ref *producerPosition);
             if (consumer >= producer)
             {
                 return count;
             }
             do
             {
-                var header = (uint*)(ring.Data + (consumer & (ring.Size - 1)));
+                var header = (uint*)(data + (consumer & mask));
                 var length = Volatile.Read(ref *header);
                 if ((length & BusyBit) != 0)
                 {
                     return count; // reserved, not submitted yet: later records must wait for it
                 }
                 var recordLength = length & ~DiscardBit;
-                consumer += (recordLength + HeaderSize + 7) & ~7u;
                 if ((length & DiscardBit) == 0)
                 {
-                    handler.OnRecord(index, MemoryMarshal.CreateReadOnlySpan(ref *(byte*)(header + 2), (int)recordLength));
+                    handler.OnRecord(index, new ReadOnlySpan<byte>(header + 2, (int)recordLength));
                     count++;
                 }
-                Volatile.Write(ref *ring.ConsumerPosition, consumer); // release: the kernel may reuse the record's space now
+                consumer += (recordLength + HeaderSize + 7) & ~7u;
+                Volatile.Write(ref *consumerPosition, consumer); // release: the kernel may reuse the record's space now
             }
             while (consumer < producer);
         }
