@@ -13,7 +13,7 @@ namespace Gadget.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
-[WarmupCount(3)]
+[WarmupCount(40)]
 [IterationCount(20)]
 [InvocationCount(1)]
 public unsafe class PerfBufferConsumeBenchmarks

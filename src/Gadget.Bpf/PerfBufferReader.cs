@@ -15,6 +15,10 @@ namespace Gadget.Bpf;
 /// waits for records first, <see cref="WaitAsync"/> waits without blocking a thread. Records are delivered CPU by CPU, oldest first within a CPU.
 /// When a ring is full the kernel drops records and later reports how many (<see cref="LostRecords"/>, <see cref="IPerfBufferHandler.OnLost"/>).
 /// For a flight recorder that keeps the newest records and is read on demand, see <see cref="PerfFlightRecorder"/>.</para>
+/// <para>The space of the records read is handed back to the kernel (<c>data_tail</c>, a release store) once per CPU ring and
+/// call, after the last record of that ring was handled, as libbpf's consumer does: until then the kernel cannot reuse it,
+/// so a slow handler holds back the space of the whole batch of its ring. A record whose handler throws counts as consumed:
+/// its space is handed back with the others, the exception propagates, and the next call continues after that record.</para>
 /// <para>One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>). <see cref="Dispose"/> and <see cref="Wake"/>
 /// may be called from any thread, also while another thread is blocked in <c>Poll</c> or from inside a handler: the rings are
 /// unmapped only after the last reading call has returned.</para>
@@ -29,6 +33,16 @@ public sealed unsafe class PerfBufferReader : IDisposable
     private readonly byte* _scratch;
     private readonly int _scratchSize;
     private long _lostRecords;
+    // Where the current Consume has read a ring to (the position after the last record handed out), stored in data_tail
+    // once per ring and batch; kept here and not in a local so that it survives a handler's exception.
+    private ulong _consumedTo;
+    // The ring ReadSamples reads: its data area, the mask of its size, its CPU.
+    private byte* _readData;
+    private ulong _readMask;
+    private int _readCpu;
+
+    // A sample's data follows its header and its u32 size.
+    private const uint SampleDataOffset = PerfAbi.PerfEventHeaderSize + sizeof(uint);
 
     /// <summary>Opens the per-CPU rings for <paramref name="map"/> and stores them in it.</summary>
     /// <param name="map">A loaded <see cref="BpfMapType.PerfEventArray"/> map, from a <see cref="BpfObject"/> or <see cref="BpfMap.Create"/>.</param>
@@ -292,44 +306,128 @@ public sealed unsafe class PerfBufferReader : IDisposable
         where THandler : IPerfBufferHandler
     {
         var memory = ring.Memory;
-        var head = memory.Head;
+        var head = memory.Head; // acquire, once per batch (as libbpf): the records up to it are complete
         var tail = memory.Tail;
-        var count = 0;
+        if (tail == head)
+        {
+            return 0;
+        }
+        _consumedTo = tail;
         try
         {
-            while (tail != head && !IsDisposed)
-            {
-                var record = PerfRingParser.Next(memory, ref tail, head, _scratch, _scratchSize, out var size);
-                if (record is null)
-                {
-                    _map.Logger?.LogWarning(
-                        "Perf buffer of map '{Map}', CPU {Cpu}: found a record of impossible size {Size}; dropped the ring's {Bytes} unread bytes.",
-                        _map.Name, ring.Cpu, size, head - tail);
-                    tail = head;
-                    break;
-                }
-                switch (PerfRingParser.Parse(record, size, out var sample, out var lost))
-                {
-                    case PerfRecordKind.Sample:
-                        handler.OnRecord(ring.Cpu, sample);
-                        count++;
-                        break;
-                    case PerfRecordKind.Lost:
-                        Interlocked.Add(ref _lostRecords, (long)lost);
-                        BpfMetrics.PerfRecordsLost(_map.Name, lost);
-                        handler.OnLost(ring.Cpu, lost);
-                        break;
-                    case PerfRecordKind.Malformed:
-                        _map.Logger?.LogWarning(
-                            "Perf buffer of map '{Map}', CPU {Cpu}: skipped a sample whose raw size exceeds its record ({Size} bytes).", _map.Name, ring.Cpu, size);
-                        break;
-                }
-            }
+            return ReadRecords(ring, tail, head, ref handler);
         }
         finally
         {
-            memory.Tail = tail;
+            // Release, once per batch (as libbpf): the kernel may reuse the space of every record before it, including
+            // that of a record whose handler threw (it counts as consumed and is not delivered again).
+            memory.Tail = _consumedTo;
         }
-        return count;
     }
+
+    // Reads one ring from tail to head: whole samples in place go through the hot loop (ReadSamples); anything else (a record
+    // wrapping around the ring's end, a loss report, a malformed or impossible record) is handled here, one at a time.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReadRecords<THandler>(PerfCpuRing ring, ulong tail, ulong head, ref THandler handler)
+        where THandler : IPerfBufferHandler
+    {
+        var memory = ring.Memory;
+        _readData = memory.Data;
+        _readMask = memory.Mask;
+        _readCpu = ring.Cpu;
+        var count = 0;
+        while (true)
+        {
+            var (next, samples) = ReadSamples(tail, head, ref handler);
+            tail = next;
+            count += samples;
+            if (tail == head || IsDisposed)
+            {
+                return count;
+            }
+            var offset = tail & memory.Mask;
+            var record = memory.Data + offset;
+            var size = PerfRingParser.RecordSize(record);
+            if (size < PerfAbi.PerfEventHeaderSize || size > head - tail)
+            {
+                DropCorruptRing(ring, size, tail, head);
+                _consumedTo = head;
+                return count;
+            }
+            if (offset + size > memory.Size)
+            {
+                record = PerfRingParser.CopyWrapped(memory, offset, size, _scratch, _scratchSize);
+                if (record is null)
+                {
+                    DropCorruptRing(ring, size, tail, head);
+                    _consumedTo = head;
+                    return count;
+                }
+            }
+            tail += size;
+            _consumedTo = tail; // before the handler: a record whose handler throws counts as consumed
+            switch (PerfRingParser.Parse(record, size, out var sample, out var lost))
+            {
+                case PerfRecordKind.Sample:
+                    handler.OnRecord(ring.Cpu, sample);
+                    count++;
+                    break;
+                case PerfRecordKind.Lost:
+                    Interlocked.Add(ref _lostRecords, (long)lost);
+                    BpfMetrics.PerfRecordsLost(_map.Name, lost);
+                    handler.OnLost(ring.Cpu, lost);
+                    break;
+                case PerfRecordKind.Malformed:
+                    _map.Logger?.LogWarning(
+                        "Perf buffer of map '{Map}', CPU {Cpu}: skipped a sample whose raw size exceeds its record ({Size} bytes).", _map.Name, ring.Cpu, size);
+                    break;
+            }
+            if (tail == head || IsDisposed)
+            {
+                return count;
+            }
+        }
+    }
+
+    // The hot loop: whole samples in place, nothing else. Per sample it reads the 8-byte header (type in the low 32 bits,
+    // size in the high 16), checks that the record is a sample that neither wraps around the ring's end nor claims more
+    // than its record, notes the position after it (consumedTo: before the handler, so a record whose handler throws counts
+    // as consumed) and calls the handler. It stops at head, at disposal, or before any other record (left to the caller).
+    // No call but the handler's, no exception handling, no local whose address is taken: the loop's variables stay in
+    // registers. With them in memory (an address-taken tail, a try/finally, slow paths' calls in the same loop), every
+    // sample paid store-to-load round trips: the nanosecond the reader was behind libbpf's loop (benchmarks/README.md),
+    // worst in the on-stack-replacement code the JIT runs a long call in before the method is recompiled at tier 1.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private (ulong Tail, int Count) ReadSamples<THandler>(ulong tail, ulong head, ref THandler handler)
+        where THandler : IPerfBufferHandler
+    {
+        // The ring's data, mask and CPU are read from fields, not kept in registers: with a handler that is not inlined
+        // (a delegate), only five values can live across its call in callee-saved registers (this, tail, head, handler and
+        // the count); more, and some are spilled and reloaded around every call.
+        var count = 0;
+        while (tail != head && !_poller.IsShutDown)
+        {
+            var offset = tail & _readMask;
+            var record = _readData + offset;
+            var header = *(ulong*)record;
+            var size = (uint)(header >> 48);
+            uint rawSize;
+            if ((uint)header != PerfAbi.PERF_RECORD_SAMPLE || size < SampleDataOffset || size > head - tail
+                || offset + size - 1 > _readMask
+                || (rawSize = *(uint*)(record + PerfAbi.PerfEventHeaderSize)) > size - SampleDataOffset)
+            {
+                break;
+            }
+            tail += size;
+            _consumedTo = tail;
+            handler.OnRecord(_readCpu, MemoryMarshal.CreateReadOnlySpan(ref record[SampleDataOffset], (int)rawSize));
+            count++;
+        }
+        return (tail, count);
+    }
+
+    private void DropCorruptRing(PerfCpuRing ring, uint size, ulong tail, ulong head) =>
+        _map.Logger?.LogWarning(
+            "Perf buffer of map '{Map}', CPU {Cpu}: found a record of impossible size {Size}; dropped the ring's {Bytes} unread bytes.",
+            _map.Name, ring.Cpu, size, head - tail);
 }

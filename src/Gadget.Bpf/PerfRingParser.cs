@@ -69,13 +69,26 @@ internal static unsafe class PerfRingParser
         }
         if (offset + size > ring.Size)
         {
-            var first = (int)(ring.Size - offset);
-            Buffer.MemoryCopy(record, scratch, scratchSize, first);
-            Buffer.MemoryCopy(ring.Data, scratch + first, scratchSize - first, size - first);
-            record = scratch;
+            record = CopyWrapped(ring, offset, size, scratch, scratchSize);
         }
         tail += size;
         return record;
+    }
+
+    /// <summary>
+    /// Copies the record of <paramref name="size"/> bytes at <paramref name="offset"/>, which wraps around the ring's end, into
+    /// <paramref name="scratch"/>. Returns the copy, or null when it does not fit (only a corrupt size can be that large).
+    /// </summary>
+    internal static byte* CopyWrapped(in PerfRingMemory ring, ulong offset, uint size, byte* scratch, int scratchSize)
+    {
+        if (size > (uint)scratchSize)
+        {
+            return null;
+        }
+        var first = (int)(ring.Size - offset);
+        Buffer.MemoryCopy(ring.Data + offset, scratch, scratchSize, first);
+        Buffer.MemoryCopy(ring.Data, scratch + first, scratchSize - first, size - first);
+        return scratch;
     }
 
     /// <summary>
