@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 
 namespace Gadget.CommandLine;
 
@@ -57,8 +58,28 @@ public static class CliHost
             Environment.Exit(Failure);
         };
         StdoutWatch.Start(StdoutClosed);
-        var code = await run(Console.Out, Console.Error, StdoutClosed.Token).ConfigureAwait(false);
+        // Ctrl-C and SIGTERM cancel the command for the process's whole life. System.CommandLine handles them too, but only
+        // from the first point where a command's action yields: an action that runs synchronously for a while (a gadget
+        // whose reads complete at once while events keep coming) would be killed by a signal's default action (exit 130).
+        using var interrupted = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(StdoutClosed.Token, interrupted.Token);
+        var code = await run(Console.Out, Console.Error, stopping.Token).ConfigureAwait(false);
         return StdoutClosed.IsCancellationRequested ? Success : code;
+
+        void Interrupt(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            try
+            {
+                interrupted.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The command has returned: the process is exiting anyway.
+            }
+        }
     }
 
     /// <summary>

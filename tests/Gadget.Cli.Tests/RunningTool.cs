@@ -94,6 +94,7 @@ internal sealed class RunningTool : IDisposable
     /// <summary>Ctrl-C: the tool ends by itself; returns its exit code.</summary>
     internal async Task<int> InterruptAsync()
     {
+        InterruptedAt = DateTime.UtcNow;
         using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();
@@ -105,6 +106,9 @@ internal sealed class RunningTool : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>When <see cref="InterruptAsync"/> started the <c>kill -INT</c> (UTC).</summary>
+    internal DateTime InterruptedAt { get; private set; }
+
     /// <summary>How long the tool took to end after <see cref="InterruptAsync"/> sent SIGINT.</summary>
     internal TimeSpan StopTime { get; private set; }
 
@@ -115,7 +119,7 @@ internal sealed class RunningTool : IDisposable
     internal async Task InterruptExpectingSuccessAsync()
     {
         var code = await InterruptAsync();
-        Assert.True(code == 0, $"{CommandLine}: exit code {code} after SIGINT, {StopTime.TotalMilliseconds:F0} ms to end; stderr:\n{Error}");
+        Assert.True(code == 0, $"{CommandLine}: exit code {code} after SIGINT (sent at {InterruptedAt:HH:mm:ss.fff} UTC), {StopTime.TotalMilliseconds:F0} ms to end; stderr:\n{Error}");
     }
 
     public void Dispose()
