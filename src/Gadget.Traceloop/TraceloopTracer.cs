@@ -25,6 +25,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
 {
     internal const string ObjectResource = "traceloop.bpf.o";
     private const int MaxSyscallNumber = 512;
+    private const int MaxBufferCapture = 256; // bpf/traceloop_captures.h: MAX_CAPTURE
 
     private readonly BpfObject _object;
     private readonly List<BpfLink> _links = [];
@@ -42,6 +43,10 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxContainers, nameof(options) + "." + nameof(options.MaxContainers));
         ArgumentOutOfRangeException.ThrowIfNegative(options.SpareRings, nameof(options) + "." + nameof(options.SpareRings));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.UnkeptRingTimeout, TimeSpan.Zero, nameof(options) + "." + nameof(options.UnkeptRingTimeout));
+        if (options.BufferCaptureBytes is < 0 or > MaxBufferCapture)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.BufferCaptureBytes, $"BufferCaptureBytes must be 0 to {MaxBufferCapture}.");
+        }
         _pagesPerCpu = options.PagesPerCpu;
         _logger = options.Logger;
         BpfEnvironment.EnsureTracefs();
@@ -55,7 +60,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         }
         try
         {
-            FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs);
+            FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs, options.BufferCaptureBytes);
             _rings = new RingKeeper(_object, options);
             _links.Add(_object.Program("traceloop_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
             _links.Add(_object.Program("traceloop_sys_exit").AttachTracepoint("raw_syscalls", "sys_exit"));
@@ -188,7 +193,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         }
     }
 
-    private static void FillSpecs(BpfMap map, Func<int, IReadOnlyList<ArgumentCaptureSpec>?> specs)
+    private static void FillSpecs(BpfMap map, Func<int, IReadOnlyList<ArgumentCaptureSpec>?> specs, int bufferCaptureBytes)
     {
         // struct syscall_spec of struct arg_spec, as generated from the object's BTF (the map's value type).
         var typed = map.As<uint, SyscallSpec>();
@@ -214,7 +219,10 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
                 {
                     Kind = (byte)spec.Kind,
                     LengthArg = (sbyte)Math.Clamp(spec.LengthArgument, -1, args.Length - 1),
-                    FixedSize = (ushort)Math.Clamp(spec.FixedSize, 0, 256),
+                    // A data buffer's fixed_size is how many of its bytes the BPF side reads at most.
+                    FixedSize = spec.Kind is ArgumentCapture.BufferIn or ArgumentCapture.BufferOut
+                        ? (ushort)bufferCaptureBytes
+                        : (ushort)Math.Clamp(spec.FixedSize, 0, 256),
                 };
             }
             if (any)
