@@ -28,10 +28,14 @@ public sealed class HotPathTests(ITestOutputHelper output)
 
             Assert.True(tracer.StopRecording(command.CgroupId));
             var stopped = BpfEnvironment.BootTimeNanoseconds;
-            // The loop goes on (its CPU time grows) while nothing of it may be recorded.
+            // The loop goes on (its CPU time grows: thousands of syscalls) while nothing of it may be recorded, except a
+            // syscall whose program had looked up the cgroup before the stop and read the clock after it (a vCPU can be
+            // paused between the two): at most one per CPU. A CPU that kept a stale verdict records the loop for as long
+            // as it runs there (milliseconds).
             WaitForCpuTicks(command.ProcessId, 2);
-            var newest = tracer.Dump(command.CgroupId).Max(r => r.TimestampNs);
-            Assert.True(newest < stopped, $"round {round}: a syscall entered {newest - stopped} ns after StopRecording returned was recorded");
+            var late = tracer.Dump(command.CgroupId).Where(r => r.TimestampNs > stopped).ToList();
+            Assert.True(late.Count <= Environment.ProcessorCount,
+                $"round {round}: {late.Count} syscalls entered after StopRecording returned were recorded, up to {(late.Count > 0 ? late.Max(r => r.TimestampNs) - stopped : 0)} ns after");
 
             Assert.False(tracer.AddCgroup(command.CgroupId)); // kept: recording again
             resumed = BpfEnvironment.BootTimeNanoseconds;
