@@ -4,8 +4,9 @@
  *
  * Every syscall of a recorded cgroup (cgroup2 id, i.e. a container) is written to that cgroup's own overwritable perf ring
  * (traceloop_rings.h: a pool of rings; a cgroup created while new cgroups are claimed gets one at its first syscall, in the
- * kernel, without waiting for user space). A cgroup that is not recorded pays one map lookup per syscall entry and exit
- * and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
+ * kernel, without waiting for user space). A cgroup that is not recorded pays, per syscall entry and exit, its cgroup id
+ * and a check of the CPU's cached verdict (traceloop_rings.h, current_slot: two array lookups the verifier inlines; the
+ * hash lookup only when the CPU last ran another cgroup), and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
  * exits, a process-exit record carries the kernel's wait status (exit code, or signal and core dump).
  *
  * One record per syscall on the fast path: sys_enter builds the enter's part (header, arguments, command, input captures)

@@ -12,8 +12,8 @@ namespace Gadget.Traceloop;
 /// </summary>
 /// <remarks>
 /// <para>Each recorded cgroup has its own ring (one perf buffer per CPU, <see cref="TraceloopOptions.PagesPerCpu"/> pages
-/// each), so a noisy container only overwrites its own history. Processes of cgroups that are not recorded pay one BPF map
-/// lookup per syscall.</para>
+/// each), so a noisy container only overwrites its own history. Processes of cgroups that are not recorded pay a check of
+/// the CPU's cached verdict per syscall (a map lookup when the CPU last ran another cgroup).</para>
 /// <para>While a <see cref="ContainerRecorder"/> follows (<see cref="Follow"/>), a cgroup created after that gets a ring
 /// in the kernel at its first syscall, from a pool of spare rings (<see cref="TraceloopOptions.SpareRings"/>) that the
 /// tracer keeps filled: recording never waits for user space and no process is ever stopped. The recorder then keeps the
