@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Each gadget's events/s and CPU per event next to Debian's libbpf-tools C tool, side by side, interleaved rounds.
 
-    benchmarks/gadget-vs-c.py [--rounds 5] [--workloads exec,exit,signal,mount] [--rates 1000,0] [--events N]
+    benchmarks/gadget-vs-c.py [--rounds 5] [--workloads exec,exit,signal,mount] [--rates 1000,0] [--events N] [--warmup N]
 
 Every arm is a separate tool process tracing the whole host (gadgets: --host), its output into a file in a scratch
 directory. Per round and arm: start the tool, wait until it is attached (the gadgets' `ready:` line; 2 s for the C
@@ -167,7 +167,7 @@ def drain(meter, seconds):
         time.sleep(0.02)
 
 
-def one_arm(arm, command, is_gadget, generator, mode, n, rate, work, round_index):
+def one_arm(arm, command, is_gadget, generator, mode, n, rate, work, round_index, warmup=None):
     out_path = os.path.join(work, f"{arm}-{mode}-{round_index}.out")
     err_path = out_path + ".err"
     marker = f"gvc{random.randrange(10**6):06d}{mode[:2]}"  # comm keeps 15 bytes
@@ -175,7 +175,7 @@ def one_arm(arm, command, is_gadget, generator, mode, n, rate, work, round_index
         proc = subprocess.Popen(command, stdout=out, stderr=err)
     try:
         wait_ready(proc, err_path, is_gadget)
-        run_generator(generator, mode, max(200, n // 5), rate, "warmupxx" + mode[:2])
+        run_generator(generator, mode, warmup if warmup is not None else max(200, n // 5), rate, "warmupxx" + mode[:2])
         time.sleep(0.5)
         meter = CpuMeter(proc.pid)
         wall = run_generator(generator, mode, n, rate, marker, meter)
@@ -199,6 +199,8 @@ def main():
     parser.add_argument("--workloads", default="exec,exit,signal,mount")
     parser.add_argument("--rates", default="1000,0", help="events/s per burst, 0 = as fast as the generator goes")
     parser.add_argument("--events", type=int, default=3000, help="events per measured burst")
+    parser.add_argument("--warmup", type=int, default=None, help="events of the warm-up burst (default: events / 5, at least 200); "
+                        "a tool that batches its reads calls its per-batch code less often, so its JIT tiers up later")
     parser.add_argument("--gadgets", default=None, help="the gadgets command (default: dotnet samples/Gadgets/bin/Release/net10.0/gadgets.dll)")
     parser.add_argument("--gadgets-args", action="append", default=[], help="extra gadget arm NAME=ARGS (e.g. json=-o json)")
     parser.add_argument("--extra", action="append", default=[], help="extra arm NAME=COMMAND run for every workload ({command} is replaced by the gadget command, e.g. execsnoop)")
@@ -228,7 +230,7 @@ def main():
                 order = arms[r % len(arms):] + arms[:r % len(arms)]
                 for name, command, is_gadget in order:
                     try:
-                        res = one_arm(name.replace(" ", "_"), command, is_gadget, generator, mode, args.events, rate, work, r)
+                        res = one_arm(name.replace(" ", "_"), command, is_gadget, generator, mode, args.events, rate, work, r, args.warmup)
                     except RuntimeError as e:
                         print(f"# {mode} {name}: failed: {str(e).strip().splitlines()[-1:]}", file=sys.stderr)
                         res = None

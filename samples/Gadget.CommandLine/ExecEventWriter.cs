@@ -11,7 +11,8 @@ namespace Gadget.CommandLine;
 /// <summary>
 /// Writes exec records as columns or JSON lines straight from <see cref="ExecEventView"/> (the ring buffer's bytes) into
 /// an output buffer, the same text <see cref="EventWriter{T}"/> writes for <see cref="GadgetSchemas.ExecSnoop"/>, without
-/// allocating per event: no <see cref="ExecEvent"/>, no strings. <see cref="Flush"/> after each batch. YAML and
+/// allocating per event: no <see cref="ExecEvent"/>, no strings. <see cref="Flush"/> after each batch (line
+/// buffering), or when <see cref="BufferedBytes"/> says it is time. YAML and
 /// <c>--filter</c> are not supported here (<see cref="Supports"/>): use <see cref="EventWriter{T}"/> for them.
 /// Differences from <see cref="EventWriter{T}"/>: <c>timestampBoot</c> is the kernel's value itself (not converted
 /// back from the wall-clock time: up to 100 ns apart), and in columns only ASCII white space is trimmed at the end of a row.
@@ -66,6 +67,12 @@ public sealed class ExecEventWriter : IExecEventHandler
     /// <summary>Events written.</summary>
     public long Count { get; private set; }
 
+    /// <summary>Bytes formatted and not yet written to the output.</summary>
+    public int BufferedBytes => _buffer.WrittenCount;
+
+    /// <summary>How many bytes <see cref="OnEvent"/> lets the buffer hold before it writes them (32 KiB by default).</summary>
+    public int FlushThreshold { get; init; } = 1 << 15;
+
     /// <summary>Whether this writer can write <paramref name="format"/> with <paramref name="fields"/> and <paramref name="filter"/>.</summary>
     public static bool Supports(OutputFormat format, IReadOnlyList<string>? fields, EventFilter filter)
     {
@@ -75,7 +82,7 @@ public sealed class ExecEventWriter : IExecEventHandler
             && GadgetSchemas.ExecSnoop.Fields.All(f => Array.IndexOf(Names, f.Name) >= 0);
     }
 
-    /// <summary>Writes one record (unless its return value is not kept); flushes when the buffer is large.</summary>
+    /// <summary>Writes one record (unless its return value is not kept); flushes once <see cref="FlushThreshold"/> bytes are buffered.</summary>
     public void OnEvent(in ExecEventView exec)
     {
         if (_keepReturnValue is not null && !_keepReturnValue(exec.ReturnValue))
@@ -91,7 +98,7 @@ public sealed class ExecEventWriter : IExecEventHandler
         {
             WriteJson(exec);
         }
-        if (_buffer.WrittenCount > 1 << 15)
+        if (_buffer.WrittenCount >= FlushThreshold)
         {
             Flush();
         }

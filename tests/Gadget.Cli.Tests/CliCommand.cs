@@ -67,6 +67,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--runtime"] = "nosuchruntime",
         ["--label"] = "novalue",
         ["--output"] = "xml",
+        ["--output-buffering"] = "block",
         ["--fields"] = "nosuchfield",
         ["--filter"] = "nooperator",
         ["--pid"] = "-5",

@@ -91,6 +91,22 @@ internal sealed class RunningTool : IDisposable
         return "";
     }
 
+    /// <summary>Waits (without triggering anything) until a stdout line satisfies <paramref name="seen"/>; returns that line.</summary>
+    internal async Task<string> WaitForLineAsync(Func<string, bool> seen)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < Tool.HangGuard && !_process.HasExited)
+        {
+            if (Lines.FirstOrDefault(seen) is { } line)
+            {
+                return line;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail($"{CommandLine}: the line never showed up; stdout:\n{string.Join('\n', Lines)}\nstderr:\n{Error}");
+        return "";
+    }
+
     /// <summary>Ctrl-C: the tool ends by itself; returns its exit code.</summary>
     internal async Task<int> InterruptAsync()
     {
