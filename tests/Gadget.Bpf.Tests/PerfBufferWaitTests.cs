@@ -92,6 +92,7 @@ public class PerfBufferWaitTests : IAsyncLifetime
         var reader = new PerfBufferReader(test.Object.Map("perf_events"));
         var inContinuation = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var disposed = new ManualResetEventSlim();
+        var waitersBefore = WaiterThreads.Ids(WaiterThreads.PerfBuffer);
         var consumer = Task.Run(async () =>
         {
             Assert.True(await reader.WaitAsync().ConfigureAwait(false));
@@ -99,7 +100,7 @@ public class PerfBufferWaitTests : IAsyncLifetime
             disposed.Wait(); // blocks the thread this continuation runs on until Dispose has returned
             return Thread.CurrentThread.Name;
         });
-        await WaitUntilPending();
+        await WaiterThreads.WaitForNew(WaiterThreads.PerfBuffer, waitersBefore);
         test.Emit(1, 32, BurstEmitter.TargetPerf, cpu: 0);
         await inContinuation.Task.WaitAsync(Patience);
         await Task.Run(reader.Dispose).WaitAsync(Patience); // must not join the thread that runs the blocked continuation
@@ -113,6 +114,7 @@ public class PerfBufferWaitTests : IAsyncLifetime
     {
         using var test = new BurstEmitter();
         var reader = new PerfBufferReader(test.Object.Map("perf_events"));
+        var waitersBefore = WaiterThreads.Ids(WaiterThreads.PerfBuffer);
         var loop = Task.Run(async () =>
         {
             var waits = 0;
@@ -124,7 +126,7 @@ public class PerfBufferWaitTests : IAsyncLifetime
             }
             return waits;
         });
-        await WaitUntilPending();
+        await WaiterThreads.WaitForNew(WaiterThreads.PerfBuffer, waitersBefore);
         test.Emit(1, 32, BurstEmitter.TargetPerf, cpu: 0);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => loop.WaitAsync(Patience)); // the next WaitAsync after Dispose
         Assert.True(await WaiterThreads.Gone(WaiterThreads.PerfBuffer));
@@ -234,15 +236,5 @@ public class PerfBufferWaitTests : IAsyncLifetime
     {
         Assert.True(await wait.ConfigureAwait(false));
         return Thread.CurrentThread.Name;
-    }
-
-    /// <summary>Waits until the reader's waiter thread exists, i.e. a wait started on another thread is pending.</summary>
-    private static async Task WaitUntilPending()
-    {
-        for (var i = 0; i < 1000 && WaiterThreads.Count(WaiterThreads.PerfBuffer) == 0; i++)
-        {
-            await Task.Delay(5);
-        }
-        Assert.Equal(1, WaiterThreads.Count(WaiterThreads.PerfBuffer));
     }
 }

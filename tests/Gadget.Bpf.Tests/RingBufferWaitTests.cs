@@ -77,6 +77,7 @@ public class RingBufferWaitTests : IAsyncLifetime
         var reader = new RingBufferReader(test.Events);
         var inContinuation = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var disposed = new ManualResetEventSlim();
+        var waitersBefore = WaiterThreads.Ids(WaiterThreads.RingBuffer);
         var consumer = Task.Run(async () =>
         {
             Assert.True(await reader.WaitAsync().ConfigureAwait(false));
@@ -84,7 +85,7 @@ public class RingBufferWaitTests : IAsyncLifetime
             disposed.Wait(); // blocks the thread this continuation runs on until Dispose has returned
             return Thread.CurrentThread.Name;
         });
-        await WaitUntilPending();
+        await WaiterThreads.WaitForNew(WaiterThreads.RingBuffer, waitersBefore);
         test.EmitBurst(1);
         await inContinuation.Task.WaitAsync(Patience);
         await Task.Run(reader.Dispose).WaitAsync(Patience); // must not join the thread that runs the blocked continuation
@@ -98,6 +99,7 @@ public class RingBufferWaitTests : IAsyncLifetime
     {
         using var test = RingBufferTestObject.Load();
         var reader = new RingBufferReader(test.Events);
+        var waitersBefore = WaiterThreads.Ids(WaiterThreads.RingBuffer);
         var loop = Task.Run(async () =>
         {
             var waits = 0;
@@ -109,7 +111,7 @@ public class RingBufferWaitTests : IAsyncLifetime
             }
             return waits;
         });
-        await WaitUntilPending();
+        await WaiterThreads.WaitForNew(WaiterThreads.RingBuffer, waitersBefore);
         test.EmitBurst(1);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => loop.WaitAsync(Patience)); // the next WaitAsync after Dispose
         Assert.True(await WaiterThreads.Gone(WaiterThreads.RingBuffer));
@@ -217,15 +219,5 @@ public class RingBufferWaitTests : IAsyncLifetime
     {
         Assert.True(await wait.ConfigureAwait(false));
         return Thread.CurrentThread.Name;
-    }
-
-    /// <summary>Waits until the reader's waiter thread exists, i.e. a wait started on another thread is pending.</summary>
-    private static async Task WaitUntilPending()
-    {
-        for (var i = 0; i < 1000 && WaiterThreads.Count(WaiterThreads.RingBuffer) == 0; i++)
-        {
-            await Task.Delay(5);
-        }
-        Assert.Equal(1, WaiterThreads.Count(WaiterThreads.RingBuffer));
     }
 }
