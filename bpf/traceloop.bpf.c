@@ -4,8 +4,9 @@
  *
  * Every syscall of a recorded cgroup (cgroup2 id, i.e. a container) is written to that cgroup's own overwritable perf ring
  * (traceloop_rings.h: a pool of rings; a cgroup created while new cgroups are claimed gets one at its first syscall, in the
- * kernel, without waiting for user space). A cgroup that is not recorded pays one map lookup per syscall entry and exit
- * and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
+ * kernel, without waiting for user space). A cgroup that is not recorded pays, per syscall entry and exit, its cgroup id
+ * and a check of the CPU's cached verdict (traceloop_rings.h, current_slot: two array lookups the verifier inlines; the
+ * hash lookup only when the CPU last ran another cgroup), and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
  * exits, a process-exit record carries the kernel's wait status (exit code, or signal and core dump).
  *
  * One record per syscall on the fast path: sys_enter builds the enter's part (header, arguments, command, input captures)
@@ -35,7 +36,8 @@
  *
  * Layout (little endian; src/Gadget.Traceloop reads it through C# types generated from this object's BTF):
  *   header (32 bytes): u64 timestamp (boot ns; of the entry for an enter or a syscall), u32 pid (tgid), u32 tid, s32 nr,
- *                      u16 size (whole record), u8 kind (1 enter, 2 exit, 3 process exit, 4 syscall), u8 capture count,
+ *                      u16 size (whole record: a committed one is padded with zeros to a multiple of 8), u8 kind
+ *                      (1 enter, 2 exit, 3 process exit, 4 syscall), u8 capture count,
  *                      s64 value: exit, syscall: the return value; process exit: the wait status ((code << 8) | signal |
  *                      0x80 when it dumped core); enter: 0; nr is -1 for a process exit
  *   enter, syscall:    u64 args[6], char comm[16], u64 sequence (enter and syscall records written to this CPU's ring
@@ -58,6 +60,10 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define KIND_PROCESS_EXIT 3
 #define KIND_SYSCALL 4
 #define SIGNAL_GROUP_EXIT 0x00000004
+/* A batch is written when the next record would take it past this: its perf record (8-byte header, u32 size, the batch,
+ * padded to 8) must stay smaller than a one-page ring (PagesPerCpu 1). Records of 8-byte multiples could fill all 4096. */
+#define BATCH_LIMIT (BATCH_SIZE - 32)
+#define SMALL_RECORD 192	/* records up to this size are copied into the batch inline (a syscall without captures: 112) */
 
 struct record_header {
 	u64 timestamp;
@@ -138,15 +144,26 @@ static __always_inline void flush(void *ctx, struct scratch_buffer *buf)
 }
 
 /* Commits the record in buf->data (size bytes) to slot's ring (ref): into the batch, or written at once when it is large.
- * A record that starts a syscall (enter, syscall) gets its sequence number in the ring. */
+ * A record that starts a syscall (enter, syscall) gets its sequence number in the ring. Its size is rounded up to 8 bytes
+ * (zeros after the captures): every record in a batch starts 8-byte aligned, and a small one is copied there with plain
+ * 8-byte loads and stores instead of a helper call. */
 static __always_inline void commit(void *ctx, struct ring_ref *ref, struct scratch_buffer *buf, u32 slot, u64 cgroup_id, u32 size)
 {
 	struct record_header *h = (void *)buf->data;
 	bool starts = h->kind == KIND_ENTER || h->kind == KIND_SYSCALL;
 	if (starts)
 		((struct enter_body *)&buf->data[sizeof(struct record_header)])->sequence = ref->counters->enters;
+	if (size & 7) {
+		/* The bytes after the captures up to the next 8: zeros (another record's leftovers otherwise). */
+		u32 end = size & (SCRATCH_SIZE - 1);
+		if (end > SCRATCH_SIZE - 8)
+			return; /* no record is that large (captures start below OFFSET_MASK) */
+		u64 zero = 0;
+		__builtin_memcpy(&buf->data[end], &zero, 8);
+		size = (size + 7) & ~7u;
+	}
 	h->size = size;
-	if (buf->batch_used && (buf->batch_slot != slot || buf->batch_cgroup != cgroup_id || buf->batch_used + size > BATCH_SIZE))
+	if (buf->batch_used && (buf->batch_slot != slot || buf->batch_cgroup != cgroup_id || buf->batch_used + size > BATCH_LIMIT))
 		flush(ctx, buf);
 	if (size > BATCH_SIZE / 2) {
 		if (bpf_perf_event_output(ctx, ref->ring, BPF_F_CURRENT_CPU, buf->data, size & (SCRATCH_SIZE - 1)) != 0) {
@@ -157,11 +174,20 @@ static __always_inline void commit(void *ctx, struct ring_ref *ref, struct scrat
 		u32 at = buf->batch_used & (BATCH_SIZE - 1);
 		if (at == 0)
 			buf->batch_records = 0;
-		u32 n = size;
-		barrier_var(n); /* keeps the mask below: clang merges it with the test above, which the verifier cannot follow */
-		n &= BATCH_SIZE - 1;
-		if (bpf_probe_read_kernel(&buf->batch[at], n, buf->data) != 0)
-			return;
+		if (size <= SMALL_RECORD) {
+			/* Aligned (see above): the record, and what follows it up to SMALL_RECORD bytes (past the batch's end: unread). */
+			u64 *to = (u64 *)&buf->batch[at & (BATCH_SIZE - 8)];
+			const u64 *from = (const u64 *)buf->data;
+#pragma unroll
+			for (int i = 0; i < SMALL_RECORD / 8; i++)
+				to[i] = from[i];
+		} else {
+			u32 n = size;
+			barrier_var(n); /* keeps the mask below: clang merges it with the test above, which the verifier cannot follow */
+			n &= BATCH_SIZE - 1;
+			if (bpf_probe_read_kernel(&buf->batch[at], n, buf->data) != 0)
+				return;
+		}
 		buf->batch_used = at + size;
 		buf->batch_slot = slot;
 		buf->batch_cgroup = cgroup_id;
@@ -223,7 +249,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	buf->saved_len = 0;
 	u32 key = (u32)nr;
 	struct syscall_spec *spec = nr >= 0 && nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
-	if (spec) {
+	if (spec && captures_any(spec)) {
 		for (int i = 0; i < 6; i++) {
 			struct arg_spec a = spec->args[i];
 			if (is_output(a.kind))
@@ -237,7 +263,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 			if (!is_input(a.kind))
 				continue;
 			u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(args, a.length_arg);
-			u32 r = capture_input(offset, i, a.kind, arg_at(args, i), length);
+			u32 r = capture_input(offset, i, a.kind | ((u32)a.fixed_size << 16), arg_at(args, i), length);
 			if (r & CAPTURE_FAULTED)
 				buf->retry_mask |= 1 << i;
 			offset = r & (SCRATCH_SIZE - 1);
@@ -353,7 +379,7 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 
 	u32 key = (u32)enter_nr;
 	struct syscall_spec *spec = known && enter_nr >= 0 && enter_nr < MAX_SYSCALL_NR ? bpf_map_lookup_elem(&syscall_specs, &key) : 0;
-	if (spec) {
+	if (spec && captures_any(spec)) {
 		/* A new memory image (execve succeeded): the input pointers of the old one mean nothing now. */
 		if (retry_mask && mm != (u64)BPF_CORE_READ(gadget_current_task(), mm))
 			retry_mask = 0;
@@ -363,7 +389,7 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 				if (!(retry_mask & (1 << i)))
 					continue;
 				u64 length = a.kind == CAPTURE_STRUCT_IN ? a.fixed_size : arg_at(args, a.length_arg);
-				u32 r = capture_input(offset, i, a.kind, arg_at(args, i), length);
+				u32 r = capture_input(offset, i, a.kind | ((u32)a.fixed_size << 16), arg_at(args, i), length);
 				/* Unreadable again (a bad pointer): the enter's capture already says so. */
 				if (!(r & CAPTURE_FAULTED)) {
 					offset = r & (SCRATCH_SIZE - 1);
@@ -381,7 +407,7 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 			} else if (a.kind == CAPTURE_ARRAY_INOUT) {
 				/* The input as the kernel left it (poll: events, and revents when it returned): read even after a failure. */
 				u64 length = arg_at(args, a.length_arg) * a.fixed_size;
-				offset = capture_output(offset, i, arg_at(args, i), length);
+				offset = capture_output(offset, i, arg_at(args, i), length, MAX_CAPTURE);
 			} else if (ret < 0) {
 				/* The kernel wrote nothing: an empty capture says so without inventing content. */
 				offset = put_capture_header(buf, offset, i, STATUS_UNREADABLE, 0);
@@ -389,9 +415,10 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 				offset = capture_dirent_count(offset, i, arg_at(args, i), (u64)ret);
 			} else if (a.kind == CAPTURE_IOVEC_OUT) {
 				offset = capture_output_iovec(offset, i, arg_at(args, i), arg_at(args, a.length_arg), (u64)ret);
+			} else if (a.kind == CAPTURE_BUFFER_OUT) {
+				offset = capture_output(offset, i, arg_at(args, i), (u64)ret, a.fixed_size);
 			} else {
-				u64 length = a.kind == CAPTURE_BUFFER_OUT ? (u64)ret : a.fixed_size;
-				offset = capture_output(offset, i, arg_at(args, i), length);
+				offset = capture_output(offset, i, arg_at(args, i), a.fixed_size, MAX_CAPTURE);
 			}
 			captures++;
 		}
@@ -408,7 +435,8 @@ int BPF_PROG(traceloop_process_exit, struct task_struct *task)
 {
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* other threads of the process still run */
-	u32 slot = current_slot(bpf_get_current_cgroup_id(), false);
+	/* Not current_slot: its per-CPU cache belongs to the syscall programs, which this one can interrupt. */
+	u32 slot = lookup_slot(bpf_get_current_cgroup_id());
 	struct ring_ref ref;
 	if (slot == NO_SLOT || !ring_at(&ref, slot))
 		return 0;

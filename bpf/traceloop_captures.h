@@ -10,7 +10,7 @@
 #include "gadget.h"
 
 #define MAX_SYSCALL_NR 512
-#define MAX_CAPTURE 256      /* bytes read behind a string or buffer argument */
+#define MAX_CAPTURE 256      /* bytes read behind a string or buffer argument (a buffer: its spec's fixed_size at most) */
 #define MAX_SOCKADDR 128     /* sizeof(struct sockaddr_storage) */
 #define MAX_ARGV 8           /* execve argv entries */
 #define MAX_ARGV_STRING 96   /* bytes per argv entry */
@@ -52,7 +52,7 @@
 struct arg_spec {
 	u8 kind;
 	s8 length_arg;
-	u16 fixed_size;
+	u16 fixed_size;	/* STRUCT_IN, STRUCT_OUT, ARRAY_INOUT: the size; BUFFER_IN, BUFFER_OUT: the bytes read at most (<= MAX_CAPTURE) */
 };
 
 struct syscall_spec {
@@ -163,7 +163,7 @@ static __always_inline u32 capture_buffer(struct scratch_buffer *buf, u32 offset
 	if (n > MAX_CAPTURE)
 		n = MAX_CAPTURE;
 	if (n == 0)
-		return put_capture_header(buf, offset, index, STATUS_COMPLETE, 0);
+		return put_capture_header(buf, offset, index, status, 0);
 	if (bpf_probe_read_user(&buf->data[offset + sizeof(struct capture_header)], n, ptr) != 0)
 		return put_capture_header(buf, offset, index, STATUS_UNREADABLE, 0);
 	return put_capture_header(buf, offset, index, status, n);
@@ -230,6 +230,14 @@ static __always_inline bool is_output(u8 kind)
 	       kind == CAPTURE_MSGHDR_OUT;
 }
 
+/* Whether spec captures anything (a syscall without captures is all zeros: user space writes only the others'), without
+ * a loop over its six arguments. */
+static __always_inline bool captures_any(const struct syscall_spec *spec)
+{
+	const u64 *words = (const void *)spec;
+	return (words[0] | words[1] | words[2]) != 0;
+}
+
 /* args[i] with constant offsets only (the verifier refuses a variable-offset read of the stack). */
 static __always_inline u64 arg_at(const u64 *args, int i)
 {
@@ -246,8 +254,11 @@ static __always_inline u64 arg_at(const u64 *args, int i)
 
 #define CAPTURE_FAULTED (1u << 16) /* in capture_input's result: user memory behind a non-NULL pointer could not be read */
 
+#define CAPTURE_KIND(packed) ((packed) & 0xff)
+#define CAPTURE_LIMIT(packed) ((packed) >> 16) /* a buffer's limit (the spec's fixed_size), packed above the kind: capture_input has no sixth argument */
+
 /*
- * Captures input arg index of kind kind, pointer ptr and length length (BUFFER_IN, SOCKADDR_IN: the length argument; STRUCT_IN:
+ * Captures input arg index of kind CAPTURE_KIND(kind) (BUFFER_IN: at most CAPTURE_LIMIT(kind) bytes), pointer ptr and length length (BUFFER_IN, SOCKADDR_IN: the length argument; STRUCT_IN:
  * the spec's fixed size; IOVEC_IN: the iovec count) at offset of the
  * scratch buffer. Returns the offset after the capture, with CAPTURE_FAULTED set when reading user memory failed although
  * ptr is not NULL (what sys_exit reads again).
@@ -264,8 +275,9 @@ __attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64
 	u32 start = offset & OFFSET_MASK;
 	u32 end = start;
 	const void *p = (const void *)ptr;
+	u32 limit = CAPTURE_LIMIT(kind);
 	buf->faulted = 0;
-	switch (kind) {
+	switch (CAPTURE_KIND(kind)) {
 	case CAPTURE_STRING_IN:
 		end = capture_string(buf, start, index, p, MAX_CAPTURE);
 		break;
@@ -273,7 +285,7 @@ __attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64
 		end = capture_string(buf, start, index, p, MAX_PATH);
 		break;
 	case CAPTURE_BUFFER_IN:
-		end = capture_buffer(buf, start, index, p, length, MAX_CAPTURE);
+		end = capture_buffer(buf, start, index, p, length, limit);
 		break;
 	case CAPTURE_SOCKADDR_IN:
 		end = capture_buffer(buf, start, index, p, length, MAX_SOCKADDR);
@@ -302,13 +314,13 @@ __attribute__((noinline)) u32 capture_input(u32 offset, u32 index, u32 kind, u64
 	return (end & (SCRATCH_SIZE - 1)) | (buf->faulted ? CAPTURE_FAULTED : 0);
 }
 
-/* Captures output arg index (length bytes behind ptr, at most MAX_CAPTURE) at offset; global for the same reason. */
-__attribute__((noinline)) u32 capture_output(u32 offset, u32 index, u64 ptr, u64 length)
+/* Captures output arg index (length bytes behind ptr, at most limit and MAX_CAPTURE) at offset; global for the same reason. */
+__attribute__((noinline)) u32 capture_output(u32 offset, u32 index, u64 ptr, u64 length, u32 limit)
 {
 	struct scratch_buffer *buf = get_scratch();
 	if (!buf)
 		return offset & (SCRATCH_SIZE - 1);
-	return capture_buffer(buf, offset, index, (const void *)ptr, length, MAX_CAPTURE) & (SCRATCH_SIZE - 1);
+	return capture_buffer(buf, offset, index, (const void *)ptr, length, limit) & (SCRATCH_SIZE - 1);
 }
 
 #endif

@@ -5,7 +5,8 @@
  * ring_pool is an array of maps: slot -> one overwritable perf ring (a perf event array, one buffer per CPU), created,
  * read and freed by user space. spare_slots is a queue of slots whose ring is fresh and unused, which user space keeps
  * filled (TraceloopOptions.SpareRings). cgroups says what each known cgroup2 id is to this tracer:
- *  - absent: not recorded (every cgroup that existed before the tracer, unless user space adds it); one lookup per syscall;
+ *  - absent: not recorded (every cgroup that existed before the tracer, unless user space adds it); a syscall pays the
+ *    check of its CPU's cached verdict (current_slot), the lookup only when the CPU last ran another cgroup;
  *  - slot NO_SLOT: a cgroup created since the tracer claims new cgroups (tp_btf/cgroup_mkdir): at its first syscall the
  *    BPF program pops a spare slot and claims it; then user space keeps the ring (a selected container) or frees it;
  *  - slot N: recorded into ring_pool[N].
@@ -97,6 +98,30 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } ring_events SEC(".maps");
 
+/* Bumped by user space after every change it makes to cgroups (see current_slot). The programs' own changes concern new
+ * cgroups only (mkdir's NO_SLOT entry, its claim, rmdir's removal of it), whose entries are never cached. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} cgroups_generation SEC(".maps");
+
+/* A CPU's last verdict: cgroup_id records into slot (NO_SLOT: not recorded) while cgroups_generation is generation. */
+struct slot_verdict {
+	u64 cgroup_id;
+	u64 generation;
+	u32 slot;
+	u32 reserved;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct slot_verdict);
+} verdicts SEC(".maps");
+
 /* Syscalls of new cgroups that found no spare ring (all cgroups); ring_events records that could not be written. */
 u64 pool_empty = 0;
 u64 ring_events_lost = 0;
@@ -141,15 +166,42 @@ static __always_inline u32 claim_slot(u64 cgroup_id, struct cgroup_state *state)
 	return slot;
 }
 
-/* The slot the current cgroup records into, or NO_SLOT. claim: whether a new cgroup may claim one now (at an enter). */
-static __always_inline u32 current_slot(u64 cgroup_id, bool claim)
+/* The slot cgroup_id records into from the cgroups map (NO_SLOT: not recorded, or new and without a ring yet). */
+static __always_inline u32 lookup_slot(u64 cgroup_id)
 {
 	struct cgroup_state *state = bpf_map_lookup_elem(&cgroups, &cgroup_id);
-	if (!state)
-		return NO_SLOT;
-	u32 slot = state->slot;
-	if (slot != NO_SLOT || !claim)
+	return state ? state->slot : NO_SLOT;
+}
+
+/*
+ * The slot the current cgroup records into, or NO_SLOT. claim: whether a new cgroup may claim one now (at an enter).
+ * For the syscall programs only (they do not nest on a CPU: the cache is theirs). A CPU's last verdict is cached (verdicts)
+ * and used while the cgroup and cgroups_generation are the same: the hash lookup is paid once per switch of cgroup on a CPU,
+ * not per syscall. The generation is read before the lookup whose verdict is cached with it, and user space bumps it after
+ * every change of the cgroups map: a verdict from before a change is never used after it. A task that moves to another
+ * cgroup has that cgroup's id at its next syscall (nothing is cached per task). New cgroups without a ring yet (NO_SLOT in
+ * the map) are not cached: each enter tries to claim a ring, and the claim changes the entry, in the kernel.
+ */
+static __always_inline u32 current_slot(u64 cgroup_id, bool claim)
+{
+	u32 zero = 0;
+	u64 *generation = bpf_map_lookup_elem(&cgroups_generation, &zero);
+	struct slot_verdict *cached = bpf_map_lookup_elem(&verdicts, &zero);
+	if (!generation || !cached)
+		return lookup_slot(cgroup_id);
+	u64 now = *(volatile u64 *)generation;
+	if (cached->cgroup_id == cgroup_id && cached->generation == now)
+		return cached->slot;
+	struct cgroup_state *state = bpf_map_lookup_elem(&cgroups, &cgroup_id);
+	u32 slot = state ? state->slot : NO_SLOT;
+	if (!state || slot != NO_SLOT) {
+		cached->cgroup_id = cgroup_id;
+		cached->generation = now;
+		cached->slot = slot;
 		return slot;
+	}
+	if (!claim)
+		return NO_SLOT;
 	return claim_slot(cgroup_id, state);
 }
 

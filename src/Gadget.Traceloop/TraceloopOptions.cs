@@ -35,6 +35,16 @@ public sealed class TraceloopOptions
     /// </summary>
     public Func<int, IReadOnlyList<ArgumentCaptureSpec>?>? CaptureSpecs { get; set; }
 
+    /// <summary>
+    /// Bytes recorded at most from a data buffer a syscall reads or writes (<see cref="ArgumentCapture.BufferIn"/>: write,
+    /// sendto, ...; <see cref="ArgumentCapture.BufferOut"/>: read, pread64, recvfrom, ...), 0 to 256; a longer buffer's
+    /// capture is marked truncated. The decoder prints 32 bytes by default (strace's <c>-s 32</c>): record more only to
+    /// print more (a larger <see cref="Decoding.SyscallFormatterOptions.StringLimit"/>). Every recorded byte is copied at
+    /// each such syscall and takes ring space (fewer syscalls fit in the history). Paths, strings, socket addresses and
+    /// structures are not affected. Default: 32 (it was 256, the largest value, before 0.2).
+    /// </summary>
+    public int BufferCaptureBytes { get; set; } = 32;
+
     /// <summary>Where the tracer's diagnostics go (rings added and removed, at debug level); null: nowhere.</summary>
     public ILogger? Logger { get; set; }
 }

@@ -11,7 +11,8 @@ namespace Gadget.Traceloop;
 /// A record is a header (<see cref="HeaderSize"/> bytes), for an enter or a whole syscall the body (<see cref="EnterBodySize"/>
 /// bytes: the six arguments, the command, the sequence number in its CPU's ring, the exit time), then
 /// <see cref="CaptureCount"/> captures, each a <see cref="CaptureHeaderSize"/>-byte header (u8 argument index, u8
-/// <see cref="CaptureStatus"/>, u16 length) and its bytes.
+/// <see cref="CaptureStatus"/>, u16 length) and its bytes. A record written to a ring or batch is padded with zeros to a
+/// multiple of 8 bytes (its size counts them); the open syscall in the scratch buffer is not.
 /// Most syscalls are one record, written at their exit (<see cref="KindSyscall"/>): the enter's part (inputs), then the
 /// exit's (outputs, and the inputs that were unreadable at entry and could be read at exit: an index seen again replaces
 /// the earlier capture). A syscall whose exit came on another CPU, or after another syscall entered on its CPU, is an
@@ -121,7 +122,7 @@ internal static class TraceloopRecordLayout
         {
             return false;
         }
-        // The captures must exactly fill the record.
+        // The captures must fill the record, up to the zeros that round a committed record's size up to 8 bytes.
         var offset = CapturesOffset(r);
         for (var i = 0; i < header.CaptureCount; i++)
         {
@@ -131,9 +132,9 @@ internal static class TraceloopRecordLayout
             }
             offset = NextCapture(r, offset);
         }
-        return offset == size;
+        return offset <= size && size - offset < 8;
     }
 
-    /// <summary>The total number of captured data bytes in a valid record.</summary>
+    /// <summary>At most the number of captured data bytes in a valid record (its padding counts too: up to 7 bytes).</summary>
     internal static int CapturedBytes(ReadOnlySpan<byte> r) => Size(r) - CapturesOffset(r) - CaptureHeaderSize * CaptureCount(r);
 }

@@ -12,8 +12,8 @@ namespace Gadget.Traceloop;
 /// </summary>
 /// <remarks>
 /// <para>Each recorded cgroup has its own ring (one perf buffer per CPU, <see cref="TraceloopOptions.PagesPerCpu"/> pages
-/// each), so a noisy container only overwrites its own history. Processes of cgroups that are not recorded pay one BPF map
-/// lookup per syscall.</para>
+/// each), so a noisy container only overwrites its own history. Processes of cgroups that are not recorded pay a check of
+/// the CPU's cached verdict per syscall (a map lookup when the CPU last ran another cgroup).</para>
 /// <para>While a <see cref="ContainerRecorder"/> follows (<see cref="Follow"/>), a cgroup created after that gets a ring
 /// in the kernel at its first syscall, from a pool of spare rings (<see cref="TraceloopOptions.SpareRings"/>) that the
 /// tracer keeps filled: recording never waits for user space and no process is ever stopped. The recorder then keeps the
@@ -25,6 +25,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
 {
     internal const string ObjectResource = "traceloop.bpf.o";
     private const int MaxSyscallNumber = 512;
+    private const int MaxBufferCapture = 256; // bpf/traceloop_captures.h: MAX_CAPTURE
 
     private readonly BpfObject _object;
     private readonly List<BpfLink> _links = [];
@@ -42,6 +43,10 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxContainers, nameof(options) + "." + nameof(options.MaxContainers));
         ArgumentOutOfRangeException.ThrowIfNegative(options.SpareRings, nameof(options) + "." + nameof(options.SpareRings));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.UnkeptRingTimeout, TimeSpan.Zero, nameof(options) + "." + nameof(options.UnkeptRingTimeout));
+        if (options.BufferCaptureBytes is < 0 or > MaxBufferCapture)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.BufferCaptureBytes, $"BufferCaptureBytes must be 0 to {MaxBufferCapture}.");
+        }
         _pagesPerCpu = options.PagesPerCpu;
         _logger = options.Logger;
         BpfEnvironment.EnsureTracefs();
@@ -55,7 +60,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         }
         try
         {
-            FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs);
+            FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs, options.BufferCaptureBytes);
             _rings = new RingKeeper(_object, options);
             _links.Add(_object.Program("traceloop_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
             _links.Add(_object.Program("traceloop_sys_exit").AttachTracepoint("raw_syscalls", "sys_exit"));
@@ -185,7 +190,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         }
     }
 
-    private static void FillSpecs(BpfMap map, Func<int, IReadOnlyList<ArgumentCaptureSpec>?> specs)
+    private static void FillSpecs(BpfMap map, Func<int, IReadOnlyList<ArgumentCaptureSpec>?> specs, int bufferCaptureBytes)
     {
         // struct syscall_spec of struct arg_spec, as generated from the object's BTF (the map's value type).
         var typed = map.As<uint, SyscallSpec>();
@@ -211,7 +216,10 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
                 {
                     Kind = (byte)spec.Kind,
                     LengthArg = (sbyte)Math.Clamp(spec.LengthArgument, -1, args.Length - 1),
-                    FixedSize = (ushort)Math.Clamp(spec.FixedSize, 0, 256),
+                    // A data buffer's fixed_size is how many of its bytes the BPF side reads at most.
+                    FixedSize = spec.Kind is ArgumentCapture.BufferIn or ArgumentCapture.BufferOut
+                        ? (ushort)bufferCaptureBytes
+                        : (ushort)Math.Clamp(spec.FixedSize, 0, 256),
                 };
             }
             if (any)

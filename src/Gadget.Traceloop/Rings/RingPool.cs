@@ -26,6 +26,8 @@ internal sealed class RingPool : IDisposable
     private readonly BpfPerCpuMap<uint, RingCounters> _counters;
     private readonly BpfMap<ulong, CgroupState> _cgroups;
     private readonly BpfMap<ulong, RingClaim> _claims;
+    private readonly BpfMap<uint, ulong> _generation;
+    private ulong _generationValue;
     private readonly CgroupRing?[] _slots;
     private readonly HashSet<uint> _spares = [];
     private readonly List<CgroupRing> _retired = [];
@@ -40,6 +42,7 @@ internal sealed class RingPool : IDisposable
         _counters = loaded.Map("slot_counters").AsPerCpu<uint, RingCounters>();
         _cgroups = loaded.Map("cgroups").As<ulong, CgroupState>();
         _claims = loaded.Map("claims").As<ulong, RingClaim>();
+        _generation = loaded.Map("cgroups_generation").As<uint, ulong>();
         _slots = new CgroupRing?[capacity];
         _pagesPerCpu = pagesPerCpu;
         _logger = logger;
@@ -176,7 +179,7 @@ internal sealed class RingPool : IDisposable
     {
         if (ring.CgroupId is { } cgroupId)
         {
-            _cgroups.Delete(cgroupId);
+            DeleteCgroup(cgroupId);
         }
         ring.Recording = false;
     }
@@ -186,7 +189,7 @@ internal sealed class RingPool : IDisposable
     {
         if (ring.CgroupId is { } cgroupId)
         {
-            _cgroups.Delete(cgroupId);
+            DeleteCgroup(cgroupId);
             _claims.Delete(cgroupId);
             _byCgroup.Remove(cgroupId);
         }
@@ -200,7 +203,7 @@ internal sealed class RingPool : IDisposable
     {
         if (_cgroups.TryLookup(cgroupId, out var state) && state.Slot == NoSlot)
         {
-            _cgroups.Delete(cgroupId);
+            DeleteCgroup(cgroupId);
         }
     }
 
@@ -211,7 +214,7 @@ internal sealed class RingPool : IDisposable
         {
             if (state.Slot == NoSlot)
             {
-                _cgroups.Delete(cgroupId);
+                DeleteCgroup(cgroupId);
             }
         }
     }
@@ -337,6 +340,21 @@ internal sealed class RingPool : IDisposable
         var cgroupId = ring.CgroupId!.Value;
         var state = new CgroupState { Slot = ring.Slot, Missed = ring.MissedBeforeRecording };
         _cgroups.Update(cgroupId, state);
+        BumpGeneration();
         ring.Recording = true;
     }
+
+    /// <summary>Removes <paramref name="cgroupId"/>'s entry from the kernel's <c>cgroups</c> map (see <see cref="BumpGeneration"/>).</summary>
+    private void DeleteCgroup(ulong cgroupId)
+    {
+        _cgroups.Delete(cgroupId);
+        BumpGeneration();
+    }
+
+    /// <summary>
+    /// Tells the BPF programs that <c>cgroups</c> changed: each CPU caches its last cgroup's slot with the generation it read
+    /// before its lookup (bpf/traceloop_rings.h, current_slot), so a verdict from before the change is not used after it.
+    /// Called after every change of the map (this class is the only writer in user space, under the tracer's lock).
+    /// </summary>
+    private void BumpGeneration() => _generation.Update(0u, ++_generationValue);
 }
