@@ -14,7 +14,9 @@ namespace Gadget.Traceloop;
 /// <remarks>
 /// <para>Window: when a CPU's ring has wrapped, its oldest records are gone, and records of other CPUs older than its oldest
 /// surviving one cannot be paired reliably (their exit may have been on the wrapped CPU). The history therefore starts at the
-/// newest "oldest surviving record" among the wrapped rings: what is returned is contiguous, ending with the newest record.</para>
+/// newest "oldest surviving record" among the wrapped rings: what is returned is contiguous, ending with the newest record
+/// (a whole-syscall record needs no partner: it is kept when it was written, at its exit, inside the window). Whether a ring
+/// wrapped is known from its sequence numbers and counters where they tell (see <see cref="Wrapped"/>).</para>
 /// <para>An exit whose enter is not in the window (overwritten, or before the window) is dropped and counted in
 /// <see cref="DroppedExits"/>: without its enter, its arguments are unknown. An enter without an exit is kept with
 /// <see cref="SyscallRecord.ReturnValue"/> <c>null</c>: the syscall was still running (blocked, or the thread died in it).
@@ -180,7 +182,7 @@ internal sealed class HistoryAssembler
     /// <param name="since">Only syscalls entered at or after this boot-time timestamp.</param>
     internal SyscallHistory BuildHistory(long ringSize, ReadOnlySpan<Bpf.RingCounters> counters, ulong recordingSince, ulong missedBeforeRecording, ulong since = 0)
     {
-        var syscalls = Build(ringSize, since, out var windowStart);
+        var syscalls = Build(ringSize, counters, since, out var windowStart);
         var overwritten = new ulong[counters.Length];
         ulong notWritten = 0;
         for (var cpu = 0; cpu < counters.Length; cpu++)
@@ -207,16 +209,16 @@ internal sealed class HistoryAssembler
     /// <summary>Builds the syscalls from the records added since <see cref="Reset"/>, oldest first.</summary>
     /// <param name="ringSize">The size in bytes of one CPU's ring (to tell which rings wrapped).</param>
     /// <param name="since">Only syscalls entered at or after this boot-time timestamp.</param>
-    internal List<SyscallRecord> Build(long ringSize, ulong since = 0) => Build(ringSize, since, out _);
+    /// <param name="counters">Each CPU's counters of the ring (index: CPU), or empty when not known.</param>
+    internal List<SyscallRecord> Build(long ringSize, ReadOnlySpan<Bpf.RingCounters> counters = default, ulong since = 0) =>
+        Build(ringSize, counters, since, out _);
 
-    private List<SyscallRecord> Build(long ringSize, ulong since, out ulong windowStart)
+    private List<SyscallRecord> Build(long ringSize, ReadOnlySpan<Bpf.RingCounters> counters, ulong since, out ulong windowStart)
     {
         windowStart = since;
-        foreach (var (_, state) in _cpus)
+        foreach (var (cpu, state) in _cpus)
         {
-            // Full (a batch may not fit in what is left), and not holding the first record ever written to it (sequence 0).
-            var wrapped = state.Bytes >= ringSize - WrapSlack && !(state.HasEnter && state.OldestEnterSequence == 0);
-            if (wrapped && state.Oldest > windowStart)
+            if (Wrapped(state, ringSize, cpu < counters.Length ? counters[cpu] : default) && state.Oldest > windowStart)
             {
                 windowStart = state.Oldest;
             }
@@ -235,11 +237,16 @@ internal sealed class HistoryAssembler
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var e = ref entries[i];
-            if (e.Timestamp < windowStart || e.Kind == L.KindProcessExit)
+            if (e.Timestamp < since || e.Kind == L.KindProcessExit)
             {
                 continue;
             }
             var record = _arena.AsSpan(e.Offset, e.Length);
+            // A whole syscall needs no partner: it is in the window when it was written (at its exit) inside it.
+            if ((e.Kind == L.KindSyscall ? L.ExitTimestamp(record) : e.Timestamp) < windowStart)
+            {
+                continue;
+            }
             var tid = L.ThreadId(record);
             if (!IsFirstCopy(e))
             {
@@ -275,6 +282,34 @@ internal sealed class HistoryAssembler
         }
         ArrayPool<(int, int)>.Shared.Return(slots);
         return result;
+    }
+
+    /// <summary>
+    /// Whether a CPU's ring lost records older than its oldest surviving one. Known from the sequence numbers when the ring
+    /// holds an enter: its oldest enter is not the first one given to the ring, and none was refused (a refused record is
+    /// missing without a wrap). A ring without an enter although it was given some lost them all. Otherwise (only exits or
+    /// process exits, or refused records) only how full it is tells: full up to what a batch may leave unused at its end,
+    /// and at least half full (a one-page ring is never "full up to a batch": a CPU that wrote one process exit there must
+    /// not cut every other CPU's history).
+    /// </summary>
+    private static bool Wrapped(in CpuState state, long ringSize, Bpf.RingCounters counters)
+    {
+        if (state.HasEnter)
+        {
+            if (state.OldestEnterSequence == 0)
+            {
+                return false;
+            }
+            if (counters.Failed == 0)
+            {
+                return true;
+            }
+        }
+        else if (counters.Enters > 0)
+        {
+            return true;
+        }
+        return state.Bytes >= Math.Max(ringSize - WrapSlack, ringSize / 2);
     }
 
     /// <summary>Notes which records the ring holds, and which the batches, so that their copies read before can be left out.</summary>

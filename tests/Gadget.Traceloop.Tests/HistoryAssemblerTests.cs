@@ -301,6 +301,39 @@ public sealed class HistoryAssemblerTests
         Assert.Equal([59, 39], history.Select(r => r.Number));
     }
 
+    [Fact]
+    public void AOnePageRingHoldingOnlyAProcessExitDoesNotCutTheOtherCpusHistory()
+    {
+        var assembler = new HistoryAssembler();
+        // CPU 0 wrapped (its oldest enter is the 40th it was given); the process's exit was recorded on CPU 1, whose
+        // one-page ring holds nothing else: CPU 1 lost nothing, so CPU 0's surviving syscalls are the history.
+        assembler.Add(0, WithSequence(Enter(tid: 10, nr: 1, ts: 1000, path: null), 40));
+        assembler.Add(0, Exit(tid: 10, nr: 1, ts: 1001, ret: 2));
+        assembler.Add(0, WithSequence(Enter(tid: 10, nr: 231, ts: 1100, path: null), 41));
+        assembler.Add(1, Header(10, -1, 1200, TraceloopRecordLayout.HeaderSize, TraceloopRecordLayout.KindProcessExit, 0, 0));
+
+        var history = assembler.BuildHistory(4096, [new() { Enters = 42 }, default], recordingSince: 0, missedBeforeRecording: 0);
+
+        Assert.Equal([1, 231], history.Select(r => r.Number));
+        Assert.Equal([40UL, 0UL], history.OverwrittenPerCpu);
+        Assert.Single(history.ProcessExits);
+    }
+
+    [Fact]
+    public void ARingWhoseOldestEnterIsNotItsFirstWrappedHoweverLittleItHolds()
+    {
+        var assembler = new HistoryAssembler();
+        // CPU 1's ring holds one enter, the 5th it was given, and none was refused: the four before it were overwritten (by
+        // a batch that a smaller, newer one then overwrote in part), so CPU 0's older syscall may have lost its pair there.
+        assembler.Add(0, WithSequence(Syscall(tid: 10, nr: 39, ts: 500, exitTs: 501, ret: 10), 0));
+        assembler.Add(1, WithSequence(Enter(tid: 11, nr: 0, ts: 900, path: null), 4));
+
+        var history = assembler.BuildHistory(RingSize, [new() { Enters = 1 }, new() { Enters = 5 }], recordingSince: 0, missedBeforeRecording: 0);
+
+        Assert.Equal([0], history.Select(r => r.Number));
+        Assert.Equal(900UL, history.CompleteSinceNs);
+    }
+
     private static byte[] WithSequence(byte[] enter, ulong sequence)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(enter.AsSpan(TraceloopRecordLayout.HeaderSize + TraceloopRecordLayout.SequenceOffset), sequence);
