@@ -9,6 +9,10 @@
  * hash lookup only when the CPU last ran another cgroup), and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
  * exits, a process-exit record carries the kernel's wait status (exit code, or signal and core dump).
  *
+ * The hooks are the raw syscall tracepoints as BTF programs (tp_btf/sys_enter, sys_exit): the number and arguments are
+ * read from the registers (syscall_regs.h). Every process on the node pays the hooks, so they are the cheapest ones: the
+ * classic tracepoint (tracepoint/raw_syscalls) first copies them into a perf trace record, about twice the hook's cost.
+ *
  * One record per syscall on the fast path: sys_enter builds the enter's part (header, arguments, command, input captures)
  * in this CPU's scratch buffer and leaves it there, open; sys_exit of the same thread on the same CPU completes it with the
  * return value and the output captures and commits it once (KIND_SYSCALL). When the exit comes on another CPU, or another
@@ -52,6 +56,7 @@
 #include "gadget.h"
 #include "traceloop_captures.h"
 #include "traceloop_rings.h"
+#include "syscall_regs.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -210,8 +215,8 @@ static __always_inline void spill(void *ctx, struct scratch_buffer *buf)
 	commit(ctx, &ref, buf, buf->open_slot, buf->open_cgroup, buf->open_size);
 }
 
-SEC("tracepoint/raw_syscalls/sys_enter")
-int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
+SEC("tp_btf/sys_enter")
+int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 {
 	u64 cgroup_id = bpf_get_current_cgroup_id();
 	u32 slot = current_slot(cgroup_id, true);
@@ -225,7 +230,7 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	spill(ctx, buf);
 
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	s64 nr = ctx->id;
+	s64 nr = id;
 	struct record_header *h = (void *)buf->data;
 	h->timestamp = bpf_ktime_get_boot_ns();
 	h->pid = pid_tgid >> 32;
@@ -235,9 +240,9 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	h->value = 0;
 
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
-	/* Plain loads from the tracepoint's record (a fixed format) instead of a helper call per argument. Written out: a
-	 * loop lets clang step a copy of the ctx pointer, which the verifier refuses. */
-	u64 args[6] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
+	/* Plain loads from the trusted registers (syscall_regs.h) instead of a helper call per argument. */
+	u64 args[6];
+	syscall_regs_args(regs, args);
 	__builtin_memcpy(body->args, args, sizeof(args));
 	bpf_get_current_comm(body->comm, sizeof(body->comm));
 	body->exit_timestamp = 0;
@@ -303,8 +308,8 @@ int traceloop_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
-SEC("tracepoint/raw_syscalls/sys_exit")
-int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 {
 	u64 cgroup_id = bpf_get_current_cgroup_id();
 	u32 slot = current_slot(cgroup_id, false);
@@ -318,8 +323,8 @@ int traceloop_sys_exit(struct trace_event_raw_sys_exit *ctx)
 
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 tid = (u32)pid_tgid;
-	s64 nr = ctx->id;
-	s64 ret = ctx->ret;
+	s64 nr = syscall_regs_nr(regs);
+	s64 ret = return_value;
 	u64 now = bpf_ktime_get_boot_ns();
 	struct record_header *h = (void *)buf->data;
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];

@@ -5,7 +5,7 @@ namespace Gadget.Benchmarks;
 
 /// <summary>
 /// The floor any syscall tracer pays: bpf/syscall_floor.bpf.c's empty programs attached to the hooks traceloop uses
-/// (<c>raw_syscalls</c> sys_enter and sys_exit). Used by <see cref="TraceloopOverheadBenchmarks"/>' floor arm, and by
+/// (the raw syscall tracepoints sys_enter and sys_exit, as tp_btf programs). Used by <see cref="TraceloopOverheadBenchmarks"/>' floor arm, and by
 /// the <c>syscall-floor</c> mode that benchmarks/traceloop-interleaved.sh starts next to its untraced runs.
 /// </summary>
 internal sealed class SyscallFloor : IDisposable

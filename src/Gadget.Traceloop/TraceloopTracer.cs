@@ -49,7 +49,6 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         }
         _pagesPerCpu = options.PagesPerCpu;
         _logger = options.Logger;
-        BpfEnvironment.EnsureTracefs();
         using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource, new BpfObjectOptions { Logger = options.Logger }))
         {
             RingPool.Size(spec, options.MaxContainers + options.SpareRings);
@@ -62,8 +61,9 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         {
             FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs, options.BufferCaptureBytes);
             _rings = new RingKeeper(_object, options);
-            _links.Add(_object.Program("traceloop_sys_enter").AttachTracepoint("raw_syscalls", "sys_enter"));
-            _links.Add(_object.Program("traceloop_sys_exit").AttachTracepoint("raw_syscalls", "sys_exit"));
+            // tp_btf programs on the raw syscall tracepoints (bpf/syscall_regs.h): attached by BTF id, no tracefs needed.
+            _links.Add(_object.Program("traceloop_sys_enter").Attach());
+            _links.Add(_object.Program("traceloop_sys_exit").Attach());
             _links.Add(_object.Program("traceloop_process_exit").Attach());
             _links.Add(_object.Program("traceloop_cgroup_rmdir").Attach());
             TraceloopMetrics.Register(this);
