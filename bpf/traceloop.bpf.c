@@ -5,7 +5,7 @@
  * Every syscall of a recorded cgroup (cgroup2 id, i.e. a container) is written to that cgroup's own overwritable perf ring
  * (traceloop_rings.h: a pool of rings; a cgroup created while new cgroups are claimed gets one at its first syscall, in the
  * kernel, without waiting for user space). A cgroup that is not recorded pays, per syscall entry and exit, its cgroup id
- * and a check of the CPU's cached verdict (traceloop_rings.h, current_slot: two array lookups the verifier inlines; the
+ * (current_cgroup_id: four loads) and a check of the CPU's cached verdict (traceloop_rings.h, current_slot: two array lookups the verifier inlines; the
  * hash lookup only when the CPU last ran another cgroup), and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
  * exits, a process-exit record carries the kernel's wait status (exit code, or signal and core dump).
  *
@@ -218,7 +218,7 @@ static __always_inline void spill(void *ctx, struct scratch_buffer *buf)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 {
-	u64 cgroup_id = bpf_get_current_cgroup_id();
+	u64 cgroup_id = current_cgroup_id();
 	u32 slot = current_slot(cgroup_id, true);
 	if (slot == NO_SLOT)
 		return 0;
@@ -311,7 +311,7 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 {
-	u64 cgroup_id = bpf_get_current_cgroup_id();
+	u64 cgroup_id = current_cgroup_id();
 	u32 slot = current_slot(cgroup_id, false);
 	struct ring_ref ref;
 	if (slot == NO_SLOT || !ring_at(&ref, slot))

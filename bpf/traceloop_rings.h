@@ -166,6 +166,22 @@ static __always_inline u32 claim_slot(u64 cgroup_id, struct cgroup_state *state)
 	return slot;
 }
 
+/*
+ * The current task's cgroup2 id, as bpf_get_current_cgroup_id() returns it (its default hierarchy cgroup's kernfs id), for
+ * the syscall hooks, which every syscall of every process pays: read through the trusted task pointer with four plain
+ * loads where the kernel has bpf_get_current_task_btf (5.11+), instead of the helper's call and RCU read section (about
+ * half of the not-recorded path's cost above the empty programs: benchmarks/README.md, "The syscall hook"). The syscall
+ * hooks run inside the RCU read section the tracepoint holds, so the pointers stay valid. 5.10 uses the helper.
+ */
+static __always_inline u64 current_cgroup_id(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		return task->cgroups->dfl_cgrp->kn->id;
+	}
+	return bpf_get_current_cgroup_id();
+}
+
 /* The slot cgroup_id records into from the cgroups map (NO_SLOT: not recorded, or new and without a ring yet). */
 static __always_inline u32 lookup_slot(u64 cgroup_id)
 {
