@@ -52,7 +52,7 @@ struct {
 u64 lost_events = 0;
 
 SEC("tracepoint/syscalls/sys_enter_bind")
-int on_enter_bind(struct trace_event_raw_sys_enter *ctx)
+int on_enter_bind(struct gadget_syscall_enter *ctx)
 {
 	if (!gadget_selected())
 		return 0;
@@ -78,7 +78,7 @@ static __always_inline struct socket *socket_of(s32 fd)
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
-int on_exit_bind(struct trace_event_raw_sys_exit *ctx)
+int on_exit_bind(struct gadget_syscall_exit *ctx)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct bind_args *args = bpf_map_lookup_elem(&binds, &tid);

@@ -170,25 +170,25 @@ static __always_inline int exit_exec(long retval)
 }
 
 SEC("tracepoint/syscalls/sys_enter_execve")
-int on_enter_execve(struct trace_event_raw_sys_enter *ctx)
+int on_enter_execve(struct gadget_syscall_enter *ctx)
 {
 	return enter_exec((const char *const *)ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
-int on_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+int on_enter_execveat(struct gadget_syscall_enter *ctx)
 {
 	return enter_exec((const char *const *)ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
-int on_exit_execve(struct trace_event_raw_sys_exit *ctx)
+int on_exit_execve(struct gadget_syscall_exit *ctx)
 {
 	return exit_exec(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
-int on_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+int on_exit_execveat(struct gadget_syscall_exit *ctx)
 {
 	return exit_exec(ctx->ret);
 }

@@ -76,7 +76,7 @@ const volatile bool all_files = false;
 /* Updates refused because the map was full. */
 u64 dropped_updates = 0;
 
-static __always_inline int enter(struct trace_event_raw_sys_enter *ctx, u32 write)
+static __always_inline int enter(struct gadget_syscall_enter *ctx, u32 write)
 {
 	if (!gadget_selected())
 		return 0;
@@ -193,21 +193,21 @@ static __always_inline int exit_call(long ret)
 
 /* Attached to sys_enter_read, _pread64, _readv, _preadv and _preadv2 (the fd is the first argument of each). */
 SEC("tracepoint/syscalls/sys_enter_read")
-int filetop_enter_read(struct trace_event_raw_sys_enter *ctx)
+int filetop_enter_read(struct gadget_syscall_enter *ctx)
 {
 	return enter(ctx, 0);
 }
 
 /* Attached to sys_enter_write, _pwrite64, _writev, _pwritev and _pwritev2. */
 SEC("tracepoint/syscalls/sys_enter_write")
-int filetop_enter_write(struct trace_event_raw_sys_enter *ctx)
+int filetop_enter_write(struct gadget_syscall_enter *ctx)
 {
 	return enter(ctx, 1);
 }
 
 /* Attached to the ten sys_exit tracepoints. */
 SEC("tracepoint/syscalls/sys_exit_read")
-int filetop_exit(struct trace_event_raw_sys_exit *ctx)
+int filetop_exit(struct gadget_syscall_exit *ctx)
 {
 	return exit_call(ctx->ret);
 }

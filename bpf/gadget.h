@@ -59,4 +59,25 @@ static __always_inline void gadget_process_fill(struct gadget_process *process)
 		process->pcomm[0] = 0;
 }
 
+/*
+ * The context of the syscalls:sys_enter_* and sys_exit_* tracepoints. Every syscall tracepoint's record has this layout
+ * (the kernel's struct syscall_trace_enter/exit: the 8-byte common header, the syscall number, then the six arguments or
+ * the return value at offset 16; /sys/kernel/tracing/events/syscalls/sys_enter_openat/format shows it), on every
+ * architecture and kernel Gadget supports. vmlinux.h's trace_event_raw_sys_enter/exit describe the same bytes, but as
+ * CO-RE types: for each struct type a program relocates, libbpf searches all of the kernel's BTF types (~150,000) for
+ * candidates when the object loads, about 1 ms each on this machine (6.18): time before the first event that these
+ * fixed offsets do not need. Declared after vmlinux.h, these have no preserve_access_index: no CO-RE relocation.
+ */
+struct gadget_syscall_enter {
+	u64 common;	/* common_type, common_flags, common_preempt_count, common_pid */
+	long id;
+	unsigned long args[6];
+};
+
+struct gadget_syscall_exit {
+	u64 common;
+	long id;
+	long ret;
+};
+
 #endif

@@ -97,7 +97,7 @@ static __always_inline int exit_mount(long retval)
 }
 
 SEC("tracepoint/syscalls/sys_enter_mount")
-int on_enter_mount(struct trace_event_raw_sys_enter *ctx)
+int on_enter_mount(struct gadget_syscall_enter *ctx)
 {
 	return enter_mount(OP_MOUNT, (const char *)ctx->args[0], (const char *)ctx->args[1], (const char *)ctx->args[2],
 			   (const char *)ctx->args[4], ctx->args[3]);
@@ -105,32 +105,32 @@ int on_enter_mount(struct trace_event_raw_sys_enter *ctx)
 
 /* umount2(2): the kernel's sys_umount (there is no umount(2) on x86-64 and arm64). */
 SEC("tracepoint/syscalls/sys_enter_umount")
-int on_enter_umount(struct trace_event_raw_sys_enter *ctx)
+int on_enter_umount(struct gadget_syscall_enter *ctx)
 {
 	return enter_mount(OP_UMOUNT, NULL, (const char *)ctx->args[0], NULL, NULL, (u32)ctx->args[1]);
 }
 
 /* move_mount(from_dfd, from_pathname, to_dfd, to_pathname, flags): Linux 5.2. */
 SEC("tracepoint/syscalls/sys_enter_move_mount")
-int on_enter_move_mount(struct trace_event_raw_sys_enter *ctx)
+int on_enter_move_mount(struct gadget_syscall_enter *ctx)
 {
 	return enter_mount(OP_MOVE_MOUNT, (const char *)ctx->args[1], (const char *)ctx->args[3], NULL, NULL, (u32)ctx->args[4]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mount")
-int on_exit_mount(struct trace_event_raw_sys_exit *ctx)
+int on_exit_mount(struct gadget_syscall_exit *ctx)
 {
 	return exit_mount(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_umount")
-int on_exit_umount(struct trace_event_raw_sys_exit *ctx)
+int on_exit_umount(struct gadget_syscall_exit *ctx)
 {
 	return exit_mount(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_move_mount")
-int on_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
+int on_exit_move_mount(struct gadget_syscall_exit *ctx)
 {
 	return exit_mount(ctx->ret);
 }

@@ -74,39 +74,40 @@ static __always_inline int exit_open(long retval)
 }
 
 SEC("tracepoint/syscalls/sys_enter_open")
-int on_enter_open(struct trace_event_raw_sys_enter *ctx)
+int on_enter_open(struct gadget_syscall_enter *ctx)
 {
 	return enter_open((const char *)ctx->args[0], (s32)ctx->args[1], (u32)ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
-int on_enter_openat(struct trace_event_raw_sys_enter *ctx)
+int on_enter_openat(struct gadget_syscall_enter *ctx)
 {
 	return enter_open((const char *)ctx->args[1], (s32)ctx->args[2], (u32)ctx->args[3]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat2")
-int on_enter_openat2(struct trace_event_raw_sys_enter *ctx)
+int on_enter_openat2(struct gadget_syscall_enter *ctx)
 {
-	struct open_how how = {};
+	/* struct open_how's first two members (UAPI: __u64 flags, mode, resolve), without CO-RE (see gadget.h). */
+	struct { u64 flags; u64 mode; } how = {};
 	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
 	return enter_open((const char *)ctx->args[1], (s32)how.flags, (u32)how.mode);
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
-int on_exit_open(struct trace_event_raw_sys_exit *ctx)
+int on_exit_open(struct gadget_syscall_exit *ctx)
 {
 	return exit_open(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
-int on_exit_openat(struct trace_event_raw_sys_exit *ctx)
+int on_exit_openat(struct gadget_syscall_exit *ctx)
 {
 	return exit_open(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
-int on_exit_openat2(struct trace_event_raw_sys_exit *ctx)
+int on_exit_openat2(struct gadget_syscall_exit *ctx)
 {
 	return exit_open(ctx->ret);
 }

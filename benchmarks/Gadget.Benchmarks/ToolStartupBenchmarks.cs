@@ -8,7 +8,8 @@ namespace Gadget.Benchmarks;
 /// (<c>/usr/sbin/opensnoop</c>, <c>/usr/sbin/execsnoop</c>), in the same run, rounds interleaved. Not a BenchmarkDotNet
 /// benchmark: what it measures is another process's time to its first output line and its VmHWM.
 /// <c>dotnet run -c Release --project benchmarks/Gadget.Benchmarks -- tool-startup [rounds]</c>. Each arm starts the tool
-/// tracing the whole host, then opens a marker file (opensnoop) or runs <c>/bin/true MARKER</c> (execsnoop) every 2 ms
+/// tracing the whole host (line-buffered: the C tools through <c>stdbuf -oL</c>, execsnoop with
+/// <c>--output-buffering line</c>), then opens a marker file (opensnoop) or runs <c>/bin/true MARKER</c> (execsnoop) every 2 ms
 /// until the tool prints a line with the marker: the time from starting the process to that line is "startup to first
 /// event"; VmHWM (peak resident set) is read from /proc just before the tool is stopped with SIGINT.
 /// The NativeAOT build is published into a scratch directory first (dotnet publish -r linux-x64, its own artifacts path).
@@ -46,10 +47,13 @@ internal static partial class ToolStartupBenchmarks
                     {
                         arms.Add(($"libbpf-tools {kind}snoop", "/usr/bin/stdbuf", ["-oL", $"/usr/sbin/{kind}snoop"]));
                     }
-                    arms.Add(($"gadgets {kind}snoop (NativeAOT)", Path.Combine(aot, "gadgets"), [$"{kind}snoop", "--host"]));
+                    // The C tools run line-buffered (stdbuf -oL): execsnoop's own equivalent is --output-buffering line (its
+                    // default to a pipe holds output up to 150 ms, as C stdio would hold it until 4 KiB without stdbuf).
+                    string[] gadgetArguments = kind == "exec" ? ["execsnoop", "--host", "--output-buffering", "line"] : ["opensnoop", "--host"];
+                    arms.Add(($"gadgets {kind}snoop (NativeAOT)", Path.Combine(aot, "gadgets"), gadgetArguments));
                     if (File.Exists(jit))
                     {
-                        arms.Add(($"gadgets {kind}snoop (JIT)", jit, [$"{kind}snoop", "--host"]));
+                        arms.Add(($"gadgets {kind}snoop (JIT)", jit, gadgetArguments));
                     }
                     foreach (var (name, file, arguments) in arms)
                     {

@@ -85,7 +85,7 @@ public static class GadgetCli
         var command = new Command(name, $"{summary}: JSON lines by default (schemas/gadget-event.schema.json; {{\"type\":\"lost\"}} lines: events the kernel or the agent dropped), or columns, indented JSON or YAML.");
         var schema = AgentEventSchemas.For(schemaName);
         var clusterSchema = AgentEventSchemas.For(schemaName, cluster: true);
-        CliHost.AddHelpSection(command, clusterSchema.Describe());
+        CliHost.AddHelpSection(command, clusterSchema.Describe);
         var selector = new SelectorOptions(command, host: false);
         var outputOptions = new OutputOptions(command, [.. clusterSchema.Fields.Select(f => f.Name)], defaultFormat: OutputFormat.Json);
         var timeout = ValueOptions.Timeout();

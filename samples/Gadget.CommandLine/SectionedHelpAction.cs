@@ -5,7 +5,7 @@ using System.CommandLine.Invocation;
 namespace Gadget.CommandLine;
 
 /// <summary>System.CommandLine's help, followed by the command's own sections (its fields, a line each).</summary>
-internal sealed class SectionedHelpAction(HelpAction standard, IReadOnlyDictionary<Command, string> sections) : SynchronousCommandLineAction
+internal sealed class SectionedHelpAction(HelpAction standard, IReadOnlyDictionary<Command, Func<string>> sections) : SynchronousCommandLineAction
 {
     public override int Invoke(ParseResult parseResult)
     {
@@ -13,7 +13,7 @@ internal sealed class SectionedHelpAction(HelpAction standard, IReadOnlyDictiona
         if (sections.TryGetValue(parseResult.CommandResult.Command, out var text))
         {
             var output = parseResult.InvocationConfiguration.Output;
-            output.WriteLine(text);
+            output.WriteLine(text());
             output.WriteLine();
         }
         return code;

@@ -6,13 +6,40 @@ namespace Gadget.CommandLine;
 /// asking for no event: only POLLERR (a pipe whose read end closed), POLLHUP (a terminal that hung up) or POLLNVAL wake it.
 /// A regular file, /dev/null or a live terminal never do, and the thread stays blocked until the process exits.
 /// </summary>
-internal static class StdoutWatch
+internal static unsafe class StdoutWatch
 {
-    /// <summary>Starts the watch; <paramref name="closed"/> is canceled when standard output is closed.</summary>
+    private const string ThreadName = "stdout watch";
+    private static CancellationTokenSource? s_closed;
+
+    /// <summary>
+    /// Starts the watch; <paramref name="closed"/> is canceled when standard output is closed. The thread is a native one
+    /// (<see cref="NativeThread"/>): starting it does not wait until it runs, which a managed thread's start does.
+    /// </summary>
     public static void Start(CancellationTokenSource closed)
     {
-        var thread = new Thread(() => Watch(closed)) { IsBackground = true, Name = "stdout watch" };
-        thread.Start();
+        if (Interlocked.CompareExchange(ref s_closed, closed, null) is not null)
+        {
+            return; // one watch per process: descriptor 1 is the process's
+        }
+        if (!NativeThread.TryStart(&RunNative, ThreadName))
+        {
+            var thread = new Thread(() => Watch(closed)) { IsBackground = true, Name = ThreadName };
+            thread.Start();
+        }
+    }
+
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    private static nint RunNative(nint argument)
+    {
+        try
+        {
+            Watch(s_closed!);
+        }
+        catch (Exception)
+        {
+            // Never let an exception cross back into native code: without the watch, a closed stdout is noticed at the next write.
+        }
+        return 0;
     }
 
     private static void Watch(CancellationTokenSource closed)

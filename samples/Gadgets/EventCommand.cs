@@ -18,7 +18,7 @@ internal static class EventCommand
     /// <summary>Adds the shared flags and the field list (in <c>--help</c>) to <paramref name="command"/>.</summary>
     public static Shared AddShared<T>(Command command, EventSchema<T> schema)
     {
-        CliHost.AddHelpSection(command, schema.Describe());
+        CliHost.AddHelpSection(command, schema.Describe);
         var selector = new SelectorOptions(command);
         var output = new OutputOptions(command, [.. schema.Fields.Select(f => f.Name)]);
         var timeout = ValueOptions.Timeout();

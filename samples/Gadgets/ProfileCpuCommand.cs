@@ -13,7 +13,7 @@ internal static class ProfileCpuCommand
         var profile = new Command("profile", "Sample what runs.");
         var command = new Command("cpu", "Sample the stacks running on every CPU (kernel and user frames, .NET JIT frames from the processes' perf maps) at a fixed frequency until --duration or Ctrl-C, then print the stacks, the most sampled first, or folded for flamegraph.pl and speedscope (--folded).");
         var schema = GadgetSchemas.ProfileCpu;
-        CliHost.AddHelpSection(command, schema.Describe());
+        CliHost.AddHelpSection(command, schema.Describe);
         var selector = new SelectorOptions(command);
         var output = new OutputOptions(command, [.. schema.Fields.Select(f => f.Name)]);
         var duration = ValueOptions.Seconds("--duration", "sample for this many seconds (> 0, at most 86400; default: until Ctrl-C)", null);

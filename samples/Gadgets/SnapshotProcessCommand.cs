@@ -13,7 +13,7 @@ internal static class SnapshotProcessCommand
         var snapshot = new Command("snapshot", "What is there right now, read by BPF iterators.");
         var command = new Command("process", "List the processes of the selected containers (or of the host) running now, from the kernel's task list (BPF iter/task, Linux 5.8).");
         var schema = GadgetSchemas.SnapshotProcess;
-        CliHost.AddHelpSection(command, schema.Describe());
+        CliHost.AddHelpSection(command, schema.Describe);
         var selector = new SelectorOptions(command);
         var output = new OutputOptions(command, [.. schema.Fields.Select(f => f.Name)]);
         var threads = new Option<bool>("--threads", "-T") { Description = "list every thread, not only each process" };

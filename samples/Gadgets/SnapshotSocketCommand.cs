@@ -13,7 +13,7 @@ internal static class SnapshotSocketCommand
     {
         var command = new Command("socket", "List the TCP and UDP sockets of the selected containers (or of the host and every container), from the kernel's socket tables (BPF iter/tcp and iter/udp, Linux 5.9), in each one's network namespace.");
         var schema = GadgetSchemas.SnapshotSocket;
-        CliHost.AddHelpSection(command, schema.Describe());
+        CliHost.AddHelpSection(command, schema.Describe);
         var selector = new SelectorOptions(command);
         var output = new OutputOptions(command, [.. schema.Fields.Select(f => f.Name)]);
         var protocol = ValueOptions.Choice("--proto", "-P", "only TCP or only UDP sockets", "all", "all", "tcp", "udp");
