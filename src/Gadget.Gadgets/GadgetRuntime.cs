@@ -13,28 +13,26 @@ namespace Gadget.Gadgets;
 internal sealed class GadgetRuntime : IDisposable
 {
     private readonly List<BpfLink> _links = [];
+    private readonly List<IDisposable> _owned = [];
     private readonly ContainerSelection? _selection;
     private readonly RecentContainers? _recent;
+    private IDisposable? _source;
     private LostEventsCounter _lost = null!;
     private ulong _reportedLost;
     private long _lastLostCheck;
     private int _ringBytes;
     private int _disposed;
 
-    private GadgetRuntime(BpfObject bpf, ContainerSelection? selection, GadgetOptions options, string name)
+    private GadgetRuntime(ContainerSelection? selection, GadgetOptions options, string name, bool resolvesCgroups)
     {
-        Object = bpf;
         Name = name;
         _selection = selection;
         Options = options;
-        _recent = options.Containers is { } containers ? new RecentContainers(containers) : null;
+        _recent = resolvesCgroups && options.Containers is { } containers ? new RecentContainers(containers) : null;
     }
 
     /// <summary>The gadget's name (its object's, without <c>.bpf.o</c>): the <c>gadget</c> tag of its metrics.</summary>
     public string Name { get; }
-
-    /// <summary>The loaded BPF object.</summary>
-    public BpfObject Object { get; }
 
     /// <summary>The options the gadget started with.</summary>
     public GadgetOptions Options { get; }
@@ -79,7 +77,8 @@ internal sealed class GadgetRuntime : IDisposable
                 configure?.Invoke(spec);
                 bpf = spec.Load();
             }
-            runtime = new GadgetRuntime(bpf, selection, options, objectName.Replace(".bpf.o", string.Empty, StringComparison.Ordinal));
+            runtime = new GadgetRuntime(selection, options, objectName.Replace(".bpf.o", string.Empty, StringComparison.Ordinal), resolvesCgroups: true);
+            runtime._owned.Add(bpf);
             runtime._lost = new LostEventsCounter(bpf); // before attaching: it probes the .bss
             foreach (var program in bpf.Programs)
             {
@@ -103,6 +102,26 @@ internal sealed class GadgetRuntime : IDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// The runtime of a gadget whose programs are not one loaded object's (trace dns: a socket filter on a socket per
+    /// network namespace, see <see cref="DnsNamespaces"/>): it reads <paramref name="events"/>, counts the drops in
+    /// <paramref name="lost"/> (an array map whose first value is the <c>u64</c> count), and, when disposed, disposes
+    /// <paramref name="source"/> (what writes the ring buffer) first, then the reader, the maps and the selection.
+    /// </summary>
+    public static GadgetRuntime FromMaps(string name, GadgetOptions options, ContainerSelection? selection, BpfMap events, BpfMap lost, IDisposable source)
+    {
+        var runtime = new GadgetRuntime(selection, options, name, resolvesCgroups: false)
+        {
+            _lost = new LostEventsCounter(lost),
+            _source = source,
+            _ringBytes = events.MaxEntries,
+        };
+        runtime._owned.Add(lost);
+        runtime._owned.Add(events);
+        runtime.Reader = new RingBufferReader(events);
+        return runtime;
     }
 
     /// <summary>The container whose cgroup2 id is <paramref name="cgroupId"/>, when a collection is given and knows it.</summary>
@@ -222,9 +241,13 @@ internal sealed class GadgetRuntime : IDisposable
             return;
         }
         BpfLink.DisposeAll(_links);
+        _source?.Dispose();
         Reader?.Dispose();
         _recent?.Dispose();
-        Object.Dispose();
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
         _selection?.Dispose();
     }
 
