@@ -25,8 +25,6 @@ public sealed class ExecSnoop : RingBufferGadget<ExecEvent>
     private const int RecordHeader = 8;
     private static readonly int MaxRecordBytes = RecordHeader + ((System.Runtime.CompilerServices.Unsafe.SizeOf<ExecRecord>() + 7) & ~7);
 
-    private readonly ExecEventTexts _texts = new();
-
     private ExecSnoop(GadgetRuntime runtime)
         : base(runtime)
     {
@@ -91,7 +89,7 @@ public sealed class ExecSnoop : RingBufferGadget<ExecEvent>
         ref var header = ref RecordView.Prefix<ExecRecord>(record, size);
         var args = record[size..];
         args = args[..Math.Min(args.Length, (int)header.ArgsSize)];
-        view = new ExecEventView(record, args, Runtime.ResolveContainer(header.CgroupId), _texts);
+        view = new ExecEventView(record, args, Runtime.ResolveContainer(header.CgroupId), Runtime.Texts);
         return true;
     }
 

@@ -17,6 +17,14 @@ internal sealed class GadgetRuntime : IDisposable
     private readonly ContainerSelection? _selection;
     private readonly RecentContainers? _recent;
     private IDisposable? _source;
+    // A wake-up this soon after the last read finds the reader busy (see GadgetOptions.BatchDelay).
+    private const long BusyMilliseconds = 100;
+
+    // A ring buffer record's header; the size of a dropped record assumed at least (the gadgets' records are smaller,
+    // but for exec's, which are up to ~2.7 KiB; a larger one seen is taken instead).
+    private const int RecordHeader = 8;
+    private const int MinMaxRecord = 4096;
+
     private LostEventsCounter _lost = null!;
     private ulong _reportedLost;
     private long _lastLostCheck;
@@ -39,6 +47,9 @@ internal sealed class GadgetRuntime : IDisposable
 
     /// <summary>Reads the object's <c>events</c> ring buffer.</summary>
     public RingBufferReader Reader { get; private set; } = null!;
+
+    /// <summary>The strings of the short texts (task names, ...) already decoded: for the one reader of the gadget's records.</summary>
+    public RecordTexts Texts { get; } = new();
 
     /// <summary>The gadget that owns this runtime: the sender of <see cref="EventsLost"/>.</summary>
     public object? Owner { get; set; }
@@ -143,12 +154,16 @@ internal sealed class GadgetRuntime : IDisposable
 
     /// <summary>
     /// Decodes the ring buffer's records with <paramref name="decode"/> as they arrive (a record that decodes to null is
-    /// skipped) until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.
+    /// skipped) until <paramref name="cancellationToken"/> is canceled or the gadget is disposed. The kernel's lost-events
+    /// counter is read as <see cref="AfterBatch"/> says (not a system call per wake-up); with
+    /// <see cref="GadgetOptions.BatchDelay"/>, a wake-up that comes soon after the last read waits that long first.
     /// </summary>
     public async IAsyncEnumerable<T> ReadAsync<T>(RecordDecoder<T> decode, [EnumeratorCancellation] CancellationToken cancellationToken)
         where T : class
     {
         var batch = new List<T>();
+        var delay = Options.BatchDelay;
+        var lastRead = long.MinValue / 2;
         while (true)
         {
             bool available;
@@ -164,6 +179,12 @@ internal sealed class GadgetRuntime : IDisposable
             {
                 yield break;
             }
+            if (delay > TimeSpan.Zero && Environment.TickCount64 - lastRead < BusyMilliseconds)
+            {
+                // Busy: the records of the next moments gather in the ring without a notification each (the kernel wakes
+                // the reader only once it has caught up). On the reading thread, which has nothing else to do meanwhile.
+                Thread.Sleep(delay);
+            }
             batch.Clear();
             var handler = new BatchHandler<T>(decode, batch);
             try
@@ -174,8 +195,8 @@ internal sealed class GadgetRuntime : IDisposable
             {
                 yield break;
             }
-            // Read after the batch: what the ring held is older than what it had no room for.
-            var lost = EventsLost is null && !GadgetMetrics.IsLostEnabled ? 0 : NewlyLost();
+            lastRead = Environment.TickCount64;
+            var lost = EventsLost is null && !GadgetMetrics.IsLostEnabled ? 0 : LostSince(handler.Bytes, handler.MaxRecord);
             GadgetMetrics.EventsRead(Name, batch.Count);
             GadgetMetrics.EventsLost(Name, lost);
             foreach (var item in batch)
@@ -199,18 +220,24 @@ internal sealed class GadgetRuntime : IDisposable
     internal void AfterBatch(int count, long bytes, int maxRecord)
     {
         GadgetMetrics.EventsRead(Name, count);
-        var now = Environment.TickCount64;
-        if (bytes < _ringBytes - maxRecord && now - _lastLostCheck < 1000)
-        {
-            return;
-        }
-        _lastLostCheck = now;
-        var lost = NewlyLost();
+        var lost = LostSince(bytes, maxRecord);
         GadgetMetrics.EventsLost(Name, lost);
         if (lost != 0)
         {
             EventsLost?.Invoke(Owner ?? this, new EventsLostEventArgs(lost, _reportedLost));
         }
+    }
+
+    // The events lost since the last report, read only when the batch may follow a drop or a second after the last read.
+    private ulong LostSince(long bytes, int maxRecord)
+    {
+        var now = Environment.TickCount64;
+        if (bytes < _ringBytes - maxRecord && now - _lastLostCheck < 1000)
+        {
+            return 0;
+        }
+        _lastLostCheck = now;
+        return NewlyLost();
     }
 
     private ulong NewlyLost()
@@ -251,11 +278,19 @@ internal sealed class GadgetRuntime : IDisposable
         _selection?.Dispose();
     }
 
-    private readonly struct BatchHandler<T>(RecordDecoder<T> decode, List<T> batch) : IRingBufferHandler
+    // Decodes into the batch; counts the bytes the records took in the ring (8-byte header, 8-byte aligned) and the
+    // largest, at least MinMaxRecord: the kernel may have dropped a record larger than any read so far.
+    private struct BatchHandler<T>(RecordDecoder<T> decode, List<T> batch) : IRingBufferHandler
         where T : class
     {
+        public long Bytes;
+        public int MaxRecord = MinMaxRecord;
+
         public void OnRecord(int ring, ReadOnlySpan<byte> record)
         {
+            var size = RecordHeader + ((record.Length + 7) & ~7);
+            Bytes += size;
+            MaxRecord = Math.Max(MaxRecord, size);
             if (decode(record) is { } item)
             {
                 batch.Add(item);

@@ -21,7 +21,9 @@ public abstract class RingBufferGadget<TEvent> : IGadget<TEvent>
 
     /// <summary>
     /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
+    /// buffer was full: after the batch that follows the drop has been handed out (the kernel's counter is read after a
+    /// batch large enough to follow a drop, or a second after its last read, not at every wake-up; so, rarely, when the
+    /// count lands after that batch was read, up to a second later). No allocation unless events were lost.
     /// </summary>
     public event EventHandler<EventsLostEventArgs>? EventsLost
     {
