@@ -54,12 +54,7 @@ public class ExitEventBenchmarks
     public void SetUp()
     {
         _work = Directory.CreateTempSubdirectory("gadget-exit-bench-");
-        _generator = Path.Combine(_work.FullName, "generator");
-        File.WriteAllText(_generator + ".c", GeneratorSource);
-        using (var gcc = Process.Start("gcc", ["-O2", "-o", _generator, _generator + ".c"]))
-        {
-            gcc.WaitForExit();
-        }
+        _generator = CGenerator.Compile(_work, "generator", GeneratorSource);
         _snoop = ExitSnoop.Start(new GadgetOptions { RingBufferSize = 16 << 20 });
         _events = _snoop.ReadAsync().GetAsyncEnumerator();
         _columns = new EventWriter<ExitEvent>(GadgetSchemas.ExitSnoop, OutputFormat.Columns, null, EventFilter.None, Stream.Null);

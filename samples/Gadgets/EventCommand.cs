@@ -66,16 +66,16 @@ internal static class EventCommand
             options = options with { BatchDelay = BatchDelay };
         }
         await using var gadget = start(options);
-        var gate = new Lock();
+        using var hold = new OutputHold(mode, writer.Flush);
         gadget.EventsLost += (_, e) =>
         {
-            lock (gate)
+            lock (hold.Gate)
             {
                 writer.WriteLost(e.Count, e.Total); // after what is held: it flushes
             }
         };
         Ready(name, options);
-        await PumpAsync(gadget.ReadAsync(stopping.Token), writer, keep, mode, gate, stopping.Token);
+        await PumpAsync(gadget.ReadAsync(stopping.Token), writer, keep, mode, hold, stopping.Token);
         return CliHost.Success;
     }
 
@@ -87,30 +87,15 @@ internal static class EventCommand
     public static void Ready(string name, GadgetOptions options) =>
         CliHost.Ready($"{name} attached to {(options.Selector is null ? "every process on the host" : "containers matching " + options.Selector)}; Ctrl-C to stop");
 
-    /// <summary>Writes <paramref name="events"/> until stopped, flushing whenever the next event is not already there.</summary>
-    public static Task PumpAsync<T>(IAsyncEnumerable<T> events, EventWriter<T> writer, Func<T, bool>? keep, CancellationToken stopping) =>
-        PumpAsync(events, writer, keep, OutputBuffering.Line, new Lock(), stopping);
-
     /// <summary>
     /// Writes <paramref name="events"/> until stopped. <see cref="OutputBuffering.Line"/>: a flush whenever the next event
     /// is not already there (one write per wake-up). Otherwise output is held: written when the writer's buffer is full,
-    /// before a lost line, at the end, and (<see cref="OutputBuffering.Auto"/>) by a timer armed only while output is held,
-    /// <see cref="OutputBufferingOption.MaxHold"/> after it was first held, so that an idle tool has no timer at all. The
-    /// timer's write and the events' take turns under <paramref name="gate"/> (uncontended but once per hold).
+    /// before a lost line, at the end, and (<see cref="OutputBuffering.Auto"/>) by <paramref name="hold"/>'s timer. The
+    /// timer's write and the events' take turns under the hold's gate (uncontended but once per hold).
     /// </summary>
-    public static async Task PumpAsync<T>(IAsyncEnumerable<T> events, EventWriter<T> writer, Func<T, bool>? keep, OutputBuffering mode, Lock gate, CancellationToken stopping)
+    public static async Task PumpAsync<T>(IAsyncEnumerable<T> events, EventWriter<T> writer, Func<T, bool>? keep, OutputBuffering mode, OutputHold hold, CancellationToken stopping)
     {
-        var armed = false;
-        using var hold = mode == OutputBuffering.Auto
-            ? new Timer(_ =>
-            {
-                lock (gate)
-                {
-                    armed = false;
-                    writer.Flush();
-                }
-            })
-            : null;
+        var gate = hold.Gate;
         var enumerator = events.GetAsyncEnumerator(stopping);
         try
         {
@@ -126,10 +111,9 @@ internal static class EventCommand
                         {
                             writer.Flush();
                         }
-                        else if (hold is not null && !armed && writer.BufferedBytes > 0)
+                        else if (writer.BufferedBytes > 0)
                         {
-                            armed = true;
-                            hold.Change(OutputBufferingOption.MaxHold, Timeout.InfiniteTimeSpan);
+                            hold.Held();
                         }
                     }
                 }
