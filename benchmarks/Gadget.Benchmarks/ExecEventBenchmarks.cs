@@ -59,12 +59,7 @@ public class ExecEventBenchmarks
     public void SetUp()
     {
         _work = Directory.CreateTempSubdirectory("gadget-exec-bench-");
-        _generator = Path.Combine(_work.FullName, "generator");
-        File.WriteAllText(_generator + ".c", GeneratorSource);
-        using (var gcc = Process.Start("gcc", ["-O2", "-o", _generator, _generator + ".c"]))
-        {
-            gcc.WaitForExit();
-        }
+        _generator = CGenerator.Compile(_work, "generator", GeneratorSource);
         _snoop = ExecSnoop.Start(new GadgetOptions { RingBufferSize = 16 << 20 });
         _columns = new ExecEventWriter(OutputFormat.Columns, null, output: Stream.Null);
         _json = new ExecEventWriter(OutputFormat.Json, null, output: Stream.Null);

@@ -25,7 +25,9 @@ public static class EventJson
         writer.WriteString("type", "event");
         writer.WriteString("gadget", schema.Gadget);
         var time = schema.Time(item);
-        writer.WriteString("timestamp", time.Wall.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+        Span<byte> timestamp = stackalloc byte[40];
+        time.Wall.UtcDateTime.TryFormat(timestamp, out var written, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+        writer.WriteString("timestamp", timestamp[..written]);
         writer.WriteNumber("timestampBoot", time.BootNanoseconds);
         var origin = schema.Origin(item);
         writer.WriteStartObject("k8s");
@@ -42,7 +44,14 @@ public static class EventJson
         foreach (var field in fields)
         {
             writer.WritePropertyName(field.Name);
-            WriteValue(writer, field.Value(item));
+            if (field.Integer is { } integer)
+            {
+                writer.WriteNumberValue(integer(item));
+            }
+            else
+            {
+                WriteValue(writer, field.Value(item));
+            }
         }
         writer.WriteEndObject();
     }
@@ -78,7 +87,16 @@ public static class EventJson
                 writer.WriteBooleanValue(b);
                 break;
             case int or long or uint or ulong or short or ushort or byte or double or float or decimal:
-                writer.WriteRawValue(EventWriter<object>.Text(value), skipInputValidation: true);
+                // The digits EventWriter's Text gives (ToString(null, InvariantCulture)), formatted in place.
+                Span<byte> digits = stackalloc byte[64];
+                if (((IUtf8SpanFormattable)value).TryFormat(digits, out var length, default, CultureInfo.InvariantCulture))
+                {
+                    writer.WriteRawValue(digits[..length], skipInputValidation: true);
+                }
+                else
+                {
+                    writer.WriteRawValue(EventWriter<object>.Text(value), skipInputValidation: true);
+                }
                 break;
             case IEnumerable<string> list:
                 writer.WriteStartArray();

@@ -17,7 +17,7 @@ public sealed class EventSchema<T>
     /// <param name="container">The container the event belongs to, or null (a host process).</param>
     /// <param name="fields">The gadget's own fields.</param>
     public EventSchema(string gadget, Func<T, EventTime> time, Func<T, Container?> container, IReadOnlyList<Field<T>> fields)
-        : this(gadget, time, e => EventOrigin.Of(container(e)), fields)
+        : this(gadget, time, OriginOf(container), fields)
     {
     }
 
@@ -34,7 +34,7 @@ public sealed class EventSchema<T>
         Origin = origin;
         Fields =
         [
-            new Field<T>("time", "TIME", -12, "wall-clock time of the event (in JSON: timestamp, ISO 8601, and timestampBoot, the kernel's CLOCK_BOOTTIME in ns)", e => time(e).Wall.ToLocalTime().ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)) { InJson = false },
+            new Field<T>("time", "TIME", -12, "wall-clock time of the event (in JSON: timestamp, ISO 8601, and timestampBoot, the kernel's CLOCK_BOOTTIME in ns)", e => time(e).Wall.ToLocalTime().ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)) { InJson = false, IsTime = true },
             new Field<T>("container", "CONTAINER", -16, "the container's name, empty for a host process (in JSON: runtime.containerName)", e => origin(e).ContainerName) { InJson = false },
             new Field<T>("namespace", "NAMESPACE", -16, "the pod's Kubernetes namespace (in JSON: k8s.namespace)", e => origin(e).Namespace) { InJson = false, Default = false },
             new Field<T>("pod", "POD", -24, "the pod's name (in JSON: k8s.pod)", e => origin(e).Pod) { InJson = false, Default = false },
@@ -49,6 +49,29 @@ public sealed class EventSchema<T>
                 throw new ArgumentException($"Two fields are called '{field.Name}'.", nameof(fields));
             }
         }
+    }
+
+    // The origin of an event's container: made once per container in a row (the last one is kept: events come in runs of
+    // one container), not per event. Safe for concurrent writers: the pair is replaced whole.
+    private static Func<T, EventOrigin> OriginOf(Func<T, Container?> container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        Tuple<Container, EventOrigin>? last = null;
+        return e =>
+        {
+            if (container(e) is not { } c)
+            {
+                return EventOrigin.Host;
+            }
+            var seen = Volatile.Read(ref last);
+            if (seen is not null && ReferenceEquals(seen.Item1, c))
+            {
+                return seen.Item2;
+            }
+            var origin = EventOrigin.Of(c);
+            Volatile.Write(ref last, Tuple.Create(c, origin));
+            return origin;
+        };
     }
 
     /// <summary>The gadget's name.</summary>

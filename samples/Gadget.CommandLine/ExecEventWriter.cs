@@ -15,7 +15,7 @@ namespace Gadget.CommandLine;
 /// buffering), or when <see cref="BufferedBytes"/> says it is time. YAML and
 /// <c>--filter</c> are not supported here (<see cref="Supports"/>): use <see cref="EventWriter{T}"/> for them.
 /// Differences from <see cref="EventWriter{T}"/>: <c>timestampBoot</c> is the kernel's value itself (not converted
-/// back from the wall-clock time: up to 100 ns apart), and in columns only ASCII white space is trimmed at the end of a row.
+/// back from the wall-clock time: up to 100 ns apart).
 /// </summary>
 public sealed class ExecEventWriter : IExecEventHandler
 {
@@ -38,8 +38,7 @@ public sealed class ExecEventWriter : IExecEventHandler
     private readonly Utf8JsonWriter _writer;
     private readonly byte[] _header;
     private bool _headerWritten;
-    private byte[] _row = new byte[1024];
-    private int _rowLength;
+    private readonly Utf8Row _row = new();
 
     /// <summary>Creates a writer to standard output (or <paramref name="output"/>).</summary>
     /// <param name="format">Columns or JSON lines.</param>
@@ -122,53 +121,21 @@ public sealed class ExecEventWriter : IExecEventHandler
             _headerWritten = true;
             _buffer.Write(_header);
         }
-        _rowLength = 0;
+        _row.Clear();
         for (var i = 0; i < _columns.Length; i++)
         {
             if (i > 0)
             {
-                Append(" "u8);
+                _row.Append(" "u8);
             }
             var (column, width) = _columns[i];
-            var cell = _rowLength;
+            var cell = _row.Length;
             WriteText(column, exec);
-            var chars = Encoding.UTF8.GetCharCount(_row.AsSpan(cell, _rowLength - cell));
-            var pad = Math.Abs(width) - chars;
-            if (width == 0 || pad <= 0)
-            {
-                continue;
-            }
-            var end = _rowLength;
-            Append(pad);
-            if (width > 0)
-            {
-                // Right-aligned: the value moves right, spaces in front.
-                _row.AsSpan(cell, end - cell).CopyTo(_row.AsSpan(cell + pad));
-                _row.AsSpan(cell, pad).Fill((byte)' ');
-            }
-            else
-            {
-                _row.AsSpan(end, pad).Fill((byte)' ');
-            }
+            _row.Pad(cell, width);
         }
         // A row ends without trailing white space (EventWriter trims the row).
-        _buffer.Write(_row.AsSpan(0, _rowLength).TrimEnd(" \t\r\n\v\f"u8));
-        _buffer.Write("\n"u8);
+        _row.WriteTo(_buffer);
     }
-
-    // Makes room for `count` more bytes in the row and counts them as written; returns where they start.
-    private Span<byte> Append(int count)
-    {
-        if (_rowLength + count > _row.Length)
-        {
-            Array.Resize(ref _row, Math.Max(_row.Length * 2, _rowLength + count));
-        }
-        var span = _row.AsSpan(_rowLength, count);
-        _rowLength += count;
-        return span;
-    }
-
-    private void Append(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Append(bytes.Length));
 
     private void WriteText(Column column, in ExecEventView exec)
     {
@@ -178,16 +145,16 @@ public sealed class ExecEventWriter : IExecEventHandler
             case Column.Time:
                 Span<byte> time = stackalloc byte[32];
                 exec.Timestamp.ToLocalTime().TryFormat(time, out var n, "HH:mm:ss.fff", CultureInfo.InvariantCulture);
-                Append(time[..n]);
+                _row.Append(time[..n]);
                 break;
             case Column.Container:
-                WriteString(container?.Name);
+                _row.Append(container?.Name);
                 break;
             case Column.Namespace:
-                WriteString(container?.Kubernetes?.Namespace);
+                _row.Append(container?.Kubernetes?.Namespace);
                 break;
             case Column.Pod:
-                WriteString(container?.Kubernetes?.PodName);
+                _row.Append(container?.Kubernetes?.PodName);
                 break;
             case Column.Args:
                 var first = true;
@@ -195,7 +162,7 @@ public sealed class ExecEventWriter : IExecEventHandler
                 {
                     if (!first)
                     {
-                        Append(" "u8);
+                        _row.Append(" "u8);
                     }
                     first = false;
                     WriteBytes(argument);
@@ -208,12 +175,12 @@ public sealed class ExecEventWriter : IExecEventHandler
                 WriteBytes(exec.ParentCommUtf8);
                 break;
             case Column.Truncated:
-                Append(exec.ArgumentsTruncated ? "true"u8 : "false"u8);
+                _row.Append(exec.ArgumentsTruncated ? "true"u8 : "false"u8);
                 break;
             default:
                 Span<byte> number = stackalloc byte[16];
                 Number(column, exec).TryFormat(number, out var digits, default, CultureInfo.InvariantCulture);
-                Append(number[..digits]);
+                _row.Append(number[..digits]);
                 break;
         }
     }
@@ -228,26 +195,17 @@ public sealed class ExecEventWriter : IExecEventHandler
         _ => exec.ReturnValue,
     };
 
-    private void WriteString(string? text)
-    {
-        if (!string.IsNullOrEmpty(text))
-        {
-            var span = Append(Encoding.UTF8.GetMaxByteCount(text.Length));
-            _rowLength -= span.Length - Encoding.UTF8.GetBytes(text, span);
-        }
-    }
-
     // The kernel's bytes as EventWriter shows them: as they are when they are valid UTF-8, else decoded with U+FFFD
     // for what is not (allocates; rare).
     private void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         if (Utf8.IsValid(bytes))
         {
-            Append(bytes);
+            _row.Append(bytes);
         }
         else
         {
-            WriteString(Encoding.UTF8.GetString(bytes));
+            _row.Append(Encoding.UTF8.GetString(bytes));
         }
     }
 

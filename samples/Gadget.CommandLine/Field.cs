@@ -13,4 +13,13 @@ public sealed record Field<T>(string Name, string Header, int Width, string Desc
 
     /// <summary>Whether the field is a property of the JSON event (the shared ones are in its timestamp, k8s and runtime).</summary>
     public bool InJson { get; init; } = true;
+
+    /// <summary>
+    /// The value of a whole-number field read without boxing (see <see cref="Fields.Number{T}"/>): columns and JSON lines
+    /// write its digits straight into their buffer; <see cref="Value"/> gives the same number for YAML and filters.
+    /// </summary>
+    public Func<T, long>? Integer { get; init; }
+
+    /// <summary>Whether this is the shared TIME column (the event's local wall-clock time, formatted in place).</summary>
+    internal bool IsTime { get; init; }
 }

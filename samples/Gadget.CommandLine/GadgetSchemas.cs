@@ -44,15 +44,15 @@ public static class GadgetSchemas
     /// <summary>sigsnoop's events.</summary>
     public static EventSchema<SignalEvent> SigSnoop { get; } = new("sigsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
     [
-        new("pid", "PID", 7, "the sender's process id", e => e.SenderPid),
-        new("tid", "TID", 7, "the sender's thread id", e => e.SenderTid) { Default = false },
-        new("ppid", "PPID", 7, "the sender's parent's process id", e => e.SenderParentPid) { Default = false },
-        new("uid", "UID", 6, "the sender's user id", e => e.SenderUid) { Default = false },
-        new("gid", "GID", 6, "the sender's group id", e => e.SenderGid) { Default = false },
+        Fields.Number<SignalEvent>("pid", "PID", 7, "the sender's process id", e => e.SenderPid),
+        Fields.Number<SignalEvent>("tid", "TID", 7, "the sender's thread id", e => e.SenderTid) with { Default = false },
+        Fields.Number<SignalEvent>("ppid", "PPID", 7, "the sender's parent's process id", e => e.SenderParentPid) with { Default = false },
+        Fields.Number<SignalEvent>("uid", "UID", 6, "the sender's user id", e => e.SenderUid) with { Default = false },
+        Fields.Number<SignalEvent>("gid", "GID", 6, "the sender's group id", e => e.SenderGid) with { Default = false },
         new("comm", "COMM", -16, "the sender's task name", e => e.SenderComm),
         new("pcomm", "PCOMM", -16, "the sender's parent process's task name", e => e.SenderParentComm) { Default = false },
         new("sig", "SIG", -9, "the signal's name", e => e.SignalName),
-        new("tpid", "TPID", 7, "the target's process id", e => e.TargetPid),
+        Fields.Number<SignalEvent>("tpid", "TPID", 7, "the target's process id", e => e.TargetPid),
         new("tcomm", "TCOMM", -16, "the target's task name", e => e.TargetComm),
         new("result", "RESULT", 0, "what the kernel did with it", e => e.Result.ToString()),
     ]);
@@ -77,17 +77,17 @@ public static class GadgetSchemas
     /// <summary>exitsnoop's events.</summary>
     public static EventSchema<ExitEvent> ExitSnoop { get; } = new("exitsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
     [
-        new("pid", "PID", 7, "process id of the process that exited", e => e.Pid),
-        new("tid", "TID", 7, "thread id of the exiting task (the pid for a process's exit)", e => e.Tid) { Default = false },
-        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid),
-        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
-        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        Fields.Number<ExitEvent>("pid", "PID", 7, "process id of the process that exited", e => e.Pid),
+        Fields.Number<ExitEvent>("tid", "TID", 7, "thread id of the exiting task (the pid for a process's exit)", e => e.Tid) with { Default = false },
+        Fields.Number<ExitEvent>("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid),
+        Fields.Number<ExitEvent>("uid", "UID", 6, "user id", e => e.Uid) with { Default = false },
+        Fields.Number<ExitEvent>("gid", "GID", 6, "group id", e => e.Gid) with { Default = false },
         new("comm", "COMM", -16, "task name", e => e.Comm),
         new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
-        new("code", "CODE", 4, "the exit code (0-255), 0 when a signal killed it", e => e.ExitCode ?? 0),
+        Fields.Number<ExitEvent>("code", "CODE", 4, "the exit code (0-255), 0 when a signal killed it", e => e.ExitCode ?? 0),
         new("sig", "SIG", -9, "the signal that killed it (SIGKILL...), empty when it exited by itself", e => e.SignalName ?? string.Empty),
         new("core", "CORE", -5, "whether a core was dumped", e => e.CoreDumped),
-        new("status", "STATUS", 6, "the wait status the parent is given ((code << 8) | signal | 0x80 for a core dump)", e => e.ExitStatus) { Default = false },
+        Fields.Number<ExitEvent>("status", "STATUS", 6, "the wait status the parent is given ((code << 8) | signal | 0x80 for a core dump)", e => e.ExitStatus) with { Default = false },
         new("age", "AGE(s)", 0, "how long it lived, in seconds", e => Math.Round(e.Lifetime.TotalSeconds, 6)),
     ]);
 
@@ -114,11 +114,11 @@ public static class GadgetSchemas
     /// <summary>mountsnoop's events.</summary>
     public static EventSchema<MountEvent> MountSnoop { get; } = new("mountsnoop", e => EventTime.FromWall(e.Timestamp), e => e.Container,
     [
-        new("pid", "PID", 7, "process id", e => e.Pid),
-        new("tid", "TID", 7, "thread id", e => e.Tid) { Default = false },
-        new("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid) { Default = false },
-        new("uid", "UID", 6, "user id", e => e.Uid) { Default = false },
-        new("gid", "GID", 6, "group id", e => e.Gid) { Default = false },
+        Fields.Number<MountEvent>("pid", "PID", 7, "process id", e => e.Pid),
+        Fields.Number<MountEvent>("tid", "TID", 7, "thread id", e => e.Tid) with { Default = false },
+        Fields.Number<MountEvent>("ppid", "PPID", 7, "the parent's process id", e => e.ParentPid) with { Default = false },
+        Fields.Number<MountEvent>("uid", "UID", 6, "user id", e => e.Uid) with { Default = false },
+        Fields.Number<MountEvent>("gid", "GID", 6, "group id", e => e.Gid) with { Default = false },
         new("comm", "COMM", -16, "task name", e => e.Comm),
         new("pcomm", "PCOMM", -16, "the parent process's task name", e => e.ParentComm) { Default = false },
         new("call", "CALL", -10, "mount, umount2 or move_mount", e => CallName(e.Operation)),
@@ -127,7 +127,7 @@ public static class GadgetSchemas
         new("fs", "FS", -8, "mount: the file system type as passed", e => e.FileSystemType),
         new("flags", "FLAGS", -24, "the flags by name (MS_*, MNT_*, MOVE_MOUNT_*), 0 when none", e => e.FlagNames),
         new("data", "DATA", -16, "mount: the options string", e => e.Data) { Default = false },
-        new("error", "ERR", 3, "errno of a failed call, 0 on success", e => e.Error) { Default = false },
+        Fields.Number<MountEvent>("error", "ERR", 3, "errno of a failed call, 0 on success", e => e.Error) with { Default = false },
         new("result", "RESULT", 0, "OK, or the error the call failed with (ENODEV, EPERM, ...)", e => e.Result),
     ]);
 

@@ -72,9 +72,9 @@ public sealed class OutputOptions
     /// <summary>The filter.</summary>
     public EventFilter Filter(ParseResult result) => EventFilter.Parse(result.GetValue(_filter));
 
-    /// <summary>A writer of <paramref name="schema"/>'s events to standard output as chosen.</summary>
-    public EventWriter<T> Writer<T>(ParseResult result, EventSchema<T> schema) =>
-        new(schema, Format(result), Fields(result), Filter(result));
+    /// <summary>A writer of <paramref name="schema"/>'s events to standard output as chosen, which writes once <paramref name="flushThreshold"/> bytes are held (null: 32 KiB).</summary>
+    public EventWriter<T> Writer<T>(ParseResult result, EventSchema<T> schema, int? flushThreshold = null) =>
+        new(schema, Format(result), Fields(result), Filter(result)) { FlushThreshold = flushThreshold ?? EventWriter<T>.DefaultFlushThreshold };
 
     private static OutputFormat ParseFormat(System.CommandLine.Parsing.ArgumentResult result, OutputFormat defaultFormat)
     {

@@ -12,8 +12,19 @@ namespace Gadgets;
 /// </summary>
 internal static class EventCommand
 {
-    /// <summary>The flags every gadget command has.</summary>
-    internal sealed record Shared(SelectorOptions Selector, OutputOptions Output, Option<TimeSpan?> Timeout, Option<int> RingSize);
+    // Buffered output under load: a wake-up that comes soon after the last read waits this long before reading (see
+    // GadgetOptions.BatchDelay), so that the records of that time gather in the ring without waking the tool.
+    private static readonly TimeSpan BatchDelay = TimeSpan.FromMilliseconds(20);
+
+    // Buffered output: what is held is written once this much is there.
+    private const int BufferedFlushBytes = 8192;
+
+    /// <summary>The flags every gadget command has (<c>--output-buffering</c>: the event commands).</summary>
+    internal sealed record Shared(SelectorOptions Selector, OutputOptions Output, Option<TimeSpan?> Timeout, Option<int> RingSize)
+    {
+        /// <summary><c>--output-buffering</c>, on the commands that stream events.</summary>
+        public Option<OutputBuffering>? Buffering { get; init; }
+    }
 
     /// <summary>Adds the shared flags and the field list (in <c>--help</c>) to <paramref name="command"/>.</summary>
     public static Shared AddShared<T>(Command command, EventSchema<T> schema)
@@ -33,7 +44,9 @@ internal static class EventCommand
         where T : class
     {
         var command = new Command(name, description);
-        var shared = AddShared(command, schema);
+        var buffering = OutputBufferingOption.Create();
+        var shared = AddShared(command, schema) with { Buffering = buffering };
+        command.Options.Add(buffering);
         var predicate = configure?.Invoke(command);
         command.SetAction((result, cancellationToken) => RunAsync(result, name, schema, start, shared, predicate?.Invoke(result), cancellationToken));
         return command;
@@ -44,13 +57,25 @@ internal static class EventCommand
         where T : class
     {
         using var stopping = CliHost.Stopping(cancellationToken, result.GetValue(shared.Timeout));
-        var writer = shared.Output.Writer(result, schema);
+        var mode = shared.Buffering is { } buffering ? OutputBufferingOption.ForStandardOutput(result.GetValue(buffering)) : OutputBuffering.Line;
+        var writer = shared.Output.Writer(result, schema, mode == OutputBuffering.Line ? null : BufferedFlushBytes);
         await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection();
         var options = Options(result, shared, containers);
+        if (mode != OutputBuffering.Line)
+        {
+            options = options with { BatchDelay = BatchDelay };
+        }
         await using var gadget = start(options);
-        gadget.EventsLost += (_, e) => writer.WriteLost(e.Count, e.Total);
+        using var hold = new OutputHold(mode, writer.Flush);
+        gadget.EventsLost += (_, e) =>
+        {
+            lock (hold.Gate)
+            {
+                writer.WriteLost(e.Count, e.Total); // after what is held: it flushes
+            }
+        };
         Ready(name, options);
-        await PumpAsync(gadget.ReadAsync(stopping.Token), writer, keep, stopping.Token);
+        await PumpAsync(gadget.ReadAsync(stopping.Token), writer, keep, mode, hold, stopping.Token);
         return CliHost.Success;
     }
 
@@ -62,9 +87,15 @@ internal static class EventCommand
     public static void Ready(string name, GadgetOptions options) =>
         CliHost.Ready($"{name} attached to {(options.Selector is null ? "every process on the host" : "containers matching " + options.Selector)}; Ctrl-C to stop");
 
-    /// <summary>Writes <paramref name="events"/> until stopped, flushing whenever the next event is not already there.</summary>
-    public static async Task PumpAsync<T>(IAsyncEnumerable<T> events, EventWriter<T> writer, Func<T, bool>? keep, CancellationToken stopping)
+    /// <summary>
+    /// Writes <paramref name="events"/> until stopped. <see cref="OutputBuffering.Line"/>: a flush whenever the next event
+    /// is not already there (one write per wake-up). Otherwise output is held: written when the writer's buffer is full,
+    /// before a lost line, at the end, and (<see cref="OutputBuffering.Auto"/>) by <paramref name="hold"/>'s timer. The
+    /// timer's write and the events' take turns under the hold's gate (uncontended but once per hold).
+    /// </summary>
+    public static async Task PumpAsync<T>(IAsyncEnumerable<T> events, EventWriter<T> writer, Func<T, bool>? keep, OutputBuffering mode, OutputHold hold, CancellationToken stopping)
     {
+        var gate = hold.Gate;
         var enumerator = events.GetAsyncEnumerator(stopping);
         try
         {
@@ -73,7 +104,18 @@ internal static class EventCommand
                 var next = enumerator.MoveNextAsync();
                 if (!next.IsCompleted)
                 {
-                    writer.Flush(); // nothing more waiting: show what we have before blocking
+                    // Nothing more waiting: show what we have before blocking (line), or let the timer show it (auto).
+                    lock (gate)
+                    {
+                        if (mode == OutputBuffering.Line)
+                        {
+                            writer.Flush();
+                        }
+                        else if (writer.BufferedBytes > 0)
+                        {
+                            hold.Held();
+                        }
+                    }
                 }
                 if (!await next.ConfigureAwait(false))
                 {
@@ -81,7 +123,10 @@ internal static class EventCommand
                 }
                 if (keep is null || keep(enumerator.Current))
                 {
-                    writer.Write(enumerator.Current);
+                    lock (gate)
+                    {
+                        writer.Write(enumerator.Current);
+                    }
                 }
             }
         }
@@ -90,7 +135,10 @@ internal static class EventCommand
         }
         finally
         {
-            writer.Flush();
+            lock (gate)
+            {
+                writer.Flush();
+            }
             await enumerator.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -66,18 +66,8 @@ internal static class ExecSnoopCommand
         };
         EventCommand.Ready(Name, options);
         var buffered = mode != OutputBuffering.Line;
-        var gate = new Lock();
-        var armed = false;
-        using var hold = mode == OutputBuffering.Auto
-            ? new Timer(_ =>
-            {
-                lock (gate)
-                {
-                    armed = false;
-                    writer.Flush();
-                }
-            })
-            : null;
+        using var hold = new OutputHold(mode, writer.Flush);
+        var gate = hold.Gate;
         var lastRead = long.MinValue / 2;
         try
         {
@@ -94,10 +84,9 @@ internal static class ExecSnoopCommand
                     {
                         writer.Flush();
                     }
-                    else if (hold is not null && !armed && writer.BufferedBytes > 0)
+                    else if (writer.BufferedBytes > 0)
                     {
-                        armed = true;
-                        hold.Change(OutputBufferingOption.MaxHold, Timeout.InfiniteTimeSpan);
+                        hold.Held();
                     }
                 }
                 lastRead = Environment.TickCount64;

@@ -14,27 +14,11 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in binds.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.Protocol} {e.Address}:{e.Port} -> {e.BoundPort} {e.Result}");
 /// </code>
 /// </example>
-public sealed class BindSnoop : IGadget<BindEvent>
+public sealed class BindSnoop : RingBufferGadget<BindEvent>
 {
-    private readonly GadgetRuntime _runtime;
-
     private BindSnoop(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF programs; binds are recorded from now on.</summary>
@@ -42,20 +26,7 @@ public sealed class BindSnoop : IGadget<BindEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static BindSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("bindsnoop.bpf.o", options));
 
-    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<BindEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private BindEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+    private protected override BindEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, Runtime);
 
     /// <summary>The event in one record of bpf/bindsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static BindEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
@@ -79,8 +50,8 @@ public sealed class BindSnoop : IGadget<BindEvent>
             ParentPid = (int)r.Proc.Ppid,
             Uid = (int)r.Proc.Uid,
             Gid = (int)r.Proc.Gid,
-            Comm = RecordText.Decode(r.Proc.Comm),
-            ParentComm = RecordText.Decode(r.Proc.Pcomm),
+            Comm = RecordText.Decode(r.Proc.Comm, runtime),
+            ParentComm = RecordText.Decode(r.Proc.Pcomm, runtime),
             FileDescriptor = r.Fd,
             Family = r.Family,
             Address = address,

@@ -19,28 +19,13 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in capable.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.CapabilityName} {(e.Allowed ? "allowed" : "denied")}");
 /// </code>
 /// </example>
-public sealed class Capable : IGadget<CapabilityEvent>
+public sealed class Capable : RingBufferGadget<CapabilityEvent>
 {
     private const uint NoAudit = 0x2; // CAP_OPT_NOAUDIT
-    private readonly GadgetRuntime _runtime;
 
     private Capable(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the kprobe and kretprobe on <c>cap_capable()</c>; checks are recorded from now on.</summary>
@@ -64,20 +49,7 @@ public sealed class Capable : IGadget<CapabilityEvent>
     /// <summary>The name of capability number <paramref name="capability"/>: CAP_CHOWN for 0, ..., CAP_CHECKPOINT_RESTORE for 40; <c>CAP_&lt;n&gt;</c> for a number this library does not know.</summary>
     public static string CapabilityName(int capability) => LinuxCapabilities.Name(capability);
 
-    /// <summary>The checks as they return, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<CapabilityEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private CapabilityEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+    private protected override CapabilityEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, Runtime);
 
     /// <summary>The event in one record of bpf/capable.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static CapabilityEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
@@ -95,8 +67,8 @@ public sealed class Capable : IGadget<CapabilityEvent>
             ParentPid = (int)r.Proc.Ppid,
             Uid = (int)r.Proc.Uid,
             Gid = (int)r.Proc.Gid,
-            Comm = RecordText.Decode(r.Proc.Comm),
-            ParentComm = RecordText.Decode(r.Proc.Pcomm),
+            Comm = RecordText.Decode(r.Proc.Comm, runtime),
+            ParentComm = RecordText.Decode(r.Proc.Pcomm, runtime),
             Capability = r.Cap,
             Options = r.Opts,
             Audit = (r.Opts & NoAudit) == 0,

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Gadget.Bpf;
 using Gadget.Containers;
 using Microsoft.Extensions.Logging;
@@ -33,49 +32,18 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in dns.ReadAsync(ct)) Console.WriteLine($"{e.Container?.Name} {e.Direction} {e.Name} {e.QueryTypeName} {e.ResponseCodeName} {string.Join(",", e.Addresses)} {e.Latency}");
 /// </code>
 /// </example>
-public sealed class DnsSnoop : IGadget<DnsEvent>
+public sealed class DnsSnoop : RingBufferGadget<DnsEvent>
 {
     private const string Name = "dns";
     private const int DefaultRingBufferSize = 1 << 20;
-    private readonly BpfMap _events;
-    private readonly BpfMap _lost;
-    private readonly RingBufferReader _reader;
     private readonly DnsNamespaces _namespaces;
-    private readonly ContainerSelection? _selection;
     private readonly DnsLatencyTable _latency = new();
-    private ulong _reportedLost;
-    private int _disposed;
 
-    private DnsSnoop(BpfMap events, BpfMap lost, RingBufferReader reader, DnsNamespaces namespaces, ContainerSelection? selection)
+    private DnsSnoop(GadgetRuntime runtime, DnsNamespaces namespaces)
+        : base(runtime)
     {
-        _events = events;
-        _lost = lost;
-        _reader = reader;
         _namespaces = namespaces;
-        _selection = selection;
     }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents
-    {
-        get
-        {
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                return 0;
-            }
-            Span<byte> key = stackalloc byte[sizeof(uint)];
-            key.Clear();
-            Span<byte> value = stackalloc byte[sizeof(ulong)];
-            return _lost.TryLookup(key, value) ? BitConverter.ToUInt64(value) : 0;
-        }
-    }
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out).
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost;
 
     /// <summary>The inode numbers of the network namespaces watched now (for tests and diagnostics).</summary>
     internal IReadOnlyCollection<ulong> WatchedNamespaces => _namespaces.Watched;
@@ -84,6 +52,7 @@ public sealed class DnsSnoop : IGadget<DnsEvent>
     internal string? SocketLink(ulong netns) => _namespaces.SocketLink(netns);
 
     /// <summary>Opens a filtered packet socket in each namespace to watch; DNS messages are recorded from now on.</summary>
+    /// <remarks>One reader at a time: the query/response pairing is kept by the enumeration of <see cref="RingBufferGadget{TEvent}.ReadAsync"/>.</remarks>
     /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
     /// <exception cref="BpfException">Loading the filter or opening the host's socket failed (a container's failure is logged, not thrown).</exception>
     public static DnsSnoop Start(GadgetOptions options)
@@ -97,115 +66,36 @@ public sealed class DnsSnoop : IGadget<DnsEvent>
         var selection = options.Selector is { } selector ? options.Containers!.Select(selector) : null;
         BpfMap? events = null;
         BpfMap? lost = null;
-        RingBufferReader? reader = null;
         DnsNamespaces? namespaces = null;
+        GadgetRuntime? runtime = null;
         try
         {
             events = BpfMap.Create(BpfMapType.RingBuffer, 0, 0, options.RingBufferSize != 0 ? options.RingBufferSize : DefaultRingBufferSize, "events");
             lost = BpfMap.Create(BpfMapType.Array, sizeof(uint), sizeof(ulong), 1, "lost");
-            reader = new RingBufferReader(events);
             namespaces = new DnsNamespaces(events, lost, options, selection);
+            runtime = GadgetRuntime.FromMaps(Name, options, selection, events, lost, namespaces);
             namespaces.Start();
             options.Logger?.LogDebug("dns: watching {Count} network namespaces, selector {Selector}", namespaces.Watched.Count, (object?)options.Selector ?? "host");
-            return new DnsSnoop(events, lost, reader, namespaces, selection);
+            return new DnsSnoop(runtime, namespaces);
         }
         catch
         {
-            namespaces?.Dispose();
-            reader?.Dispose();
-            lost?.Dispose();
-            events?.Dispose();
-            selection?.Dispose();
+            if (runtime is not null)
+            {
+                runtime.Dispose(); // the namespaces, the reader, the maps, the selection
+            }
+            else
+            {
+                namespaces?.Dispose();
+                lost?.Dispose();
+                events?.Dispose();
+                selection?.Dispose();
+            }
             throw;
         }
     }
 
-    /// <summary>The DNS messages as they are seen, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    /// <remarks>One reader at a time: the query/response pairing is kept by the enumeration.</remarks>
-    public async IAsyncEnumerable<DnsEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var batch = new List<DnsEvent>();
-        while (true)
-        {
-            bool available;
-            try
-            {
-                available = await _reader.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (ObjectDisposedException)
-            {
-                yield break;
-            }
-            if (!available)
-            {
-                yield break;
-            }
-            batch.Clear();
-            var handler = new BatchHandler(this, batch);
-            try
-            {
-                _reader.Consume(ref handler);
-            }
-            catch (ObjectDisposedException)
-            {
-                yield break;
-            }
-            var lost = EventsLost is null && !GadgetMetrics.IsLostEnabled ? 0 : NewlyLost();
-            GadgetMetrics.EventsRead(Name, batch.Count);
-            GadgetMetrics.EventsLost(Name, lost);
-            foreach (var item in batch)
-            {
-                yield return item;
-            }
-            if (lost != 0)
-            {
-                EventsLost?.Invoke(this, new EventsLostEventArgs(lost, _reportedLost));
-            }
-        }
-    }
-
-    /// <summary>Closes every socket, unloads the filters and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-        _namespaces.Dispose();
-        _reader.Dispose();
-        _lost.Dispose();
-        _events.Dispose();
-        _selection?.Dispose();
-    }
-
-    /// <summary>Closes every socket, unloads the filters and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private ulong NewlyLost()
-    {
-        ulong total;
-        try
-        {
-            total = LostEvents;
-        }
-        catch (ObjectDisposedException)
-        {
-            return 0;
-        }
-        if (total <= _reportedLost)
-        {
-            return 0;
-        }
-        var lost = total - _reportedLost;
-        _reportedLost = total;
-        return lost;
-    }
-
-    private DnsEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _namespaces.Owner, _latency);
+    private protected override DnsEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _namespaces.Owner, _latency);
 
     /// <summary>
     /// The event in one record of bpf/dns.bpf.c, or null when the record is too short; <paramref name="owner"/> (if any)
@@ -262,15 +152,4 @@ public sealed class DnsSnoop : IGadget<DnsEvent>
     private const int DnsPayloadLength = 512;
 
     private static int DnsPayloadOffset => DnsRecord.Size - DnsPayloadLength;
-
-    private readonly struct BatchHandler(DnsSnoop owner, List<DnsEvent> batch) : IRingBufferHandler
-    {
-        public void OnRecord(int ring, ReadOnlySpan<byte> record)
-        {
-            if (owner.Decode(record) is { } item)
-            {
-                batch.Add(item);
-            }
-        }
-    }
 }

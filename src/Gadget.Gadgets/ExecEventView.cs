@@ -17,9 +17,9 @@ public readonly ref struct ExecEventView
     private const uint ArgumentsFault = 4;
 
     private readonly ReadOnlySpan<byte> _record;
-    private readonly ExecEventTexts? _texts;
+    private readonly RecordTexts? _texts;
 
-    internal ExecEventView(ReadOnlySpan<byte> record, ReadOnlySpan<byte> arguments, Container? container, ExecEventTexts? texts)
+    internal ExecEventView(ReadOnlySpan<byte> record, ReadOnlySpan<byte> arguments, Container? container, RecordTexts? texts)
     {
         _record = record;
         ArgumentsUtf8 = arguments;

@@ -13,7 +13,7 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.Pid} {e.Comm} {e.ReturnValue} {e.CommandLine}");
 /// </code>
 /// </example>
-public sealed class ExecSnoop : IGadget<ExecEvent>
+public sealed class ExecSnoop : RingBufferGadget<ExecEvent>
 {
     /// <summary>How many arguments an event carries at most.</summary>
     public const int MaxArguments = 20;
@@ -25,27 +25,9 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     private const int RecordHeader = 8;
     private static readonly int MaxRecordBytes = RecordHeader + ((System.Runtime.CompilerServices.Unsafe.SizeOf<ExecRecord>() + 7) & ~7);
 
-    private readonly GadgetRuntime _runtime;
-    private readonly ExecEventTexts _texts = new();
-
     private ExecSnoop(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised on the reading thread when the kernel dropped events because the ring buffer was full: while
-    /// <see cref="ReadAsync"/> runs (after the batch read at that wake-up has been handed out), or by
-    /// <see cref="Consume{THandler}(ref THandler)"/> after its batch. No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF programs; events are recorded from now on.</summary>
@@ -53,12 +35,9 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static ExecSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("execsnoop.bpf.o", options));
 
-    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<ExecEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
     /// <summary>
     /// Completes when exec records are waiting to be read with <see cref="Consume{THandler}(ref THandler)"/>: the
-    /// allocation-free way to read the gadget, instead of <see cref="ReadAsync"/> (use one or the other, not both).
+    /// allocation-free way to read the gadget, instead of <see cref="RingBufferGadget{TEvent}.ReadAsync"/> (use one or the other, not both).
     /// Typical loop: <c>while (await snoop.WaitAsync(ct)) snoop.Consume(ref handler);</c>. One wait at a time.
     /// </summary>
     /// <returns><c>true</c> when records are waiting; <c>false</c> once the gadget is disposed.</returns>
@@ -67,7 +46,7 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
     {
         try
         {
-            return _runtime.Reader.WaitAsync(cancellationToken);
+            return Runtime.Reader.WaitAsync(cancellationToken);
         }
         catch (ObjectDisposedException)
         {
@@ -77,7 +56,7 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
 
     /// <summary>
     /// Hands every exec record waiting now to <paramref name="handler"/>, in place in the ring buffer (no copy, no
-    /// allocation), and returns without waiting. Then raises <see cref="EventsLost"/> when the kernel dropped events: it
+    /// allocation), and returns without waiting. Then raises <see cref="RingBufferGadget{TEvent}.EventsLost"/> when the kernel dropped events: it
     /// reads the kernel's counter only after a batch large enough to follow a drop, or a second after its last read, so a
     /// drop is reported with the batch that follows it, or (rarely, when the count lands after that batch was read) up to
     /// a second later.
@@ -90,22 +69,12 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
         where THandler : IExecEventHandler
     {
         var adapter = new ViewHandler<THandler>(this, ref handler);
-        _runtime.Reader.Consume(ref adapter);
-        _runtime.AfterBatch(adapter.Count, adapter.Bytes, MaxRecordBytes);
+        Runtime.Reader.Consume(ref adapter);
+        Runtime.AfterBatch(adapter.Count, adapter.Bytes, MaxRecordBytes);
         return adapter.Count;
     }
 
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private ExecEvent? Decode(ReadOnlySpan<byte> record) => TryView(record, out var view) ? view.ToEvent() : null;
+    private protected override ExecEvent? Decode(ReadOnlySpan<byte> record) => TryView(record, out var view) ? view.ToEvent() : null;
 
     private bool TryView(ReadOnlySpan<byte> record, out ExecEventView view)
     {
@@ -120,7 +89,7 @@ public sealed class ExecSnoop : IGadget<ExecEvent>
         ref var header = ref RecordView.Prefix<ExecRecord>(record, size);
         var args = record[size..];
         args = args[..Math.Min(args.Length, (int)header.ArgsSize)];
-        view = new ExecEventView(record, args, _runtime.ResolveContainer(header.CgroupId), _texts);
+        view = new ExecEventView(record, args, Runtime.ResolveContainer(header.CgroupId), Runtime.Texts);
         return true;
     }
 

@@ -13,27 +13,11 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in exits.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.Pid}: {e.SignalName ?? e.ExitCode.ToString()} after {e.Lifetime}");
 /// </code>
 /// </example>
-public sealed class ExitSnoop : IGadget<ExitEvent>
+public sealed class ExitSnoop : RingBufferGadget<ExitEvent>
 {
-    private readonly GadgetRuntime _runtime;
-
     private ExitSnoop(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF program; exits are recorded from now on.</summary>
@@ -53,20 +37,7 @@ public sealed class ExitSnoop : IGadget<ExitEvent>
         }));
     }
 
-    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<ExitEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
-    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private ExitEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+    private protected override ExitEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, Runtime);
 
     /// <summary>The event in one record of bpf/exitsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static ExitEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
@@ -84,8 +55,8 @@ public sealed class ExitSnoop : IGadget<ExitEvent>
             ParentPid = (int)r.Proc.Ppid,
             Uid = (int)r.Proc.Uid,
             Gid = (int)r.Proc.Gid,
-            Comm = RecordText.Decode(r.Proc.Comm),
-            ParentComm = RecordText.Decode(r.Proc.Pcomm),
+            Comm = RecordText.Decode(r.Proc.Comm, runtime),
+            ParentComm = RecordText.Decode(r.Proc.Pcomm, runtime),
             ExitStatus = (int)r.ExitStatus,
             Lifetime = TimeSpan.FromTicks((long)(r.LifetimeNs / 100)),
             CgroupId = r.CgroupId,

@@ -30,6 +30,16 @@ public sealed record GadgetOptions
     /// </summary>
     public int RingBufferSize { get; init; }
 
+    /// <summary>
+    /// Fewer wake-ups under load, later events: when records arrive within 100 ms of the last read, the gadget's
+    /// <c>ReadAsync</c> waits this long after a wake-up before reading the ring, so that the records of that time gather
+    /// without the kernel notifying the reader for each (it notifies only a reader that has caught up). The wait blocks
+    /// the thread reading (the reader's own waiter thread when the wait for records had to block). Zero (the default): every
+    /// wake-up is read at once. A few tens of milliseconds suit a tool writing to a file or a pipe (<c>gadgets
+    /// --output-buffering</c> uses 20 ms); the ring must hold what arrives meanwhile (see <see cref="RingBufferSize"/>).
+    /// </summary>
+    public TimeSpan BatchDelay { get; init; }
+
     /// <summary>Where diagnostics go (load, attach, lost events); null: nowhere.</summary>
     public ILogger? Logger { get; init; }
 }

@@ -13,34 +13,43 @@ namespace Gadget.Gadgets;
 internal sealed class GadgetRuntime : IDisposable
 {
     private readonly List<BpfLink> _links = [];
+    private readonly List<IDisposable> _owned = [];
     private readonly ContainerSelection? _selection;
     private readonly RecentContainers? _recent;
+    private IDisposable? _source;
+    // A wake-up this soon after the last read finds the reader busy (see GadgetOptions.BatchDelay).
+    private const long BusyMilliseconds = 100;
+
+    // A ring buffer record's header; the size of a dropped record assumed at least (the gadgets' records are smaller,
+    // but for exec's, which are up to ~2.7 KiB; a larger one seen is taken instead).
+    private const int RecordHeader = 8;
+    private const int MinMaxRecord = 4096;
+
     private LostEventsCounter _lost = null!;
     private ulong _reportedLost;
     private long _lastLostCheck;
     private int _ringBytes;
     private int _disposed;
 
-    private GadgetRuntime(BpfObject bpf, ContainerSelection? selection, GadgetOptions options, string name)
+    private GadgetRuntime(ContainerSelection? selection, GadgetOptions options, string name, bool resolvesCgroups)
     {
-        Object = bpf;
         Name = name;
         _selection = selection;
         Options = options;
-        _recent = options.Containers is { } containers ? new RecentContainers(containers) : null;
+        _recent = resolvesCgroups && options.Containers is { } containers ? new RecentContainers(containers) : null;
     }
 
     /// <summary>The gadget's name (its object's, without <c>.bpf.o</c>): the <c>gadget</c> tag of its metrics.</summary>
     public string Name { get; }
-
-    /// <summary>The loaded BPF object.</summary>
-    public BpfObject Object { get; }
 
     /// <summary>The options the gadget started with.</summary>
     public GadgetOptions Options { get; }
 
     /// <summary>Reads the object's <c>events</c> ring buffer.</summary>
     public RingBufferReader Reader { get; private set; } = null!;
+
+    /// <summary>The strings of the short texts (task names, ...) already decoded: for the one reader of the gadget's records.</summary>
+    public RecordTexts Texts { get; } = new();
 
     /// <summary>The gadget that owns this runtime: the sender of <see cref="EventsLost"/>.</summary>
     public object? Owner { get; set; }
@@ -79,7 +88,8 @@ internal sealed class GadgetRuntime : IDisposable
                 configure?.Invoke(spec);
                 bpf = spec.Load();
             }
-            runtime = new GadgetRuntime(bpf, selection, options, objectName.Replace(".bpf.o", string.Empty, StringComparison.Ordinal));
+            runtime = new GadgetRuntime(selection, options, objectName.Replace(".bpf.o", string.Empty, StringComparison.Ordinal), resolvesCgroups: true);
+            runtime._owned.Add(bpf);
             runtime._lost = new LostEventsCounter(bpf); // before attaching: it probes the .bss
             foreach (var program in bpf.Programs)
             {
@@ -105,6 +115,26 @@ internal sealed class GadgetRuntime : IDisposable
         }
     }
 
+    /// <summary>
+    /// The runtime of a gadget whose programs are not one loaded object's (trace dns: a socket filter on a socket per
+    /// network namespace, see <see cref="DnsNamespaces"/>): it reads <paramref name="events"/>, counts the drops in
+    /// <paramref name="lost"/> (an array map whose first value is the <c>u64</c> count), and, when disposed, disposes
+    /// <paramref name="source"/> (what writes the ring buffer) first, then the reader, the maps and the selection.
+    /// </summary>
+    public static GadgetRuntime FromMaps(string name, GadgetOptions options, ContainerSelection? selection, BpfMap events, BpfMap lost, IDisposable source)
+    {
+        var runtime = new GadgetRuntime(selection, options, name, resolvesCgroups: false)
+        {
+            _lost = new LostEventsCounter(lost),
+            _source = source,
+            _ringBytes = events.MaxEntries,
+        };
+        runtime._owned.Add(lost);
+        runtime._owned.Add(events);
+        runtime.Reader = new RingBufferReader(events);
+        return runtime;
+    }
+
     /// <summary>The container whose cgroup2 id is <paramref name="cgroupId"/>, when a collection is given and knows it.</summary>
     /// <remarks>A container that stopped a moment ago (its last events still in the ring buffer) is still resolved.</remarks>
     public Container? ResolveContainer(ulong cgroupId) =>
@@ -124,12 +154,16 @@ internal sealed class GadgetRuntime : IDisposable
 
     /// <summary>
     /// Decodes the ring buffer's records with <paramref name="decode"/> as they arrive (a record that decodes to null is
-    /// skipped) until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.
+    /// skipped) until <paramref name="cancellationToken"/> is canceled or the gadget is disposed. The kernel's lost-events
+    /// counter is read as <see cref="AfterBatch"/> says (not a system call per wake-up); with
+    /// <see cref="GadgetOptions.BatchDelay"/>, a wake-up that comes soon after the last read waits that long first.
     /// </summary>
     public async IAsyncEnumerable<T> ReadAsync<T>(RecordDecoder<T> decode, [EnumeratorCancellation] CancellationToken cancellationToken)
         where T : class
     {
         var batch = new List<T>();
+        var delay = Options.BatchDelay;
+        var lastRead = long.MinValue / 2;
         while (true)
         {
             bool available;
@@ -145,6 +179,12 @@ internal sealed class GadgetRuntime : IDisposable
             {
                 yield break;
             }
+            if (delay > TimeSpan.Zero && Environment.TickCount64 - lastRead < BusyMilliseconds)
+            {
+                // Busy: the records of the next moments gather in the ring without a notification each (the kernel wakes
+                // the reader only once it has caught up). On the reading thread, which has nothing else to do meanwhile.
+                Thread.Sleep(delay);
+            }
             batch.Clear();
             var handler = new BatchHandler<T>(decode, batch);
             try
@@ -155,8 +195,8 @@ internal sealed class GadgetRuntime : IDisposable
             {
                 yield break;
             }
-            // Read after the batch: what the ring held is older than what it had no room for.
-            var lost = EventsLost is null && !GadgetMetrics.IsLostEnabled ? 0 : NewlyLost();
+            lastRead = Environment.TickCount64;
+            var lost = EventsLost is null && !GadgetMetrics.IsLostEnabled ? 0 : LostSince(handler.Bytes, handler.MaxRecord);
             GadgetMetrics.EventsRead(Name, batch.Count);
             GadgetMetrics.EventsLost(Name, lost);
             foreach (var item in batch)
@@ -180,18 +220,24 @@ internal sealed class GadgetRuntime : IDisposable
     internal void AfterBatch(int count, long bytes, int maxRecord)
     {
         GadgetMetrics.EventsRead(Name, count);
-        var now = Environment.TickCount64;
-        if (bytes < _ringBytes - maxRecord && now - _lastLostCheck < 1000)
-        {
-            return;
-        }
-        _lastLostCheck = now;
-        var lost = NewlyLost();
+        var lost = LostSince(bytes, maxRecord);
         GadgetMetrics.EventsLost(Name, lost);
         if (lost != 0)
         {
             EventsLost?.Invoke(Owner ?? this, new EventsLostEventArgs(lost, _reportedLost));
         }
+    }
+
+    // The events lost since the last report, read only when the batch may follow a drop or a second after the last read.
+    private ulong LostSince(long bytes, int maxRecord)
+    {
+        var now = Environment.TickCount64;
+        if (bytes < _ringBytes - maxRecord && now - _lastLostCheck < 1000)
+        {
+            return 0;
+        }
+        _lastLostCheck = now;
+        return NewlyLost();
     }
 
     private ulong NewlyLost()
@@ -222,17 +268,29 @@ internal sealed class GadgetRuntime : IDisposable
             return;
         }
         BpfLink.DisposeAll(_links);
+        _source?.Dispose();
         Reader?.Dispose();
         _recent?.Dispose();
-        Object.Dispose();
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
         _selection?.Dispose();
     }
 
-    private readonly struct BatchHandler<T>(RecordDecoder<T> decode, List<T> batch) : IRingBufferHandler
+    // Decodes into the batch; counts the bytes the records took in the ring (8-byte header, 8-byte aligned) and the
+    // largest, at least MinMaxRecord: the kernel may have dropped a record larger than any read so far.
+    private struct BatchHandler<T>(RecordDecoder<T> decode, List<T> batch) : IRingBufferHandler
         where T : class
     {
+        public long Bytes;
+        public int MaxRecord = MinMaxRecord;
+
         public void OnRecord(int ring, ReadOnlySpan<byte> record)
         {
+            var size = RecordHeader + ((record.Length + 7) & ~7);
+            Bytes += size;
+            MaxRecord = Math.Max(MaxRecord, size);
             if (decode(record) is { } item)
             {
                 batch.Add(item);

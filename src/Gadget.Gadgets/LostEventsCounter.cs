@@ -8,13 +8,14 @@ namespace Gadget.Gadgets;
 /// The <c>.bss</c> of the gadgets holds more than the counter (the <c>unused_*</c> pointers that keep the record structs
 /// in BTF), so the counter's offset in the section's value is found once, when the object is loaded and its programs
 /// are not attached yet: each 8-byte slot in turn is set to a marker and the by-name lookup tells which slot it is.
-/// When that fails (no such global, no <c>.bss</c>), every read goes through the by-name lookup, which allocates.
+/// When that fails (no such global, no <c>.bss</c>), every read goes through the by-name lookup, which allocates. A gadget
+/// without an object of its own (trace dns) keeps its counter in an array map of its own, read the same way at offset 0.
 /// </summary>
 internal sealed class LostEventsCounter
 {
     private const string Name = "lost_events";
     private const ulong Marker = 0x4C4F_5354_4556_5453; // "LOSTEVTS"
-    private readonly BpfObject _object;
+    private readonly BpfObject? _object;
     private readonly BpfMap? _bss;
     private readonly int _offset = -1;
 
@@ -36,12 +37,19 @@ internal sealed class LostEventsCounter
         }
     }
 
+    /// <summary>Reads the counter that is the first value of <paramref name="counter"/>, an array map (key 0).</summary>
+    public LostEventsCounter(BpfMap counter)
+    {
+        _bss = counter;
+        _offset = 0;
+    }
+
     /// <summary>The counter's value now.</summary>
     public ulong Read()
     {
         if (_bss is null)
         {
-            return _object.GetGlobal<ulong>(Name);
+            return _object!.GetGlobal<ulong>(Name);
         }
         Span<byte> key = stackalloc byte[sizeof(uint)];
         key.Clear();

@@ -12,27 +12,11 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in mounts.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.Operation} {e.Source} {e.Target} {e.FileSystemType} {e.FlagNames} {e.Result}");
 /// </code>
 /// </example>
-public sealed class MountSnoop : IGadget<MountEvent>
+public sealed class MountSnoop : RingBufferGadget<MountEvent>
 {
-    private readonly GadgetRuntime _runtime;
-
     private MountSnoop(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF programs; mounts and unmounts are recorded from now on.</summary>
@@ -40,20 +24,7 @@ public sealed class MountSnoop : IGadget<MountEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static MountSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("mountsnoop.bpf.o", options));
 
-    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<MountEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private MountEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+    private protected override MountEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, Runtime);
 
     /// <summary>The event in one record of bpf/mountsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static MountEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
@@ -71,13 +42,13 @@ public sealed class MountSnoop : IGadget<MountEvent>
             ParentPid = (int)r.Proc.Ppid,
             Uid = (int)r.Proc.Uid,
             Gid = (int)r.Proc.Gid,
-            Comm = RecordText.Decode(r.Proc.Comm),
-            ParentComm = RecordText.Decode(r.Proc.Pcomm),
+            Comm = RecordText.Decode(r.Proc.Comm, runtime),
+            ParentComm = RecordText.Decode(r.Proc.Pcomm, runtime),
             Operation = (MountOperation)r.Op,
-            Source = RecordText.Decode(r.Source),
-            Target = RecordText.Decode(r.Target),
-            FileSystemType = RecordText.Decode(r.Fstype),
-            Data = RecordText.Decode(r.Data),
+            Source = RecordText.Decode(r.Source, runtime),
+            Target = RecordText.Decode(r.Target, runtime),
+            FileSystemType = RecordText.Decode(r.Fstype, runtime),
+            Data = RecordText.Decode(r.Data, runtime),
             Flags = r.Flags,
             ReturnValue = r.Retval,
             CgroupId = r.CgroupId,

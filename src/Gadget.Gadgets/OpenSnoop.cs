@@ -12,30 +12,14 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.Pid} {e.Comm} {e.FileDescriptor} {e.Error} {e.Path}");
 /// </code>
 /// </example>
-public sealed class OpenSnoop : IGadget<OpenEvent>
+public sealed class OpenSnoop : RingBufferGadget<OpenEvent>
 {
     /// <summary>The size of the kernel's path buffer: paths are cut to one byte less.</summary>
     public const int PathBufferSize = 256;
 
-    private readonly GadgetRuntime _runtime;
-
     private OpenSnoop(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF programs; events are recorded from now on.</summary>
@@ -43,20 +27,7 @@ public sealed class OpenSnoop : IGadget<OpenEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static OpenSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("opensnoop.bpf.o", options));
 
-    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<OpenEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the programs and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private OpenEvent? Decode(ReadOnlySpan<byte> record)
+    private protected override OpenEvent? Decode(ReadOnlySpan<byte> record)
     {
         if (record.Length < OpenRecord.Size)
         {
@@ -71,14 +42,14 @@ public sealed class OpenSnoop : IGadget<OpenEvent>
             ParentPid = (int)r.Proc.Ppid,
             Uid = (int)r.Proc.Uid,
             Gid = (int)r.Proc.Gid,
-            Comm = RecordText.Decode(r.Proc.Comm),
-            ParentComm = RecordText.Decode(r.Proc.Pcomm),
+            Comm = Runtime.Texts.Decode(r.Proc.Comm),
+            ParentComm = Runtime.Texts.Decode(r.Proc.Pcomm),
             ReturnValue = r.Retval,
             Flags = r.Flags,
             Mode = (int)r.Mode,
-            Path = RecordText.Decode(r.Path),
+            Path = Runtime.Texts.Decode(r.Path),
             CgroupId = r.CgroupId,
-            Container = _runtime.ResolveContainer(r.CgroupId),
+            Container = Runtime.ResolveContainer(r.CgroupId),
         };
     }
 }

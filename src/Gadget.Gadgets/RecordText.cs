@@ -11,4 +11,7 @@ internal static class RecordText
         var end = bytes.IndexOf((byte)0);
         return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
     }
+
+    /// <summary>The text before the first NUL, from <paramref name="runtime"/>'s cache of texts already seen (when there is a runtime).</summary>
+    public static string Decode(ReadOnlySpan<byte> bytes, GadgetRuntime? runtime) => runtime is null ? Decode(bytes) : runtime.Texts.Decode(bytes);
 }

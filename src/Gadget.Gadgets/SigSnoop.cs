@@ -12,27 +12,11 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.SenderComm} sent {e.SignalName} to {e.TargetPid} in {e.Container?.Name}");
 /// </code>
 /// </example>
-public sealed class SigSnoop : IGadget<SignalEvent>
+public sealed class SigSnoop : RingBufferGadget<SignalEvent>
 {
-    private readonly GadgetRuntime _runtime;
-
     private SigSnoop(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF program; events are recorded from now on.</summary>
@@ -40,20 +24,7 @@ public sealed class SigSnoop : IGadget<SignalEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static SigSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("sigsnoop.bpf.o", options));
 
-    /// <summary>The events as they arrive, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<SignalEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
-    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private SignalEvent? Decode(ReadOnlySpan<byte> record)
+    private protected override SignalEvent? Decode(ReadOnlySpan<byte> record)
     {
         if (record.Length < SignalRecord.Size)
         {
@@ -68,18 +39,18 @@ public sealed class SigSnoop : IGadget<SignalEvent>
             SenderParentPid = (int)r.Sender.Ppid,
             SenderUid = (int)r.Sender.Uid,
             SenderGid = (int)r.Sender.Gid,
-            SenderComm = RecordText.Decode(r.Sender.Comm),
-            SenderParentComm = RecordText.Decode(r.Sender.Pcomm),
+            SenderComm = Runtime.Texts.Decode(r.Sender.Comm),
+            SenderParentComm = Runtime.Texts.Decode(r.Sender.Pcomm),
             TargetPid = (int)r.TargetPid,
             TargetTid = (int)r.TargetTid,
-            TargetComm = RecordText.Decode(r.TargetComm),
+            TargetComm = Runtime.Texts.Decode(r.TargetComm),
             Signal = r.Signal,
             ToThreadGroup = r.Group != 0,
             Result = (SignalResult)r.Result,
             SenderCgroupId = r.SenderCgroupId,
             TargetCgroupId = r.TargetCgroupId,
-            SenderContainer = _runtime.ResolveContainer(r.SenderCgroupId),
-            TargetContainer = _runtime.ResolveContainer(r.TargetCgroupId),
+            SenderContainer = Runtime.ResolveContainer(r.SenderCgroupId),
+            TargetContainer = Runtime.ResolveContainer(r.TargetCgroupId),
         };
     }
 }

@@ -1,3 +1,5 @@
+using TcpEventRecord = Gadget.Gadgets.Bpf.Tcpconnect.TcpEvent;
+
 namespace Gadget.Gadgets;
 
 /// <summary>
@@ -12,27 +14,11 @@ namespace Gadget.Gadgets;
 /// Connections that were never accepted (backlog overflow, closed listener) and accepts made through io_uring are not
 /// reported.
 /// </remarks>
-public sealed class TcpAccept : IGadget<TcpAcceptEvent>
+public sealed class TcpAccept : RingBufferGadget<TcpAcceptEvent>
 {
-    private readonly TcpEventStream<TcpAcceptEvent> _stream;
-
-    private TcpAccept(TcpEventStream<TcpAcceptEvent> stream)
+    private TcpAccept(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _stream = stream;
-        stream.Runtime.Owner = this;
-    }
-
-    /// <summary>Accept events the kernel could not queue because the ring buffer was full.</summary>
-    public ulong LostEvents => _stream.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _stream.Runtime.EventsLost += value;
-        remove => _stream.Runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF programs; accepts are recorded from now on.</summary>
@@ -41,15 +27,11 @@ public sealed class TcpAccept : IGadget<TcpAcceptEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static TcpAccept Start(GadgetOptions options)
     {
-        return new TcpAccept(new TcpEventStream<TcpAcceptEvent>("tcpaccept.bpf.o", options, static (record, runtime) => TcpAcceptEvent.From(record, runtime)));
+        Gadget.Bpf.BpfEnvironment.EnsureTracefs(); // tracepoints attach through tracefs, not mounted on a fresh machine
+        return new(GadgetRuntime.Start("tcpaccept.bpf.o", options));
     }
 
-    /// <summary>The accepted connections, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<TcpAcceptEvent> ReadAsync(CancellationToken cancellationToken = default) => _stream.ReadAsync(cancellationToken);
-
-    /// <summary>Detaches the programs and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
-
-    /// <summary>Detaches the program(s) and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>
-    public void Dispose() => _stream.Dispose();
+    private protected override TcpAcceptEvent Decode(ReadOnlySpan<byte> record) => record.Length < TcpEventRecord.Size
+        ? throw new InvalidDataException($"A TCP event record has {record.Length} bytes, expected {TcpEventRecord.Size}.")
+        : TcpAcceptEvent.From(RecordView.Of<TcpEventRecord>(record), Runtime);
 }

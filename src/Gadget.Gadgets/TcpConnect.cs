@@ -1,3 +1,5 @@
+using TcpEventRecord = Gadget.Gadgets.Bpf.Tcpconnect.TcpEvent;
+
 namespace Gadget.Gadgets;
 
 /// <summary>
@@ -11,27 +13,11 @@ namespace Gadget.Gadgets;
 /// <c>sk_err</c>) emits the event. Connections that fail inside <c>connect()</c> before a SYN is sent (e.g. ENETUNREACH
 /// from routing) are not reported.
 /// </remarks>
-public sealed class TcpConnect : IGadget<TcpConnectEvent>
+public sealed class TcpConnect : RingBufferGadget<TcpConnectEvent>
 {
-    private readonly TcpEventStream<TcpConnectEvent> _stream;
-
-    private TcpConnect(TcpEventStream<TcpConnectEvent> stream)
+    private TcpConnect(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _stream = stream;
-        stream.Runtime.Owner = this;
-    }
-
-    /// <summary>Connection events the kernel could not queue because the ring buffer was full.</summary>
-    public ulong LostEvents => _stream.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _stream.Runtime.EventsLost += value;
-        remove => _stream.Runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF program; connections are recorded from now on.</summary>
@@ -40,15 +26,11 @@ public sealed class TcpConnect : IGadget<TcpConnectEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static TcpConnect Start(GadgetOptions options)
     {
-        return new TcpConnect(new TcpEventStream<TcpConnectEvent>("tcpconnect.bpf.o", options, static (record, runtime) => TcpConnectEvent.From(record, runtime)));
+        Gadget.Bpf.BpfEnvironment.EnsureTracefs(); // tracepoints attach through tracefs, not mounted on a fresh machine
+        return new(GadgetRuntime.Start("tcpconnect.bpf.o", options));
     }
 
-    /// <summary>The connections as their handshakes end, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<TcpConnectEvent> ReadAsync(CancellationToken cancellationToken = default) => _stream.ReadAsync(cancellationToken);
-
-    /// <summary>Detaches the program and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
-
-    /// <summary>Detaches the program(s) and frees the kernel objects; a pending <see cref="ReadAsync"/> ends.</summary>
-    public void Dispose() => _stream.Dispose();
+    private protected override TcpConnectEvent Decode(ReadOnlySpan<byte> record) => record.Length < TcpEventRecord.Size
+        ? throw new InvalidDataException($"A TCP event record has {record.Length} bytes, expected {TcpEventRecord.Size}.")
+        : TcpConnectEvent.From(RecordView.Of<TcpEventRecord>(record), Runtime);
 }

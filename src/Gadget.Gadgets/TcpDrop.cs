@@ -20,27 +20,11 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in drops.ReadAsync(ct)) Console.WriteLine($"{e.SourceAddress}:{e.SourcePort} -> {e.DestinationAddress}:{e.DestinationPort} {e.ReasonName}");
 /// </code>
 /// </example>
-public sealed class TcpDrop : IGadget<TcpDropEvent>
+public sealed class TcpDrop : RingBufferGadget<TcpDropEvent>
 {
-    private readonly GadgetRuntime _runtime;
-
     private TcpDrop(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF program; drops are recorded from now on.</summary>
@@ -77,20 +61,7 @@ public sealed class TcpDrop : IGadget<TcpDropEvent>
         return !format.Contains(" reason;", StringComparison.Ordinal);
     }
 
-    /// <summary>The drops as they happen, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<TcpDropEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
-    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private TcpDropEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+    private protected override TcpDropEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, Runtime);
 
     /// <summary>The event in one record of bpf/tcpdrop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static TcpDropEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)

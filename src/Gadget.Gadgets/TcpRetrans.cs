@@ -17,27 +17,11 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in retrans.ReadAsync(ct)) Console.WriteLine($"{e.Container?.Name} {e.SourceAddress}:{e.SourcePort} -> {e.DestinationAddress}:{e.DestinationPort} {e.State}");
 /// </code>
 /// </example>
-public sealed class TcpRetrans : IGadget<TcpRetransEvent>
+public sealed class TcpRetrans : RingBufferGadget<TcpRetransEvent>
 {
-    private readonly GadgetRuntime _runtime;
-
     private TcpRetrans(GadgetRuntime runtime)
+        : base(runtime)
     {
-        _runtime = runtime;
-        runtime.Owner = this;
-    }
-
-    /// <summary>Events the kernel dropped because the ring buffer was full.</summary>
-    public ulong LostEvents => _runtime.LostEvents;
-
-    /// <summary>
-    /// Raised while <see cref="ReadAsync"/> runs, on the thread reading, when the kernel dropped events because the ring
-    /// buffer was full (after the batch read at that wake-up has been handed out). No allocation unless events were lost.
-    /// </summary>
-    public event EventHandler<EventsLostEventArgs>? EventsLost
-    {
-        add => _runtime.EventsLost += value;
-        remove => _runtime.EventsLost -= value;
     }
 
     /// <summary>Loads and attaches the BPF program; retransmissions are recorded from now on.</summary>
@@ -49,20 +33,7 @@ public sealed class TcpRetrans : IGadget<TcpRetransEvent>
         return new(GadgetRuntime.Start("tcpretrans.bpf.o", options));
     }
 
-    /// <summary>The retransmissions as they happen, until <paramref name="cancellationToken"/> is canceled or the gadget is disposed.</summary>
-    public IAsyncEnumerable<TcpRetransEvent> ReadAsync(CancellationToken cancellationToken = default) => _runtime.ReadAsync(Decode, cancellationToken);
-
-    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
-    public void Dispose() => _runtime.Dispose();
-
-    /// <summary>Detaches the program and ends <see cref="ReadAsync"/>.</summary>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private TcpRetransEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, _runtime);
+    private protected override TcpRetransEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, Runtime);
 
     /// <summary>The event in one record of bpf/tcpretrans.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static TcpRetransEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
