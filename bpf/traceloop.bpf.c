@@ -4,9 +4,9 @@
  *
  * Every syscall of a recorded cgroup (cgroup2 id, i.e. a container) is written to that cgroup's own overwritable perf ring
  * (traceloop_rings.h: a pool of rings; a cgroup created while new cgroups are claimed gets one at its first syscall, in the
- * kernel, without waiting for user space). A cgroup that is not recorded pays, per syscall entry and exit, its cgroup id
- * (current_cgroup_id: four loads) and a check of the CPU's cached verdict (traceloop_rings.h, current_slot: two array lookups the verifier inlines; the
- * hash lookup only when the CPU last ran another cgroup), and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
+ * kernel, without waiting for user space). A process that is not recorded pays, per syscall entry and exit, a check of
+ * its CPU's cached verdict for the task (traceloop_rings.h, current_slot: a few loads, no call), its cgroup id (four loads)
+ * only when the CPU last ran another task, the hash lookup only when it last ran another cgroup, and nothing else. A noisy container only overwrites its own ring. When the last thread of a process of a recorded cgroup
  * exits, a process-exit record carries the kernel's wait status (exit code, or signal and core dump).
  *
  * The hooks are the raw syscall tracepoints as BTF programs (tp_btf/sys_enter, sys_exit): the number and arguments are
@@ -218,8 +218,8 @@ static __always_inline void spill(void *ctx, struct scratch_buffer *buf)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 {
-	u64 cgroup_id = current_cgroup_id();
-	u32 slot = current_slot(cgroup_id, true);
+	u64 cgroup_id;
+	u32 slot = current_slot(regs, &cgroup_id, true);
 	if (slot == NO_SLOT)
 		return 0;
 
@@ -229,7 +229,8 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	buf->generation++; /* odd: being changed */
 	spill(ctx, buf);
 
-	u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
+	u64 pid_tgid = current_identity(regs, body->comm);
 	s64 nr = id;
 	struct record_header *h = (void *)buf->data;
 	h->timestamp = bpf_ktime_get_boot_ns();
@@ -239,12 +240,10 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	h->kind = KIND_ENTER;
 	h->value = 0;
 
-	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
 	/* Plain loads from the trusted registers (syscall_regs.h) instead of a helper call per argument. */
 	u64 args[6];
 	syscall_regs_args(regs, args);
 	__builtin_memcpy(body->args, args, sizeof(args));
-	bpf_get_current_comm(body->comm, sizeof(body->comm));
 	body->exit_timestamp = 0;
 
 	u32 offset = sizeof(struct record_header) + sizeof(struct enter_body);
@@ -311,8 +310,8 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 {
-	u64 cgroup_id = current_cgroup_id();
-	u32 slot = current_slot(cgroup_id, false);
+	u64 cgroup_id;
+	u32 slot = current_slot(regs, &cgroup_id, false);
 	struct ring_ref ref;
 	if (slot == NO_SLOT || !ring_at(&ref, slot))
 		return 0;
@@ -321,7 +320,7 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	if (!buf)
 		return 0;
 
-	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u64 pid_tgid = current_identity(regs, NULL);
 	u32 tid = (u32)pid_tgid;
 	s64 nr = syscall_regs_nr(regs);
 	s64 ret = return_value;

@@ -107,12 +107,18 @@ struct {
 	__type(value, u64);
 } cgroups_generation SEC(".maps");
 
-/* A CPU's last verdict: cgroup_id records into slot (NO_SLOT: not recorded) while cgroups_generation is generation. */
+/* A CPU's last verdict: cgroup_id records into slot (NO_SLOT: not recorded) while cgroups_generation is generation; and
+ * the task whose registers are at regs is in cgroup_id while tasks_generation is tasks (see current_slot). When identity
+ * is set, that task's pid_tgid and comm are kept too (see current_identity). */
 struct slot_verdict {
 	u64 cgroup_id;
 	u64 generation;
+	u64 regs;
+	u64 tasks;
 	u32 slot;
-	u32 reserved;
+	u32 identity;
+	u64 pid_tgid;
+	char comm[TASK_COMM_LEN];
 };
 
 struct {
@@ -125,6 +131,12 @@ struct {
 /* Syscalls of new cgroups that found no spare ring (all cgroups); ring_events records that could not be written. */
 u64 pool_empty = 0;
 u64 ring_events_lost = 0;
+
+/* Bumped by the kernel side whenever a task may have got another cgroup, pid or comm than a verdict cached for its
+ * registers' address says (a task created: it may reuse a gone task's kernel stack; a task moved to another cgroup; a
+ * task renamed, which execve does too, after taking the thread group leader's pid when a thread other than the leader
+ * execs). Read by every syscall of every process, written only then (and the counters above only when the pool is empty). */
+u64 tasks_generation = 0;
 
 static __always_inline void report_ring_event(u64 cgroup_id, u32 slot, u32 kind)
 {
@@ -190,35 +202,115 @@ static __always_inline u32 lookup_slot(u64 cgroup_id)
 }
 
 /*
- * The slot the current cgroup records into, or NO_SLOT. claim: whether a new cgroup may claim one now (at an enter).
- * For the syscall programs only (they do not nest on a CPU: the cache is theirs). A CPU's last verdict is cached (verdicts)
- * and used while the cgroup and cgroups_generation are the same: the hash lookup is paid once per switch of cgroup on a CPU,
- * not per syscall. The generation is read before the lookup whose verdict is cached with it, and user space bumps it after
- * every change of the cgroups map: a verdict from before a change is never used after it. A task that moves to another
- * cgroup has that cgroup's id at its next syscall (nothing is cached per task). New cgroups without a ring yet (NO_SLOT in
- * the map) are not cached: each enter tries to claim a ring, and the claim changes the entry, in the kernel.
+ * The slot the current task's cgroup records into, or NO_SLOT; *cgroup_id is set to that cgroup's id. regs: the syscall
+ * hook's registers pointer. claim: whether a new cgroup may claim one now (at an enter). For the syscall programs only (they
+ * do not nest on a CPU: the cache is theirs).
+ *
+ * Every syscall of every process on the node pays this, so its common case is a few loads and no call: each CPU caches its
+ * last verdict (verdicts), keyed twice.
+ *  - By the task: the hook's regs pointer is the task's saved user registers at the top of its kernel stack, the same at
+ *    entry and exit and for no other living task. The verdict holds while tasks_generation has not moved: it moves when a
+ *    task is created (the new one may get a gone task's stack, and with it its address) and when a task moves to another
+ *    cgroup (tp_btf/sched_process_fork, tp_btf/cgroup_attach_task, below). The cgroup id is not read at all then.
+ *  - By the cgroup: when the task is another one (the CPU switched tasks), its cgroup id (current_cgroup_id) is compared
+ *    with the cached one: the hash lookup is paid once per switch of cgroup on a CPU, not per syscall.
+ * Both hold only while cgroups_generation is the one the verdict was made under: user space bumps it after every change of
+ * the cgroups map, and it is read before the lookup whose verdict is cached with it, so a verdict from before a change is
+ * never used after it. tasks_generation is read before the cgroup id, so a verdict cached with it holds a cgroup id read
+ * after any move it saw; a task moved while it runs on another CPU can make a few more syscalls under its old verdict
+ * until the move's tracepoint bumps the generation (microseconds). New cgroups without a ring yet (NO_SLOT in the map)
+ * are not cached: each enter tries to claim a ring, and the claim changes the entry, in the kernel.
  */
-static __always_inline u32 current_slot(u64 cgroup_id, bool claim)
+static __always_inline u32 current_slot(const void *regs, u64 *cgroup_id, bool claim)
 {
 	u32 zero = 0;
 	u64 *generation = bpf_map_lookup_elem(&cgroups_generation, &zero);
 	struct slot_verdict *cached = bpf_map_lookup_elem(&verdicts, &zero);
-	if (!generation || !cached)
-		return lookup_slot(cgroup_id);
+	if (!generation || !cached) {
+		*cgroup_id = current_cgroup_id();
+		return lookup_slot(*cgroup_id);
+	}
 	u64 now = *(volatile u64 *)generation;
-	if (cached->cgroup_id == cgroup_id && cached->generation == now)
+	u64 tasks = *(volatile u64 *)&tasks_generation;
+	if (cached->regs == (u64)regs && cached->tasks == tasks && cached->generation == now) {
+		*cgroup_id = cached->cgroup_id;
 		return cached->slot;
-	struct cgroup_state *state = bpf_map_lookup_elem(&cgroups, &cgroup_id);
+	}
+	u64 id = current_cgroup_id();
+	*cgroup_id = id;
+	if (cached->cgroup_id == id && cached->generation == now) {
+		cached->regs = (u64)regs;
+		cached->tasks = tasks;
+		cached->identity = 0;
+		return cached->slot;
+	}
+	struct cgroup_state *state = bpf_map_lookup_elem(&cgroups, &id);
 	u32 slot = state ? state->slot : NO_SLOT;
 	if (!state || slot != NO_SLOT) {
-		cached->cgroup_id = cgroup_id;
+		cached->cgroup_id = id;
 		cached->generation = now;
+		cached->regs = (u64)regs;
+		cached->tasks = tasks;
 		cached->slot = slot;
+		cached->identity = 0;
 		return slot;
 	}
 	if (!claim)
 		return NO_SLOT;
-	return claim_slot(cgroup_id, state);
+	return claim_slot(id, state);
+}
+
+/*
+ * The current task's pid_tgid, and its comm (TASK_COMM_LEN bytes) into comm unless NULL, for a recorded syscall: from the CPU's verdict
+ * when it is this task's (current_slot just keyed it so, in the common case), else from the helpers, then kept there.
+ * A task renamed by another one (/proc/PID/comm) while it runs a syscall can have its old comm recorded until its next
+ * renaming or a fork on the node: the rename's tracepoint comes just before the new name is copied in.
+ */
+static __always_inline u64 current_identity(const void *regs, char *comm)
+{
+	u32 zero = 0;
+	struct slot_verdict *cached = bpf_map_lookup_elem(&verdicts, &zero);
+	u64 tasks = *(volatile u64 *)&tasks_generation;
+	bool mine = cached && cached->regs == (u64)regs && cached->tasks == tasks;
+	if (mine && cached->identity) {
+		if (comm)
+			__builtin_memcpy(comm, cached->comm, TASK_COMM_LEN);
+		return cached->pid_tgid;
+	}
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!comm)
+		return pid_tgid;
+	bpf_get_current_comm(comm, TASK_COMM_LEN);
+	if (mine) {
+		cached->pid_tgid = pid_tgid;
+		__builtin_memcpy(cached->comm, comm, TASK_COMM_LEN);
+		cached->identity = 1;
+	}
+	return pid_tgid;
+}
+
+/* A task was created: its kernel stack, and so its registers' address, may be a gone task's (see current_slot). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(traceloop_task_created, struct task_struct *parent, struct task_struct *child)
+{
+	__sync_fetch_and_add(&tasks_generation, 1);
+	return 0;
+}
+
+/* A task renamed (prctl, /proc/PID/comm, execve): its cached comm, and after an execve its pid, are stale. */
+SEC("tp_btf/task_rename")
+int BPF_PROG(traceloop_task_renamed, struct task_struct *task, const char *comm)
+{
+	__sync_fetch_and_add(&tasks_generation, 1);
+	return 0;
+}
+
+/* A task moved to another cgroup: a verdict cached for it is stale (see current_slot). */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(traceloop_task_moved, struct cgroup *dst_cgrp, const char *path, struct task_struct *task, bool threadgroup)
+{
+	__sync_fetch_and_add(&tasks_generation, 1);
+	return 0;
 }
 
 static __always_inline bool is_default_hierarchy(struct cgroup *cgrp)

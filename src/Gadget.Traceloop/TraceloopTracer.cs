@@ -62,6 +62,11 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             FillSpecs(_object.Map("syscall_specs"), options.CaptureSpecs ?? Decoding.SyscallCatalog.Current.GetCaptureSpecs, options.BufferCaptureBytes);
             _rings = new RingKeeper(_object, options);
             // tp_btf programs on the raw syscall tracepoints (bpf/syscall_regs.h): attached by BTF id, no tracefs needed.
+            // Before the syscall hooks: they cache a verdict, pid and comm per task, which these end when a task is created,
+            // moved to another cgroup or renamed (bpf/traceloop_rings.h, current_slot).
+            _links.Add(_object.Program("traceloop_task_created").Attach());
+            _links.Add(_object.Program("traceloop_task_moved").Attach());
+            _links.Add(_object.Program("traceloop_task_renamed").Attach());
             _links.Add(_object.Program("traceloop_sys_enter").Attach());
             _links.Add(_object.Program("traceloop_sys_exit").Attach());
             _links.Add(_object.Program("traceloop_process_exit").Attach());

@@ -45,6 +45,100 @@ public sealed class HotPathTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ATaskMovedBetweenCgroupsIsRecordedFromItsNextSyscallAndNotAfterItLeaves()
+    {
+        // Each CPU caches the verdict of the last task that made a syscall there, keyed by the task's registers' address;
+        // moving the task to another cgroup must end that verdict at once. A shell moves itself in and out of a recorded
+        // cgroup, with builtins only (no fork, which would end the verdict for another reason), and opens a marker file
+        // right after each move: every marker opened inside is recorded, none opened outside.
+        const int Rounds = 20;
+        var own = File.ReadAllLines("/proc/self/cgroup").Single(l => l.StartsWith("0::", StringComparison.Ordinal))[3..];
+        var outsideCgroup = CgroupId.Cgroup2Root + own;
+        var recordedCgroup = Path.Combine(CgroupId.Cgroup2Root, $"traceloop-moved-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        var markers = Directory.CreateTempSubdirectory("gadget-moved-");
+        Directory.CreateDirectory(recordedCgroup);
+        try
+        {
+            for (var k = 0; k < Rounds; k++)
+            {
+                await File.WriteAllTextAsync(Path.Combine(markers.FullName, $"inside-{k}"), "x\n");
+                await File.WriteAllTextAsync(Path.Combine(markers.FullName, $"outside-{k}"), "x\n");
+            }
+            await using var tracer = TraceloopTracer.Start();
+            var id = CgroupId.FromPath(recordedCgroup);
+            tracer.AddCgroup(id, pagesPerCpu: 64); // every round's syscalls, none overwritten
+            var script = $$"""
+                k=0
+                while [ $k -lt {{Rounds}} ]; do
+                  echo $$ > {{outsideCgroup}}/cgroup.procs
+                  read x < {{markers.FullName}}/outside-$k
+                  echo $$ > {{recordedCgroup}}/cgroup.procs
+                  read x < {{markers.FullName}}/inside-$k
+                  k=$((k + 1))
+                done
+                echo $$ > {{outsideCgroup}}/cgroup.procs
+                """;
+            using var shell = System.Diagnostics.Process.Start("/bin/sh", ["-c", script]);
+            await shell.WaitForExitAsync();
+            Assert.Equal(0, shell.ExitCode);
+
+            var history = tracer.Dump(id);
+            output.WriteLine($"{history.Count} syscalls; {history.DescribeGaps()}");
+            var opened = history
+                .SelectMany(r => r.Captured.Where(c => c.Index == 1).Select(c => Encoding.ASCII.GetString(c.Data.Span).TrimEnd('\0')))
+                .Where(path => path.StartsWith(markers.FullName, StringComparison.Ordinal))
+                .Select(Path.GetFileName)
+                .ToHashSet();
+            output.WriteLine($"markers recorded: {string.Join(' ', opened.Order())}");
+            for (var k = 0; k < Rounds; k++)
+            {
+                Assert.True(opened.Contains($"inside-{k}"), $"round {k}: the open right after moving into the recorded cgroup was not recorded");
+                Assert.False(opened.Contains($"outside-{k}"), $"round {k}: the open right after moving out of the recorded cgroup was recorded");
+            }
+        }
+        finally
+        {
+            Directory.Delete(recordedCgroup);
+            markers.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task TheRecordedCommandNameFollowsRenamesAndExecs()
+    {
+        // Each CPU keeps the pid and comm of the last task that made a syscall there; a rename (a write to /proc/self/comm)
+        // and an execve change the comm without a new task, and must show in the very next syscall's record.
+        var markers = Directory.CreateTempSubdirectory("gadget-comm-");
+        try
+        {
+            foreach (var name in (string[])["before", "renamed", "exec"])
+            {
+                await File.WriteAllTextAsync(Path.Combine(markers.FullName, name), "x\n");
+            }
+            await using var tracer = TraceloopTracer.Start();
+            var m = markers.FullName;
+            await using var command = TracedCommand.Start(tracer, "/bin/busybox",
+                ["sh", "-c", $"read x < {m}/before; echo -n gadget-renamed > /proc/self/comm; read x < {m}/renamed; exec /bin/busybox sh -c 'read x < {m}/exec'"],
+                redirectOutput: true);
+            Assert.Equal(0, await command.WaitForExitAsync());
+
+            var comms = command.Dump()
+                .Select(r => (Record: r, Path: r.Captured.Where(c => c.Index == 1).Select(c => Encoding.ASCII.GetString(c.Data.Span).TrimEnd('\0')).FirstOrDefault()))
+                .Where(x => x.Path is { } p && p.StartsWith(m, StringComparison.Ordinal))
+                .ToDictionary(x => Path.GetFileName(x.Path!), x => (x.Record.Command, x.Record.ProcessId));
+            output.WriteLine(string.Join(", ", comms.Select(c => $"{c.Key}: {c.Value.Command} ({c.Value.ProcessId})")));
+            Assert.Equal("busybox", comms["before"].Command);
+            Assert.Equal("gadget-renamed", comms["renamed"].Command);
+            Assert.Equal("busybox", comms["exec"].Command);
+            Assert.All(comms.Values, c => Assert.Equal(command.ProcessId, c.ProcessId));
+        }
+        finally
+        {
+            markers.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task DataBuffersAreRecordedUpToTheOptionsLimit()
     {
         var file = Path.Combine(Path.GetTempPath(), $"gadget-hotpath-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
