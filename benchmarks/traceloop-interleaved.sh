@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # traceloop's wall-clock overhead, measured in interleaved rounds so that a shared machine's drift hits every arm alike:
 # each round runs the workload untraced, recorded by each given traceloop build (`traceloop run`: the time is taken inside
-# the recorded shell, around the workload only), and untraced while the first build records another cgroup (a neighbour),
-# in a rotating order; it prints each arm's median time and the median of its per-round ratio to the untraced run.
+# the recorded shell, around the workload only), and untraced while each build records another cgroup (that build's
+# neighbour arm, `neighbour` for the first build, `neighbour-NAME` for the others), in a rotating order; it prints each arm's median time and the median of its per-round ratio to the untraced run.
 # With --floor, a `floor` arm runs it untraced while empty programs sit on the same syscall hooks (the benchmarks'
 # `syscall-floor` mode: bpf/syscall_floor.bpf.c): what any raw_syscalls tracer costs before doing anything.
 # Needs root and built traceloop CLIs (dotnet build samples/Traceloop -c Release).
@@ -40,8 +40,8 @@ printf 't0=$(date +%%s%%N); %s; t1=$(date +%%s%%N); echo $((t1 - t0)) > %s/t\n' 
 run_untraced() { sh "$work/timed.sh"; cat "$work/t"; }
 run_recorded() { dotnet "$1" run -- sh "$work/timed.sh" >/dev/null 2>&1; cat "$work/t"; }
 run_neighbour() {
-  # The first build records a sleeping command in its own cgroup; the workload runs outside it.
-  dotnet "${dlls[0]}" run -- sleep 600 >/dev/null 2>&1 &
+  # The build ($1) records a sleeping command in its own cgroup; the workload runs outside it.
+  dotnet "$1" run -- sleep 600 >/dev/null 2>&1 &
   neighbour=$!
   # Its command runs once the programs are attached (other tracers' traceloop programs may be loaded too: not a sign).
   until pgrep -P "$neighbour" >/dev/null; do sleep 0.1; done
@@ -69,8 +69,10 @@ run_floor() {
   echo "$t"
 }
 
-arms=(untraced neighbour "${names[@]}")
-[ -n "$floor_dll" ] && arms=(untraced floor neighbour "${names[@]}")
+neighbours=(neighbour)
+for name in "${names[@]:1}"; do neighbours+=("neighbour-$name"); done
+arms=(untraced "${neighbours[@]}" "${names[@]}")
+[ -n "$floor_dll" ] && arms=(untraced floor "${neighbours[@]}" "${names[@]}")
 : > "$work/results"
 for r in $(seq "$rounds"); do
   n=${#arms[@]}
@@ -78,7 +80,8 @@ for r in $(seq "$rounds"); do
     arm=${arms[$(((i + r) % n))]}
     case $arm in
       untraced) t=$(run_untraced) ;;
-      neighbour) t=$(run_neighbour) ;;
+      neighbour) t=$(run_neighbour "${dlls[0]}") ;;
+      neighbour-*) for j in "${!names[@]}"; do [ "neighbour-${names[$j]}" = "$arm" ] && t=$(run_neighbour "${dlls[$j]}"); done ;;
       floor) t=$(run_floor) ;;
       *) for j in "${!names[@]}"; do [ "${names[$j]}" = "$arm" ] && t=$(run_recorded "${dlls[$j]}"); done ;;
     esac
