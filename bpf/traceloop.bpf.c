@@ -43,7 +43,8 @@
  *                      u16 size (whole record: a committed one is padded with zeros to a multiple of 8), u8 kind
  *                      (1 enter, 2 exit, 3 process exit, 4 syscall), u8 capture count,
  *                      s64 value: exit, syscall: the return value; process exit: the wait status ((code << 8) | signal |
- *                      0x80 when it dumped core); enter: 0; nr is -1 for a process exit
+ *                      0x80 when it dumped core); enter: 0; nr is -1 for a process exit, and has COMPAT_SYSCALL set
+ *                      for a 32-bit syscall
  *   enter, syscall:    u64 args[6], char comm[16], u64 sequence (enter and syscall records written to this CPU's ring
  *                      before this one), u64 exit timestamp (syscall; 0 in an enter)
  *   captures:          u8 arg index, u8 status (0 complete, 1 truncated, 2 unreadable), u16 length, u8 data[length]
@@ -65,6 +66,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define KIND_PROCESS_EXIT 3
 #define KIND_SYSCALL 4
 #define SIGNAL_GROUP_EXIT 0x00000004
+/* Set in a record's nr for a 32-bit syscall (syscall_regs_compat): nr is then in that ABI's numbering (ia32, AArch32), and
+ * nothing behind its arguments is captured (syscall_specs describes the 64-bit ABI). */
+#define COMPAT_SYSCALL 0x20000000
 /* A batch is written when the next record would take it past this: its perf record (8-byte header, u32 size, the batch,
  * padded to 8) must stay smaller than a one-page ring (PagesPerCpu 1). Records of 8-byte multiples could fill all 4096. */
 #define BATCH_LIMIT (BATCH_SIZE - 32)
@@ -232,6 +236,8 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
 	u64 pid_tgid = current_identity(regs, body->comm);
 	s64 nr = id;
+	if (nr >= 0 && syscall_regs_compat(regs))
+		nr |= COMPAT_SYSCALL;
 	struct record_header *h = (void *)buf->data;
 	h->timestamp = bpf_ktime_get_boot_ns();
 	h->pid = pid_tgid >> 32;
@@ -323,6 +329,8 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	u64 pid_tgid = current_identity(regs, NULL);
 	u32 tid = (u32)pid_tgid;
 	s64 nr = syscall_regs_nr(regs);
+	if (nr >= 0 && syscall_regs_compat(regs))
+		nr |= COMPAT_SYSCALL;
 	s64 ret = return_value;
 	u64 now = bpf_ktime_get_boot_ns();
 	struct record_header *h = (void *)buf->data;
@@ -336,9 +344,12 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	u32 offset;
 	u8 captures;
 	bool known = false;
-	/* rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1. Outputs start below 8 KiB
-	 * (OFFSET_MASK): an open syscall with larger inputs (two long paths) is written as an enter and an exit record. */
-	if (buf->open_tid == tid && buf->open_cgroup == cgroup_id && buf->open_slot == slot && (h->nr == nr || nr == -1) &&
+	/* rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1. An execve between a
+	 * 64-bit and a 32-bit program returns in the other mode, with that mode's execve number (the kernel sets it): the only
+	 * syscall whose exit is in another mode than its entry. Outputs start below 8 KiB (OFFSET_MASK): an open syscall with
+	 * larger inputs (two long paths) is written as an enter and an exit record. */
+	if (buf->open_tid == tid && buf->open_cgroup == cgroup_id && buf->open_slot == slot &&
+	    (h->nr == nr || nr == -1 || ((h->nr ^ nr) & COMPAT_SYSCALL)) &&
 	    buf->open_size <= OFFSET_MASK) {
 		/* One record for the whole syscall: the enter's record, completed. */
 		buf->generation++; /* odd: being changed */

@@ -344,9 +344,12 @@ internal sealed class HistoryAssembler
 
     /// <summary>
     /// Whether an exit with syscall number <paramref name="exitNumber"/> ends the enter with <paramref name="enterNumber"/>.
-    /// rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1.
+    /// rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1. An execve between a
+    /// 64-bit and a 32-bit program returns in the other mode, with that mode's execve number: the only syscall whose exit
+    /// is in another mode than its entry.
     /// </summary>
-    private static bool ExitMatches(int enterNumber, int exitNumber) => enterNumber == exitNumber || exitNumber == -1;
+    private static bool ExitMatches(int enterNumber, int exitNumber) =>
+        enterNumber == exitNumber || exitNumber == -1 || L.IsCompat(enterNumber) != L.IsCompat(exitNumber);
 
     private SyscallRecord Materialize(in Entry enterEntry, Entry? exitEntry)
     {
@@ -397,7 +400,8 @@ internal sealed class HistoryAssembler
             ProcessId = L.ProcessId(enter),
             ThreadId = L.ThreadId(enter),
             Command = InternCommand(L.Command(enter)),
-            Number = L.Number(enter),
+            Number = L.AbiNumber(L.Number(enter)),
+            Is32Bit = L.IsCompat(L.Number(enter)),
             Arguments = arguments,
             ReturnValue = whole ? L.ReturnValue(enter) : exitEntry is null ? null : L.ReturnValue(exit),
             Captured = captured,

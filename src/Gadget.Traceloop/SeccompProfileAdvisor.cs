@@ -14,7 +14,8 @@ public static class SeccompProfileAdvisor
     /// <param name="table">The syscall table of the recorded machine; the current architecture's by default.</param>
     /// <exception cref="ArgumentException">The history is empty: there is nothing to learn from.</exception>
     /// <exception cref="InvalidOperationException">The history is a <see cref="SyscallHistory"/> that does not hold every syscall
-    /// (its ring wrapped, or it started late): a profile from it would refuse syscalls the workload made, and kill it.</exception>
+    /// (its ring wrapped, or it started late): a profile from it would refuse syscalls the workload made, and kill it; or the
+    /// history holds 32-bit syscalls (<see cref="SyscallRecord.Is32Bit"/>), which the profile cannot allow.</exception>
     public static SeccompProfile Create(IEnumerable<SyscallRecord> history, SeccompProfileOptions? options = null, SyscallTable? table = null)
     {
         ArgumentNullException.ThrowIfNull(history);
@@ -31,6 +32,13 @@ public static class SeccompProfileAdvisor
         foreach (var record in history)
         {
             recorded++;
+            if (record.Is32Bit)
+            {
+                throw new InvalidOperationException(
+                    $"The recorded history holds 32-bit syscalls (process {record.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
+                    $"'{record.Command}', 32-bit syscall number {record.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}): a profile of the " +
+                    $"{string.Join(", ", Architectures(table.Architecture))} ABI would refuse them, and this advisor does not name 32-bit syscalls.");
+            }
             // rt_sigreturn's exit reports number -1 (the kernel restores orig_ax); the entry carries the real number.
             if (record.Number >= 0 && table.GetName(record.Number) is { } name)
             {

@@ -21,8 +21,14 @@ public sealed class SyscallRecord
     /// <summary>The thread's command name (<c>comm</c>, at most 15 characters).</summary>
     public required string Command { get; init; }
 
-    /// <summary>The syscall number of the traced architecture.</summary>
+    /// <summary>The syscall number of the traced architecture (of its 32-bit ABI when <see cref="Is32Bit"/>).</summary>
     public required int Number { get; init; }
+
+    /// <summary>
+    /// The syscall was made through the 32-bit ABI (ia32 on x86-64, AArch32 on arm64): <see cref="Number"/> is in that
+    /// ABI's own numbering, which traceloop does not decode, and nothing behind its arguments was captured.
+    /// </summary>
+    public bool Is32Bit { get; init; }
 
     /// <summary>The six raw argument registers.</summary>
     public required ulong[] Arguments { get; init; }

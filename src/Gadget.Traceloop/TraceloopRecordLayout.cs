@@ -65,6 +65,15 @@ internal static class TraceloopRecordLayout
 
     internal static int Number(ReadOnlySpan<byte> r) => Header(r).Nr;
 
+    /// <summary>Set in a record's syscall number for a 32-bit syscall (bpf/traceloop.bpf.c, COMPAT_SYSCALL): the rest is in that ABI's numbering.</summary>
+    internal const int CompatSyscall = 0x20000000;
+
+    /// <summary>Whether the number (of an enter or a whole syscall) is a 32-bit syscall's (-1, a process exit or rt_sigreturn's exit, is not).</summary>
+    internal static bool IsCompat(int number) => number >= 0 && (number & CompatSyscall) != 0;
+
+    /// <summary>The number in its own ABI's numbering (without <see cref="CompatSyscall"/>).</summary>
+    internal static int AbiNumber(int number) => number >= 0 ? number & ~CompatSyscall : number;
+
     internal static int Size(ReadOnlySpan<byte> r) => Header(r).Size;
 
     internal static byte Kind(ReadOnlySpan<byte> r) => Header(r).Kind;

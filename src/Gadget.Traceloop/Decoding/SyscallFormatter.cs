@@ -50,7 +50,7 @@ public sealed class SyscallFormatter
         {
             destination.Append("[pid ").Append(record.ThreadId).Append("] ");
         }
-        destination.Append(Catalog.Table.GetDisplayName(record.Number)).Append('(');
+        destination.Append(Catalog.Table.GetDisplayName(record)).Append('(');
         var context = Context(record);
         var renderer = SyscallRenderers.For(context.Decoder);
         int count = renderer.GetArgumentCount(context);
@@ -140,5 +140,6 @@ public sealed class SyscallFormatter
         SyscallRenderers.For(context.Decoder).AppendReturn(context, destination);
     }
 
-    private RenderContext Context(SyscallRecord record) => new(record, Catalog.GetDecoder(record.Number), settings);
+    // A 32-bit syscall's number is not in the catalog's table: its arguments are printed raw.
+    private RenderContext Context(SyscallRecord record) => new(record, record.Is32Bit ? null : Catalog.GetDecoder(record.Number), settings);
 }

@@ -48,7 +48,11 @@ public sealed class SyscallJsonFormatter
         writer.WriteNumber("tid"u8, record.ThreadId);
         writer.WriteString("comm"u8, record.Command);
         writer.WriteNumber("number"u8, record.Number);
-        writer.WriteString("name"u8, table.GetDisplayName(record.Number));
+        writer.WriteString("name"u8, table.GetDisplayName(record));
+        if (record.Is32Bit)
+        {
+            writer.WriteBoolean("is_32bit"u8, true);
+        }
         writer.WriteStartArray("args"u8);
         var builder = BuilderPool.Get();
         try

@@ -98,4 +98,11 @@ public sealed class SyscallTable
         TryGetNumber(name, out int number) ? number : throw new KeyNotFoundException($"No syscall '{name}' on {Architecture}.");
 
     private static string UnknownName(int number) => $"syscall_0x{(uint)number:x}";
+
+    /// <summary>
+    /// The name a record is printed with: this table's name of its number, or <c>syscall32_N</c> for a 32-bit syscall
+    /// (<see cref="SyscallRecord.Is32Bit"/>, whose numbering this table does not hold).
+    /// </summary>
+    internal string GetDisplayName(SyscallRecord record) =>
+        record.Is32Bit ? $"syscall32_{record.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : GetDisplayName(record.Number);
 }
