@@ -5,14 +5,20 @@
 # neighbour arm, `neighbour` for the first build, `neighbour-NAME` for the others), in a rotating order; it prints each arm's median time and the median of its per-round ratio to the untraced run.
 # With --floor, a `floor` arm runs it untraced while empty programs sit on the same syscall hooks (the benchmarks'
 # `syscall-floor` mode: bpf/syscall_floor.bpf.c): what any raw_syscalls tracer costs before doing anything.
+# With --getppid-cpu N instead of a workload, each arm runs a C loop of N syscall(SYS_getppid) that measures its own user +
+# system time per call (getrusage: the BPF programs run in the process's system time, so this is less sensitive to the
+# rest of the machine than wall time; needs gcc), and each arm's median per-round difference to the untraced arm is
+# printed (ns per syscall), with --floor also as a multiple of the floor's.
 # Needs root and built traceloop CLIs (dotnet build samples/Traceloop -c Release).
 # Usage: benchmarks/traceloop-interleaved.sh [--rounds N] [--floor PATH/Gadget.Benchmarks.dll]
-#          --traceloop NAME=PATH/traceloop.dll [--traceloop ...] -- WORKLOAD
+#          --traceloop NAME=PATH/traceloop.dll [--traceloop ...] (-- WORKLOAD | --getppid-cpu N)
 #   benchmarks/traceloop-interleaved.sh --rounds 15 --traceloop new=samples/Traceloop/bin/Release/net10.0/traceloop.dll \
 #     -- 'find /usr/include/linux -type f -exec cat {} + >/dev/null'
 set -euo pipefail
+usage() { sed -n '2,18p' "$0"; exit 2; }
 rounds=11
 floor_dll=
+calls=
 names=()
 dlls=()
 while [ $# -gt 0 ]; do
@@ -20,12 +26,13 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --floor) floor_dll=$2; shift 2 ;;
     --traceloop) names+=("${2%%=*}"); dlls+=("${2#*=}"); shift 2 ;;
+    --getppid-cpu) calls=$2; shift 2 ;;
     --) shift; break ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) usage ;;
   esac
 done
-[ $# -eq 1 ] && [ ${#dlls[@]} -gt 0 ] || { sed -n '2,12p' "$0"; exit 2; }
-workload=$1
+[ ${#dlls[@]} -gt 0 ] || usage
+if [ -n "$calls" ]; then [ $# -eq 0 ] || usage; else [ $# -eq 1 ] || usage; fi
 work=$(mktemp -d)
 neighbour=
 cleanup() {
@@ -34,8 +41,35 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-# The workload, timed from inside the shell that runs it (what traceloop records), in ns, into $work/t.
-printf 't0=$(date +%%s%%N); %s; t1=$(date +%%s%%N); echo $((t1 - t0)) > %s/t\n' "$workload" "$work" > "$work/timed.sh"
+if [ -n "$calls" ]; then
+  # The getppid loop: its CPU time per call, in ns, into $work/t.
+  cat > "$work/loop.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	long n = atol(argv[1]);
+	struct rusage a, b;
+	getrusage(RUSAGE_SELF, &a);
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	getrusage(RUSAGE_SELF, &b);
+	double us = (b.ru_utime.tv_sec - a.ru_utime.tv_sec + b.ru_stime.tv_sec - a.ru_stime.tv_sec) * 1e6 +
+		    (b.ru_utime.tv_usec - a.ru_utime.tv_usec + b.ru_stime.tv_usec - a.ru_stime.tv_usec);
+	FILE *f = fopen(argv[2], "w");
+	fprintf(f, "%.2f\n", us * 1e3 / n);
+	return fclose(f) != 0;
+}
+C
+  gcc -O2 -o "$work/loop" "$work/loop.c"
+  printf 'exec %s/loop %s %s/t\n' "$work" "$calls" "$work" > "$work/timed.sh"
+else
+  # The workload, timed from inside the shell that runs it (what traceloop records), in ns, into $work/t.
+  printf 't0=$(date +%%s%%N); %s; t1=$(date +%%s%%N); echo $((t1 - t0)) > %s/t\n' "$1" "$work" > "$work/timed.sh"
+fi
 
 run_untraced() { sh "$work/timed.sh"; cat "$work/t"; }
 run_recorded() { dotnet "$1" run -- sh "$work/timed.sh" >/dev/null 2>&1; cat "$work/t"; }
@@ -88,12 +122,23 @@ for r in $(seq "$rounds"); do
     echo "$r $arm $t" >> "$work/results"
   done
 done
-python3 - "$work/results" "${arms[@]}" <<'PY'
+python3 - "$work/results" "${calls:-}" "${arms[@]}" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-arms = sys.argv[2:]
-by = {(int(r), a): int(t) for r, a, t in rows}
+cpu = sys.argv[2] != ''
+arms = sys.argv[3:]
 rounds = sorted({int(r) for r, _, _ in rows})
+if cpu:
+    by = {(int(r), a): float(t) for r, a, t in rows}
+    floor = 'floor' in arms
+    print(f"{'arm':<16} {'ns/getppid':>10} {'above untraced':>15}" + (f" {'x floor':>8}" if floor else "") + f"   {len(rounds)} rounds")
+    for a in arms:
+        line = f"{a:<16} {statistics.median(by[(r, a)] for r in rounds):>10.1f} {statistics.median(by[(r, a)] - by[(r, 'untraced')] for r in rounds):>+15.1f}"
+        if floor and a != 'untraced':
+            line += f" {statistics.median((by[(r, a)] - by[(r, 'untraced')]) / (by[(r, 'floor')] - by[(r, 'untraced')]) for r in rounds):>8.2f}"
+        print(line)
+    sys.exit(0)
+by = {(int(r), a): int(t) for r, a, t in rows}
 print(f"{'arm':<12} {'median ms':>10} {'ratio (median of rounds)':>25}   {len(rounds)} rounds")
 for a in arms:
     times = [by[(r, a)] / 1e6 for r in rounds]
