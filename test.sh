@@ -39,7 +39,7 @@ fi
 
 # The libbpf.so.1 that Gadget.Bpf ships (and the tests load) is built from Debian's sources, not committed: a no-op when
 # it is up to date (eng/build-libbpf.sh; 'all' also cross-builds linux-arm64, which the package holds too).
-step "libbpf 1.5 (eng/build-libbpf.sh; a no-op when up to date)"
+step "libbpf 1.7 (eng/build-libbpf.sh; a no-op when up to date)"
 eng/build-libbpf.sh all || { echo "test.sh: building libbpf failed (eng/build-libbpf.sh)." >&2; echo "0 passed, 1 failed"; exit 1; }
 
 results="$(pwd)/TestResults"

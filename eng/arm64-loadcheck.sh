@@ -50,7 +50,7 @@ cleanup() { [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true; rm -rf "
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
-# The loader, against libbpf's headers (libbpf-dev; the API it uses is older than the shipped 1.5) and the shipped
+# The loader, against libbpf's headers (libbpf-dev; the API it uses is older than the shipped 1.7) and the shipped
 # arm64 libbpf.so.1, which the initramfs carries with the arm64 glibc it needs (libc6-arm64-cross).
 mkdir -p "$work/include" "$work/root/bin" "$work/root/lib" "$work/root/objects" "$work/root/proc" "$work/root/sys" "$work/root/dev"
 ln -s /usr/include/bpf "$work/include/bpf"

@@ -24,7 +24,7 @@ public static class BpfEnvironment
     private static int _memlockRaised;
 
     /// <summary>
-    /// The file the native libbpf in use was loaded from: the libbpf 1.5 that Gadget.Bpf ships for linux-x64 and linux-arm64
+    /// The file the native libbpf in use was loaded from: the libbpf 1.7 that Gadget.Bpf ships for linux-x64 and linux-arm64
     /// (<c>runtimes/&lt;rid&gt;/native/libbpf.so.1</c>, preferred), or the system's <c>libbpf.so.1</c> on other architectures or
     /// when the environment variable <c>GADGET_LIBBPF</c> is <c>system</c> (or the path of another libbpf.so.1).
     /// </summary>

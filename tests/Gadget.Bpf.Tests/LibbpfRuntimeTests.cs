@@ -3,13 +3,13 @@ namespace Gadget.Bpf.Tests;
 public class LibbpfRuntimeTests
 {
     [Fact]
-    public void TheShippedLibbpf15IsLoadedInPreferenceToTheSystemsAndNeedsNoSystemLibelf()
+    public void TheShippedLibbpf17IsLoadedInPreferenceToTheSystemsAndNeedsNoSystemLibelf()
     {
         var path = BpfEnvironment.LibbpfPath;
         var expected = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-" + System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(), "native", "libbpf.so.1");
         Assert.True(BpfEnvironment.IsLibbpfShipped, $"libbpf was loaded from {path}, not from {expected}: run eng/build-libbpf.sh");
         Assert.Equal(Path.GetFullPath(expected), path);
-        Assert.Equal(new Version(1, 5), BpfEnvironment.LibbpfVersion);
+        Assert.Equal(new Version(1, 7), BpfEnvironment.LibbpfVersion);
 
         // The process maps exactly one libbpf (every P/Invoke bound to the same file), and no libelf or libz of the system
         // (both are linked into the shipped libbpf).

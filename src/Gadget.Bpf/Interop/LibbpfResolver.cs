@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 namespace Gadget.Bpf.Interop;
 
 /// <summary>
-/// Decides which <c>libbpf.so.1</c> every libbpf P/Invoke of this assembly binds to: the libbpf 1.5 that the package
+/// Decides which <c>libbpf.so.1</c> every libbpf P/Invoke of this assembly binds to: the libbpf 1.7 that the package
 /// ships (<c>runtimes/linux-&lt;arch&gt;/native/libbpf.so.1</c>, libelf and zlib inside) in preference to the system's.
 /// <list type="bullet">
 /// <item><c>GADGET_LIBBPF=system</c>: the system's libbpf, found by the dynamic loader as usual.</item>

@@ -57,7 +57,7 @@ internal static unsafe class LibbpfRuntime
             if (handle == 0)
             {
                 _initError = new DllNotFoundException(
-                    $"The native library {LibBpf.Library} (libbpf 1.x) was not found. Gadget.Bpf ships libbpf 1.5 for linux-x64 and linux-arm64 " +
+                    $"The native library {LibBpf.Library} (libbpf 1.x) was not found. Gadget.Bpf ships libbpf 1.7 for linux-x64 and linux-arm64 " +
                     $"(runtimes/<rid>/native; in a source checkout, run eng/build-libbpf.sh); on {RuntimeInformation.RuntimeIdentifier} install the system's: " +
                     "'apt-get install libbpf1' on Debian/Ubuntu, 'dnf install libbpf' on Fedora/RHEL, 'apk add libbpf' on Alpine.");
                 throw _initError;
