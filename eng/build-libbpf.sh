@@ -33,6 +33,11 @@ if [ -z "$ARCHIVE" ]; then
   exit 1
 fi
 work="${GADGET_LIBBPF_WORK:-/tmp/gadget-libbpf-build}"
+# One build at a time in that directory: two checkouts building at once (a worktree and main) would delete each other's
+# sources half-way ("configure.log: Directory nonexistent").
+mkdir -p "$(dirname "$work")"
+exec 9>"$work.lock"
+flock 9
 script_hash=$(sha256sum "$0" | cut -c1-16)
 patches=("$repo"/eng/libbpf-patches/*.patch)
 patches_hash=$(cat "${patches[@]}" | sha256sum | cut -c1-16)
