@@ -35,7 +35,15 @@ done
 if [ -n "$calls" ]; then [ $# -eq 0 ] || usage; else [ $# -eq 1 ] || usage; fi
 work=$(mktemp -d)
 neighbour=
+# bpf_stats (kernel.bpf_stats_enabled, left on by a crashed eng/traceloop-bpf-cost.sh or by hand) adds two clock reads
+# to every BPF program run: it would double the floor's cost here. Off while this runs, back as it was afterwards.
+stats_before=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+if [ "$stats_before" != 0 ]; then
+  echo "traceloop-interleaved: kernel.bpf_stats_enabled is on; switching it off while measuring" >&2
+  sysctl -qw kernel.bpf_stats_enabled=0
+fi
 cleanup() {
+  [ "$stats_before" != 0 ] && sysctl -qw kernel.bpf_stats_enabled="$stats_before"
   [ -n "$neighbour" ] && kill "$neighbour" 2>/dev/null && wait "$neighbour" 2>/dev/null
   [ -n "${floor_pid:-}" ] && kill "$floor_pid" 2>/dev/null && wait "$floor_pid" 2>/dev/null
   rm -rf "$work"

@@ -5,8 +5,8 @@
 # prints the difference, with the mean ns per run. With --neighbour the command runs outside the recorded cgroup while
 # traceloop records a sleeping command: the cost of the not-recorded path (the run counts then include every other
 # process's syscalls in that time, which take the same path). Unlike a wall-clock benchmark it does not depend much on
-# what else the machine runs. bpf_stats stays on afterwards (it costs every BPF program run two clock reads): switch it
-# off with `sysctl kernel.bpf_stats_enabled=0` before measuring wall clock.
+# what else the machine runs. bpf_stats costs every BPF program run on the machine two clock reads while it is on: the
+# script switches it back to what it was when it ends.
 # Needs root and a built samples/Traceloop.
 # Usage: eng/traceloop-bpf-cost.sh [--traceloop PATH/traceloop.dll] [--neighbour] -- COMMAND...
 #   eng/traceloop-bpf-cost.sh -- dd if=/dev/zero of=/dev/null bs=1 count=50000
@@ -24,10 +24,12 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || { sed -n '2,13p' "$0"; exit 2; }
 [ -f "$traceloop" ] || { echo "traceloop-bpf-cost: $traceloop not built (dotnet build samples/Traceloop -c Release)" >&2; exit 1; }
+stats_before=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 work=$(mktemp -d)
 tracer_pid=
 cleanup() {
+  sysctl -qw kernel.bpf_stats_enabled="$stats_before"
   if [ -n "$tracer_pid" ]; then
     pkill -P "$tracer_pid" sleep 2>/dev/null || true
     wait "$tracer_pid" 2>/dev/null || true
