@@ -9,9 +9,12 @@
 # system time per call (getrusage: the BPF programs run in the process's system time, so this is less sensitive to the
 # rest of the machine than wall time; needs gcc), and each arm's median per-round difference to the untraced arm is
 # printed (ns per syscall), with --floor also as a multiple of the floor's.
+# With --cpu, a workload's time is the CPU time (user + system) of the shell that runs it and of everything it waits for
+# (wait4's rusage), not its wall time: less sensitive to what else runs on a shared machine. With --floor, the workload's
+# arms are also printed as multiples of the floor's overhead (medians of the per-round differences to untraced).
 # Needs root and built traceloop CLIs (dotnet build samples/Traceloop -c Release).
 # Usage: benchmarks/traceloop-interleaved.sh [--rounds N] [--floor PATH/Gadget.Benchmarks.dll]
-#          --traceloop NAME=PATH/traceloop.dll [--traceloop ...] (-- WORKLOAD | --getppid-cpu N)
+#          [--cpu] --traceloop NAME=PATH/traceloop.dll [--traceloop ...] (-- WORKLOAD | --getppid-cpu N)
 #   benchmarks/traceloop-interleaved.sh --rounds 15 --traceloop new=samples/Traceloop/bin/Release/net10.0/traceloop.dll \
 #     -- 'find /usr/include/linux -type f -exec cat {} + >/dev/null'
 set -euo pipefail
@@ -19,6 +22,7 @@ usage() { sed -n '2,18p' "$0"; exit 2; }
 rounds=11
 floor_dll=
 calls=
+cpu_time=
 names=()
 dlls=()
 while [ $# -gt 0 ]; do
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --floor) floor_dll=$2; shift 2 ;;
     --traceloop) names+=("${2%%=*}"); dlls+=("${2#*=}"); shift 2 ;;
     --getppid-cpu) calls=$2; shift 2 ;;
+    --cpu) cpu_time=1; shift ;;
     --) shift; break ;;
     *) usage ;;
   esac
@@ -74,6 +79,34 @@ int main(int argc, char **argv)
 C
   gcc -O2 -o "$work/loop" "$work/loop.c"
   printf 'exec %s/loop %s %s/t\n' "$work" "$calls" "$work" > "$work/timed.sh"
+elif [ -n "$cpu_time" ]; then
+  # The workload's CPU time: a shell runs it as a child of this small program, which reads the child's rusage (the
+  # shell's and every process it waited for) from wait4, in ns, into $work/t.
+  cat > "$work/cpu.c" <<'C'
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execv("/bin/sh", (char *[]){ "sh", argv[2], NULL });
+		_exit(127);
+	}
+	int status;
+	struct rusage u;
+	if (pid < 0 || wait4(pid, &status, 0, &u) != pid)
+		return 1;
+	long long ns = (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000000LL + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1000LL;
+	FILE *f = fopen(argv[1], "w");
+	fprintf(f, "%lld\n", ns);
+	return fclose(f) != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+}
+C
+  gcc -O2 -o "$work/cpu" "$work/cpu.c"
+  printf '%s\n' "$1" > "$work/workload.sh"
+  printf 'exec %s/cpu %s/t %s/workload.sh\n' "$work" "$work" "$work" > "$work/timed.sh"
 else
   # The workload, timed from inside the shell that runs it (what traceloop records), in ns, into $work/t.
   printf 't0=$(date +%%s%%N); %s; t1=$(date +%%s%%N); echo $((t1 - t0)) > %s/t\n' "$1" "$work" > "$work/timed.sh"
@@ -130,11 +163,12 @@ for r in $(seq "$rounds"); do
     echo "$r $arm $t" >> "$work/results"
   done
 done
-python3 - "$work/results" "${calls:-}" "${arms[@]}" <<'PY'
+python3 - "$work/results" "${calls:-}" "${cpu_time:-}" "${arms[@]}" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 cpu = sys.argv[2] != ''
-arms = sys.argv[3:]
+arms = sys.argv[4:]
+unit = 'CPU ms' if sys.argv[3] else 'median ms'
 rounds = sorted({int(r) for r, _, _ in rows})
 if cpu:
     by = {(int(r), a): float(t) for r, a, t in rows}
@@ -147,9 +181,17 @@ if cpu:
         print(line)
     sys.exit(0)
 by = {(int(r), a): int(t) for r, a, t in rows}
-print(f"{'arm':<12} {'median ms':>10} {'ratio (median of rounds)':>25}   {len(rounds)} rounds")
+floor = 'floor' in arms
+print(f"{'arm':<18} {unit:>10} {'ratio (median of rounds)':>25}" + (f" {'x floor':>8}" if floor else "") + f"   {len(rounds)} rounds")
 for a in arms:
     times = [by[(r, a)] / 1e6 for r in rounds]
     ratios = [by[(r, a)] / by[(r, 'untraced')] for r in rounds]
-    print(f"{a:<12} {statistics.median(times):>10.1f} {statistics.median(ratios):>25.2f}")
+    line = f"{a:<18} {statistics.median(times):>10.1f} {statistics.median(ratios):>25.3f}"
+    if floor and a != 'untraced':
+        # The median of the arm's per-round differences to untraced over the floor's: a ratio per round would divide by
+        # the floor's few per cent, which the noise of one round can make zero or negative.
+        over = statistics.median(by[(r, a)] - by[(r, 'untraced')] for r in rounds)
+        base = statistics.median(by[(r, 'floor')] - by[(r, 'untraced')] for r in rounds)
+        line += f" {over / base:>8.2f}" if base > 0 else f" {'-':>8}"
+    print(line)
 PY
