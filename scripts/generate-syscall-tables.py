@@ -7,7 +7,8 @@ Linux UAPI headers (Debian packages linux-libc-dev and linux-libc-dev-armhf-cros
   preprocessor with the switches arm64's asm/unistd.h sets).
 - Syscall names by number for the ABIs of 32-bit tasks on a 64-bit kernel: i386 (asm/unistd_32.h, which x86-64's
   linux-libc-dev installs), AArch32 EABI as arm64 runs it (arm's asm/unistd-eabi.h, from linux-libc-dev-armhf-cross or
-  the multiarch linux-libc-dev:armhf; the generated file names the package and version it came from), and x32
+  the multiarch linux-libc-dev:armhf; the generated file names the package and version it came from) with arm's
+  private syscalls (__ARM_NR_*: set_tls, cacheflush, ... from 0x0f0000 up, in the asm/unistd.h beside it), and x32
   (asm/unistd_x32.h: x86-64 numbers with __X32_SYSCALL_BIT set).
 - errno names (asm-generic/errno-base.h, errno.h) with glibc's strerror() texts (what strace prints), plus the
   kernel-internal restart codes a syscall exit can carry (include/linux/errno.h, not part of the UAPI).
@@ -119,6 +120,21 @@ def installed_package(path):
     return (package, version or "unknown")
 
 
+def arm_private_table(arm_header):
+    """arm's private syscalls (asm/unistd.h beside unistd-eabi.h): (first number, names by number less it)."""
+    path = os.path.join(os.path.dirname(arm_header), "unistd.h")
+    with open(path) as f:
+        text = f.read()
+    base = re.search(r"#define __ARM_NR_BASE\s+\(__NR_SYSCALL_BASE\s*\+\s*(0x[0-9a-fA-F]+|\d+)\)", text)
+    if not base:
+        sys.exit(f"{path} does not define __ARM_NR_BASE")
+    table = {int(m.group(2)): m.group(1) for m in re.finditer(r"#define __ARM_NR_(\w+)\s+\(__ARM_NR_BASE\s*\+\s*(\d+)\)", text)}
+    if len(table) < 2:
+        sys.exit(f"{path}: only {len(table)} private arm syscalls")
+    # EABI's __NR_SYSCALL_BASE is 0.
+    return int(base.group(1), 0), table
+
+
 def arm_eabi_header():
     for path in ARM_EABI_HEADERS:
         if os.path.exists(path):
@@ -226,10 +242,11 @@ def write_32bit_tables():
     i386_newer = with_newer(i386, NEWER_I386)
     arm_newer = with_newer(arm, NEWER_ARM32)
     x32_newer = with_newer(x32, NEWER_X32)
+    arm_private_first, arm_private = arm_private_table(arm_header)
     if len(i386) < 400 or len(arm) < 350 or len(x32) < 300:
         sys.exit(f"suspiciously small tables: i386 {len(i386)}, arm {len(arm)}, x32 {len(x32)}")
     sources = []
-    for path in (I386_HEADER, arm_header, X32_HEADER):
+    for path in (I386_HEADER, arm_header, os.path.join(os.path.dirname(arm_header), "unistd.h"), X32_HEADER):
         package, version = installed_package(path)
         sources.append(f"// {path} ({package} {version})")
     with open(os.path.join(OUT, "Syscall32TableData.g.cs"), "w") as f:
@@ -242,6 +259,10 @@ def write_32bit_tables():
         f.write("    public static readonly string?[] I386 =\n    [\n" + names_array(i386) + "\n    ];\n\n")
         f.write(f"    /// <summary>arm EABI names (AArch32 tasks on arm64): {len(arm)} syscalls.</summary>\n")
         f.write("    public static readonly string?[] Arm32 =\n    [\n" + names_array(arm) + "\n    ];\n\n")
+        f.write(f"    /// <summary>arm's private syscalls (<c>__ARM_NR_*</c>) indexed by number less <see cref=\"Arm32PrivateFirst\"/>: {len(arm_private)} syscalls.</summary>\n")
+        f.write("    public static readonly string?[] Arm32Private =\n    [\n" + names_array(arm_private) + "\n    ];\n\n")
+        f.write("    /// <summary>The number of arm's first private syscall slot (the kernel's <c>__ARM_NR_BASE</c> in EABI).</summary>\n")
+        f.write(f"    public const int Arm32PrivateFirst = 0x{arm_private_first:x};\n\n")
         f.write(f"    /// <summary>x32 names indexed by number less <see cref=\"X32SyscallBit\"/>: {len(x32)} syscalls.</summary>\n")
         f.write("    public static readonly string?[] X32 =\n    [\n" + names_array(x32) + "\n    ];\n\n")
         f.write("    /// <summary>The bit every x32 syscall number has set (the kernel's <c>__X32_SYSCALL_BIT</c>).</summary>\n")
@@ -252,7 +273,7 @@ def write_32bit_tables():
         f.write("    public static readonly int[] Arm32NewerThanHeaders = [" + ", ".join(map(str, arm_newer)) + "];\n\n")
         f.write("    /// <summary>x32 numbers (less the x32 bit) newer than the headers, added from the kernel's table.</summary>\n")
         f.write("    public static readonly int[] X32NewerThanHeaders = [" + ", ".join(map(str, x32_newer)) + "];\n}\n")
-    return f"i386: {len(i386)}, arm EABI: {len(arm)}, x32: {len(x32)} syscalls"
+    return f"i386: {len(i386)}, arm EABI: {len(arm)} + {len(arm_private)} private, x32: {len(x32)} syscalls"
 
 
 def main():

@@ -85,6 +85,20 @@ public sealed class DecodingCompat32Tests
     }
 
     [Fact]
+    public void ArmsPrivateSyscallsAreNamedOnArm64Only()
+    {
+        // set_tls: arm's own syscall past the numbered ones (every AArch32 glibc program makes it at start), raw registers.
+        int setTls = SyscallTable.Arm32.GetNumber("set_tls");
+        Assert.True(setTls > SyscallTable.Arm32.GetNumber("openat"));
+        var record = Record(setTls, is32Bit: true, [0xf7f1e4c0, 0, 0, 0, 0, 0], 0);
+        Assert.Equal("set_tls", SyscallTable.Arm64.GetName(record));
+        Assert.Equal("set_tls(0xf7f1e4c0, 0, 0, 0, 0, 0) = 0", Arm.Format(record));
+        // Past them, and on x86-64 (i386 has no such numbers), it is unknown.
+        Assert.Null(SyscallTable.Arm32.GetName(SyscallTable.Arm32.Count));
+        Assert.Equal($"syscall32_{setTls}", SyscallTable.X86_64.GetDisplayName(record));
+    }
+
+    [Fact]
     public void Each64BitArchitectureNamesItsOwn32BitAbi()
     {
         Assert.Same(SyscallTable.I386, SyscallTable.X86_64.CompatTable);

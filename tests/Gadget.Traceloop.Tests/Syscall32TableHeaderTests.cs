@@ -7,7 +7,8 @@ namespace Gadget.Traceloop.Tests;
 /// <summary>
 /// The generated i386, AArch32 and x32 tables (scripts/generate-syscall-tables.py) against the kernel headers installed on
 /// this machine, read here with a parser of their own: every <c>__NR_</c> define is in the table under its number, and
-/// every name of the table is in the header but for the syscalls newer than the headers, which the generator adds.
+/// every name of the table is in the header but for the syscalls newer than the headers, which the generator adds
+/// (arm's private syscalls, <c>__ARM_NR_*</c>, are read from the <c>asm/unistd.h</c> beside arm's header).
 /// </summary>
 public sealed partial class Syscall32TableHeaderTests
 {
@@ -29,6 +30,14 @@ public sealed partial class Syscall32TableHeaderTests
         var (header, baseValues) = HeaderOf(abi);
         Skip.If(header is null, $"no {abi} syscall header on this machine ({Describe(abi)}): install linux-libc-dev and linux-libc-dev-armhf-cross");
         var defines = Defines(header!, baseValues);
+        if (abi == SyscallArchitecture.Arm32)
+        {
+            // arm's private syscalls, in the asm/unistd.h beside it.
+            foreach (var (name, number) in ArmPrivateDefines(Path.Combine(Path.GetDirectoryName(header)!, "unistd.h")))
+            {
+                defines.Add(name, number);
+            }
+        }
         Assert.True(defines.Count > 300, $"{header}: only {defines.Count} syscalls read");
 
         var table = SyscallTable.For(abi);
@@ -106,12 +115,30 @@ public sealed partial class Syscall32TableHeaderTests
         return defines;
     }
 
+    /// <summary>arm's <c>#define __ARM_NR_name (__ARM_NR_BASE+N)</c>, with <c>__ARM_NR_BASE</c> as EABI defines it (<c>__NR_SYSCALL_BASE</c> 0).</summary>
+    private static Dictionary<string, int> ArmPrivateDefines(string unistd)
+    {
+        string text = File.ReadAllText(unistd);
+        var baseDefine = ArmPrivateBaseDefine().Match(text);
+        Assert.True(baseDefine.Success, $"{unistd} does not define __ARM_NR_BASE");
+        long first = ParseNumber(baseDefine.Groups[1].Value);
+        var defines = ArmPrivateDefine().Matches(text).ToDictionary(m => m.Groups[1].Value, m => checked((int)(first + ParseNumber(m.Groups[2].Value))));
+        Assert.True(defines.Count >= 2, $"{unistd}: only {defines.Count} private arm syscalls read");
+        return defines;
+    }
+
     private static long ParseNumber(string text) => text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
         ? long.Parse(text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
         : long.Parse(text, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"^#define\s+__NR_(?<name>\w+)\s+(?:(?<plain>\d+)|\(\s*(?<base>\w+)\s*\+\s*(?<offset>\d+)\s*\))\s*$")]
     private static partial Regex SyscallDefine();
+
+    [GeneratedRegex(@"^#define\s+__ARM_NR_BASE\s+\(__NR_SYSCALL_BASE\s*\+\s*(0x[0-9a-fA-F]+|\d+)\)", RegexOptions.Multiline)]
+    private static partial Regex ArmPrivateBaseDefine();
+
+    [GeneratedRegex(@"^#define\s+__ARM_NR_(\w+)\s+\(__ARM_NR_BASE\s*\+\s*(\d+)\)", RegexOptions.Multiline)]
+    private static partial Regex ArmPrivateDefine();
 
     [GeneratedRegex(@"^#define\s+__X32_SYSCALL_BIT\s+(0x[0-9a-fA-F]+|\d+)", RegexOptions.Multiline)]
     private static partial Regex X32BitDefine();

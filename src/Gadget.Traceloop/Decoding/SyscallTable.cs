@@ -9,37 +9,42 @@ namespace Gadget.Traceloop.Decoding;
 /// </summary>
 public sealed class SyscallTable
 {
-    private static readonly Lazy<SyscallTable> X86Table = new(() => new SyscallTable(SyscallArchitecture.X86_64, SyscallTableData.X86_64, SyscallTableData.X86_64NewerThanHeaders));
-    private static readonly Lazy<SyscallTable> Arm64Table = new(() => new SyscallTable(SyscallArchitecture.Arm64, SyscallTableData.Arm64, SyscallTableData.Arm64NewerThanHeaders));
-    private static readonly Lazy<SyscallTable> I386Table = new(() => new SyscallTable(SyscallArchitecture.I386, Syscall32TableData.I386, Syscall32TableData.I386NewerThanHeaders));
-    private static readonly Lazy<SyscallTable> Arm32Table = new(() => new SyscallTable(SyscallArchitecture.Arm32, Syscall32TableData.Arm32, Syscall32TableData.Arm32NewerThanHeaders));
+    private static readonly Lazy<SyscallTable> X86Table = new(() => new SyscallTable(SyscallArchitecture.X86_64, SyscallTableData.X86_64NewerThanHeaders, (0, SyscallTableData.X86_64)));
+    private static readonly Lazy<SyscallTable> Arm64Table = new(() => new SyscallTable(SyscallArchitecture.Arm64, SyscallTableData.Arm64NewerThanHeaders, (0, SyscallTableData.Arm64)));
+    private static readonly Lazy<SyscallTable> I386Table = new(() => new SyscallTable(SyscallArchitecture.I386, Syscall32TableData.I386NewerThanHeaders, (0, Syscall32TableData.I386)));
+    private static readonly Lazy<SyscallTable> Arm32Table = new(() => new SyscallTable(SyscallArchitecture.Arm32, Syscall32TableData.Arm32NewerThanHeaders,
+        (0, Syscall32TableData.Arm32), (Syscall32TableData.Arm32PrivateFirst, Syscall32TableData.Arm32Private)));
     private static readonly Lazy<SyscallTable> X32Table = new(() =>
-        new SyscallTable(SyscallArchitecture.X32, Syscall32TableData.X32, Syscall32TableData.X32NewerThanHeaders, Syscall32TableData.X32SyscallBit));
+        new SyscallTable(SyscallArchitecture.X32, Syscall32TableData.X32NewerThanHeaders, (Syscall32TableData.X32SyscallBit, Syscall32TableData.X32)));
 
-    // names[i] is syscall firstNumber + i (x32's numbers start at the x32 bit).
-    private readonly int firstNumber;
-    private readonly string?[] names;
-    private readonly string[] displayNames;
+    // Increasing ranges of numbers, each range's Names[i] being syscall First + i: one from 0 (x32's from the x32 bit),
+    // and for arm its private syscalls (set_tls, cacheflush) from 0x0f0000.
+    private readonly (int First, string?[] Names, string[] DisplayNames)[] ranges;
     private readonly FrozenDictionary<string, int> numbers;
 
     /// <summary>Numbers added from the kernel's own table because the UAPI headers the table was generated from predate them.</summary>
     internal IReadOnlySet<int> NewerThanHeaders { get; }
 
-    private SyscallTable(SyscallArchitecture architecture, string?[] names, int[] newerThanHeaders, int firstNumber = 0)
+    // newerThanHeaders are numbers less the first range's First.
+    private SyscallTable(SyscallArchitecture architecture, int[] newerThanHeaders, params (int First, string?[] Names)[] ranges)
     {
-        NewerThanHeaders = newerThanHeaders.Select(n => firstNumber + n).ToHashSet();
         Architecture = architecture;
-        this.firstNumber = firstNumber;
-        this.names = names;
-        displayNames = new string[names.Length];
+        NewerThanHeaders = newerThanHeaders.Select(n => ranges[0].First + n).ToHashSet();
+        this.ranges = new (int, string?[], string[])[ranges.Length];
         var byName = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < names.Length; i++)
+        for (int r = 0; r < ranges.Length; r++)
         {
-            displayNames[i] = names[i] ?? UnknownName(firstNumber + i);
-            if (names[i] is { } name)
+            var (first, names) = ranges[r];
+            var displayNames = new string[names.Length];
+            for (int i = 0; i < names.Length; i++)
             {
-                byName.TryAdd(name, firstNumber + i);
+                displayNames[i] = names[i] ?? UnknownName(first + i);
+                if (names[i] is { } name)
+                {
+                    byName.TryAdd(name, first + i);
+                }
             }
+            this.ranges[r] = (first, names, displayNames);
         }
         numbers = byName.ToFrozenDictionary(StringComparer.Ordinal);
     }
@@ -53,7 +58,10 @@ public sealed class SyscallTable
     /// <summary>The i386 table: ia32 tasks' syscalls on x86-64 (<see cref="SyscallRecord.Is32Bit"/>).</summary>
     public static SyscallTable I386 => I386Table.Value;
 
-    /// <summary>The arm EABI table: AArch32 tasks' syscalls on arm64 (<see cref="SyscallRecord.Is32Bit"/>).</summary>
+    /// <summary>
+    /// The arm EABI table: AArch32 tasks' syscalls on arm64 (<see cref="SyscallRecord.Is32Bit"/>), with arm's private ones
+    /// from 0x0f0000 up (<c>set_tls</c>, <c>cacheflush</c>).
+    /// </summary>
     public static SyscallTable Arm32 => Arm32Table.Value;
 
     /// <summary>The x32 table: numbers from 0x40000000 (the kernel's <c>__X32_SYSCALL_BIT</c>) up.</summary>
@@ -99,31 +107,56 @@ public sealed class SyscallTable
     };
 
     /// <summary>One more than the highest syscall number in the table.</summary>
-    public int Count => firstNumber + names.Length;
+    public int Count => ranges[^1].First + ranges[^1].Names.Length;
 
     /// <summary>Every (number, name) pair in the table, by increasing number.</summary>
     public IEnumerable<KeyValuePair<int, string>> Syscalls
     {
         get
         {
-            for (int i = 0; i < names.Length; i++)
+            foreach (var (first, names, _) in ranges)
             {
-                if (names[i] is { } name)
+                for (int i = 0; i < names.Length; i++)
                 {
-                    yield return new(firstNumber + i, name);
+                    if (names[i] is { } name)
+                    {
+                        yield return new(first + i, name);
+                    }
                 }
             }
         }
     }
 
     /// <summary>The name of syscall <paramref name="number"/> (e.g. <c>openat</c>), or <c>null</c> when the table does not know it.</summary>
-    public string? GetName(int number) => Index(number) is var i && (uint)i < (uint)names.Length ? names[i] : null;
+    public string? GetName(int number)
+    {
+        foreach (var (first, names, _) in ranges)
+        {
+            int i = unchecked(number - first);
+            if ((uint)i < (uint)names.Length)
+            {
+                return names[i];
+            }
+        }
+        return null;
+    }
 
     /// <summary>
     /// The name of syscall <paramref name="number"/>, or when unknown strace's <c>syscall_0x1c3</c> form (<c>syscall32_N</c>
     /// in the <see cref="I386"/> and <see cref="Arm32"/> tables). Allocates nothing for numbers in the table's range.
     /// </summary>
-    public string GetDisplayName(int number) => Index(number) is var i && (uint)i < (uint)displayNames.Length ? displayNames[i] : UnknownName(number);
+    public string GetDisplayName(int number)
+    {
+        foreach (var (first, _, displayNames) in ranges)
+        {
+            int i = unchecked(number - first);
+            if ((uint)i < (uint)displayNames.Length)
+            {
+                return displayNames[i];
+            }
+        }
+        return UnknownName(number);
+    }
 
     /// <summary>
     /// The name of <paramref name="record"/>'s syscall in the numbering it was made with: this table's, its
@@ -159,8 +192,6 @@ public sealed class SyscallTable
     internal bool IsTracedArchitecture => Architecture is SyscallArchitecture.X86_64 or SyscallArchitecture.Arm64;
 
     private bool Is32BitAbi => Architecture is SyscallArchitecture.I386 or SyscallArchitecture.Arm32;
-
-    private int Index(int number) => unchecked(number - firstNumber);
 
     // The table whose numbering a record's number is in; null for a 32-bit record when this table has no 32-bit ABI.
     private SyscallTable? NumberingOf(SyscallRecord record)
