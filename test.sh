@@ -24,8 +24,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Runtime packages the tests use (the BPF objects are prebuilt; clang rebuilds them, and compiles the skeleton generator's
-# synthetic test objects: clang-19 with libbpf's headers).
-packages=(libbpf1 runc busybox-static strace python3 gcc systemtap-sdt-dev iproute2 util-linux libcap2-bin bpftool clang-19 libbpf-dev)
+# synthetic test objects: clang-19 with libbpf's headers; arm's syscall header, which traceloop's generated AArch32 table is
+# compared with, is in linux-libc-dev-armhf-cross).
+packages=(libbpf1 runc busybox-static strace python3 gcc systemtap-sdt-dev iproute2 util-linux libcap2-bin bpftool clang-19 libbpf-dev
+  linux-libc-dev-armhf-cross)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

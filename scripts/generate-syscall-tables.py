@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
-"""Generates src/Gadget.Traceloop/Decoding/SyscallTableData.g.cs and src/Shared/Linux/{Errno,Signal}Table.g.cs (the
-internal Linux ABI layer every package links) from this machine's Linux UAPI headers (package linux-libc-dev).
+"""Generates src/Gadget.Traceloop/Decoding/SyscallTableData.g.cs, src/Gadget.Traceloop/Decoding/Syscall32TableData.g.cs
+and src/Shared/Linux/{Errno,Signal}Table.g.cs (the internal Linux ABI layer every package links) from this machine's
+Linux UAPI headers (Debian packages linux-libc-dev and linux-libc-dev-armhf-cross).
 
 - Syscall names by number for x86-64 (asm/unistd_64.h) and arm64 (asm-generic/unistd.h, expanded by the C
   preprocessor with the switches arm64's asm/unistd.h sets).
+- Syscall names by number for the ABIs of 32-bit tasks on a 64-bit kernel: i386 (asm/unistd_32.h, which x86-64's
+  linux-libc-dev installs), AArch32 EABI as arm64 runs it (arm's asm/unistd-eabi.h, from linux-libc-dev-armhf-cross or
+  the multiarch linux-libc-dev:armhf; the generated file names the package and version it came from) with arm's
+  private syscalls (__ARM_NR_*: set_tls, cacheflush, ... from 0x0f0000 up, in the asm/unistd.h beside it), and x32
+  (asm/unistd_x32.h: x86-64 numbers with __X32_SYSCALL_BIT set).
 - errno names (asm-generic/errno-base.h, errno.h) with glibc's strerror() texts (what strace prints), plus the
   kernel-internal restart codes a syscall exit can carry (include/linux/errno.h, not part of the UAPI).
 - Signal names (asm/signal.h; identical numbering on x86-64 and arm64 for 1..31).
 
-Run from the repository root:  python3 scripts/generate-syscall-tables.py
+Run from the repository root (root is needed only to install the armhf headers):
+    apt-get install linux-libc-dev linux-libc-dev-armhf-cross cpp
+    python3 scripts/generate-syscall-tables.py
 """
 import os
 import re
@@ -23,6 +31,16 @@ X86_HEADER = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"
 GENERIC_HEADER = "/usr/include/asm-generic/unistd.h"
 ERRNO_HEADERS = ["/usr/include/asm-generic/errno-base.h", "/usr/include/asm-generic/errno.h"]
 SIGNAL_HEADER = "/usr/include/x86_64-linux-gnu/asm/signal.h"
+I386_HEADER = "/usr/include/x86_64-linux-gnu/asm/unistd_32.h"
+X32_HEADER = "/usr/include/x86_64-linux-gnu/asm/unistd_x32.h"
+# arm's EABI numbering (arch/arm/include/uapi/asm/unistd.h includes it for EABI): the cross-compilers' package first,
+# then the multiarch one (dpkg --add-architecture armhf).
+ARM_EABI_HEADERS = [
+    "/usr/arm-linux-gnueabihf/include/asm/unistd-eabi.h",
+    "/usr/include/arm-linux-gnueabihf/asm/unistd-eabi.h",
+]
+# The kernel's __X32_SYSCALL_BIT (arch/x86/include/uapi/asm/unistd.h).
+X32_SYSCALL_BIT = 0x40000000
 
 # What arch/arm64/include/uapi/asm/unistd.h defines before including asm-generic/unistd.h (64-bit, no compat).
 ARM64_SWITCHES = [
@@ -50,6 +68,10 @@ NEWER_COMMON = {
 }
 NEWER_X86_64 = {335: "uretprobe", 336: "uprobe", **NEWER_COMMON}
 NEWER_ARM64 = dict(NEWER_COMMON)
+# The same numbers are "i386", "common" or "x32" entries of syscall_32.tbl, arch/arm/tools/syscall.tbl and syscall_64.tbl.
+NEWER_I386 = dict(NEWER_COMMON)
+NEWER_ARM32 = dict(NEWER_COMMON)
+NEWER_X32 = dict(NEWER_COMMON)
 
 
 def with_newer(table, newer):
@@ -68,6 +90,56 @@ def x86_64_table():
             if m:
                 table[int(m.group(2))] = m.group(1)
     return table
+
+
+def offset_table(path, base_macro):
+    """A header of '#define __NR_name N' or '#define __NR_name (BASE + N)' lines: names by N."""
+    table = {}
+    pattern = re.compile(r"#define __NR_(\w+)\s+(?:(\d+)|\(" + re.escape(base_macro) + r"\s*\+\s*(\d+)\))\s*$")
+    with open(path) as f:
+        for line in f:
+            m = pattern.match(line)
+            if m:
+                table[int(m.group(2) or m.group(3))] = m.group(1)
+    return table
+
+
+def installed_package(path):
+    """(package, version) that installed path, by dpkg."""
+    try:
+        owner = subprocess.run(["dpkg-query", "-S", path], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ("unknown", "unknown")
+    package = owner.split(":", 1)[0] if ": " in owner else "unknown"
+    if owner.count(":") >= 2:  # multiarch: "linux-libc-dev:armhf: /usr/include/..."
+        package = owner.rsplit(": ", 1)[0]
+    try:
+        version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        version = ""
+    return (package, version or "unknown")
+
+
+def arm_private_table(arm_header):
+    """arm's private syscalls (asm/unistd.h beside unistd-eabi.h): (first number, names by number less it)."""
+    path = os.path.join(os.path.dirname(arm_header), "unistd.h")
+    with open(path) as f:
+        text = f.read()
+    base = re.search(r"#define __ARM_NR_BASE\s+\(__NR_SYSCALL_BASE\s*\+\s*(0x[0-9a-fA-F]+|\d+)\)", text)
+    if not base:
+        sys.exit(f"{path} does not define __ARM_NR_BASE")
+    table = {int(m.group(2)): m.group(1) for m in re.finditer(r"#define __ARM_NR_(\w+)\s+\(__ARM_NR_BASE\s*\+\s*(\d+)\)", text)}
+    if len(table) < 2:
+        sys.exit(f"{path}: only {len(table)} private arm syscalls")
+    # EABI's __NR_SYSCALL_BASE is 0.
+    return int(base.group(1), 0), table
+
+
+def arm_eabi_header():
+    for path in ARM_EABI_HEADERS:
+        if os.path.exists(path):
+            return path
+    sys.exit("no arm EABI syscall header (" + " or ".join(ARM_EABI_HEADERS) + "): apt-get install linux-libc-dev-armhf-cross")
 
 
 def arm64_table():
@@ -158,6 +230,52 @@ def libc_dev_version():
         return "unknown"
 
 
+def write_32bit_tables():
+    """Syscall32TableData.g.cs: the i386, AArch32 EABI and x32 tables, with the packages they came from."""
+    arm_header = arm_eabi_header()
+    for path in (I386_HEADER, X32_HEADER):
+        if not os.path.exists(path):
+            sys.exit(f"{path} is missing: apt-get install linux-libc-dev")
+    i386 = offset_table(I386_HEADER, "__NR_SYSCALL_BASE")
+    arm = offset_table(arm_header, "__NR_SYSCALL_BASE")
+    x32 = offset_table(X32_HEADER, "__X32_SYSCALL_BIT")
+    i386_newer = with_newer(i386, NEWER_I386)
+    arm_newer = with_newer(arm, NEWER_ARM32)
+    x32_newer = with_newer(x32, NEWER_X32)
+    arm_private_first, arm_private = arm_private_table(arm_header)
+    if len(i386) < 400 or len(arm) < 350 or len(x32) < 300:
+        sys.exit(f"suspiciously small tables: i386 {len(i386)}, arm {len(arm)}, x32 {len(x32)}")
+    sources = []
+    for path in (I386_HEADER, arm_header, os.path.join(os.path.dirname(arm_header), "unistd.h"), X32_HEADER):
+        package, version = installed_package(path)
+        sources.append(f"// {path} ({package} {version})")
+    with open(os.path.join(OUT, "Syscall32TableData.g.cs"), "w") as f:
+        f.write("// <auto-generated>\n// Generated by scripts/generate-syscall-tables.py from\n" + "\n".join(sources) + "\n")
+        f.write("// Do not edit: run the script again.\n// </auto-generated>\n#nullable enable\n")
+        f.write("namespace Gadget.Traceloop.Decoding;\n\n")
+        f.write("/// <summary>Syscall names indexed by number for the 32-bit-pointer ABIs a 64-bit kernel also runs (generated).</summary>\n")
+        f.write("internal static class Syscall32TableData\n{\n")
+        f.write(f"    /// <summary>i386 names (ia32 tasks on x86-64): {len(i386)} syscalls.</summary>\n")
+        f.write("    public static readonly string?[] I386 =\n    [\n" + names_array(i386) + "\n    ];\n\n")
+        f.write(f"    /// <summary>arm EABI names (AArch32 tasks on arm64): {len(arm)} syscalls.</summary>\n")
+        f.write("    public static readonly string?[] Arm32 =\n    [\n" + names_array(arm) + "\n    ];\n\n")
+        f.write(f"    /// <summary>arm's private syscalls (<c>__ARM_NR_*</c>) indexed by number less <see cref=\"Arm32PrivateFirst\"/>: {len(arm_private)} syscalls.</summary>\n")
+        f.write("    public static readonly string?[] Arm32Private =\n    [\n" + names_array(arm_private) + "\n    ];\n\n")
+        f.write("    /// <summary>The number of arm's first private syscall slot (the kernel's <c>__ARM_NR_BASE</c> in EABI).</summary>\n")
+        f.write(f"    public const int Arm32PrivateFirst = 0x{arm_private_first:x};\n\n")
+        f.write(f"    /// <summary>x32 names indexed by number less <see cref=\"X32SyscallBit\"/>: {len(x32)} syscalls.</summary>\n")
+        f.write("    public static readonly string?[] X32 =\n    [\n" + names_array(x32) + "\n    ];\n\n")
+        f.write("    /// <summary>The bit every x32 syscall number has set (the kernel's <c>__X32_SYSCALL_BIT</c>).</summary>\n")
+        f.write(f"    public const int X32SyscallBit = 0x{X32_SYSCALL_BIT:x};\n\n")
+        f.write("    /// <summary>i386 numbers newer than the headers, added from the kernel's table.</summary>\n")
+        f.write("    public static readonly int[] I386NewerThanHeaders = [" + ", ".join(map(str, i386_newer)) + "];\n\n")
+        f.write("    /// <summary>arm EABI numbers newer than the headers, added from the kernel's table.</summary>\n")
+        f.write("    public static readonly int[] Arm32NewerThanHeaders = [" + ", ".join(map(str, arm_newer)) + "];\n\n")
+        f.write("    /// <summary>x32 numbers (less the x32 bit) newer than the headers, added from the kernel's table.</summary>\n")
+        f.write("    public static readonly int[] X32NewerThanHeaders = [" + ", ".join(map(str, x32_newer)) + "];\n}\n")
+    return f"i386: {len(i386)}, arm EABI: {len(arm)} + {len(arm_private)} private, x32: {len(x32)} syscalls"
+
+
 def main():
     version = libc_dev_version()
     x86 = x86_64_table()
@@ -199,7 +317,8 @@ def main():
         f.write("internal static class SignalTable\n{\n")
         f.write("    /// <summary>Names indexed by signal number (index 0 unused).</summary>\n")
         f.write("    public static readonly string?[] Names =\n    [\n" + names_array(signals) + "\n    ];\n}\n")
-    print(f"x86-64: {len(x86)} syscalls, arm64: {len(arm)} syscalls, {len(errnos)} errnos, {len(signals)} signals")
+    summary32 = write_32bit_tables()
+    print(f"x86-64: {len(x86)} syscalls, arm64: {len(arm)} syscalls, {summary32}, {len(errnos)} errnos, {len(signals)} signals")
 
 
 if __name__ == "__main__":

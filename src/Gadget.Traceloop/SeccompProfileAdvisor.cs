@@ -11,8 +11,9 @@ public static class SeccompProfileAdvisor
     /// <summary>Builds the profile of a recorded history (e.g. <see cref="TraceloopTracer.Dump"/> of a container).</summary>
     /// <param name="history">The recorded syscalls.</param>
     /// <param name="options">Extra allowed syscalls and the errno of refusals.</param>
-    /// <param name="table">The syscall table of the recorded machine; the current architecture's by default.</param>
-    /// <exception cref="ArgumentException">The history is empty: there is nothing to learn from.</exception>
+    /// <param name="table">The syscall table of the recorded machine (x86-64 or arm64); the current architecture's by default.</param>
+    /// <exception cref="ArgumentException">The history is empty: there is nothing to learn from; or <paramref name="table"/> is
+    /// a 32-bit or x32 table.</exception>
     /// <exception cref="InvalidOperationException">The history is a <see cref="SyscallHistory"/> that does not hold every syscall
     /// (its ring wrapped, or it started late): a profile from it would refuse syscalls the workload made, and kill it; or the
     /// history holds 32-bit syscalls (<see cref="SyscallRecord.Is32Bit"/>), which the profile cannot allow.</exception>
@@ -27,6 +28,10 @@ public static class SeccompProfileAdvisor
         }
         options ??= new SeccompProfileOptions();
         table ??= SyscallTable.Current;
+        if (!table.IsTracedArchitecture)
+        {
+            throw new ArgumentException($"A seccomp profile is written for the x86-64 or the arm64 table, not {table.Architecture}.", nameof(table));
+        }
         var names = new HashSet<string>(StringComparer.Ordinal);
         var recorded = 0;
         foreach (var record in history)
@@ -36,8 +41,8 @@ public static class SeccompProfileAdvisor
             {
                 throw new InvalidOperationException(
                     $"The recorded history holds 32-bit syscalls (process {record.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
-                    $"'{record.Command}', 32-bit syscall number {record.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}): a profile of the " +
-                    $"{string.Join(", ", Architectures(table.Architecture))} ABI would refuse them, and this advisor does not name 32-bit syscalls.");
+                    $"'{record.Command}', 32-bit syscall number {record.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {table.GetDisplayName(record)}): a profile of the " +
+                    $"{string.Join(", ", Architectures(table.Architecture))} ABI would refuse them, and this advisor writes no rules for a 32-bit ABI.");
             }
             // rt_sigreturn's exit reports number -1 (the kernel restores orig_ax); the entry carries the real number.
             if (record.Number >= 0 && table.GetName(record.Number) is { } name)

@@ -30,10 +30,16 @@ public sealed class SyscallCatalog
     private readonly object gate = new();
 
     /// <summary>Creates a catalog for <paramref name="table"/>'s architecture, reading signatures from <paramref name="signatures"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="table"/> is not the x86-64 or the arm64 table: the 32-bit and x32
+    /// tables only name syscalls, whose arguments traceloop does not decode.</exception>
     public SyscallCatalog(SyscallTable table, SyscallSignatureProvider signatures)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(signatures);
+        if (!table.IsTracedArchitecture)
+        {
+            throw new ArgumentException($"traceloop decodes x86-64 and arm64 syscalls only; the {table.Architecture} table only names syscalls.", nameof(table));
+        }
         Table = table;
         Signatures = signatures;
         decoders = new SyscallDecoder?[table.Count];

@@ -140,6 +140,9 @@ public sealed class SyscallFormatter
         SyscallRenderers.For(context.Decoder).AppendReturn(context, destination);
     }
 
-    // A 32-bit syscall's number is not in the catalog's table: its arguments are printed raw.
-    private RenderContext Context(SyscallRecord record) => new(record, record.Is32Bit ? null : Catalog.GetDecoder(record.Number), settings);
+    // A 32-bit syscall's number is in another numbering than the catalog's (its name comes from the table's CompatTable),
+    // and nothing behind its pointers was captured: never the 64-bit decoder of the same number; a few by their 32-bit
+    // name (Compat32Decoders), the others' registers raw.
+    private RenderContext Context(SyscallRecord record) =>
+        new(record, record.Is32Bit ? Compat32Decoders.For(Catalog.Table.GetName(record), Catalog.Architecture) : Catalog.GetDecoder(record.Number), settings);
 }
