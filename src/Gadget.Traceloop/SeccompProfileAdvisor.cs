@@ -16,7 +16,7 @@ public static class SeccompProfileAdvisor
     /// a 32-bit or x32 table.</exception>
     /// <exception cref="InvalidOperationException">The history is a <see cref="SyscallHistory"/> that does not hold every syscall
     /// (its ring wrapped, or it started late): a profile from it would refuse syscalls the workload made, and kill it; or the
-    /// history holds 32-bit syscalls (<see cref="SyscallRecord.Is32Bit"/>), which the profile cannot allow.</exception>
+    /// history holds 32-bit syscalls (<see cref="SyscallRecord.Is32Bit"/>) or x32 ones, which the profile cannot allow.</exception>
     public static SeccompProfile Create(IEnumerable<SyscallRecord> history, SeccompProfileOptions? options = null, SyscallTable? table = null)
     {
         ArgumentNullException.ThrowIfNull(history);
@@ -43,6 +43,13 @@ public static class SeccompProfileAdvisor
                     $"The recorded history holds 32-bit syscalls (process {record.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
                     $"'{record.Command}', 32-bit syscall number {record.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {table.GetDisplayName(record)}): a profile of the " +
                     $"{string.Join(", ", Architectures(table.Architecture))} ABI would refuse them, and this advisor writes no rules for a 32-bit ABI.");
+            }
+            if (table.Architecture == SyscallArchitecture.X86_64 && record.Number > 0 && (record.Number & Syscall32TableData.X32SyscallBit) != 0)
+            {
+                // Not in the x86-64 table: left out, the profile would refuse them and kill the process at its first one.
+                throw new InvalidOperationException(
+                    $"The recorded history holds x32 syscalls (process {record.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
+                    $"'{record.Command}', {table.GetDisplayName(record)}): this advisor writes no rules for the x32 ABI.");
             }
             // rt_sigreturn's exit reports number -1 (the kernel restores orig_ax); the entry carries the real number.
             if (record.Number >= 0 && table.GetName(record.Number) is { } name)

@@ -95,7 +95,7 @@ public sealed class SyscallHistory : IReadOnlyList<SyscallRecord>
         for (var i = 0; i < _syscalls.Count; i++)
         {
             var record = _syscalls[i];
-            if (record.ProcessId == processId && !record.Is32Bit && table.GetName(record.Number) is "execve" or "execveat")
+            if (record.ProcessId == processId && table.GetName(record) is "execve" or "execveat")
             {
                 if (i == 0 && CompleteSinceNs <= record.TimestampNs && MissedBeforeRecording == 0)
                 {

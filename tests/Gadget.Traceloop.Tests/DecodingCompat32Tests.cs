@@ -117,6 +117,54 @@ public sealed class DecodingCompat32Tests
     }
 
     [Fact]
+    public void TheSeccompAdvisorRefusesAnX32HistoryInsteadOfLeavingItsSyscallsOut()
+    {
+        int write = SyscallTable.X32.GetNumber("write");
+        int exitGroup = SyscallTable.X86_64.GetNumber("exit_group");
+        // x32 numbers are not in the x86-64 table: a profile without them would kill the process at its first syscall.
+        Assert.Null(SyscallTable.X86_64.GetName(write));
+        var error = Assert.Throws<InvalidOperationException>(() => SeccompProfileAdvisor.Create(
+            [Record(exitGroup, is32Bit: false, [0, 0, 0, 0, 0, 0], null), Record(write, is32Bit: false, [1, 0x1000, 5, 0, 0, 0], 5)],
+            table: SyscallTable.X86_64));
+        Assert.Contains("x32", error.Message, StringComparison.Ordinal);
+        Assert.Contains("write", error.Message, StringComparison.Ordinal);
+        // The same history of x86-64 numbers alone is a profile.
+        Assert.Contains("exit_group", SeccompProfileAdvisor.Create([Record(exitGroup, is32Bit: false, [0, 0, 0, 0, 0, 0], null)], table: SyscallTable.X86_64).AllowedSyscalls);
+    }
+
+    [Fact]
+    public void AHistoryFromTheFirstExecFindsA32BitExecve()
+    {
+        // A 32-bit program that execs: its execve is a 32-bit syscall, in the i386 numbering (11, not x86-64's 59).
+        var table = SyscallTable.Current;
+        var compat = table.CompatTable!;
+        int execve32 = compat.GetNumber("execve");
+        Assert.NotEqual(table.GetNumber("execve"), execve32);
+        static SyscallRecord At(ulong ns, int number, bool is32Bit) => new()
+        {
+            TimestampNs = ns,
+            Cpu = 0,
+            ProcessId = 10,
+            ThreadId = 10,
+            Command = "prog32",
+            Number = number,
+            Is32Bit = is32Bit,
+            Arguments = [0, 0, 0, 0, 0, 0],
+            ReturnValue = 0,
+        };
+        SyscallRecord[] records =
+        [
+            At(10, compat.GetNumber("getpid"), is32Bit: true),
+            At(20, execve32, is32Bit: true),
+            At(30, compat.GetNumber("write"), is32Bit: true),
+        ];
+        var history = new SyscallHistory(records, [], recordingSinceNs: 1, completeSinceNs: 1, overwrittenPerCpu: [0], missedBeforeRecording: 0, notWritten: 0);
+        var fromExec = history.FromFirstExec(processId: 10);
+        Assert.Equal([20UL, 30UL], fromExec.Select(r => r.TimestampNs));
+        Assert.True(fromExec.IsComplete);
+    }
+
+    [Fact]
     public void TableLookupsRoundTripInEvery32BitNumbering()
     {
         foreach (var table in new[] { SyscallTable.I386, SyscallTable.Arm32, SyscallTable.X32 })
