@@ -308,6 +308,7 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	buf->open_slot = slot;
 	buf->open_cgroup = cgroup_id;
 	buf->open_mm = mm;
+	buf->open_migrations = current_migrations();
 	buf->open_tid = (u32)pid_tgid;
 	buf->generation++;
 	return 0;
@@ -347,10 +348,12 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	/* rt_sigreturn restores the registers, and with them orig_ax = -1: its exit reports number -1. An execve between a
 	 * 64-bit and a 32-bit program returns in the other mode, with that mode's execve number (the kernel sets it): the only
 	 * syscall whose exit is in another mode than its entry. Outputs start below 8 KiB (OFFSET_MASK): an open syscall with
-	 * larger inputs (two long paths) is written as an enter and an exit record. */
+	 * larger inputs (two long paths) is written as an enter and an exit record. The thread's open syscall here is this
+	 * call's only when the thread has not moved to another CPU since it entered (current_migrations): else it is an
+	 * earlier call, which returned elsewhere. */
 	if (buf->open_tid == tid && buf->open_cgroup == cgroup_id && buf->open_slot == slot &&
 	    (h->nr == nr || nr == -1 || ((h->nr ^ nr) & COMPAT_SYSCALL)) &&
-	    buf->open_size <= OFFSET_MASK) {
+	    buf->open_size <= OFFSET_MASK && buf->open_migrations == current_migrations()) {
 		/* One record for the whole syscall: the enter's record, completed. */
 		buf->generation++; /* odd: being changed */
 		buf->open_tid = 0;

@@ -103,7 +103,7 @@ struct scratch_buffer {
 	u32 batch_used;		/* bytes of batch the records take (0: empty) */
 	u64 batch_cgroup;
 	u32 batch_records;
-	u32 reserved;
+	u32 open_migrations;	/* the open syscall's task's migration count at entry (low 32 bits; traceloop.bpf.c) */
 	u8 data[SCRATCH_SIZE];
 	u8 batch[2 * BATCH_SIZE];	/* twice: the verifier sees that a record (at most BATCH_SIZE / 2) written below BATCH_SIZE fits */
 };

@@ -194,6 +194,21 @@ static __always_inline u64 current_cgroup_id(void)
 	return bpf_get_current_cgroup_id();
 }
 
+/*
+ * How many times the current task moved to another CPU (task->se.nr_migrations, low 32 bits). An open syscall in a CPU's
+ * scratch buffer is the one its task is now returning from only when the task has not moved since it entered: a task that
+ * entered a syscall on this CPU, returned on another (the open record stays here) and came back inside a later syscall of
+ * the same number (execve moves a task at exec, sched_exec; a blocking read wakes on any CPU) must not complete the stale
+ * record with the later call's return value. One load through the trusted task pointer (5.11+); 5.10 reads it with a
+ * helper.
+ */
+static __always_inline u32 current_migrations(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return (u32)bpf_get_current_task_btf()->se.nr_migrations;
+	return (u32)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), se.nr_migrations);
+}
+
 /* The slot cgroup_id records into from the cgroups map (NO_SLOT: not recorded, or new and without a ring yet). */
 static __always_inline u32 lookup_slot(u64 cgroup_id)
 {
