@@ -10,14 +10,9 @@ namespace Gadget.Gadgets;
 /// </summary>
 public readonly ref struct ExitEventView
 {
-    private readonly ReadOnlySpan<byte> _record;
-    private readonly GadgetRuntime? _runtime;
+    private readonly GadgetRecord _record;
 
-    internal ExitEventView(ReadOnlySpan<byte> record, GadgetRuntime? runtime)
-    {
-        _record = record;
-        _runtime = runtime;
-    }
+    internal ExitEventView(GadgetRecord record) => _record = record;
 
     /// <summary>When the task exited, in the kernel's <c>CLOCK_BOOTTIME</c> nanoseconds.</summary>
     public ulong BootTimestamp => Record.Timestamp;
@@ -26,7 +21,7 @@ public readonly ref struct ExitEventView
     public DateTimeOffset Timestamp => BootClock.ToUtc(Record.Timestamp);
 
     /// <summary>The task that exited: its ids and names (<see cref="ProcessView.Tid"/> equals the pid for a process's exit).</summary>
-    public ProcessView Process => new(_record, ExitRecord.Offsets.Proc);
+    public ProcessView Process => _record.Process(ExitRecord.Offsets.Proc);
 
     /// <summary>The wait status its parent is given (see <see cref="ExitEvent.ExitStatus"/>).</summary>
     public int ExitStatus => (int)Record.ExitStatus;
@@ -53,15 +48,14 @@ public readonly ref struct ExitEventView
     public ulong CgroupId => Record.CgroupId;
 
     /// <summary>The container the process ran in, when the gadget's collection knows its cgroup (looked up at each read).</summary>
-    public Container? Container => _runtime?.ResolveContainer(CgroupId);
+    public Container? Container => _record.Container(CgroupId);
 
-    private ref ExitRecord Record => ref RecordView.Of<ExitRecord>(_record);
+    private ref ExitRecord Record => ref _record.As<ExitRecord>();
 
     /// <summary>The record as an <see cref="ExitEvent"/> (allocates it; comm and pcomm come from the gadget's cache of texts).</summary>
     public ExitEvent ToEvent()
     {
         var process = Process;
-        var texts = _runtime?.Texts;
         return new ExitEvent
         {
             Timestamp = Timestamp,
@@ -70,8 +64,8 @@ public readonly ref struct ExitEventView
             ParentPid = process.ParentPid,
             Uid = process.Uid,
             Gid = process.Gid,
-            Comm = process.Comm(texts),
-            ParentComm = process.ParentComm(texts),
+            Comm = _record.Text(process.CommUtf8),
+            ParentComm = _record.Text(process.ParentCommUtf8),
             ExitStatus = ExitStatus,
             Lifetime = Lifetime,
             CgroupId = CgroupId,

@@ -37,11 +37,11 @@ public sealed class ExitSnoop : RingBufferViewGadget<ExitEvent, ExitEventView>
         }));
     }
 
-    private protected override ExitEventView View(ReadOnlySpan<byte> record) => new(record, Runtime);
+    private protected override ExitEventView View(ReadOnlySpan<byte> record) => new(new GadgetRecord(record, Runtime));
 
     private protected override ExitEvent ToEvent(in ExitEventView view) => view.ToEvent();
 
     /// <summary>The event in one record of bpf/exitsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static ExitEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null) =>
-        record.Length < ExitRecord.Size ? null : new ExitEventView(record, runtime).ToEvent();
+        record.Length < ExitRecord.Size ? null : new ExitEventView(new GadgetRecord(record, runtime)).ToEvent();
 }

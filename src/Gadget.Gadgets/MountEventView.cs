@@ -11,14 +11,9 @@ namespace Gadget.Gadgets;
 /// </summary>
 public readonly ref struct MountEventView
 {
-    private readonly ReadOnlySpan<byte> _record;
-    private readonly GadgetRuntime? _runtime;
+    private readonly GadgetRecord _record;
 
-    internal MountEventView(ReadOnlySpan<byte> record, GadgetRuntime? runtime)
-    {
-        _record = record;
-        _runtime = runtime;
-    }
+    internal MountEventView(GadgetRecord record) => _record = record;
 
     /// <summary>When the call returned, in the kernel's <c>CLOCK_BOOTTIME</c> nanoseconds.</summary>
     public ulong BootTimestamp => Record.Timestamp;
@@ -27,7 +22,7 @@ public readonly ref struct MountEventView
     public DateTimeOffset Timestamp => BootClock.ToUtc(Record.Timestamp);
 
     /// <summary>The process that made the call: its ids and names.</summary>
-    public ProcessView Process => new(_record, MountRecord.Offsets.Proc);
+    public ProcessView Process => _record.Process(MountRecord.Offsets.Proc);
 
     /// <summary>Which system call.</summary>
     public MountOperation Operation => (MountOperation)Record.Op;
@@ -63,15 +58,14 @@ public readonly ref struct MountEventView
     public ulong CgroupId => Record.CgroupId;
 
     /// <summary>The container the process runs in, when the gadget's collection knows its cgroup (looked up at each read).</summary>
-    public Container? Container => _runtime?.ResolveContainer(CgroupId);
+    public Container? Container => _record.Container(CgroupId);
 
-    private ref MountRecord Record => ref RecordView.Of<MountRecord>(_record);
+    private ref MountRecord Record => ref _record.As<MountRecord>();
 
     /// <summary>The record as a <see cref="MountEvent"/> (allocates it; short texts come from the gadget's cache of texts).</summary>
     public MountEvent ToEvent()
     {
         var process = Process;
-        var texts = _runtime?.Texts;
         return new MountEvent
         {
             Timestamp = Timestamp,
@@ -80,13 +74,13 @@ public readonly ref struct MountEventView
             ParentPid = process.ParentPid,
             Uid = process.Uid,
             Gid = process.Gid,
-            Comm = process.Comm(texts),
-            ParentComm = process.ParentComm(texts),
+            Comm = _record.Text(process.CommUtf8),
+            ParentComm = _record.Text(process.ParentCommUtf8),
             Operation = Operation,
-            Source = RecordText.FromUtf8(SourceUtf8, texts),
-            Target = RecordText.FromUtf8(TargetUtf8, texts),
-            FileSystemType = RecordText.FromUtf8(FileSystemTypeUtf8, texts),
-            Data = RecordText.FromUtf8(DataUtf8, texts),
+            Source = _record.Text(SourceUtf8),
+            Target = _record.Text(TargetUtf8),
+            FileSystemType = _record.Text(FileSystemTypeUtf8),
+            Data = _record.Text(DataUtf8),
             Flags = Flags,
             ReturnValue = ReturnValue,
             CgroupId = CgroupId,

@@ -24,11 +24,11 @@ public sealed class MountSnoop : RingBufferViewGadget<MountEvent, MountEventView
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static MountSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("mountsnoop.bpf.o", options));
 
-    private protected override MountEventView View(ReadOnlySpan<byte> record) => new(record, Runtime);
+    private protected override MountEventView View(ReadOnlySpan<byte> record) => new(new GadgetRecord(record, Runtime));
 
     private protected override MountEvent ToEvent(in MountEventView view) => view.ToEvent();
 
     /// <summary>The event in one record of bpf/mountsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
     internal static MountEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null) =>
-        record.Length < MountRecord.Size ? null : new MountEventView(record, runtime).ToEvent();
+        record.Length < MountRecord.Size ? null : new MountEventView(new GadgetRecord(record, runtime)).ToEvent();
 }

@@ -40,10 +40,4 @@ public readonly ref struct ProcessView
     public ReadOnlySpan<byte> ParentCommUtf8 => RecordText.UntilNul(Record.Pcomm);
 
     private ref ProcessRecord Record => ref RecordView.Of<ProcessRecord>(_bytes);
-
-    /// <summary>The task name, from <paramref name="texts"/> (the gadget's cache of texts) when there is one.</summary>
-    internal string Comm(RecordTexts? texts) => RecordText.FromUtf8(CommUtf8, texts);
-
-    /// <summary>The parent's task name, from <paramref name="texts"/> when there is one.</summary>
-    internal string ParentComm(RecordTexts? texts) => RecordText.FromUtf8(ParentCommUtf8, texts);
 }

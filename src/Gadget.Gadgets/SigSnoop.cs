@@ -24,7 +24,7 @@ public sealed class SigSnoop : RingBufferViewGadget<SignalEvent, SignalEventView
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static SigSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("sigsnoop.bpf.o", options));
 
-    private protected override SignalEventView View(ReadOnlySpan<byte> record) => new(record, Runtime);
+    private protected override SignalEventView View(ReadOnlySpan<byte> record) => new(new GadgetRecord(record, Runtime));
 
     private protected override SignalEvent ToEvent(in SignalEventView view) => view.ToEvent();
 }

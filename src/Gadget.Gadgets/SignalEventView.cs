@@ -10,14 +10,9 @@ namespace Gadget.Gadgets;
 /// </summary>
 public readonly ref struct SignalEventView
 {
-    private readonly ReadOnlySpan<byte> _record;
-    private readonly GadgetRuntime? _runtime;
+    private readonly GadgetRecord _record;
 
-    internal SignalEventView(ReadOnlySpan<byte> record, GadgetRuntime? runtime)
-    {
-        _record = record;
-        _runtime = runtime;
-    }
+    internal SignalEventView(GadgetRecord record) => _record = record;
 
     /// <summary>When the signal was generated, in the kernel's <c>CLOCK_BOOTTIME</c> nanoseconds.</summary>
     public ulong BootTimestamp => Record.Timestamp;
@@ -26,7 +21,7 @@ public readonly ref struct SignalEventView
     public DateTimeOffset Timestamp => BootClock.ToUtc(Record.Timestamp);
 
     /// <summary>The sender (the current task; the kernel itself for e.g. SIGCHLD, SIGSEGV or an OOM kill).</summary>
-    public ProcessView Sender => new(_record, SignalRecord.Offsets.Sender);
+    public ProcessView Sender => _record.Process(SignalRecord.Offsets.Sender);
 
     /// <summary>Process id of the target.</summary>
     public int TargetPid => (int)Record.TargetPid;
@@ -40,7 +35,7 @@ public readonly ref struct SignalEventView
     /// <summary>Signal number (9 SIGKILL, 15 SIGTERM...).</summary>
     public int Signal => Record.Signal;
 
-    /// <summary>The signal's name, as <see cref="SignalEvent.SignalName"/> (allocates only for a real-time signal's).</summary>
+    /// <summary>The signal's name, as <see cref="SignalEvent.SignalName"/> (SIGKILL...; SIGRTMIN+n, or the number for one out of range).</summary>
     public string SignalName => LinuxSignals.LibcName(Signal);
 
     /// <summary>True when the signal was sent to the whole thread group (kill), false for one thread (tgkill).</summary>
@@ -56,21 +51,20 @@ public readonly ref struct SignalEventView
     public ulong TargetCgroupId => Record.TargetCgroupId;
 
     /// <summary>The sender's container, when known (looked up at each read).</summary>
-    public Container? SenderContainer => _runtime?.ResolveContainer(SenderCgroupId);
+    public Container? SenderContainer => _record.Container(SenderCgroupId);
 
     /// <summary>The target's container, when known (looked up at each read).</summary>
-    public Container? TargetContainer => _runtime?.ResolveContainer(TargetCgroupId);
+    public Container? TargetContainer => _record.Container(TargetCgroupId);
 
     /// <summary>The container this event is about: the target's, else the sender's.</summary>
     public Container? Container => TargetContainer ?? SenderContainer;
 
-    private ref SignalRecord Record => ref RecordView.Of<SignalRecord>(_record);
+    private ref SignalRecord Record => ref _record.As<SignalRecord>();
 
     /// <summary>The record as a <see cref="SignalEvent"/> (allocates it; task names come from the gadget's cache of texts).</summary>
     public SignalEvent ToEvent()
     {
         var sender = Sender;
-        var texts = _runtime?.Texts;
         return new SignalEvent
         {
             Timestamp = Timestamp,
@@ -79,11 +73,11 @@ public readonly ref struct SignalEventView
             SenderParentPid = sender.ParentPid,
             SenderUid = sender.Uid,
             SenderGid = sender.Gid,
-            SenderComm = sender.Comm(texts),
-            SenderParentComm = sender.ParentComm(texts),
+            SenderComm = _record.Text(sender.CommUtf8),
+            SenderParentComm = _record.Text(sender.ParentCommUtf8),
             TargetPid = TargetPid,
             TargetTid = TargetTid,
-            TargetComm = RecordText.FromUtf8(TargetCommUtf8, texts),
+            TargetComm = _record.Text(TargetCommUtf8),
             Signal = Signal,
             ToThreadGroup = ToThreadGroup,
             Result = Result,
