@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Gadget.Gadgets;
 
 namespace Gadget.CommandLine;
@@ -8,6 +9,10 @@ namespace Gadget.CommandLine;
 /// </summary>
 public static class ViewSchemas
 {
+    // What SignalResult.ToString() gives for each value, made once: Enum.GetName reads the names again after every GC
+    // (the runtime keeps a type's enum names in a cache the GC may collect), 544 B each time.
+    private static readonly FrozenDictionary<SignalResult, string> SignalResults = Enum.GetValues<SignalResult>().ToFrozenDictionary(r => r, r => r.ToString());
+
     /// <summary>execsnoop's records.</summary>
     public static ViewSchema<ExecEvent, ExecEventView> ExecSnoop { get; } = new(GadgetSchemas.ExecSnoop, v => v.ToEvent(), v => v.BootTimestamp, v => v.Container,
     [
@@ -43,7 +48,7 @@ public static class ViewSchemas
         ("sig", (v, o) => o.Text(v.SignalName)),
         ("tpid", (v, o) => o.Number(v.TargetPid)),
         ("tcomm", (v, o) => o.Text(v.TargetCommUtf8)),
-        ("result", (v, o) => o.Text(Enum.GetName(v.Result) ?? v.Result.ToString())),
+        ("result", (v, o) => o.Text(SignalResults.GetValueOrDefault(v.Result) ?? v.Result.ToString())),
     ]);
 
     /// <summary>mountsnoop's records.</summary>
