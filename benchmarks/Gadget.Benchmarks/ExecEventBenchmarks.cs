@@ -13,9 +13,9 @@ namespace Gadget.Benchmarks;
 /// consumer needs. One operation = one exec of the generator (<c>OperationsPerInvoke</c>).
 /// </summary>
 /// <remarks>
-/// Arms: <c>View</c> reads the record in place (<see cref="ExecSnoop.Consume{THandler}"/>, a struct handler summing pids and
+/// Arms: <c>View</c> reads the record in place (<see cref="RingBufferViewGadget{TEvent, TView}.Consume{THandler}"/>, a struct handler summing pids and
 /// argument lengths); <c>ToEvent</c> makes the <see cref="ExecEvent"/> that <see cref="ExecSnoop.ReadAsync"/> hands out;
-/// <c>WriterColumns</c> / <c>WriterJson</c> format in place with <see cref="ExecEventWriter"/> (what <c>gadgets execsnoop</c>
+/// <c>WriterColumns</c> / <c>WriterJson</c> format in place with <see cref="ViewEventWriter{TEvent, TView}"/> (what <c>gadgets execsnoop</c>
 /// does for columns and JSON lines); <c>EventWriterColumns</c> / <c>EventWriterJson</c> make the ExecEvent and format it
 /// with the shared <see cref="EventWriter{T}"/> (the tool's path before, and still for YAML and --filter). Output goes to
 /// <see cref="Stream.Null"/>, flushed once per iteration.
@@ -50,8 +50,8 @@ public class ExecEventBenchmarks
     private ExecSnoop _snoop = null!;
     private ViewHandler _view;
     private EventHandler _events;
-    private ExecEventWriter _columns = null!;
-    private ExecEventWriter _json = null!;
+    private ViewEventWriter<ExecEvent, ExecEventView> _columns = null!;
+    private ViewEventWriter<ExecEvent, ExecEventView> _json = null!;
     private GenericHandler _genericColumns;
     private GenericHandler _genericJson;
 
@@ -61,8 +61,8 @@ public class ExecEventBenchmarks
         _work = Directory.CreateTempSubdirectory("gadget-exec-bench-");
         _generator = CGenerator.Compile(_work, "generator", GeneratorSource);
         _snoop = ExecSnoop.Start(new GadgetOptions { RingBufferSize = 16 << 20 });
-        _columns = new ExecEventWriter(OutputFormat.Columns, null, output: Stream.Null);
-        _json = new ExecEventWriter(OutputFormat.Json, null, output: Stream.Null);
+        _columns = new ViewEventWriter<ExecEvent, ExecEventView>(ViewSchemas.ExecSnoop, OutputFormat.Columns, null, EventFilter.None, output: Stream.Null);
+        _json = new ViewEventWriter<ExecEvent, ExecEventView>(ViewSchemas.ExecSnoop, OutputFormat.Json, null, EventFilter.None, output: Stream.Null);
         _genericColumns = new GenericHandler(new EventWriter<ExecEvent>(GadgetSchemas.ExecSnoop, OutputFormat.Columns, null, EventFilter.None, Stream.Null));
         _genericJson = new GenericHandler(new EventWriter<ExecEvent>(GadgetSchemas.ExecSnoop, OutputFormat.Json, null, EventFilter.None, Stream.Null));
     }
@@ -131,7 +131,7 @@ public class ExecEventBenchmarks
         return _genericJson.Writer.Count;
     }
 
-    private struct ViewHandler : IExecEventHandler
+    private struct ViewHandler : IEventViewHandler<ExecEventView>
     {
         public long Sum;
 
@@ -145,7 +145,7 @@ public class ExecEventBenchmarks
         }
     }
 
-    private struct EventHandler : IExecEventHandler
+    private struct EventHandler : IEventViewHandler<ExecEventView>
     {
         public int Count;
 
@@ -158,7 +158,7 @@ public class ExecEventBenchmarks
         }
     }
 
-    private readonly struct GenericHandler(EventWriter<ExecEvent> writer) : IExecEventHandler
+    private readonly struct GenericHandler(EventWriter<ExecEvent> writer) : IEventViewHandler<ExecEventView>
     {
         public EventWriter<ExecEvent> Writer { get; } = writer;
 

@@ -11,7 +11,7 @@ internal static class ExitSnoopCommand
     {
         // Read from the parse result (the filter factory runs before the gadget starts) and given to ExitSnoop.Start.
         var exitOptions = new ExitSnoopOptions();
-        return EventCommand.Create("exitsnoop", "Trace every process exit (code or signal, core dump, lifetime) in the selected containers (or on the host).", GadgetSchemas.ExitSnoop, options => ExitSnoop.Start(options, exitOptions), command =>
+        return ViewEventCommand.Create("exitsnoop", "Trace every process exit (code or signal, core dump, lifetime) in the selected containers (or on the host).", ViewSchemas.ExitSnoop, options => ExitSnoop.Start(options, exitOptions), command =>
         {
             var threads = new Option<bool>("--threads", "-T") { Description = "every thread's exit, not only each process's (its thread group leader's)" };
             var failed = new Option<bool>("--failed", "-x") { Description = "only exits with a non-zero code or by a signal" };
@@ -24,7 +24,7 @@ internal static class ExitSnoopCommand
                 exitOptions = new ExitSnoopOptions { Threads = result.GetValue(threads) };
                 var failedOnly = result.GetValue(failed);
                 var onlyPid = result.GetValue(pid);
-                return e => (!failedOnly || e.ExitStatus != 0) && (onlyPid == 0 || e.Pid == onlyPid);
+                return e => (!failedOnly || e.ExitStatus != 0) && (onlyPid == 0 || e.Process.Pid == onlyPid);
             };
         });
     }

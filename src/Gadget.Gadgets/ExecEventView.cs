@@ -5,7 +5,7 @@ namespace Gadget.Gadgets;
 
 /// <summary>
 /// One exec record read in place in the ring buffer, without copying or decoding it: what
-/// <see cref="ExecSnoop.Consume{THandler}(ref THandler)"/> hands to its handler. Valid only during that call; the texts
+/// <see cref="RingBufferViewGadget{TEvent, TView}.Consume{THandler}(ref THandler)"/> hands to its handler. Valid only during that call; the texts
 /// are the kernel's bytes (UTF-8 as the process passed them, not checked). <see cref="ToEvent"/> makes an
 /// <see cref="ExecEvent"/> of it.
 /// </summary>
@@ -57,11 +57,14 @@ public readonly ref struct ExecEventView
     /// <summary>The container the process runs in, when the gadget's collection knows its cgroup.</summary>
     public Container? Container { get; }
 
+    /// <summary>The process that exec'd (the same ids and names as the properties above and below).</summary>
+    public ProcessView Process => new(_record, ExecRecord.Offsets.Proc);
+
     /// <summary>The task name after the call, as bytes (no NUL).</summary>
-    public ReadOnlySpan<byte> CommUtf8 => UntilNul(Header.Proc.Comm);
+    public ReadOnlySpan<byte> CommUtf8 => RecordText.UntilNul(Header.Proc.Comm);
 
     /// <summary>The parent process's task name, as bytes (no NUL).</summary>
-    public ReadOnlySpan<byte> ParentCommUtf8 => UntilNul(Header.Proc.Pcomm);
+    public ReadOnlySpan<byte> ParentCommUtf8 => RecordText.UntilNul(Header.Proc.Pcomm);
 
     /// <summary>The arguments as the kernel copied them: each one followed by a NUL (the last one possibly cut without it).</summary>
     public ReadOnlySpan<byte> ArgumentsUtf8 { get; }
@@ -102,19 +105,13 @@ public readonly ref struct ExecEventView
             ParentPid = ParentPid,
             Uid = Uid,
             Gid = Gid,
-            Comm = _texts?.Get(CommUtf8) ?? System.Text.Encoding.UTF8.GetString(CommUtf8),
-            ParentComm = _texts?.Get(ParentCommUtf8) ?? System.Text.Encoding.UTF8.GetString(ParentCommUtf8),
+            Comm = RecordText.FromUtf8(CommUtf8, _texts),
+            ParentComm = RecordText.FromUtf8(ParentCommUtf8, _texts),
             ReturnValue = ReturnValue,
             Arguments = arguments,
             ArgumentsTruncated = ArgumentsTruncated,
             CgroupId = CgroupId,
             Container = Container,
         };
-    }
-
-    private static ReadOnlySpan<byte> UntilNul(ReadOnlySpan<byte> bytes)
-    {
-        var end = bytes.IndexOf((byte)0);
-        return end < 0 ? bytes : bytes[..end];
     }
 }

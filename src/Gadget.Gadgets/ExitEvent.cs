@@ -39,16 +39,16 @@ public sealed record ExitEvent
     public required int ExitStatus { get; init; }
 
     /// <summary>The exit code (<c>WEXITSTATUS</c>, 0-255) when the process exited by itself; null when a signal killed it.</summary>
-    public int? ExitCode => Signal is null ? (ExitStatus >> 8) & 0xff : null;
+    public int? ExitCode => WaitStatus.ExitCode(ExitStatus);
 
     /// <summary>The signal that killed the process (<c>WTERMSIG</c>), or null when it exited by itself.</summary>
-    public int? Signal => (ExitStatus & 0x7f) is var signal and not 0 ? signal : null;
+    public int? Signal => WaitStatus.Signal(ExitStatus);
 
     /// <summary>The killing signal's name (SIGKILL, SIGSEGV...), or null when the process exited by itself.</summary>
-    public string? SignalName => Signal is { } signal ? LinuxSignals.LibcName(signal) : null;
+    public string? SignalName => WaitStatus.SignalName(ExitStatus);
 
     /// <summary>Whether a core dump was written (<c>WCOREDUMP</c>).</summary>
-    public bool CoreDumped => Signal is not null && (ExitStatus & 0x80) != 0;
+    public bool CoreDumped => WaitStatus.CoreDumped(ExitStatus);
 
     /// <summary>How long the task lived: from its creation (fork/clone) to its exit.</summary>
     public required TimeSpan Lifetime { get; init; }

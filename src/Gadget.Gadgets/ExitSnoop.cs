@@ -13,10 +13,10 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in exits.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.Pid}: {e.SignalName ?? e.ExitCode.ToString()} after {e.Lifetime}");
 /// </code>
 /// </example>
-public sealed class ExitSnoop : RingBufferGadget<ExitEvent>
+public sealed class ExitSnoop : RingBufferViewGadget<ExitEvent, ExitEventView>
 {
     private ExitSnoop(GadgetRuntime runtime)
-        : base(runtime)
+        : base(runtime, ExitRecord.Size)
     {
     }
 
@@ -37,30 +37,11 @@ public sealed class ExitSnoop : RingBufferGadget<ExitEvent>
         }));
     }
 
-    private protected override ExitEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, Runtime);
+    private protected override ExitEventView View(ReadOnlySpan<byte> record) => new(new GadgetRecord(record, Runtime));
+
+    private protected override ExitEvent ToEvent(in ExitEventView view) => view.ToEvent();
 
     /// <summary>The event in one record of bpf/exitsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
-    internal static ExitEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
-    {
-        if (record.Length < ExitRecord.Size)
-        {
-            return null;
-        }
-        ref var r = ref RecordView.Of<ExitRecord>(record);
-        return new ExitEvent
-        {
-            Timestamp = BootClock.ToUtc(r.Timestamp),
-            Pid = (int)r.Proc.Pid,
-            Tid = (int)r.Proc.Tid,
-            ParentPid = (int)r.Proc.Ppid,
-            Uid = (int)r.Proc.Uid,
-            Gid = (int)r.Proc.Gid,
-            Comm = RecordText.Decode(r.Proc.Comm, runtime),
-            ParentComm = RecordText.Decode(r.Proc.Pcomm, runtime),
-            ExitStatus = (int)r.ExitStatus,
-            Lifetime = TimeSpan.FromTicks((long)(r.LifetimeNs / 100)),
-            CgroupId = r.CgroupId,
-            Container = runtime?.ResolveContainer(r.CgroupId),
-        };
-    }
+    internal static ExitEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null) =>
+        record.Length < ExitRecord.Size ? null : new ExitEventView(new GadgetRecord(record, runtime)).ToEvent();
 }

@@ -23,7 +23,9 @@ internal sealed class GadgetRuntime : IDisposable
     // A ring buffer record's header; the size of a dropped record assumed at least (the gadgets' records are smaller,
     // but for exec's, which are up to ~2.7 KiB; a larger one seen is taken instead).
     private const int RecordHeader = 8;
-    private const int MinMaxRecord = 4096;
+
+    /// <summary>The size of a dropped record (with its header) assumed at least, whatever the records read so far.</summary>
+    internal const int MinMaxRecord = 4096;
 
     private LostEventsCounter _lost = null!;
     private ulong _reportedLost;
@@ -196,32 +198,37 @@ internal sealed class GadgetRuntime : IDisposable
                 yield break;
             }
             lastRead = Environment.TickCount64;
-            var lost = EventsLost is null && !GadgetMetrics.IsLostEnabled ? 0 : LostSince(handler.Bytes, handler.MaxRecord);
-            GadgetMetrics.EventsRead(Name, batch.Count);
-            GadgetMetrics.EventsLost(Name, lost);
+            var lost = CountBatch(batch.Count, handler.Bytes, handler.MaxRecord);
             foreach (var item in batch)
             {
                 yield return item;
             }
-            if (lost != 0)
-            {
-                EventsLost?.Invoke(Owner ?? this, new EventsLostEventArgs(lost, _reportedLost));
-            }
+            RaiseLost(lost);
         }
     }
 
     /// <summary>
-    /// After a batch read in place (<paramref name="count"/> records, <paramref name="bytes"/> bytes with their headers):
-    /// counts it in the metrics and raises <see cref="EventsLost"/> when the kernel's counter grew. The counter (a
-    /// system call) is read only when the batch may follow a drop, or a second after it was last read: the kernel drops a
-    /// record only when the unread ones fill the ring (all but less than <paramref name="maxRecord"/> bytes of it), and
-    /// the next batch reads all of those, so a batch smaller than that follows no drop.
+    /// After a batch read in place (<paramref name="count"/> records, <paramref name="bytes"/> bytes with their headers,
+    /// the largest <paramref name="maxRecord"/> bytes or <see cref="MinMaxRecord"/>), as after each batch of
+    /// <see cref="ReadAsync{T}"/>: counts it in the metrics and raises <see cref="EventsLost"/> when the kernel's counter
+    /// grew. The counter (a system call) is read only when someone listens (the event or the metrics), and then only when
+    /// the batch may follow a drop, or a second after it was last read: the kernel drops a record only when the unread
+    /// ones fill the ring (all but less than <paramref name="maxRecord"/> bytes of it), and the next batch reads all of
+    /// those, so a batch smaller than that follows no drop.
     /// </summary>
-    internal void AfterBatch(int count, long bytes, int maxRecord)
+    internal void AfterBatch(int count, long bytes, int maxRecord) => RaiseLost(CountBatch(count, bytes, maxRecord));
+
+    // The metrics of a batch, and the events lost before it (0 when nobody listens).
+    private ulong CountBatch(int count, long bytes, int maxRecord)
     {
+        var lost = EventsLost is null && !GadgetMetrics.IsLostEnabled ? 0 : LostSince(bytes, maxRecord);
         GadgetMetrics.EventsRead(Name, count);
-        var lost = LostSince(bytes, maxRecord);
         GadgetMetrics.EventsLost(Name, lost);
+        return lost;
+    }
+
+    private void RaiseLost(ulong lost)
+    {
         if (lost != 0)
         {
             EventsLost?.Invoke(Owner ?? this, new EventsLostEventArgs(lost, _reportedLost));

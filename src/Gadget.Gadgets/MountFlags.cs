@@ -31,11 +31,29 @@ internal static class MountFlags
         (0x100, "MOVE_MOUNT_SET_GROUP"), (0x200, "MOVE_MOUNT_BENEATH"),
     ];
 
+    // The texts of the flags seen last, one per slot of a small direct-mapped cache (a node's mounts use a handful of
+    // combinations): an entry is replaced whole, so readers on several threads see one pair or the other.
+    private const int CacheSlots = 32;
+    private static readonly Tuple<MountOperation, ulong, string>?[] Cache = new Tuple<MountOperation, ulong, string>?[CacheSlots];
+
     /// <summary>
     /// <paramref name="flags"/> as names joined by <c>|</c> (bits without a name as one hex number at the end), <c>0</c>
-    /// when none; mount's magic <c>0xC0ED</c> in the upper 16 bits is left out, as the kernel ignores it.
+    /// when none; mount's magic <c>0xC0ED</c> in the upper 16 bits is left out, as the kernel ignores it. The text of a
+    /// combination seen a moment ago is reused (no allocation).
     /// </summary>
     public static string Format(MountOperation operation, ulong flags)
+    {
+        var slot = (int)((flags ^ (flags >> 17) ^ ((ulong)operation * 0x9E37)) % CacheSlots);
+        if (Volatile.Read(ref Cache[slot]) is { } cached && cached.Item1 == operation && cached.Item2 == flags)
+        {
+            return cached.Item3;
+        }
+        var text = Compose(operation, flags);
+        Volatile.Write(ref Cache[slot], Tuple.Create(operation, flags, text));
+        return text;
+    }
+
+    private static string Compose(MountOperation operation, ulong flags)
     {
         if (operation == MountOperation.Mount && (flags & MagicMask) == MagicValue)
         {

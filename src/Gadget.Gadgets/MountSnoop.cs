@@ -12,10 +12,10 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in mounts.ReadAsync(ct)) Console.WriteLine($"{e.Comm} {e.Operation} {e.Source} {e.Target} {e.FileSystemType} {e.FlagNames} {e.Result}");
 /// </code>
 /// </example>
-public sealed class MountSnoop : RingBufferGadget<MountEvent>
+public sealed class MountSnoop : RingBufferViewGadget<MountEvent, MountEventView>
 {
     private MountSnoop(GadgetRuntime runtime)
-        : base(runtime)
+        : base(runtime, MountRecord.Size)
     {
     }
 
@@ -24,35 +24,11 @@ public sealed class MountSnoop : RingBufferGadget<MountEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static MountSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("mountsnoop.bpf.o", options));
 
-    private protected override MountEvent? Decode(ReadOnlySpan<byte> record) => Parse(record, Runtime);
+    private protected override MountEventView View(ReadOnlySpan<byte> record) => new(new GadgetRecord(record, Runtime));
+
+    private protected override MountEvent ToEvent(in MountEventView view) => view.ToEvent();
 
     /// <summary>The event in one record of bpf/mountsnoop.bpf.c, or null when it is too short; <paramref name="runtime"/> (if any) resolves its container.</summary>
-    internal static MountEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null)
-    {
-        if (record.Length < MountRecord.Size)
-        {
-            return null;
-        }
-        ref var r = ref RecordView.Of<MountRecord>(record);
-        return new MountEvent
-        {
-            Timestamp = BootClock.ToUtc(r.Timestamp),
-            Pid = (int)r.Proc.Pid,
-            Tid = (int)r.Proc.Tid,
-            ParentPid = (int)r.Proc.Ppid,
-            Uid = (int)r.Proc.Uid,
-            Gid = (int)r.Proc.Gid,
-            Comm = RecordText.Decode(r.Proc.Comm, runtime),
-            ParentComm = RecordText.Decode(r.Proc.Pcomm, runtime),
-            Operation = (MountOperation)r.Op,
-            Source = RecordText.Decode(r.Source, runtime),
-            Target = RecordText.Decode(r.Target, runtime),
-            FileSystemType = RecordText.Decode(r.Fstype, runtime),
-            Data = RecordText.Decode(r.Data, runtime),
-            Flags = r.Flags,
-            ReturnValue = r.Retval,
-            CgroupId = r.CgroupId,
-            Container = runtime?.ResolveContainer(r.CgroupId),
-        };
-    }
+    internal static MountEvent? Parse(ReadOnlySpan<byte> record, GadgetRuntime? runtime = null) =>
+        record.Length < MountRecord.Size ? null : new MountEventView(new GadgetRecord(record, runtime)).ToEvent();
 }

@@ -12,10 +12,10 @@ namespace Gadget.Gadgets;
 /// await foreach (var e in snoop.ReadAsync(ct)) Console.WriteLine($"{e.SenderComm} sent {e.SignalName} to {e.TargetPid} in {e.Container?.Name}");
 /// </code>
 /// </example>
-public sealed class SigSnoop : RingBufferGadget<SignalEvent>
+public sealed class SigSnoop : RingBufferViewGadget<SignalEvent, SignalEventView>
 {
     private SigSnoop(GadgetRuntime runtime)
-        : base(runtime)
+        : base(runtime, SignalRecord.Size)
     {
     }
 
@@ -24,33 +24,7 @@ public sealed class SigSnoop : RingBufferGadget<SignalEvent>
     /// <exception cref="Gadget.Bpf.BpfException">Loading or attaching failed.</exception>
     public static SigSnoop Start(GadgetOptions options) => new(GadgetRuntime.Start("sigsnoop.bpf.o", options));
 
-    private protected override SignalEvent? Decode(ReadOnlySpan<byte> record)
-    {
-        if (record.Length < SignalRecord.Size)
-        {
-            return null;
-        }
-        ref var r = ref RecordView.Of<SignalRecord>(record);
-        return new SignalEvent
-        {
-            Timestamp = BootClock.ToUtc(r.Timestamp),
-            SenderPid = (int)r.Sender.Pid,
-            SenderTid = (int)r.Sender.Tid,
-            SenderParentPid = (int)r.Sender.Ppid,
-            SenderUid = (int)r.Sender.Uid,
-            SenderGid = (int)r.Sender.Gid,
-            SenderComm = Runtime.Texts.Decode(r.Sender.Comm),
-            SenderParentComm = Runtime.Texts.Decode(r.Sender.Pcomm),
-            TargetPid = (int)r.TargetPid,
-            TargetTid = (int)r.TargetTid,
-            TargetComm = Runtime.Texts.Decode(r.TargetComm),
-            Signal = r.Signal,
-            ToThreadGroup = r.Group != 0,
-            Result = (SignalResult)r.Result,
-            SenderCgroupId = r.SenderCgroupId,
-            TargetCgroupId = r.TargetCgroupId,
-            SenderContainer = Runtime.ResolveContainer(r.SenderCgroupId),
-            TargetContainer = Runtime.ResolveContainer(r.TargetCgroupId),
-        };
-    }
+    private protected override SignalEventView View(ReadOnlySpan<byte> record) => new(new GadgetRecord(record, Runtime));
+
+    private protected override SignalEvent ToEvent(in SignalEventView view) => view.ToEvent();
 }

@@ -8,7 +8,7 @@ public sealed class ExecSnoopConsumeTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Real execs of /bin/true with a marker argument, read with <see cref="ExecSnoop.Consume{THandler}"/> and a struct
+    /// Real execs of /bin/true with a marker argument, read with <see cref="RingBufferViewGadget{TEvent, TView}.Consume{THandler}"/> and a struct
     /// handler: every exec arrives with its pid, comm, parent and argv as the kernel reported them, and reading (the
     /// records of every process on the host, in place) allocates nothing on the reading thread.
     /// </summary>
@@ -101,7 +101,7 @@ public sealed class ExecSnoopConsumeTests
         Assert.True(snoop.LostEvents >= lost.Total);
     }
 
-    private struct MarkerHandler(byte[] marker, int capacity) : IExecEventHandler
+    private struct MarkerHandler(byte[] marker, int capacity) : IEventViewHandler<ExecEventView>
     {
         public int Seen { get; private set; }
 
@@ -130,7 +130,7 @@ public sealed class ExecSnoopConsumeTests
         }
     }
 
-    private struct CollectingHandler(string marker) : IExecEventHandler
+    private struct CollectingHandler(string marker) : IEventViewHandler<ExecEventView>
     {
         public ExecEvent? Found { get; private set; }
 

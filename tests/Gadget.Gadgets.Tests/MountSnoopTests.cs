@@ -16,7 +16,8 @@ public sealed class MountSnoopTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private const string Script = """
+    /// <summary>Mounts a tmpfs (MS_NOSUID|MS_NODEV, size=1m,mode=0700), fails a mount (ENODEV), unmounts (MNT_DETACH); prints the results.</summary>
+    internal const string Script = """
         import ctypes, os, tempfile
         libc = ctypes.CDLL(None, use_errno=True)
         libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -121,7 +122,7 @@ public sealed class MountSnoopTests
     }
 
     /// <summary>Runs a command to its end (exit 0); returns its output lines as "key value" pairs.</summary>
-    private static Dictionary<string, string> Run(string file, params string[] arguments)
+    internal static Dictionary<string, string> Run(string file, params string[] arguments)
     {
         var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)

@@ -71,6 +71,21 @@ public sealed class RecordLayoutTests
         Assert.Equal(Bpf.Execsnoop.ExecEvent.Offsets.Args, c.Fields.Values.Max());
     }
 
+    /// <summary>
+    /// ProcessView reads every gadget's <c>struct gadget_process</c> through exitsnoop's generated type: each object's own
+    /// type (checked against its object above) has its size and members at its offsets.
+    /// </summary>
+    [Fact]
+    public void EveryGadgetProcessIsLaidOutAsTheOneProcessViewReads()
+    {
+        static (int Size, string Offsets) Layout(Type type) => ((int)type.GetField("Size")!.GetRawConstantValue()!,
+            string.Join(',', type.GetNestedType("Offsets")!.GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => $"{f.Name}={f.GetRawConstantValue()}").Order()));
+        var read = Layout(typeof(Bpf.Exitsnoop.GadgetProcess));
+        var types = Records().Select(row => (Type)row[2]).Where(t => t.Name == nameof(Bpf.Exitsnoop.GadgetProcess)).Distinct().ToList();
+        Assert.True(types.Count >= 10, string.Join(", ", types));
+        Assert.All(types, type => Assert.Equal(read, Layout(type)));
+    }
+
     private static string PascalCase(string snake) =>
         string.Concat(snake.Split('_', StringSplitOptions.RemoveEmptyEntries).Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
 

@@ -17,6 +17,11 @@ internal static class LinuxSignals
     private static readonly string[] StraceRealTime =
         Enumerable.Range(0, Max - KernelRealTimeMin + 1).Select(i => i == 0 ? "SIGRTMIN" : $"SIGRT_{i}").ToArray();
 
+    // SIGRTMIN+0 (34) to SIGRTMIN+30 (64): made once, as a tracer names them at every such signal (.NET runtimes send
+    // themselves SIGRTMIN to suspend threads for a GC).
+    private static readonly string[] LibcRealTime =
+        Enumerable.Range(0, Max - LibcRealTimeMin + 1).Select(i => $"SIGRTMIN+{i}").ToArray();
+
     /// <summary>The name of a standard signal (1 to 31), e.g. <c>SIGSEGV</c>, or <c>null</c>.</summary>
     internal static string? Name(int signal) => signal is > 0 and < KernelRealTimeMin ? SignalTable.Names[signal] : null;
 
@@ -31,5 +36,5 @@ internal static class LinuxSignals
     /// <summary>The name a C program would use: <c>SIGSEGV</c>, <c>SIGRTMIN+1</c> (35); the number for any other value.</summary>
     internal static string LibcName(int signal) =>
         Name(signal)
-        ?? (signal is >= LibcRealTimeMin and <= Max ? $"SIGRTMIN+{signal - LibcRealTimeMin}" : signal.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        ?? (signal is >= LibcRealTimeMin and <= Max ? LibcRealTime[signal - LibcRealTimeMin] : signal.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
