@@ -140,18 +140,7 @@ public sealed class DecodingCompat32Tests
         var compat = table.CompatTable!;
         int execve32 = compat.GetNumber("execve");
         Assert.NotEqual(table.GetNumber("execve"), execve32);
-        static SyscallRecord At(ulong ns, int number, bool is32Bit) => new()
-        {
-            TimestampNs = ns,
-            Cpu = 0,
-            ProcessId = 10,
-            ThreadId = 10,
-            Command = "prog32",
-            Number = number,
-            Is32Bit = is32Bit,
-            Arguments = [0, 0, 0, 0, 0, 0],
-            ReturnValue = 0,
-        };
+        static SyscallRecord At(ulong ns, int number, bool is32Bit) => Record(number, is32Bit, [0, 0, 0, 0, 0, 0], 0, ns);
         SyscallRecord[] records =
         [
             At(10, compat.GetNumber("getpid"), is32Bit: true),
@@ -214,9 +203,9 @@ public sealed class DecodingCompat32Tests
 
     private static SyscallFormatter FormatterOf(SyscallArchitecture traced) => traced == SyscallArchitecture.Arm64 ? Arm : X86;
 
-    private static SyscallRecord Record(int number, bool is32Bit, ulong[] arguments, long? returnValue) => new()
+    private static SyscallRecord Record(int number, bool is32Bit, ulong[] arguments, long? returnValue, ulong timestampNs = 1) => new()
     {
-        TimestampNs = 1,
+        TimestampNs = timestampNs,
         Cpu = 0,
         ProcessId = 10,
         ThreadId = 10,
