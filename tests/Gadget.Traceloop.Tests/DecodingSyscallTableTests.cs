@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Gadget.Bpf;
 using Gadget.Traceloop.Decoding;
 
 namespace Gadget.Traceloop.Tests;
 
 /// <summary>The generated tables against independent sources on this machine: strace's own compiled-in table, and this kernel's tracefs.</summary>
-public partial class DecodingSyscallTableTests
+public class DecodingSyscallTableTests
 {
     // Syscalls the child needs to keep running while everything else is answered with ENOSYS by strace (called with zero arguments: harmless).
     private static readonly string[] NotInjected = ["read", "write", "mmap", "munmap", "brk", "mremap", "futex", "madvise", "exit_group", "rt_sigreturn"];
@@ -19,19 +18,7 @@ public partial class DecodingSyscallTableTests
         // Only numbers our table names are called: strace only fakes the syscalls it knows, others would really run.
         // Syscalls newer than strace 6.1 (added to the table from the kernel's own table) are checked against tracefs instead.
         var numbers = table.Syscalls.Where(s => s.Value is not "exit_group" and not "rt_sigreturn" && !table.NewerThanHeaders.Contains(s.Key)).Select(s => s.Key).ToArray();
-        var seen = TraceNumbers(numbers);
-        var wrong = new List<string>();
-        foreach (int number in numbers)
-        {
-            if (!seen.TryGetValue(number, out var straceName))
-            {
-                wrong.Add($"{number}: strace did not show it");
-            }
-            else if (straceName != table.GetName(number))
-            {
-                wrong.Add($"{number}: ours {table.GetName(number)}, strace {straceName}");
-            }
-        }
+        var wrong = StraceNumberedNames.Mismatches(table, numbers, TraceNumbers(numbers));
         Assert.True(numbers.Length > 300, $"only {numbers.Length} numbers");
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
@@ -141,16 +128,7 @@ public partial class DecodingSyscallTableTests
                     child.Kill();
                 }
             }
-            var seen = new Dictionary<int, string>();
-            foreach (var line in File.ReadLines(output))
-            {
-                var match = NumberedLine().Match(line);
-                if (match.Success)
-                {
-                    seen[int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)] = match.Groups[2].Value;
-                }
-            }
-            return seen;
+            return StraceNumberedNames.Read(File.ReadLines(output));
         }
         finally
         {
@@ -158,6 +136,4 @@ public partial class DecodingSyscallTableTests
         }
     }
 
-    [GeneratedRegex(@"^\[\s*(\d+)\] (\w+)\(")]
-    private static partial Regex NumberedLine();
 }
