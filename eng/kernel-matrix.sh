@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The kernel matrix: boots each Debian kernel under qemu (KVM when /dev/kvm works, TCG otherwise), one VM at a time,
-# and runs the matrix's test subset inside it against the tests already built on this machine (the host's / is shared
-# read-only over 9p). Needs root. Usage:
+# The kernel matrix: boots each Debian kernel under qemu (KVM when /dev/kvm works, TCG otherwise), as many VMs at a time
+# as the host has cores for (a TCG VM runs its vCPUs on one host thread), and runs the matrix's test subset inside each
+# against the tests already built on this machine (the host's / is shared read-only over 9p). Needs root. Usage:
 #   eng/kernel-matrix.sh               # 5.10 6.1 6.12 6.18
 #   eng/kernel-matrix.sh 6.1           # one kernel
 #   eng/kernel-matrix.sh --no-build 5.10 6.18
+#   eng/kernel-matrix.sh --jobs 1      # one VM at a time (default: host cores / host threads per VM, within memory)
 #   eng/kernel-matrix.sh --command 'bpftool feature probe kernel' 5.10   # a shell command in the VM instead of the tests
 # Kernels are fetched from Debian through a private apt state (eng/kernel-matrix/fetch-kernel.sh) into
 # $GADGET_KERNEL_CACHE (default /var/cache/gadget-kernels). Results: TestResults/kernels/<version>/*.trx and console.log.
@@ -13,19 +14,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 cache=${GADGET_KERNEL_CACHE:-/var/cache/gadget-kernels}
-# A VM that has not ended after this long is stopped and counted as one failure: a run takes 2-5 minutes under TCG on
-# 2 cores, so 600 s bounds what a guest lockup costs the CI run (it took the whole 900 s of the old bound once).
-timeout_s=${GADGET_VM_TIMEOUT:-600}
+# A VM that has not ended after this long is stopped and counted as one failure: a run takes 6-8 minutes under TCG (5.10
+# the longest, 484 s in the CI run of 2026-12-06), so 720 s bounds what a guest lockup costs the CI run.
+timeout_s=${GADGET_VM_TIMEOUT:-720}
 build=1
 command=""
+jobs=""
 versions=()
 while [ $# -gt 0 ]; do
   a=$1
   shift
   case "$a" in
     --no-build) build=0 ;;
+    --jobs) jobs=$1; shift ;;
     --command) command=$1; build=0; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) versions+=("$a") ;;
   esac
 done
@@ -69,17 +72,14 @@ fi
 if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
 echo "kernel-matrix: qemu with $accel; kernels: ${versions[*]}"
 
-qemu_pid=""
-cleanup() { [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true; }
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
-
-passed=0
-failed=0
 crash_pattern='Kernel panic|Oops|BUG: (soft|hard) lockup|rcu: INFO: rcu_[a-z]+ (self-)?detected stall'
-for v in "${versions[@]}"; do
+
+# One kernel: boot its VM (twice if the guest kernel crashes), run the subset, write "passed failed" to
+# $results/matrix.count. Its output goes to stdout: live with one VM at a time, into $results/matrix.out otherwise.
+run_kernel() {
+  local v=$1 kernel=$2
+  local start results initrd_dir vm_accel attempt qemu_pid watcher_pid vm_status crash p f reason
   start=$(date +%s)
-  kernel=$(eng/kernel-matrix/fetch-kernel.sh "$v" "$cache")
   results="$repo/TestResults/kernels/$v"
   rm -rf "$results" && mkdir -p "$results"
   initrd_dir=$(mktemp -d /tmp/gadget-vm-initrd.XXXXXX)
@@ -121,6 +121,7 @@ ENV
     -virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
     </dev/null >"$results/console.log" 2>&1 &
   qemu_pid=$!
+  echo "$qemu_pid" >"$results/qemu.pid"
   # A guest that oopses or locks up may hang until the timeout: stop it 15 s after the console shows the crash.
   ( while kill -0 "$qemu_pid" 2>/dev/null; do
       if grep -qaE "$crash_pattern" "$results/console.log" 2>/dev/null; then sleep 15; kill "$qemu_pid" 2>/dev/null; exit 0; fi
@@ -134,7 +135,7 @@ ENV
   fi
   vm_status=0
   wait "$qemu_pid" || vm_status=$?
-  qemu_pid=""
+  rm -f "$results/qemu.pid"
   kill "$watcher_pid" 2>/dev/null || true
   wait "$watcher_pid" 2>/dev/null || true
   crash=$(grep -m1 -aE "$crash_pattern" "$results/console.log" | tr -d '\r' || true)
@@ -160,6 +161,79 @@ ENV
     f=$((f + 1))
   fi
   echo "== kernel $v: $p passed, $f failed in $(( $(date +%s) - start )) s"
+  echo "$p $f" >"$results/matrix.count"
+}
+
+# How many VMs at once: a TCG VM runs its vCPUs on one host thread (thread=single, below), a KVM VM on two; each needs
+# 2 GiB and some room. GADGET_VM_JOBS or --jobs overrides it; --command runs one VM at a time (its output is live).
+if [ -z "$jobs" ]; then jobs=${GADGET_VM_JOBS:-}; fi
+if [ -z "$jobs" ]; then
+  threads_per_vm=1
+  [ "$accel" = tcg ] || threads_per_vm=2
+  by_cpu=$(( $(nproc) / threads_per_vm ))
+  by_memory=$(( $(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) / (3 * 1024 * 1024) ))
+  jobs=$(( by_cpu < by_memory ? by_cpu : by_memory ))
+fi
+[ -z "$command" ] || jobs=1
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+[ "$jobs" -le "${#versions[@]}" ] || jobs=${#versions[@]}
+echo "kernel-matrix: $jobs VM(s) at a time"
+
+# The kernels are fetched first, one after another (each through its own private apt state).
+declare -A kernels
+for v in "${versions[@]}"; do kernels[$v]=$(eng/kernel-matrix/fetch-kernel.sh "$v" "$cache"); done
+
+running=()
+# Stopping: the runs' shells and their VMs (a shell waiting on its tail of the console would not see a signal soon).
+stop_all() {
+  local pid
+  for pid in "${running[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for v in "${versions[@]}"; do
+    pid=$(cat "$repo/TestResults/kernels/$v/qemu.pid" 2>/dev/null) && kill "$pid" 2>/dev/null || true
+  done
+}
+trap 'stop_all; exit 130' INT TERM
+
+passed=0
+failed=0
+if [ "$jobs" = 1 ]; then
+  for v in "${versions[@]}"; do
+    run_kernel "$v" "${kernels[$v]}" &
+    running=($!)
+    wait "${running[0]}" || true
+  done
+else
+  # Up to $jobs VMs at once; each one's output is printed whole, in the order of the versions, when it has ended.
+  next_to_print=0
+  outputs=$(mktemp -d /tmp/gadget-kernel-matrix.XXXXXX)
+  print_finished() {
+    while [ "$next_to_print" -lt "${#versions[@]}" ]; do
+      local pv=${versions[$next_to_print]}
+      [ -f "$outputs/$pv.done" ] || return 0
+      cat "$outputs/$pv.out"
+      next_to_print=$((next_to_print + 1))
+    done
+  }
+  for v in "${versions[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; print_finished; done
+    echo "== kernel $v: started ($(date +%H:%M:%S))"
+    # (errexit stays on inside run_kernel: a failing step ends that kernel's run, which counts as one failure below)
+    ( set +e; ( set -e; run_kernel "$v" "${kernels[$v]}" ) >"$outputs/$v.out" 2>&1; touch "$outputs/$v.done" ) &
+    running+=($!)
+  done
+  while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || true; print_finished; done
+  wait || true
+  print_finished
+  rm -rf "$outputs"
+fi
+for v in "${versions[@]}"; do
+  count_file="$repo/TestResults/kernels/$v/matrix.count"
+  if [ -f "$count_file" ]; then
+    read -r p f <"$count_file"
+  else
+    echo "kernel-matrix: $v: the run ended without a count: one failure. See $repo/TestResults/kernels/$v/" >&2
+    p=0; f=1
+  fi
   passed=$((passed + p))
   failed=$((failed + f))
 done
