@@ -183,7 +183,7 @@ public sealed class EventWriter<T>
             case null:
                 break;
             case string s:
-                _row.Append(s);
+                _row.AppendText(s);
                 break;
             case IEnumerable<string> list:
                 var first = true;
@@ -194,7 +194,7 @@ public sealed class EventWriter<T>
                         _row.Append(" "u8);
                     }
                     first = false;
-                    _row.Append(s);
+                    _row.AppendText(s);
                 }
                 break;
             case bool b:
@@ -204,7 +204,7 @@ public sealed class EventWriter<T>
                 _row.AppendFormatted(f);
                 break;
             default:
-                _row.Append(Text(value));
+                _row.AppendText(Text(value));
                 break;
         }
     }

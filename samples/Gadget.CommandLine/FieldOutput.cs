@@ -66,12 +66,12 @@ public sealed class FieldOutput
         }
     }
 
-    /// <summary>A string (null: nothing in a column, null in JSON).</summary>
+    /// <summary>A string (null: nothing in a column, null in JSON; control characters escaped in a column, as <c>\n</c>).</summary>
     public void Text(string? value)
     {
         if (!IsJson)
         {
-            _row.Append(value);
+            _row.AppendText(value);
         }
         else if (value is null)
         {
@@ -99,7 +99,7 @@ public sealed class FieldOutput
         }
         else
         {
-            _row.Append(utf8);
+            _row.AppendText(utf8);
         }
     }
 

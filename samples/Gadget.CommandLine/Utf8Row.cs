@@ -11,6 +11,10 @@ namespace Gadget.CommandLine;
 /// </summary>
 internal sealed class Utf8Row
 {
+    // What a text cell may not hold as it is: C0 controls, DEL, and the first byte of a C1 control's UTF-8 (U+0080-U+009F).
+    private static readonly SearchValues<byte> ControlBytes = SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(b => (byte)b), 0x7f, 0xc2]);
+    private static readonly SearchValues<char> ControlChars = SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(c => (char)c), (char)0x7f, .. Enumerable.Range(0x80, 0x20).Select(c => (char)c)]);
+
     private byte[] _row = new byte[1024];
 
     /// <summary>The bytes of the row so far.</summary>
@@ -42,6 +46,91 @@ internal sealed class Utf8Row
             var span = Append(Encoding.UTF8.GetMaxByteCount(text.Length));
             Length -= span.Length - Encoding.UTF8.GetBytes(text, span);
         }
+    }
+
+    /// <summary>
+    /// Appends a text that a process, a container's creator or the network chose (a command name, argv, a path, a DNS
+    /// name), as UTF-8: its control characters, which would break the row into lines of the writer's choosing or reach the
+    /// terminal as commands (ESC sequences), written as C escapes (<c>\n</c>, <c>\t</c>, <c>\r</c>, <c>\x1b</c>; a C1
+    /// control as <c>\u0085</c>), as strace writes them. Nothing is allocated.
+    /// </summary>
+    public void AppendText(ReadOnlySpan<byte> utf8)
+    {
+        while (true)
+        {
+            var at = utf8.IndexOfAny(ControlBytes);
+            if (at < 0)
+            {
+                Append(utf8);
+                return;
+            }
+            Append(utf8[..at]);
+            var b = utf8[at];
+            if (b == 0xc2)
+            {
+                if (at + 1 < utf8.Length && utf8[at + 1] is >= 0x80 and <= 0x9f)
+                {
+                    AppendEscape(utf8[at + 1], c1: true);
+                    utf8 = utf8[(at + 2)..];
+                }
+                else
+                {
+                    Append(utf8.Slice(at, 1)); // the start of another character (U+00A0-U+00BF)
+                    utf8 = utf8[(at + 1)..];
+                }
+                continue;
+            }
+            AppendEscape(b, c1: false);
+            utf8 = utf8[(at + 1)..];
+        }
+    }
+
+    /// <summary>Appends a chosen text (<see cref="AppendText(ReadOnlySpan{byte})"/>) given as a string (nothing for null).</summary>
+    public void AppendText(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return;
+        }
+        var chars = text.AsSpan();
+        while (true)
+        {
+            var at = chars.IndexOfAny(ControlChars);
+            var plain = at < 0 ? chars : chars[..at];
+            var span = Append(Encoding.UTF8.GetMaxByteCount(plain.Length));
+            Length -= span.Length - Encoding.UTF8.GetBytes(plain, span);
+            if (at < 0)
+            {
+                return;
+            }
+            AppendEscape((byte)chars[at], c1: chars[at] >= 0x80);
+            chars = chars[(at + 1)..];
+        }
+    }
+
+    private void AppendEscape(byte control, bool c1)
+    {
+        var escape = control switch
+        {
+            (byte)'\n' when !c1 => "\\n"u8,
+            (byte)'\t' when !c1 => "\\t"u8,
+            (byte)'\r' when !c1 => "\\r"u8,
+            _ => default,
+        };
+        if (!escape.IsEmpty)
+        {
+            Append(escape);
+            return;
+        }
+        if (c1)
+        {
+            Append("\\u00"u8);
+        }
+        else
+        {
+            Append("\\x"u8);
+        }
+        control.TryFormat(Append(2), out _, "x2", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Appends <paramref name="value"/> formatted as <c>ToString(null, InvariantCulture)</c> does, without a string.</summary>

@@ -175,13 +175,13 @@ public sealed class ViewEventWriter<TEvent, TView> : IEventViewHandler<TView>
                 _row.Append(time[..n]);
                 break;
             case "container":
-                _row.Append(container?.Name);
+                _row.AppendText(container?.Name);
                 break;
             case "namespace":
-                _row.Append(container?.Kubernetes?.Namespace);
+                _row.AppendText(container?.Kubernetes?.Namespace);
                 break;
             default:
-                _row.Append(container?.Kubernetes?.PodName);
+                _row.AppendText(container?.Kubernetes?.PodName);
                 break;
         }
     }
