@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using Gadget.Containers;
 
 namespace Gadget.Gadgets;
@@ -58,6 +61,34 @@ public sealed class CpuProfileStack
         }
     }
 
-    // ';' separates frames in the folded format, and a line ends with " COUNT": neither may appear in a frame's name.
-    private static string Clean(string frame) => frame.Replace(';', ':').Replace('\n', ' ');
+    // ';' separates frames in the folded format and a line ends with " COUNT": a frame holds neither ';' nor a line break.
+    // Names are the sampled process's choice (its comm, its symbols, its perf map): no control character of theirs reaches
+    // the terminal or file the lines go to either (C0, DEL and C1 are written as \xNN).
+    private static string Clean(string frame)
+    {
+        if (frame.AsSpan().IndexOfAny(FoldedSpecial) < 0)
+        {
+            return frame;
+        }
+        var clean = new StringBuilder(frame.Length + 8);
+        foreach (var c in frame)
+        {
+            if (c == ';')
+            {
+                clean.Append(':');
+            }
+            else if (char.IsControl(c))
+            {
+                clean.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            }
+            else
+            {
+                clean.Append(c);
+            }
+        }
+        return clean.ToString();
+    }
+
+    private static readonly SearchValues<char> FoldedSpecial = SearchValues.Create(
+        ";" + new string([.. Enumerable.Range(0, 0xa0).Where(c => char.IsControl((char)c)).Select(c => (char)c)]));
 }

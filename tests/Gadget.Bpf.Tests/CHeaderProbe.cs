@@ -28,6 +28,7 @@ internal static partial class CHeaderProbe
         #include <sys/resource.h>
         #include <sys/stat.h>
         #include <sys/syscall.h>
+        #include <linux/openat2.h>
         #include <linux/perf_event.h>
         #define GADGET_EMIT(key, value) __asm__ volatile(".ascii \"gadget-abi:" key "=%c0;\"" :: "i"((long long)(value)))
 

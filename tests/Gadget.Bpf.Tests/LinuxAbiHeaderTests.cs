@@ -60,7 +60,11 @@ public sealed partial class LinuxAbiHeaderTests
         (typeof(StatxBuffer), "struct statx", new()
         {
             [nameof(StatxBuffer.Mask)] = "stx_mask", [nameof(StatxBuffer.Uid)] = "stx_uid", [nameof(StatxBuffer.Gid)] = "stx_gid",
-            [nameof(StatxBuffer.Mode)] = "stx_mode", [nameof(StatxBuffer.Inode)] = "stx_ino",
+            [nameof(StatxBuffer.Mode)] = "stx_mode", [nameof(StatxBuffer.Inode)] = "stx_ino", [nameof(StatxBuffer.Size)] = "stx_size",
+        }),
+        (typeof(OpenHow), "struct open_how", new()
+        {
+            [nameof(OpenHow.Flags)] = "flags", [nameof(OpenHow.Mode)] = "mode", [nameof(OpenHow.Resolve)] = "resolve",
         }),
     ];
 

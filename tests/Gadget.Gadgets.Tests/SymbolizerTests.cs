@@ -73,15 +73,16 @@ public sealed class SymbolizerTests
     }
 
     [Theory]
-    [InlineData("00400000-00452000 r-xp 00001000 fd:01 1234567                            /usr/bin/my prog", 0x400000UL, 0x452000UL, true, 0x1000UL, "fd:01", 1234567UL, "/usr/bin/my prog", true)]
-    [InlineData("7ffd1c5e0000-7ffd1c601000 rw-p 00000000 00:00 0                          [stack]", 0x7ffd1c5e0000UL, 0x7ffd1c601000UL, false, 0UL, "00:00", 0UL, "[stack]", false)]
-    [InlineData("7f0000000000-7f0000001000 r-xs 00000000 00:01 42 /memfd:doublemapper (deleted)", 0x7f0000000000UL, 0x7f0000001000UL, true, 0UL, "00:01", 42UL, "/memfd:doublemapper (deleted)", false)]
-    [InlineData("7f0000000000-7f0000001000 rw-p 00000000 00:00 0", 0x7f0000000000UL, 0x7f0000001000UL, false, 0UL, "00:00", 0UL, "", false)]
-    public void MapsLines_Parse(string line, ulong start, ulong end, bool executable, ulong offset, string device, ulong inode, string path, bool isFile)
+    [InlineData("00400000-00452000 r-xp 00001000 fd:01 1234567                            /usr/bin/my prog", 0x400000UL, 0x452000UL, true, 0x1000UL, "fd:01", 1234567UL, "/usr/bin/my prog", true, false)]
+    [InlineData("7ffd1c5e0000-7ffd1c601000 rw-p 00000000 00:00 0                          [stack]", 0x7ffd1c5e0000UL, 0x7ffd1c601000UL, false, 0UL, "00:00", 0UL, "[stack]", false, false)]
+    [InlineData("7f0000000000-7f0000001000 r-xs 00000000 00:01 42 /memfd:doublemapper (deleted)", 0x7f0000000000UL, 0x7f0000001000UL, true, 0UL, "00:01", 42UL, "/memfd:doublemapper (deleted)", true, true)]
+    [InlineData("7f0000000000-7f0000001000 rw-p 00000000 00:00 0", 0x7f0000000000UL, 0x7f0000001000UL, false, 0UL, "00:00", 0UL, "", false, false)]
+    public void MapsLines_Parse(string line, ulong start, ulong end, bool executable, ulong offset, string device, ulong inode, string path, bool isFile, bool isDeleted)
     {
         Assert.True(MemoryMapping.TryParse(line, out var m));
         Assert.Equal(new MemoryMapping(start, end, executable, offset, device, inode, path), m);
         Assert.Equal(isFile, m.IsFile);
+        Assert.Equal(isDeleted, m.IsDeleted);
     }
 
     [Theory]

@@ -39,10 +39,23 @@ internal sealed class ElfSymbols
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return Load(handle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads the symbols of an open file; null when it is not a 64-bit little-endian ELF file or cannot be read.</summary>
+    public static ElfSymbols? Load(SafeFileHandle handle)
+    {
+        try
+        {
             var length = RandomAccess.GetLength(handle);
             return Parse((offset, count) => ReadAt(handle, length, offset, count));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException)
         {
             return null;
         }

@@ -12,8 +12,11 @@ namespace Gadget.Gadgets.Symbols;
 /// <param name="Path">The file's path in the process's mount namespace, "[heap]"-like pseudo names, or empty.</param>
 internal readonly record struct MemoryMapping(ulong Start, ulong End, bool Executable, ulong Offset, string Device, ulong Inode, string Path)
 {
-    /// <summary>Whether it maps a file that can be opened (not anonymous, not "[vdso]", not a deleted file).</summary>
-    public bool IsFile => Inode != 0 && Path.StartsWith('/') && !Path.EndsWith(" (deleted)", StringComparison.Ordinal);
+    /// <summary>Whether it maps a file (not anonymous, not "[vdso]"); the file may have been deleted since.</summary>
+    public bool IsFile => Inode != 0 && Path.StartsWith('/');
+
+    /// <summary>Whether the mapped file was deleted (its path no longer names it): only /proc/PID/map_files reaches it.</summary>
+    public bool IsDeleted => Path.EndsWith(" (deleted)", StringComparison.Ordinal);
 
     /// <summary>Parses <c>/proc/PID/maps</c> text, in its (ascending address) order; malformed lines are skipped.</summary>
     public static List<MemoryMapping> Parse(TextReader reader)

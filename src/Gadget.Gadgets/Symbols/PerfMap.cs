@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
 
 namespace Gadget.Gadgets.Symbols;
 
@@ -12,6 +13,12 @@ internal sealed class PerfMap
 
     private PerfMap(SymbolTable table) => _table = table;
 
+    /// <summary>
+    /// The largest perf map read (64 MiB: a .NET process that compiled a million methods writes about 100 MiB, a usual
+    /// one a few MiB); a larger file, like one still growing past it, is read up to here.
+    /// </summary>
+    public const int MaxFileSize = 64 << 20;
+
     /// <summary>The code ranges read.</summary>
     public int Count => _table.Count;
 
@@ -24,6 +31,26 @@ internal sealed class PerfMap
             return Parse(reader);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads an open perf map, at most <see cref="MaxFileSize"/> bytes of it; null when it cannot be read.</summary>
+    public static PerfMap? Load(SafeFileHandle handle)
+    {
+        try
+        {
+            var buffer = new byte[(int)Math.Min(RandomAccess.GetLength(handle), MaxFileSize)];
+            var length = 0;
+            while (length < buffer.Length && RandomAccess.Read(handle, buffer.AsSpan(length), length) is > 0 and var read)
+            {
+                length += read;
+            }
+            using var reader = new StreamReader(new MemoryStream(buffer, 0, length, writable: false));
+            return Parse(reader);
+        }
+        catch (IOException)
         {
             return null;
         }

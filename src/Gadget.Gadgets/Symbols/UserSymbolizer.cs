@@ -1,10 +1,11 @@
+using System.Globalization;
+
 namespace Gadget.Gadgets.Symbols;
 
 /// <summary>
 /// Names user-space addresses of live processes: the mapping holding the address (<c>/proc/PID/maps</c>), then the
-/// mapped ELF file's function symbols (read through <c>/proc/PID/root</c>, so in the process's own mount namespace, and
-/// cached per device and inode), then the process's JIT perf map (<c>/tmp/perf-NSPID.map</c> in its mount namespace),
-/// else <c>[module+0xOFFSET]</c> or <c>[unknown]</c>. A process that exited before this runs has no maps: its frames
+/// mapped ELF file's function symbols (the very file mapped, through <c>/proc/PID/map_files</c>; cached per device and
+/// inode), then the process's JIT perf map (<c>/tmp/perf-NSPID.map</c> in its own root, owned by its user or root), else <c>[module+0xOFFSET]</c> or <c>[unknown]</c>. A process that exited before this runs has no maps: its frames
 /// are all <c>[unknown]</c>. One instance per profile: a process's maps and perf map are read once, when first needed.
 /// </summary>
 internal sealed class UserSymbolizer
@@ -50,7 +51,8 @@ internal sealed class UserSymbolizer
         if (!_files.TryGetValue(key, out var elf))
         {
             FilesRead++;
-            elf = ElfSymbols.Load($"{_proc}/{pid}/root{mapping.Path}");
+            using var file = ProcessFiles.OpenMapped(_proc, pid, mapping);
+            elf = file is null ? null : ElfSymbols.Load(file);
             _files[key] = elf;
         }
         return elf;
@@ -81,13 +83,18 @@ internal sealed class UserSymbolizer
 
     private PerfMap? ReadPerfMap(int pid)
     {
-        // In its own pid namespace the process names its map with the pid it knows itself by (NSpid's last).
-        var inner = NamespacePid(pid) ?? pid;
-        return PerfMap.Load($"{_proc}/{pid}/root/tmp/perf-{inner}.map") ?? (inner == pid ? null : PerfMap.Load($"/tmp/perf-{pid}.map"));
+        // In its own pid namespace the process names its map with the pid it knows itself by (NSpid's last). Only a
+        // map the process's own user (or root) owns is read: in a shared /tmp any user could have created the file first.
+        var (inner, owners) = ReadStatus(pid);
+        using var file = ProcessFiles.OpenInRoot($"{_proc}/{pid}/root", $"/tmp/perf-{inner ?? pid}.map", owners)
+            ?? (inner is null || inner == pid ? null : ProcessFiles.OpenInRoot("/", $"/tmp/perf-{pid}.map", owners));
+        return file is null ? null : PerfMap.Load(file);
     }
 
-    private int? NamespacePid(int pid)
+    private (int? NamespacePid, uint[] Uids) ReadStatus(int pid)
     {
+        int? inner = null;
+        uint[] uids = [];
         try
         {
             foreach (var line in File.ReadLines($"{_proc}/{pid}/status"))
@@ -96,14 +103,32 @@ internal sealed class UserSymbolizer
                 {
                     var last = line.AsSpan(6).Trim();
                     var space = last.LastIndexOfAny(' ', '\t');
-                    return int.TryParse(last[(space + 1)..], out var value) ? value : null;
+                    inner = int.TryParse(last[(space + 1)..], out var value) ? value : null;
+                }
+                else if (line.StartsWith("Uid:", StringComparison.Ordinal))
+                {
+                    uids = ParseIds(line.AsSpan(4));
                 }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-        return null;
+        return (inner, uids);
+    }
+
+    // "Uid:\tREAL\tEFFECTIVE\tSAVED\tFILESYSTEM"
+    private static uint[] ParseIds(ReadOnlySpan<char> text)
+    {
+        var ids = new List<uint>(4);
+        foreach (var range in text.Split('\t'))
+        {
+            if (uint.TryParse(text[range].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                ids.Add(id);
+            }
+        }
+        return [.. ids];
     }
 
     private sealed record ProcessView(MemoryMapping[] Mappings, Lazy<PerfMap?> PerfMap)

@@ -25,4 +25,8 @@ internal struct StatxBuffer
     /// <summary><c>stx_ino</c>.</summary>
     [FieldOffset(32)]
     public ulong Inode;
+
+    /// <summary><c>stx_size</c>: the size in bytes.</summary>
+    [FieldOffset(40)]
+    public ulong Size;
 }
