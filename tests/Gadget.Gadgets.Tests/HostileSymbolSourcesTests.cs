@@ -114,6 +114,50 @@ public sealed class HostileSymbolSourcesTests
     }
 
     [Fact]
+    public void AnElfFileThatIsAWellFormedSmallOne_IsRead()
+    {
+        var (strings, offsets) = ElfImage.Strings(["first", "second"]);
+        var elf = ElfSymbols.Parse(ElfImage.Build(strings, [new(offsets[0], 0x1000, 0x10), new(offsets[1], 0x1010, 0x10)]));
+
+        Assert.NotNull(elf);
+        Assert.Equal(2, elf.Count);
+        Assert.Equal("first", elf.Find(0x100f));
+        Assert.Equal("second", elf.Find(0x1010));
+    }
+
+    [Fact]
+    public void AnElfFileThatNamesOneSymbolTableThousandsOfTimes_IsReadOnce()
+    {
+        var names = Enumerable.Range(0, 500).Select(i => $"function_{i}").ToList();
+        var (strings, offsets) = ElfImage.Strings(names);
+        var functions = offsets.Select((offset, i) => new ElfImage.Function(offset, 0x1000 + (ulong)i * 0x10, 0x10)).ToList();
+
+        var elf = ElfSymbols.Parse(ElfImage.Build(strings, functions, symbolTableHeaders: 2000));
+
+        Assert.NotNull(elf);
+        Assert.Equal(500, elf.Count); // not 2000 x 500
+        Assert.Equal("function_499", elf.Find(0x1000 + 499 * 0x10));
+    }
+
+    [Fact]
+    public void AnElfFileWithALinkPastAnyIndexOrANameWithoutEnd_IsReadWithoutThem()
+    {
+        var (strings, offsets) = ElfImage.Strings(["fine", new string('A', 1 << 20)]);
+        var functions = new List<ElfImage.Function> { new(offsets[0], 0x1000, 0x10), new(offsets[1], 0x2000, 0x10) };
+
+        // A string table link of 2^32-1: read as the index -1, it threw out of the reader (and out of the profile).
+        var negative = ElfSymbols.Parse(ElfImage.Build(strings, functions, link: 0xFFFF_FFFF));
+        Assert.NotNull(negative);
+        Assert.Equal(0, negative.Count);
+
+        // A name of a mebibyte is no function's name: left out, the other symbol read.
+        var elf = ElfSymbols.Parse(ElfImage.Build(strings, functions));
+        Assert.NotNull(elf);
+        Assert.Equal("fine", elf.Find(0x1000));
+        Assert.Null(elf.Find(0x2000));
+    }
+
+    [Fact]
     public void FoldedStacks_CarryNoControlCharacterOfTheProcesssNames()
     {
         var stack = new CpuProfileStack

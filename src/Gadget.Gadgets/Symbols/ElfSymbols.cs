@@ -21,6 +21,12 @@ internal sealed class ElfSymbols
     private const int SymbolSize = 24;
     private const long MaxTableSize = 256L << 20;
 
+    // A process maps any file it likes, and its symbols are read by root: what one file may cost is bounded. No real
+    // program comes near (a large unstripped one has a few hundred thousand functions, names of a few hundred bytes).
+    private const int MaxSymbols = 1 << 22;
+    private const int MaxNameLength = 4096;
+    private const long MaxNameCharacters = 64L << 20;
+
     private readonly SymbolTable _table;
     private readonly (ulong Offset, ulong Address, ulong Size)[] _segments;
 
@@ -63,7 +69,7 @@ internal sealed class ElfSymbols
 
     /// <summary>Parses an ELF file held in memory (tests); null when it is not a 64-bit little-endian ELF file.</summary>
     public static ElfSymbols? Parse(byte[] file) =>
-        Parse((offset, count) => offset < 0 || count < 0 || offset + count > file.Length ? null : file.AsSpan((int)offset, count).ToArray());
+        Parse((offset, count) => offset < 0 || count < 0 || offset > file.Length - count ? null : file.AsSpan((int)offset, count).ToArray());
 
     /// <summary>The symbol's name for a file offset of a mapped address, or null.</summary>
     public string? FindByFileOffset(ulong offset)
@@ -83,7 +89,7 @@ internal sealed class ElfSymbols
 
     private static byte[]? ReadAt(SafeFileHandle handle, long length, long offset, int count)
     {
-        if (offset < 0 || count < 0 || offset + count > length)
+        if (offset < 0 || count < 0 || offset > length - count)
         {
             return null;
         }
@@ -131,37 +137,43 @@ internal sealed class ElfSymbols
         }
 
         var symbols = new List<(ulong, ulong, string)>();
+        long nameCharacters = 0;
         if (shentsize >= 64 && shnum > 0 && read(shoff, shentsize * shnum) is { } sections)
         {
+            // One .symtab and one .dynsym: a file naming the same table in thousands of section headers is read once.
+            bool symtabRead = false, dynsymRead = false;
             for (var i = 0; i < shnum; i++)
             {
                 var s = sections.AsSpan(i * shentsize, shentsize);
                 var type = BinaryPrimitives.ReadUInt32LittleEndian(s[4..]);
-                if (type is not (ShtSymtab or ShtDynsym))
+                if (!(type == ShtSymtab && !symtabRead) && !(type == ShtDynsym && !dynsymRead))
                 {
                     continue;
                 }
-                var link = (int)BinaryPrimitives.ReadUInt32LittleEndian(s[40..]);
-                if (link >= shnum)
+                var link = BinaryPrimitives.ReadUInt32LittleEndian(s[40..]);
+                if (link >= (uint)shnum)
                 {
                     continue;
                 }
-                var strings = sections.AsSpan(link * shentsize, shentsize);
+                symtabRead |= type == ShtSymtab;
+                dynsymRead |= type == ShtDynsym;
+                var strings = sections.AsSpan((int)link * shentsize, shentsize);
                 ReadSymbols(read, BinaryPrimitives.ReadUInt64LittleEndian(s[24..]), BinaryPrimitives.ReadUInt64LittleEndian(s[32..]),
-                    BinaryPrimitives.ReadUInt64LittleEndian(strings[24..]), BinaryPrimitives.ReadUInt64LittleEndian(strings[32..]), symbols);
+                    BinaryPrimitives.ReadUInt64LittleEndian(strings[24..]), BinaryPrimitives.ReadUInt64LittleEndian(strings[32..]), symbols, ref nameCharacters);
             }
         }
         return new ElfSymbols(new SymbolTable(symbols), [.. segments]);
     }
 
-    private static void ReadSymbols(Func<long, int, byte[]?> read, ulong offset, ulong size, ulong stringsOffset, ulong stringsSize, List<(ulong, ulong, string)> symbols)
+    private static void ReadSymbols(Func<long, int, byte[]?> read, ulong offset, ulong size, ulong stringsOffset, ulong stringsSize,
+        List<(ulong, ulong, string)> symbols, ref long nameCharacters)
     {
         if (size > MaxTableSize || stringsSize > MaxTableSize
             || read((long)offset, (int)size) is not { } table || read((long)stringsOffset, (int)stringsSize) is not { } names)
         {
             return;
         }
-        for (var at = 0; at + SymbolSize <= table.Length; at += SymbolSize)
+        for (var at = 0; at + SymbolSize <= table.Length && symbols.Count < MaxSymbols && nameCharacters < MaxNameCharacters; at += SymbolSize)
         {
             var entry = table.AsSpan(at, SymbolSize);
             var kind = entry[4] & 0xf;
@@ -176,11 +188,13 @@ internal sealed class ElfSymbols
             {
                 continue;
             }
-            var end = names.AsSpan(name).IndexOf((byte)0);
+            var text = names.AsSpan(name);
+            var end = text[..Math.Min(text.Length, MaxNameLength + 1)].IndexOf((byte)0);
             if (end <= 0)
             {
-                continue;
+                continue; // empty, or longer than any real name
             }
+            nameCharacters += end;
             symbols.Add((value, BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]), Encoding.UTF8.GetString(names, name, end)));
         }
     }
