@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Gadget.Linux;
 using Microsoft.Extensions.Logging;
 
 namespace Gadget.Containers;
@@ -38,7 +39,17 @@ internal sealed class OciHookServer : IDisposable
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            _listener.Bind(new UnixDomainSocketEndPoint(path));
+            // Born 0600 whatever the process umask: a client adds containers and reports them stopped, so only root may
+            // connect (umask is process-wide: restored right after bind).
+            var previous = Libc.umask(0x7F); // 0177
+            try
+            {
+                _listener.Bind(new UnixDomainSocketEndPoint(path));
+            }
+            finally
+            {
+                Libc.umask(previous);
+            }
             _listener.Listen(64);
         }
         catch
