@@ -14,6 +14,9 @@ namespace Gadget.Containers;
 /// </summary>
 internal sealed class OciHookServer : IDisposable
 {
+    /// <summary>The longest request read: an OCI state is a few KiB (Kubernetes caps a pod's annotations at 256 KiB).</summary>
+    internal const int MaxRequestLength = 1 << 20;
+
     private readonly Socket _listener;
     private readonly ContainerRegistry _registry;
     private readonly Action<Container, string> _initGone;
@@ -161,6 +164,10 @@ internal sealed class OciHookServer : IDisposable
             if (read == 0)
             {
                 break;
+            }
+            if (buffer.Length + read > MaxRequestLength)
+            {
+                throw new InvalidDataException($"The hook request is longer than {MaxRequestLength} bytes.");
             }
             buffer.Write(chunk, 0, read);
             if (Array.IndexOf(chunk, (byte)'\n', 0, read) >= 0)

@@ -1,4 +1,6 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gadget.Containers.Tests;
@@ -40,6 +42,37 @@ public sealed partial class OciHookServerHostileInputTests : IDisposable
             var mode = File.GetUnixFileMode(_socket);
             Assert.Equal(UnixFileMode.None, mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead));
         }
+    }
+
+    [Fact]
+    public async Task ALineThatNeverEndsIsCutOffNotBuffered()
+    {
+        using var server = new OciHookServer(_socket, _registry, (_, _) => { }, NullLogger.Instance);
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(_socket));
+        var chunk = Encoding.ASCII.GetBytes(new string(' ', 1 << 20)); // whitespace: valid JSON so far, and no line end
+        var answer = new byte[256];
+        var answered = client.ReceiveAsync(answer, SocketFlags.None);
+        long sent = 0;
+        try
+        {
+            while (sent < 256L << 20 && !answered.IsCompleted)
+            {
+                using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                sent += await client.SendAsync(chunk, SocketFlags.None, cancel.Token);
+            }
+        }
+        catch (SocketException)
+        {
+            // The server closed the connection on us: what is wanted.
+        }
+        catch (OperationCanceledException)
+        {
+            // The server stopped reading: what is wanted.
+        }
+        Assert.True(sent < 64L << 20, $"the server read {sent >> 20} MiB of one request without a line end");
+        var read = await answered.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.StartsWith("error: ", Encoding.UTF8.GetString(answer, 0, read), StringComparison.Ordinal);
     }
 
     [LibraryImport("libc", EntryPoint = "umask")]
