@@ -108,9 +108,9 @@ internal sealed class RuntimeStateReader
         {
             return root.Crun ? ReadCrun(directory) : ReadRunc(root.Runtime, directory);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
-            // Gone, half-written or not ours: the next event or scan will tell.
+            // Gone, half-written or not ours (another tool's, a property missing): the next event or scan will tell.
             return null;
         }
     }
@@ -124,7 +124,10 @@ internal sealed class RuntimeStateReader
         }
         using var document = JsonDocument.Parse(File.ReadAllBytes(file));
         var root = document.RootElement;
-        var id = root.GetProperty("id").GetString()!;
+        if (root.GetProperty("id").GetString() is not { Length: > 0 } id)
+        {
+            return null;
+        }
         var pid = root.GetProperty("init_process_pid").GetInt32();
         var cgroupPaths = root.TryGetProperty("cgroup_paths", out var cp) ? StringMap(cp) : new Dictionary<string, string>();
         var labels = new Dictionary<string, string>();
@@ -204,7 +207,7 @@ internal sealed class RuntimeStateReader
                 return [];
             }
             using var document = JsonDocument.Parse(File.ReadAllBytes(file));
-            return document.RootElement.TryGetProperty("annotations", out var annotations) ? StringMap(annotations) : [];
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("annotations", out var annotations) ? StringMap(annotations) : [];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
