@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Gadget.Containers.Tests;
 
 /// <summary>State directories holding what runc does not write: another tool's files, damaged JSON, a FIFO in place of a file.</summary>
@@ -41,10 +43,60 @@ public sealed class RuntimeStateReaderHostileInputTests : IDisposable
         Assert.True(annotations.Count == 0 || annotations.SequenceEqual([new KeyValuePair<string, string>("b", "2")]));
     }
 
+    [Fact]
+    public async Task AFifoInPlaceOfStateJsonDoesNotHangTheScan()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_root, "fifo")).FullName;
+        var fifo = Path.Combine(directory, "state.json");
+        MakeFifo(fifo);
+        var scan = Task.Run(() => new RuntimeStateReader([_root]).ScanAll().ToList());
+        try
+        {
+            await scan.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Release(fifo, scan);
+        }
+    }
+
+    [Fact]
+    public async Task AFifoInPlaceOfTheBundlesConfigJsonDoesNotHang()
+    {
+        var bundle = Directory.CreateDirectory(Path.Combine(_root, "bundle")).FullName;
+        var fifo = Path.Combine(bundle, "config.json");
+        MakeFifo(fifo);
+        var read = Task.Run(() => RuntimeStateReader.ReadBundleAnnotations(bundle));
+        try
+        {
+            Assert.Empty(await read.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            Release(fifo, read);
+        }
+    }
+
     private string WriteState(string name, string json)
     {
         var directory = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
         File.WriteAllText(Path.Combine(directory, "state.json"), json);
         return json.Contains("self-", StringComparison.Ordinal) ? json.Split('"')[3] : name;
+    }
+
+    private static void MakeFifo(string path)
+    {
+        using var mkfifo = Process.Start("mkfifo", [path])!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+
+    /// <summary>Lets a reader blocked in open(2) of the FIFO go (so that a failing test does not leave a thread blocked).</summary>
+    private static void Release(string fifo, Task reader)
+    {
+        if (!reader.IsCompleted)
+        {
+            using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+        }
     }
 }

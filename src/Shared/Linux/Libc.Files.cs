@@ -17,6 +17,9 @@ internal static unsafe partial class Libc
     /// <summary>The file type bits of a mode.</summary>
     internal const ushort S_IFMT = 0xF000;
 
+    /// <summary>The file type of a regular file.</summary>
+    internal const ushort S_IFREG = 0x8000;
+
     /// <summary>The file type of a Unix domain socket.</summary>
     internal const ushort S_IFSOCK = 0xC000;
 
