@@ -63,6 +63,10 @@ public sealed class Container
         init => _kubernetes = value;
     }
 
+    /// <summary>Whether <see cref="Id"/> is only its cgroup directory's name (no runtime knew it): a name whoever made the
+    /// cgroup chose, which gives way to a runtime's container of that id.</summary>
+    internal bool IdFromCgroupName { get; init; }
+
     /// <summary>The labels before any pod label was merged in: the runtime's labels (or annotations).</summary>
     internal IReadOnlyDictionary<string, string> RuntimeLabels { get; init; } = new Dictionary<string, string>();
 

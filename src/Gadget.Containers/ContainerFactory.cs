@@ -78,6 +78,7 @@ internal static class ContainerFactory
             RuntimeLabels = new Dictionary<string, string>(state.Labels.Count > 0 ? state.Labels : annotations),
             AnnotationPodLabels = kubernetes?.PodLabels ?? new Dictionary<string, string>(),
             Kubernetes = kubernetes,
+            IdFromCgroupName = state.Runtime == ContainerRuntime.Cgroup,
         };
     }
 

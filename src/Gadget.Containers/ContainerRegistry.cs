@@ -115,7 +115,9 @@ internal sealed class ContainerRegistry : IDisposable
 
     /// <summary>
     /// Adds <paramref name="container"/> unless a container of the same id or cgroup id is known (that one is returned, and
-    /// nobody is told anything) or it was removed already (the same id and init pid: it is returned, not added).
+    /// nobody is told anything) or it was removed already (the same id and init pid: it is returned, not added). A known
+    /// container whose id is only its cgroup's name (<see cref="Container.IdFromCgroupName"/>) is removed first when a
+    /// runtime's container of that id in another cgroup comes.
     /// A new one is prepared (<see cref="Preparing"/>), stamped, indexed, put in the matching
     /// selections, announced (<see cref="Added"/>, watchers) and handed to the sources (<see cref="Registered"/>).
     /// </summary>
@@ -127,6 +129,11 @@ internal sealed class ContainerRegistry : IDisposable
             if (_disposed)
             {
                 return container;
+            }
+            if (_byId.TryGetValue(container.Id, out var guessed) && guessed.IdFromCgroupName && !container.IdFromCgroupName && guessed.CgroupId != container.CgroupId)
+            {
+                // A cgroup named after this container (its name is whoever made it's choice) does not keep the runtime's out.
+                Remove(guessed, null, $"its cgroup's name is the id of {container}");
             }
             if (_byId.TryGetValue(container.Id, out var existing) || _byCgroupId.TryGetValue(container.CgroupId, out existing))
             {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Gadget.Linux;
 using Microsoft.Extensions.Logging;
 
 namespace Gadget.Containers;
@@ -13,6 +14,9 @@ namespace Gadget.Containers;
 /// </summary>
 internal sealed class OciHookServer : IDisposable
 {
+    /// <summary>The longest request read: an OCI state is a few KiB (Kubernetes caps a pod's annotations at 256 KiB).</summary>
+    internal const int MaxRequestLength = 1 << 20;
+
     private readonly Socket _listener;
     private readonly ContainerRegistry _registry;
     private readonly Action<Container, string> _initGone;
@@ -38,7 +42,17 @@ internal sealed class OciHookServer : IDisposable
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            _listener.Bind(new UnixDomainSocketEndPoint(path));
+            // Born 0600 whatever the process umask: a client adds containers and reports them stopped, so only root may
+            // connect (umask is process-wide: restored right after bind).
+            var previous = Libc.umask(0x7F); // 0177
+            try
+            {
+                _listener.Bind(new UnixDomainSocketEndPoint(path));
+            }
+            finally
+            {
+                Libc.umask(previous);
+            }
             _listener.Listen(64);
         }
         catch
@@ -150,6 +164,10 @@ internal sealed class OciHookServer : IDisposable
             if (read == 0)
             {
                 break;
+            }
+            if (buffer.Length + read > MaxRequestLength)
+            {
+                throw new InvalidDataException($"The hook request is longer than {MaxRequestLength} bytes.");
             }
             buffer.Write(chunk, 0, read);
             if (Array.IndexOf(chunk, (byte)'\n', 0, read) >= 0)

@@ -1,10 +1,14 @@
 using System.Text.Json;
+using Gadget.Linux;
 
 namespace Gadget.Containers;
 
 /// <summary>Reads container state from the runtimes' state directories: runc's (and runc-based: containerd, Docker) <c>state.json</c>, crun's <c>status</c>.</summary>
 internal sealed class RuntimeStateReader
 {
+    /// <summary>The largest state or config file read (a config.json with a seccomp profile is tens of KiB).</summary>
+    private const int MaxFileLength = 16 << 20;
+
     private readonly IReadOnlyList<StateRoot> _roots;
 
     internal RuntimeStateReader(IEnumerable<string>? extraRuncRoots = null)
@@ -108,23 +112,25 @@ internal sealed class RuntimeStateReader
         {
             return root.Crun ? ReadCrun(directory) : ReadRunc(root.Runtime, directory);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
-            // Gone, half-written or not ours: the next event or scan will tell.
+            // Gone, half-written or not ours (another tool's, a property missing): the next event or scan will tell.
             return null;
         }
     }
 
     private static RuntimeState? ReadRunc(ContainerRuntime runtime, string directory)
     {
-        var file = Path.Combine(directory, "state.json");
-        if (!File.Exists(file))
+        if (ReadRegularFile(Path.Combine(directory, "state.json")) is not { } bytes)
         {
             return null;
         }
-        using var document = JsonDocument.Parse(File.ReadAllBytes(file));
+        using var document = JsonDocument.Parse(bytes);
         var root = document.RootElement;
-        var id = root.GetProperty("id").GetString()!;
+        if (root.GetProperty("id").GetString() is not { Length: > 0 } id)
+        {
+            return null;
+        }
         var pid = root.GetProperty("init_process_pid").GetInt32();
         var cgroupPaths = root.TryGetProperty("cgroup_paths", out var cp) ? StringMap(cp) : new Dictionary<string, string>();
         var labels = new Dictionary<string, string>();
@@ -155,12 +161,11 @@ internal sealed class RuntimeStateReader
 
     private static RuntimeState? ReadCrun(string directory)
     {
-        var file = Path.Combine(directory, "status");
-        if (!File.Exists(file))
+        if (ReadRegularFile(Path.Combine(directory, "status")) is not { } bytes)
         {
             return null;
         }
-        using var document = JsonDocument.Parse(File.ReadAllBytes(file));
+        using var document = JsonDocument.Parse(bytes);
         var root = document.RootElement;
         var pid = root.GetProperty("pid").GetInt32();
         var bundle = root.TryGetProperty("bundle", out var b) ? b.GetString() : null;
@@ -198,18 +203,37 @@ internal sealed class RuntimeStateReader
         }
         try
         {
-            var file = Path.Combine(bundle, "config.json");
-            if (!File.Exists(file))
+            if (ReadRegularFile(Path.Combine(bundle, "config.json")) is not { } bytes)
             {
                 return [];
             }
-            using var document = JsonDocument.Parse(File.ReadAllBytes(file));
-            return document.RootElement.TryGetProperty("annotations", out var annotations) ? StringMap(annotations) : [];
+            using var document = JsonDocument.Parse(bytes);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("annotations", out var annotations) ? StringMap(annotations) : [];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
             return [];
         }
+    }
+
+    /// <summary>
+    /// The bytes of <paramref name="file"/>, or null when it is missing, not a regular file (a FIFO would block open(2)
+    /// until someone writes to it) or longer than <see cref="MaxFileLength"/>.
+    /// </summary>
+    private static byte[]? ReadRegularFile(string file)
+    {
+        if (Libc.Statx(file, 0, Libc.STATX_BASIC_STATS, out var status) != 0 || (status.Mode & Libc.S_IFMT) != Libc.S_IFREG)
+        {
+            return null;
+        }
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        if (stream.Length > MaxFileLength)
+        {
+            return null;
+        }
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 
     private sealed record StateRoot(string Path, ContainerRuntime Runtime, bool Nested, bool Crun);

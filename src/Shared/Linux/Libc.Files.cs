@@ -32,14 +32,11 @@ internal static unsafe partial class Libc
     /// <summary>The file type bits of a mode.</summary>
     internal const ushort S_IFMT = 0xF000;
 
-    /// <summary>The file type of a Unix domain socket.</summary>
-    internal const ushort S_IFSOCK = 0xC000;
-
     /// <summary>The file type of a regular file.</summary>
     internal const ushort S_IFREG = 0x8000;
 
-    /// <summary>statx mask: the size.</summary>
-    internal const uint STATX_SIZE = 0x200;
+    /// <summary>The file type of a Unix domain socket.</summary>
+    internal const ushort S_IFSOCK = 0xC000;
 
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int statx(int dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
