@@ -155,7 +155,7 @@ internal sealed class DnsNamespaces : IDisposable
                     bpf = spec.Load();
                 }
                 var filter = bpf.Program("dns_filter");
-                var socket = namespaceFile is null ? PacketSocket.Open(filter) : NetNamespaceThread.Run(namespaceFile, () => PacketSocket.Open(filter));
+                var socket = namespaceFile is null ? PacketSocket.Open(filter) : NetNamespaceThread.Run(namespaceFile, () => PacketSocket.Open(filter), netns);
                 var link = new FileInfo($"/proc/self/fd/{socket.DangerousGetHandle()}").LinkTarget ?? string.Empty;
                 _watched.Add(netns, new Watch(bpf, socket, link));
                 if (container is not null)

@@ -100,7 +100,7 @@ public sealed class SocketSnapshot : IDisposable
             byte[] output;
             try
             {
-                output = NetNamespaceThread.Run($"/proc/{container.Pid}/ns/net", ReadIterators);
+                output = NetNamespaceThread.Run($"/proc/{container.Pid}/ns/net", ReadIterators, container.NetNamespaceId);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
