@@ -28,6 +28,10 @@
 #define RING_EVENT_CLAIMED 1
 #define RING_EVENT_POOL_EMPTY 2
 #define RING_EVENT_CGROUP_REMOVED 3
+#define RING_EVENT_CGROUPS_FULL 4
+
+/* EEXIST (a macro of the C library's headers, not in vmlinux.h): bpf_map_update_elem's BPF_NOEXIST answer for a key it has. */
+#define EEXIST_ERRNO 17
 
 struct cgroup_state {
 	u32 slot;	/* NO_SLOT: new, no ring yet */
@@ -339,9 +343,17 @@ int BPF_PROG(traceloop_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
 	if (!is_default_hierarchy(cgrp))
 		return 0;
+	/* Only a cgroup that root makes (uid 0 of the initial user namespace: container runtimes, systemd, kubelet) gets a
+	 * ring at its first syscall. Any user with a delegated subtree (under systemd, every logged-in user) can make
+	 * cgroups without end: theirs must neither fill this table nor empty the pool of spare rings that containers need.
+	 * A rootless container's cgroup is recorded from when user space adds it. */
+	if ((u32)bpf_get_current_uid_gid() != 0)
+		return 0;
 	u64 id = BPF_CORE_READ(cgrp, kn, id);
 	struct cgroup_state state = { .slot = NO_SLOT };
-	bpf_map_update_elem(&cgroups, &id, &state, BPF_NOEXIST);
+	long err = bpf_map_update_elem(&cgroups, &id, &state, BPF_NOEXIST);
+	if (err != 0 && err != -EEXIST_ERRNO)
+		report_ring_event(id, NO_SLOT, RING_EVENT_CGROUPS_FULL);
 	return 0;
 }
 

@@ -15,8 +15,9 @@ public sealed class TraceloopOptions
     public int MaxContainers { get; set; } = 1024;
 
     /// <summary>
-    /// Fresh rings kept ready in the kernel while a <see cref="ContainerRecorder"/> follows: a cgroup created then takes one
-    /// at its first syscall, without waiting for user space, which refills the pool at once. When containers start faster
+    /// Fresh rings kept ready in the kernel while a <see cref="ContainerRecorder"/> follows: a cgroup that root creates then
+    /// takes one at its first syscall, without waiting for user space, which refills the pool at once (a cgroup another
+    /// user makes in a delegated subtree gets none: recorded from when user space adds it). When containers start faster
     /// than that, a new cgroup finds none: its syscalls are counted (<see cref="SyscallHistory.MissedBeforeRecording"/>,
     /// <see cref="TraceloopTracer.MissedForEmptyPool"/>, a logged warning) until it gets a ring, and the pool keeps up to
     /// eight times as many spares until starts calm down (30 s without an empty pool halves it again). Each costs

@@ -52,6 +52,23 @@ public sealed class RecordLayoutTests : IDisposable
     }
 
     [Fact]
+    public void RingEventKindsAreTheMacrosOfTraceloopRings()
+    {
+        // The RING_EVENT_* macros are not in BTF: read from the header, each under its enum member's name.
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory.FullName, "bpf", "traceloop_rings.h")))
+        {
+            directory = directory.Parent ?? throw new FileNotFoundException("bpf/traceloop_rings.h above " + AppContext.BaseDirectory);
+        }
+        var macros = System.Text.RegularExpressions.Regex.Matches(
+                File.ReadAllText(Path.Combine(directory.FullName, "bpf", "traceloop_rings.h")), @"#define RING_EVENT_(\w+) (\d+)")
+            .ToDictionary(m => m.Groups[1].Value, m => uint.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var members = Enum.GetValues<Gadget.Traceloop.Rings.RingEventKind>()
+            .ToDictionary(k => System.Text.RegularExpressions.Regex.Replace(k.ToString(), "(?<=[a-z])(?=[A-Z])", "_").ToUpperInvariant(), k => (uint)k);
+        Assert.Equal(macros.OrderBy(m => m.Key), members.OrderBy(m => m.Key));
+    }
+
+    [Fact]
     public void RingStructsMatchTheirGeneratedTypes()
     {
         var structs = BtfStructs.Read(_object);

@@ -11,4 +11,7 @@ internal enum RingEventKind : uint
 
     /// <summary>A cgroup with a ring was removed (rmdir).</summary>
     CgroupRemoved = 3,
+
+    /// <summary>A new cgroup could not be noted: the table of cgroups is full (it gets no ring at its first syscall).</summary>
+    CgroupsFull = 4,
 }

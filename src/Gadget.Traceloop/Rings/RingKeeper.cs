@@ -38,6 +38,8 @@ internal sealed class RingKeeper : IDisposable
     private readonly Thread _worker;
     private BpfLink? _mkdirLink;
     private ulong _eventsLostSeen;
+    private long _cgroupsFull;
+    private long _lastFullWarningTicks = long.MinValue;
     private volatile bool _stopping;
 
     internal RingKeeper(BpfObject loaded, TraceloopOptions options)
@@ -309,6 +311,15 @@ internal sealed class RingKeeper : IDisposable
                 _burstTarget = Math.Min(Math.Max(1, _burstTarget) * 2, Math.Max(1, _spareTarget) * BurstFactor);
                 _lastEmptyTicks = Environment.TickCount64;
                 _logger?.LogWarning("No spare traceloop ring was left when new cgroup {CgroupId} made its first syscall: its syscalls are counted, not recorded, until it gets one (TraceloopOptions.SpareRings {Spare}, MaxContainers).", e.CgroupId, _spareTarget);
+                break;
+            case RingEventKind.CgroupsFull:
+                // Only root's new cgroups are noted (see traceloop_cgroup_mkdir): this many of them is a warning's worth.
+                _cgroupsFull++;
+                if (Environment.TickCount64 - _lastFullWarningTicks >= 60_000)
+                {
+                    _lastFullWarningTicks = Environment.TickCount64;
+                    _logger?.LogWarning("traceloop's table of cgroups is full: new cgroup {CgroupId} ({Count} so far) gets no ring at its first syscall; a container there is recorded only from when it is registered.", e.CgroupId, _cgroupsFull);
+                }
                 break;
             case RingEventKind.CgroupRemoved:
                 // Stopped, not freed: a container that died at start may be reported (and kept) only after its runtime
