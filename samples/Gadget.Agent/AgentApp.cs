@@ -77,6 +77,8 @@ public static class AgentApp
                 metrics.Listen(kestrel, options);
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // Callers' names (selectors, ids, JSON property names) end up in log messages: their control characters escaped.
+            builder.Logging.AddConsole(o => o.FormatterName = AgentLogFormatter.FormatterName).AddConsoleFormatter<AgentLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
             builder.Services.AddSingleton<TraceSessions>();
             builder.Services.AddSingleton<GadgetStreams>();
             builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));

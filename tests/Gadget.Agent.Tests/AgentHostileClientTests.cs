@@ -44,4 +44,29 @@ public sealed class AgentHostileClientTests : IDisposable
         using var ordinary = await http.PostAsync("traces", new StringContent($"{{\"name\":\"{new string('b', 4000)}\"}}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Created, ordinary.StatusCode);
     }
+
+    [Fact]
+    public async Task ControlCharactersOfACaller_AreEscapedInTheLog_NoLineIsForged()
+    {
+        // A carriage return, an escape sequence that erases the terminal's line and a new line, in what a caller names:
+        // written as they were, they made lines of the log that the agent never wrote.
+        const string Forged = "\u001b[2K\rcrit: Forged[0]\n      uid 0 stopped trace 1";
+        await using var agent = AgentProcess.Start(["--socket", Socket, "--rate", "0", "--kubernetes", "off"]);
+        Assert.True(await agent.WaitAnsweringAsync(Socket, Timeout), agent.Output);
+        using var http = GadgetCli.CreateHttpClient("unix:" + Socket);
+        using var trace = await http.PostAsync("traces", new StringContent(JsonSerializer.Serialize(new { name = "web" + Forged }), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, trace.StatusCode);
+        using var history = await http.GetAsync("containers/abc%1B%5B2K%0Dcrit:%20Forged%5B0%5D/history");
+        Assert.Equal(HttpStatusCode.NotFound, history.StatusCode);
+        using var unknown = await http.PostAsync("traces", new StringContent(JsonSerializer.Serialize(new Dictionary<string, int> { ["x" + Forged] = 1 }), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        await Task.Delay(500); // the console logger writes on a thread of its own
+
+        var output = agent.Output;
+        Assert.DoesNotContain('\u001b', output);
+        Assert.DoesNotContain(output.Split('\n'), line => line.StartsWith("crit: Forged", StringComparison.Ordinal) || line.StartsWith("      uid 0 stopped", StringComparison.Ordinal));
+        Assert.Contains("started trace 1 for name=web\\x1b[2K\\x0dcrit: Forged[0]\\x0a      uid 0 stopped trace 1", output, StringComparison.Ordinal);
+        Assert.Contains("reads the history of container abc\\x1b[2K\\x0dcrit: Forged[0]", output, StringComparison.Ordinal);
+        Assert.Contains("'x\\x1b[2K\\x0dcrit: Forged[0]\\x0a      uid 0 stopped trace 1' could not be mapped", output, StringComparison.Ordinal);
+    }
 }
