@@ -69,4 +69,31 @@ public sealed class AgentHostileClientTests : IDisposable
         Assert.Contains("reads the history of container abc\\x1b[2K\\x0dcrit: Forged[0]", output, StringComparison.Ordinal);
         Assert.Contains("'x\\x1b[2K\\x0dcrit: Forged[0]\\x0a      uid 0 stopped trace 1' could not be mapped", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TracesOfOneCaller_AreBounded_AnotherCallerCanStillStartOne()
+    {
+        // Traces outlive their caller's connection: uid 65534 used to start all 32 (--max-traces) and leave root a 503.
+        Processes.Chmod("755", _directory.FullName);
+        await using var agent = AgentProcess.Start(["--socket", Socket, "--rate", "0", "--kubernetes", "off", "--allow-uid", Processes.Nobody.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(await agent.WaitAnsweringAsync(Socket, Timeout), agent.Output);
+        var started = 0;
+        (int ExitCode, string Output, string Error) refused = default;
+        for (var i = 0; i < new AgentOptions().MaxTraces; i++)
+        {
+            var start = Processes.ClientAs(Processes.Nobody, [], "--agent", "unix:" + Socket, "traceloop", "start", "--name", $"gadget-hostile-{i}");
+            if (start.ExitCode != 0)
+            {
+                refused = start;
+                break;
+            }
+            started++;
+        }
+        Assert.Equal(new AgentOptions().MaxTracesPerCaller, started);
+        Assert.Contains($"too many traces from uid:{Processes.Nobody}: {started} running, at most {started} per caller (--max-traces-per-caller)", refused.Error, StringComparison.Ordinal);
+
+        using var http = GadgetCli.CreateHttpClient("unix:" + Socket);
+        using var root = await http.PostAsync("traces", new StringContent("{\"name\":\"gadget-hostile-root\"}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, root.StatusCode);
+    }
 }
