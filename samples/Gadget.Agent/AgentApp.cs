@@ -13,6 +13,13 @@ public static class AgentApp
     /// <summary>The default Unix socket.</summary>
     public const string DefaultSocket = AgentOptions.DefaultSocket;
 
+    /// <summary>
+    /// The largest request body read (bytes): the API's only body is a trace's selector (a few names and labels), and a
+    /// body is read whole and kept in the trace it starts, so a caller's large bodies were the agent's memory (8 POSTs of
+    /// 25 MB took it to 1.8 GB). Larger ones get 413.
+    /// </summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
     /// <summary>Builds the web application from the command line (see <see cref="AgentCommandLine"/>).</summary>
     /// <exception cref="AgentUsageException">The command line is wrong.</exception>
     /// <exception cref="AgentStartException">Another agent answers on the socket, or a TLS or token file cannot be read.</exception>
@@ -48,6 +55,7 @@ public static class AgentApp
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+                kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
                 var gate = new ConnectionGate(policy, limits, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gadget.Agent.Access"), kestrel.ApplicationServices.GetRequiredService<AgentMetrics>());
                 if (socket is not null)
                 {
@@ -69,6 +77,8 @@ public static class AgentApp
                 metrics.Listen(kestrel, options);
             });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // Callers' names (selectors, ids, JSON property names) end up in log messages: their control characters escaped.
+            builder.Logging.AddConsole(o => o.FormatterName = AgentLogFormatter.FormatterName).AddConsoleFormatter<AgentLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
             builder.Services.AddSingleton<TraceSessions>();
             builder.Services.AddSingleton<GadgetStreams>();
             builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));

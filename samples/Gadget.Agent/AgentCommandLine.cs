@@ -59,6 +59,8 @@ public static class AgentCommandLine
 
     private static readonly Option<int> MaxTraces = ValueOptions.Integer("--max-traces", "traces at once", 32, 1, int.MaxValue);
 
+    private static readonly Option<int> MaxTracesPerCaller = ValueOptions.Integer("--max-traces-per-caller", "traces at once started by one caller (429 above)", 8, 1, int.MaxValue);
+
     private static readonly Option<int> Rate = ValueOptions.Integer("--rate", "requests per second per caller, bursts of 2N (0: no limit)", 50, 0, int.MaxValue);
 
     private static readonly Option<int> ClientQueue = ValueOptions.Integer("--client-queue", "events queued per stream client before they are dropped and reported as lost", 4096, 1, int.MaxValue);
@@ -130,7 +132,7 @@ public static class AgentCommandLine
         var root = new RootCommand("gadget-agent: serves traceloop and the gadgets of this node over HTTP on a Unix socket (and, with TLS, on TCP). Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
         {
             Socket, SocketGroup, AllowUids, Urls, TlsCertificate, TlsKey, TokenFile, ClientCa,
-            MaxConnections, MaxConnectionsPerCaller, MaxStreams, MaxStreamsPerCaller, MaxTraces, Rate, ClientQueue, RingSize, SpareRings,
+            MaxConnections, MaxConnectionsPerCaller, MaxStreams, MaxStreamsPerCaller, MaxTraces, MaxTracesPerCaller, Rate, ClientQueue, RingSize, SpareRings,
             Kubernetes, Kubeconfig, Node, MetricsListen, MetricsAllowRemote,
         };
         // Options that only make sense together: a parse error too (exit 2, before the socket is touched).
@@ -171,6 +173,7 @@ public static class AgentCommandLine
             MaxStreams = result.GetValue(MaxStreams),
             MaxStreamsPerCaller = result.GetValue(MaxStreamsPerCaller),
             MaxTraces = result.GetValue(MaxTraces),
+            MaxTracesPerCaller = result.GetValue(MaxTracesPerCaller),
             RequestsPerSecond = result.GetValue(Rate),
             ClientQueue = result.GetValue(ClientQueue),
             RingSize = result.GetValue(RingSize),

@@ -13,17 +13,24 @@ internal static class AgentEndpoints
         app.MapPost("/traces", (SelectorRequest request, TraceSessions sessions, AgentOptions options, HttpContext context, ILogger<TraceSessions> logger) =>
         {
             var selector = request.ToSelector();
+            var caller = Caller(context);
             string id;
             lock (TraceGate)
             {
+                // A trace outlives its caller's connection: one caller must not take every trace the agent allows.
+                var mine = sessions.Started(caller.Key);
+                if (mine >= options.MaxTracesPerCaller)
+                {
+                    return Results.Problem(detail: $"too many traces from {caller.Key}: {mine} running, at most {options.MaxTracesPerCaller} per caller (--max-traces-per-caller)", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many traces for this caller");
+                }
                 var running = sessions.List().Count();
                 if (running >= options.MaxTraces)
                 {
                     return Results.Problem(detail: $"the agent is at capacity: {running} traces, at most {options.MaxTraces} (--max-traces)", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many traces");
                 }
-                id = sessions.Start(selector);
+                id = sessions.Start(selector, caller.Key);
             }
-            logger.LogInformation("{Caller} started trace {TraceId} for {Selector}", Caller(context), id, selector);
+            logger.LogInformation("{Caller} started trace {TraceId} for {Selector}", caller, id, selector);
             return Results.Created($"/traces/{id}", new { id });
         });
         app.MapGet("/traces", (TraceSessions sessions) => Results.Ok(sessions.List()));

@@ -45,6 +45,9 @@ public sealed record AgentOptions
     /// <summary>Traces at once.</summary>
     public int MaxTraces { get; init; } = 32;
 
+    /// <summary>Traces at once per caller (who started them; a trace outlives its caller's connection).</summary>
+    public int MaxTracesPerCaller { get; init; } = 8;
+
     /// <summary>Requests per second per caller (0: no limit).</summary>
     public int RequestsPerSecond { get; init; } = 50;
 

@@ -8,7 +8,7 @@ namespace Gadget.Agent;
 /// <summary>The node's one <see cref="ContainerCollection"/> and one <see cref="TraceloopTracer"/>, and the traces started on them.</summary>
 public sealed class TraceSessions : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, (ContainerSelector Selector, ContainerRecorder Recorder)> traces = new();
+    private readonly ConcurrentDictionary<string, (ContainerSelector Selector, ContainerRecorder Recorder, string Owner)> traces = new();
     private readonly ILogger logger;
     private readonly Lazy<TraceloopTracer> tracer;
     private readonly KubernetesPodMetadataSource? podLabels;
@@ -42,7 +42,9 @@ public sealed class TraceSessions : IAsyncDisposable
     public ContainerCollection Containers { get; }
 
     /// <summary>Starts recording the containers <paramref name="selector"/> matches; returns the trace id.</summary>
-    public string Start(ContainerSelector selector)
+    /// <param name="selector">The containers to record.</param>
+    /// <param name="owner">Who starts it (<see cref="Caller.Key"/>), counted by <see cref="Started"/>.</param>
+    public string Start(ContainerSelector selector, string owner)
     {
         var id = Interlocked.Increment(ref nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var recorder = tracer.Value.Follow(Containers, selector);
@@ -51,10 +53,13 @@ public sealed class TraceSessions : IAsyncDisposable
             metrics.HistoryRead(e.History, "crash");
             logger.LogWarning("Container {Name} ({Id}) crashed ({Status}); {Count} syscalls recorded", e.Container.Name, e.Container.Id, e.Container.ExitStatus, e.History.Count);
         };
-        traces[id] = (selector, recorder);
+        traces[id] = (selector, recorder, owner);
         logger.LogInformation("Trace {TraceId} started for {Selector}", id, selector);
         return id;
     }
+
+    /// <summary>The traces running now that <paramref name="owner"/> started.</summary>
+    public int Started(string owner) => traces.Values.Count(t => t.Owner == owner);
 
     /// <summary>Stops a trace; false when there is none with this id.</summary>
     public bool Stop(string id)
@@ -79,7 +84,7 @@ public sealed class TraceSessions : IAsyncDisposable
     /// <summary>The history of the container with this id prefix or name, from the first trace recording it; null when none does.</summary>
     public (Container Container, IReadOnlyList<SyscallRecord> History)? Dump(string idOrName)
     {
-        foreach (var (_, (_, recorder)) in traces)
+        foreach (var (_, (_, recorder, _)) in traces)
         {
             Container container;
             try
