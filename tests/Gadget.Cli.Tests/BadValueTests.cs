@@ -67,6 +67,19 @@ public sealed class BadValueTests
         (await Tool.Traceloop.RunAsync(["dump", "--socket", "/nonexistent/traceloop.sock", "web"])).AssertOneLineFailure(1, "/nonexistent/traceloop.sock");
     }
 
+    /// <summary>--runtime takes a runtime's name: the enum's numbers (" 5" was docker, "+3" containerd) are refused.</summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData(" 5")]
+    [InlineData("+3")]
+    [InlineData("-1")]
+    [InlineData("")]
+    public async Task ARuntimeIsANameNotANumber(string value)
+    {
+        var run = await Tool.Gadgets.RunAsync(["execsnoop", "--runtime", value, "--timeout", "1"]);
+        run.AssertOneLineFailure(2, "--runtime");
+    }
+
     [Theory]
     [InlineData("--max-connections", "0")]
     [InlineData("--max-streams", "x")]
