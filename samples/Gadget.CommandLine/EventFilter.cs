@@ -43,7 +43,7 @@ public sealed class EventFilter
             {
                 try
                 {
-                    pattern = new Regex(value, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                    pattern = Compile(value);
                 }
                 catch (ArgumentException e)
                 {
@@ -67,6 +67,23 @@ public sealed class EventFilter
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// The term's regex: matched in linear time (<see cref="RegexOptions.NonBacktracking"/>, as RE2, ig's), so that
+    /// <c>(a+)+$</c> against a long argument costs no more than a plain one; a pattern that needs backtracking
+    /// (back-references, lookarounds) gets it, with a match timeout.
+    /// </summary>
+    private static Regex Compile(string value)
+    {
+        try
+        {
+            return new Regex(value, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromMilliseconds(100));
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(value, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        }
     }
 
     private static (int Index, string Operator) Find(string part)

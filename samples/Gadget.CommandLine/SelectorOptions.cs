@@ -38,7 +38,9 @@ public sealed class SelectorOptions
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (!Enum.TryParse<ContainerRuntime>(text, ignoreCase: true, out var runtime) || !Enum.IsDefined(runtime))
+            // By name only: Enum.TryParse also takes numbers (" 5", "+3" were docker and containerd).
+            if (Enum.GetNames<ContainerRuntime>().FirstOrDefault(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase)) is not { } name
+                || !Enum.TryParse<ContainerRuntime>(name, out var runtime))
             {
                 r.AddError($"--runtime is one of {string.Join(", ", Enum.GetNames<ContainerRuntime>().Select(n => n.ToLowerInvariant()))}, not '{text}'.");
                 return null;

@@ -103,4 +103,25 @@ public static class ValueOptions
             return text;
         },
     };
+
+    /// <summary>
+    /// A file the command writes when it is done (after a recording that may have lasted long): refused at once when it
+    /// cannot be one (empty, a directory, in a directory that does not exist).
+    /// </summary>
+    public static Option<string?> OutputFile(string name, string description, string helpName = "FILE") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            var directory = text.Length == 0 ? null : Path.GetDirectoryName(Path.GetFullPath(text));
+            if (text.Length == 0 || text.Contains('\0', StringComparison.Ordinal) || Directory.Exists(text) || directory is null || !Directory.Exists(directory))
+            {
+                r.AddError($"{name} is a file to write, in a directory that exists, not '{text}'.");
+                return null;
+            }
+            return text;
+        },
+    };
 }

@@ -10,8 +10,14 @@
 //     "poststop": [ { "path": "/usr/bin/dotnet", "args": ["dotnet", "...", "--socket", "...", "--phase", "poststop"] } ] }
 //
 // Exit codes: 0 acknowledged (or --fail-open and no collection listening), 1 the collection refused or timed out, 2 usage.
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+
+const string Usage = "usage: Gadget.OciHook --socket PATH [--phase createRuntime|prestart|poststop] [--runtime runc] [--timeout SECONDS] [--fail-open]";
+// The collection refuses a request over 1 MiB: a longer state is refused here without reading it all into memory.
+const int MaxStateLength = 1 << 20;
+string[] phases = ["createRuntime", "prestart", "poststop"];
 
 string? socketPath = null;
 var phase = "createRuntime";
@@ -20,37 +26,82 @@ var timeout = TimeSpan.FromSeconds(10);
 var failOpen = false;
 for (var i = 0; i < args.Length; i++)
 {
-    switch (args[i])
+    var name = args[i];
+    if (name is "--help" or "-h" or "-?")
     {
-        case "--socket" when i + 1 < args.Length:
-            socketPath = args[++i];
+        Console.WriteLine(Usage);
+        Console.WriteLine("Reads the container's OCI state JSON on stdin, sends it to the collection's Unix socket and waits for its \"ok\".");
+        Console.WriteLine("Exit codes: 0 acknowledged (or --fail-open and no collection listening), 1 the collection refused or timed out, 2 usage.");
+        return 0;
+    }
+    if (name is not ("--socket" or "--phase" or "--runtime" or "--timeout" or "--fail-open"))
+    {
+        return Refuse($"unknown argument '{name}'");
+    }
+    if (name == "--fail-open")
+    {
+        failOpen = true;
+        continue;
+    }
+    if (i + 1 >= args.Length)
+    {
+        return Refuse($"{name} needs a value");
+    }
+    var value = args[++i];
+    switch (name)
+    {
+        case "--socket":
+            // sockaddr_un holds 108 bytes, its terminating NUL included.
+            if (value.Length == 0 || Encoding.UTF8.GetByteCount(value) > 107 || value.Contains('\0', StringComparison.Ordinal))
+            {
+                return Refuse($"--socket is the path of a Unix socket (1 to 107 bytes), not '{value}'");
+            }
+            socketPath = value;
             break;
-        case "--phase" when i + 1 < args.Length:
-            phase = args[++i];
+        case "--phase":
+            if (!phases.Contains(value, StringComparer.Ordinal))
+            {
+                return Refuse($"--phase is one of {string.Join(", ", phases)}, not '{value}'");
+            }
+            phase = value;
             break;
-        case "--runtime" when i + 1 < args.Length:
-            runtime = args[++i];
-            break;
-        case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], out var seconds):
-            timeout = TimeSpan.FromSeconds(seconds);
-            i++;
-            break;
-        case "--fail-open":
-            failOpen = true;
+        case "--runtime":
+            if (value.Length == 0 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                return Refuse($"--runtime is a runtime's name (runc, crun...), not '{value}'");
+            }
+            runtime = value;
             break;
         default:
-            Console.Error.WriteLine($"gadget-oci-hook: unknown argument '{args[i]}'");
-            Console.Error.WriteLine("usage: Gadget.OciHook --socket PATH [--phase createRuntime|prestart|poststop] [--runtime runc] [--timeout SECONDS] [--fail-open]");
-            return 2;
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0 && seconds <= 3600))
+            {
+                return Refuse($"--timeout is a number of seconds > 0 and at most 3600, not '{value}'");
+            }
+            timeout = TimeSpan.FromSeconds(seconds);
+            break;
     }
 }
 if (socketPath is null)
 {
-    Console.Error.WriteLine("gadget-oci-hook: --socket PATH is required");
-    return 2;
+    return Refuse("--socket PATH is required");
 }
 
-var state = (await Console.In.ReadToEndAsync()).Trim();
+var input = new char[MaxStateLength + 1];
+var length = 0;
+using (var stdin = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8))
+{
+    int read;
+    while (length < input.Length && (read = await stdin.ReadAsync(input.AsMemory(length))) > 0)
+    {
+        length += read;
+    }
+}
+if (length > MaxStateLength)
+{
+    Console.Error.WriteLine($"gadget-oci-hook: the OCI state on stdin is longer than {MaxStateLength} characters");
+    return 2;
+}
+var state = new string(input, 0, length).Trim();
 if (state.Length == 0 || state[0] != '{')
 {
     Console.Error.WriteLine("gadget-oci-hook: expected the OCI state JSON on stdin");
@@ -101,4 +152,11 @@ catch (Exception e) when (e is SocketException or OperationCanceledException)
     }
     Console.Error.WriteLine($"gadget-oci-hook: {phase} for container failed: {e.Message}");
     return 1;
+}
+
+// A bad command line: one line saying what is wrong (the value shown on one line), exit 2.
+static int Refuse(string message)
+{
+    Console.Error.WriteLine($"gadget-oci-hook: {message.ReplaceLineEndings(" ")} ({Usage})");
+    return 2;
 }

@@ -19,7 +19,7 @@ internal static class NetworkPolicyCommand
         var command = new Command("network-policy", "Record the selected containers' TCP connections until Ctrl-C or --timeout, then write one Kubernetes NetworkPolicy per workload (YAML).");
         var selector = new SelectorOptions(command, host: false);
         var timeout = ValueOptions.Timeout("stop recording after this many seconds and write the policies");
-        var file = new Option<string?>("--file") { Description = "write the policies to this file instead of standard output", HelpName = "PATH" };
+        var file = ValueOptions.OutputFile("--file", "write the policies to this file instead of standard output", "PATH");
         command.Options.Add(timeout);
         command.Options.Add(file);
         command.SetAction(async (result, cancellationToken) =>

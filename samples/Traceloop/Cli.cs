@@ -41,18 +41,29 @@ internal static class Cli
         },
     };
 
-    private static Argument<string[]> CommandArgument() => new("command")
+    private static Argument<string[]> CommandArgument()
     {
-        Description = "the command to run and its arguments, after '--'",
-        Arity = ArgumentArity.OneOrMore,
-    };
+        var argument = new Argument<string[]>("command")
+        {
+            Description = "the command to run and its arguments, after '--'",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        argument.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.Tokens[0].Value.Length == 0)
+            {
+                r.AddError("the command to run is an empty string.");
+            }
+        });
+        return argument;
+    }
 
     private static Command RunCommand()
     {
         var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error) when it exits, with how each process ended. Exits with COMMAND's status.");
         var output = OutputOption();
         var pages = PagesOption(256);
-        var profile = new Option<string?>("--seccomp-profile") { Description = "also write an OCI seccomp profile allowing exactly the syscalls it made to FILE", HelpName = "FILE" };
+        var profile = ValueOptions.OutputFile("--seccomp-profile", "also write an OCI seccomp profile allowing exactly the syscalls it made to FILE");
         var argv = CommandArgument();
         command.Options.Add(output);
         command.Options.Add(pages);
@@ -67,7 +78,7 @@ internal static class Cli
         var advise = new Command("advise", "Advice from a recorded history.");
         var command = new Command("seccomp-profile", "Run COMMAND like 'run' and write only the seccomp profile (JSON, for runc or Kubernetes) to FILE or to standard output (COMMAND's own output goes to standard error). Refuses a history that does not hold every syscall (exit 1: record again with a larger --pages).");
         var pages = PagesOption(256);
-        var file = new Option<string?>("--file") { Description = "write the profile to FILE instead of standard output", HelpName = "FILE" };
+        var file = ValueOptions.OutputFile("--file", "write the profile to FILE instead of standard output");
         var argv = CommandArgument();
         command.Options.Add(pages);
         command.Options.Add(file);

@@ -67,6 +67,49 @@ public sealed class BadValueTests
         (await Tool.Traceloop.RunAsync(["dump", "--socket", "/nonexistent/traceloop.sock", "web"])).AssertOneLineFailure(1, "/nonexistent/traceloop.sock");
     }
 
+    /// <summary>
+    /// A file written after the recording (which may last long) and an empty command to run are refused before anything
+    /// runs: an empty --seccomp-profile/--file, a directory or a missing directory failed only after the command had run
+    /// (exit 1, "ArgumentException: The value cannot be an empty string." for the empty ones).
+    /// </summary>
+    [Theory]
+    [InlineData("traceloop", "--seccomp-profile", "")]
+    [InlineData("traceloop", "--seccomp-profile", "/tmp")]
+    [InlineData("traceloop", "--seccomp-profile", "/nonexistent/dir/profile.json")]
+    [InlineData("advise", "--file", "")]
+    [InlineData("advise", "--file", "/tmp")]
+    [InlineData("advise", "--file", "/nonexistent/dir/profile.json")]
+    [InlineData("gadgets", "--file", "")]
+    [InlineData("gadgets", "--file", "/tmp")]
+    [InlineData("gadgets", "--file", "/nonexistent/dir/policies.yaml")]
+    [InlineData("traceloop", "--", "")]
+    [InlineData("advise", "--", "")]
+    public async Task AnUnusableFileOrCommandIsRefusedBeforeRunning(string command, string option, string value)
+    {
+        var run = command switch
+        {
+            "traceloop" when option == "--" => await Tool.Traceloop.RunAsync(["run", "--", value]),
+            "advise" when option == "--" => await Tool.Traceloop.RunAsync(["advise", "seccomp-profile", "--", value]),
+            "traceloop" => await Tool.Traceloop.RunAsync(["run", option, value, "--", "true"]),
+            "advise" => await Tool.Traceloop.RunAsync(["advise", "seccomp-profile", option, value, "--", "true"]),
+            _ => await Tool.Gadgets.RunAsync(["advise", "network-policy", "--timeout", "1", option, value]),
+        };
+        run.AssertOneLineFailure(2, option == "--" ? "command" : option);
+    }
+
+    /// <summary>--runtime takes a runtime's name: the enum's numbers (" 5" was docker, "+3" containerd) are refused.</summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData(" 5")]
+    [InlineData("+3")]
+    [InlineData("-1")]
+    [InlineData("")]
+    public async Task ARuntimeIsANameNotANumber(string value)
+    {
+        var run = await Tool.Gadgets.RunAsync(["execsnoop", "--runtime", value, "--timeout", "1"]);
+        run.AssertOneLineFailure(2, "--runtime");
+    }
+
     [Theory]
     [InlineData("--max-connections", "0")]
     [InlineData("--max-streams", "x")]

@@ -11,6 +11,7 @@ internal sealed record Tool(string Name, string Project, string Executable)
     internal static readonly Tool SyscallCount = new("syscallcount", "SyscallCount", "SyscallCount");
     internal static readonly Tool Client = new("gadget", "Gadget.Client", "gadget");
     internal static readonly Tool Agent = new("gadget-agent", "Gadget.Agent", "gadget-agent");
+    internal static readonly Tool OciHook = new("gadget-oci-hook", "Gadget.OciHook", "Gadget.OciHook");
 
     /// <summary>How long a run may take before the test calls it hung (not a measurement: a guard).</summary>
     internal static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(3);
