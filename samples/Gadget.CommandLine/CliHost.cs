@@ -21,7 +21,15 @@ public static class CliHost
 
     private static readonly CancellationTokenSource StdoutClosed = new();
     private static readonly Dictionary<Command, Func<string>> HelpSections = [];
+    private static readonly HashSet<Command> s_passingSignalsOn = [];
     private static string s_tool = "gadget";
+
+    /// <summary>
+    /// Marks <paramref name="command"/> as one that passes SIGINT/SIGTERM on to a program it runs and ends when that program
+    /// ends (as <c>timeout</c> or a shell does): System.CommandLine's own handling of those signals, which waits 15 s for
+    /// the command inside the signal handler and then exits with 130/143, is off while it runs.
+    /// </summary>
+    public static void PassesSignalsOn(Command command) => s_passingSignalsOn.Add(command);
 
     /// <summary>The tool's name, as its messages begin.</summary>
     public static string Tool => s_tool;
@@ -115,7 +123,9 @@ public static class CliHost
             // Ctrl-C/SIGTERM cancel the command, which then detaches its programs: on 6.13+ a tracepoint link's detach
             // waits for an RCU Tasks Trace grace period, up to seconds on a busy machine. Past this timeout the tool exits
             // with 130/143 without finishing its cleanup (the kernel still detaches everything when the process exits).
-            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(15), Output = output, Error = error };
+            // A command that passes signals on to a program it runs (traceloop run) ends when that program does: no timeout.
+            var timeout = s_passingSignalsOn.Contains(result.CommandResult.Command) ? (TimeSpan?)null : TimeSpan.FromSeconds(15);
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = timeout, Output = output, Error = error };
             return await result.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Gadget.CommandLine;
 using Gadget.Traceloop;
 using Gadget.Traceloop.Decoding;
@@ -60,7 +61,7 @@ internal static class Cli
 
     private static Command RunCommand()
     {
-        var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error) when it exits, with how each process ended. Exits with COMMAND's status.");
+        var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error) when it exits, with how each process ended. Exits with COMMAND's status. SIGTERM and SIGHUP sent to traceloop (and SIGINT, without a terminal) are passed on to COMMAND.");
         var output = OutputOption();
         var pages = PagesOption(256);
         var profile = ValueOptions.OutputFile("--seccomp-profile", "also write an OCI seccomp profile allowing exactly the syscalls it made to FILE");
@@ -70,6 +71,7 @@ internal static class Cli
         command.Options.Add(profile);
         command.Arguments.Add(argv);
         command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), result.GetValue(output)!, result.GetValue(profile), adviseOnly: false));
+        CliHost.PassesSignalsOn(command);
         return command;
     }
 
@@ -84,6 +86,7 @@ internal static class Cli
         command.Options.Add(file);
         command.Arguments.Add(argv);
         command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), "text", result.GetValue(file), adviseOnly: true));
+        CliHost.PassesSignalsOn(command);
         advise.Subcommands.Add(command);
         return advise;
     }
@@ -94,6 +97,12 @@ internal static class Cli
         CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
         // Advising: the command's own output must not mix with the profile on standard output.
         await using var command = TracedCommand.Start(tracer, argv[0], argv[1..], redirectOutput: adviseOnly);
+        // A signal sent to traceloop alone (kill PID, timeout, systemd) is meant to end the command: passed on, and the
+        // history printed when it ends. A terminal's Ctrl-C reached the command already (one foreground process group),
+        // so SIGINT is passed on only without a terminal.
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, PassOn);
+        using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, PassOn);
+        using var onInt = Console.IsInputRedirected ? PosixSignalRegistration.Create(PosixSignal.SIGINT, PassOn) : null;
         var forwarding = adviseOnly
             ? Task.WhenAll(command.Process.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardError()), command.Process.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError()))
             : Task.CompletedTask;
@@ -128,6 +137,12 @@ internal static class Cli
         }
         // How it ended, as the kernel reported it (printed above with the history): a signal is not an exit code.
         return exitCode;
+
+        void PassOn(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            command.Signal(context.Signal);
+        }
     }
 
     /// <summary>Prints a history strace-like (text) or one JSON object per line: syscalls, process exits, and what it lacks.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Gadget.Traceloop;
 
@@ -84,6 +85,40 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
     {
         await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         return _process.ExitCode;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> to the command's process, as a shell or <c>timeout</c> passes a signal on to the
+    /// program it runs (a signal sent to the tracing program alone does not reach the command); nothing once it has exited.
+    /// </summary>
+    /// <param name="signal">A <see cref="PosixSignal"/>, or a Linux signal number cast to one.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="signal"/> is not a signal of this system.</exception>
+    public void Signal(PosixSignal signal)
+    {
+        var number = signal switch
+        {
+            PosixSignal.SIGHUP => 1,
+            PosixSignal.SIGINT => 2,
+            PosixSignal.SIGQUIT => 3,
+            PosixSignal.SIGTERM => 15,
+            PosixSignal.SIGCHLD => 17,
+            PosixSignal.SIGCONT => 18,
+            PosixSignal.SIGTSTP => 20,
+            PosixSignal.SIGTTIN => 21,
+            PosixSignal.SIGTTOU => 22,
+            PosixSignal.SIGWINCH => 28,
+            _ when (int)signal is > 0 and <= LinuxSignals.Max => (int)signal,
+            _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "not a signal of this system"),
+        };
+        if (_disposed || _process.HasExited)
+        {
+            return;
+        }
+        // The process is this program's child and not reaped while HasExited is false: its pid is still its own.
+        if (Libc.kill(_process.Id, number) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != LinuxErrno.ESRCH)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {LinuxSignals.Name(number)}) failed: {LinuxErrno.Name(errno)} ({LinuxErrno.Description(errno)})");
+        }
     }
 
     /// <summary>

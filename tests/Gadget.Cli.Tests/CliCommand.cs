@@ -84,6 +84,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--max-streams"] = "0",
         ["--max-streams-per-caller"] = "-1",
         ["--max-traces"] = "0",
+        ["--max-traces-per-caller"] = "0",
         ["--rate"] = "-1",
         ["--client-queue"] = "0",
         ["--kubernetes"] = "maybe",

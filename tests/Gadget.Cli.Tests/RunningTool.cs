@@ -107,11 +107,44 @@ internal sealed class RunningTool : IDisposable
         return "";
     }
 
+    /// <summary>Waits until a child process of the tool runs the program named <paramref name="comm"/>.</summary>
+    internal async Task WaitForChildAsync(string comm)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < Tool.HangGuard && !_process.HasExited)
+        {
+            foreach (var stat in Directory.EnumerateDirectories("/proc").Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0])).Select(d => Path.Combine(d, "stat")))
+            {
+                try
+                {
+                    // "PID (COMM) STATE PPID ...": the comm may hold spaces and parentheses, the last ')' ends it.
+                    var text = File.ReadAllText(stat);
+                    var close = text.LastIndexOf(')');
+                    var open = text.IndexOf('(', StringComparison.Ordinal);
+                    var fields = text[(close + 2)..].Split(' ');
+                    if (text[(open + 1)..close] == comm && fields[1] == _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    {
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // gone meanwhile
+                }
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail($"{CommandLine}: no child process ran {comm}; stderr:\n{Error}");
+    }
+
     /// <summary>Ctrl-C: the tool ends by itself; returns its exit code.</summary>
-    internal async Task<int> InterruptAsync()
+    internal Task<int> InterruptAsync() => SignalAsync("INT");
+
+    /// <summary>Sends the tool (alone, not its children) signal <paramref name="name"/> ("TERM", "HUP"...); returns its exit code.</summary>
+    internal async Task<int> SignalAsync(string name)
     {
         InterruptedAt = DateTime.UtcNow;
-        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();
         }

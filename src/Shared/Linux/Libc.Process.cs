@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Gadget.Linux;
 
-/// <summary>Resource limits and clocks.</summary>
+/// <summary>Resource limits, clocks and signals.</summary>
 internal static unsafe partial class Libc
 {
     internal const int RLIMIT_MEMLOCK = 8;
@@ -18,4 +18,7 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "clock_gettime", SetLastError = true)]
     internal static partial int clock_gettime(int clock, Timespec* time);
+
+    [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int kill(int pid, int signal);
 }
