@@ -12,62 +12,47 @@ namespace Gadget.Gadgets.Tests;
 public sealed class NetNamespaceThreadTests
 {
     [Fact]
-    public void TheNamespaceMeant_IsEntered()
+    public void TheNamespaceMeant_IsEntered() => InANamespaceOfItsOwn((file, own, other) =>
     {
-        var own = NamespaceInode("/proc/self/ns/net");
-        using var process = Process.Start(new ProcessStartInfo("unshare", ["-n", "sleep", "60"]) { UseShellExecute = false })!;
-        try
-        {
-            var file = $"/proc/{process.Id}/ns/net";
-            var other = WaitForOtherNamespace(file, own);
-
-            Assert.Equal(other, NetNamespaceThread.Run(file, () => NamespaceInode("/proc/thread-self/ns/net"), other));
-            Assert.Equal(other, NetNamespaceThread.Run(file, () => NamespaceInode("/proc/thread-self/ns/net"))); // no check asked
-        }
-        finally
-        {
-            process.Kill();
-            process.WaitForExit();
-        }
-    }
+        Assert.Equal(other, NetNamespaceThread.Run(file, () => NamespaceInode("/proc/thread-self/ns/net"), other));
+        Assert.Equal(other, NetNamespaceThread.Run(file, () => NamespaceInode("/proc/thread-self/ns/net"))); // no check asked
+    });
 
     [Fact]
-    public void APidThatNowLeadsIntoAnotherNamespace_IsNotEntered()
+    public void APidThatNowLeadsIntoAnotherNamespace_IsNotEntered() => InANamespaceOfItsOwn((file, own, _) =>
+    {
+        var ran = false;
+
+        // The caller means the host's namespace (the pid's earlier owner's): the process there now is in another.
+        var refused = Assert.Throws<FileNotFoundException>(() => NetNamespaceThread.Run(file, () => ran = true, own));
+
+        Assert.False(ran);
+        Assert.Contains("pid was reused", refused.Message, StringComparison.Ordinal);
+    });
+
+    /// <summary>Runs <paramref name="test"/> with a process's namespace file, this process's namespace and the process's.</summary>
+    private static void InANamespaceOfItsOwn(Action<string, ulong, ulong> test)
     {
         var own = NamespaceInode("/proc/self/ns/net");
         using var process = Process.Start(new ProcessStartInfo("unshare", ["-n", "sleep", "60"]) { UseShellExecute = false })!;
         try
         {
             var file = $"/proc/{process.Id}/ns/net";
-            WaitForOtherNamespace(file, own);
-            var ran = false;
-
-            // The caller means the host's namespace (the pid's earlier owner's): the process there now is in another.
-            var refused = Assert.Throws<FileNotFoundException>(() => NetNamespaceThread.Run(file, () => ran = true, own));
-
-            Assert.False(ran);
-            Assert.Contains("pid was reused", refused.Message, StringComparison.Ordinal);
+            var clock = Stopwatch.StartNew();
+            var other = own;
+            while (other == own && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(10); // until unshare has made its namespace, the process is in this one
+                other = NamespaceInode(file);
+            }
+            Assert.NotEqual(own, other);
+            test(file, own, other);
         }
         finally
         {
             process.Kill();
             process.WaitForExit();
         }
-    }
-
-    private static ulong WaitForOtherNamespace(string file, ulong own)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            // Until unshare has made its namespace, the process is in this one.
-            if (NamespaceInode(file) is var inode && inode != own)
-            {
-                return inode;
-            }
-            Thread.Sleep(10);
-        }
-        throw new TimeoutException("unshare -n did not enter a namespace of its own");
     }
 
     private static ulong NamespaceInode(string file)
