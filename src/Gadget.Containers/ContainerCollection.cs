@@ -26,6 +26,9 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
     private readonly OciHookServer? _hookServer;
     private int _disposed;
 
+    /// <summary>The kernel's source of container events, when BPF is used (tests read its counters).</summary>
+    internal KernelEventSource? Kernel => _kernel;
+
     /// <summary>Starts following containers: loads the BPF program (if enabled), lists running containers, starts the hook server (if asked).</summary>
     /// <exception cref="BpfException">The BPF program could not be loaded or attached (set <see cref="ContainerCollectionOptions.UseBpf"/> to false to do without).</exception>
     public ContainerCollection(ContainerCollectionOptions? options = null)

@@ -11,6 +11,7 @@ internal sealed class KernelEventPump : IDisposable
     private readonly RingBufferReader _reader;
     private readonly RingBufferRecordHandler _handler;
     private readonly Thread _thread;
+    private readonly ManualResetEventSlim _reading = new(initialState: true);
     private volatile bool _stopping;
 
     internal KernelEventPump(BpfMap map, Action<ReadOnlySpan<byte>> onRecord, string threadName)
@@ -21,6 +22,12 @@ internal sealed class KernelEventPump : IDisposable
         _thread.Start();
     }
 
+    /// <summary>Stops reading (within one poll) until <see cref="Resume"/>: tests see what the kernel does with a reader that falls behind.</summary>
+    internal void Pause() => _reading.Reset();
+
+    /// <summary>Reads again after <see cref="Pause"/>.</summary>
+    internal void Resume() => _reading.Set();
+
     public void Dispose()
     {
         if (_stopping)
@@ -28,18 +35,21 @@ internal sealed class KernelEventPump : IDisposable
             return;
         }
         _stopping = true;
+        _reading.Set();
         if (Thread.CurrentThread != _thread)
         {
             _thread.Join();
         }
         _reader.Consume(_handler); // what arrived after the last poll
         _reader.Dispose();
+        _reading.Dispose();
     }
 
     private void Run()
     {
         while (!_stopping)
         {
+            _reading.Wait();
             _reader.Poll(_handler, 50);
         }
     }

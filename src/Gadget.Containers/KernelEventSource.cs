@@ -18,6 +18,7 @@ internal sealed class KernelEventSource : IDisposable
 {
     private const string BpfObjectResource = "containers.bpf.o";
     private const int RecentExitCapacity = 1024;
+    private const int MaxUserCgroupWatchers = 16;
     /// <summary>How long a reported exit of a pid nobody had registered yet is taken as that pid's: longer, and the pid
     /// number may belong to another process by now.</summary>
     private const long RecentExitMilliseconds = 30_000;
@@ -28,6 +29,7 @@ internal sealed class KernelEventSource : IDisposable
     private readonly ILogger _logger;
     private readonly BpfObject _bpf;
     private readonly BpfMap<ulong, byte> _pendingCgroups;
+    private readonly BpfMap<ulong, byte> _pendingUserCgroups;
     private readonly BpfMap<uint, byte> _watchedPids;
     private readonly List<BpfLink> _links = [];
     private readonly KernelEventPump _pump;
@@ -39,6 +41,9 @@ internal sealed class KernelEventSource : IDisposable
     private readonly Dictionary<ulong, string> _newCgroupPaths = [];
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
+    private int _userCgroupWatchers;
+    private ulong _droppedSeen;
+    private long _droppedCheckedAt;
 
     /// <summary>Loads and attaches the BPF program and starts reading its events.</summary>
     /// <exception cref="BpfException">The program could not be loaded or attached.</exception>
@@ -56,6 +61,7 @@ internal sealed class KernelEventSource : IDisposable
         try
         {
             _pendingCgroups = _bpf.Map("pending_cgroups").As<ulong, byte>();
+            _pendingUserCgroups = _bpf.Map("pending_user_cgroups").As<ulong, byte>();
             _watchedPids = _bpf.Map("watched_pids").As<uint, byte>();
             _registry.Registered += OnRegistered;
             _registry.Removed += OnRemoved;
@@ -197,7 +203,7 @@ internal sealed class KernelEventSource : IDisposable
             return;
         }
         Guard.Run(_logger, () => _watchedPids.Update((uint)container.Pid, 1), "watch an init process");
-        Guard.Run(_logger, () => _pendingCgroups.Delete(container.CgroupId), "clear a pending cgroup");
+        ClearPending(container.CgroupId);
         // The init may have ended before it was watched: its exit was reported (if it was watched since its exec) or never will be.
         // Or it is ending: the kernel reported its exit (read before this registration) while /proc still shows it running
         // (do_exit reports before the task becomes a zombie), and no other exit report will come.
@@ -247,12 +253,79 @@ internal sealed class KernelEventSource : IDisposable
                 {
                     var path = e.PathText;
                     var cgroupId = e.CgroupId;
-                    RememberNewCgroup(cgroupId, path);
-                    _ = Task.Run(() => _scanner.WatchNewCgroupAsync(path, cgroupId, _stateWaitTimeout * 2, _stopping.Token));
+                    if (e.CreatorUid == 0)
+                    {
+                        RememberNewCgroup(cgroupId, path);
+                        _ = Task.Run(() => _scanner.WatchNewCgroupAsync(path, cgroupId, _stateWaitTimeout * 2, _stopping.Token));
+                    }
+                    else
+                    {
+                        WatchUserCgroup(path, cgroupId);
+                    }
                 }
                 break;
         }
+        ReportDroppedEvents();
     }
+
+    /// <summary>
+    /// Another user's new cgroup (a rootless container's, perhaps: its state only in a configured extra runc root): watched
+    /// like root's, but a few at a time. Any user with a delegated subtree can make thousands a second, and each watcher
+    /// polls the runtimes' state; past the limit the cgroup is left to its exec report and the periodic rescans.
+    /// </summary>
+    private void WatchUserCgroup(string path, ulong cgroupId)
+    {
+        if (Interlocked.Increment(ref _userCgroupWatchers) > MaxUserCgroupWatchers)
+        {
+            Interlocked.Decrement(ref _userCgroupWatchers);
+            _logger.LogTrace("cgroup {Path} (another user's) not watched: {Max} are", path, MaxUserCgroupWatchers);
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _scanner.WatchNewCgroupAsync(path, cgroupId, _stateWaitTimeout * 2, _stopping.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _userCgroupWatchers);
+            }
+        });
+    }
+
+    /// <summary>Events the kernel could not send (its ring was full) are a warning, at most one a second: never silent.</summary>
+    private void ReportDroppedEvents()
+    {
+        var now = Environment.TickCount64;
+        if (now - _droppedCheckedAt < 1000)
+        {
+            return;
+        }
+        _droppedCheckedAt = now;
+        var dropped = _bpf.GetGlobal<ulong>("events_dropped");
+        if (dropped != _droppedSeen)
+        {
+            _logger.LogWarning("Gadget.Containers: {Count} kernel container events were dropped (their ring was full; {Total} in all): the periodic rescan registers what they reported, a container's exit status may be lost.", dropped - _droppedSeen, dropped);
+            _droppedSeen = dropped;
+        }
+    }
+
+    /// <summary>The kernel no longer reports the execs of <paramref name="cgroupId"/> (resolved, or registered).</summary>
+    private void ClearPending(ulong cgroupId)
+    {
+        Guard.Run(_logger, () => _pendingCgroups.Delete(cgroupId), "clear a pending cgroup");
+        Guard.Run(_logger, () => _pendingUserCgroups.Delete(cgroupId), "clear a pending cgroup");
+    }
+
+    /// <summary>The reader of the kernel's events (tests pause it).</summary>
+    internal KernelEventPump Pump => _pump;
+
+    /// <summary>The kernel's count of events it could not send (tests).</summary>
+    internal ulong EventsDropped => _bpf.GetGlobal<ulong>("events_dropped");
+
+    /// <summary>Other users' cgroup events the kernel did not send to keep room for the runtimes' (tests).</summary>
+    internal ulong UserEventsSkipped => _bpf.GetGlobal<ulong>("user_events_skipped");
 
     private void OnInitExit(int pid, ContainerExitStatus status)
     {
@@ -380,7 +453,7 @@ internal sealed class KernelEventSource : IDisposable
             }
             if (resolved && _disposed == 0)
             {
-                Guard.Run(_logger, () => _pendingCgroups.Delete(cgroupId), "clear a pending cgroup");
+                ClearPending(cgroupId);
             }
         }
     }

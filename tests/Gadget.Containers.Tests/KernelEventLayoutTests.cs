@@ -25,7 +25,7 @@ public sealed class KernelEventLayoutTests
                 ("type", Offset(ref e, ref e.Type)), ("pid", Offset(ref e, ref e.Pid)), ("cgroup_id", Offset(ref e, ref e.CgroupId)),
                 ("timestamp", Offset(ref e, ref e.Timestamp)), ("exit_code", Offset(ref e, ref e.ExitCode)),
                 ("hierarchy_level", Offset(ref e, ref e.HierarchyLevel)), ("mnt_ns", Offset(ref e, ref e.MntNs)),
-                ("reserved", Offset(ref e, ref e.Reserved)), ("path", Offset(ref e, ref e.Path[0])),
+                ("creator_uid", Offset(ref e, ref e.CreatorUid)), ("path", Offset(ref e, ref e.Path[0])),
             ];
             Assert.Equal(fields.Keys.Order(), pairs.Select(p => p.C).Order());
             foreach (var (c, offset) in pairs)
