@@ -18,7 +18,6 @@ internal sealed class KernelEventSource : IDisposable
 {
     private const string BpfObjectResource = "containers.bpf.o";
     private const int RecentExitCapacity = 1024;
-    private const int MaxUserCgroupWatchers = 16;
     /// <summary>How long a reported exit of a pid nobody had registered yet is taken as that pid's: longer, and the pid
     /// number may belong to another process by now.</summary>
     private const long RecentExitMilliseconds = 30_000;
@@ -40,8 +39,8 @@ internal sealed class KernelEventSource : IDisposable
     private readonly HashSet<ulong> _resolving = [];
     private readonly Dictionary<ulong, string> _newCgroupPaths = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly UserCgroupWatchers _userCgroups;
     private int _disposed;
-    private int _userCgroupWatchers;
     private ulong _droppedSeen;
     private long _droppedCheckedAt;
 
@@ -53,6 +52,7 @@ internal sealed class KernelEventSource : IDisposable
         _scanner = scanner;
         _stateWaitTimeout = options.StateWaitTimeout;
         _logger = logger;
+        _userCgroups = new UserCgroupWatchers(scanner, options.StateWaitTimeout * 2, logger);
         using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(KernelEventSource).Assembly, BpfObjectResource, new BpfObjectOptions { Logger = logger }))
         {
             spec.SetGlobal("host_mnt_ns", (uint)ProcessInspector.GetNamespaceId(Environment.ProcessId, "mnt"));
@@ -260,38 +260,12 @@ internal sealed class KernelEventSource : IDisposable
                     }
                     else
                     {
-                        WatchUserCgroup(path, cgroupId);
+                        _userCgroups.Watch(path, cgroupId, _stopping.Token);
                     }
                 }
                 break;
         }
         ReportDroppedEvents();
-    }
-
-    /// <summary>
-    /// Another user's new cgroup (a rootless container's, perhaps: its state only in a configured extra runc root): watched
-    /// like root's, but a few at a time. Any user with a delegated subtree can make thousands a second, and each watcher
-    /// polls the runtimes' state; past the limit the cgroup is left to its exec report and the periodic rescans.
-    /// </summary>
-    private void WatchUserCgroup(string path, ulong cgroupId)
-    {
-        if (Interlocked.Increment(ref _userCgroupWatchers) > MaxUserCgroupWatchers)
-        {
-            Interlocked.Decrement(ref _userCgroupWatchers);
-            _logger.LogTrace("cgroup {Path} (another user's) not watched: {Max} are", path, MaxUserCgroupWatchers);
-            return;
-        }
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await _scanner.WatchNewCgroupAsync(path, cgroupId, _stateWaitTimeout * 2, _stopping.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _userCgroupWatchers);
-            }
-        });
     }
 
     /// <summary>Events the kernel could not send (its ring was full) are a warning, at most one a second: never silent.</summary>
