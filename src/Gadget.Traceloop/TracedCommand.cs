@@ -14,6 +14,7 @@ namespace Gadget.Traceloop;
 /// </remarks>
 public sealed class TracedCommand : IDisposable, IAsyncDisposable
 {
+    private const string CgroupPrefix = "traceloop-";
     private readonly TraceloopTracer _tracer;
     private readonly Process _process;
     private bool _disposed;
@@ -49,7 +50,8 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(tracer);
         ArgumentException.ThrowIfNullOrEmpty(command);
         ArgumentNullException.ThrowIfNull(arguments);
-        var path = Path.Combine(Gadget.Traceloop.CgroupId.Cgroup2Root, $"traceloop-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        RemoveAbandonedCgroups();
+        var path = Path.Combine(Gadget.Traceloop.CgroupId.Cgroup2Root, $"{CgroupPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(path);
         try
         {
@@ -207,6 +209,39 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
             }
         }
         return command;
+    }
+
+    /// <summary>
+    /// Removes the cgroups of commands whose tracing process is gone (killed with SIGKILL, it could not remove its own)
+    /// and that hold no process any more: <c>traceloop-PID-...</c> with no process PID. One still holding a process is
+    /// kept (rmdir answers EBUSY): its command runs on.
+    /// </summary>
+    private static void RemoveAbandonedCgroups()
+    {
+        try
+        {
+            foreach (var directory in Directory.EnumerateDirectories(Gadget.Traceloop.CgroupId.Cgroup2Root, CgroupPrefix + "*"))
+            {
+                var name = Path.GetFileName(directory.AsSpan())[CgroupPrefix.Length..];
+                var dash = name.IndexOf('-');
+                if (dash > 0 && int.TryParse(name[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var owner)
+                    && owner != Environment.ProcessId && !Directory.Exists($"/proc/{owner}"))
+                {
+                    try
+                    {
+                        Directory.Delete(directory);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // Busy (a process is still in it) or gone meanwhile.
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No cgroup2 root to list: Start says so when it creates its own.
+        }
     }
 
     private static void TryRemoveDirectory(string path)
