@@ -25,13 +25,13 @@ public sealed class UnprivilegedCgroupFloodTests(Xunit.Abstractions.ITestOutputH
         RuncContainer? container = null;
         try
         {
-            Assert.Equal(0, Run("chown", $"{Nobody}:{Nobody}", delegated));
+            Assert.Equal(0, HostCommand.Run("chown", $"{Nobody}:{Nobody}", delegated));
             var id = RuncContainer.NewId("flood");
             // A reader that has fallen behind (paused here, so that the ring fills whatever this machine's speed), the
             // user's flood, then a container started by root: its events must still find room.
             kernel.Pump.Pause();
             await Task.Delay(200);
-            Assert.Equal(0, Run("setpriv", "--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "sh", "-c",
+            Assert.Equal(0, HostCommand.Run("setpriv", "--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "sh", "-c",
                 $"cd {delegated} && mkdir $(seq -f flood-%g 1 {Flood}) && rmdir flood-*"));
             container = RuncContainer.Run(id, ["sleep", "60"]);
             var pid = container.Pid;
@@ -47,23 +47,7 @@ public sealed class UnprivilegedCgroupFloodTests(Xunit.Abstractions.ITestOutputH
         finally
         {
             container?.Dispose();
-            Run("sh", "-c", $"cd {delegated} && rmdir flood-* 2>/dev/null; cd / && rmdir {delegated}");
+            HostCommand.Run("sh", "-c", $"cd {delegated} && rmdir flood-* 2>/dev/null; cd / && rmdir {delegated}");
         }
-    }
-
-    private static int Run(string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(file) { UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(info)!;
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} did not finish");
-        }
-        return process.ExitCode;
     }
 }

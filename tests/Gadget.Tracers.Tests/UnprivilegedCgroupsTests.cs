@@ -33,9 +33,9 @@ public sealed class UnprivilegedCgroupsTests(ITestOutputHelper output)
         Directory.CreateDirectory(delegated);
         try
         {
-            Assert.Equal(0, Run("chown", $"{Nobody}:{Nobody}", delegated));
+            Assert.Equal(0, HostCommand.Run("chown", $"{Nobody}:{Nobody}", delegated));
             var clock = Stopwatch.StartNew();
-            Assert.Equal(0, Run("setpriv", "--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "sh", "-c",
+            Assert.Equal(0, HostCommand.Run("setpriv", "--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "sh", "-c",
                 $"cd {delegated} && mkdir $(seq -f flood-%g 1 {Flood}) && ls | wc -l"));
             output.WriteLine($"{Flood} cgroups made by uid {Nobody} in {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -66,27 +66,11 @@ public sealed class UnprivilegedCgroupsTests(ITestOutputHelper output)
         }
         finally
         {
-            Run("sh", "-c", $"cd {delegated} && rmdir flood-* ; cd / && rmdir {delegated}");
+            HostCommand.Run("sh", "-c", $"cd {delegated} && rmdir flood-* ; cd / && rmdir {delegated}");
         }
     }
 
     /// <summary>Where cgroup2 is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid machine.</summary>
     private static string Cgroup2MountPoint() =>
         File.ReadLines("/proc/self/mounts").Select(l => l.Split(' ')).First(f => f.Length > 2 && f[2] == "cgroup2")[1];
-
-    private static int Run(string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(file) { UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(info)!;
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} did not finish");
-        }
-        return process.ExitCode;
-    }
 }
