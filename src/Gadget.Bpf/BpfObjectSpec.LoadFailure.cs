@@ -58,6 +58,10 @@ public sealed partial class BpfObjectSpec
         }
         var where = program is not null ? $"program '{program.Name}' ({program.SectionName})" : "its maps or relocations";
         var message = new StringBuilder($"Loading BPF object '{Name}' failed in {where}: {Errno.Name(errno)} ({Errno.Describe(errno)}).");
+        if (Math.Abs(errno) == Errno.EMFILE)
+        {
+            message.Append(' ').Append(Errno.OpenFilesAdvice());
+        }
         if (verifierLog.Length > 0)
         {
             message.Append(" Verifier log (last lines):\n").Append(BpfObject.LastLines(verifierLog, 12));

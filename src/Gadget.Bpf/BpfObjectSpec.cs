@@ -168,6 +168,11 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
                 var errno = Errno.Last;
                 NativeMemory.Free(copy);
                 var log = capture.Text;
+                if (Math.Abs(errno) is Errno.EMFILE or Errno.ENFILE or Errno.ENOMEM)
+                {
+                    // Not the object's fault: the process or the system ran out of descriptors or memory while reading it.
+                    throw Errno.ToException(errno, $"open BPF object '{options.Name ?? defaultName ?? "gadget"}' ({elf.Length} bytes)");
+                }
                 throw new BpfObjectFormatException(
                     $"Not a valid BPF object ({elf.Length} bytes): {Errno.Describe(errno)}." + (log.Length > 0 ? $" libbpf said: {BpfObject.LastLines(log, 5)}" : string.Empty),
                     errno,

@@ -34,6 +34,10 @@ public static class Errno
     public const int ENOTDIR = LinuxErrno.ENOTDIR;
     /// <summary>Invalid argument.</summary>
     public const int EINVAL = LinuxErrno.EINVAL;
+    /// <summary>Too many open files in the system (<c>fs.file-max</c>).</summary>
+    public const int ENFILE = LinuxErrno.ENFILE;
+    /// <summary>Too many open files: the process's <c>RLIMIT_NOFILE</c>.</summary>
+    public const int EMFILE = LinuxErrno.EMFILE;
     /// <summary>No space left on device.</summary>
     public const int ENOSPC = LinuxErrno.ENOSPC;
     /// <summary>Function not implemented.</summary>
@@ -94,6 +98,10 @@ public static class Errno
                 return new BpfException($"{text}. A size or limit was exceeded (value too large, program too big, or max_entries too large).", errno);
             case ENOMEM:
                 return new BpfException($"{text}. The kernel could not allocate memory for the BPF object; check the memory cgroup limit and RLIMIT_MEMLOCK ('ulimit -l').", errno);
+            case EMFILE:
+                return new BpfException($"{text}. {OpenFilesAdvice()}", errno);
+            case ENFILE:
+                return new BpfException($"{text}. The system-wide limit of open files is reached (sysctl fs.file-max; fs.file-nr shows the use).", errno);
             case EOPNOTSUPP:
             case ENOTSUPP:
                 return new BpfFeatureNotSupportedException(operation, $"{text}. The running kernel does not support this operation.");
@@ -101,6 +109,15 @@ public static class Errno
                 return new BpfException(text + ".", errno);
         }
     }
+
+    /// <summary>
+    /// Why EMFILE happened and what to do: the process's open-file limit, how many descriptors it has open, and that every
+    /// map, program, link and per-CPU perf buffer holds one.
+    /// </summary>
+    internal static string OpenFilesAdvice() =>
+        $"The process reached its limit of open files ({OpenFileLimit.Read()}): every BPF map, program and link and every " +
+        "per-CPU perf buffer holds a descriptor. Raise it: 'ulimit -n' (up to the hard limit), LimitNOFILE= in a systemd unit, " +
+        "or the container runtime's nofile ulimit.";
 
     /// <summary>The calling thread's errno after the last P/Invoke that set it.</summary>
     internal static int Last => Marshal.GetLastPInvokeError();

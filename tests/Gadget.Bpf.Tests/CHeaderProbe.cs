@@ -15,6 +15,7 @@ internal static partial class CHeaderProbe
     /// <summary>The headers every probe includes (with <c>_GNU_SOURCE</c>, for <c>struct statx</c>).</summary>
     private const string Prelude = """
         #define _GNU_SOURCE
+        #include <dirent.h>
         #include <dlfcn.h>
         #include <errno.h>
         #include <fcntl.h>

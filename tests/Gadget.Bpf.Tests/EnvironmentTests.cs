@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using Gadget.Linux;
 
 namespace Gadget.Bpf.Tests;
 
@@ -72,6 +74,41 @@ public class EnvironmentTests
         Assert.Equal("/sys/fs/bpf/nope", missing.FileName);
         var big = Assert.IsType<BpfException>(Errno.ToException(Errno.E2BIG, "update map"));
         Assert.Contains("E2BIG", big.Message);
+    }
+
+    [Fact]
+    public void TooManyOpenFilesNamesTheProcesssLimitAndWhatHoldsDescriptors()
+    {
+        var limits = File.ReadLines("/proc/self/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var error = Assert.IsType<BpfException>(Errno.ToException(-Errno.EMFILE, "perf_event_open for BPF output (cpu 1, pid -1)"));
+        Assert.Equal("EMFILE", error.ErrnoName);
+        Assert.Contains($"RLIMIT_NOFILE {limits[3]} (hard {limits[4]})", error.Message, StringComparison.Ordinal);
+        Assert.Contains("per-CPU perf buffer", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LimitNOFILE=", error.Message, StringComparison.Ordinal);
+        var system = Assert.IsType<BpfException>(Errno.ToException(Errno.ENFILE, "create map"));
+        Assert.Contains("fs.file-max", system.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheOpenFileLimitIsTheProcesssAndCountsItsDescriptors()
+    {
+        var limits = File.ReadLines("/proc/self/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var before = OpenFileLimit.Read();
+        var files = Enumerable.Range(0, 200).Select(_ => File.OpenRead("/proc/self/stat")).ToList();
+        try
+        {
+            var after = OpenFileLimit.Read();
+            // Other tests open and close descriptors meanwhile: about 200 more, not exactly.
+            Assert.InRange(after.Open - before.Open, 150, 250);
+            Assert.Contains($"RLIMIT_NOFILE {limits[3]} (hard {limits[4]})", after.ToString(), StringComparison.Ordinal);
+            Assert.Equal(limits[3] == "unlimited" ? long.MaxValue : long.Parse(limits[3], CultureInfo.InvariantCulture) - after.Open, after.Headroom);
+        }
+        finally
+        {
+            files.ForEach(f => f.Dispose());
+        }
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public sealed partial class LinuxAbiHeaderTests
         [$"{nameof(PerfAbi)}.{nameof(PerfAbi.PerfPageDataOffset)}"] = "offsetof(struct perf_event_mmap_page, data_offset)",
         [$"{nameof(PerfAbi)}.{nameof(PerfAbi.PerfPageDataSize)}"] = "offsetof(struct perf_event_mmap_page, data_size)",
         [$"{nameof(PerfAbi)}.{nameof(PerfAbi.PerfEventHeaderSize)}"] = "sizeof(struct perf_event_header)",
+        [$"{nameof(Libc)}.{nameof(Libc.DIRENT64_NAME_OFFSET)}"] = "offsetof(struct dirent64, d_name)",
         [$"{nameof(LinuxSignals)}.{nameof(LinuxSignals.KernelRealTimeMin)}"] = "__SIGRTMIN",
         [$"{nameof(LinuxSignals)}.{nameof(LinuxSignals.Max)}"] = "__SIGRTMAX",
     };

@@ -5,6 +5,7 @@ namespace Gadget.Linux;
 /// <summary>Resource limits, clocks and signals.</summary>
 internal static unsafe partial class Libc
 {
+    internal const int RLIMIT_NOFILE = 7;
     internal const int RLIMIT_MEMLOCK = 8;
 
     /// <summary>Nanoseconds since boot, suspend included: the clock of <c>bpf_ktime_get_boot_ns()</c>.</summary>
