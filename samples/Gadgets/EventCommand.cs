@@ -59,7 +59,7 @@ internal static class EventCommand
         using var stopping = CliHost.Stopping(cancellationToken, result.GetValue(shared.Timeout));
         var mode = shared.Buffering is { } buffering ? OutputBufferingOption.ForStandardOutput(result.GetValue(buffering)) : OutputBuffering.Line;
         var writer = shared.Output.Writer(result, schema, mode == OutputBuffering.Line ? null : BufferedFlushBytes);
-        await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection();
+        await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
         var options = Options(result, shared, containers);
         if (mode != OutputBuffering.Line)
         {

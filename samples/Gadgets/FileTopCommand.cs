@@ -29,7 +29,7 @@ internal static class FileTopCommand
             using var stopping = CliHost.Stopping(cancellationToken, result.GetValue(shared.Timeout));
             var writer = shared.Output.Writer(result, GadgetSchemas.TopFile);
             var columns = shared.Output.Format(result) == OutputFormat.Columns;
-            await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection();
+            await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
             var options = new GadgetOptions { Containers = containers, Selector = shared.Selector.Selector(result) };
             var every = result.GetValue(interval) ?? TimeSpan.FromSeconds(1);
             await using var gadget = FileTop.Start(options, new FileTopOptions

@@ -31,7 +31,7 @@ internal static class NetworkPolicyCommand
             var gate = new Lock();
             var loopback = 0;
             var host = 0;
-            await using var containers = new ContainerCollection();
+            await using var containers = new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
             var options = new GadgetOptions { Containers = containers, Selector = selector.Selector(result) };
             await using var connects = TcpConnect.Start(options);
             await using var accepts = TcpAccept.Start(options);

@@ -38,7 +38,7 @@ internal static class ProfileCpuCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             using var stopping = CliHost.Stopping(cancellationToken, result.GetValue(duration));
-            await using var containers = selector.Host(result) ? null : new ContainerCollection();
+            await using var containers = selector.Host(result) ? null : new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
             var options = new GadgetOptions { Containers = containers, Selector = selector.Selector(result) };
             var profilerOptions = new CpuProfilerOptions
             {

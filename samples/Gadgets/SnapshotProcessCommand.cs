@@ -21,7 +21,7 @@ internal static class SnapshotProcessCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var writer = output.Writer(result, schema);
-            await using var containers = selector.Host(result) ? null : new ContainerCollection();
+            await using var containers = selector.Host(result) ? null : new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
             var options = new GadgetOptions { Containers = containers, Selector = selector.Selector(result) };
             using var processes = ProcessSnapshot.Start(options, new ProcessSnapshotOptions { Threads = result.GetValue(threads) });
             CliHost.Ready($"snapshot of {(options.Selector is null ? "every process on the host" : "containers matching " + options.Selector)}");

@@ -22,7 +22,7 @@ internal static class SnapshotSocketCommand
         {
             var writer = output.Writer(result, schema);
             var only = result.GetValue(protocol) switch { "tcp" => ProtocolType.Tcp, "udp" => ProtocolType.Udp, _ => ProtocolType.Unspecified };
-            await using var containers = selector.Host(result) ? null : new ContainerCollection();
+            await using var containers = selector.Host(result) ? null : new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
             var options = new GadgetOptions { Containers = containers, Selector = selector.Selector(result) };
             using var sockets = SocketSnapshot.Start(options);
             CliHost.Ready($"snapshot of {(options.Selector is null ? "the host's sockets and every container's" : "the sockets of containers matching " + options.Selector)}");

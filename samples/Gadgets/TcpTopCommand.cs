@@ -23,7 +23,7 @@ internal static class TcpTopCommand
             using var stopping = CliHost.Stopping(cancellationToken, result.GetValue(shared.Timeout));
             var writer = shared.Output.Writer(result, GadgetSchemas.TcpTop);
             var columns = shared.Output.Format(result) == OutputFormat.Columns;
-            await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection();
+            await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
             var options = new GadgetOptions { Containers = containers, Selector = shared.Selector.Selector(result) };
             await using var gadget = TcpTop.Start(options, new TcpTopOptions { Interval = (result.GetValue(interval) ?? TimeSpan.FromSeconds(1)), MaxRows = result.GetValue(rows) });
             CliHost.Ready($"tcptop attached to {(options.Selector is null ? "every process on the host" : "containers matching " + options.Selector)}; a table every {(result.GetValue(interval) ?? TimeSpan.FromSeconds(1)).TotalSeconds} s; Ctrl-C to stop");

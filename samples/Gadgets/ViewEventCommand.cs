@@ -55,7 +55,7 @@ internal static class ViewEventCommand
         var mode = shared.Buffering is { } option ? OutputBufferingOption.ForStandardOutput(result.GetValue(option)) : OutputBuffering.Line;
         var writer = new ViewEventWriter<TEvent, TView>(schema, shared.Output.Format(result), shared.Output.Fields(result), shared.Output.Filter(result), keep,
             mode == OutputBuffering.Line ? EventWriter<TEvent>.DefaultFlushThreshold : BufferedFlushBytes);
-        await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection();
+        await using var containers = shared.Selector.Host(result) ? null : new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
         var options = EventCommand.Options(result, shared, containers);
         await using var gadget = start(options);
         var buffered = mode != OutputBuffering.Line;

@@ -93,7 +93,7 @@ internal static class Cli
 
     private static async Task<int> RunCommandAsync(string[] argv, int pages, string output, string? profileFile, bool adviseOnly)
     {
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages });
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, Logger = CliLogger.Instance });
         CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
         // Advising: the command's own output must not mix with the profile on standard output.
         await using var command = TracedCommand.Start(tracer, argv[0], argv[1..], redirectOutput: adviseOnly);

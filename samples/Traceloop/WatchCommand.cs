@@ -67,8 +67,8 @@ internal static class WatchCommand
     private static async Task<int> RunAsync(string output, int pages, int spareRings, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
     {
         // Ctrl-C (SIGINT) and SIGTERM cancel the token: the watch stops cleanly (the rings are freed, the socket removed).
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, SpareRings = spareRings });
-        await using var collection = new ContainerCollection();
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, SpareRings = spareRings, Logger = CliLogger.Instance });
+        await using var collection = new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
         using var recorder = tracer.Follow(collection, selector);
         var print = new Lock();
         recorder.ContainerCrashed += (_, e) =>

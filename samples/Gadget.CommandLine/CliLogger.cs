@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Gadget.CommandLine;
+
+/// <summary>
+/// What the libraries have to say while a tool runs (a container not recorded, a ring pool that cannot be refilled, events
+/// dropped in the kernel), on standard error: one line each, <c>TOOL: warning: ...</c>, warnings and errors only. Control
+/// characters (a container name can hold ESC) are written as <c>\xNN</c>, so a line stays a line and a terminal shows it
+/// as it is.
+/// </summary>
+public sealed class CliLogger : ILogger
+{
+    private static readonly Lock Gate = new();
+
+    private CliLogger()
+    {
+    }
+
+    /// <summary>The logger of this process's tool (<see cref="CliHost.Tool"/>).</summary>
+    public static CliLogger Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    /// <inheritdoc/>
+    public bool IsEnabled(LogLevel logLevel) => logLevel is >= LogLevel.Warning and < LogLevel.None;
+
+    /// <inheritdoc/>
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        if (!IsEnabled(logLevel))
+        {
+            return;
+        }
+        var message = formatter(state, exception);
+        if (exception is not null && !message.Contains(exception.Message, StringComparison.Ordinal))
+        {
+            message += ": " + exception.Message;
+        }
+        var line = new StringBuilder(CliHost.Tool).Append(": ").Append(logLevel >= LogLevel.Error ? "error" : "warning").Append(": ");
+        foreach (var c in message.ReplaceLineEndings(" "))
+        {
+            if (c < 0x20 || c is >= '\x7f' and <= '\x9f')
+            {
+                line.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                line.Append(c);
+            }
+        }
+        lock (Gate)
+        {
+            Console.Error.WriteLine(line.ToString());
+        }
+    }
+}
