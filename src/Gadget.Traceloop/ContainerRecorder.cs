@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Gadget.Containers;
+using Microsoft.Extensions.Logging;
 
 namespace Gadget.Traceloop;
 
@@ -38,10 +39,12 @@ public sealed class ContainerRecorder : IDisposable
         _collection = collection;
         _selector = selector;
         RetainedExitedContainers = retainedExitedContainers;
+        // First: it throws when not one ring can be made for new containers (no descriptors or memory left), and then
+        // nothing of this recorder may be subscribed to the collection.
+        _tracer.AddFollower(this);
         _collection.ContainerAdded += OnAdded;
         _collection.ContainerUpdated += OnUpdated;
         _collection.ContainerRemoved += OnRemoved;
-        _tracer.AddFollower(this);
         foreach (var container in _collection.Containers)
         {
             Track(container);
@@ -150,7 +153,17 @@ public sealed class ContainerRecorder : IDisposable
                 _tracer.Decline(container.CgroupId, this);
                 return;
             }
-            _tracer.AddCgroup(container.CgroupId);
+            try
+            {
+                _tracer.AddCgroup(container.CgroupId);
+            }
+            catch (Gadget.Bpf.BpfException e)
+            {
+                // No ring could be made (the open-file limit, the memory cgroup): this container is not recorded, the
+                // others are; thrown here it would only reach the collection's event thread.
+                _tracer.Logger?.LogWarning("Container {Container} ({Id}) is not recorded: {Reason}", container.Name, container.Id, e.Message);
+                return;
+            }
             _containers[container.Id] = container;
             TraceloopMetrics.ContainerRecorded();
         }

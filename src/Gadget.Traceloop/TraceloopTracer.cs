@@ -103,6 +103,9 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     /// <summary>Spare rings left in the kernel's pool for new cgroups (for the meter).</summary>
     internal int SpareRings => _rings.SpareRings;
 
+    /// <summary>The logger of <see cref="TraceloopOptions.Logger"/>, for the recorders on this tracer.</summary>
+    internal ILogger? Logger => _logger;
+
     /// <summary>Records the syscalls of cgroup <paramref name="cgroupId"/> into a ring of its own, and takes a reference on
     /// that ring: it lives until every <see cref="AddCgroup"/> was matched by a <see cref="RemoveCgroup"/>.</summary>
     /// <param name="cgroupId">A cgroup2 id (see <see cref="CgroupId.FromPath"/>).</param>

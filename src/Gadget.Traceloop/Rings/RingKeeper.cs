@@ -39,7 +39,11 @@ internal sealed class RingKeeper : IDisposable
     private BpfLink? _mkdirLink;
     private ulong _eventsLostSeen;
     private long _cgroupsFull;
-    private long _lastFullWarningTicks = long.MinValue;
+    private long _lastFullWarningTicks = long.MinValue / 2; // "long ago", without overflowing a subtraction from now
+    private long _ringFailures;
+    private long _lastRingFailureWarningTicks = long.MinValue / 2;
+    private Type? _lastFailureType;
+    private long _lastFailureWarningTicks = long.MinValue / 2;
     private volatile bool _stopping;
 
     internal RingKeeper(BpfObject loaded, TraceloopOptions options)
@@ -88,7 +92,6 @@ internal sealed class RingKeeper : IDisposable
         }
     }
 
-    /// <summary>Syscalls of new cgroups made while no spare ring was left (all cgroups, since start).</summary>
     /// <summary>Spare rings left in the pool for new cgroups.</summary>
     internal int SpareRings
     {
@@ -101,6 +104,7 @@ internal sealed class RingKeeper : IDisposable
         }
     }
 
+    /// <summary>Syscalls of new cgroups made while no spare ring was left (all cgroups, since start).</summary>
     internal ulong MissedForEmptyPool => _object.GetGlobal<ulong>("pool_empty");
 
     /// <summary>Takes a reference on <paramref name="cgroupId"/>'s ring (made, or claimed by the kernel) and makes it record.</summary>
@@ -176,7 +180,15 @@ internal sealed class RingKeeper : IDisposable
             _followers.Add(follower);
             if (_mkdirLink is null && _spareTarget > 0)
             {
-                _pool.Refill(_spareTarget);
+                if (_pool.Refill(_spareTarget) is { } failure)
+                {
+                    if (_pool.SpareCount == 0)
+                    {
+                        _followers.Remove(follower);
+                        throw failure; // not one ring for new containers: say so to whoever starts following
+                    }
+                    ReportRingFailure(failure);
+                }
                 _mkdirLink = _mkdirProgram.Attach();
             }
         }
@@ -290,7 +302,14 @@ internal sealed class RingKeeper : IDisposable
             catch (Exception e) when (!_stopping)
             {
                 _pending.Clear();
-                _logger?.LogWarning(e, "traceloop could not manage its ring pool");
+                // Retried every 100 ms: the same failure is logged once a minute, not ten times a second.
+                var now = Environment.TickCount64;
+                if (e.GetType() != _lastFailureType || now - _lastFailureWarningTicks >= 60_000)
+                {
+                    _lastFailureType = e.GetType();
+                    _lastFailureWarningTicks = now;
+                    _logger?.LogWarning(e, "traceloop could not manage its ring pool");
+                }
                 Thread.Sleep(100);
             }
         }
@@ -363,7 +382,28 @@ internal sealed class RingKeeper : IDisposable
             _burstTarget = Math.Max(_spareTarget, _burstTarget / 2);
             _lastEmptyTicks = now;
         }
-        _pool.Refill(_mkdirLink is not null ? _burstTarget : 0);
+        ReportRingFailure(_pool.Refill(_mkdirLink is not null ? _burstTarget : 0));
+    }
+
+    /// <summary>
+    /// Logs why the pool could not be refilled (no descriptors or memory left), at most once a minute with how often it
+    /// happened since: it is retried at every event and every 100 ms, and every new cgroup finds the pool empty meanwhile
+    /// (counted in <see cref="MissedForEmptyPool"/>).
+    /// </summary>
+    private void ReportRingFailure(Exception? failure)
+    {
+        if (failure is null)
+        {
+            return;
+        }
+        _ringFailures++;
+        var now = Environment.TickCount64;
+        if (now - _lastRingFailureWarningTicks >= 60_000)
+        {
+            _lastRingFailureWarningTicks = now;
+            _logger?.LogWarning("traceloop could not make a spare ring ({Count} times since the last warning; {Spare} spare): {Reason}", _ringFailures, _pool.SpareCount, failure.Message);
+            _ringFailures = 0;
+        }
     }
 
     /// <summary>Frees the rings the kernel claimed that nobody keeps, when <paramref name="due"/> says so, or every follower declined.</summary>
