@@ -56,11 +56,17 @@ public static class CliHost
     {
         ArgumentNullException.ThrowIfNull(run);
         s_tool = tool;
+        ClosedStdout.Reserve();
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>
         {
             if (e.ExceptionObject is Exception exception && CliFailure.IsBrokenPipe(exception))
             {
                 Environment.Exit(Success);
+            }
+            if (e.ExceptionObject is Exception unwritten && ClosedStdout.Caused(unwritten))
+            {
+                Console.Error.WriteLine($"{tool}: {ClosedStdout.Message}");
+                Environment.Exit(Failure);
             }
             Console.Error.WriteLine($"{tool}: {(e.ExceptionObject is Exception ex ? CliFailure.Describe(ex) : "failed")}");
             Environment.Exit(Failure);
@@ -137,9 +143,14 @@ public static class CliHost
             await error.WriteLineAsync($"{tool}: {e.Message}").ConfigureAwait(false);
             return e.ExitCode;
         }
-        catch (Exception e) when (CliFailure.IsBrokenPipe(e) || cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (CliFailure.IsBrokenPipe(e) || (cancellationToken.IsCancellationRequested && !ClosedStdout.Caused(e)))
         {
             return Success;
+        }
+        catch (Exception e) when (ClosedStdout.Caused(e))
+        {
+            await error.WriteLineAsync($"{tool}: {ClosedStdout.Message}").ConfigureAwait(false);
+            return Failure;
         }
         catch (Exception e)
         {
