@@ -173,8 +173,12 @@ public static class CliHost
         HelpSections[command] = HelpSections.TryGetValue(command, out var existing) ? () => existing() + "\n\n" + text() : text;
     }
 
-    /// <summary>Writes the "ready" line on standard error: the tool is attached and events from now on are seen.</summary>
-    public static void Ready(string what) => Console.Error.WriteLine($"{s_tool}: ready: {what}");
+    /// <summary>
+    /// Writes the "ready" line on standard error: the tool is attached and events from now on are seen. It stays one line:
+    /// the operator's and the command's text in <paramref name="what"/> (a command's name, a selector) has its control
+    /// characters escaped (<see cref="DisplayText.Escape"/>).
+    /// </summary>
+    public static void Ready(string what) => Console.Error.WriteLine($"{s_tool}: ready: {DisplayText.Escape(what)}");
 
     /// <summary>A token canceled by <paramref name="cancellationToken"/> (Ctrl-C, SIGTERM, stdout closed) or after <paramref name="timeout"/>.</summary>
     public static CancellationTokenSource Stopping(CancellationToken cancellationToken, TimeSpan? timeout)

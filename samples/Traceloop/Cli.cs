@@ -132,7 +132,7 @@ internal static class Cli
             else
             {
                 await File.WriteAllTextAsync(profileFile, profile + "\n");
-                Console.Error.WriteLine($"traceloop: seccomp profile written to {profileFile}");
+                Console.Error.WriteLine($"traceloop: seccomp profile written to {DisplayText.Escape(profileFile)}");
             }
         }
         // How it ended, as the kernel reported it (printed above with the history): a signal is not an exit code.
