@@ -20,6 +20,8 @@ public static class CliHost
     public const int Usage = 2;
 
     private static readonly CancellationTokenSource StdoutClosed = new();
+    private static readonly CancellationTokenSource Interrupted = new();
+    private static PosixSignal? s_signal;
     private static readonly Dictionary<Command, Func<string>> HelpSections = [];
     private static readonly HashSet<Command> s_passingSignalsOn = [];
     private static string s_tool = "gadget";
@@ -36,6 +38,27 @@ public static class CliHost
 
     /// <summary>Canceled when standard output's reader has gone away.</summary>
     public static CancellationToken StdoutClosedToken => StdoutClosed.Token;
+
+    /// <summary>Canceled at the process's first SIGINT or SIGTERM (from <see cref="RunProcessAsync"/> on).</summary>
+    public static CancellationToken InterruptedToken => Interrupted.Token;
+
+    /// <summary>
+    /// The first SIGINT or SIGTERM the process received since <see cref="RunProcessAsync"/> began, or null: for a command
+    /// that passes signals on (<see cref="PassesSignalsOn"/>), one that came before its program was there to receive it.
+    /// </summary>
+    public static PosixSignal? ReceivedSignal => s_signal;
+
+    /// <summary>
+    /// Parses <paramref name="args"/> against the commands <paramref name="createRoot"/> builds and runs the chosen one.
+    /// The commands are built once SIGINT and SIGTERM are handled: a signal while they are built (a tool's first tenths of
+    /// a second) ends the tool as one a moment later would, not by the signal's default action (exit 130/143, silently).
+    /// </summary>
+    /// <returns>The process exit code.</returns>
+    public static Task<int> RunAsync(string tool, Func<RootCommand> createRoot, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(createRoot);
+        return RunProcessAsync(tool, (output, error, cancellationToken) => InvokeAsync(tool, createRoot(), args, output, error, cancellationToken));
+    }
 
     /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the chosen command.</summary>
     /// <param name="tool">The tool's name (the first word of its messages).</param>
@@ -75,19 +98,19 @@ public static class CliHost
         // Ctrl-C and SIGTERM cancel the command for the process's whole life. System.CommandLine handles them too, but only
         // from the first point where a command's action yields: an action that runs synchronously for a while (a gadget
         // whose reads complete at once while events keep coming) would be killed by a signal's default action (exit 130).
-        using var interrupted = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(StdoutClosed.Token, interrupted.Token);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(StdoutClosed.Token, Interrupted.Token);
         var code = await run(Console.Out, Console.Error, stopping.Token).ConfigureAwait(false);
         return StdoutClosed.IsCancellationRequested ? Success : code;
 
         void Interrupt(PosixSignalContext context)
         {
             context.Cancel = true;
+            s_signal ??= context.Signal;
             try
             {
-                interrupted.Cancel();
+                Interrupted.Cancel();
             }
             catch (ObjectDisposedException)
             {
@@ -123,6 +146,10 @@ public static class CliHost
         {
             await error.WriteLineAsync($"{tool}: {UsageLine(tool, result)}").ConfigureAwait(false);
             return Usage;
+        }
+        if (cancellationToken.IsCancellationRequested && !s_passingSignalsOn.Contains(result.CommandResult.Command))
+        {
+            return Success; // stopped before it began: nothing attached, nothing to undo (a signal's stop, as a moment later)
         }
         try
         {

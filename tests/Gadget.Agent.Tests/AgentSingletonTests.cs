@@ -131,6 +131,25 @@ public sealed class AgentSingletonTests : IDisposable
         Assert.False(File.Exists(lockFile), "the last agent left its lock file");
     }
 
+    /// <summary>
+    /// A SIGTERM in the agent's first tenths of a second (after the runtime's own start, before the web host handles
+    /// signals) was swallowed: the agent then ran on for good. It now stops the agent (exit 0, or 143 by the signal's
+    /// default action in the runtime's first ~25 ms), which leaves neither socket nor lock file.
+    /// </summary>
+    [Theory]
+    [InlineData(100)]
+    [InlineData(200)]
+    public async Task ASigtermWhileStarting_StopsTheAgent(int milliseconds)
+    {
+        await using var agent = AgentProcess.Start(["--socket", Socket, "--kubernetes", "off"]);
+        await Task.Delay(milliseconds);
+        Processes.Signal(agent.Pid, "TERM");
+        Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the agent ran on after SIGTERM:\n" + agent.Output);
+        Assert.True(agent.ExitCode is 0 or 143, $"exit {agent.ExitCode}:\n{agent.Output}");
+        Assert.False(File.Exists(Socket), "the agent left its socket file");
+        Assert.False(File.Exists(Socket + ".lock"), "the agent left its lock file");
+    }
+
     /// <summary>Waits until each agent of <paramref name="pair"/> has exited or answers; returns those still running.</summary>
     private async Task<List<AgentProcess>> SettleAsync(AgentProcess[] pair)
     {
