@@ -147,9 +147,11 @@ public static class CliHost
             await error.WriteLineAsync($"{tool}: {UsageLine(tool, result)}").ConfigureAwait(false);
             return Usage;
         }
-        if (cancellationToken.IsCancellationRequested && !s_passingSignalsOn.Contains(result.CommandResult.Command))
+        if (cancellationToken.IsCancellationRequested && Interrupted.IsCancellationRequested && !s_passingSignalsOn.Contains(result.CommandResult.Command))
         {
-            return Success; // stopped before it began: nothing attached, nothing to undo (a signal's stop, as a moment later)
+            // Stopped by SIGINT/SIGTERM before it began: nothing attached, nothing to undo, as a moment later. (A reader of
+            // standard output that went away already lets the command start and end as it would have a moment later.)
+            return Success;
         }
         try
         {
