@@ -9,7 +9,8 @@ namespace Gadget.Agent;
 /// The agent's Unix socket: one agent per path (a second one refuses to start while the first answers; a stale socket
 /// file nobody listens on is replaced), bound with a restrictive umask and given its final mode and group before Kestrel
 /// listens (nobody can connect to a socket that does not listen yet, so there is no window where it is more open), and
-/// removed when the agent stops.
+/// removed when the agent stops. Its lock file goes with it: unlinked while still locked, so a starter that opened the
+/// old file before the unlink finds, once it holds the lock, that the path names another file (or none) and starts over.
 /// </summary>
 internal sealed class AgentSocket : IDisposable
 {
@@ -37,16 +38,7 @@ internal sealed class AgentSocket : IDisposable
         path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         var stale = CheckExisting(path);
-        FileStream lockFile;
-        try
-        {
-            // FileShare.None: .NET takes flock(LOCK_EX|LOCK_NB) on the file; the kernel drops it when the process dies.
-            lockFile = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new AgentStartException($"another gadget-agent is starting or running on {path} (it holds {path}.lock); not starting a second one", e);
-        }
+        var lockFile = LockFile(path);
         // Root's alone: whoever can open the lock file can flock it and keep agents from starting.
         if (Libc.chmod(lockFile.Name, 0x180) != 0) // 0600
         {
@@ -111,7 +103,65 @@ internal sealed class AgentSocket : IDisposable
         catch (IOException)
         {
         }
+        try
+        {
+            // Still locked here: a second agent cannot hold this file yet, and one that locks it after us sees it unlinked.
+            if (Libc.Statx(_lock.SafeFileHandle, Libc.STATX_INO, out var held) == 0 && FileStatus.Of(_lock.Name)?.Inode == held.Inode)
+            {
+                File.Delete(_lock.Name);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
         _lock.Dispose();
+    }
+
+    /// <summary>
+    /// Opens and locks <c>PATH.lock</c>; starts over when, once locked, the file at that path is no longer the one locked
+    /// (an agent stopping unlinked it between our open and our flock): the lock guards the path, not an unlinked inode.
+    /// </summary>
+    private static FileStream LockFile(string path)
+    {
+        var lockPath = path + ".lock";
+        for (var attempt = 0; ; attempt++)
+        {
+            FileStream lockFile;
+            try
+            {
+                // FileShare.None: .NET takes flock(LOCK_EX|LOCK_NB) on the file; the kernel drops it when the process dies.
+                lockFile = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException e)
+            {
+                throw new AgentStartException($"another gadget-agent is starting or running on {path} (it holds {lockPath}); not starting a second one", e);
+            }
+            try
+            {
+                var errno = Libc.Statx(lockFile.SafeFileHandle, Libc.STATX_INO, out var locked);
+                if (errno != 0)
+                {
+                    throw new AgentStartException($"statx {lockPath}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+                }
+                if (FileStatus.Of(lockPath)?.Inode == locked.Inode)
+                {
+                    return lockFile;
+                }
+            }
+            catch
+            {
+                lockFile.Dispose();
+                throw;
+            }
+            lockFile.Dispose();
+            if (attempt == 100)
+            {
+                throw new AgentStartException($"{lockPath} keeps being replaced while this agent locks it; not starting");
+            }
+        }
     }
 
     /// <summary>True when a stale socket is there (nobody listens); throws when an agent answers or the path is not a socket.</summary>

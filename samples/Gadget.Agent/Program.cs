@@ -5,6 +5,7 @@
 using Gadget.Agent;
 using Gadget.CommandLine;
 
-var root = AgentCommandLine.Create(AgentMain.RunAsync);
-// Not CliHost.RunAsync: a daemon's standard output going away (a closed pipe) must not stop it.
-return await CliHost.RunProcessAsync("gadget-agent", (output, error, _) => CliHost.InvokeAsync("gadget-agent", root, args, output, error, CancellationToken.None));
+// Not CliHost.RunAsync: a daemon's standard output going away (a closed pipe) must not stop it; SIGINT and SIGTERM do,
+// from the start (the command line is parsed once they are handled; before the host handles them, CliHost's handlers
+// take them, and the token stops the agent: a SIGTERM in its first tenths of a second was swallowed, the agent ran on).
+return await CliHost.RunProcessAsync("gadget-agent", (output, error, _) => CliHost.InvokeAsync("gadget-agent", AgentCommandLine.Create(AgentMain.RunAsync), args, output, error, CliHost.InterruptedToken));

@@ -39,11 +39,9 @@ internal sealed class ClientOptions
     {
         _agent.Validators.Add(r =>
         {
-            var value = r.GetValueOrDefault<string>();
-            // (http:// is let through: the agent refuses to serve it, and saying so is the agent's part.)
-            if (!value.StartsWith("unix:", StringComparison.Ordinal) && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
+            if (AgentAddress.Problem(r.GetValueOrDefault<string>()) is { } problem)
             {
-                r.AddError($"--agent is unix:PATH or https://IP:PORT, not '{value}'.");
+                r.AddError("--agent " + problem);
             }
         });
         _selector.Validators.Add(r =>
@@ -97,14 +95,11 @@ internal sealed class ClientOptions
     private AgentTargets Agent(ParseResult result)
     {
         var agent = result.GetValue(_agent)!;
-        if (agent.StartsWith("unix:", StringComparison.Ordinal) && agent["unix:".Length..] is var path && !File.Exists(path))
-        {
-            throw new CommandLineException($"no agent at {agent}: {path} does not exist. Start gadget-agent (as root), or pass --agent unix:PATH|https://IP:PORT (or --kubeconfig FILE for a cluster's agents).", CliHost.Failure);
-        }
+        AgentAddress.CheckUnixSocket(agent);
         try
         {
             var http = GadgetCli.CreateHttpClient(agent, Connection(result));
-            return new AgentTargets([new AgentTarget(null, http)], e => $"cannot reach the agent at {agent}: {e.Message}");
+            return new AgentTargets([new AgentTarget(null, http)], e => AgentAddress.Unreachable(agent, e));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
         {

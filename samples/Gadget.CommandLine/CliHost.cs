@@ -20,6 +20,8 @@ public static class CliHost
     public const int Usage = 2;
 
     private static readonly CancellationTokenSource StdoutClosed = new();
+    private static readonly CancellationTokenSource Interrupted = new();
+    private static PosixSignal? s_signal;
     private static readonly Dictionary<Command, Func<string>> HelpSections = [];
     private static readonly HashSet<Command> s_passingSignalsOn = [];
     private static string s_tool = "gadget";
@@ -36,6 +38,27 @@ public static class CliHost
 
     /// <summary>Canceled when standard output's reader has gone away.</summary>
     public static CancellationToken StdoutClosedToken => StdoutClosed.Token;
+
+    /// <summary>Canceled at the process's first SIGINT or SIGTERM (from <see cref="RunProcessAsync"/> on).</summary>
+    public static CancellationToken InterruptedToken => Interrupted.Token;
+
+    /// <summary>
+    /// The first SIGINT or SIGTERM the process received since <see cref="RunProcessAsync"/> began, or null: for a command
+    /// that passes signals on (<see cref="PassesSignalsOn"/>), one that came before its program was there to receive it.
+    /// </summary>
+    public static PosixSignal? ReceivedSignal => s_signal;
+
+    /// <summary>
+    /// Parses <paramref name="args"/> against the commands <paramref name="createRoot"/> builds and runs the chosen one.
+    /// The commands are built once SIGINT and SIGTERM are handled: a signal while they are built (a tool's first tenths of
+    /// a second) ends the tool as one a moment later would, not by the signal's default action (exit 130/143, silently).
+    /// </summary>
+    /// <returns>The process exit code.</returns>
+    public static Task<int> RunAsync(string tool, Func<RootCommand> createRoot, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(createRoot);
+        return RunProcessAsync(tool, (output, error, cancellationToken) => InvokeAsync(tool, createRoot(), args, output, error, cancellationToken));
+    }
 
     /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the chosen command.</summary>
     /// <param name="tool">The tool's name (the first word of its messages).</param>
@@ -56,11 +79,17 @@ public static class CliHost
     {
         ArgumentNullException.ThrowIfNull(run);
         s_tool = tool;
+        ClosedStdout.Reserve();
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>
         {
             if (e.ExceptionObject is Exception exception && CliFailure.IsBrokenPipe(exception))
             {
                 Environment.Exit(Success);
+            }
+            if (e.ExceptionObject is Exception unwritten && ClosedStdout.Caused(unwritten))
+            {
+                Console.Error.WriteLine($"{tool}: {ClosedStdout.Message}");
+                Environment.Exit(Failure);
             }
             Console.Error.WriteLine($"{tool}: {(e.ExceptionObject is Exception ex ? CliFailure.Describe(ex) : "failed")}");
             Environment.Exit(Failure);
@@ -69,19 +98,19 @@ public static class CliHost
         // Ctrl-C and SIGTERM cancel the command for the process's whole life. System.CommandLine handles them too, but only
         // from the first point where a command's action yields: an action that runs synchronously for a while (a gadget
         // whose reads complete at once while events keep coming) would be killed by a signal's default action (exit 130).
-        using var interrupted = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(StdoutClosed.Token, interrupted.Token);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(StdoutClosed.Token, Interrupted.Token);
         var code = await run(Console.Out, Console.Error, stopping.Token).ConfigureAwait(false);
         return StdoutClosed.IsCancellationRequested ? Success : code;
 
         void Interrupt(PosixSignalContext context)
         {
             context.Cancel = true;
+            s_signal ??= context.Signal;
             try
             {
-                interrupted.Cancel();
+                Interrupted.Cancel();
             }
             catch (ObjectDisposedException)
             {
@@ -118,6 +147,12 @@ public static class CliHost
             await error.WriteLineAsync($"{tool}: {UsageLine(tool, result)}").ConfigureAwait(false);
             return Usage;
         }
+        if (cancellationToken.IsCancellationRequested && Interrupted.IsCancellationRequested && !s_passingSignalsOn.Contains(result.CommandResult.Command))
+        {
+            // Stopped by SIGINT/SIGTERM before it began: nothing attached, nothing to undo, as a moment later. (A reader of
+            // standard output that went away already lets the command start and end as it would have a moment later.)
+            return Success;
+        }
         try
         {
             // Ctrl-C/SIGTERM cancel the command, which then detaches its programs: on 6.13+ a tracepoint link's detach
@@ -137,9 +172,14 @@ public static class CliHost
             await error.WriteLineAsync($"{tool}: {e.Message}").ConfigureAwait(false);
             return e.ExitCode;
         }
-        catch (Exception e) when (CliFailure.IsBrokenPipe(e) || cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (CliFailure.IsBrokenPipe(e) || (cancellationToken.IsCancellationRequested && !ClosedStdout.Caused(e)))
         {
             return Success;
+        }
+        catch (Exception e) when (ClosedStdout.Caused(e))
+        {
+            await error.WriteLineAsync($"{tool}: {ClosedStdout.Message}").ConfigureAwait(false);
+            return Failure;
         }
         catch (Exception e)
         {
@@ -162,8 +202,12 @@ public static class CliHost
         HelpSections[command] = HelpSections.TryGetValue(command, out var existing) ? () => existing() + "\n\n" + text() : text;
     }
 
-    /// <summary>Writes the "ready" line on standard error: the tool is attached and events from now on are seen.</summary>
-    public static void Ready(string what) => Console.Error.WriteLine($"{s_tool}: ready: {what}");
+    /// <summary>
+    /// Writes the "ready" line on standard error: the tool is attached and events from now on are seen. It stays one line:
+    /// the operator's and the command's text in <paramref name="what"/> (a command's name, a selector) has its control
+    /// characters escaped (<see cref="DisplayText.Escape"/>).
+    /// </summary>
+    public static void Ready(string what) => Console.Error.WriteLine($"{s_tool}: ready: {DisplayText.Escape(what)}");
 
     /// <summary>A token canceled by <paramref name="cancellationToken"/> (Ctrl-C, SIGTERM, stdout closed) or after <paramref name="timeout"/>.</summary>
     public static CancellationTokenSource Stopping(CancellationToken cancellationToken, TimeSpan? timeout)

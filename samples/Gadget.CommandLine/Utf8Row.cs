@@ -184,4 +184,7 @@ internal sealed class Utf8Row
         output.Write(row);
         output.Write("\n"u8);
     }
+
+    /// <summary>The row so far, as a string (all of it: trailing white space included).</summary>
+    public override string ToString() => Encoding.UTF8.GetString(_row, 0, Length);
 }

@@ -6,7 +6,8 @@ using System.CommandLine;
 using Gadget.CommandLine;
 using Gadgets;
 
-var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, mountsnoop, tcpconnect, tcpaccept, tcptop, tcpretrans, tcpdrop, top file, capable, profile cpu, trace dns), process and socket snapshots and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
+// Built once SIGINT/SIGTERM are handled (CliHost.RunAsync): a signal while the commands are built stops the tool cleanly.
+return await CliHost.RunAsync("gadgets", () => new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, mountsnoop, tcpconnect, tcpaccept, tcptop, tcpretrans, tcpdrop, top file, capable, profile cpu, trace dns), process and socket snapshots and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
 {
     ExecSnoopCommand.Create(),
     OpenSnoopCommand.Create(),
@@ -26,5 +27,4 @@ var root = new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, op
     ProfileCpuCommand.Create(),
     NetworkPolicyCommand.Create(),
     new Command("trace", "Trace events that need more than a tracepoint.") { DnsCommand.Create() },
-};
-return await CliHost.RunAsync("gadgets", root, args);
+}, args);

@@ -22,6 +22,13 @@ internal static class TcpTroubleCommands
     {
         var reason = new Option<string?>("--reason") { Description = "only drops with this reason (NO_SOCKET, TCP_CSUM...; as the kernel names it)" };
         var port = ValueOptions.Integer("--port", "only segments from or to this port (0: every port)", 0, 0, 65535);
+        reason.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } value && UnknownReason(value) is { } problem)
+            {
+                r.AddError(problem);
+            }
+        });
         command.Options.Add(reason);
         command.Options.Add(port);
         return result =>
@@ -32,4 +39,21 @@ internal static class TcpTroubleCommands
                 && (onlyPort == 0 || e.SourcePort == onlyPort || e.DestinationPort == onlyPort);
         };
     });
+
+    /// <summary>
+    /// Why <paramref name="value"/> is no drop reason of this kernel (it would match no drop, silently); null when it is
+    /// one, or when the kernel's BTF cannot be read (tcpdrop cannot start then, and says why).
+    /// </summary>
+    private static string? UnknownReason(string value)
+    {
+        var names = TcpDrop.ReasonNames;
+        if (names.Count == 0 || names.Contains(value, StringComparer.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        // The names that contain what was given first (SOCKET: NO_SOCKET, SOCKET_FILTER...), then the kernel's first ones.
+        var near = names.Where(n => value.Length > 0 && n.Contains(value, StringComparison.OrdinalIgnoreCase)).ToList();
+        var shown = near.Concat(names.Where(n => n != "SUBSYS_MASK" && !n.StartsWith("SKB_", StringComparison.Ordinal)).Except(near)).Take(6);
+        return $"--reason is one of this kernel's {names.Count} drop reasons ({string.Join(", ", shown)}, ...), not '{DisplayText.Escape(value)}'.";
+    }
 }

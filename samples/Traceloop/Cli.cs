@@ -9,17 +9,15 @@ namespace Traceloop;
 /// <summary>The traceloop command line: run, advise seccomp-profile, watch, dump.</summary>
 internal static class Cli
 {
-    internal static Task<int> RunAsync(string[] args)
-    {
-        var root = new RootCommand("traceloop: a syscall flight recorder for containers. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN) except for 'dump'.")
+    internal static Task<int> RunAsync(string[] args) =>
+        // Built once SIGINT/SIGTERM are handled: a signal while the commands are built stops traceloop cleanly.
+        CliHost.RunAsync("traceloop", () => new RootCommand("traceloop: a syscall flight recorder for containers. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN) except for 'dump'.")
         {
             RunCommand(),
             AdviseCommand(),
             WatchCommand.Create(),
             WatchCommand.CreateDump(),
-        };
-        return CliHost.RunAsync("traceloop", root, args);
-    }
+        }, args);
 
     /// <summary><c>--output text|json</c> (<c>-o</c>): strace-like text or one JSON object per line.</summary>
     internal static Option<string> OutputOption() => ValueOptions.Choice("--output", "-o", "text (strace-like) or json (one object per line)", "text", "text", "json");
@@ -103,6 +101,11 @@ internal static class Cli
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, PassOn);
         using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, PassOn);
         using var onInt = Console.IsInputRedirected ? PosixSignalRegistration.Create(PosixSignal.SIGINT, PassOn) : null;
+        // One that came while traceloop was starting, before there was a command to receive it, is passed on now.
+        if (CliHost.ReceivedSignal is { } early)
+        {
+            command.Signal(early);
+        }
         var forwarding = adviseOnly
             ? Task.WhenAll(command.Process.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardError()), command.Process.StandardError.BaseStream.CopyToAsync(Console.OpenStandardError()))
             : Task.CompletedTask;
@@ -132,7 +135,7 @@ internal static class Cli
             else
             {
                 await File.WriteAllTextAsync(profileFile, profile + "\n");
-                Console.Error.WriteLine($"traceloop: seccomp profile written to {profileFile}");
+                Console.Error.WriteLine($"traceloop: seccomp profile written to {DisplayText.Escape(profileFile)}");
             }
         }
         // How it ended, as the kernel reported it (printed above with the history): a signal is not an exit code.

@@ -136,7 +136,7 @@ internal static class WatchCommand
         }
         catch (SocketException e)
         {
-            Console.Error.WriteLine($"traceloop: no 'traceloop watch' is listening on {socketPath} ({e.SocketErrorCode}): start one first; the history lives in its rings.");
+            Console.Error.WriteLine($"traceloop: no 'traceloop watch' is listening on {DisplayText.Escape(socketPath)} ({e.SocketErrorCode}): start one first; the history lives in its rings.");
             return CliHost.Failure;
         }
         await using var stream = new NetworkStream(socket);

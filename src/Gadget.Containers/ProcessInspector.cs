@@ -5,24 +5,32 @@ namespace Gadget.Containers;
 /// <summary>Reads what <c>/proc</c> and cgroupfs say about a process: its cgroup2 path and id, its namespaces.</summary>
 public static class ProcessInspector
 {
+    private const string DeletedSuffix = " (deleted)";
     private static readonly Lazy<string> Cgroup2Root = new(FindCgroup2Root);
     private static readonly Lazy<string?> NamespaceRoot = new(FindCgroupNamespaceRoot);
 
     /// <summary>Where the cgroup2 hierarchy is mounted: <c>/sys/fs/cgroup</c> on v2 machines, <c>/sys/fs/cgroup/unified</c> on hybrid ones.</summary>
     public static string Cgroup2MountPoint => Cgroup2Root.Value;
 
-    /// <summary>The process's cgroup2 path relative to the cgroup2 root (the <c>0::</c> line of <c>/proc/&lt;pid&gt;/cgroup</c>), or null if the process is gone.</summary>
+    /// <summary>
+    /// The process's cgroup2 path relative to the cgroup2 root (the <c>0::</c> line of <c>/proc/&lt;pid&gt;/cgroup</c>), or
+    /// null if the process is gone. For a zombie whose cgroup was removed, the path that cgroup had (without the kernel's
+    /// " (deleted)"); a live cgroup whose name ends with " (deleted)" keeps its name.
+    /// </summary>
     public static string? GetCgroup2Path(int pid)
     {
         foreach (var line in ReadLines($"/proc/{pid}/cgroup"))
         {
             if (line.StartsWith("0::", StringComparison.Ordinal))
             {
-                var path = line[3..];
-                // A process in a cgroup namespace may see " (deleted)" suffixes; keep only the path.
-                path = path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^10] : path;
                 // In a cgroup namespace of its own, this process reads paths relative to that namespace's root.
-                return NamespaceRoot.Value is { } root ? CombineCgroupPaths(root, path) : path;
+                var path = NamespaceRoot.Value is { } root ? CombineCgroupPaths(root, line[3..]) : line[3..];
+                // The kernel appends " (deleted)" to the path of a cgroup that was removed (rmdir) while the process still
+                // belonged to it: a zombie (exited, not reaped) whose cgroup is gone. A live cgroup may be named so too:
+                // the suffix is dropped only when no such directory exists, so a real name is never altered.
+                return path.EndsWith(DeletedSuffix, StringComparison.Ordinal) && !Directory.Exists(AbsoluteCgroup2Path(path))
+                    ? path[..^DeletedSuffix.Length]
+                    : path;
             }
         }
         return null;

@@ -13,6 +13,9 @@ internal static class SkbDropReasons
     public static string Name(long reason) =>
         Names.Value.TryGetValue(reason, out var name) ? name : reason.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The reasons' names without their prefix, in the kernel's order (empty when its BTF cannot be read).</summary>
+    public static IReadOnlyList<string> All => [.. Names.Value.OrderBy(p => p.Key).Select(p => p.Value)];
+
     /// <summary>The names of <paramref name="btf"/>'s <c>enum skb_drop_reason</c>, prefix removed (empty when it has none).</summary>
     internal static Dictionary<long, string> FromBtf(ReadOnlySpan<byte> btf)
     {

@@ -27,6 +27,13 @@ public sealed class TcpDrop : RingBufferGadget<TcpDropEvent>
     {
     }
 
+    /// <summary>
+    /// The running kernel's drop reasons, named as <see cref="TcpDropEvent.ReasonName"/> names them (NO_SOCKET,
+    /// TCP_CSUM...), in the kernel's order; empty when the kernel's BTF (/sys/kernel/btf/vmlinux) cannot be read. For
+    /// checking a reason an operator gives before tracing: a name the kernel does not have would match no drop.
+    /// </summary>
+    public static IReadOnlyList<string> ReasonNames => SkbDropReasons.All;
+
     /// <summary>Loads and attaches the BPF program; drops are recorded from now on.</summary>
     /// <exception cref="ArgumentException"><see cref="GadgetOptions.Selector"/> is set without <see cref="GadgetOptions.Containers"/>.</exception>
     /// <exception cref="BpfFeatureNotSupportedException">The kernel's skb:kfree_skb tracepoint has no drop reason (before Linux 5.17).</exception>

@@ -68,6 +68,23 @@ public sealed class BadValueTests
     }
 
     /// <summary>
+    /// tcpdrop --reason takes one of the running kernel's drop reasons (from its BTF), in any case: an unknown one matched
+    /// no drop, silently; now it is refused on one line that lists some valid ones, those containing the value first.
+    /// </summary>
+    [Fact]
+    public async Task ADropReasonIsOneOfTheKernels()
+    {
+        var unknown = await Tool.Gadgets.RunAsync(["tcpdrop", "--reason", "abc", "--timeout", "1"]);
+        unknown.AssertOneLineFailure(2, "--reason");
+        Assert.Contains("NO_SOCKET", unknown.Error, StringComparison.Ordinal);
+        Assert.Contains("'abc'", unknown.Error, StringComparison.Ordinal);
+        var near = await Tool.Gadgets.RunAsync(["tcpdrop", "--reason", "socket", "--timeout", "1"]);
+        near.AssertOneLineFailure(2, "drop reasons (NO_SOCKET, ");
+        var known = await Tool.Gadgets.RunAsync(["tcpdrop", "--reason", "no_socket", "--timeout", "1"]);
+        Assert.True(known.ExitCode == 0, known.Error);
+    }
+
+    /// <summary>
     /// A file written after the recording (which may last long) and an empty command to run are refused before anything
     /// runs: an empty --seccomp-profile/--file, a directory or a missing directory failed only after the command had run
     /// (exit 1, "ArgumentException: The value cannot be an empty string." for the empty ones).

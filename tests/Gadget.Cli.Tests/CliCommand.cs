@@ -91,6 +91,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--metrics-listen"] = "10.0.0.1:9464", // not loopback, without --metrics-allow-remote
         ["--agent-port"] = "0",
         ["--agent-selector"] = "app=gadget-agent,,x",
+        ["--reason"] = "NO_SUCH_REASON", // not one of the kernel's skb drop reasons (it matched nothing, silently)
     };
 
     /// <summary>Options whose value is free text (a name, a path): no value is wrong when parsed.</summary>
@@ -100,7 +101,6 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         "--token-file", "--ca-cert", "--client-cert", "--client-key",
         "--socket-group", "--tls-cert", "--tls-key", "--client-ca", "--kubeconfig", "--node",
         "--context", "--agent-namespace",
-        "--reason",
     };
 
     /// <summary>Bad positional values (the arguments of syscallcount).</summary>

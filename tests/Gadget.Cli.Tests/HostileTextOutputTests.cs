@@ -62,4 +62,24 @@ public sealed class HostileTextOutputTests
 
     // The time column: each tool converts the kernel's clock with its own reading of the wall clock.
     private static string Untimed(string line) => line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+
+    /// <summary>
+    /// The ready line echoes the command to run and the selector: it stays one line, their control characters escaped
+    /// (traceloop run -- $'a\nb' printed "recording 'a", then "b' (256 pages per CPU)" as a line of its own).
+    /// </summary>
+    [Fact]
+    public async Task TheReadyLineStaysOneLine()
+    {
+        var run = await Tool.Traceloop.RunAsync(["run", "--", "no\nsuch\u001b[2Jcommand\u0085"]);
+        var ready = run.ErrorLines.Where(l => l.StartsWith("traceloop: ready: ", StringComparison.Ordinal)).ToArray();
+        Assert.True(ready.Length == 1, run.Error);
+        Assert.StartsWith(@"traceloop: ready: recording 'no\nsuch\x1b[2Jcommand\u0085' (", ready[0], StringComparison.Ordinal);
+        // (The lines after it are the command's own: the shell that runs it says the name it cannot find, as it is.)
+
+        var gadget = await Tool.Gadgets.RunAsync(["execsnoop", "--name", "web\nFAKE\u001b[7m", "--timeout", "1"]);
+        Assert.True(gadget.ExitCode == 0, gadget.Error);
+        var line = Assert.Single(gadget.ErrorLines, l => l.Contains(": ready: ", StringComparison.Ordinal));
+        Assert.Contains(@"web\nFAKE\x1b[7m", line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', gadget.Error);
+    }
 }

@@ -24,4 +24,23 @@ public sealed class TraceloopRunSignalTests
         Assert.Contains("execve(\"/usr/bin/sleep\"", run.Error, StringComparison.Ordinal);
         Assert.Contains($"+++ killed by {name} +++", run.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A SIGTERM while traceloop is still starting (its commands being built, the tracer loading: before its command
+    /// exists) was swallowed: the command then ran to its end and traceloop exited 0 (sleep 20: 20 s). It is passed on as
+    /// soon as the command is there; before CliHost handles it at all (the runtime's first ~25 ms) it ends traceloop as
+    /// before, 143. Either way traceloop ends at once, with 143.
+    /// </summary>
+    [Theory]
+    [InlineData(150)]
+    [InlineData(300)]
+    public async Task ASigtermWhileStarting_EndsTheCommandAsSoonAsItIsThere(int milliseconds)
+    {
+        using var run = new RunningTool(Tool.Traceloop, "run", "--", "sleep", "20");
+        await Task.Delay(milliseconds);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var code = await run.SignalAsync("TERM");
+        Assert.True(code == 143, $"exit code {code} after {started.Elapsed}; stderr:\n{run.Error}");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"traceloop took {started.Elapsed} to end:\n{run.Error}");
+    }
 }

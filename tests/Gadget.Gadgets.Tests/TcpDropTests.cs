@@ -105,6 +105,17 @@ public sealed class TcpDropTests
     }
 
     [Fact]
+    public void ReasonNamesAreTheKernelsInItsOrder()
+    {
+        var names = TcpDrop.ReasonNames;
+        Assert.Contains("NO_SOCKET", names);
+        Assert.Contains("NOT_SPECIFIED", names);
+        Assert.DoesNotContain(names, n => n.StartsWith("SKB_DROP_REASON_", StringComparison.Ordinal));
+        var fromBtf = SkbDropReasons.FromBtf(File.ReadAllBytes("/sys/kernel/btf/vmlinux"));
+        Assert.Equal(fromBtf.OrderBy(p => p.Key).Select(p => p.Value), names);
+    }
+
+    [Fact]
     public void ABtfBlobWithoutTheEnumHasNoNames()
     {
         // The smallest BTF: a header, one INT type named "int", its string section.
