@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Gadget.CommandLine;
@@ -7,7 +5,7 @@ namespace Gadget.CommandLine;
 /// <summary>
 /// What the libraries have to say while a tool runs (a container not recorded, a ring pool that cannot be refilled, events
 /// dropped in the kernel), on standard error: one line each, <c>TOOL: warning: ...</c>, warnings and errors only. Control
-/// characters (a container name can hold ESC) are written as <c>\xNN</c>, so a line stays a line and a terminal shows it
+/// characters (a container name can hold ESC) are escaped as <see cref="DisplayText"/> does, so a line stays a line and a terminal shows it
 /// as it is.
 /// </summary>
 public sealed class CliLogger : ILogger
@@ -41,21 +39,10 @@ public sealed class CliLogger : ILogger
         {
             message += ": " + exception.Message;
         }
-        var line = new StringBuilder(CliHost.Tool).Append(": ").Append(logLevel >= LogLevel.Error ? "error" : "warning").Append(": ");
-        foreach (var c in message.ReplaceLineEndings(" "))
-        {
-            if (c < 0x20 || c is >= '\x7f' and <= '\x9f')
-            {
-                line.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                line.Append(c);
-            }
-        }
+        var line = $"{CliHost.Tool}: {(logLevel >= LogLevel.Error ? "error" : "warning")}: {DisplayText.Escape(message.ReplaceLineEndings(" "))}";
         lock (Gate)
         {
-            Console.Error.WriteLine(line.ToString());
+            Console.Error.WriteLine(line);
         }
     }
 }
