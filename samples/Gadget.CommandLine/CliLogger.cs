@@ -30,7 +30,9 @@ public sealed class CliLogger : ILogger
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         ArgumentNullException.ThrowIfNull(formatter);
-        if (!IsEnabled(logLevel))
+        // libbpf's warnings come before the failure whose exception quotes them, and say it less clearly (or they are
+        // about something libbpf then does without, like raising RLIMIT_MEMLOCK): the tool's one-line error says it all.
+        if (!IsEnabled(logLevel) || eventId == Gadget.Bpf.BpfObjectOptions.LibbpfMessageEvent)
         {
             return;
         }

@@ -25,6 +25,13 @@ public sealed class BpfObjectOptions
     /// <summary>
     /// Where libbpf's messages while this object is opened, loaded and its programs attached go (warnings, CO-RE relocation
     /// details, verifier output at debug level), and the diagnostics of readers of its maps. <c>null</c> (the default): nowhere.
+    /// libbpf's own messages carry the event id <see cref="LibbpfMessageEvent"/>.
     /// </summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// The event id of libbpf's own messages (text starting with <c>libbpf: </c>), e.g. to leave them out where the
+    /// exception that follows a failure already quotes them.
+    /// </summary>
+    public static Microsoft.Extensions.Logging.EventId LibbpfMessageEvent { get; } = new(1, "libbpf");
 }

@@ -31,7 +31,7 @@ public sealed class ClosedStdoutTests
     [Theory]
     [InlineData("gadgets", "execsnoop --host --timeout 30")]
     [InlineData("gadgets", "execsnoop --host -o json --timeout 30")]
-    [InlineData("gadgets", "snapshot process")]
+    [InlineData("gadgets", "snapshot process --host")]
     public async Task StartedWithoutStdout_SaysSoOnOneLine(string tool, string arguments)
     {
         var (exitCode, error) = await RunWithoutStdoutAsync(tool == "gadgets" ? Tool.Gadgets : Tool.Traceloop, arguments.Split(' '), () => Process.Start("/bin/true")!.WaitForExit());

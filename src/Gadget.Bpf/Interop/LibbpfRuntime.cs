@@ -144,7 +144,7 @@ internal static unsafe class LibbpfRuntime
                 {
                     // Most of libbpf's messages start with "libbpf: " already; the others (e.g. verifier log lines) get it.
                     var message = text.TrimEnd();
-                    logger.Log(logLevel, "{Message}", message.StartsWith("libbpf: ", StringComparison.Ordinal) ? message : "libbpf: " + message);
+                    logger.Log(logLevel, BpfObjectOptions.LibbpfMessageEvent, "{Message}", message.StartsWith("libbpf: ", StringComparison.Ordinal) ? message : "libbpf: " + message);
                 }
             }
         }
