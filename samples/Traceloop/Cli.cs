@@ -93,6 +93,7 @@ internal static class Cli
 
     private static async Task<int> RunCommandAsync(string[] argv, int pages, string output, string? profileFile, bool adviseOnly)
     {
+        TracedCommand.EnsureCanCreateCgroup(); // before the rings and 'ready': the command's cgroup is made last
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages });
         CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
         // Advising: the command's own output must not mix with the profile on standard output.
