@@ -97,6 +97,15 @@ public sealed class CapabilityTests
         Assert.True(run.ExitCode == 0, $"{run.CommandLine}: exit {run.ExitCode}\n{run.Error}");
     }
 
+    [Fact]
+    public async Task TheAgentWithoutCapSysPtraceNamesItAndDoesNotListen()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-cap-agent-{Guid.NewGuid():N}.sock");
+        var run = await Tool.Agent.RunAsync(["--socket", socket, "--kubernetes", "off"], capabilities: ["sys_admin", "dac_read_search"]);
+        run.AssertOneLineFailure(1, "CAP_SYS_PTRACE");
+        Assert.False(File.Exists(socket), "the agent listened without CAP_SYS_PTRACE");
+    }
+
     private static void LimitMemory(JsonObject config)
     {
         var linux = config["linux"]!.AsObject();
