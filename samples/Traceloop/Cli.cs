@@ -11,7 +11,7 @@ internal static class Cli
 {
     internal static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("traceloop: a syscall flight recorder for containers. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN) except for 'dump'.")
+        var root = new RootCommand("traceloop: a syscall flight recorder for containers. Needs root except for 'dump', or CAP_BPF + CAP_PERFMON with CAP_DAC_OVERRIDE (run) or CAP_DAC_READ_SEARCH + CAP_SYS_PTRACE (watch), and CAP_IPC_LOCK for large or many rings.")
         {
             RunCommand(),
             AdviseCommand(),
