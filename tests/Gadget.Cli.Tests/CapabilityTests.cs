@@ -70,6 +70,27 @@ public sealed class CapabilityTests
     }
 
     [Fact]
+    public async Task TraceloopWatchRecordsAContainerWithTheDocumentedSet()
+    {
+        var id = RuncContainer.NewId("cap-watch");
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-cap-watch-{Guid.NewGuid():N}.sock");
+        using var watch = new RunningTool(Tool.Traceloop, ContainerTracing, "watch", "--id", id, "--socket", socket);
+        await watch.WaitReadyAsync();
+        var marker = $"/capability-marker-{Guid.NewGuid():N}"[..32];
+        using var container = RuncContainer.Create(id, ["sh", "-c", $"while true; do cat {marker} 2>/dev/null; sleep 0.2; done"]);
+        var deadline = Stopwatch.StartNew();
+        CliRun dump;
+        do
+        {
+            await Task.Delay(300);
+            dump = await Tool.Traceloop.RunAsync(["dump", id, "--socket", socket]);
+        }
+        while (!dump.Output.Contains(marker, StringComparison.Ordinal) && deadline.Elapsed < TimeSpan.FromSeconds(60));
+        Assert.True(dump.Output.Contains(marker, StringComparison.Ordinal), $"{dump.CommandLine}: exit {dump.ExitCode}\n{dump.Output}\n{dump.Error}\nwatch:\n{watch.Error}");
+        await watch.InterruptExpectingSuccessAsync();
+    }
+
+    [Fact]
     public async Task SelectingContainersWithoutCapSysPtraceNamesIt()
     {
         var run = await Tool.Gadgets.RunAsync(["execsnoop", "--timeout", "86400"], capabilities: ["bpf", "perfmon", "dac_read_search"]);
