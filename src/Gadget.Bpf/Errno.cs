@@ -70,7 +70,7 @@ public static class Errno
 
     /// <summary>
     /// Turns an errno into the most specific exception: <see cref="BpfPermissionException"/> for EPERM/EACCES
-    /// (naming what this process lacks for the operation: a capability, read access to a tracefs file, perf ring memory), <see cref="FileNotFoundException"/> for ENOENT on a path, otherwise <see cref="BpfException"/>.
+    /// (naming the capability), <see cref="FileNotFoundException"/> for ENOENT on a path, otherwise <see cref="BpfException"/>.
     /// </summary>
     /// <param name="errno">The errno, positive or negative.</param>
     /// <param name="operation">What was being done, e.g. <c>pin map 'events'</c>.</param>
