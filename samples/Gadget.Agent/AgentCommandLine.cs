@@ -129,7 +129,7 @@ public static class AgentCommandLine
 
     private static RootCommand Root()
     {
-        var root = new RootCommand("gadget-agent: serves traceloop and the gadgets of this node over HTTP on a Unix socket (and, with TLS, on TCP). Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
+        var root = new RootCommand("gadget-agent: serves traceloop and the gadgets of this node over HTTP on a Unix socket (and, with TLS, on TCP). Needs root, or CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (+ CAP_NET_RAW for trace dns, CAP_IPC_LOCK for many traceloop rings).")
         {
             Socket, SocketGroup, AllowUids, Urls, TlsCertificate, TlsKey, TokenFile, ClientCa,
             MaxConnections, MaxConnectionsPerCaller, MaxStreams, MaxStreamsPerCaller, MaxTraces, MaxTracesPerCaller, Rate, ClientQueue, RingSize, SpareRings,

@@ -8,6 +8,9 @@ namespace Gadget.Agent;
 /// </summary>
 public static class AgentPreflight
 {
+    private const int CapDacOverride = 1;
+    private const int CapDacReadSearch = 2;
+    private const int CapSysPtrace = 19;
     private const int CapSysAdmin = 21;
     private const int CapPerfmon = 38;
     private const int CapBpf = 39;
@@ -30,7 +33,9 @@ public static class AgentPreflight
         var missing = MissingCapabilities();
         if (missing.Count > 0)
         {
-            return $"this process lacks {string.Join(", ", missing)}: run the agent as root (sudo), or grant CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN.";
+            return $"this process lacks {string.Join(", ", missing)}: run the agent as root (sudo), or grant CAP_SYS_ADMIN (setns for trace dns and " +
+                "snapshot socket; it also stands for CAP_BPF and CAP_PERFMON), CAP_DAC_READ_SEARCH (tracefs, the runtimes' state) and CAP_SYS_PTRACE " +
+                "(other users' /proc/PID/ns), with CAP_NET_RAW for trace dns and CAP_IPC_LOCK for traceloop's rings (README.md: Running without root).";
         }
         return null;
     }
@@ -54,7 +59,7 @@ public static class AgentPreflight
         }
         bool Has(int capability) => (effective & (1UL << capability)) != 0;
         var missing = new List<string>();
-        // The container collection and traceloop mount tracefs/bpffs and read other processes: CAP_SYS_ADMIN.
+        // Entering containers' network namespaces (trace dns, snapshot socket) needs CAP_SYS_ADMIN.
         if (!Has(CapSysAdmin))
         {
             missing.Add("CAP_SYS_ADMIN");
@@ -66,6 +71,15 @@ public static class AgentPreflight
             {
                 missing.Add("CAP_PERFMON");
             }
+        }
+        // tracefs (mode 0700) and the runtimes' state directories are root's; other users' /proc/PID/ns need ptrace access.
+        if (!Has(CapDacReadSearch) && !Has(CapDacOverride))
+        {
+            missing.Add("CAP_DAC_READ_SEARCH");
+        }
+        if (!Has(CapSysPtrace))
+        {
+            missing.Add("CAP_SYS_PTRACE");
         }
         return missing;
     }

@@ -15,7 +15,7 @@ internal static class CliFailure
         return e switch
         {
             BpfPermissionException => OneLine(e.Message), // names the missing capabilities and what to do
-            UnauthorizedAccessException when !IsRoot() => $"{OneLine(e.Message)} Run as root (sudo): tracing needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN.",
+            UnauthorizedAccessException when !IsRoot() => $"{OneLine(e.Message)} {DeniedFileAdvice(e.Message)}",
             DllNotFoundException => $"libbpf.so.1 cannot be loaded ({LoaderReason(e.Message)}). Install it (sudo apt-get install libbpf1) or unset GADGET_LIBBPF.",
             BpfFeatureNotSupportedException { Feature: "kprobe" or "kretprobe" } => OneLine(e.Message), // says what would work
             BpfFeatureNotSupportedException => $"{OneLine(e.Message)} This kernel lacks a feature the tool needs (Linux 5.8+ with BTF).",
@@ -31,6 +31,12 @@ internal static class CliFailure
 
     /// <summary>Whether this process runs as root.</summary>
     public static bool IsRoot() => Libc.geteuid() == 0;
+
+    // A file this user may not use: what would let it (the capabilities BPF needs are not the question here).
+    private static string DeniedFileAdvice(string message) =>
+        message.Contains("/sys/fs/cgroup", StringComparison.Ordinal)
+            ? "cgroupfs is root's: making or joining a cgroup there needs CAP_DAC_OVERRIDE (besides CAP_BPF and CAP_PERFMON), or run as root (sudo)."
+            : "This user may not use that file: CAP_DAC_READ_SEARCH lets a process read any file and CAP_DAC_OVERRIDE write any; or run as root (sudo).";
 
     private static Exception Unwrap(Exception e)
     {

@@ -55,7 +55,7 @@ internal static class ProfileCpuCommand
             var cpu = await profiler.CollectAfterAsync(Timeout.InfiniteTimeSpan, stopping.Token);
             if (cpu.KernelAddressesHidden)
             {
-                Console.Error.WriteLine($"{CliHost.Tool}: /proc/kallsyms shows no addresses (kernel.kptr_restrict): kernel frames are [unknown]; run as root with kptr_restrict 0 or 1.");
+                Console.Error.WriteLine($"{CliHost.Tool}: /proc/kallsyms shows no addresses (kernel.kptr_restrict): kernel frames are [unknown]; grant CAP_SYSLOG (or run as root) with kptr_restrict 0 or 1.");
             }
             if (cpu.DroppedSamples > 0 || cpu.LostStacks > 0)
             {

@@ -7,7 +7,7 @@ using Gadget.CommandLine;
 using Gadgets;
 
 // Built once SIGINT/SIGTERM are handled (CliHost.RunAsync): a signal while the commands are built stops the tool cleanly.
-return await CliHost.RunAsync("gadgets", () => new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, mountsnoop, tcpconnect, tcpaccept, tcptop, tcpretrans, tcpdrop, top file, capable, profile cpu, trace dns), process and socket snapshots and a NetworkPolicy advisor. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN).")
+return await CliHost.RunAsync("gadgets", () => new RootCommand("gadgets: container-aware eBPF gadgets (execsnoop, opensnoop, sigsnoop, oomkill, exitsnoop, bindsnoop, mountsnoop, tcpconnect, tcpaccept, tcptop, tcpretrans, tcpdrop, top file, capable, profile cpu, trace dns), process and socket snapshots and a NetworkPolicy advisor. Needs root, or CAP_BPF + CAP_PERFMON with, by gadget, CAP_DAC_READ_SEARCH (tracepoints; selecting containers, with CAP_SYS_PTRACE), CAP_NET_RAW (trace dns), CAP_SYS_ADMIN (containers' network namespaces): README.md, Running without root.")
 {
     ExecSnoopCommand.Create(),
     OpenSnoopCommand.Create(),

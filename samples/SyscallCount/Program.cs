@@ -22,7 +22,7 @@ var topArgument = new Argument<int>("top")
     DefaultValueFactory = _ => 15,
     CustomParser = r => Whole(r, "top", 1, 100_000, 15),
 };
-var root = new RootCommand("syscallcount: counts the syscalls of every process for a few seconds, in the kernel (a BPF program on raw_syscalls:sys_enter updating a hash map), and prints the busiest processes. Needs root (CAP_BPF, CAP_PERFMON).")
+var root = new RootCommand("syscallcount: counts the syscalls of every process for a few seconds, in the kernel (a BPF program on raw_syscalls:sys_enter updating a hash map), and prints the busiest processes. Needs root, or CAP_BPF + CAP_PERFMON + CAP_DAC_READ_SEARCH (it attaches to a tracepoint, whose id is in tracefs, root's).")
 {
     secondsArgument,
     topArgument,

@@ -11,7 +11,7 @@ internal static class Cli
 {
     internal static Task<int> RunAsync(string[] args) =>
         // Built once SIGINT/SIGTERM are handled: a signal while the commands are built stops traceloop cleanly.
-        CliHost.RunAsync("traceloop", () => new RootCommand("traceloop: a syscall flight recorder for containers. Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN) except for 'dump'.")
+        CliHost.RunAsync("traceloop", () => new RootCommand("traceloop: a syscall flight recorder for containers. Needs root except for 'dump', or CAP_BPF + CAP_PERFMON with CAP_DAC_OVERRIDE (run) or CAP_DAC_READ_SEARCH + CAP_SYS_PTRACE (watch), and CAP_IPC_LOCK for large or many rings.")
         {
             RunCommand(),
             AdviseCommand(),
@@ -91,6 +91,7 @@ internal static class Cli
 
     private static async Task<int> RunCommandAsync(string[] argv, int pages, string output, string? profileFile, bool adviseOnly)
     {
+        TracedCommand.EnsureCanCreateCgroup(); // before the rings and 'ready': the command's cgroup is made last
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, Logger = CliLogger.Instance });
         CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
         // Advising: the command's own output must not mix with the profile on standard output.

@@ -25,6 +25,15 @@ public sealed partial class BpfObjectSpec
                     errno);
             }
         }
+        if (errno == Errno.EPERM && libbpfLog.Contains("failed to iterate BTF objects", StringComparison.Ordinal) && !Capabilities.Has(Capabilities.SysAdmin))
+        {
+            // libbpf listed the modules' BTF (BPF_BTF_GET_NEXT_ID: CAP_SYS_ADMIN only) for a type or target not in vmlinux.
+            return new BpfPermissionException(
+                $"Loading BPF object '{Name}' failed: EPERM ({Errno.Describe(errno)}). libbpf looked for a type or attach target in the kernel " +
+                "modules' BTF, which only CAP_SYS_ADMIN may list: grant it, or give BpfObjectOptions.BtfCustomPath (e.g. /sys/kernel/btf/vmlinux) " +
+                "so that only the kernel's own BTF is searched.",
+                errno);
+        }
         if (program is not null && program.Type is BpfProgramType.Tracing or BpfProgramType.Lsm or BpfProgramType.Ext
             && errno is Errno.EPERM or Errno.EINVAL or Errno.ENOTSUPP or Errno.EOPNOTSUPP && verifierLog.Length == 0)
         {

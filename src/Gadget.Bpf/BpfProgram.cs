@@ -121,7 +121,8 @@ public sealed unsafe class BpfProgram
         {
             return null;
         }
-        var inner = Errno.ToException(errno, $"attach program '{Name}' ({SectionName})");
+        var denied = errno is Errno.EPERM or Errno.EACCES ? PermissionAdvice.DeniedPath(log) : null; // e.g. a tracepoint's id in tracefs
+        var inner = Errno.ToException(errno, $"attach program '{Name}' ({SectionName})", denied);
         throw new BpfAttachException(inner.Message + (log.Length > 0 ? " libbpf said: " + BpfObject.LastLines(log, 3) : string.Empty), errno, SectionName, inner);
     }
 
@@ -163,7 +164,7 @@ public sealed unsafe class BpfProgram
         ArgumentException.ThrowIfNullOrEmpty(name);
         var tracefs = BpfEnvironment.EnsureTracefs();
         var eventPath = Path.Combine(tracefs, "events", category, name);
-        if (!Directory.Exists(eventPath))
+        if (!Directory.Exists(eventPath) && !IsDenied(eventPath)) // an unreadable tracefs is not a missing tracepoint
         {
             throw new BpfAttachException(
                 $"Tracepoint '{category}:{name}' does not exist in this kernel ({eventPath} is missing). List them with 'ls {tracefs}/events/{category}'.",
@@ -171,6 +172,23 @@ public sealed unsafe class BpfProgram
                 $"{category}:{name}");
         }
         return AttachCore(() => LibBpf.bpf_program__attach_tracepoint(_pointer, category, name), $"attach program '{Name}' to tracepoint {category}:{name}", $"{category}:{name}");
+    }
+
+    private static bool IsDenied(string directory)
+    {
+        try
+        {
+            _ = Directory.EnumerateFileSystemEntries(directory).Any();
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Attaches to the raw tracepoint <paramref name="name"/> (e.g. <c>sys_enter</c>); needs no tracefs.</summary>
@@ -314,7 +332,7 @@ public sealed unsafe class BpfProgram
         {
             var errno = Errno.Last;
             var log = capture.Text;
-            var inner = Errno.ToException(errno, operation);
+            var inner = Errno.ToException(errno, operation, errno is Errno.EPERM or Errno.EACCES ? PermissionAdvice.DeniedPath(log) : null);
             throw new BpfAttachException(
                 inner.Message + (log.Length > 0 ? " libbpf said: " + BpfObject.LastLines(log, 3) : string.Empty),
                 errno,

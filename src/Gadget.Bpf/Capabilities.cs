@@ -3,6 +3,11 @@ namespace Gadget.Bpf;
 /// <summary>The calling process's effective capabilities (<c>CapEff</c> of /proc/thread-self/status: capabilities are per thread), for error messages.</summary>
 internal static class Capabilities
 {
+    internal const int DacOverride = 1;
+    internal const int DacReadSearch = 2;
+    internal const int NetRaw = 13;
+    internal const int IpcLock = 14;
+    internal const int SysPtrace = 19;
     internal const int SysAdmin = 21;
     internal const int Perfmon = 38;
     internal const int Bpf = 39;

@@ -88,10 +88,8 @@ public static class Errno
         {
             case EPERM:
             case EACCES:
-                return new BpfPermissionException(
-                    $"{text}. BPF needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); run as root or grant them, e.g. 'sudo setcap cap_bpf,cap_perfmon,cap_sys_admin+ep <program>'." +
-                    (path is null ? string.Empty : " For a path on bpffs or tracefs, check its permissions and that the file system is mounted."),
-                    errno);
+                // Names what this process lacks for this operation (judged from CapEff), not every capability BPF may need.
+                return new BpfPermissionException($"{text}. {PermissionAdvice.For(operation, path)}", errno);
             case ENOENT when path is not null:
                 return new FileNotFoundException($"{text}.", path);
             case E2BIG:

@@ -88,8 +88,11 @@ internal sealed unsafe class PerfCpuRing : IDisposable
             }
             catch (BpfException e) when (e.Errno is Errno.EPERM or Errno.ENOMEM)
             {
-                var message = $"{e.Message} Perf ring memory counts against /proc/sys/kernel/perf_event_mlock_kb per user (unless " +
-                    $"CAP_IPC_LOCK) and RLIMIT_MEMLOCK: use fewer pages per CPU (now {pageCount}).";
+                // EPERM already says which limit and what lifts it (PermissionAdvice); ENOMEM is the memory itself.
+                var message = e.Errno == Errno.EPERM
+                    ? $"{e.Message} Each ring is {pageCount} pages per CPU."
+                    : $"{e.Message} Perf ring memory counts against /proc/sys/kernel/perf_event_mlock_kb per user (unless " +
+                      $"CAP_IPC_LOCK) and RLIMIT_MEMLOCK: use fewer pages per CPU (now {pageCount}).";
                 throw e is BpfPermissionException ? new BpfPermissionException(message, e.Errno) : new BpfException(message, e.Errno, e);
             }
             return new PerfCpuRing(cpu, perfEvent, mapping, pageSize, pageCount);

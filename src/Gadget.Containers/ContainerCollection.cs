@@ -31,6 +31,8 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
 
     /// <summary>Starts following containers: loads the BPF program (if enabled), lists running containers, starts the hook server (if asked).</summary>
     /// <exception cref="BpfException">The BPF program could not be loaded or attached (set <see cref="ContainerCollectionOptions.UseBpf"/> to false to do without).</exception>
+    /// <exception cref="BpfPermissionException">This process could not see other users' containers: a runtime's state directory
+    /// is not readable (needs CAP_DAC_READ_SEARCH), or other processes' namespaces are not (needs CAP_SYS_PTRACE).</exception>
     public ContainerCollection(ContainerCollectionOptions? options = null)
     {
         options ??= new ContainerCollectionOptions();
@@ -39,6 +41,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
         _scanner = new RuntimeStateScanner(_registry, options.RuncStateRoots, OnInitGone, logger);
         try
         {
+            ContainerAccess.ThrowIfBlind(_scanner.UnreadableRoots());
             if (options.PodMetadataSource is { } podSource)
             {
                 // Before the first scan: a change that comes while a container is being added is then seen either by the

@@ -27,6 +27,30 @@ internal sealed class RuntimeStateReader
         _roots = roots;
     }
 
+    /// <summary>The state directories that exist but this process may not list (root's, mode 0700, without CAP_DAC_READ_SEARCH).</summary>
+    internal IReadOnlyList<string> UnreadableRoots()
+    {
+        var unreadable = new List<string>();
+        foreach (var root in _roots)
+        {
+            try
+            {
+                if (Directory.Exists(root.Path))
+                {
+                    _ = Directory.EnumerateDirectories(root.Path).Any();
+                }
+            }
+            catch (UnauthorizedAccessException)
+            {
+                unreadable.Add(root.Path);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return unreadable;
+    }
+
     internal IEnumerable<RuntimeState> ScanAll()
     {
         foreach (var root in _roots)

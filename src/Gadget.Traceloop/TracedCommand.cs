@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Gadget.Bpf;
 
 namespace Gadget.Traceloop;
 
@@ -52,7 +53,14 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(arguments);
         RemoveAbandonedCgroups();
         var path = Path.Combine(Gadget.Traceloop.CgroupId.Cgroup2Root, $"{CgroupPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        Directory.CreateDirectory(path);
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw CgroupDenied(path, e);
+        }
         try
         {
             var id = Gadget.Traceloop.CgroupId.FromPath(path);
@@ -191,6 +199,31 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         Dispose();
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// Checks, before anything is recorded, that this process may create the command's cgroup (a probe cgroup is made and
+    /// removed at once), so that a tool does not say it is ready and then fail.
+    /// </summary>
+    /// <exception cref="BpfPermissionException">The cgroup2 root is not writable by this process (it needs CAP_DAC_OVERRIDE when not root).</exception>
+    public static void EnsureCanCreateCgroup()
+    {
+        var probe = Path.Combine(Gadget.Traceloop.CgroupId.Cgroup2Root, $"{CgroupPrefix}{Environment.ProcessId}-probe");
+        try
+        {
+            Directory.CreateDirectory(probe);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw CgroupDenied(probe, e);
+        }
+        Directory.Delete(probe);
+    }
+
+    /// <summary>The error for a cgroup this process may not make: cgroupfs is root's, and only CAP_DAC_OVERRIDE writes anywhere.</summary>
+    internal static BpfPermissionException CgroupDenied(string path, Exception? cause = null) => new(
+        $"Cannot create the cgroup '{path}' ({cause?.Message ?? "EACCES"}): the command runs in a cgroup of its own, made in the cgroup2 root " +
+        $"'{Path.GetDirectoryName(path)}', which is root's: grant CAP_DAC_OVERRIDE besides CAP_BPF and CAP_PERFMON, or run as root.",
+        Errno.EACCES);
 
     /// <summary>The absolute path of <paramref name="command"/> found in <c>PATH</c> (so that the shell's exec does not try every
     /// directory of <c>PATH</c> in turn, which would show as failed execve calls), or the command as given.</summary>

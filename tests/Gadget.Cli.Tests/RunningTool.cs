@@ -12,9 +12,15 @@ internal sealed class RunningTool : IDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal RunningTool(Tool tool, params string[] arguments)
+        : this(tool, null, arguments)
     {
-        CommandLine = $"{tool.Name} {string.Join(' ', arguments)}";
-        _process = tool.Start(arguments);
+    }
+
+    /// <summary>Starts the tool as uid 65534 with exactly <paramref name="capabilities"/> (ambient), or as this process when null.</summary>
+    internal RunningTool(Tool tool, IReadOnlyList<string>? capabilities, params string[] arguments)
+    {
+        CommandLine = $"{tool.Name} {string.Join(' ', arguments)}" + (capabilities is null ? string.Empty : $" (uid 65534, capabilities {string.Join(',', capabilities)})");
+        _process = tool.Start(arguments, capabilities: capabilities);
         _process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is { } line)

@@ -33,10 +33,16 @@ internal sealed record Tool(string Name, string Project, string Executable)
         }
     }
 
-    /// <summary>Starts the tool with <paramref name="arguments"/> (as uid/gid 65534 without capabilities when <paramref name="unprivileged"/>).</summary>
-    internal Process Start(IEnumerable<string> arguments, bool unprivileged = false, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the tool with <paramref name="arguments"/>: as uid/gid 65534 without capabilities when <paramref name="unprivileged"/>,
+    /// or as uid/gid 65534 with exactly <paramref name="capabilities"/> (ambient, e.g. <c>bpf</c>, <c>perfmon</c>) when given;
+    /// <paramref name="memlockBytes"/> sets its RLIMIT_MEMLOCK (prlimit).
+    /// </summary>
+    internal Process Start(IEnumerable<string> arguments, bool unprivileged = false, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? capabilities = null, long? memlockBytes = null)
     {
-        var start = new ProcessStartInfo(unprivileged ? "setpriv" : Path)
+        unprivileged |= capabilities is not null;
+        var start = new ProcessStartInfo(memlockBytes is not null ? "prlimit" : unprivileged ? "setpriv" : Path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -44,9 +50,21 @@ internal sealed record Tool(string Name, string Project, string Executable)
             UseShellExecute = false,
             WorkingDirectory = System.IO.Path.GetTempPath(),
         };
+        if (memlockBytes is { } memlock)
+        {
+            foreach (var argument in (string[])[$"--memlock={memlock}:{memlock}", "--", unprivileged ? "setpriv" : Path])
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
         if (unprivileged)
         {
-            foreach (var argument in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", Path])
+            // Ambient capabilities survive the exec of the tool by a non-root uid; they must be inheritable too.
+            var caps = capabilities is { Count: > 0 } ? "-all," + string.Join(',', capabilities.Select(c => "+" + c)) : "-all";
+            string[] setpriv = capabilities is { Count: > 0 }
+                ? ["--reuid=65534", "--regid=65534", "--clear-groups", $"--inh-caps={caps}", $"--ambient-caps={caps}", "--", Path]
+                : ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", Path];
+            foreach (var argument in setpriv)
             {
                 start.ArgumentList.Add(argument);
             }
@@ -63,10 +81,11 @@ internal sealed record Tool(string Name, string Project, string Executable)
     }
 
     /// <summary>Runs the tool to its end: exit code, standard output, standard error.</summary>
-    internal async Task<CliRun> RunAsync(IEnumerable<string> arguments, bool unprivileged = false, IReadOnlyDictionary<string, string>? environment = null)
+    internal async Task<CliRun> RunAsync(IEnumerable<string> arguments, bool unprivileged = false, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? capabilities = null, long? memlockBytes = null)
     {
         var list = arguments.ToArray();
-        using var process = Start(list, unprivileged, environment);
+        using var process = Start(list, unprivileged, environment, capabilities, memlockBytes);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
