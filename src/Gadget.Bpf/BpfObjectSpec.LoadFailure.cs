@@ -25,7 +25,7 @@ public sealed partial class BpfObjectSpec
                     errno);
             }
         }
-        if (errno == Errno.EPERM && libbpfLog.Contains("failed to iterate BTF objects", StringComparison.Ordinal) && !Capabilities.Has(Capabilities.SysAdmin))
+        if (errno == Errno.EPERM && libbpfLog.Contains("failed to iterate BTF objects", StringComparison.Ordinal) && !Capabilities.Has(EffectiveCapabilities.SysAdmin))
         {
             // libbpf listed the modules' BTF (BPF_BTF_GET_NEXT_ID: CAP_SYS_ADMIN only) for a type or target not in vmlinux.
             return new BpfPermissionException(

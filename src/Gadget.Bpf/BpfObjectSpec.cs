@@ -153,7 +153,7 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
         // libbpf (1.1.2, Debian 12's, here) looks for CO-RE candidates missing from vmlinux (a ___flavour of an old kernel's type) and for attach
         // targets in the modules' BTF, listed with BPF_BTF_GET_NEXT_ID, which needs CAP_SYS_ADMIN: without it the whole
         // load fails with EPERM. Naming the kernel's own BTF file leaves the modules out, so CAP_BPF + CAP_PERFMON suffice.
-        var btfPath = AllocUtf8(options.BtfCustomPath ?? (Capabilities.Has(Capabilities.SysAdmin) || !BpfEnvironment.HasKernelBtf ? null : BpfEnvironment.KernelBtfPath));
+        var btfPath = AllocUtf8(options.BtfCustomPath ?? (Capabilities.Has(EffectiveCapabilities.SysAdmin) || !BpfEnvironment.HasKernelBtf ? null : BpfEnvironment.KernelBtfPath));
         var kconfig = AllocUtf8(options.Kconfig);
         try
         {

@@ -25,14 +25,14 @@ internal static partial class PermissionAdvice
         }
         if (path is not null && path.StartsWith("/proc/", StringComparison.Ordinal) && path.Contains("/ns/", StringComparison.Ordinal))
         {
-            return operation.StartsWith("enter", StringComparison.Ordinal) && !Capabilities.Has(Capabilities.SysAdmin)
+            return operation.StartsWith("enter", StringComparison.Ordinal) && !Capabilities.Has(EffectiveCapabilities.SysAdmin)
                 ? "Entering another process's namespace (setns) needs CAP_SYS_ADMIN, which this process lacks: grant it or run as root."
                 : "Opening another user's process's namespace needs CAP_SYS_PTRACE" +
-                  (Capabilities.Has(Capabilities.SysPtrace) ? "; this process has it, so a security module (Yama, AppArmor, SELinux) refused." : ", which this process lacks: grant it or run as root.");
+                  (Capabilities.Has(EffectiveCapabilities.SysPtrace) ? "; this process has it, so a security module (Yama, AppArmor, SELinux) refused." : ", which this process lacks: grant it or run as root.");
         }
         if (operation.Contains("AF_PACKET", StringComparison.Ordinal))
         {
-            return Capabilities.Has(Capabilities.NetRaw)
+            return Capabilities.Has(EffectiveCapabilities.NetRaw)
                 ? "This process has CAP_NET_RAW: a security module or the network namespace's owner refused the packet socket."
                 : "A packet socket needs CAP_NET_RAW, which this process lacks: grant it or run as root.";
         }
@@ -57,7 +57,7 @@ internal static partial class PermissionAdvice
 
     private static string TracefsAdvice(string path)
     {
-        if (Capabilities.Has(Capabilities.DacReadSearch) || Capabilities.Has(Capabilities.DacOverride))
+        if (Capabilities.Has(EffectiveCapabilities.DacReadSearch) || Capabilities.Has(EffectiveCapabilities.DacOverride))
         {
             return $"This process may read any file (CAP_DAC_READ_SEARCH or CAP_DAC_OVERRIDE), yet '{path}' was refused: a security module or a tracefs mount option refused it.";
         }
@@ -70,7 +70,7 @@ internal static partial class PermissionAdvice
         var limit = ReadSysctl("/proc/sys/kernel/perf_event_mlock_kb");
         var text = $"Perf ring memory is limited per user to kernel.perf_event_mlock_kb ({limit ?? "?"} KiB) per CPU, then to RLIMIT_MEMLOCK ('ulimit -l'), " +
             "for a process without CAP_IPC_LOCK";
-        return Capabilities.Has(Capabilities.IpcLock)
+        return Capabilities.Has(EffectiveCapabilities.IpcLock)
             ? text + "; this process has CAP_IPC_LOCK, so kernel.perf_event_paranoid or a security module refused."
             : text + ", which this process lacks: grant CAP_IPC_LOCK, raise 'ulimit -l' (LimitMEMLOCK= in a systemd unit), or use smaller rings.";
     }

@@ -11,7 +11,10 @@ namespace Gadget.Containers;
 internal static class ContainerAccess
 {
     /// <summary>Throws <see cref="BpfPermissionException"/> naming the capability when the collection could not see containers.</summary>
-    internal static void ThrowIfBlind(IReadOnlyList<string> unreadableStateRoots)
+    /// <param name="unreadableStateRoots">State directories that exist and may not be listed.</param>
+    /// <param name="otherUsersContainers">Whether some state directory belongs to another user (root's, for a process that is
+    /// not root): a user who follows only their own rootless containers reads their namespaces without CAP_SYS_PTRACE.</param>
+    internal static void ThrowIfBlind(IReadOnlyList<string> unreadableStateRoots, bool otherUsersContainers)
     {
         if (unreadableStateRoots.Count > 0)
         {
@@ -20,7 +23,7 @@ internal static class ContainerAccess
                 "directory (mode 0700, root's): grant CAP_DAC_READ_SEARCH (or CAP_DAC_OVERRIDE), or run as root.",
                 Errno.EACCES);
         }
-        if (!CanReadOtherNamespaces())
+        if (otherUsersContainers && !CanReadOtherNamespaces())
         {
             throw new BpfPermissionException(
                 "Cannot read the namespaces of other users' processes (/proc/PID/ns/mnt), which tell a container's processes apart: " +
@@ -29,29 +32,7 @@ internal static class ContainerAccess
         }
     }
 
-    // A process not running as root reads another user's /proc/PID/ns links only with CAP_SYS_PTRACE (ptrace read access).
-    // No probe on a process of the machine would do: pid 1 may refuse even that (a non-dumpable init).
-    private const int CapSysPtrace = 19;
-
-    private static bool CanReadOtherNamespaces()
-    {
-        if (Libc.geteuid() == 0)
-        {
-            return true;
-        }
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/thread-self/status"))
-            {
-                if (line.StartsWith("CapEff:", StringComparison.Ordinal))
-                {
-                    return (Convert.ToUInt64(line["CapEff:".Length..].Trim(), 16) & (1UL << CapSysPtrace)) != 0;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-        }
-        return true; // cannot tell: let the scan say what it finds
-    }
+    /// <summary>A process not running as root reads another user's /proc/PID/ns links only with CAP_SYS_PTRACE (ptrace read
+    /// access). No probe on a process of the machine would do: pid 1 may refuse even that (a non-dumpable init).</summary>
+    private static bool CanReadOtherNamespaces() => Libc.geteuid() == 0 || EffectiveCapabilities.Has(EffectiveCapabilities.SysPtrace);
 }

@@ -41,7 +41,7 @@ public sealed class ContainerCollection : IDisposable, IAsyncDisposable
         _scanner = new RuntimeStateScanner(_registry, options.RuncStateRoots, OnInitGone, logger);
         try
         {
-            ContainerAccess.ThrowIfBlind(_scanner.UnreadableRoots());
+            ContainerAccess.ThrowIfBlind(_scanner.UnreadableRoots(), _scanner.HasOtherUsersRoots());
             if (options.PodMetadataSource is { } podSource)
             {
                 // Before the first scan: a change that comes while a container is being added is then seen either by the

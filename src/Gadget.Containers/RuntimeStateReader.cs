@@ -27,6 +27,21 @@ internal sealed class RuntimeStateReader
         _roots = roots;
     }
 
+    /// <summary>Whether a state directory that exists belongs to another user (root's <c>/run/runc</c> for a process that is
+    /// not root): its containers' processes are then other users' too.</summary>
+    internal bool HasOtherUsersRoots()
+    {
+        var self = Libc.geteuid();
+        foreach (var root in _roots)
+        {
+            if (Libc.Statx(root.Path, 0, Libc.STATX_BASIC_STATS, out var status) == 0 && status.Uid != self)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>The state directories that exist but this process may not list (root's, mode 0700, without CAP_DAC_READ_SEARCH).</summary>
     internal IReadOnlyList<string> UnreadableRoots()
     {

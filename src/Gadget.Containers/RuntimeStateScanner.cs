@@ -34,6 +34,8 @@ internal sealed class RuntimeStateScanner : IDisposable
     /// <summary>The runtimes' state directories that exist but this process may not list.</summary>
     internal IReadOnlyList<string> UnreadableRoots() => _reader.UnreadableRoots();
 
+    internal bool HasOtherUsersRoots() => _reader.HasOtherUsersRoots();
+
     /// <summary>Adds the containers of the state directories that are not known yet (and whose init runs), and reports the
     /// known containers whose init process is gone (its mount namespace is not the container's any more).</summary>
     internal void Rescan()
