@@ -1,4 +1,5 @@
 using Gadget.Bpf;
+using Gadget.Linux;
 
 namespace Gadget.Agent;
 
@@ -8,13 +9,6 @@ namespace Gadget.Agent;
 /// </summary>
 public static class AgentPreflight
 {
-    private const int CapDacOverride = 1;
-    private const int CapDacReadSearch = 2;
-    private const int CapSysPtrace = 19;
-    private const int CapSysAdmin = 21;
-    private const int CapPerfmon = 38;
-    private const int CapBpf = 39;
-
     /// <summary>Why the agent cannot serve on this machine, or null when it can.</summary>
     public static string? Problem()
     {
@@ -42,42 +36,31 @@ public static class AgentPreflight
 
     private static List<string> MissingCapabilities()
     {
-        ulong effective = ulong.MaxValue;
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-            {
-                if (line.StartsWith("CapEff:", StringComparison.Ordinal))
-                {
-                    effective = Convert.ToUInt64(line["CapEff:".Length..].Trim(), 16);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        if (EffectiveCapabilities.Read() is null)
         {
             return []; // cannot tell: let the gadgets say it when they start
         }
-        bool Has(int capability) => (effective & (1UL << capability)) != 0;
+        static bool Has(int capability) => EffectiveCapabilities.Has(capability);
         var missing = new List<string>();
         // Entering containers' network namespaces (trace dns, snapshot socket) needs CAP_SYS_ADMIN.
-        if (!Has(CapSysAdmin))
+        if (!Has(EffectiveCapabilities.SysAdmin))
         {
             missing.Add("CAP_SYS_ADMIN");
-            if (!Has(CapBpf))
+            if (!Has(EffectiveCapabilities.Bpf))
             {
                 missing.Add("CAP_BPF");
             }
-            if (!Has(CapPerfmon))
+            if (!Has(EffectiveCapabilities.Perfmon))
             {
                 missing.Add("CAP_PERFMON");
             }
         }
         // tracefs (mode 0700) and the runtimes' state directories are root's; other users' /proc/PID/ns need ptrace access.
-        if (!Has(CapDacReadSearch) && !Has(CapDacOverride))
+        if (!Has(EffectiveCapabilities.DacReadSearch) && !Has(EffectiveCapabilities.DacOverride))
         {
             missing.Add("CAP_DAC_READ_SEARCH");
         }
-        if (!Has(CapSysPtrace))
+        if (!Has(EffectiveCapabilities.SysPtrace))
         {
             missing.Add("CAP_SYS_PTRACE");
         }

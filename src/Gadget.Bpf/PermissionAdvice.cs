@@ -87,6 +87,7 @@ internal static partial class PermissionAdvice
         }
     }
 
-    [GeneratedRegex(@"failed to open '([^']+)': (?:Permission denied|Operation not permitted)")]
+    // libbpf 1.1 writes the error as strerror's text, libbpf 1.5 and later as its name (-EACCES).
+    [GeneratedRegex(@"failed to open '([^']+)': (?:Permission denied|Operation not permitted|-EACCES|-EPERM)")]
     private static partial Regex DeniedPathPattern();
 }

@@ -28,6 +28,12 @@ public sealed class PermissionAdviceTests
         Assert.Contains("security module", withIt);
     }
 
+    [Theory]
+    [InlineData("libbpf: failed to open '/sys/kernel/tracing/events/syscalls/sys_enter_execve/id': Permission denied")] // libbpf 1.1
+    [InlineData("libbpf: failed to open '/sys/kernel/tracing/events/syscalls/sys_enter_execve/id': -EACCES")]           // 1.5 and later
+    public void TheDeniedFileIsReadFromEveryLibbpfsWording(string log) =>
+        Assert.Equal("/sys/kernel/tracing/events/syscalls/sys_enter_execve/id", PermissionAdvice.DeniedPath(log));
+
     [Fact]
     public void APerfRingMmapRefusalNamesTheMlockLimitAndCapIpcLock()
     {

@@ -35,7 +35,7 @@ public sealed class OpenFileLimitTests(ITestOutputHelper output)
             await AssertRecordedAsync(watch, containers[^1]);
             containers.Add(MarkerContainer.Start(prefix + "-2"));
             var notRecorded = $"Container {containers[^1].Id} ({containers[^1].Id}) is not recorded";
-            var said = await EventuallyAsync(() => Task.FromResult(watch.Error.Contains(notRecorded, StringComparison.Ordinal) ? watch.Error : null));
+            var said = await Eventually.ValueAsync(Timeout, () => Task.FromResult(watch.Error.Contains(notRecorded, StringComparison.Ordinal) ? watch.Error : null));
             Assert.True(said is not null, "the watch never said why a container is not recorded: " + watch.Error);
             Assert.Contains("could not make a spare ring", said, StringComparison.Ordinal);
             Assert.Contains("RLIMIT_NOFILE", said, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public sealed class OpenFileLimitTests(ITestOutputHelper output)
         var marker = MarkerContainer.MarkerPath(container.Id);
         var pid = container.Pid;
         Assert.True(pid > 0, $"{container.Id} is not running: {container.Output}");
-        var history = await EventuallyAsync(async () =>
+        var history = await Eventually.ValueAsync(Timeout, async () =>
         {
             var (code, text, _) = await watch.DumpAsync(container.Id);
             return code == 0 && text.Contains(marker, StringComparison.Ordinal) ? HistoryLine.ParseJsonLines(text) : null;
@@ -80,23 +80,5 @@ public sealed class OpenFileLimitTests(ITestOutputHelper output)
         var hard = File.ReadLines($"/proc/{pid}/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[4];
         Assert.Equal(0, HostCommand.Run("prlimit", "--pid", $"{pid}", $"--nofile={soft?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? hard}:{hard}"));
-    }
-
-    private static async Task<T?> EventuallyAsync<T>(Func<Task<T?>> probe)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                return null;
-            }
-            await Task.Delay(100);
-        }
     }
 }

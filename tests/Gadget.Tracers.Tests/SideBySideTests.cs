@@ -47,7 +47,7 @@ public sealed class SideBySideTests(ITestOutputHelper output)
                 var pid = container.Pid;
                 Assert.True(pid > 0, $"{container.Id} is not running: {container.Output}");
 
-                var library = await EventuallyAsync(() =>
+                var library = await Eventually.ValueAsync(Timeout, () =>
                 {
                     try
                     {
@@ -59,12 +59,12 @@ public sealed class SideBySideTests(ITestOutputHelper output)
                         return Task.FromResult<IReadOnlyList<HistoryLine>?>(null);
                     }
                 });
-                var fromAgent = await EventuallyAsync(async () =>
+                var fromAgent = await Eventually.ValueAsync(Timeout, async () =>
                 {
                     var (ok, text) = await agent.HistoryAsync(container.Id);
                     return ok && text.Contains(marker, StringComparison.Ordinal) ? HistoryLine.ParseJsonLines(text) : null;
                 });
-                var fromWatch = await EventuallyAsync(async () =>
+                var fromWatch = await Eventually.ValueAsync(Timeout, async () =>
                 {
                     var (code, text, _) = await watch.DumpAsync(container.Id);
                     return code == 0 && text.Contains(marker, StringComparison.Ordinal) ? HistoryLine.ParseJsonLines(text) : null;
@@ -120,23 +120,5 @@ public sealed class SideBySideTests(ITestOutputHelper output)
         }
         var history = known is null ? null : tracer.Dump(known.CgroupId);
         return $"collection: {(object?)known ?? "not known"}; recorder: {recorded}; ring: {(history is null ? "-" : $"{history.Count} records, {history.DescribeGaps()}")}; missed for an empty pool: {tracer.MissedForEmptyPool}";
-    }
-
-    private static async Task<T?> EventuallyAsync<T>(Func<Task<T?>> probe)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                return null;
-            }
-            await Task.Delay(100);
-        }
     }
 }
