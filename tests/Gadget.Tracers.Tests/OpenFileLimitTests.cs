@@ -1,4 +1,6 @@
+using Gadget.Bpf;
 using Gadget.Containers.Tests;
+using Gadget.Traceloop.Rings;
 using Xunit.Abstractions;
 
 namespace Gadget.Tracers.Tests;
@@ -22,10 +24,13 @@ public sealed class OpenFileLimitTests(ITestOutputHelper output)
         using var watch = WatchProcess.Launch("--spare-rings", "1", "--id", prefix);
         await watch.WaitReadyAsync(Timeout);
 
-        // Room for a few descriptors (a dump's connection), not for a ring: a ring would leave fewer than 64 free.
+        // One descriptor short of a ring: the tracer keeps RingPool.ReservedDescriptors free for the rest of the process
+        // (the runtime opens an assembly it loads later, a dump's connection...), and a ring needs one per CPU and one more.
+        // With only a few left (16 were tried), the watch itself ended, unable to load an assembly: the reserve is needed.
         var open = Directory.GetFileSystemEntries($"/proc/{watch.Id}/fd").Length;
-        SetOpenFileLimit(watch, open + 16);
-        output.WriteLine($"traceloop watch: {open} descriptors open, soft limit now {open + 16}");
+        var soft = open + RingPool.ReservedDescriptors + BpfEnvironment.PossibleCpuCount;
+        SetOpenFileLimit(watch, soft);
+        output.WriteLine($"traceloop watch: {open} descriptors open, soft limit now {soft}");
 
         var containers = new List<RuncContainer>();
         try
@@ -45,6 +50,12 @@ public sealed class OpenFileLimitTests(ITestOutputHelper output)
 
             // Raised again: the pool refills and a new container is recorded from its execve.
             SetOpenFileLimit(watch, null);
+            // The pool is refilled within its next round (100 ms): a spare ring is there once the watch holds a ring's
+            // descriptors more. A container started before would miss its first syscalls (counted, not recorded).
+            var held = Directory.GetFileSystemEntries($"/proc/{watch.Id}/fd").Length;
+            var refilled = await Eventually.ValueAsync(Timeout, () => Task.FromResult(
+                Directory.GetFileSystemEntries($"/proc/{watch.Id}/fd").Length >= held + BpfEnvironment.PossibleCpuCount + 1 ? "refilled" : null));
+            Assert.True(refilled is not null, "the watch made no spare ring once its limit was raised: " + watch.Error);
             containers.Add(MarkerContainer.Start(prefix + "-3"));
             await AssertRecordedAsync(watch, containers[^1]);
             Assert.False(watch.HasExited, "the watch ended: " + watch.Error);
