@@ -1,3 +1,5 @@
+using Gadget.Linux;
+
 namespace Gadget.Bpf.Tests;
 
 /// <summary>
@@ -6,18 +8,13 @@ namespace Gadget.Bpf.Tests;
 /// </summary>
 public sealed class PermissionAdviceTests
 {
-    private const int CapDacOverride = 1;
-    private const int CapDacReadSearch = 2;
-    private const int CapNetRaw = 13;
-    private const int CapIpcLock = 14;
-    private const int CapSysAdmin = 21;
     private const string TracepointId = "/sys/kernel/tracing/events/syscalls/sys_enter_execve/id";
 
     [Fact]
     public void AnUnreadableTracefsFileNamesCapDacReadSearchNotCapBpf()
     {
         string? message = null;
-        Assert.Null(ThreadCapabilities.RunWithout([CapDacReadSearch, CapDacOverride], () =>
+        Assert.Null(ThreadCapabilities.RunWithout([EffectiveCapabilities.DacReadSearch, EffectiveCapabilities.DacOverride], () =>
             message = Errno.ToException(Errno.EACCES, "attach program 'p' (tracepoint/syscalls/sys_enter_execve)", TracepointId).Message));
         Assert.Contains("CAP_DAC_READ_SEARCH", message);
         Assert.Contains(TracepointId, message);
@@ -38,7 +35,7 @@ public sealed class PermissionAdviceTests
     public void APerfRingMmapRefusalNamesTheMlockLimitAndCapIpcLock()
     {
         string? message = null;
-        Assert.Null(ThreadCapabilities.RunWithout([CapIpcLock], () =>
+        Assert.Null(ThreadCapabilities.RunWithout([EffectiveCapabilities.IpcLock], () =>
             message = Errno.ToException(Errno.EPERM, "mmap 1052672 bytes of the perf ring of CPU 0").Message));
         Assert.Contains("perf_event_mlock_kb", message);
         Assert.Contains("CAP_IPC_LOCK, which this process lacks", message);
@@ -49,7 +46,7 @@ public sealed class PermissionAdviceTests
     public void SetnsAndPacketSocketsNameTheirCapabilities()
     {
         string? setns = null, packet = null;
-        Assert.Null(ThreadCapabilities.RunWithout([CapSysAdmin, CapNetRaw], () =>
+        Assert.Null(ThreadCapabilities.RunWithout([EffectiveCapabilities.SysAdmin, EffectiveCapabilities.NetRaw], () =>
         {
             setns = Errno.ToException(Errno.EPERM, "enter the network namespace", "/proc/1/ns/net").Message;
             packet = Errno.ToException(Errno.EPERM, "open an AF_PACKET socket").Message;
