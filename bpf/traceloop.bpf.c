@@ -89,7 +89,7 @@ struct enter_body {
 	u64 args[6];
 	char comm[TASK_COMM_LEN];
 	u64 sequence;		/* syscalls (enter and syscall records) written to this CPU's ring before this one */
-	u64 exit_timestamp;	/* syscall: when it returned; enter: 0 */
+	u64 exit_timestamp;	/* syscall: when it returned, or 0 when its task held the CPU from entry to exit; enter: 0 */
 };
 
 /* What sys_exit needs from sys_enter to read output buffers and to read again the inputs that were unreadable, when the
@@ -101,6 +101,10 @@ struct pending_syscall {
 	u8 retry_mask;	/* bit i: input arg i was unreadable at entry although not NULL */
 	u32 saved_len;	/* what SOCKADDR_OUT/MSGHDR_OUT need from entry: *addrlen, msg_namelen (0 when unreadable) */
 };
+
+/* TraceloopOptions.ExitTimestamps: read the clock at every recorded syscall's exit, also when the task held its CPU from
+ * entry to exit (a clock read per syscall, ~20-40 ns on a VM; without it such a record's exit_timestamp is 0). */
+const volatile bool exit_clock_always = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -308,7 +312,9 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	buf->open_slot = slot;
 	buf->open_cgroup = cgroup_id;
 	buf->open_mm = mm;
-	buf->open_migrations = current_migrations();
+	struct sched_marks marks = current_sched_marks();
+	buf->open_migrations = marks.migrations;
+	buf->open_switches = marks.switches;
 	buf->open_tid = (u32)pid_tgid;
 	buf->generation++;
 	return 0;
@@ -333,7 +339,6 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	if (nr >= 0 && syscall_regs_compat(regs))
 		nr |= COMPAT_SYSCALL;
 	s64 ret = return_value;
-	u64 now = bpf_ktime_get_boot_ns();
 	struct record_header *h = (void *)buf->data;
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
 
@@ -349,12 +354,19 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	 * 64-bit and a 32-bit program returns in the other mode, with that mode's execve number (the kernel sets it): the only
 	 * syscall whose exit is in another mode than its entry. Outputs start below 8 KiB (OFFSET_MASK): an open syscall with
 	 * larger inputs (two long paths) is written as an enter and an exit record. The thread's open syscall here is this
-	 * call's only when the thread has not moved to another CPU since it entered (current_migrations): else it is an
+	 * call's only when the thread has not moved to another CPU since it entered (current_sched_marks): else it is an
 	 * earlier call, which returned elsewhere. */
-	if (buf->open_tid == tid && buf->open_cgroup == cgroup_id && buf->open_slot == slot &&
-	    (h->nr == nr || nr == -1 || ((h->nr ^ nr) & COMPAT_SYSCALL)) &&
-	    buf->open_size <= OFFSET_MASK && buf->open_migrations == current_migrations()) {
-		/* One record for the whole syscall: the enter's record, completed. */
+	struct sched_marks marks = {};
+	bool open = buf->open_tid == tid && buf->open_cgroup == cgroup_id && buf->open_slot == slot &&
+		    (h->nr == nr || nr == -1 || ((h->nr ^ nr) & COMPAT_SYSCALL)) && buf->open_size <= OFFSET_MASK;
+	if (open) {
+		marks = current_sched_marks();
+		open = buf->open_migrations == marks.migrations;
+	}
+	if (open) {
+		/* One record for the whole syscall: the enter's record, completed. Its exit time is read only when the task was
+		 * switched out meanwhile (or exit_clock_always); else it held this CPU from entry to exit (current_sched_marks),
+		 * and 0 says so. */
 		buf->generation++; /* odd: being changed */
 		buf->open_tid = 0;
 		__builtin_memcpy(args, body->args, sizeof(args));
@@ -366,7 +378,7 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 		captures = h->capture_count;
 		h->kind = KIND_SYSCALL;
 		h->value = ret;
-		body->exit_timestamp = now;
+		body->exit_timestamp = buf->open_switches == marks.switches && !exit_clock_always ? 0 : bpf_ktime_get_boot_ns();
 		known = true;
 		/* The thread's pending entry is left as it is (no lookup): an exit elsewhere takes it only when its number is the
 		 * same, and then either this thread's next such syscall rewrote it at entry, or that entry was not recorded and
@@ -374,7 +386,7 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	} else {
 		buf->generation++; /* odd: being changed */
 		spill(ctx, buf);
-		h->timestamp = now;
+		h->timestamp = bpf_ktime_get_boot_ns();
 		h->pid = pid_tgid >> 32;
 		h->tid = tid;
 		h->nr = nr;

@@ -104,6 +104,8 @@ struct scratch_buffer {
 	u64 batch_cgroup;
 	u32 batch_records;
 	u32 open_migrations;	/* the open syscall's task's migration count at entry (low 32 bits; traceloop.bpf.c) */
+	u32 open_switches;	/* and its context-switch count (nvcsw + nivcsw, low 32 bits) */
+	u32 reserved;		/* keeps data 8-byte aligned */
 	u8 data[SCRATCH_SIZE];
 	u8 batch[2 * BATCH_SIZE];	/* twice: the verifier sees that a record (at most BATCH_SIZE / 2) written below BATCH_SIZE fits */
 };

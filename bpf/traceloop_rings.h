@@ -199,18 +199,35 @@ static __always_inline u64 current_cgroup_id(void)
 }
 
 /*
- * How many times the current task moved to another CPU (task->se.nr_migrations, low 32 bits). An open syscall in a CPU's
- * scratch buffer is the one its task is now returning from only when the task has not moved since it entered: a task that
- * entered a syscall on this CPU, returned on another (the open record stays here) and came back inside a later syscall of
- * the same number (execve moves a task at exec, sched_exec; a blocking read wakes on any CPU) must not complete the stale
- * record with the later call's return value. One load through the trusted task pointer (5.11+); 5.10 reads it with a
- * helper.
+ * Whether the current task left its CPU since a point: how many times it moved to another CPU (task->se.nr_migrations) and
+ * how many times it was switched out (nvcsw + nivcsw), low 32 bits each.
+ *  - An open syscall in a CPU's scratch buffer is the one its task is now returning from only when the task has not moved
+ *    since it entered: a task that entered a syscall on this CPU, returned on another (the open record stays here) and came
+ *    back inside a later syscall of the same number (execve moves a task at exec, sched_exec; a blocking read wakes on any
+ *    CPU) must not complete the stale record with the later call's return value.
+ *  - A syscall whose task was never switched out between its entry and exit held its CPU all along: nothing else was
+ *    written to this CPU's rings meanwhile (only a task writes its records), so its entry time places the whole record in
+ *    the ring's order as well as its exit time would, and the exit needs no clock read (traceloop.bpf.c).
+ * Loads through the trusted task pointer (5.11+); 5.10 reads them with a helper.
  */
-static __always_inline u32 current_migrations(void)
+struct sched_marks {
+	u32 migrations;
+	u32 switches;
+};
+
+static __always_inline struct sched_marks current_sched_marks(void)
 {
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
-		return (u32)bpf_get_current_task_btf()->se.nr_migrations;
-	return (u32)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), se.nr_migrations);
+	struct sched_marks marks;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		marks.migrations = (u32)task->se.nr_migrations;
+		marks.switches = (u32)(task->nvcsw + task->nivcsw);
+		return marks;
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	marks.migrations = (u32)BPF_CORE_READ(task, se.nr_migrations);
+	marks.switches = (u32)(BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw));
+	return marks;
 }
 
 /* The slot cgroup_id records into from the cgroups map (NO_SLOT: not recorded, or new and without a ring yet). */

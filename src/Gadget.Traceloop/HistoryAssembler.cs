@@ -136,7 +136,7 @@ internal sealed class HistoryAssembler
             offset += record.Length;
             var kind = L.Kind(record);
             // When it was written (a whole syscall at its exit: its header has the enter's time, which orders the history).
-            var written = kind == L.KindSyscall ? L.ExitTimestamp(record) : L.Timestamp(record);
+            var written = L.WrittenAt(record, kind);
             if (from == Source.Ring && (state.Oldest == 0 || written < state.Oldest))
             {
                 state.Oldest = written;
@@ -243,7 +243,7 @@ internal sealed class HistoryAssembler
             }
             var record = _arena.AsSpan(e.Offset, e.Length);
             // A whole syscall needs no partner: it is in the window when it was written (at its exit) inside it.
-            if ((e.Kind == L.KindSyscall ? L.ExitTimestamp(record) : e.Timestamp) < windowStart)
+            if (L.WrittenAt(record, e.Kind) < windowStart)
             {
                 continue;
             }
@@ -395,7 +395,7 @@ internal sealed class HistoryAssembler
         return new SyscallRecord
         {
             TimestampNs = enterEntry.Timestamp,
-            ExitTimestampNs = whole ? L.ExitTimestamp(enter) : exitEntry?.Timestamp,
+            ExitTimestampNs = whole ? (L.ExitTimestamp(enter) is var exitTime and not 0 ? exitTime : null) : exitEntry?.Timestamp,
             Cpu = enterEntry.Cpu,
             ProcessId = L.ProcessId(enter),
             ThreadId = L.ThreadId(enter),

@@ -6,7 +6,12 @@ public sealed class SyscallRecord
     /// <summary>When the syscall was entered, in nanoseconds since boot (<c>CLOCK_BOOTTIME</c>).</summary>
     public required ulong TimestampNs { get; init; }
 
-    /// <summary>When it returned, in nanoseconds since boot; <c>null</c> when it never returned.</summary>
+    /// <summary>
+    /// When it returned, in nanoseconds since boot; <c>null</c> when it never returned (<see cref="ReturnValue"/> is then
+    /// <c>null</c> too), or when it returned but its thread held the CPU from entry to exit and the kernel read no clock
+    /// at the exit (the default: <see cref="TraceloopOptions.ExitTimestamps"/>). The call then lasted no longer than its
+    /// thread's time on the CPU: typically microseconds.
+    /// </summary>
     public ulong? ExitTimestampNs { get; init; }
 
     /// <summary>The CPU it was entered on.</summary>

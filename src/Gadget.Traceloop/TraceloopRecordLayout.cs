@@ -85,8 +85,24 @@ internal static class TraceloopRecordLayout
     /// <summary>An enter's or a syscall's sequence number in its CPU's ring: the number of such records written to that ring before it.</summary>
     internal static ulong Sequence(ReadOnlySpan<byte> r) => Body(r).Sequence;
 
-    /// <summary>When a syscall record's syscall returned (boot-time ns).</summary>
+    /// <summary>When a syscall record's syscall returned (boot-time ns), or 0 when its thread held the CPU from entry to exit
+    /// and the kernel read no clock at the exit (<see cref="TraceloopOptions.ExitTimestamps"/>).</summary>
     internal static ulong ExitTimestamp(ReadOnlySpan<byte> r) => Body(r).ExitTimestamp;
+
+    /// <summary>
+    /// Where a record stands in its CPU's ring: when it was written. A whole syscall is written at its exit; one without an
+    /// exit time held its CPU from entry to exit, so nothing else was written to that CPU's rings in between and its entry
+    /// time places it as well.
+    /// </summary>
+    internal static ulong WrittenAt(ReadOnlySpan<byte> r, byte kind)
+    {
+        if (kind != KindSyscall)
+        {
+            return Timestamp(r);
+        }
+        var exit = ExitTimestamp(r);
+        return exit != 0 ? exit : Timestamp(r);
+    }
 
     /// <summary>Whether the record holds an enter's part: the arguments, the command and the input captures.</summary>
     internal static bool HasBody(byte kind) => kind is KindEnter or KindSyscall;

@@ -52,6 +52,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource, new BpfObjectOptions { Logger = options.Logger }))
         {
             RingPool.Size(spec, options.MaxContainers + options.SpareRings);
+            spec.SetGlobal("exit_clock_always", options.ExitTimestamps);
             // The inner maps' shape: one perf event per possible CPU (libbpf 1.1 does not size an inner perf array by itself).
             using var template = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), BpfEnvironment.PossibleCpuCount, "traceloop_tmpl");
             spec.Map("ring_pool").SetInnerMapTemplate(template);

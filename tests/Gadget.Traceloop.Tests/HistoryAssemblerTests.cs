@@ -222,6 +222,37 @@ public sealed class HistoryAssemblerTests
     }
 
     [Fact]
+    public void AWholeSyscallWithoutAnExitTimeStandsInItsRingAtItsEntryTimeAndHasNoExitTimestamp()
+    {
+        // exit_timestamp 0: the thread held its CPU from entry to exit, so nothing else was written to that CPU's rings in
+        // between, and the entry time places the record. CPU 0 wrapped: its oldest surviving record was entered at 1000.
+        var assembler = new HistoryAssembler();
+        var ts = 1000UL;
+        var count = (int)(RingSize / 112) + 16;
+        for (var i = 0; i < count; i++)
+        {
+            assembler.Add(0, WithSequence(Syscall(tid: 10, nr: 39, ts: ts, exitTs: 0, ret: 10), 50 + (ulong)i));
+            ts += 10;
+        }
+        // CPU 1: one written (at its entry) before CPU 0's oldest, one entered before it but written (clocked exit) after.
+        assembler.Add(1, WithSequence(Syscall(tid: 12, nr: 39, ts: 900, exitTs: 0, ret: 12), 0));
+        assembler.Add(1, WithSequence(Syscall(tid: 12, nr: 0, ts: 995, exitTs: 1005, ret: 4), 1));
+
+        Bpf.RingCounters[] counters = [new() { Enters = 50 + (ulong)count }, new() { Enters = 2 }];
+
+        var history = assembler.BuildHistory(RingSize, counters, recordingSince: 10, missedBeforeRecording: 0);
+
+        Assert.False(history.IsComplete);
+        Assert.Equal(1000UL, history.CompleteSinceNs);
+        Assert.DoesNotContain(history, r => r.TimestampNs == 900);
+        Assert.Equal([995UL, 1000UL, 1010UL], history.Take(3).Select(r => r.TimestampNs));
+        Assert.Equal(1005UL, history[0].ExitTimestampNs);
+        // Returned, with no exit time read.
+        Assert.Equal(10L, history[1].ReturnValue);
+        Assert.Null(history[1].ExitTimestampNs);
+    }
+
+    [Fact]
     public void AnInputReadAgainAtExitReplacesTheEarlierCaptureInAWholeSyscallRecord()
     {
         var assembler = new HistoryAssembler();

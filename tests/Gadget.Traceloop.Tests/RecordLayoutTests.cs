@@ -45,7 +45,8 @@ public sealed class RecordLayoutTests : IDisposable
             ("generation", Offset(ref b, ref b.Generation)), ("open_mm", Offset(ref b, ref b.OpenMm)),
             ("batch_slot", Offset(ref b, ref b.BatchSlot)), ("batch_used", Offset(ref b, ref b.BatchUsed)),
             ("batch_cgroup", Offset(ref b, ref b.BatchCgroup)), ("batch_records", Offset(ref b, ref b.BatchRecords)),
-            ("open_migrations", Offset(ref b, ref b.OpenMigrations)), ("data", Offset(ref b, ref b.Data[0])), ("batch", Offset(ref b, ref b.Batch[0])));
+            ("open_migrations", Offset(ref b, ref b.OpenMigrations)), ("open_switches", Offset(ref b, ref b.OpenSwitches)),
+            ("reserved", Offset(ref b, ref b.Reserved)), ("data", Offset(ref b, ref b.Data[0])), ("batch", Offset(ref b, ref b.Batch[0])));
         // What UnwrittenRecords bounds its reads by: the whole of each array, up to the next member or the end.
         Assert.Equal(ScratchBuffer.Offsets.Batch - ScratchBuffer.Offsets.Data, b.Data.Length);
         Assert.Equal(ScratchBuffer.Size - ScratchBuffer.Offsets.Batch, b.Batch.Length);
