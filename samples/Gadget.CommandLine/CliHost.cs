@@ -52,23 +52,17 @@ public static class CliHost
     /// Parses <paramref name="args"/> against the commands <paramref name="createRoot"/> builds and runs the chosen one.
     /// The commands are built once SIGINT and SIGTERM are handled: a signal while they are built (a tool's first tenths of
     /// a second) ends the tool as one a moment later would, not by the signal's default action (exit 130/143, silently).
+    /// There is no overload taking commands already built: built before the signals are handled, they left that window
+    /// open (StartupSignalTests).
     /// </summary>
+    /// <param name="tool">The tool's name (the first word of its messages).</param>
+    /// <param name="createRoot">Builds the tool's commands.</param>
+    /// <param name="args">The command line.</param>
     /// <returns>The process exit code.</returns>
     public static Task<int> RunAsync(string tool, Func<RootCommand> createRoot, string[] args)
     {
         ArgumentNullException.ThrowIfNull(createRoot);
         return RunProcessAsync(tool, (output, error, cancellationToken) => InvokeAsync(tool, createRoot(), args, output, error, cancellationToken));
-    }
-
-    /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the chosen command.</summary>
-    /// <param name="tool">The tool's name (the first word of its messages).</param>
-    /// <param name="root">The tool's commands.</param>
-    /// <param name="args">The command line.</param>
-    /// <returns>The process exit code.</returns>
-    public static Task<int> RunAsync(string tool, RootCommand root, string[] args)
-    {
-        ArgumentNullException.ThrowIfNull(root);
-        return RunProcessAsync(tool, (output, error, cancellationToken) => InvokeAsync(tool, root, args, output, error, cancellationToken));
     }
 
     /// <summary>

@@ -58,4 +58,12 @@ public sealed class TraceloopOptions
 
     /// <summary>Where the tracer's diagnostics go (rings added and removed, at debug level); null: nowhere.</summary>
     public ILogger? Logger { get; set; }
+
+    /// <summary>
+    /// How many cgroups the kernel's table of known cgroups holds (bpf/traceloop_rings.h, <c>cgroups</c>: the recorded
+    /// ones, and those root made while a recorder follows, noted at their creation); null: the BPF object's 16,384. Never
+    /// fewer than the rings (<see cref="MaxContainers"/> + <see cref="SpareRings"/>) and one. For tests, which fill it with
+    /// a few dozen cgroups instead of 16,384 (which would fill every other tracer's table on the node too).
+    /// </summary>
+    internal int? KnownCgroups { get; set; }
 }

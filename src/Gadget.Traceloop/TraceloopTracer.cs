@@ -53,6 +53,10 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
         {
             RingPool.Size(spec, options.MaxContainers + options.SpareRings);
             spec.SetGlobal("exit_clock_always", options.ExitTimestamps);
+            // The table of known cgroups holds every ring's cgroup and the new ones noted at their creation: always more
+            // entries than rings, so that a full one has a new cgroup to forget for a container to record (RingPool.Record).
+            var cgroups = spec.Map("cgroups");
+            cgroups.MaxEntries = Math.Max(options.KnownCgroups ?? cgroups.MaxEntries, options.MaxContainers + options.SpareRings + 1);
             // The inner maps' shape: one perf event per possible CPU (libbpf 1.1 does not size an inner perf array by itself).
             using var template = BpfMap.Create(BpfMapType.PerfEventArray, sizeof(uint), sizeof(uint), BpfEnvironment.PossibleCpuCount, "traceloop_tmpl");
             spec.Map("ring_pool").SetInnerMapTemplate(template);
@@ -103,6 +107,9 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
 
     /// <summary>Spare rings left in the kernel's pool for new cgroups (for the meter).</summary>
     internal int SpareRings => _rings.SpareRings;
+
+    /// <summary>New cgroups the kernel's table of cgroups was too full to note (since start; the warning's count).</summary>
+    internal long CgroupsNotNoted => _rings.CgroupsNotNoted;
 
     /// <summary>The logger of <see cref="TraceloopOptions.Logger"/>, for the recorders on this tracer.</summary>
     internal ILogger? Logger => _logger;

@@ -9,6 +9,7 @@ internal sealed record Tool(string Name, string Project, string Executable)
     internal static readonly Tool Gadgets = new("gadgets", "Gadgets", "gadgets");
     internal static readonly Tool Traceloop = new("traceloop", "Traceloop", "traceloop");
     internal static readonly Tool SyscallCount = new("syscallcount", "SyscallCount", "SyscallCount");
+    internal static readonly Tool BpfSkeleton = new("bpfskeleton", "BpfSkeleton", "BpfSkeleton");
     internal static readonly Tool Client = new("gadget", "Gadget.Client", "gadget");
     internal static readonly Tool Agent = new("gadget-agent", "Gadget.Agent", "gadget-agent");
     internal static readonly Tool OciHook = new("gadget-oci-hook", "Gadget.OciHook", "Gadget.OciHook");

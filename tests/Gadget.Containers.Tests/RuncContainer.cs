@@ -123,6 +123,14 @@ public sealed class RuncContainer : IDisposable
     /// <summary><c>runc start</c>: the init process execs the command.</summary>
     public void Start() => Runc($"start {Id}");
 
+    /// <summary><c>runc exec</c>: runs <paramref name="command"/> (words without spaces) in the running container, in its
+    /// namespaces and cgroup, to its end; returns runc's exit code (the command's).</summary>
+    public int Exec(params string[] command)
+    {
+        var (code, _) = Execute("/bin/sh", $"-c \"exec setsid runc exec {Id} {string.Join(' ', command)} </dev/null >>{Bundle}/out.log 2>&1\"");
+        return code;
+    }
+
     /// <summary>Sends a signal to the container's init process (<c>runc kill</c>).</summary>
     public void Kill(string signal = "KILL") => Runc($"kill {Id} {signal}");
 

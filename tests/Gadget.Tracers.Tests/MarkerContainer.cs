@@ -10,6 +10,9 @@ namespace Gadget.Tracers.Tests;
 /// </summary>
 internal static class MarkerContainer
 {
+    /// <summary>The marker program inside the container (for <c>runc exec</c>).</summary>
+    internal const string InContainer = "/opt/marker/marker";
+
     private static readonly Lazy<string> Directory = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The marker program on the host.</summary>
@@ -20,7 +23,7 @@ internal static class MarkerContainer
 
     /// <summary>Starts it (<c>runc create</c> + <c>runc start</c>); <paramref name="then"/>: what the program does after the
     /// marker (<c>["segv"]</c>, <c>["exit", "139"]</c>; nothing: wait for a signal).</summary>
-    internal static RuncContainer Start(string id, params string[] then) => RuncContainer.Create(id, ["/opt/marker/marker", MarkerPath(id), .. then], configure: config =>
+    internal static RuncContainer Start(string id, params string[] then) => RuncContainer.Create(id, [InContainer, MarkerPath(id), .. then], configure: config =>
     {
         var mounts = config["mounts"]!.AsArray();
         mounts.Add(new JsonObject

@@ -104,6 +104,18 @@ internal sealed class RingKeeper : IDisposable
         }
     }
 
+    /// <summary>New cgroups the kernel's table of cgroups could not note because it was full (since start), as the warning counts them.</summary>
+    internal long CgroupsNotNoted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cgroupsFull;
+            }
+        }
+    }
+
     /// <summary>Syscalls of new cgroups made while no spare ring was left (all cgroups, since start).</summary>
     internal ulong MissedForEmptyPool => _object.GetGlobal<ulong>("pool_empty");
 

@@ -380,13 +380,45 @@ internal sealed class RingPool : IDisposable
     }
 
     /// <summary>Makes the kernel write <paramref name="ring"/>'s cgroup's syscalls into it.</summary>
+    /// <remarks>
+    /// In a full <c>cgroups</c> map (the kernel notes there every cgroup root makes while a recorder follows) a new entry is
+    /// refused (E2BIG), which left a selected container unrecorded for good. One of those new cgroups that has no ring yet
+    /// is forgotten instead, and gets none at its first syscall, as one made while the map was full: recorded once added,
+    /// if it ever is. The map always holds more entries than there are rings (TraceloopTracer sizes it), so a full one has
+    /// such a cgroup; a few tries, as the kernel may note another cgroup in the room made.
+    /// </remarks>
     private void Record(CgroupRing ring)
     {
         var cgroupId = ring.CgroupId!.Value;
         var state = new CgroupState { Slot = ring.Slot, Missed = ring.MissedBeforeRecording };
-        _cgroups.Update(cgroupId, state);
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                _cgroups.Update(cgroupId, state);
+                break;
+            }
+            catch (BpfException e) when (e.Errno == Errno.E2BIG && tries < 8 && ForgetACandidate(cgroupId))
+            {
+            }
+        }
         BumpGeneration();
         ring.Recording = true;
+    }
+
+    /// <summary>Removes from <c>cgroups</c> one new cgroup without a ring (not <paramref name="recorded"/>); false when there is none.</summary>
+    private bool ForgetACandidate(ulong recorded)
+    {
+        foreach (var (cgroupId, state) in _cgroups.Entries)
+        {
+            if (state.Slot == NoSlot && cgroupId != recorded)
+            {
+                DeleteCgroup(cgroupId);
+                _logger?.LogDebug("Forgot new cgroup {CgroupId}, which has no ring yet, to make room for cgroup {Recorded} in the full table of cgroups: it gets none at its first syscall.", cgroupId, recorded);
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Removes <paramref name="cgroupId"/>'s entry from the kernel's <c>cgroups</c> map (see <see cref="BumpGeneration"/>).</summary>
