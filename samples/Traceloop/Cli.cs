@@ -95,7 +95,9 @@ internal static class Cli
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, Logger = CliLogger.Instance });
         // The cgroup and its ring before 'ready' (a ring's memory can be refused: CAP_IPC_LOCK), the command after it.
         // Advising: the command's own output must not mix with the profile on standard output.
-        await using var command = TracedCommand.Prepare(tracer, argv[0], argv[1..], new TracedCommandOptions { RedirectOutput = adviseOnly });
+        // The command gets the open-file soft limit traceloop was started with, not the one the runtime raised it to.
+        await using var command = TracedCommand.Prepare(tracer, argv[0], argv[1..],
+            new TracedCommandOptions { RedirectOutput = adviseOnly, OpenFileSoftLimit = StartingOpenFileLimit.ForCommand });
         CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
         command.Start();
         // A signal sent to traceloop alone (kill PID, timeout, systemd) is meant to end the command: passed on, and the

@@ -10,7 +10,8 @@ namespace Gadget.Traceloop;
 /// </summary>
 /// <remarks>
 /// <para>The command is started as <c>/bin/sh -c 'echo $$ &gt; CGROUP/cgroup.procs &amp;&amp; exec "$@"' sh COMMAND ARGS...</c>: the
-/// shell moves itself into the cgroup, then execs the command, so everything the command does is in the cgroup.
+/// shell moves itself into the cgroup, then execs the command, so everything the command does is in the cgroup
+/// (<c>ulimit -Sn N &amp;&amp;</c> before the <c>exec</c> sets <see cref="TracedCommandOptions.OpenFileSoftLimit"/>).
 /// <see cref="Dump"/> drops what the shell did before that <c>execve</c>.</para>
 /// <para><see cref="Start(TraceloopTracer, string, IEnumerable{string}, bool, int?)"/> does it all at once.
 /// <see cref="Prepare"/> then <see cref="Start()"/> split it where a tool says it is ready: everything that can fail for
@@ -85,12 +86,19 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
     /// <param name="options">How to run it; <c>null</c> for the defaults.</param>
     /// <exception cref="Gadget.Bpf.BpfPermissionException">The cgroup may not be made (CAP_DAC_OVERRIDE), or the ring's memory
     /// is refused (CAP_IPC_LOCK, <c>kernel.perf_event_mlock_kb</c>, <c>ulimit -l</c>): the message says which.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="TracedCommandOptions.OpenFileSoftLimit"/> is above this process's
+    /// hard limit.</exception>
     public static TracedCommand Prepare(TraceloopTracer tracer, string command, IEnumerable<string> arguments, TracedCommandOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tracer);
         ArgumentException.ThrowIfNullOrEmpty(command);
         ArgumentNullException.ThrowIfNull(arguments);
         options ??= new TracedCommandOptions();
+        if (options.OpenFileSoftLimit is { } soft && soft > HardOpenFileLimit())
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), soft,
+                $"OpenFileSoftLimit is above this process's hard open-file limit ({HardOpenFileLimit()}), which the command inherits.");
+        }
         var argumentList = arguments.ToArray();
         RemoveAbandonedCgroups();
         var path = Path.Combine(Gadget.Traceloop.CgroupId.Cgroup2Root, $"{CgroupPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
@@ -106,8 +114,12 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         {
             var id = Gadget.Traceloop.CgroupId.FromPath(path);
             tracer.AddCgroup(id, options.PagesPerCpu);
-            return new TracedCommand(tracer, path, id, ResolveExecutable(command), argumentList,
-                new TracedCommandOptions { RedirectOutput = options.RedirectOutput, PagesPerCpu = options.PagesPerCpu });
+            return new TracedCommand(tracer, path, id, ResolveExecutable(command), argumentList, new TracedCommandOptions
+            {
+                RedirectOutput = options.RedirectOutput,
+                PagesPerCpu = options.PagesPerCpu,
+                OpenFileSoftLimit = options.OpenFileSoftLimit,
+            });
         }
         catch
         {
@@ -133,7 +145,14 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
             RedirectStandardError = _options.RedirectOutput,
         };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"echo $$ > '{CgroupPath}/cgroup.procs' && exec \"$@\"");
+        // The limit after the redirection, which needs a descriptor or two of the shell's (a low limit would refuse them).
+        var limit = _options.OpenFileSoftLimit switch
+        {
+            null => "",
+            ulong.MaxValue => "ulimit -Sn unlimited && ",
+            { } soft => $"ulimit -Sn {soft.ToString(System.Globalization.CultureInfo.InvariantCulture)} && ",
+        };
+        start.ArgumentList.Add($"echo $$ > '{CgroupPath}/cgroup.procs' && {limit}exec \"$@\"");
         start.ArgumentList.Add("sh");
         start.ArgumentList.Add(_executable);
         foreach (var argument in _arguments)
@@ -286,6 +305,13 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
             throw CgroupDenied(probe, e);
         }
         Directory.Delete(probe);
+    }
+
+    /// <summary>This process's hard <c>RLIMIT_NOFILE</c> (<see cref="ulong.MaxValue"/>: unlimited, or unknown).</summary>
+    private static unsafe ulong HardOpenFileLimit()
+    {
+        ResourceLimit limit;
+        return Libc.getrlimit(Libc.RLIMIT_NOFILE, &limit) == 0 ? limit.Maximum : ulong.MaxValue;
     }
 
     /// <summary>The error for a cgroup this process may not make: cgroupfs is root's, and only CAP_DAC_OVERRIDE writes anywhere.</summary>
