@@ -80,50 +80,48 @@ internal static class WatchCommand
                 Console.WriteLine($"=== end of {e.Container.Name} ===");
             }
         };
-        CliHost.Ready($"recording containers matching {selector} ({tracer.BytesPerContainer / 1024} KiB each); dump with 'traceloop dump CONTAINER'; Ctrl-C to stop.");
+        // Listening before 'ready': a dump asked for as soon as the watch says it is ready is answered.
+        File.Delete(socketPath);
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        listener.Listen(8);
         try
         {
-            await ServeDumpsAsync(socketPath, recorder, cancellationToken);
+            CliHost.Ready($"recording containers matching {selector} ({tracer.BytesPerContainer / 1024} KiB each); dump with 'traceloop dump CONTAINER'; Ctrl-C to stop.");
+            await ServeDumpsAsync(listener, recorder, cancellationToken);
         }
         catch (OperationCanceledException)
         {
         }
+        finally
+        {
+            File.Delete(socketPath);
+        }
         return 0;
     }
 
-    private static async Task ServeDumpsAsync(string path, ContainerRecorder recorder, CancellationToken cancellationToken)
+    private static async Task ServeDumpsAsync(Socket listener, ContainerRecorder recorder, CancellationToken cancellationToken)
     {
-        File.Delete(path);
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(8);
-        try
+        while (true)
         {
-            while (true)
+            using var client = await listener.AcceptAsync(cancellationToken);
+            await using var stream = new NetworkStream(client);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+            var request = (await reader.ReadLineAsync(cancellationToken))?.Split(' ', 2);
+            if (request is not [var format, var container])
             {
-                using var client = await listener.AcceptAsync(cancellationToken);
-                await using var stream = new NetworkStream(client);
-                using var reader = new StreamReader(stream, Encoding.UTF8);
-                await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-                var request = (await reader.ReadLineAsync(cancellationToken))?.Split(' ', 2);
-                if (request is not [var format, var container])
-                {
-                    await writer.WriteLineAsync("error: expected 'text|json CONTAINER'");
-                    continue;
-                }
-                try
-                {
-                    Cli.Print(recorder.Dump(container), format, writer);
-                }
-                catch (KeyNotFoundException e)
-                {
-                    await writer.WriteLineAsync("error: " + e.Message);
-                }
+                await writer.WriteLineAsync("error: expected 'text|json CONTAINER'");
+                continue;
             }
-        }
-        finally
-        {
-            File.Delete(path);
+            try
+            {
+                Cli.Print(recorder.Dump(container), format, writer);
+            }
+            catch (KeyNotFoundException e)
+            {
+                await writer.WriteLineAsync("error: " + e.Message);
+            }
         }
     }
 
