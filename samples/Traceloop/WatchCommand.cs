@@ -50,6 +50,14 @@ internal static class WatchCommand
         var output = Cli.OutputOption();
         var socket = SocketOption();
         var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };
+        // Sent to the watch as one line: a line break in it would cut the request or add one (DumpRequest).
+        container.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && DumpRequest.Refuse(r.Tokens[0].Value) is { } refused)
+            {
+                r.AddError(refused);
+            }
+        });
         command.Options.Add(output);
         command.Options.Add(socket);
         command.Arguments.Add(container);
@@ -105,18 +113,18 @@ internal static class WatchCommand
         while (true)
         {
             using var client = await listener.AcceptAsync(cancellationToken);
+            var (request, refused) = await DumpRequest.ReadAsync(client, cancellationToken);
             await using var stream = new NetworkStream(client);
-            using var reader = new StreamReader(stream, Encoding.UTF8);
             await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-            var request = (await reader.ReadLineAsync(cancellationToken))?.Split(' ', 2);
-            if (request is not [var format, var container])
+            if (request is null)
             {
-                await writer.WriteLineAsync("error: expected 'text|json CONTAINER'");
+                // Nothing of a request that is not whole is acted on (a cut line would name another container).
+                await writer.WriteLineAsync("error: " + refused);
                 continue;
             }
             try
             {
-                Cli.Print(recorder.Dump(container), format, writer);
+                Cli.Print(recorder.Dump(request.Container), request.Format, writer);
             }
             catch (KeyNotFoundException e)
             {
@@ -140,7 +148,7 @@ internal static class WatchCommand
         await using var stream = new NetworkStream(socket);
         await using (var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true))
         {
-            await writer.WriteLineAsync($"{output} {container}");
+            await writer.WriteAsync(new DumpRequest(output, container).Line); // the container was checked: one line
         }
         socket.Shutdown(SocketShutdown.Send);
         using var reader = new StreamReader(stream);
@@ -149,7 +157,7 @@ internal static class WatchCommand
         {
             if (line.StartsWith("error: ", StringComparison.Ordinal))
             {
-                Console.Error.WriteLine("traceloop: " + line[7..]);
+                Console.Error.WriteLine("traceloop: " + DisplayText.Escape(line[7..])); // a watch's words: no terminal commands
                 status = 1;
             }
             else
