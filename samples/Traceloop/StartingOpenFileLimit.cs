@@ -4,9 +4,9 @@ namespace Traceloop;
 
 /// <summary>
 /// The soft open-file limit (<c>RLIMIT_NOFILE</c>) traceloop was started with, for the command it runs: the .NET runtime
-/// raises its own soft limit to the hard one as it starts (CoreCLR does; it records nothing of the old one), and a command
-/// started from traceloop inherited the raised one, where strace or the shell would have left it as it was
-/// (<c>prlimit --nofile=1024:4096</c>: 4096 instead of 1024).
+/// raises its own soft limit to the hard one as it starts (CoreCLR does, and records nothing of the old one; NativeAOT
+/// does not), and a command started from traceloop inherited the raised one, where strace or the shell would have left it
+/// as it was (<c>prlimit --nofile=1024:4096</c>: 4096 instead of 1024).
 /// </summary>
 /// <remarks>
 /// The limit is taken from traceloop's parent (<c>/proc/PPID/limits</c>), which it inherited its limits from: when

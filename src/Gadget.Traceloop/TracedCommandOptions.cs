@@ -15,9 +15,9 @@ public sealed class TracedCommandOptions
     /// The command's soft open-file limit (<c>RLIMIT_NOFILE</c>), set by the shell that starts it (<c>ulimit -Sn</c>, before
     /// its <c>execve</c>: not in <see cref="TracedCommand.Dump"/>); <see cref="ulong.MaxValue"/> for unlimited. At most
     /// this process's hard limit, which the command inherits. <c>null</c> (the default): the command inherits this process's
-    /// soft limit, which the .NET runtime raised to the hard one when this process started: a command run by strace or a
-    /// shell would have the soft limit this process was started with, which the runtime does not record (a tool can tell
-    /// it from its parent's, as <c>traceloop run</c> does).
+    /// soft limit, which CoreCLR (not NativeAOT) raised to the hard one when this process started: a command run by strace
+    /// or a shell would have the soft limit this process was started with, which the runtime does not record (a tool can
+    /// tell it from its parent's, as <c>traceloop run</c> does).
     /// </summary>
     public ulong? OpenFileSoftLimit { get; set; }
 }
