@@ -91,11 +91,15 @@ internal static class Cli
 
     private static async Task<int> RunCommandAsync(string[] argv, int pages, string output, string? profileFile, bool adviseOnly)
     {
-        TracedCommand.EnsureCanCreateCgroup(); // before the rings and 'ready': the command's cgroup is made last
+        TracedCommand.EnsureCanCreateCgroup(); // the cheapest check first, before the BPF programs are loaded
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, Logger = CliLogger.Instance });
-        CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
+        // The cgroup and its ring before 'ready' (a ring's memory can be refused: CAP_IPC_LOCK), the command after it.
         // Advising: the command's own output must not mix with the profile on standard output.
-        await using var command = TracedCommand.Start(tracer, argv[0], argv[1..], redirectOutput: adviseOnly);
+        // The command gets the open-file soft limit traceloop was started with, not the one the runtime raised it to.
+        await using var command = TracedCommand.Prepare(tracer, argv[0], argv[1..],
+            new TracedCommandOptions { RedirectOutput = adviseOnly, OpenFileSoftLimit = StartingOpenFileLimit.ForCommand });
+        CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
+        command.Start();
         // A signal sent to traceloop alone (kill PID, timeout, systemd) is meant to end the command: passed on, and the
         // history printed when it ends. A terminal's Ctrl-C reached the command already (one foreground process group),
         // so SIGINT is passed on only without a terminal.

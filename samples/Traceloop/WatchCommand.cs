@@ -50,6 +50,14 @@ internal static class WatchCommand
         var output = Cli.OutputOption();
         var socket = SocketOption();
         var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };
+        // Sent to the watch as one line: a line break in it would cut the request or add one (DumpRequest).
+        container.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && DumpRequest.Refuse(r.Tokens[0].Value) is { } refused)
+            {
+                r.AddError(refused);
+            }
+        });
         command.Options.Add(output);
         command.Options.Add(socket);
         command.Arguments.Add(container);
@@ -80,50 +88,48 @@ internal static class WatchCommand
                 Console.WriteLine($"=== end of {e.Container.Name} ===");
             }
         };
-        CliHost.Ready($"recording containers matching {selector} ({tracer.BytesPerContainer / 1024} KiB each); dump with 'traceloop dump CONTAINER'; Ctrl-C to stop.");
+        // Listening before 'ready': a dump asked for as soon as the watch says it is ready is answered.
+        File.Delete(socketPath);
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        listener.Listen(8);
         try
         {
-            await ServeDumpsAsync(socketPath, recorder, cancellationToken);
+            CliHost.Ready($"recording containers matching {selector} ({tracer.BytesPerContainer / 1024} KiB each); dump with 'traceloop dump CONTAINER'; Ctrl-C to stop.");
+            await ServeDumpsAsync(listener, recorder, cancellationToken);
         }
         catch (OperationCanceledException)
         {
         }
+        finally
+        {
+            File.Delete(socketPath);
+        }
         return 0;
     }
 
-    private static async Task ServeDumpsAsync(string path, ContainerRecorder recorder, CancellationToken cancellationToken)
+    private static async Task ServeDumpsAsync(Socket listener, ContainerRecorder recorder, CancellationToken cancellationToken)
     {
-        File.Delete(path);
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(8);
-        try
+        while (true)
         {
-            while (true)
+            using var client = await listener.AcceptAsync(cancellationToken);
+            var (request, refused) = await DumpRequest.ReadAsync(client, cancellationToken);
+            await using var stream = new NetworkStream(client);
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+            if (request is null)
             {
-                using var client = await listener.AcceptAsync(cancellationToken);
-                await using var stream = new NetworkStream(client);
-                using var reader = new StreamReader(stream, Encoding.UTF8);
-                await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-                var request = (await reader.ReadLineAsync(cancellationToken))?.Split(' ', 2);
-                if (request is not [var format, var container])
-                {
-                    await writer.WriteLineAsync("error: expected 'text|json CONTAINER'");
-                    continue;
-                }
-                try
-                {
-                    Cli.Print(recorder.Dump(container), format, writer);
-                }
-                catch (KeyNotFoundException e)
-                {
-                    await writer.WriteLineAsync("error: " + e.Message);
-                }
+                // Nothing of a request that is not whole is acted on (a cut line would name another container).
+                await writer.WriteLineAsync("error: " + refused);
+                continue;
             }
-        }
-        finally
-        {
-            File.Delete(path);
+            try
+            {
+                Cli.Print(recorder.Dump(request.Container), request.Format, writer);
+            }
+            catch (KeyNotFoundException e)
+            {
+                await writer.WriteLineAsync("error: " + e.Message);
+            }
         }
     }
 
@@ -142,7 +148,7 @@ internal static class WatchCommand
         await using var stream = new NetworkStream(socket);
         await using (var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true))
         {
-            await writer.WriteLineAsync($"{output} {container}");
+            await writer.WriteAsync(new DumpRequest(output, container).Line); // the container was checked: one line
         }
         socket.Shutdown(SocketShutdown.Send);
         using var reader = new StreamReader(stream);
@@ -151,7 +157,7 @@ internal static class WatchCommand
         {
             if (line.StartsWith("error: ", StringComparison.Ordinal))
             {
-                Console.Error.WriteLine("traceloop: " + line[7..]);
+                Console.Error.WriteLine("traceloop: " + DisplayText.Escape(line[7..])); // a watch's words: no terminal commands
                 status = 1;
             }
             else

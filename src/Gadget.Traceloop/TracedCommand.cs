@@ -9,23 +9,33 @@ namespace Gadget.Traceloop;
 /// <c>execve</c> on: the ring exists before the command's first syscall.
 /// </summary>
 /// <remarks>
-/// The command is started as <c>/bin/sh -c 'echo $$ &gt; CGROUP/cgroup.procs &amp;&amp; exec "$@"' sh COMMAND ARGS...</c>: the
-/// shell moves itself into the cgroup, then execs the command, so everything the command does is in the cgroup.
-/// <see cref="Dump"/> drops what the shell did before that <c>execve</c>.
+/// <para>The command is started as <c>/bin/sh -c 'echo $$ &gt; CGROUP/cgroup.procs &amp;&amp; exec "$@"' sh COMMAND ARGS...</c>: the
+/// shell moves itself into the cgroup, then execs the command, so everything the command does is in the cgroup
+/// (<c>ulimit -Sn N &amp;&amp;</c> before the <c>exec</c> sets <see cref="TracedCommandOptions.OpenFileSoftLimit"/>).
+/// <see cref="Dump"/> drops what the shell did before that <c>execve</c>.</para>
+/// <para><see cref="Start(TraceloopTracer, string, IEnumerable{string}, bool, int?)"/> does it all at once.
+/// <see cref="Prepare"/> then <see cref="Start()"/> split it where a tool says it is ready: everything that can fail for
+/// lack of privileges or memory (the cgroup, the ring) is done by <see cref="Prepare"/>, and <see cref="Start()"/> only
+/// starts the process.</para>
 /// </remarks>
 public sealed class TracedCommand : IDisposable, IAsyncDisposable
 {
     private const string CgroupPrefix = "traceloop-";
     private readonly TraceloopTracer _tracer;
-    private readonly Process _process;
+    private readonly string _executable;
+    private readonly string[] _arguments;
+    private readonly TracedCommandOptions _options;
+    private Process? _process;
     private bool _disposed;
 
-    private TracedCommand(TraceloopTracer tracer, string cgroupPath, ulong cgroupId, Process process)
+    private TracedCommand(TraceloopTracer tracer, string cgroupPath, ulong cgroupId, string executable, string[] arguments, TracedCommandOptions options)
     {
         _tracer = tracer;
         CgroupPath = cgroupPath;
         CgroupId = cgroupId;
-        _process = process;
+        _executable = executable;
+        _arguments = arguments;
+        _options = options;
     }
 
     /// <summary>The cgroup2 directory created for the command.</summary>
@@ -35,10 +45,14 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
     public ulong CgroupId { get; }
 
     /// <summary>The command's process id (the shell's, which becomes the command at <c>execve</c>).</summary>
-    public int ProcessId => _process.Id;
+    /// <exception cref="InvalidOperationException">The command has not been started (<see cref="Start()"/>).</exception>
+    public int ProcessId => Started.Id;
 
     /// <summary>The process, e.g. to read its redirected output.</summary>
-    public Process Process => _process;
+    /// <exception cref="InvalidOperationException">The command has not been started (<see cref="Start()"/>).</exception>
+    public Process Process => Started;
+
+    private Process Started => _process ?? throw new InvalidOperationException("The command has not been started: call Start() after Prepare().");
 
     /// <summary>Creates a cgroup, gives it a ring in <paramref name="tracer"/>, and starts <paramref name="command"/> in it.</summary>
     /// <param name="tracer">The recorder.</param>
@@ -48,9 +62,44 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
     /// <param name="pagesPerCpu">Ring size for this command; <c>null</c> for the tracer's default.</param>
     public static TracedCommand Start(TraceloopTracer tracer, string command, IEnumerable<string> arguments, bool redirectOutput = false, int? pagesPerCpu = null)
     {
+        var prepared = Prepare(tracer, command, arguments, new TracedCommandOptions { RedirectOutput = redirectOutput, PagesPerCpu = pagesPerCpu });
+        try
+        {
+            prepared.Start();
+        }
+        catch
+        {
+            prepared.Dispose();
+            throw;
+        }
+        return prepared;
+    }
+
+    /// <summary>
+    /// Creates a cgroup and gives it a ring in <paramref name="tracer"/>, recording, for <paramref name="command"/>, which
+    /// <see cref="Start()"/> then starts in it. What can fail for lack of privileges or memory fails here: a tool can say it
+    /// is ready between the two. Dispose it (which frees the ring and removes the cgroup) whether it was started or not.
+    /// </summary>
+    /// <param name="tracer">The recorder.</param>
+    /// <param name="command">The program (looked up in <c>PATH</c> by the shell's <c>exec</c>).</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="options">How to run it; <c>null</c> for the defaults.</param>
+    /// <exception cref="Gadget.Bpf.BpfPermissionException">The cgroup may not be made (CAP_DAC_OVERRIDE), or the ring's memory
+    /// is refused (CAP_IPC_LOCK, <c>kernel.perf_event_mlock_kb</c>, <c>ulimit -l</c>): the message says which.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="TracedCommandOptions.OpenFileSoftLimit"/> is above this process's
+    /// hard limit.</exception>
+    public static TracedCommand Prepare(TraceloopTracer tracer, string command, IEnumerable<string> arguments, TracedCommandOptions? options = null)
+    {
         ArgumentNullException.ThrowIfNull(tracer);
         ArgumentException.ThrowIfNullOrEmpty(command);
         ArgumentNullException.ThrowIfNull(arguments);
+        options ??= new TracedCommandOptions();
+        if (options.OpenFileSoftLimit is { } soft && soft > HardOpenFileLimit())
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), soft,
+                $"OpenFileSoftLimit is above this process's hard open-file limit ({HardOpenFileLimit()}), which the command inherits.");
+        }
+        var argumentList = arguments.ToArray();
         RemoveAbandonedCgroups();
         var path = Path.Combine(Gadget.Traceloop.CgroupId.Cgroup2Root, $"{CgroupPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         try
@@ -64,23 +113,13 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         try
         {
             var id = Gadget.Traceloop.CgroupId.FromPath(path);
-            tracer.AddCgroup(id, pagesPerCpu);
-            var start = new ProcessStartInfo("/bin/sh")
+            tracer.AddCgroup(id, options.PagesPerCpu);
+            return new TracedCommand(tracer, path, id, ResolveExecutable(command), argumentList, new TracedCommandOptions
             {
-                UseShellExecute = false,
-                RedirectStandardOutput = redirectOutput,
-                RedirectStandardError = redirectOutput,
-            };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add($"echo $$ > '{path}/cgroup.procs' && exec \"$@\"");
-            start.ArgumentList.Add("sh");
-            start.ArgumentList.Add(ResolveExecutable(command));
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-            var process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start.");
-            return new TracedCommand(tracer, path, id, process);
+                RedirectOutput = options.RedirectOutput,
+                PagesPerCpu = options.PagesPerCpu,
+                OpenFileSoftLimit = options.OpenFileSoftLimit,
+            });
         }
         catch
         {
@@ -89,12 +128,48 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the command prepared by <see cref="Prepare"/> in its cgroup, recorded from its <c>execve</c> on.</summary>
+    /// <exception cref="InvalidOperationException">It was started already.</exception>
+    /// <exception cref="ObjectDisposedException">It was disposed.</exception>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_process is not null)
+        {
+            throw new InvalidOperationException("The command was started already.");
+        }
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = _options.RedirectOutput,
+            RedirectStandardError = _options.RedirectOutput,
+        };
+        start.ArgumentList.Add("-c");
+        // The limit after the redirection, which needs a descriptor or two of the shell's (a low limit would refuse them).
+        var limit = _options.OpenFileSoftLimit switch
+        {
+            null => "",
+            ulong.MaxValue => "ulimit -Sn unlimited && ",
+            { } soft => $"ulimit -Sn {soft.ToString(System.Globalization.CultureInfo.InvariantCulture)} && ",
+        };
+        start.ArgumentList.Add($"echo $$ > '{CgroupPath}/cgroup.procs' && {limit}exec \"$@\"");
+        start.ArgumentList.Add("sh");
+        start.ArgumentList.Add(_executable);
+        foreach (var argument in _arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        _process = Process.Start(start) ?? throw new InvalidOperationException("/bin/sh did not start.");
+    }
+
     /// <summary>Waits for the command to exit and returns its exit code (128 + signal number when a signal killed it, as a
     /// shell says; <see cref="GetExitStatus"/> tells the two apart).</summary>
+    /// <exception cref="InvalidOperationException">The command has not been started (<see cref="Start()"/>).</exception>
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
-        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        return _process.ExitCode;
+        var process = Started;
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return process.ExitCode;
     }
 
     /// <summary>
@@ -103,6 +178,7 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
     /// </summary>
     /// <param name="signal">A <see cref="PosixSignal"/>, or a Linux signal number cast to one.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="signal"/> is not a signal of this system.</exception>
+    /// <exception cref="InvalidOperationException">The command has not been started (<see cref="Start()"/>).</exception>
     public void Signal(PosixSignal signal)
     {
         var number = signal switch
@@ -120,30 +196,37 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
             _ when (int)signal is > 0 and <= LinuxSignals.Max => (int)signal,
             _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "not a signal of this system"),
         };
-        if (_disposed || _process.HasExited)
+        if (_disposed)
+        {
+            return;
+        }
+        var process = Started;
+        if (process.HasExited)
         {
             return;
         }
         // The process is this program's child and not reaped while HasExited is false: its pid is still its own.
-        if (Libc.kill(_process.Id, number) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != LinuxErrno.ESRCH)
+        if (Libc.kill(process.Id, number) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != LinuxErrno.ESRCH)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, {LinuxSignals.Name(number)}) failed: {LinuxErrno.Name(errno)} ({LinuxErrno.Description(errno)})");
+            throw new InvalidOperationException($"kill({process.Id}, {LinuxSignals.Name(number)}) failed: {LinuxErrno.Name(errno)} ({LinuxErrno.Description(errno)})");
         }
     }
 
     /// <summary>
     /// How the command's process ended, as the kernel reported it into the ring (exit code, or the signal and whether it
-    /// dumped core: <c>exit(139)</c> and a SIGSEGV are not the same here); <c>null</c> while it runs, or when the ring no longer
-    /// holds its exit.
+    /// dumped core: <c>exit(139)</c> and a SIGSEGV are not the same here); <c>null</c> before <see cref="Start()"/>, while it
+    /// runs, or when the ring no longer holds its exit.
     /// </summary>
-    public Gadget.Containers.ContainerExitStatus? GetExitStatus() =>
-        _tracer.Dump(CgroupId).ProcessExits.LastOrDefault(e => e.ProcessId == _process.Id)?.Status;
+    public Gadget.Containers.ContainerExitStatus? GetExitStatus() => _process is { } process
+        ? _tracer.Dump(CgroupId).ProcessExits.LastOrDefault(e => e.ProcessId == process.Id)?.Status
+        : null;
 
     /// <summary>The command's syscalls from its <c>execve</c> on (everything, if that <c>execve</c> was overwritten), the
     /// processes that ended, and what the ring does not hold.</summary>
-    public SyscallHistory Dump() => _tracer.Dump(CgroupId).FromFirstExec(_process.Id);
+    /// <exception cref="InvalidOperationException">The command has not been started (<see cref="Start()"/>).</exception>
+    public SyscallHistory Dump() => _tracer.Dump(CgroupId).FromFirstExec(Started.Id);
 
-    /// <summary>Frees the ring and removes the cgroup (kills what is left in it).</summary>
+    /// <summary>Frees the ring and removes the cgroup (kills what is left in it); a command never started leaves nothing either.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -152,6 +235,11 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         }
         _disposed = true;
         _tracer.RemoveCgroup(CgroupId);
+        if (_process is null)
+        {
+            TryRemoveDirectory(CgroupPath);
+            return;
+        }
         if (!_process.HasExited)
         {
             try
@@ -217,6 +305,13 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
             throw CgroupDenied(probe, e);
         }
         Directory.Delete(probe);
+    }
+
+    /// <summary>This process's hard <c>RLIMIT_NOFILE</c> (<see cref="ulong.MaxValue"/>: unlimited, or unknown).</summary>
+    private static unsafe ulong HardOpenFileLimit()
+    {
+        ResourceLimit limit;
+        return Libc.getrlimit(Libc.RLIMIT_NOFILE, &limit) == 0 ? limit.Maximum : ulong.MaxValue;
     }
 
     /// <summary>The error for a cgroup this process may not make: cgroupfs is root's, and only CAP_DAC_OVERRIDE writes anywhere.</summary>

@@ -37,13 +37,15 @@ internal sealed record Tool(string Name, string Project, string Executable)
     /// <summary>
     /// Starts the tool with <paramref name="arguments"/>: as uid/gid 65534 without capabilities when <paramref name="unprivileged"/>,
     /// or as uid/gid 65534 with exactly <paramref name="capabilities"/> (ambient, e.g. <c>bpf</c>, <c>perfmon</c>) when given;
-    /// <paramref name="memlockBytes"/> sets its RLIMIT_MEMLOCK (prlimit).
+    /// <paramref name="memlockBytes"/> sets its RLIMIT_MEMLOCK (prlimit); <paramref name="launcher"/> is a command line
+    /// that runs it, put before all that (e.g. <c>setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock --</c>).
     /// </summary>
     internal Process Start(IEnumerable<string> arguments, bool unprivileged = false, IReadOnlyDictionary<string, string>? environment = null,
-        IReadOnlyList<string>? capabilities = null, long? memlockBytes = null)
+        IReadOnlyList<string>? capabilities = null, long? memlockBytes = null, IReadOnlyList<string>? launcher = null)
     {
         unprivileged |= capabilities is not null;
-        var start = new ProcessStartInfo(memlockBytes is not null ? "prlimit" : unprivileged ? "setpriv" : Path)
+        var file = memlockBytes is not null ? "prlimit" : unprivileged ? "setpriv" : Path;
+        var start = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -51,6 +53,13 @@ internal sealed record Tool(string Name, string Project, string Executable)
             UseShellExecute = false,
             WorkingDirectory = System.IO.Path.GetTempPath(),
         };
+        if (launcher is { Count: > 0 })
+        {
+            foreach (var argument in launcher.Skip(1).Append(file))
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
         if (memlockBytes is { } memlock)
         {
             foreach (var argument in (string[])[$"--memlock={memlock}:{memlock}", "--", unprivileged ? "setpriv" : Path])
@@ -83,10 +92,10 @@ internal sealed record Tool(string Name, string Project, string Executable)
 
     /// <summary>Runs the tool to its end: exit code, standard output, standard error.</summary>
     internal async Task<CliRun> RunAsync(IEnumerable<string> arguments, bool unprivileged = false, IReadOnlyDictionary<string, string>? environment = null,
-        IReadOnlyList<string>? capabilities = null, long? memlockBytes = null)
+        IReadOnlyList<string>? capabilities = null, long? memlockBytes = null, IReadOnlyList<string>? launcher = null)
     {
         var list = arguments.ToArray();
-        using var process = Start(list, unprivileged, environment, capabilities, memlockBytes);
+        using var process = Start(list, unprivileged, environment, capabilities, memlockBytes, launcher);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

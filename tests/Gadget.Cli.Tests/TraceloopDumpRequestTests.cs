@@ -1,0 +1,114 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Gadget.Cli.Tests;
+
+/// <summary>
+/// <c>traceloop dump CONTAINER</c> asks a running <c>traceloop watch</c> on its Unix socket: <c>text|json CONTAINER</c> as one
+/// line. The watch said <c>ready:</c> before it listened: a dump asked for at once found no socket. A container argument
+/// holding a line break was sent as it was: the watch dumped the container named by the part before the break (a second
+/// request line came with it), and its answer echoed control characters to the terminal. The client now refuses such an
+/// argument (exit 2, escaped, nothing sent), and the watch refuses a request it cannot read whole.
+/// </summary>
+[Collection(KernelCollection.Name)]
+public sealed class TraceloopDumpRequestTests
+{
+    [Fact]
+    public async Task TheWatchListensOnceItSaysItIsReady()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-dump-watch-{Guid.NewGuid():N}.sock");
+        using var watch = new RunningTool(Tool.Traceloop, "watch", "--all", "--socket", socket);
+        await watch.WaitReadyAsync();
+
+        // No container has that name: the lookup's own answer.
+        Assert.StartsWith("error: No recorded container matches 'a'", await AskAsync(socket, "text a\n"), StringComparison.Ordinal);
+        await watch.InterruptExpectingSuccessAsync();
+        Assert.False(File.Exists(socket), $"{socket} is left behind");
+    }
+
+    [Theory]
+    [InlineData("web\njson other", "'web\\njson other' holds control characters")]
+    [InlineData("web\rtext", "'web\\rtext' holds control characters")]
+    [InlineData("\u001b[2Jweb", "'\\x1b[2Jweb' holds control characters")]
+    [InlineData("", "empty string")]
+    public async Task TheClientRefusesAContainerItCannotSendAsOneLineAndSendsNothing(string container, string named)
+    {
+        // A socket where a watch would listen: whatever the client sends arrives here.
+        var path = Path.Combine(Path.GetTempPath(), $"gadget-dump-{Guid.NewGuid():N}.sock");
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var received = ReceiveOneRequestAsync(listener);
+        try
+        {
+            var run = await Tool.Traceloop.RunAsync(["dump", "--socket", path, container]);
+
+            run.AssertOneLineFailure(2, named);
+            Assert.DoesNotContain('\u001b', run.Error);
+            Assert.False(received.IsCompleted, $"the client connected and sent {(received.IsCompleted ? Escape(await received) : "")}");
+        }
+        finally
+        {
+            listener.Dispose();
+            File.Delete(path);
+            await Task.WhenAny(received); // ends with the listener (nothing was accepted)
+        }
+    }
+
+    /// <summary>Requests and what the watch's one-line answer names. The old watch looked up the container named by the part
+    /// it read (<c>a</c>; the rest of the line, as text, for <c>xml a</c>) and echoed an escape character raw.</summary>
+    private static readonly (string Request, string AnswerNames)[] BadRequests =
+    [
+        ("text a\njson b\n", "more than one line"), // a container argument 'a\njson b': the old client sent this
+        ("text a\r\njson b\n", "more than one line"),
+        ("xml a\n", "bad request 'xml a'"),
+        ("text a\rjson b\n", "'a\\rjson b' holds control characters"),
+        ("text \u001b[2J\n", "'\\x1b[2J' holds control characters"),
+        ("text \n", "empty string"),
+        ("\n", "the request is empty"),
+    ];
+
+    [Fact]
+    public async Task TheWatchRefusesARequestItCannotReadWholeAndActsOnNoPartOfIt()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-dump-watch-{Guid.NewGuid():N}.sock");
+        using var watch = new RunningTool(Tool.Traceloop, "watch", "--all", "--socket", socket);
+        await watch.WaitReadyAsync();
+
+        foreach (var (request, answerNames) in BadRequests)
+        {
+            var answer = await AskAsync(socket, request);
+
+            Assert.True(answer.StartsWith("error: ", StringComparison.Ordinal) && answer.Contains(answerNames, StringComparison.Ordinal)
+                && !answer.Contains("No recorded container", StringComparison.Ordinal) // nothing was looked up
+                && !answer.Contains('\u001b', StringComparison.Ordinal) && answer.TrimEnd('\n').Split('\n').Length == 1,
+                $"request {Escape(request)}: answer {Escape(answer)}");
+        }
+        // A well-formed request is still served.
+        Assert.StartsWith("error: No recorded container matches 'a'", await AskAsync(socket, "text a\n"), StringComparison.Ordinal);
+        await watch.InterruptExpectingSuccessAsync();
+    }
+
+    /// <summary>Sends <paramref name="request"/> as the client does (then the end of its writing); returns the whole answer.</summary>
+    private static async Task<string> AskAsync(string socketPath, string request)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
+        using var stream = new NetworkStream(socket);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(request));
+        socket.Shutdown(SocketShutdown.Send);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync().WaitAsync(Tool.HangGuard);
+    }
+
+    private static async Task<string> ReceiveOneRequestAsync(Socket listener)
+    {
+        using var client = await listener.AcceptAsync();
+        using var stream = new NetworkStream(client);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync();
+    }
+
+    private static string Escape(string text) =>
+        text.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\u001b", "\\x1b", StringComparison.Ordinal);
+}
