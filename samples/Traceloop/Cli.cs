@@ -22,6 +22,12 @@ internal static class Cli
     /// <summary><c>--output text|json</c> (<c>-o</c>): strace-like text or one JSON object per line.</summary>
     internal static Option<string> OutputOption() => ValueOptions.Choice("--output", "-o", "text (strace-like) or json (one object per line)", "text", "text", "json");
 
+    /// <summary><c>--exit-timestamps</c>: TraceloopOptions.ExitTimestamps.</summary>
+    internal static Option<bool> ExitTimestampsOption() => new("--exit-timestamps")
+    {
+        Description = "read the clock at every syscall's exit (json: exit_timestamp_ns of every call that returned; without it, only of calls whose thread was switched out, which spares a clock read per syscall)",
+    };
+
     /// <summary><c>--pages N</c>: ring pages per CPU (a power of two).</summary>
     internal static Option<int> PagesOption(int defaultPages) => new("--pages")
     {
@@ -63,12 +69,14 @@ internal static class Cli
         var output = OutputOption();
         var pages = PagesOption(256);
         var profile = ValueOptions.OutputFile("--seccomp-profile", "also write an OCI seccomp profile allowing exactly the syscalls it made to FILE");
+        var exitTimestamps = ExitTimestampsOption();
         var argv = CommandArgument();
         command.Options.Add(output);
         command.Options.Add(pages);
         command.Options.Add(profile);
+        command.Options.Add(exitTimestamps);
         command.Arguments.Add(argv);
-        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), result.GetValue(output)!, result.GetValue(profile), adviseOnly: false));
+        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), result.GetValue(output)!, result.GetValue(profile), adviseOnly: false, result.GetValue(exitTimestamps)));
         CliHost.PassesSignalsOn(command);
         return command;
     }
@@ -89,10 +97,10 @@ internal static class Cli
         return advise;
     }
 
-    private static async Task<int> RunCommandAsync(string[] argv, int pages, string output, string? profileFile, bool adviseOnly)
+    private static async Task<int> RunCommandAsync(string[] argv, int pages, string output, string? profileFile, bool adviseOnly, bool exitTimestamps = false)
     {
         TracedCommand.EnsureCanCreateCgroup(); // the cheapest check first, before the BPF programs are loaded
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, Logger = CliLogger.Instance });
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, ExitTimestamps = exitTimestamps, Logger = CliLogger.Instance });
         // The cgroup and its ring before 'ready' (a ring's memory can be refused: CAP_IPC_LOCK), the command after it.
         // Advising: the command's own output must not mix with the profile on standard output.
         // The command gets the open-file soft limit traceloop was started with, not the one the runtime raised it to.

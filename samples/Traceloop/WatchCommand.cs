@@ -24,10 +24,12 @@ internal static class WatchCommand
         var pages = Cli.PagesOption(64);
         var socket = SocketOption();
         var spareRings = ValueOptions.SpareRings();
+        var exitTimestamps = Cli.ExitTimestampsOption();
         var selector = new SelectorOptions(command, host: false);
         command.Options.Add(output);
         command.Options.Add(pages);
         command.Options.Add(spareRings);
+        command.Options.Add(exitTimestamps);
         command.Options.Add(socket);
         command.Validators.Add(r =>
         {
@@ -38,7 +40,7 @@ internal static class WatchCommand
         });
         command.SetAction(async (result, cancellationToken) =>
         {
-            return await RunAsync(result.GetValue(output)!, result.GetValue(pages), result.GetValue(spareRings), result.GetValue(socket)!, selector.Selector(result)!, cancellationToken);
+            return await RunAsync(result.GetValue(output)!, result.GetValue(pages), result.GetValue(spareRings), result.GetValue(exitTimestamps), result.GetValue(socket)!, selector.Selector(result)!, cancellationToken);
         });
         return command;
     }
@@ -72,10 +74,10 @@ internal static class WatchCommand
         DefaultValueFactory = _ => DefaultSocket,
     };
 
-    private static async Task<int> RunAsync(string output, int pages, int spareRings, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string output, int pages, int spareRings, bool exitTimestamps, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
     {
         // Ctrl-C (SIGINT) and SIGTERM cancel the token: the watch stops cleanly (the rings are freed, the socket removed).
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, SpareRings = spareRings, Logger = CliLogger.Instance });
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, SpareRings = spareRings, ExitTimestamps = exitTimestamps, Logger = CliLogger.Instance });
         await using var collection = new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
         using var recorder = tracer.Follow(collection, selector);
         var print = new Lock();
