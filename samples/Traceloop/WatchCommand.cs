@@ -91,48 +91,16 @@ internal static class WatchCommand
             }
         };
         // Listening before 'ready': a dump asked for as soon as the watch says it is ready is answered.
-        File.Delete(socketPath);
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
-        listener.Listen(8);
+        using var server = new DumpServer(socketPath);
         try
         {
             CliHost.Ready($"recording containers matching {selector} ({tracer.BytesPerContainer / 1024} KiB each); dump with 'traceloop dump CONTAINER'; Ctrl-C to stop.");
-            await ServeDumpsAsync(listener, recorder, cancellationToken);
+            await server.ServeAsync(recorder, cancellationToken);
         }
         catch (OperationCanceledException)
         {
         }
-        finally
-        {
-            File.Delete(socketPath);
-        }
         return 0;
-    }
-
-    private static async Task ServeDumpsAsync(Socket listener, ContainerRecorder recorder, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            using var client = await listener.AcceptAsync(cancellationToken);
-            var (request, refused) = await DumpRequest.ReadAsync(client, cancellationToken);
-            await using var stream = new NetworkStream(client);
-            await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-            if (request is null)
-            {
-                // Nothing of a request that is not whole is acted on (a cut line would name another container).
-                await writer.WriteLineAsync("error: " + refused);
-                continue;
-            }
-            try
-            {
-                Cli.Print(recorder.Dump(request.Container), request.Format, writer);
-            }
-            catch (KeyNotFoundException e)
-            {
-                await writer.WriteLineAsync("error: " + e.Message);
-            }
-        }
     }
 
     private static async Task<int> DumpAsync(string output, string socketPath, string container, CancellationToken cancellationToken)
@@ -141,6 +109,11 @@ internal static class WatchCommand
         try
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
+        {
+            Console.Error.WriteLine($"traceloop: may not connect to {DisplayText.Escape(socketPath)} (permission denied): only root and the user running 'traceloop watch' may ask it for dumps.");
+            return CliHost.Failure;
         }
         catch (SocketException e)
         {

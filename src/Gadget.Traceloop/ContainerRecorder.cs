@@ -74,6 +74,7 @@ public sealed class ContainerRecorder : IDisposable
     /// before, e.g. <c>runc init</c>, is left out), else everything the ring holds.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such container has a history here.</exception>
+    /// <exception cref="ArgumentException"><paramref name="containerId"/> is empty.</exception>
     public SyscallHistory Dump(string containerId)
     {
         var container = Find(containerId);
@@ -115,8 +116,10 @@ public sealed class ContainerRecorder : IDisposable
 
     /// <summary>The container with id <paramref name="idPrefixOrName"/>, a unique id prefix, or a name.</summary>
     /// <exception cref="KeyNotFoundException">None, or several, match.</exception>
+    /// <exception cref="ArgumentException"><paramref name="idPrefixOrName"/> is empty (a prefix of every id).</exception>
     public Container Find(string idPrefixOrName)
     {
+        ArgumentException.ThrowIfNullOrEmpty(idPrefixOrName);
         if (_containers.TryGetValue(idPrefixOrName, out var exact))
         {
             return exact;

@@ -89,6 +89,34 @@ public sealed class TraceloopDumpRequestTests
         await watch.InterruptExpectingSuccessAsync();
     }
 
+    [Fact]
+    public async Task OnlyRootAndTheWatchsUserMayConnectAndASilentClientHoldsUpNoOtherDump()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"gadget-dump-watch-{Guid.NewGuid():N}.sock");
+        using var watch = new RunningTool(Tool.Traceloop, "watch", "--all", "--socket", socket);
+        await watch.WaitReadyAsync();
+
+        // A history holds what containers read and wrote: the socket is the watch's user's alone (it was 0755 from the
+        // umask, 0777 under umask 0).
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socket));
+        var stranger = await Tool.Traceloop.RunAsync(["dump", "--socket", socket, "a"], unprivileged: true);
+        stranger.AssertOneLineFailure(1, "permission denied");
+
+        // A client that connects and says nothing: the watch served one client at a time and waited for its line for good.
+        using (var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            await silent.ConnectAsync(new UnixDomainSocketEndPoint(socket));
+            var answer = await AskAsync(socket, "text a\n").WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.StartsWith("error: No recorded container matches 'a'", answer, StringComparison.Ordinal);
+            // The silent one is told, and let go.
+            using var stream = new NetworkStream(silent);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var told = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.StartsWith("error: no request line within", told, StringComparison.Ordinal);
+        }
+        await watch.InterruptExpectingSuccessAsync();
+    }
+
     /// <summary>Sends <paramref name="request"/> as the client does (then the end of its writing); returns the whole answer.</summary>
     private static async Task<string> AskAsync(string socketPath, string request)
     {

@@ -73,6 +73,8 @@ public sealed class ContainerCrashTests(ITestOutputHelper output)
 
         // The successful one was recorded too, and its history stays readable after it ended.
         var fineHistory = recorder.Dump(fine.Id);
+        // An empty name is a prefix of every id: refused, not taken for the only container recorded.
+        Assert.Throws<ArgumentException>(() => recorder.Dump(""));
         Assert.Contains(fineHistory, r => r.Number == WriteNumber && Text(r, 1) == "all-good\n");
         Assert.Equal(ExitGroupNumber, fineHistory[^1].Number);
         // The unselected container has no ring.

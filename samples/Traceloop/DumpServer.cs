@@ -1,0 +1,141 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Gadget.Traceloop;
+
+namespace Traceloop;
+
+/// <summary>
+/// The Unix socket on which <c>traceloop watch</c> answers <c>traceloop dump</c>. A history holds what the containers read
+/// and wrote (buffers, paths, addresses), so only root and the watch's own user are served: the socket is mode 0600, and
+/// each connection's peer (SO_PEERCRED) is checked too, which also covers the moment between bind and chmod. Each client
+/// is served on its own: one that connects and sends nothing is dropped after <see cref="RequestTimeout"/> and holds up
+/// no other; the dumps themselves are written one at a time.
+/// </summary>
+internal sealed class DumpServer : IDisposable
+{
+    /// <summary>How long a client may take to send its request line.</summary>
+    internal static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+
+    private const int SolSocket = 1;
+    private const int SoPeerCred = 17;
+    private readonly Socket _listener;
+    private readonly string _path;
+    private readonly uint _ownUid = EffectiveUserId();
+    private readonly SemaphoreSlim _oneDumpAtATime = new(1, 1);
+
+    /// <summary>Listens on <paramref name="path"/> (an existing socket file there is replaced), mode 0600.</summary>
+    internal DumpServer(string path)
+    {
+        _path = path;
+        File.Delete(path);
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            _listener.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            _listener.Listen(16);
+        }
+        catch
+        {
+            _listener.Dispose();
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>Answers requests until <paramref name="cancellationToken"/> is cancelled.</summary>
+    internal async Task ServeAsync(ContainerRecorder recorder, CancellationToken cancellationToken)
+    {
+        var clients = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                var client = await _listener.AcceptAsync(cancellationToken);
+                clients.RemoveAll(t => t.IsCompleted);
+                clients.Add(ServeClientAsync(client, recorder, cancellationToken));
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(clients);
+        }
+    }
+
+    private async Task ServeClientAsync(Socket client, ContainerRecorder recorder, CancellationToken cancellationToken)
+    {
+        using var _ = client;
+        try
+        {
+            await using var stream = new NetworkStream(client);
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+            var peerUid = PeerUid(client);
+            if (peerUid != 0 && peerUid != _ownUid)
+            {
+                await writer.WriteLineAsync($"error: user {peerUid} may not ask this watch for dumps: only root and user {_ownUid} may (a history holds what the containers read and wrote).");
+                return;
+            }
+            DumpRequest? request;
+            string? refused;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(RequestTimeout);
+                try
+                {
+                    (request, refused) = await DumpRequest.ReadAsync(client, timeout.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    (request, refused) = (null, $"no request line within {RequestTimeout.TotalSeconds:F0} s: expected one line 'text|json CONTAINER'.");
+                }
+            }
+            if (request is null)
+            {
+                // Nothing of a request that is not whole is acted on (a cut line would name another container).
+                await writer.WriteLineAsync("error: " + refused);
+                return;
+            }
+            await _oneDumpAtATime.WaitAsync(cancellationToken);
+            try
+            {
+                Cli.Print(recorder.Dump(request.Container), request.Format, writer);
+            }
+            catch (KeyNotFoundException e)
+            {
+                await writer.WriteLineAsync("error: " + e.Message);
+            }
+            finally
+            {
+                _oneDumpAtATime.Release();
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            // The client went away, or the watch stops: nothing to answer.
+        }
+    }
+
+    /// <summary>The effective user id of the process at the other end of <paramref name="client"/> (SO_PEERCRED).</summary>
+    private static uint PeerUid(Socket client)
+    {
+        Span<byte> ucred = stackalloc byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        client.GetRawSocketOption(SolSocket, SoPeerCred, ucred);
+        return BinaryPrimitives.ReadUInt32LittleEndian(ucred[4..]);
+    }
+
+    private static uint EffectiveUserId()
+    {
+        // "Uid:\treal\teffective\tsaved\tfs"
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        return uint.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2], CultureInfo.InvariantCulture);
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        File.Delete(_path);
+        _oneDumpAtATime.Dispose();
+    }
+}
