@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gadget.CommandLine;
 
 namespace Gadget.Agent;
 

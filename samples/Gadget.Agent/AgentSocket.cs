@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Gadget.Agent.Interop;
+using Gadget.CommandLine;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace Gadget.Agent;

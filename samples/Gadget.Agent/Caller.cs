@@ -1,4 +1,5 @@
 using System.Net;
+using Gadget.CommandLine;
 
 namespace Gadget.Agent;
 

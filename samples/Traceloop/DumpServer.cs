@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Gadget.CommandLine;
 using Gadget.Traceloop;
 
 namespace Traceloop;
@@ -18,8 +18,6 @@ internal sealed class DumpServer : IDisposable
     /// <summary>How long a client may take to send its request line.</summary>
     internal static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
 
-    private const int SolSocket = 1;
-    private const int SoPeerCred = 17;
     private readonly Socket _listener;
     private readonly string _path;
     private readonly uint _ownUid = EffectiveUserId();
@@ -71,7 +69,7 @@ internal sealed class DumpServer : IDisposable
         {
             await using var stream = new NetworkStream(client);
             await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-            var peerUid = PeerUid(client);
+            var peerUid = PeerCredentials.Read(client).Uid;
             if (peerUid != 0 && peerUid != _ownUid)
             {
                 await writer.WriteLineAsync($"error: user {peerUid} may not ask this watch for dumps: only root and user {_ownUid} may (a history holds what the containers read and wrote).");
@@ -115,14 +113,6 @@ internal sealed class DumpServer : IDisposable
         {
             // The client went away, or the watch stops: nothing to answer.
         }
-    }
-
-    /// <summary>The effective user id of the process at the other end of <paramref name="client"/> (SO_PEERCRED).</summary>
-    private static uint PeerUid(Socket client)
-    {
-        Span<byte> ucred = stackalloc byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
-        client.GetRawSocketOption(SolSocket, SoPeerCred, ucred);
-        return BinaryPrimitives.ReadUInt32LittleEndian(ucred[4..]);
     }
 
     private static uint EffectiveUserId()

@@ -11,8 +11,8 @@ public sealed class ExitTimestampTests(ITestOutputHelper output)
 {
     private const long SleepNs = 200_000_000;
 
-    // A sleep (it blocks: switched out) between short calls that hold their CPU (getppid through the shell's $PPID is read
-    // once, so: reads of a small file by the shell's builtins).
+    // A sleep (it blocks: switched out) between short calls that hold their CPU (the shell's builtin read of a small file:
+    // openat, read, close).
     private const string Script = "for i in 1 2 3 4 5 6 7 8 9 10; do read x < /etc/hostname; done; busybox sleep 0.2; for i in 1 2 3 4 5 6 7 8 9 10; do read x < /etc/hostname; done";
 
     [Fact]

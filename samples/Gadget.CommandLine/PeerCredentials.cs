@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 
-namespace Gadget.Agent;
+namespace Gadget.CommandLine;
 
 /// <summary>Who is at the other end of a Unix socket, as the kernel recorded it at connect time (SO_PEERCRED, SO_PEERGROUPS).</summary>
 /// <param name="Pid">The connecting process.</param>
