@@ -22,6 +22,8 @@ namespace Gadget.Bpf;
 /// <para>One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>). <see cref="Dispose"/> and <see cref="Wake"/>
 /// may be called from any thread, also while another thread is blocked in <c>Poll</c> or from inside a handler: the rings are
 /// unmapped only after the last reading call has returned.</para>
+/// <para>A map has one set of rings at a time: a newer reader (or <see cref="PerfFlightRecorder"/>) of the same map takes its
+/// slots over, and disposing the older reader then leaves the newer one's rings in the map.</para>
 /// </remarks>
 public sealed unsafe class PerfBufferReader : IDisposable
 {

@@ -12,6 +12,8 @@ namespace Gadget.Bpf;
 /// </summary>
 /// <remarks>
 /// <para>For a stream of records consumed as they come, see <see cref="PerfBufferReader"/>.</para>
+/// <para>A map has one set of rings at a time: a newer reader or recorder of the same map takes its slots over, and disposing
+/// the older one then leaves the newer one's rings in the map.</para>
 /// <para>Reads (and <see cref="Pause"/>/<see cref="Resume"/>) are serialized by a lock and may come from any thread.
 /// <see cref="Dispose"/> may be called from any thread, also from inside a handler: the rings are released when the read returns.</para>
 /// </remarks>
