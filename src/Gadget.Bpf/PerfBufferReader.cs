@@ -19,7 +19,8 @@ namespace Gadget.Bpf;
 /// call, after the last record of that ring was handled, as libbpf's consumer does: until then the kernel cannot reuse it,
 /// so a slow handler holds back the space of the whole batch of its ring. A record whose handler throws counts as consumed:
 /// its space is handed back with the others, the exception propagates, and the next call continues after that record.</para>
-/// <para>One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>). <see cref="Dispose"/> and <see cref="Wake"/>
+/// <para>One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>): a <c>Consume</c> or <c>Poll</c> made while
+/// another runs, on another thread or from one of its handlers, throws <see cref="InvalidOperationException"/>. <see cref="Dispose"/> and <see cref="Wake"/>
 /// may be called from any thread, also while another thread is blocked in <c>Poll</c> or from inside a handler: the rings are
 /// unmapped only after the last reading call has returned.</para>
 /// <para>A map has one set of rings at a time: a newer reader (or <see cref="PerfFlightRecorder"/>) of the same map takes its
@@ -123,14 +124,14 @@ public sealed unsafe class PerfBufferReader : IDisposable
     public int Consume<THandler>(ref THandler handler)
         where THandler : IPerfBufferHandler
     {
-        _poller.Enter();
+        _poller.EnterConsumer();
         try
         {
             return ConsumeAll(ref handler);
         }
         finally
         {
-            _poller.Exit();
+            _poller.ExitConsumer();
         }
     }
 
@@ -162,7 +163,7 @@ public sealed unsafe class PerfBufferReader : IDisposable
     {
         PollWait.Validate(timeoutMilliseconds, nameof(timeoutMilliseconds));
         cancellationToken.ThrowIfCancellationRequested();
-        _poller.Enter();
+        _poller.EnterConsumer();
         try
         {
             var lostBefore = _lostRecords;
@@ -185,7 +186,7 @@ public sealed unsafe class PerfBufferReader : IDisposable
         }
         finally
         {
-            _poller.Exit();
+            _poller.ExitConsumer();
         }
     }
 

@@ -27,7 +27,8 @@ namespace Gadget.Bpf;
 /// must count them itself, e.g. in a global variable, and the reader cannot report them.
 /// </para>
 /// <para>
-/// One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>, <c>ReadAvailable</c>).
+/// One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>, <c>ReadAvailable</c>): a consuming call made
+/// while another runs, on another thread or from one of its record handlers, throws <see cref="InvalidOperationException"/>.
 /// <see cref="Dispose"/> and cancellation may come from any thread: a blocked <c>Poll</c> returns 0 and a pending
 /// <c>WaitAsync</c> completes with <c>false</c>; memory is unmapped only after the last such call has returned.
 /// </para>
@@ -165,14 +166,14 @@ public sealed class RingBufferReader : IDisposable
     public int Consume<THandler>(ref THandler handler)
         where THandler : IRingBufferHandler, allows ref struct
     {
-        _poller.Enter();
+        _poller.EnterConsumer();
         try
         {
             return ConsumeAll(Rings, ref handler);
         }
         finally
         {
-            _poller.Exit();
+            _poller.ExitConsumer();
         }
     }
 
@@ -202,7 +203,7 @@ public sealed class RingBufferReader : IDisposable
     {
         PollWait.Validate(timeoutMilliseconds, nameof(timeoutMilliseconds));
         cancellationToken.ThrowIfCancellationRequested();
-        _poller.Enter();
+        _poller.EnterConsumer();
         try
         {
             var count = ConsumeAll(Rings, ref handler);
@@ -223,7 +224,7 @@ public sealed class RingBufferReader : IDisposable
         }
         finally
         {
-            _poller.Exit();
+            _poller.ExitConsumer();
         }
     }
 
@@ -331,7 +332,7 @@ public sealed class RingBufferReader : IDisposable
     /// <summary>Starts an enumeration: takes a reference on the rings until the enumerator is disposed.</summary>
     internal RingBufferRecordEnumerator Enumerate()
     {
-        _poller.Enter();
+        _poller.EnterConsumer();
         return new RingBufferRecordEnumerator(_poller, Rings);
     }
 
