@@ -121,6 +121,7 @@ public sealed unsafe class PerfBufferReader : IDisposable
     /// <param name="handler">Receives the records; passed by reference so its state is updated in place.</param>
     /// <returns>The number of records delivered (losses not counted).</returns>
     /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another consuming call of this reader is running (on another thread, or this is one of its handlers).</exception>
     public int Consume<THandler>(ref THandler handler)
         where THandler : IPerfBufferHandler
     {
@@ -158,6 +159,7 @@ public sealed unsafe class PerfBufferReader : IDisposable
     /// <returns>The number of records delivered; 0 after a timeout, a wake-up or disposal.</returns>
     /// <exception cref="ObjectDisposedException">The reader was disposed before the call.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    /// <exception cref="InvalidOperationException">Another consuming call of this reader is running (on another thread, or this is one of its handlers).</exception>
     public int Poll<THandler>(ref THandler handler, int timeoutMilliseconds, CancellationToken cancellationToken = default)
         where THandler : IPerfBufferHandler
     {

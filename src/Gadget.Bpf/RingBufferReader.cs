@@ -163,6 +163,7 @@ public sealed class RingBufferReader : IDisposable
     /// <param name="handler">Receives each record; passed by reference so its state (counters...) is updated in place.</param>
     /// <returns>The number of records handed to the handler (discarded records are not counted).</returns>
     /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another consuming call of this reader is running (on another thread, or this is one of its handlers).</exception>
     public int Consume<THandler>(ref THandler handler)
         where THandler : IRingBufferHandler, allows ref struct
     {
@@ -198,6 +199,7 @@ public sealed class RingBufferReader : IDisposable
     /// <returns>The number of records handed to the handler; 0 after a timeout, or when the reader was disposed during the wait.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     /// <exception cref="ObjectDisposedException">The reader was disposed before the call.</exception>
+    /// <exception cref="InvalidOperationException">Another consuming call of this reader is running (on another thread, or this is one of its handlers).</exception>
     public int Poll<THandler>(ref THandler handler, int timeoutMilliseconds, CancellationToken cancellationToken = default)
         where THandler : IRingBufferHandler, allows ref struct
     {
@@ -311,6 +313,7 @@ public sealed class RingBufferReader : IDisposable
     /// <see cref="RingBufferRecordEnumerator.Ring"/>.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The reader is disposed (checked when the enumeration starts).</exception>
+    /// <exception cref="InvalidOperationException">When the enumeration starts: another consuming call of this reader is running.</exception>
     public RingBufferRecords ReadAvailable()
     {
         ThrowIfDisposed();
