@@ -34,6 +34,8 @@ public sealed class BpfLink : IDisposable
     public bool IsDisposed => _handle.IsClosed;
 
     /// <summary>Opens a link pinned at <paramref name="path"/> on bpffs. Disposing the result does not detach it; <see cref="Unpin"/> does.</summary>
+    /// <exception cref="FileNotFoundException">Nothing is pinned at <paramref name="path"/>.</exception>
+    /// <exception cref="ArgumentException">What is pinned there is not a link (e.g. a map), or the path is a directory or a file outside bpffs.</exception>
     public static BpfLink OpenPinned(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -41,9 +43,17 @@ public sealed class BpfLink : IDisposable
         var link = LibBpf.bpf_link__open(path);
         if (link == 0)
         {
-            throw Errno.ToException(Errno.Last, "open pinned link", path);
+            throw BpfPins.OpenFailure(Errno.Last, "open pinned link", path);
         }
-        return new BpfLink(new BpfLinkHandle(link), null) { PinnedPath = path };
+        var handle = new BpfLinkHandle(link);
+        // libbpf opens any pin as a link: a map's would be "unpinned" (deleted) by Unpin.
+        var kind = BpfPins.KindOf(LibBpf.bpf_link__fd(link), out var readable);
+        if (readable && kind != "link")
+        {
+            handle.Dispose(); // closes the descriptor only: an opened link has nothing to detach
+            throw new ArgumentException($"What is pinned at '{path}' is {(kind is null ? "not a BPF object" : $"a BPF {kind}")}, not a link.", nameof(path));
+        }
+        return new BpfLink(handle, null) { PinnedPath = path };
     }
 
     /// <summary>Pins the link at <paramref name="path"/> on bpffs (mounted if needed), so it outlives this process.</summary>

@@ -70,11 +70,7 @@ public sealed unsafe partial class BpfMap
         var fd = LibBpf.bpf_obj_get(path);
         if (fd < 0)
         {
-            if (File.Exists(path) && !BpfEnvironment.IsOnBpffs(path))
-            {
-                throw new ArgumentException($"'{path}' is not a pin: it is a file outside any BPF file system (bpffs), where pins live (e.g. /sys/fs/bpf).", nameof(path));
-            }
-            throw Errno.ToException(fd, "open pinned map", path);
+            throw BpfPins.OpenFailure(fd, "open pinned map", path);
         }
         var map = FromDescriptor(new FileDescriptorHandle(fd), $"pinned object '{path}'", path);
         map.PinnedPath = path;
@@ -106,9 +102,10 @@ public sealed unsafe partial class BpfMap
         try
         {
             // bpf_obj_get_info_by_fd also answers for programs and links, with another layout: check the kind first.
-            if (!IsMapDescriptor(handle.Fd))
+            var kind = BpfPins.KindOf(handle.Fd, out var readable);
+            if (readable && kind != "map")
             {
-                throw new ArgumentException($"The {what} is not a BPF map.", nameof(path));
+                throw new ArgumentException($"The {what} is {(kind is null ? "not a BPF object" : $"a BPF {kind}")}, not a BPF map.", nameof(path));
             }
             BpfMapInfo info;
             var length = (uint)sizeof(BpfMapInfo);
@@ -124,25 +121,6 @@ public sealed unsafe partial class BpfMap
         {
             handle.Dispose();
             throw;
-        }
-    }
-
-    private static bool IsMapDescriptor(int fd)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/self/fdinfo/{fd}"))
-            {
-                if (line.StartsWith("map_type:", StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return true; // no procfs: let the kernel's answer decide
         }
     }
 

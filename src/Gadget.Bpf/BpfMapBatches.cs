@@ -15,6 +15,15 @@ internal static unsafe class BpfMapBatches
         {
             throw new ArgumentException($"A batch of map '{map.Name}' needs at least one slot.", nameof(keys));
         }
+        if (cursor.Started && (cursor.MapType != map.Type || cursor.KeySize != map.KeySize))
+        {
+            // The kernel reads and writes a whole key as the token of a key-token walk: a token made for smaller keys
+            // would be overrun (managed heap corruption), and one of another map type means another position.
+            throw new ArgumentException(
+                $"This cursor walks a {cursor.MapType} map with {cursor.KeySize}-byte keys, not map '{map.Name}' ({map.Type}, {map.KeySize}-byte keys): " +
+                "start each map's walk with default(BpfMapBatchCursor).",
+                "cursor");
+        }
         var count = (uint)slots;
         var opts = new BpfMapBatchOptions { Size = (nuint)sizeof(BpfMapBatchOptions) };
 
@@ -49,7 +58,7 @@ internal static unsafe class BpfMapBatches
             }
             ThrowIfFailed(map, result, delete ? "lookup-and-delete batch" : "lookup batch");
         }
-        cursor = new BpfMapBatchCursor(outBatch, largeToken);
+        cursor = new BpfMapBatchCursor(outBatch, largeToken, map.Type, map.KeySize);
         return (int)count;
     }
 

@@ -136,6 +136,8 @@ public sealed unsafe class BpfMap<TKey, TValue>
     /// Returns the number read; <paramref name="cursor"/> is advanced, and <paramref name="done"/> is true when the map is exhausted.
     /// </summary>
     /// <exception cref="BpfFeatureNotSupportedException">The map type has no batch operations.</exception>
+    /// <exception cref="ArgumentException"><paramref name="cursor"/> walks another map (of another type or key size), or a hash
+    /// bucket holds more entries than there are slots (ENOSPC).</exception>
     public int LookupBatch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> values, out bool done)
         => Batch(ref cursor, keys, values, out done, delete: false);
 

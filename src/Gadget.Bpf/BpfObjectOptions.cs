@@ -19,7 +19,10 @@ public sealed class BpfObjectOptions
     /// </summary>
     public string? Kconfig { get; init; }
 
-    /// <summary>Size in bytes of the buffer that receives the verifier log of a program that fails to load. Default 8 MiB.</summary>
+    /// <summary>
+    /// Size in bytes of the buffer that receives the verifier log of a program that fails to load. Default 8 MiB; at least
+    /// 4 KiB and at most the kernel's limit, 1 GiB - 1 (smaller and larger values are taken as these).
+    /// </summary>
     public int VerifierLogSize { get; init; } = 8 << 20;
 
     /// <summary>

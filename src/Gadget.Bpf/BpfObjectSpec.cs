@@ -235,7 +235,8 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
         // The object's logger hears libbpf from here on, and so does the memlock diagnostic.
         using var capture = LibbpfRuntime.Capture(_options.Logger);
         BpfEnvironment.RaiseMemlockLimit();
-        var logSize = Math.Max(4096, _options.VerifierLogSize);
+        // The kernel refuses a log buffer over UINT_MAX >> 2 bytes with EINVAL, which would then stand in for the verifier's log.
+        var logSize = Math.Clamp(_options.VerifierLogSize, 4096, (int)(uint.MaxValue >> 2));
         var log = (byte*)NativeMemory.AllocZeroed((nuint)logSize);
         Exception? failure = null;
         try

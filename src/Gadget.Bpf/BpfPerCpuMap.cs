@@ -175,7 +175,8 @@ public sealed unsafe class BpfPerCpuMap<TKey, TValue>
     /// Returns the number of entries read; <paramref name="done"/> is true when the map is exhausted.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="perCpuValues"/> does not hold <see cref="CpuCount"/> values per key slot,
-    /// or a hash bucket holds more entries than there are slots (ENOSPC).</exception>
+    /// <paramref name="cursor"/> walks another map (of another type or key size), or a hash bucket holds more entries than there
+    /// are slots (ENOSPC).</exception>
     public int LookupBatch(ref BpfMapBatchCursor cursor, Span<TKey> keys, Span<TValue> perCpuValues, out bool done)
         => Batch(ref cursor, keys, perCpuValues, out done, delete: false);
 

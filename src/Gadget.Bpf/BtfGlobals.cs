@@ -26,18 +26,12 @@ internal static unsafe class BtfGlobals
         for (var map = LibBpf.bpf_object__next_map(obj, 0); map != 0; map = LibBpf.bpf_object__next_map(obj, map))
         {
             var mapName = Marshal.PtrToStringUTF8((nint)LibBpf.bpf_map__name(map)) ?? string.Empty;
-            var dot = mapName.IndexOf('.', StringComparison.Ordinal);
-            if (dot < 0)
+            var datasec = DataSection(btf, map, mapName);
+            if (datasec is null)
             {
                 continue;
             }
-            var section = mapName[dot..];
-            var datasecId = LibBpf.btf__find_by_name_kind(btf, section, BtfKindDatasec);
-            if (datasecId <= 0)
-            {
-                continue;
-            }
-            var datasec = LibBpf.btf__type_by_id(btf, (uint)datasecId);
+            var section = Marshal.PtrToStringUTF8((nint)LibBpf.btf__name_by_offset(btf, datasec->NameOffset)) ?? mapName;
             var variables = (BtfVariableSectionInfo*)(datasec + 1);
             for (var i = 0; i < datasec->VariableLength; i++)
             {
@@ -59,5 +53,29 @@ internal static unsafe class BtfGlobals
     }
 
     /// <summary>Whether an internal map holds <c>.kconfig</c> externs, which libbpf resolves only at load.</summary>
+    /// <summary>
+    /// The BTF data section an internal map holds, or null: the map's BTF value type, which libbpf sets to the section's
+    /// DATASEC at open, or else the section the map's name ends with. libbpf names a <c>.data</c>, <c>.rodata</c>, <c>.bss</c>
+    /// or <c>.kconfig</c> map after up to 8 characters of the object's name, which may hold dots too
+    /// (<see cref="BpfObjectOptions.Name"/> <c>my.tool</c> gives <c>my.tool.rodata</c>): every dot is tried, the first first.
+    /// </summary>
+    private static BtfType* DataSection(nint btf, nint map, string mapName)
+    {
+        var valueType = LibBpf.bpf_map__btf_value_type_id(map);
+        if (valueType != 0 && LibBpf.btf__type_by_id(btf, valueType) is var type && type is not null && type->Kind == BtfKindDatasec)
+        {
+            return type;
+        }
+        for (var dot = mapName.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = mapName.IndexOf('.', dot + 1))
+        {
+            var id = LibBpf.btf__find_by_name_kind(btf, mapName[dot..], BtfKindDatasec);
+            if (id > 0)
+            {
+                return LibBpf.btf__type_by_id(btf, (uint)id);
+            }
+        }
+        return null;
+    }
+
     internal static bool IsKconfig(string mapName) => mapName.EndsWith(".kconfig", StringComparison.Ordinal);
 }

@@ -19,9 +19,12 @@ namespace Gadget.Bpf;
 /// call, after the last record of that ring was handled, as libbpf's consumer does: until then the kernel cannot reuse it,
 /// so a slow handler holds back the space of the whole batch of its ring. A record whose handler throws counts as consumed:
 /// its space is handed back with the others, the exception propagates, and the next call continues after that record.</para>
-/// <para>One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>). <see cref="Dispose"/> and <see cref="Wake"/>
+/// <para>One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>): a <c>Consume</c> or <c>Poll</c> made while
+/// another runs, on another thread or from one of its handlers, throws <see cref="InvalidOperationException"/>. <see cref="Dispose"/> and <see cref="Wake"/>
 /// may be called from any thread, also while another thread is blocked in <c>Poll</c> or from inside a handler: the rings are
 /// unmapped only after the last reading call has returned.</para>
+/// <para>A map has one set of rings at a time: a newer reader (or <see cref="PerfFlightRecorder"/>) of the same map takes its
+/// slots over, and disposing the older reader then leaves the newer one's rings in the map.</para>
 /// </remarks>
 public sealed unsafe class PerfBufferReader : IDisposable
 {
@@ -118,17 +121,18 @@ public sealed unsafe class PerfBufferReader : IDisposable
     /// <param name="handler">Receives the records; passed by reference so its state is updated in place.</param>
     /// <returns>The number of records delivered (losses not counted).</returns>
     /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another consuming call of this reader is running (on another thread, or this is one of its handlers).</exception>
     public int Consume<THandler>(ref THandler handler)
         where THandler : IPerfBufferHandler
     {
-        _poller.Enter();
+        _poller.EnterConsumer();
         try
         {
             return ConsumeAll(ref handler);
         }
         finally
         {
-            _poller.Exit();
+            _poller.ExitConsumer();
         }
     }
 
@@ -155,12 +159,13 @@ public sealed unsafe class PerfBufferReader : IDisposable
     /// <returns>The number of records delivered; 0 after a timeout, a wake-up or disposal.</returns>
     /// <exception cref="ObjectDisposedException">The reader was disposed before the call.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    /// <exception cref="InvalidOperationException">Another consuming call of this reader is running (on another thread, or this is one of its handlers).</exception>
     public int Poll<THandler>(ref THandler handler, int timeoutMilliseconds, CancellationToken cancellationToken = default)
         where THandler : IPerfBufferHandler
     {
         PollWait.Validate(timeoutMilliseconds, nameof(timeoutMilliseconds));
         cancellationToken.ThrowIfCancellationRequested();
-        _poller.Enter();
+        _poller.EnterConsumer();
         try
         {
             var lostBefore = _lostRecords;
@@ -183,7 +188,7 @@ public sealed unsafe class PerfBufferReader : IDisposable
         }
         finally
         {
-            _poller.Exit();
+            _poller.ExitConsumer();
         }
     }
 

@@ -27,6 +27,9 @@ internal sealed unsafe class PerfCpuRing : IDisposable
     /// <summary>The CPU this ring belongs to (its index in the perf event array).</summary>
     internal int Cpu { get; }
 
+    /// <summary>The kernel id of the perf event array this ring was stored in (0 until stored).</summary>
+    internal uint MapId { get; set; }
+
     /// <summary>The perf event's descriptor (stored in the map, registered with epoll).</summary>
     internal int Fd => _event.Fd;
 

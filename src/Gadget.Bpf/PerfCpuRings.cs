@@ -11,6 +11,14 @@ namespace Gadget.Bpf;
 /// </summary>
 internal static unsafe class PerfCpuRings
 {
+    /// <summary>
+    /// Which ring holds each slot of a perf event array, as this process stored them: (the map's kernel id, CPU) to the ring
+    /// stored last. A newer reader of the same map replaces an older one's entries; the older one, disposed, must then not
+    /// delete them (the newer reader would get nothing more, silently).
+    /// </summary>
+    private static readonly Dictionary<(uint MapId, int Cpu), PerfCpuRing> Holders = [];
+    private static readonly Lock HoldersGate = new();
+
     /// <summary>Checks the map's type and the page count, the same way for both readers.</summary>
     /// <exception cref="ArgumentException">The map is not a perf event array, or the page count is not a power of two.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The page count is too large for one mapping.</exception>
@@ -48,6 +56,7 @@ internal static unsafe class PerfCpuRings
         BpfMap map, int pageCount, bool backward, int wakeupEvents, int wakeupWatermarkBytes, out IReadOnlyList<int> offlineCpus)
     {
         ObjectDisposedException.ThrowIf(map.IsDisposed, map);
+        var mapId = map.Id;
         var pageSize = Libc.getpagesize();
         var cpuCount = BpfEnvironment.PossibleCpuCount;
         if (map.MaxEntries > 0 && map.MaxEntries < cpuCount)
@@ -70,9 +79,17 @@ internal static unsafe class PerfCpuRings
                 var key = (uint)cpu;
                 var value = (uint)ring.Fd;
                 int result;
-                using (var lease = map.Lease())
+                lock (HoldersGate)
                 {
-                    result = LibBpf.bpf_map_update_elem(lease.Fd, &key, &value, 0);
+                    using (var lease = map.Lease())
+                    {
+                        result = LibBpf.bpf_map_update_elem(lease.Fd, &key, &value, 0);
+                    }
+                    if (result >= 0)
+                    {
+                        ring.MapId = mapId;
+                        Holders[(mapId, cpu)] = ring;
+                    }
                 }
                 if (result < 0)
                 {
@@ -103,29 +120,46 @@ internal static unsafe class PerfCpuRings
         return rings.ToArray();
     }
 
-    /// <summary>Deletes the rings' entries from the map, so the kernel stops writing to them (output then fails with ENOENT).</summary>
+    /// <summary>
+    /// Deletes the rings' entries from the map, so the kernel stops writing to them (output then fails with ENOENT); a slot
+    /// that a newer reader of the same map holds now is left alone.
+    /// </summary>
     internal static void RemoveFromMap(BpfMap map, IEnumerable<PerfCpuRing> rings)
     {
-        int mapFd;
+        var mapFd = -1;
         try
         {
             mapFd = map.AddReference();
         }
         catch (ObjectDisposedException)
         {
-            return; // the map is gone, and its entries with it
+            // The map's descriptor is gone, and the entries stored through it with it: only forget them.
         }
         try
         {
-            foreach (var ring in rings)
+            lock (HoldersGate)
             {
-                var key = (uint)ring.Cpu;
-                _ = LibBpf.bpf_map_delete_elem(mapFd, &key);
+                foreach (var ring in rings)
+                {
+                    if (!Holders.TryGetValue((ring.MapId, ring.Cpu), out var holder) || holder != ring)
+                    {
+                        continue; // never stored, or replaced by a newer reader's ring
+                    }
+                    Holders.Remove((ring.MapId, ring.Cpu));
+                    if (mapFd >= 0)
+                    {
+                        var key = (uint)ring.Cpu;
+                        _ = LibBpf.bpf_map_delete_elem(mapFd, &key);
+                    }
+                }
             }
         }
         finally
         {
-            map.ReleaseReference();
+            if (mapFd >= 0)
+            {
+                map.ReleaseReference();
+            }
         }
     }
 }

@@ -29,6 +29,7 @@ public sealed unsafe partial class PerfFlightRecorder
         Enter();
         try
         {
+            ThrowIfNested();
             var cpus = _rings.Length;
             var perRingOffsets = RingSize / 8 + 1;
             _mergeBytes ??= GC.AllocateUninitializedArray<byte>(RingSize * cpus, pinned: true);

@@ -12,7 +12,10 @@ namespace Gadget.Bpf;
 /// </summary>
 /// <remarks>
 /// <para>For a stream of records consumed as they come, see <see cref="PerfBufferReader"/>.</para>
-/// <para>Reads (and <see cref="Pause"/>/<see cref="Resume"/>) are serialized by a lock and may come from any thread.
+/// <para>A map has one set of rings at a time: a newer reader or recorder of the same map takes its slots over, and disposing
+/// the older one then leaves the newer one's rings in the map.</para>
+/// <para>Reads (and <see cref="Pause"/>/<see cref="Resume"/>) are serialized by a lock and may come from any thread; a read
+/// from one of a read's handlers throws <see cref="InvalidOperationException"/>.
 /// <see cref="Dispose"/> may be called from any thread, also from inside a handler: the rings are released when the read returns.</para>
 /// </remarks>
 public sealed unsafe partial class PerfFlightRecorder : IDisposable
@@ -176,6 +179,19 @@ public sealed unsafe partial class PerfFlightRecorder : IDisposable
         _depth++;
     }
 
+    /// <summary>
+    /// Refuses a read from a handler of a read (the lock lets the same thread in): both would copy into the same buffers, and
+    /// the outer read would then hand out records at offsets into the inner one's copy, spans reaching past the buffer.
+    /// </summary>
+    private void ThrowIfNested()
+    {
+        if (_depth > 1)
+        {
+            throw new InvalidOperationException(
+                "A read of this PerfFlightRecorder is running on this thread (this is one of its handlers): reads cannot be nested. Collect what the handler needs and read again after it returns.");
+        }
+    }
+
     private void Exit()
     {
         if (_depth > 0)
@@ -234,6 +250,7 @@ public sealed unsafe partial class PerfFlightRecorder : IDisposable
         Enter();
         try
         {
+            ThrowIfNested();
             var count = 0;
             foreach (var ring in _rings)
             {

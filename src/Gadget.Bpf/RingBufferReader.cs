@@ -27,7 +27,8 @@ namespace Gadget.Bpf;
 /// must count them itself, e.g. in a global variable, and the reader cannot report them.
 /// </para>
 /// <para>
-/// One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>, <c>ReadAvailable</c>).
+/// One thread at a time may consume (<c>Consume</c>, <c>Poll</c>, <c>WaitAsync</c>, <c>ReadAvailable</c>): a consuming call made
+/// while another runs, on another thread or from one of its record handlers, throws <see cref="InvalidOperationException"/>.
 /// <see cref="Dispose"/> and cancellation may come from any thread: a blocked <c>Poll</c> returns 0 and a pending
 /// <c>WaitAsync</c> completes with <c>false</c>; memory is unmapped only after the last such call has returned.
 /// </para>
@@ -162,17 +163,18 @@ public sealed class RingBufferReader : IDisposable
     /// <param name="handler">Receives each record; passed by reference so its state (counters...) is updated in place.</param>
     /// <returns>The number of records handed to the handler (discarded records are not counted).</returns>
     /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another consuming call of this reader is running (on another thread, or this is one of its handlers).</exception>
     public int Consume<THandler>(ref THandler handler)
         where THandler : IRingBufferHandler, allows ref struct
     {
-        _poller.Enter();
+        _poller.EnterConsumer();
         try
         {
             return ConsumeAll(Rings, ref handler);
         }
         finally
         {
-            _poller.Exit();
+            _poller.ExitConsumer();
         }
     }
 
@@ -197,12 +199,13 @@ public sealed class RingBufferReader : IDisposable
     /// <returns>The number of records handed to the handler; 0 after a timeout, or when the reader was disposed during the wait.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     /// <exception cref="ObjectDisposedException">The reader was disposed before the call.</exception>
+    /// <exception cref="InvalidOperationException">Another consuming call of this reader is running (on another thread, or this is one of its handlers).</exception>
     public int Poll<THandler>(ref THandler handler, int timeoutMilliseconds, CancellationToken cancellationToken = default)
         where THandler : IRingBufferHandler, allows ref struct
     {
         PollWait.Validate(timeoutMilliseconds, nameof(timeoutMilliseconds));
         cancellationToken.ThrowIfCancellationRequested();
-        _poller.Enter();
+        _poller.EnterConsumer();
         try
         {
             var count = ConsumeAll(Rings, ref handler);
@@ -223,7 +226,7 @@ public sealed class RingBufferReader : IDisposable
         }
         finally
         {
-            _poller.Exit();
+            _poller.ExitConsumer();
         }
     }
 
@@ -310,6 +313,7 @@ public sealed class RingBufferReader : IDisposable
     /// <see cref="RingBufferRecordEnumerator.Ring"/>.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The reader is disposed (checked when the enumeration starts).</exception>
+    /// <exception cref="InvalidOperationException">When the enumeration starts: another consuming call of this reader is running.</exception>
     public RingBufferRecords ReadAvailable()
     {
         ThrowIfDisposed();
@@ -331,7 +335,7 @@ public sealed class RingBufferReader : IDisposable
     /// <summary>Starts an enumeration: takes a reference on the rings until the enumerator is disposed.</summary>
     internal RingBufferRecordEnumerator Enumerate()
     {
-        _poller.Enter();
+        _poller.EnterConsumer();
         return new RingBufferRecordEnumerator(_poller, Rings);
     }
 

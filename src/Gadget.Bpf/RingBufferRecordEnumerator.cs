@@ -74,7 +74,7 @@ public unsafe ref struct RingBufferRecordEnumerator
             return;
         }
         Publish();
-        _poller.Exit();
+        _poller.ExitConsumer();
         this = default;
     }
 

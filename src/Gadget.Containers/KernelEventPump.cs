@@ -39,8 +39,10 @@ internal sealed class KernelEventPump : IDisposable
         if (Thread.CurrentThread != _thread)
         {
             _thread.Join();
+            _reader.Consume(_handler); // what arrived after the last poll
         }
-        _reader.Consume(_handler); // what arrived after the last poll
+        // else: called from a record's callback, inside the pump's Poll, which goes on to the end of what is there (a Consume
+        // nested in it would deliver records twice: the reader refuses it).
         _reader.Dispose();
         _reading.Dispose();
     }

@@ -41,6 +41,32 @@ public class GlobalsAndOptionsTests
     }
 
     [Fact]
+    public void GlobalsAreFoundWhateverDotsTheObjectsNameHolds()
+    {
+        // libbpf names the .rodata, .data, .bss and .kconfig maps after the object: 'my.tool.rodata', 'my.tool.kconfig'.
+        var named = new BpfObjectOptions { Name = "my.tool" };
+        using (var spec = TestObjects.Open(TestObjects.LibbpfSurface, named))
+        {
+            Assert.Contains(spec.Maps, m => m.Name == "my.tool.rodata");
+            var comm = Encoding.ASCII.GetBytes("dotted-name\0\0\0\0\0");
+            spec.SetGlobal<byte>("target_comm", comm);
+            var read = new byte[16];
+            spec.GetGlobal<byte>("target_comm", read);
+            Assert.Equal(comm, read);
+            var weights = new int[8];
+            spec.GetGlobal<int>("weights", weights); // .data
+            Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], weights);
+            Assert.Equal(0ul, spec.GetGlobal<ulong>("weighted_sum")); // .bss
+        }
+        using var kconfig = TestObjects.Open(TestObjects.KconfigTest, new BpfObjectOptions { Name = "my.tool", Kconfig = "CONFIG_GADGET_ANSWER=42\n" });
+        Assert.Throws<InvalidOperationException>(() => kconfig.SetGlobal("CONFIG_GADGET_ANSWER", 1u)); // still known as a .kconfig extern
+        using var obj = kconfig.Load();
+        Assert.Equal(42u, obj.GetGlobal<uint>("CONFIG_GADGET_ANSWER"));
+        obj.Program("read_answer").TestRun(new byte[8]);
+        Assert.Equal(42ul, obj.GetGlobal<ulong>("answer_seen"));
+    }
+
+    [Fact]
     public void OpenWithOptionsButNoNameNamesTheObjectAfterItsFile()
     {
         var path = Path.Combine(Path.GetTempPath(), $"named_{Guid.NewGuid():N}"[..14] + ".bpf.o");

@@ -248,6 +248,85 @@ public class MapBatchTests
         Assert.All(expected, e => Assert.Equal(e.Value, seen[e.Key]));
     }
 
+    [SkippableFact]
+    public void ACursorIsRefusedByAMapOfAnotherTypeOrKeySizeAndItsOwnWalkGoesOn()
+    {
+        // Key tokens are whole keys: the kernel writes as many bytes as the map's keys have into the cursor's token, so a
+        // cursor of a trie with 20-byte keys passed to one with 68-byte keys would be overrun by 48 bytes.
+        using var smallRaw = BpfMap.Create(BpfMapType.LpmTrie, Marshal.SizeOf<Ipv6Prefix>(), sizeof(ulong), 16, "test_small_trie", flags: 1);
+        using var largeRaw = BpfMap.Create(BpfMapType.LpmTrie, Marshal.SizeOf<LongPrefix>(), sizeof(ulong), 16, "test_large_trie", flags: 1);
+        using var hashRaw = BpfMap.Create(BpfMapType.Hash, sizeof(uint), sizeof(ulong), 16, "test_batch_hash");
+        using var arrayRaw = BpfMap.Create(BpfMapType.Array, sizeof(uint), sizeof(ulong), 4, "test_batch_arr");
+        var small = smallRaw.As<Ipv6Prefix, ulong>();
+        var large = largeRaw.As<LongPrefix, ulong>();
+        var hash = hashRaw.As<uint, ulong>();
+        var array = arrayRaw.As<uint, ulong>();
+        for (var i = 0; i < 4; i++)
+        {
+            var smallKey = new Ipv6Prefix { PrefixLength = 128 };
+            Random.Shared.NextBytes(smallKey.Address);
+            small[smallKey] = (ulong)i;
+            var largeKey = new LongPrefix { PrefixLength = 512 };
+            Random.Shared.NextBytes(largeKey.Data);
+            large[largeKey] = (ulong)i;
+        }
+        hash[(uint)Random.Shared.Next()] = 1; // one entry: a one-slot batch of a hash map cannot meet a fuller bucket (ENOSPC)
+
+        var smallKeys = new Ipv6Prefix[1];
+        var largeKeys = new LongPrefix[1];
+        var uintKeys = new uint[1];
+        var values = new ulong[1];
+        var smallCursor = default(BpfMapBatchCursor);
+        var largeCursor = default(BpfMapBatchCursor);
+        var hashCursor = default(BpfMapBatchCursor);
+        Assert.Equal(1, small.LookupBatch(ref smallCursor, smallKeys, values, out _));
+        Assert.Equal(1, large.LookupBatch(ref largeCursor, largeKeys, values, out _));
+        Assert.Equal(1, hash.LookupBatch(ref hashCursor, uintKeys, values, out _));
+
+        var largerToken = largeCursor;
+        var toSmaller = Assert.Throws<ArgumentException>(() => small.LookupBatch(ref largerToken, smallKeys, values, out _));
+        Assert.Contains("'test_small_trie'", toSmaller.Message);
+        Assert.Contains("68-byte keys", toSmaller.Message);
+        Assert.Contains("20-byte keys", toSmaller.Message);
+        Assert.Equal("cursor", toSmaller.ParamName);
+        var smallerToken = smallCursor;
+        var toLarger = Assert.Throws<ArgumentException>(() => large.LookupBatch(ref smallerToken, largeKeys, values, out _));
+        Assert.Contains("'test_large_trie'", toLarger.Message);
+        var bucketToken = hashCursor;
+        var toArray = Assert.Throws<ArgumentException>(() => array.LookupBatch(ref bucketToken, uintKeys, values, out _));
+        Assert.Contains("Hash map", toArray.Message);
+        Assert.Contains("'test_batch_arr' (Array", toArray.Message);
+        var perCpu = BpfMap.Create(BpfMapType.PerCpuArray, sizeof(uint), sizeof(ulong), 4, "test_batch_pcpu");
+        using (perCpu)
+        {
+            var perCpuCursor = hashCursor;
+            Assert.Throws<ArgumentException>(() => perCpu.AsPerCpu<uint, ulong>().LookupBatch(
+                ref perCpuCursor, uintKeys, new ulong[BpfEnvironment.PossibleCpuCount], out _));
+        }
+
+        // The refused calls moved nothing: each walk goes on with its own cursor and sees the rest of its map once.
+        Assert.Equal(3, Rest(small, smallCursor));
+        Assert.Equal(3, Rest(large, largeCursor));
+        Assert.Equal(0, Rest(hash, hashCursor));
+        GC.Collect(); // a token overrun would have corrupted the managed heap: the collector walks it
+        GC.WaitForPendingFinalizers();
+
+        static int Rest<TKey>(BpfMap<TKey, ulong> map, BpfMapBatchCursor cursor)
+            where TKey : unmanaged
+        {
+            var keys = new TKey[8];
+            var values = new ulong[8];
+            var total = 0;
+            bool done;
+            do
+            {
+                total += map.LookupBatch(ref cursor, keys, values, out done);
+            }
+            while (!done);
+            return total;
+        }
+    }
+
     private static Dictionary<uint, ulong> RandomEntries(int count)
     {
         var entries = new Dictionary<uint, ulong>();
@@ -281,6 +360,20 @@ public class MapBatchTests
 
     [System.Runtime.CompilerServices.InlineArray(16)]
     private struct Address16
+    {
+        private byte _element;
+    }
+
+    /// <summary>An LPM trie key with 64 data bytes: 68 bytes in all.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct LongPrefix
+    {
+        public uint PrefixLength;
+        public Data64 Data;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(64)]
+    private struct Data64
     {
         private byte _element;
     }

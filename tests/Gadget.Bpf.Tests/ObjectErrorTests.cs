@@ -41,6 +41,18 @@ public class ObjectErrorTests
         Assert.Contains("map_value_or_null", error.Message);
     }
 
+    [Theory]
+    [InlineData(int.MaxValue)] // over the kernel's limit (UINT_MAX >> 2): EINVAL would replace the verifier's answer
+    [InlineData(1)]
+    public void AVerifierRejectionCarriesTheLogWhateverLogSizeIsAsked(int logSize)
+    {
+        using var obj = TestObjects.Open(TestObjects.VerifierReject, new BpfObjectOptions { VerifierLogSize = logSize });
+        var error = Assert.Throws<BpfLoadException>(obj.Load);
+        Assert.Equal("unchecked_lookup", error.ProgramName);
+        Assert.Equal(Errno.EACCES, error.Errno);
+        Assert.Contains("map_value_or_null", error.VerifierLog);
+    }
+
     [Fact]
     public void FentryProgramsAreLoadedOrRefusedWithAClearReason()
     {

@@ -163,6 +163,33 @@ public class PerfBufferLifecycleTests
     }
 
     [SkippableFact]
+    public void DisposingAnOlderReaderOfTheMapLeavesTheNewerOnesRingsInIt()
+    {
+        using var burst = new BurstEmitter();
+        var older = OpenNormal(burst);
+        using var newer = OpenNormal(burst); // stores its rings over the older reader's
+        older.Dispose();
+        burst.Emit(5, 32, BurstEmitter.TargetPerf, cpu: 0);
+        Assert.Equal(0ul, burst.PerfDropped);
+        var collector = new BurstCollector();
+        Assert.Equal(5, newer.Consume(ref collector));
+
+        // The same kernel map through another handle, and a flight recorder: the newest holds the slots whoever disposes.
+        using var sameMap = BpfMap.OpenById(burst.Object.Map("perf_events").Id);
+        using var recorder = new PerfFlightRecorder(sameMap, pageCount: 1);
+        newer.Dispose();
+        burst.Emit(3, 32, BurstEmitter.TargetPerf, cpu: 0);
+        Assert.Equal(0ul, burst.PerfDropped);
+        var history = new BurstCollector();
+        Assert.Equal(3, recorder.ReadNewestFirst(ref history));
+
+        // The newest one, disposed, takes its rings out of the map as before.
+        recorder.Dispose();
+        burst.Emit(2, 32, BurstEmitter.TargetPerf, cpu: 0);
+        Assert.Equal(2ul, burst.PerfDropped);
+    }
+
+    [SkippableFact]
     public void NoDescriptorLeaksOverCreateAndDispose()
     {
         using var burst = new BurstEmitter();

@@ -90,6 +90,46 @@ public sealed class PinningTests : IDisposable
     }
 
     [SkippableFact]
+    public void OpeningAPinOfAnotherKindOrADirectoryIsAnArgumentErrorThatLeavesThePin()
+    {
+        using var map = BpfMap.Create(BpfMapType.Array, sizeof(uint), sizeof(uint), 1, "test_notlink");
+        var mapPath = Path.Combine(_directory, "a-map");
+        map.Pin(mapPath);
+        using var obj = MapsObject.Load();
+        using var link = obj.Program("count_syscalls").AttachRawTracepoint("sys_enter");
+        var linkPath = Path.Combine(_directory, "a-link");
+        link.Pin(linkPath);
+
+        FdCounter.AssertNoLeak(() =>
+        {
+            var notLink = Assert.Throws<ArgumentException>(() => BpfLink.OpenPinned(mapPath));
+            Assert.Contains(mapPath, notLink.Message);
+            Assert.Contains("a BPF map, not a link", notLink.Message);
+            var notMap = Assert.Throws<ArgumentException>(() => BpfMap.OpenPinned(linkPath));
+            Assert.Contains("a BPF link, not a BPF map", notMap.Message);
+
+            // The kernel says EACCES for a directory and for a file outside bpffs: not a missing permission.
+            var mapDirectory = Assert.Throws<ArgumentException>(() => BpfMap.OpenPinned(_directory));
+            Assert.Contains("is a directory", mapDirectory.Message);
+            Assert.Equal("path", mapDirectory.ParamName);
+            var linkDirectory = Assert.Throws<ArgumentException>(() => BpfLink.OpenPinned(_directory));
+            Assert.Contains("is a directory", linkDirectory.Message);
+            var outside = Assert.Throws<ArgumentException>(() => BpfLink.OpenPinned("/etc/hostname"));
+            Assert.Contains("bpffs", outside.Message);
+            Assert.Throws<FileNotFoundException>(() => BpfLink.OpenPinned(Path.Combine(_directory, "missing")));
+        });
+
+        Assert.True(File.Exists(mapPath), "a refused open must leave the pin");
+        using (var reopened = BpfMap.OpenPinned(mapPath))
+        {
+            Assert.Equal(map.Id, reopened.Id);
+        }
+        using var opened = BpfLink.OpenPinned(linkPath);
+        opened.Unpin();
+        Assert.False(File.Exists(linkPath));
+    }
+
+    [SkippableFact]
     public void APinnedRawTracepointLinkKeepsCountingAfterLinkAndObjectAreDisposedUntilUnpinned()
     {
         var linkPath = Path.Combine(_directory, "raw-link");

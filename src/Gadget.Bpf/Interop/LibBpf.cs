@@ -134,6 +134,9 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Library, EntryPoint = "bpf_map__fd")]
     internal static partial int bpf_map__fd(nint map);
 
+    [LibraryImport(Library, EntryPoint = "bpf_map__btf_value_type_id")]
+    internal static partial uint bpf_map__btf_value_type_id(nint map);
+
     [LibraryImport(Library, EntryPoint = "bpf_map__type")]
     internal static partial int bpf_map__type(nint map);
 

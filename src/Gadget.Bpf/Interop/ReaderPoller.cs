@@ -33,6 +33,7 @@ internal sealed unsafe class ReaderPoller : SafeHandle
     private readonly List<IDisposable> _owned = [];
     private EpollWaiter? _waiter;
     private int _shutDown;
+    private int _consumer; // the managed id of the thread consuming now (Consume, Poll, an enumeration), 0 when none
 
     private ReaderPoller(string owner, string threadName, int epollFd, int eventFd)
         : base(-1, ownsHandle: true)
@@ -106,6 +107,35 @@ internal sealed unsafe class ReaderPoller : SafeHandle
 
     /// <summary>Lets go of the reference <see cref="Enter"/> took; the last one after <see cref="Shutdown"/> releases everything.</summary>
     internal void Exit() => DangerousRelease();
+
+    /// <summary>
+    /// <see cref="Enter"/> for a call that consumes (moves the rings' read positions), which must be the only one: a second
+    /// consumer, nested in a record handler or on another thread, would deliver records twice and move a read position back
+    /// over records the kernel has overwritten since (garbage records, a ring that looks full for good).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
+    /// <exception cref="InvalidOperationException">A consuming call of this reader is running, on this thread or another.</exception>
+    internal void EnterConsumer()
+    {
+        Enter();
+        var thread = Environment.CurrentManagedThreadId;
+        var current = Interlocked.CompareExchange(ref _consumer, thread, 0);
+        if (current != 0)
+        {
+            Exit();
+            throw new InvalidOperationException(current == thread
+                ? $"This {_owner} is consuming on this thread already (a record handler of it is running, or an enumeration of it was not disposed): " +
+                  "its Consume, Poll and ReadAvailable cannot be nested, or records would be delivered twice and the ring's read position moved back."
+                : $"Another thread (managed id {current}) is consuming from this {_owner}: one thread at a time may call its Consume, Poll or ReadAvailable.");
+        }
+    }
+
+    /// <summary>Ends an <see cref="EnterConsumer"/>.</summary>
+    internal void ExitConsumer()
+    {
+        Volatile.Write(ref _consumer, 0);
+        Exit();
+    }
 
     /// <summary>Adds a descriptor to the epoll set (level-triggered <c>EPOLLIN</c>); the caller holds a reference.</summary>
     /// <param name="fd">A ring's descriptor.</param>
