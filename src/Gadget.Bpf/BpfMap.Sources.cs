@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using Gadget.Bpf.Interop;
 
@@ -14,6 +15,10 @@ public sealed unsafe partial class BpfMap
     /// <param name="name">Map name: ASCII letters, digits, '_' and '.'; at most 15 characters are kept.</param>
     /// <param name="flags"><c>BPF_F_*</c> creation flags, e.g. <c>BPF_F_NO_PREALLOC</c> (1).</param>
     /// <param name="innerMap">For <see cref="BpfMapType.ArrayOfMaps"/> and <see cref="BpfMapType.HashOfMaps"/>: a map whose shape the inner maps must have.</param>
+    /// <exception cref="ArgumentException">An invalid name, a map of maps without <paramref name="innerMap"/>, or a ring buffer
+    /// whose key or value size is not 0 or whose size is not a power of two multiple of the page size.</exception>
+    /// <exception cref="BpfException">The kernel refused the map (its errno; <see cref="BpfFeatureNotSupportedException"/>
+    /// for a type this kernel lacks).</exception>
     public static BpfMap Create(BpfMapType type, int keySize, int valueSize, int maxEntries, string? name = null, uint flags = 0, BpfMap? innerMap = null)
     {
         LibbpfRuntime.EnsureInitialized();
@@ -32,6 +37,14 @@ public sealed unsafe partial class BpfMap
             or BpfMapType.HashOfMaps or BpfMapType.Array or BpfMapType.PerCpuArray or BpfMapType.ArrayOfMaps or BpfMapType.ProgArray)
         {
             throw new ArgumentOutOfRangeException(nameof(keySize), $"A {type} map needs keys of at least 1 byte (4 for arrays); the key size given is 0.");
+        }
+        if (type is BpfMapType.RingBuffer or BpfMapType.UserRingBuffer
+            && (keySize != 0 || valueSize != 0 || !BitOperations.IsPow2(maxEntries) || maxEntries % Environment.SystemPageSize != 0))
+        {
+            // The kernel answers a bare EINVAL.
+            throw new ArgumentException(
+                $"A {type} map has keys and values of 0 bytes and a size (maxEntries) that is a power of two and a multiple of the page size ({Environment.SystemPageSize}), not key {keySize} B, value {valueSize} B, {maxEntries} bytes.",
+                nameof(maxEntries));
         }
         BpfEnvironment.RaiseMemlockLimit();
         var shortName = name is null ? null : name.Length > 15 ? name[..15] : name;

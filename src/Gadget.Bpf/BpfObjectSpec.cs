@@ -85,7 +85,8 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
 
     /// <summary>Opens a BPF ELF object file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="BpfObjectFormatException">The file is not a valid BPF object.</exception>
+    /// <exception cref="BpfObjectFormatException">The file is not a valid BPF object (also: larger than 64 MiB, e.g. a device
+    /// such as <c>/dev/zero</c>).</exception>
     public static BpfObjectSpec Open(string path, BpfObjectOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -97,7 +98,31 @@ public sealed unsafe partial class BpfObjectSpec : IDisposable
         {
             throw new FileNotFoundException($"BPF object file '{path}' does not exist.", path);
         }
-        return FromBytes(File.ReadAllBytes(path), options, ObjectNameFromFile(path));
+        return FromBytes(ReadObjectFile(path), options, ObjectNameFromFile(path));
+    }
+
+    /// <summary>The largest object file read: far above any BPF object (a few MiB, tens with much debug information), so
+    /// that a device such as <c>/dev/zero</c> or an endless pipe is refused instead of filling memory.</summary>
+    private const int MaxObjectFileBytes = 64 * 1024 * 1024;
+
+    /// <summary>A file's bytes, up to <see cref="MaxObjectFileBytes"/>: a regular file, or a pipe such as <c>/dev/fd/63</c>
+    /// (a shell's process substitution), which has no length to ask for beforehand.</summary>
+    private static byte[] ReadObjectFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+        using var bytes = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            if (bytes.Length + read > MaxObjectFileBytes)
+            {
+                throw new BpfObjectFormatException(
+                    $"'{path}' holds more than {MaxObjectFileBytes / (1024 * 1024)} MiB: not a BPF object file.", LinuxErrno.EFBIG, string.Empty);
+            }
+            bytes.Write(buffer, 0, read);
+        }
+        return bytes.ToArray();
     }
 
     /// <summary>Opens a BPF ELF object from its bytes (which are copied).</summary>

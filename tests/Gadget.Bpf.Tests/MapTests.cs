@@ -392,6 +392,12 @@ public class MapTests
         Assert.Throws<ArgumentException>(() => BpfMap.Create(BpfMapType.HashOfMaps, 4, 4, 4, "no_template"));
         Assert.Throws<ArgumentOutOfRangeException>(() => BpfMap.Create(BpfMapType.Hash, 4, 8, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => BpfMap.Create(BpfMapType.Hash, -1, 8, 4));
+        // A ring buffer's shape: the kernel says only EINVAL.
+        var ringSize = Assert.Throws<ArgumentException>(() => BpfMap.Create(BpfMapType.RingBuffer, 0, 0, Environment.SystemPageSize * 3));
+        Assert.Contains("power of two", ringSize.Message);
+        Assert.Contains($"{Environment.SystemPageSize * 3} bytes", ringSize.Message);
+        Assert.Throws<ArgumentException>(() => BpfMap.Create(BpfMapType.RingBuffer, 0, 0, 1024));
+        Assert.Throws<ArgumentException>(() => BpfMap.Create(BpfMapType.RingBuffer, 4, 8, Environment.SystemPageSize));
 
         // What only the kernel knows comes back as its errno, naming the map.
         var kernel = Assert.Throws<BpfException>(() => BpfMap.Create(BpfMapType.Array, 8, 8, 4, "wide_index"));

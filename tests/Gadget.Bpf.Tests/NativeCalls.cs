@@ -11,6 +11,9 @@ internal static partial class NativeCalls
     [LibraryImport("libc", EntryPoint = "getppid")]
     internal static partial int GetParentPid();
 
+    [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int MakeFifo(string path, uint mode);
+
     /// <summary>
     /// Sleeps in the kernel's do_nanosleep (clock_nanosleep through libc's nanosleep), which Thread.Sleep never reaches:
     /// .NET waits on a futex.

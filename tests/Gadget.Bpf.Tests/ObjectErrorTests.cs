@@ -30,6 +30,31 @@ public class ObjectErrorTests
     }
 
     [Fact]
+    public async Task AnEndlessFileIsRefusedAndAPipeIsRead()
+    {
+        // /dev/zero never ends: it used to be read until memory ran out.
+        var endless = Assert.Throws<BpfObjectFormatException>(() => BpfObjectSpec.Open("/dev/zero"));
+        Assert.Contains("/dev/zero", endless.Message);
+        Assert.Contains("MiB", endless.Message);
+
+        // A pipe has no length to ask for (a shell's <(...) passes one as /dev/fd/N): it is read to its end.
+        var fifo = Path.Combine(Path.GetTempPath(), $"gadget-object-{Environment.ProcessId}-{Guid.NewGuid():N}.fifo");
+        Assert.Equal(0, NativeCalls.MakeFifo(fifo, 0x180)); // 0600
+        try
+        {
+            var bytes = TestObjects.Bytes(TestObjects.SyscallEvents);
+            var writer = Task.Run(() => File.WriteAllBytes(fifo, bytes));
+            using var spec = BpfObjectSpec.Open(fifo);
+            await writer;
+            Assert.Contains(spec.Programs, p => p.Name.Length > 0);
+        }
+        finally
+        {
+            File.Delete(fifo);
+        }
+    }
+
+    [Fact]
     public void VerifierRejectionCarriesTheProgramNameAndLog()
     {
         using var obj = TestObjects.Open(TestObjects.VerifierReject);

@@ -16,7 +16,7 @@ internal static class LinuxErrno
     // The errno values Gadget's code tests for, by name (the table below has them all).
     internal const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, E2BIG = 7, EBADF = 9, EAGAIN = 11, ENOMEM = 12, EACCES = 13;
     internal const int EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19, ENOTDIR = 20, EINVAL = 22, ENFILE = 23, EMFILE = 24;
-    internal const int ENOSPC = 28, ENOSYS = 38;
+    internal const int EFBIG = 27, ENOSPC = 28, ENOSYS = 38;
     internal const int EOPNOTSUPP = 95;
 
     /// <summary>The kernel-internal "operation not supported" (BPF returns it); not in any user-space header.</summary>
