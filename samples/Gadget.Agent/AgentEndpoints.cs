@@ -10,7 +10,7 @@ internal static class AgentEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapPost("/traces", (SelectorRequest request, TraceSessions sessions, AgentOptions options, HttpContext context, ILogger<TraceSessions> logger) =>
+        app.MapPost("/traces", (TraceRequest request, TraceSessions sessions, AgentOptions options, HttpContext context, ILogger<TraceSessions> logger) =>
         {
             var selector = request.ToSelector();
             var caller = Caller(context);
@@ -28,7 +28,7 @@ internal static class AgentEndpoints
                 {
                     return Results.Problem(detail: $"the agent is at capacity: {running} traces, at most {options.MaxTraces} (--max-traces)", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many traces");
                 }
-                id = sessions.Start(selector, caller.Key);
+                id = sessions.Start(selector, caller.Key, request.ExitTimestamps);
             }
             logger.LogInformation("{Caller} started trace {TraceId} for {Selector}", caller, id, selector);
             return Results.Created($"/traces/{id}", new { id });

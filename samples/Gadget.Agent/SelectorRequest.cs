@@ -3,7 +3,7 @@ using Gadget.Containers;
 namespace Gadget.Agent;
 
 /// <summary>The selector flags of the client (<c>--label k=v --namespace NS --podname P --containerindex N --name N --id PREFIX</c>) as JSON or query parameters.</summary>
-public sealed record SelectorRequest
+public record SelectorRequest
 {
     /// <summary>Labels as <c>k=v,k2=v2</c>.</summary>
     public string? Labels { get; init; }

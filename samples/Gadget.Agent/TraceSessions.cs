@@ -5,18 +5,23 @@ using Gadget.Traceloop;
 
 namespace Gadget.Agent;
 
-/// <summary>The node's one <see cref="ContainerCollection"/> and one <see cref="TraceloopTracer"/>, and the traces started on them.</summary>
+/// <summary>
+/// The node's one <see cref="ContainerCollection"/> and its <see cref="TraceloopTracer"/>, and the traces started on them. A
+/// trace that asks for every syscall's exit time (<see cref="TraceRequest.ExitTimestamps"/>, a setting of the tracer's BPF
+/// programs) is recorded by a second tracer, loaded at the first such trace.
+/// </summary>
 public sealed class TraceSessions : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, (ContainerSelector Selector, ContainerRecorder Recorder, string Owner)> traces = new();
+    private readonly ConcurrentDictionary<string, (ContainerSelector Selector, ContainerRecorder Recorder, string Owner, bool ExitTimestamps)> traces = new();
     private readonly ILogger logger;
     private readonly Lazy<TraceloopTracer> tracer;
+    private readonly Lazy<TraceloopTracer> clockedTracer;
     private readonly KubernetesPodMetadataSource? podLabels;
     private readonly AgentMetrics metrics;
     private int nextId;
 
     /// <summary>Creates the collection (with pod labels from the Kubernetes API when <see cref="PodLabels.Start"/> finds it);
-    /// the tracer loads on the first trace.</summary>
+    /// the tracers load on the first trace that needs each.</summary>
     public TraceSessions(ILogger<TraceSessions> logger, IConfiguration configuration, ILoggerFactory loggers, AgentOptions options, AgentMetrics metrics)
     {
         this.logger = logger;
@@ -36,6 +41,7 @@ public sealed class TraceSessions : IAsyncDisposable
             throw;
         }
         tracer = new Lazy<TraceloopTracer>(() => TraceloopTracer.Start(new TraceloopOptions { SpareRings = options.SpareRings }), LazyThreadSafetyMode.ExecutionAndPublication);
+        clockedTracer = new Lazy<TraceloopTracer>(() => TraceloopTracer.Start(new TraceloopOptions { SpareRings = options.SpareRings, ExitTimestamps = true }), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The containers of this node.</summary>
@@ -44,17 +50,18 @@ public sealed class TraceSessions : IAsyncDisposable
     /// <summary>Starts recording the containers <paramref name="selector"/> matches; returns the trace id.</summary>
     /// <param name="selector">The containers to record.</param>
     /// <param name="owner">Who starts it (<see cref="Caller.Key"/>), counted by <see cref="Started"/>.</param>
-    public string Start(ContainerSelector selector, string owner)
+    /// <param name="exitTimestamps">Read the clock at every recorded syscall's exit (<see cref="TraceRequest.ExitTimestamps"/>).</param>
+    public string Start(ContainerSelector selector, string owner, bool exitTimestamps = false)
     {
         var id = Interlocked.Increment(ref nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var recorder = tracer.Value.Follow(Containers, selector);
+        var recorder = (exitTimestamps ? clockedTracer : tracer).Value.Follow(Containers, selector);
         recorder.ContainerCrashed += (_, e) =>
         {
             metrics.HistoryRead(e.History, "crash");
             logger.LogWarning("Container {Name} ({Id}) crashed ({Status}); {Count} syscalls recorded", e.Container.Name, e.Container.Id, e.Container.ExitStatus, e.History.Count);
         };
-        traces[id] = (selector, recorder, owner);
-        logger.LogInformation("Trace {TraceId} started for {Selector}", id, selector);
+        traces[id] = (selector, recorder, owner, exitTimestamps);
+        logger.LogInformation("Trace {TraceId} started for {Selector}{ExitTimestamps}", id, selector, exitTimestamps ? " with exit timestamps" : "");
         return id;
     }
 
@@ -73,18 +80,23 @@ public sealed class TraceSessions : IAsyncDisposable
         return true;
     }
 
-    /// <summary>The traces: id, selector and recorded containers.</summary>
+    /// <summary>The traces: id, selector, whether every exit is timed, and recorded containers.</summary>
     public IEnumerable<object> List() => traces.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new
     {
         id = t.Key,
         selector = t.Value.Selector.ToString(),
+        exitTimestamps = t.Value.ExitTimestamps,
         containers = t.Value.Recorder.Containers.Select(c => c.Name).ToArray(),
     });
 
-    /// <summary>The history of the container with this id prefix or name, from the first trace recording it; null when none does.</summary>
+    /// <summary>
+    /// The history of the container with this id prefix or name, from the oldest trace recording it, one with exit
+    /// timestamps first (the same syscalls, every exit timed); null when none does.
+    /// </summary>
     public (Container Container, IReadOnlyList<SyscallRecord> History)? Dump(string idOrName)
     {
-        foreach (var (_, (_, recorder, _)) in traces)
+        var ordered = traces.OrderByDescending(t => t.Value.ExitTimestamps).ThenBy(t => long.Parse(t.Key, System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (_, (_, recorder, _, _)) in ordered)
         {
             Container container;
             try
@@ -112,6 +124,10 @@ public sealed class TraceSessions : IAsyncDisposable
         if (tracer.IsValueCreated)
         {
             await tracer.Value.DisposeAsync();
+        }
+        if (clockedTracer.IsValueCreated)
+        {
+            await clockedTracer.Value.DisposeAsync();
         }
         await Containers.DisposeAsync();
         if (podLabels is not null)

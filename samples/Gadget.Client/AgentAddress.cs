@@ -75,7 +75,7 @@ internal static class AgentAddress
             0 => (status.Mode & Libc.S_IFMT) switch
             {
                 Libc.S_IFSOCK => null,
-                S_IFDIR => $"{path} is a directory, not a socket",
+                Libc.S_IFDIR => $"{path} is a directory, not a socket",
                 Libc.S_IFREG => $"{path} is a regular file, not a socket",
                 _ => $"{path} is not a socket",
             },
@@ -112,7 +112,4 @@ internal static class AgentAddress
             _ => $"cannot reach the agent at {shown}: {DisplayText.Escape(exception.Message.ReplaceLineEndings(" "))}",
         };
     }
-
-    /// <summary>The file type of a directory.</summary>
-    private const ushort S_IFDIR = 0x4000;
 }

@@ -59,7 +59,12 @@ public static class GadgetCli
         var traceloop = new Command("traceloop", "The agent's syscall flight recorder.");
         var start = new Command("start", "Start recording the matching containers; prints the trace id.");
         var selector = new SelectorOptions(start, host: false);
-        start.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.PostAsJsonAsync("traces", Selector(selector, result), ct), Answer.TraceId, ct));
+        var exitTimestamps = new Option<bool>("--exit-timestamps")
+        {
+            Description = "read the clock at every syscall's exit (dump -o json: exit_timestamp_ns of every call that returned; without it, only of calls whose thread was switched out); the agent records such traces with a second tracer",
+        };
+        start.Options.Add(exitTimestamps);
+        start.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.PostAsJsonAsync("traces", TraceRequest(selector, result, result.GetValue(exitTimestamps)), ct), Answer.TraceId, ct));
         var stop = new Command("stop", "Stop a trace.");
         var id = new Argument<string>("id") { Description = "the trace id 'start' printed" };
         stop.Arguments.Add(id);
@@ -118,15 +123,21 @@ public static class GadgetCli
         return command;
     }
 
-    private static Dictionary<string, object> Selector(SelectorOptions options, ParseResult result)
+    /// <summary>The body of <c>POST /traces</c>: the selector, and <c>exitTimestamps</c> only when asked for (an agent from
+    /// before it refuses unknown fields).</summary>
+    private static Dictionary<string, object> TraceRequest(SelectorOptions options, ParseResult result, bool exitTimestamps)
     {
-        var selector = new Dictionary<string, object>();
+        var request = new Dictionary<string, object>();
         foreach (var (key, value) in options.Query(result))
         {
-            selector[key switch { "podname" => "podName", "containerindex" => "containerIndex", _ => key }] =
+            request[key switch { "podname" => "podName", "containerindex" => "containerIndex", _ => key }] =
                 key == "containerindex" ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : value;
         }
-        return selector;
+        if (exitTimestamps)
+        {
+            request["exitTimestamps"] = true;
+        }
+        return request;
     }
 
     /// <summary>An HTTP client for <c>unix:PATH</c> (HTTP over the Unix socket) or an <c>https://</c> address.</summary>

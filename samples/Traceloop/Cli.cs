@@ -105,7 +105,7 @@ internal static class Cli
         // Advising: the command's own output must not mix with the profile on standard output.
         // The command gets the open-file soft limit traceloop was started with, not the one the runtime raised it to.
         await using var command = TracedCommand.Prepare(tracer, argv[0], argv[1..],
-            new TracedCommandOptions { RedirectOutput = adviseOnly, OpenFileSoftLimit = StartingOpenFileLimit.ForCommand });
+            new TracedCommandOptions { RedirectOutput = adviseOnly, OpenFileSoftLimit = TracedCommand.StartingOpenFileSoftLimit });
         CliHost.Ready($"recording '{argv[0]}' ({pages} pages per CPU)");
         command.Start();
         // A signal sent to traceloop alone (kill PID, timeout, systemd) is meant to end the command: passed on, and the

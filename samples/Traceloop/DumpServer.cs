@@ -23,24 +23,12 @@ internal sealed class DumpServer : IDisposable
     private readonly uint _ownUid = EffectiveUserId();
     private readonly SemaphoreSlim _oneDumpAtATime = new(1, 1);
 
-    /// <summary>Listens on <paramref name="path"/> (an existing socket file there is replaced), mode 0600.</summary>
+    /// <summary>Listens on <paramref name="path"/> (a socket file left there is replaced; anything else is refused), mode 0600.</summary>
+    /// <exception cref="CommandLineException">(exit 1) No socket can be made there: the message names the path and what to do.</exception>
     internal DumpServer(string path)
     {
         _path = path;
-        File.Delete(path);
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            _listener.Bind(new UnixDomainSocketEndPoint(path));
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            _listener.Listen(16);
-        }
-        catch
-        {
-            _listener.Dispose();
-            File.Delete(path);
-            throw;
-        }
+        _listener = UnixSocketPath.Listen("--socket", path, UnixFileMode.UserRead | UnixFileMode.UserWrite, backlog: 16);
     }
 
     /// <summary>Answers requests until <paramref name="cancellationToken"/> is cancelled.</summary>

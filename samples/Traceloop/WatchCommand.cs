@@ -67,12 +67,23 @@ internal static class WatchCommand
         return command;
     }
 
-    private static Option<string> SocketOption() => new("--socket")
+    private static Option<string> SocketOption()
     {
-        Description = $"the Unix socket a watch serves dumps on (default {DefaultSocket})",
-        HelpName = "PATH",
-        DefaultValueFactory = _ => DefaultSocket,
-    };
+        var option = new Option<string>("--socket")
+        {
+            Description = $"the Unix socket a watch serves dumps on (default {DefaultSocket})",
+            HelpName = "PATH",
+            DefaultValueFactory = _ => DefaultSocket,
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && UnixSocketPath.Refuse("--socket", r.Tokens[0].Value) is { } refused)
+            {
+                r.AddError(refused);
+            }
+        });
+        return option;
+    }
 
     private static async Task<int> RunAsync(string output, int pages, int spareRings, bool exitTimestamps, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
     {

@@ -23,6 +23,7 @@ public sealed class TraceloopBackgroundService : BackgroundService
     private readonly SyscallFormatter _formatter;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ContainerCollection? _sharedCollection;
+    private readonly ulong? _commandOpenFileSoftLimit;
     private TraceloopTracer? _tracer;
     private ContainerCollection? _ownCollection;
     private ContainerRecorder? _recorder;
@@ -47,6 +48,8 @@ public sealed class TraceloopBackgroundService : BackgroundService
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<TraceloopBackgroundService>();
         _formatter = new SyscallFormatter(_options.Formatter);
+        // Read now, while this host's parent is most likely still the one that started it.
+        _commandOpenFileSoftLimit = _options.CommandOpenFileSoftLimit ?? TracedCommand.StartingOpenFileSoftLimit;
     }
 
     /// <summary>Whether the tracer is loaded and its programs attached (false before the start, after the stop, or when the start failed).</summary>
@@ -125,20 +128,26 @@ public sealed class TraceloopBackgroundService : BackgroundService
 
     /// <summary>
     /// Runs <paramref name="command"/> in a cgroup of its own, recorded from its <c>execve</c> on (<see cref="TracedCommand"/>), waits
-    /// for it, and when it exits with a non-zero code logs its history and raises <see cref="HistoryDumped"/>.
+    /// for it, and when it exits with a non-zero code logs its history and raises <see cref="HistoryDumped"/>. The cgroup and
+    /// its ring are made before the command starts (what can be refused is refused before anything runs), and the command
+    /// gets <see cref="TraceloopHostingOptions.CommandOpenFileSoftLimit"/> as its soft open-file limit.
     /// </summary>
     /// <param name="command">The program (looked up in <c>PATH</c>).</param>
     /// <param name="arguments">Its arguments.</param>
     /// <param name="cancellationToken">Stops waiting (the command is killed).</param>
     /// <returns>The command's exit code.</returns>
     /// <exception cref="InvalidOperationException">The service has not started.</exception>
+    /// <exception cref="BpfPermissionException">The command's cgroup may not be made, or its ring's memory is refused.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="TraceloopHostingOptions.CommandOpenFileSoftLimit"/> is above this
+    /// process's hard open-file limit.</exception>
     public async Task<int> RunCommandAsync(string command, IEnumerable<string> arguments, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
         ArgumentNullException.ThrowIfNull(arguments);
         var tracer = _tracer ?? throw new InvalidOperationException("The traceloop service has not started (or has stopped).");
         var argumentList = arguments.ToArray();
-        await using var traced = TracedCommand.Start(tracer, command, argumentList);
+        await using var traced = TracedCommand.Prepare(tracer, command, argumentList, new TracedCommandOptions { OpenFileSoftLimit = _commandOpenFileSoftLimit });
+        traced.Start();
         var exitCode = await traced.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         if (exitCode != 0)
         {

@@ -31,6 +31,17 @@ public sealed class TraceloopHostingOptions
     /// <summary>How syscalls are printed in the log. Default: <see cref="SyscallFormatterOptions.Default"/> with timestamps and thread ids.</summary>
     public SyscallFormatterOptions Formatter { get; set; } = new() { IncludeThreadId = true, IncludeTimestamp = true };
 
+    /// <summary>
+    /// The soft open-file limit (<c>RLIMIT_NOFILE</c>) of the commands <see cref="TraceloopBackgroundService.RunCommandAsync"/>
+    /// runs (<see cref="TracedCommandOptions.OpenFileSoftLimit"/>), at most this process's hard limit; <see cref="ulong.MaxValue"/>
+    /// for unlimited. <c>null</c> (the default): the soft limit this host was started with when it can be told
+    /// (<see cref="TracedCommand.StartingOpenFileSoftLimit"/>: started from a shell, say), else this host's own, which the .NET
+    /// runtime (CoreCLR, not NativeAOT) raised to its hard one as the host started. A service manager's own limits are not
+    /// the ones it gave the host (systemd gives its services 1024:524288 by default; not tried here): such a host's commands
+    /// get its hard limit as soft limit unless this says otherwise. Bound from <c>Gadget:Traceloop:CommandOpenFileSoftLimit</c>.
+    /// </summary>
+    public ulong? CommandOpenFileSoftLimit { get; set; }
+
     /// <summary>Called with every history the service dumps (crashed container or failed command), after it was logged.</summary>
     public Action<TraceloopHistoryEventArgs>? OnHistory { get; set; }
 }

@@ -18,6 +18,8 @@ internal sealed class TraceloopSettings
 
     public bool? LogEveryExit { get; set; }
 
+    public ulong? CommandOpenFileSoftLimit { get; set; }
+
     public TracerSettings Tracer { get; set; } = new();
 
     public void ApplyTo(TraceloopHostingOptions options)
@@ -27,6 +29,7 @@ internal sealed class TraceloopSettings
         options.RetainedExitedContainers = RetainedExitedContainers ?? options.RetainedExitedContainers;
         options.LoggedSyscalls = LoggedSyscalls ?? options.LoggedSyscalls;
         options.LogEveryExit = LogEveryExit ?? options.LogEveryExit;
+        options.CommandOpenFileSoftLimit = CommandOpenFileSoftLimit ?? options.CommandOpenFileSoftLimit;
         options.Tracer.PagesPerCpu = Tracer.PagesPerCpu ?? options.Tracer.PagesPerCpu;
         options.Tracer.MaxContainers = Tracer.MaxContainers ?? options.Tracer.MaxContainers;
         options.Tracer.SpareRings = Tracer.SpareRings ?? options.Tracer.SpareRings;

@@ -160,11 +160,14 @@ public sealed class ContainerRecorder : IDisposable
             {
                 _tracer.AddCgroup(container.CgroupId);
             }
-            catch (Gadget.Bpf.BpfException e)
+            catch (Exception e) when (e is Gadget.Bpf.BpfException || (e is InvalidOperationException && e is not ObjectDisposedException))
             {
-                // No ring could be made (the open-file limit, the memory cgroup): this container is not recorded, the
-                // others are; thrown here it would only reach the collection's event thread.
+                // No ring could be made (the open-file limit, the memory cgroup) or every ring is in use: this container is
+                // not recorded, the others are; thrown here it would only reach the collection's event thread. Declined at
+                // once: still one of the kernel's new cgroups, it would claim the next spare ring at its next syscall, and
+                // hold it for nobody until UnkeptRingTimeout (a ring it claimed already is freed).
                 _tracer.Logger?.LogWarning("Container {Container} ({Id}) is not recorded: {Reason}", container.Name, container.Id, e.Message);
+                _tracer.Decline(container.CgroupId, this);
                 return;
             }
             _containers[container.Id] = container;

@@ -54,6 +54,17 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
 
     private Process Started => _process ?? throw new InvalidOperationException("The command has not been started: call Start() after Prepare().");
 
+    /// <summary>
+    /// The soft open-file limit (<c>RLIMIT_NOFILE</c>) this process was started with, for
+    /// <see cref="TracedCommandOptions.OpenFileSoftLimit"/>, when it can be told: CoreCLR raised this process's soft limit to
+    /// its hard one as it started, and the parent it inherited its limits from has the same hard limit and a lower soft one:
+    /// that one. <c>null</c> otherwise (nothing raised the soft limit, as in a NativeAOT program; or the parent is not what
+    /// this process's limits came from: a launcher that set them and exec'd it, such as <c>prlimit</c>; a service manager
+    /// such as systemd; a parent that is gone): a command then inherits this process's soft limit. Read once, at the first
+    /// call: read it early, while the parent is still the one that started this process.
+    /// </summary>
+    public static ulong? StartingOpenFileSoftLimit => Gadget.Traceloop.StartingOpenFileLimit.Soft;
+
     /// <summary>Creates a cgroup, gives it a ring in <paramref name="tracer"/>, and starts <paramref name="command"/> in it.</summary>
     /// <param name="tracer">The recorder.</param>
     /// <param name="command">The program (looked up in <c>PATH</c> by the shell's <c>exec</c>).</param>

@@ -16,8 +16,9 @@ public sealed class TracedCommandOptions
     /// its <c>execve</c>: not in <see cref="TracedCommand.Dump"/>); <see cref="ulong.MaxValue"/> for unlimited. At most
     /// this process's hard limit, which the command inherits. <c>null</c> (the default): the command inherits this process's
     /// soft limit, which CoreCLR (not NativeAOT) raised to the hard one when this process started: a command run by strace
-    /// or a shell would have the soft limit this process was started with, which the runtime does not record (a tool can
-    /// tell it from its parent's, as <c>traceloop run</c> does).
+    /// or a shell would have the soft limit this process was started with, which the runtime does not record
+    /// (<see cref="TracedCommand.StartingOpenFileSoftLimit"/> tells it from the parent's, when it can, as <c>traceloop run</c>
+    /// and <c>Gadget.Traceloop.Hosting</c>'s <c>RunCommandAsync</c> use it).
     /// </summary>
     public ulong? OpenFileSoftLimit { get; set; }
 }

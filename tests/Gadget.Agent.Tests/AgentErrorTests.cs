@@ -60,6 +60,7 @@ public sealed class AgentErrorTests : IAsyncLifetime
     [InlineData("{\"labels\": \"app\"}", "is not key=value")]
     [InlineData("{\"containerIndex\": -1}", "containerIndex -1 is negative")]
     [InlineData("[1, 2]", "Failed to read parameter")]
+    [InlineData("{\"exitTimestamps\": \"yes\"}", "$.exitTimestamps")]
     public async Task BadTraceRequest_Is400WithAMessage(string body, string message)
     {
         using var response = await Http.PostAsync("traces", new StringContent(body, Encoding.UTF8, "application/json"));

@@ -35,6 +35,9 @@ internal static unsafe partial class Libc
     /// <summary>The file type of a regular file.</summary>
     internal const ushort S_IFREG = 0x8000;
 
+    /// <summary>The file type of a directory.</summary>
+    internal const ushort S_IFDIR = 0x4000;
+
     /// <summary>The file type of a Unix domain socket.</summary>
     internal const ushort S_IFSOCK = 0xC000;
 

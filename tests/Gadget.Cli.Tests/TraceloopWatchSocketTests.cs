@@ -1,0 +1,103 @@
+namespace Gadget.Cli.Tests;
+
+/// <summary>
+/// <c>traceloop watch --socket PATH</c> where no socket can be made: one line naming the path and what to do, a non-zero
+/// exit, and no <c>ready:</c> before it. It said .NET's words (<c>SocketException: Permission denied</c>, <c>Could not find a
+/// part of the path</c>, an <c>ArgumentOutOfRangeException</c> about domain sockets), and a file that was not a socket was
+/// deleted and replaced by the watch's socket (then removed at its exit): its content was lost.
+/// </summary>
+[Collection(KernelCollection.Name)]
+public sealed class TraceloopWatchSocketTests : IDisposable
+{
+    /// <summary>A watch that records containers as uid 65534 (CapabilityTests' documented set).</summary>
+    private static readonly string[] WatchCapabilities = ["bpf", "perfmon", "dac_read_search", "sys_ptrace"];
+
+    private static readonly TimeSpan ExitGuard = TimeSpan.FromSeconds(60);
+
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("gadget-watch-socket-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    [Fact]
+    public async Task AMissingDirectoryIsNamed()
+    {
+        var path = Path.Combine(_directory.FullName, "missing", "traceloop.sock");
+        var run = await WatchAsync(path);
+        AssertRefusedBeforeReady(run, 1, path);
+        Assert.Contains($"the directory {Path.GetDirectoryName(path)} does not exist", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APathTooLongForAUnixSocketIsABadValue()
+    {
+        var path = Path.Combine(_directory.FullName, new string('s', 120) + ".sock");
+        var run = await WatchAsync(path);
+        AssertRefusedBeforeReady(run, 2, path);
+        Assert.Contains($"is {System.Text.Encoding.UTF8.GetByteCount(path)} bytes long, and a Unix socket's path is at most", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFileThatIsNotASocketIsLeftAlone()
+    {
+        var path = Path.Combine(_directory.FullName, "notes.txt");
+        var content = $"not a socket {Guid.NewGuid():N}\n";
+        await File.WriteAllTextAsync(path, content);
+        var run = await WatchAsync(path);
+        AssertRefusedBeforeReady(run, 1, path);
+        Assert.Contains("exists and is not a socket", run.Error, StringComparison.Ordinal);
+        Assert.Equal(content, await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public async Task ADirectoryIsNotTakenForTheSocket()
+    {
+        var path = Directory.CreateDirectory(Path.Combine(_directory.FullName, "sockets")).FullName;
+        var run = await WatchAsync(path);
+        AssertRefusedBeforeReady(run, 1, path);
+        Assert.Contains("is a directory", run.Error, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(path));
+    }
+
+    [Fact]
+    public async Task ADirectoryThisUserMayNotWriteIsNamed()
+    {
+        // The test's own directory, root's and 0755 (CreateTempSubdirectory makes it 0700: uid 65534 could not even look).
+        File.SetUnixFileMode(_directory.FullName, (UnixFileMode)0x1ED);
+        var path = Path.Combine(_directory.FullName, "traceloop.sock");
+        var run = await WatchAsync(path, WatchCapabilities);
+        AssertRefusedBeforeReady(run, 1, path);
+        Assert.Contains($"may not make a file in {_directory.FullName} (permission denied)", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    private static void AssertRefusedBeforeReady(CliRun run, int exitCode, string path)
+    {
+        Assert.DoesNotContain(": ready: ", run.Error, StringComparison.Ordinal);
+        run.AssertOneLineFailure(exitCode, path);
+        Assert.StartsWith("traceloop: ", run.ErrorLines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", run.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs <c>traceloop watch --all --socket PATH</c>; one still running after <see cref="ExitGuard"/> (it said it was
+    /// ready) is ended, and its exit code is -1.</summary>
+    private static async Task<CliRun> WatchAsync(string path, IReadOnlyList<string>? capabilities = null)
+    {
+        string[] arguments = ["watch", "--all", "--socket", path];
+        using var process = Tool.Traceloop.Start(arguments, capabilities: capabilities);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        var exitCode = -1;
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(ExitGuard);
+            exitCode = process.ExitCode;
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        return new CliRun($"traceloop {string.Join(' ', arguments)}", exitCode, await output, await error);
+    }
+}
