@@ -22,11 +22,16 @@ internal sealed class DumpServer : IDisposable
     private readonly string _path;
     private readonly uint _ownUid = EffectiveUserId();
     private readonly SemaphoreSlim _oneDumpAtATime = new(1, 1);
+    private readonly bool _everyExitTime;
 
-    /// <summary>Listens on <paramref name="path"/> (an existing socket file there is replaced), mode 0600.</summary>
-    internal DumpServer(string path)
+    /// <summary>
+    /// Listens on <paramref name="path"/> (an existing socket file there is replaced), mode 0600; <paramref name="everyExitTime"/>:
+    /// the watch reads every call's exit time (TraceloopOptions.ExitTimestamps), which a dump's -T needs.
+    /// </summary>
+    internal DumpServer(string path, bool everyExitTime)
     {
         _path = path;
+        _everyExitTime = everyExitTime;
         File.Delete(path);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -98,7 +103,12 @@ internal sealed class DumpServer : IDisposable
             await _oneDumpAtATime.WaitAsync(cancellationToken);
             try
             {
-                Cli.Print(recorder.Dump(request.Container), request.Format, writer);
+                var history = recorder.Dump(request.Container);
+                if (request.Printing is { Durations: true, Format: "text" } && !_everyExitTime)
+                {
+                    await writer.WriteLineAsync("--- traceloop: this watch reads the exit time only of calls that blocked or were preempted: -T shows no time for the others (start the watch with -T or --exit-timestamps) ---");
+                }
+                request.Printing.Print(history, writer);
             }
             catch (KeyNotFoundException e)
             {
