@@ -53,7 +53,15 @@ internal sealed class HistoryOptions
         {
             _durations.Description += $"; {recorded} then reads every syscall's exit time (--exit-timestamps)";
         }
+        else
+        {
+            _durations.Description += ", or that held its CPU, from a watch without -T or --exit-timestamps";
+        }
         _time.Description += ". The records' boot-clock times are converted with the wall clock's offset when printed: a clock step between the call and the printing shifts them";
+        if (recorded is null)
+        {
+            _time.Description += "; the watch prints them, in its time zone";
+        }
         command.Options.Add(_output);
         command.Options.Add(_stringLimit);
         command.Options.Add(_durations);
