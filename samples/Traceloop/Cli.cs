@@ -63,7 +63,7 @@ internal static class Cli
 
     private static Command RunCommand()
     {
-        var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error, or -o FILE) when it exits, with how each process ended. Exits with COMMAND's status. SIGTERM and SIGHUP sent to traceloop (and SIGINT, without a terminal) are passed on to COMMAND.");
+        var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error, or --output-file FILE) when it exits, with how each process ended. Exits with COMMAND's status. SIGTERM and SIGHUP sent to traceloop (and SIGINT, without a terminal) are passed on to COMMAND.");
         var history = new HistoryOptions(command, "standard error", "run");
         var pages = PagesOption(256);
         var profile = ValueOptions.OutputFile("--seccomp-profile", "also write an OCI seccomp profile allowing exactly the syscalls it made to FILE");
@@ -97,7 +97,7 @@ internal static class Cli
     private static async Task<int> RunCommandAsync(string[] argv, int pages, HistoryPrinting printing, string? profileFile, bool adviseOnly, bool exitTimestamps = false)
     {
         TracedCommand.EnsureCanCreateCgroup(); // the cheapest check first, before the BPF programs are loaded
-        // -o FILE: made (emptied) before the command runs, as strace does, so that a file that cannot be written stops it.
+        // --output-file FILE: made (emptied) before the command runs, as strace does, so that a file that cannot be written stops it.
         await using var historyFile = printing.File is null ? null : OpenHistoryFile(printing.File);
         // -T needs every call's exit time; -s N needs N bytes of each buffer (up to 256).
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions
@@ -167,7 +167,7 @@ internal static class Cli
         }
     }
 
-    /// <summary>Creates (or empties) <paramref name="path"/> for a history (<c>-o FILE</c>); a one-line failure (exit 1) when it cannot be written.</summary>
+    /// <summary>Creates (or empties) <paramref name="path"/> for a history (<c>--output-file FILE</c>); a one-line failure (exit 1) when it cannot be written.</summary>
     internal static StreamWriter OpenHistoryFile(string path)
     {
         try

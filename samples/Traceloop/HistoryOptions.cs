@@ -6,12 +6,14 @@ using Gadget.Traceloop.Decoding;
 namespace Traceloop;
 
 /// <summary>
-/// strace's printing flags on run, watch and dump: <c>-o text|json|FILE</c>, <c>-s N</c>, <c>-T</c>, <c>-t</c>, <c>-tt</c>,
+/// strace's printing flags on run, watch and dump: <c>-o text|json</c>, <c>--output-file FILE</c> (strace's <c>-o</c>: the
+/// project's <c>-o</c> is the format, in every tool), <c>-s N</c>, <c>-T</c>, <c>-t</c>, <c>-tt</c>,
 /// <c>-ttt</c>, <c>-e trace=SET</c>; read back as a <see cref="HistoryPrinting"/>.
 /// </summary>
 internal sealed class HistoryOptions
 {
-    private readonly Option<(string Format, string? File)> _output;
+    private readonly Option<string> _output = ValueOptions.Choice("--output", "-o", "text (strace-like) or json (one object per line)", "text", "text", "json");
+    private readonly Option<string?> _outputFile;
     private readonly Option<int> _stringLimit;
     // Flags take no value: a flag of arity 0..1 (bool's default) right before '--' made System.CommandLine take the
     // command's own options for traceloop's ('traceloop run -T -- sh -c ...': unrecognized option '-c').
@@ -31,17 +33,10 @@ internal sealed class HistoryOptions
         CustomParser = ParseTrace,
     };
 
-    /// <summary>Adds the flags to <paramref name="command"/>; <paramref name="where"/> is where the history goes without <c>-o FILE</c>, <paramref name="recorded"/> what <c>-s</c> and <c>-T</c> change in the recording (null for dump).</summary>
+    /// <summary>Adds the flags to <paramref name="command"/>; <paramref name="where"/> is where the history goes without <c>--output-file</c>, <paramref name="recorded"/> what <c>-s</c> and <c>-T</c> change in the recording (null for dump).</summary>
     internal HistoryOptions(Command command, string where, string? recorded)
     {
-        _output = new("--output", "-o")
-        {
-            Description = $"text (strace-like, the default) or json (one object per line); any other value is a FILE the history is written to instead of {where}, as strace's -o (both: -o json -o FILE; ./json for a file named json)",
-            HelpName = "text|json|FILE",
-            Arity = new ArgumentArity(1, 2),
-            AllowMultipleArgumentsPerToken = false,
-            CustomParser = ParseOutput,
-        };
+        _outputFile = ValueOptions.OutputFile("--output-file", $"write the history to FILE instead of {where} (strace's -o; here -o is the format, as in every Gadget tool)");
         _stringLimit = ValueOptions.Integer(
             "--string-limit",
             $"bytes of strings and data buffers printed, as strace's -s{(recorded is null ? " (at most what the watch records: its own -s, up to 256)" : $"; {recorded} records min(N, {HistoryPrinting.MaxBufferCapture}) bytes of each buffer (0: none, printed \"\"...)")}",
@@ -63,6 +58,7 @@ internal sealed class HistoryOptions
             _time.Description += "; the watch prints them, in its time zone";
         }
         command.Options.Add(_output);
+        command.Options.Add(_outputFile);
         command.Options.Add(_stringLimit);
         command.Options.Add(_durations);
         command.Options.Add(_time);
@@ -74,49 +70,12 @@ internal sealed class HistoryOptions
     /// <summary>What the flags of <paramref name="result"/> ask for.</summary>
     internal HistoryPrinting Read(ParseResult result)
     {
-        var (format, file) = result.GetValue(_output); // (null, null) when not given
         // -tt and -ttt say more than -t: the most precise one given wins, as strace's -t -t is -tt.
         var timeOfDay = result.GetValue(_timeEpoch) ? SyscallTimeOfDay.UnixMicroseconds
             : result.GetValue(_timeMicroseconds) ? SyscallTimeOfDay.Microseconds
             : result.GetValue(_time) ? SyscallTimeOfDay.Seconds
             : SyscallTimeOfDay.None;
-        return new HistoryPrinting(format ?? "text", file, result.GetValue(_stringLimit), result.GetValue(_durations), timeOfDay, result.GetValue(_trace));
-    }
-
-    private static (string Format, string? File) ParseOutput(ArgumentResult r)
-    {
-        string? format = null;
-        string? file = null;
-        foreach (var text in r.Tokens.Select(t => t.Value))
-        {
-            if (text is "text" or "json")
-            {
-                if (format is not null)
-                {
-                    r.AddError($"--output gives two formats ('{format}', '{text}'): give text or json once, and at most one FILE.");
-                }
-                format = text;
-                continue;
-            }
-            // A format's name misspelt, or another tool's format, is not taken for a file (./NAME is).
-            if (text.Equals("text", StringComparison.OrdinalIgnoreCase) || text.Equals("json", StringComparison.OrdinalIgnoreCase)
-                || text is "columns" or "jsonpretty" or "yaml" or "jsonl" or "ndjson")
-            {
-                r.AddError($"--output is text or json, or a file: not '{DisplayText.Escape(text)}' (./{DisplayText.Escape(text)} for a file of that name).");
-                continue;
-            }
-            var directory = text.Length == 0 || text.Contains('\0', StringComparison.Ordinal) ? null : Path.GetDirectoryName(Path.GetFullPath(text));
-            if (directory is null || Directory.Exists(text) || !Directory.Exists(directory))
-            {
-                r.AddError($"--output is text, json or a file to write in a directory that exists, not '{DisplayText.Escape(text)}'.");
-            }
-            else if (file is not null)
-            {
-                r.AddError($"--output names two files ('{DisplayText.Escape(file)}', '{DisplayText.Escape(text)}'): give one FILE, and text or json.");
-            }
-            file = text;
-        }
-        return (format ?? "text", file);
+        return new HistoryPrinting(result.GetValue(_output)!, result.GetValue(_outputFile), result.GetValue(_stringLimit), result.GetValue(_durations), timeOfDay, result.GetValue(_trace));
     }
 
     private static SyscallFilter? ParseTrace(ArgumentResult r)

@@ -4,7 +4,7 @@ namespace Traceloop;
 
 /// <summary>
 /// How a history is printed, as strace's flags say: <c>-o text|json</c>, <c>-s</c>, <c>-T</c>, <c>-t</c>/<c>-tt</c>/<c>-ttt</c>,
-/// <c>-e trace=SET</c>; and where to (<c>-o FILE</c>). What a dump asks its watch for (<see cref="DumpRequest"/>), but
+/// <c>-e trace=SET</c>; and where to (<c>--output-file FILE</c>). What a dump asks its watch for (<see cref="DumpRequest"/>), but
 /// <see cref="File"/>, which is the dump's own.
 /// </summary>
 /// <param name="Format"><c>text</c> or <c>json</c>.</param>

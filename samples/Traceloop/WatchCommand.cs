@@ -19,7 +19,7 @@ internal static class WatchCommand
     /// <summary><c>traceloop watch</c>.</summary>
     internal static Command Create()
     {
-        var command = new Command("watch", "Record every matching container and print a container's history when it crashes (standard output, or -o FILE); serves 'traceloop dump CONTAINER'.");
+        var command = new Command("watch", "Record every matching container and print a container's history when it crashes (standard output, or --output-file FILE); serves 'traceloop dump CONTAINER'.");
         var history = new HistoryOptions(command, "standard output", "watch");
         var pages = Cli.PagesOption(64);
         var socket = SocketOption();
@@ -47,7 +47,7 @@ internal static class WatchCommand
     /// <summary><c>traceloop dump CONTAINER</c>.</summary>
     internal static Command CreateDump()
     {
-        var command = new Command("dump", "Print the history of a container recorded by a running 'traceloop watch' (standard output, or -o FILE).");
+        var command = new Command("dump", "Print the history of a container recorded by a running 'traceloop watch' (standard output, or --output-file FILE).");
         var history = new HistoryOptions(command, "standard output", recorded: null);
         var socket = SocketOption();
         var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };

@@ -66,7 +66,8 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--containerindex"] = "99999999999",
         ["--runtime"] = "nosuchruntime",
         ["--label"] = "novalue",
-        ["--output"] = "/nonexistent/dir/out", // neither a format nor a file that can be made (traceloop's -o takes a FILE too)
+        ["--output"] = "xml",
+        ["--output-file"] = "/nonexistent/dir/out",
         ["--string-limit"] = "-1",
         ["--trace"] = "nosuchsyscall",
         ["--output-buffering"] = "block",

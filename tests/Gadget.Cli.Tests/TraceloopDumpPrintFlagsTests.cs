@@ -7,7 +7,7 @@ using Gadget.Containers.Tests;
 namespace Gadget.Cli.Tests;
 
 /// <summary>
-/// strace's printing flags on <c>traceloop watch</c> (a crashed container's history, <c>-o FILE</c>) and on
+/// strace's printing flags on <c>traceloop watch</c> (a crashed container's history, <c>--output-file FILE</c>) and on
 /// <c>traceloop dump</c> (sent to the watch in its request line), on a runc container whose syscalls the test chooses:
 /// it opens a missing file and writes a known line to /dev/null in a loop, then exits 3.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed partial class TraceloopDumpPrintFlagsTests
         try
         {
             // The watch: neither -T nor --exit-timestamps; its crash histories to a file, openat and write only, -tt.
-            using var watch = new RunningTool(Tool.Traceloop, "watch", "--id", id, "--socket", socket, "-o", crashes, "-e", "trace=openat,write", "-tt");
+            using var watch = new RunningTool(Tool.Traceloop, "watch", "--id", id, "--socket", socket, "--output-file", crashes, "-e", "trace=openat,write", "-tt");
             await watch.WaitReadyAsync();
             var marker = $"/print-flags-{Guid.NewGuid():N}"[..24];
             var before = DateTimeOffset.UtcNow;
@@ -57,7 +57,7 @@ public sealed partial class TraceloopDumpPrintFlagsTests
 
             // JSON to a file, the same filter; and a dump without options (the old request line) is not filtered.
             var json = Path.Combine(directory, "dump.jsonl");
-            var jsonDump = await Tool.Traceloop.RunAsync(["dump", id, "--socket", socket, "-o", "json", "-o", json, "-e", "trace=openat"]);
+            var jsonDump = await Tool.Traceloop.RunAsync(["dump", id, "--socket", socket, "-o", "json", "--output-file", json, "-e", "trace=openat"]);
             Assert.True(jsonDump.ExitCode == 0 && jsonDump.Output.Length == 0, $"{jsonDump.CommandLine}: exit {jsonDump.ExitCode}\n{jsonDump.Output}\n{jsonDump.Error}");
             var names = File.ReadLines(json).Select(l => JsonDocument.Parse(l).RootElement).Where(o => o.TryGetProperty("name", out _)).Select(o => o.GetProperty("name").GetString()).ToList();
             Assert.Contains("openat", names);

@@ -8,7 +8,7 @@ namespace Gadget.Cli.Tests;
 /// <summary>
 /// strace's first flags on <c>traceloop run</c>, each checked against what the kernel did for a command whose syscalls the
 /// test controls: <c>-T</c> (a sleep's duration), <c>-s</c> (the bytes a read and a write really moved), <c>-e trace=SET</c>,
-/// <c>-t</c>/<c>-tt</c>/<c>-ttt</c> (the test's own clock around the run) and <c>-o FILE</c>.
+/// <c>-t</c>/<c>-tt</c>/<c>-ttt</c> (the test's own clock around the run) and <c>--output-file FILE</c>.
 /// </summary>
 [Collection(KernelCollection.Name)]
 public sealed partial class TraceloopPrintFlagsTests : IDisposable
@@ -128,7 +128,7 @@ public sealed partial class TraceloopPrintFlagsTests : IDisposable
     public async Task AnOutputFileTakesTheHistoryAndLeavesTheCommandsOwnOutput()
     {
         var file = Path.Combine(_directory, "history.txt");
-        var run = await RunAsync(["-o", file, "--", "/bin/sh", "-c", "echo out; echo err >&2"]);
+        var run = await RunAsync(["--output-file", file, "--", "/bin/sh", "-c", "echo out; echo err >&2"]);
 
         Assert.Equal("out\n", run.Output);
         Assert.Equal(["err"], run.ErrorLines.Where(l => !l.StartsWith("traceloop: ", StringComparison.Ordinal)));
@@ -139,7 +139,7 @@ public sealed partial class TraceloopPrintFlagsTests : IDisposable
 
         // Both a format and a file: JSON in the file.
         var json = Path.Combine(_directory, "history.jsonl");
-        var jsonRun = await RunAsync(["-o", "json", "-o", json, "--", "/bin/true"]);
+        var jsonRun = await RunAsync(["-o", "json", "--output-file", json, "--", "/bin/true"]);
         Assert.DoesNotContain(jsonRun.ErrorLines, l => l.StartsWith('{'));
         Assert.All(await File.ReadAllLinesAsync(json), l => JsonDocument.Parse(l).Dispose());
     }

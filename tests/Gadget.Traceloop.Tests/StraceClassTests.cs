@@ -15,6 +15,7 @@ public sealed partial class StraceClassTests
     [
         "exit", "exit_group", "fork", "vfork", "clone", "rt_sigreturn", "pause", "vhangup", "reboot", "setsid", "sethostname",
         "setdomainname", "set_tid_address", "sync", "uprobe", "uretprobe",
+        "kexec_load", "kexec_file_load", // with no segments (0 for nr_segments), kexec_load unloads a staged kernel
     ];
 
     /// <summary>Arguments other than (-1, 0, 0, 0, 0, 0) where those would succeed and do something, or block.</summary>
