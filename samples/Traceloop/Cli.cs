@@ -19,12 +19,10 @@ internal static class Cli
             WatchCommand.CreateDump(),
         }, args);
 
-    /// <summary><c>--output text|json</c> (<c>-o</c>): strace-like text or one JSON object per line.</summary>
-    internal static Option<string> OutputOption() => ValueOptions.Choice("--output", "-o", "text (strace-like) or json (one object per line)", "text", "text", "json");
-
     /// <summary><c>--exit-timestamps</c>: TraceloopOptions.ExitTimestamps.</summary>
     internal static Option<bool> ExitTimestampsOption() => new("--exit-timestamps")
     {
+        Arity = ArgumentArity.Zero, // not 0..1: right before '--' it made the command's own options traceloop's
         Description = "read the clock at every syscall's exit (json: exit_timestamp_ns of every call that returned; without it, only of calls whose thread was switched out, which spares a clock read per syscall)",
     };
 
@@ -65,18 +63,17 @@ internal static class Cli
 
     private static Command RunCommand()
     {
-        var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error) when it exits, with how each process ended. Exits with COMMAND's status. SIGTERM and SIGHUP sent to traceloop (and SIGINT, without a terminal) are passed on to COMMAND.");
-        var output = OutputOption();
+        var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error, or --output-file FILE) when it exits, with how each process ended. Exits with COMMAND's status. SIGTERM and SIGHUP sent to traceloop (and SIGINT, without a terminal) are passed on to COMMAND.");
+        var history = new HistoryOptions(command, "standard error", "run");
         var pages = PagesOption(256);
         var profile = ValueOptions.OutputFile("--seccomp-profile", "also write an OCI seccomp profile allowing exactly the syscalls it made to FILE");
         var exitTimestamps = ExitTimestampsOption();
         var argv = CommandArgument();
-        command.Options.Add(output);
         command.Options.Add(pages);
         command.Options.Add(profile);
         command.Options.Add(exitTimestamps);
         command.Arguments.Add(argv);
-        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), result.GetValue(output)!, result.GetValue(profile), adviseOnly: false, result.GetValue(exitTimestamps)));
+        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), history.Read(result), result.GetValue(profile), adviseOnly: false, result.GetValue(exitTimestamps)));
         CliHost.PassesSignalsOn(command);
         return command;
     }
@@ -91,16 +88,25 @@ internal static class Cli
         command.Options.Add(pages);
         command.Options.Add(file);
         command.Arguments.Add(argv);
-        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), "text", result.GetValue(file), adviseOnly: true));
+        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), HistoryPrinting.Default, result.GetValue(file), adviseOnly: true));
         CliHost.PassesSignalsOn(command);
         advise.Subcommands.Add(command);
         return advise;
     }
 
-    private static async Task<int> RunCommandAsync(string[] argv, int pages, string output, string? profileFile, bool adviseOnly, bool exitTimestamps = false)
+    private static async Task<int> RunCommandAsync(string[] argv, int pages, HistoryPrinting printing, string? profileFile, bool adviseOnly, bool exitTimestamps = false)
     {
         TracedCommand.EnsureCanCreateCgroup(); // the cheapest check first, before the BPF programs are loaded
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, ExitTimestamps = exitTimestamps, Logger = CliLogger.Instance });
+        // --output-file FILE: made (emptied) before the command runs, as strace does, so that a file that cannot be written stops it.
+        await using var historyFile = printing.File is null ? null : OpenHistoryFile(printing.File);
+        // -T needs every call's exit time; -s N needs N bytes of each buffer (up to 256).
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions
+        {
+            PagesPerCpu = pages,
+            ExitTimestamps = exitTimestamps || printing.Durations,
+            BufferCaptureBytes = printing.BufferCaptureBytes,
+            Logger = CliLogger.Instance,
+        });
         // The cgroup and its ring before 'ready' (a ring's memory can be refused: CAP_IPC_LOCK), the command after it.
         // Advising: the command's own output must not mix with the profile on standard output.
         // The command gets the open-file soft limit traceloop was started with, not the one the runtime raised it to.
@@ -127,7 +133,7 @@ internal static class Cli
         var records = command.Dump();
         if (!adviseOnly)
         {
-            Print(records, output, Console.Error);
+            printing.Print(records, historyFile ?? Console.Error);
         }
         if (adviseOnly || profileFile is not null)
         {
@@ -161,7 +167,16 @@ internal static class Cli
         }
     }
 
-    /// <summary>Prints a history strace-like (text) or one JSON object per line: syscalls, process exits, and what it lacks.</summary>
-    internal static void Print(IReadOnlyList<SyscallRecord> records, string output, TextWriter writer) =>
-        new SyscallHistoryWriter(json: output == "json").Write(records, writer);
+    /// <summary>Creates (or empties) <paramref name="path"/> for a history (<c>--output-file FILE</c>); a one-line failure (exit 1) when it cannot be written.</summary>
+    internal static StreamWriter OpenHistoryFile(string path)
+    {
+        try
+        {
+            return new StreamWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read), new System.Text.UTF8Encoding(false));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandLineException($"cannot write the history to {DisplayText.Escape(path)}: {e.Message}", CliHost.Failure);
+        }
+    }
 }

@@ -22,12 +22,18 @@ internal sealed class DumpServer : IDisposable
     private readonly string _path;
     private readonly uint _ownUid = EffectiveUserId();
     private readonly SemaphoreSlim _oneDumpAtATime = new(1, 1);
+    private readonly bool _everyExitTime;
 
-    /// <summary>Listens on <paramref name="path"/> (a socket file left there is replaced; anything else is refused), mode 0600.</summary>
+    /// <summary>
+    /// Listens on <paramref name="path"/> (a socket file left there is replaced; anything else is refused), mode 0600;
+    /// <paramref name="everyExitTime"/>: the watch reads every call's exit time (TraceloopOptions.ExitTimestamps), which a
+    /// dump's -T needs.
+    /// </summary>
     /// <exception cref="CommandLineException">(exit 1) No socket can be made there: the message names the path and what to do.</exception>
-    internal DumpServer(string path)
+    internal DumpServer(string path, bool everyExitTime)
     {
         _path = path;
+        _everyExitTime = everyExitTime;
         _listener = UnixSocketPath.Listen("--socket", path, UnixFileMode.UserRead | UnixFileMode.UserWrite, backlog: 16);
     }
 
@@ -86,7 +92,12 @@ internal sealed class DumpServer : IDisposable
             await _oneDumpAtATime.WaitAsync(cancellationToken);
             try
             {
-                Cli.Print(recorder.Dump(request.Container), request.Format, writer);
+                var history = recorder.Dump(request.Container);
+                if (request.Printing is { Durations: true, Format: "text" } && !_everyExitTime)
+                {
+                    await writer.WriteLineAsync("--- traceloop: this watch reads the exit time only of calls that blocked or were preempted: -T shows no time for the others (start the watch with -T or --exit-timestamps) ---");
+                }
+                request.Printing.Print(history, writer);
             }
             catch (KeyNotFoundException e)
             {

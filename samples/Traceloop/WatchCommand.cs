@@ -19,14 +19,13 @@ internal static class WatchCommand
     /// <summary><c>traceloop watch</c>.</summary>
     internal static Command Create()
     {
-        var command = new Command("watch", "Record every matching container and print a container's history when it crashes; serves 'traceloop dump CONTAINER'.");
-        var output = Cli.OutputOption();
+        var command = new Command("watch", "Record every matching container and print a container's history when it crashes (standard output, or --output-file FILE); serves 'traceloop dump CONTAINER'.");
+        var history = new HistoryOptions(command, "standard output", "watch");
         var pages = Cli.PagesOption(64);
         var socket = SocketOption();
         var spareRings = ValueOptions.SpareRings();
         var exitTimestamps = Cli.ExitTimestampsOption();
         var selector = new SelectorOptions(command, host: false);
-        command.Options.Add(output);
         command.Options.Add(pages);
         command.Options.Add(spareRings);
         command.Options.Add(exitTimestamps);
@@ -40,7 +39,7 @@ internal static class WatchCommand
         });
         command.SetAction(async (result, cancellationToken) =>
         {
-            return await RunAsync(result.GetValue(output)!, result.GetValue(pages), result.GetValue(spareRings), result.GetValue(exitTimestamps), result.GetValue(socket)!, selector.Selector(result)!, cancellationToken);
+            return await RunAsync(history.Read(result), result.GetValue(pages), result.GetValue(spareRings), result.GetValue(exitTimestamps), result.GetValue(socket)!, selector.Selector(result)!, cancellationToken);
         });
         return command;
     }
@@ -48,8 +47,8 @@ internal static class WatchCommand
     /// <summary><c>traceloop dump CONTAINER</c>.</summary>
     internal static Command CreateDump()
     {
-        var command = new Command("dump", "Print the history of a container recorded by a running 'traceloop watch'.");
-        var output = Cli.OutputOption();
+        var command = new Command("dump", "Print the history of a container recorded by a running 'traceloop watch' (standard output, or --output-file FILE).");
+        var history = new HistoryOptions(command, "standard output", recorded: null);
         var socket = SocketOption();
         var container = new Argument<string>("container") { Description = "the container's id, a unique prefix of it, or its name" };
         // Sent to the watch as one line: a line break in it would cut the request or add one (DumpRequest).
@@ -60,10 +59,9 @@ internal static class WatchCommand
                 r.AddError(refused);
             }
         });
-        command.Options.Add(output);
         command.Options.Add(socket);
         command.Arguments.Add(container);
-        command.SetAction((result, cancellationToken) => DumpAsync(result.GetValue(output)!, result.GetValue(socket)!, result.GetRequiredValue(container), cancellationToken));
+        command.SetAction((result, cancellationToken) => DumpAsync(history.Read(result), result.GetValue(socket)!, result.GetRequiredValue(container), cancellationToken));
         return command;
     }
 
@@ -85,10 +83,14 @@ internal static class WatchCommand
         return option;
     }
 
-    private static async Task<int> RunAsync(string output, int pages, int spareRings, bool exitTimestamps, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(HistoryPrinting printing, int pages, int spareRings, bool exitTimestamps, string socketPath, ContainerSelector selector, CancellationToken cancellationToken)
     {
+        await using var historyFile = printing.File is null ? null : Cli.OpenHistoryFile(printing.File);
+        var output = historyFile ?? Console.Out;
         // Ctrl-C (SIGINT) and SIGTERM cancel the token: the watch stops cleanly (the rings are freed, the socket removed).
-        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, SpareRings = spareRings, ExitTimestamps = exitTimestamps, Logger = CliLogger.Instance });
+        // -T needs every call's exit time; -s N needs N bytes of each buffer (up to 256).
+        exitTimestamps |= printing.Durations;
+        await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, SpareRings = spareRings, ExitTimestamps = exitTimestamps, BufferCaptureBytes = printing.BufferCaptureBytes, Logger = CliLogger.Instance });
         await using var collection = new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
         using var recorder = tracer.Follow(collection, selector);
         var print = new Lock();
@@ -96,13 +98,14 @@ internal static class WatchCommand
         {
             lock (print)
             {
-                Console.WriteLine($"=== container {e.Container.Name} ({e.Container.Id}) {e.ExitStatus}: its last {e.History.Count} syscalls ===");
-                Cli.Print(e.History, output, Console.Out);
-                Console.WriteLine($"=== end of {e.Container.Name} ===");
+                output.WriteLine($"=== container {e.Container.Name} ({e.Container.Id}) {e.ExitStatus}: its last {e.History.Count} syscalls ===");
+                printing.Print(e.History, output);
+                output.WriteLine($"=== end of {e.Container.Name} ===");
+                output.Flush();
             }
         };
         // Listening before 'ready': a dump asked for as soon as the watch says it is ready is answered.
-        using var server = new DumpServer(socketPath);
+        using var server = new DumpServer(socketPath, exitTimestamps);
         try
         {
             CliHost.Ready($"recording containers matching {selector} ({tracer.BytesPerContainer / 1024} KiB each); dump with 'traceloop dump CONTAINER'; Ctrl-C to stop.");
@@ -114,7 +117,7 @@ internal static class WatchCommand
         return 0;
     }
 
-    private static async Task<int> DumpAsync(string output, string socketPath, string container, CancellationToken cancellationToken)
+    private static async Task<int> DumpAsync(HistoryPrinting printing, string socketPath, string container, CancellationToken cancellationToken)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -134,21 +137,24 @@ internal static class WatchCommand
         await using var stream = new NetworkStream(socket);
         await using (var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true))
         {
-            await writer.WriteAsync(new DumpRequest(output, container).Line); // the container was checked: one line
+            await writer.WriteAsync(new DumpRequest(printing.WithoutFile(), container).Line); // the container was checked: one line
         }
         socket.Shutdown(SocketShutdown.Send);
         using var reader = new StreamReader(stream);
+        await using var historyFile = printing.File is null ? null : Cli.OpenHistoryFile(printing.File);
+        var output = historyFile ?? Console.Out;
         var status = 0;
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.StartsWith("error: ", StringComparison.Ordinal))
             {
-                Console.Error.WriteLine("traceloop: " + DisplayText.Escape(line[7..])); // a watch's words: no terminal commands
+                // A watch's words: no terminal commands. One older than -s/-T/-t/-e refuses a request that asks for them.
+                Console.Error.WriteLine("traceloop: " + DisplayText.Escape(line[7..]) + DumpRequest.OlderWatchHint(printing, line[7..]));
                 status = 1;
             }
             else
             {
-                Console.WriteLine(line);
+                output.WriteLine(line);
             }
         }
         return status;

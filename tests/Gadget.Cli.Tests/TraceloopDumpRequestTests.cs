@@ -66,6 +66,18 @@ public sealed class TraceloopDumpRequestTests
         ("text \u001b[2J\n", "'\\x1b[2J' holds control characters"),
         ("text \n", "empty string"),
         ("\n", "the request is empty"),
+        // Printing options (dump's -s, -T, -t, -e): each known, given once, well-formed; a filter naming a known syscall.
+        ("text;s=x a\n", "unknown or malformed option 's=x'"),
+        ("text;s=-1 a\n", "unknown or malformed option 's=-1'"),
+        ("text;q a\n", "unknown or malformed option 'q'"),
+        ("text;T=1 a\n", "unknown or malformed option 'T=1'"),
+        ("text;T;T a\n", "option 'T' given twice"),
+        ("text;t=4 a\n", "unknown or malformed option 't=4'"),
+        ("json;e= a\n", "unknown or malformed option 'e='"),
+        ("text;e=open,read a\n", "unknown or malformed option 'e=open,read'"), // not percent-encoded
+        ("text;e=%zz a\n", "unknown or malformed option 'e=%zz'"),
+        ("text;e=nosuchsyscall a\n", "unknown syscall 'nosuchsyscall'"),
+        ("text; a\n", "unknown or malformed option ''"),
     ];
 
     [Fact]
@@ -84,8 +96,9 @@ public sealed class TraceloopDumpRequestTests
                 && !answer.Contains('\u001b', StringComparison.Ordinal) && answer.TrimEnd('\n').Split('\n').Length == 1,
                 $"request {Escape(request)}: answer {Escape(answer)}");
         }
-        // A well-formed request is still served.
+        // A well-formed request is still served, with printing options too.
         Assert.StartsWith("error: No recorded container matches 'a'", await AskAsync(socket, "text a\n"), StringComparison.Ordinal);
+        Assert.StartsWith("error: No recorded container matches 'a'", await AskAsync(socket, "json;s=5;T;t=3;e=%21openat%2C%25file a\n"), StringComparison.Ordinal);
         await watch.InterruptExpectingSuccessAsync();
     }
 

@@ -153,7 +153,7 @@ public class DecodingFormatterTests
             Record("exit_group", [0], null),
         ];
         var builder = new StringBuilder(1024);
-        var timed = new SyscallFormatter(new SyscallFormatterOptions { IncludeTimestamp = true, IncludeThreadId = true }, X86);
+        var timed = new SyscallFormatter(new SyscallFormatterOptions { IncludeTimestamp = true, IncludeThreadId = true, TimeOfDay = SyscallTimeOfDay.Microseconds, IncludeDuration = true }, X86);
         for (int warm = 0; warm < 3; warm++)
         {
             foreach (var record in records)

@@ -195,7 +195,7 @@ public class DecodingStraceComparisonTests
         new("openat", "-100", "path(b'/nonexistent/' + b'q' * 300)", "0"),                                // 180: longer than 255 bytes
     ];
 
-    public static TheoryData<int> Limits => new() { 32, 8 };
+    public static TheoryData<int> Limits => new() { 32, 8, 1, 0 };
 
     [Theory]
     [MemberData(nameof(Limits))]

@@ -69,7 +69,7 @@ internal static partial class DecodingStraceOracle
         results = []
         def call(index, nr, args):
             marker = ("<<c%d>>" % index).encode()
-            libc.syscall(1, ctypes.c_long(-1), marker, len(marker))
+            libc.syscall(1, ctypes.c_long(-1000 - index), marker, len(marker))
             before = {}
             for i, a in enumerate(args):
                 if a in mem:
@@ -265,14 +265,15 @@ internal static partial class DecodingStraceOracle
 
     private static string FindLine(string[] lines, int index, Call call, int number)
     {
-        string marker = $"write(-1, \"<<c{index}>>\"";
+        // The marker's descriptor, not its text, says which call follows: -s 0 prints no text.
+        string marker = $"write({-1000 - index}, ";
         int start = Array.FindIndex(lines, l => l.StartsWith(marker, StringComparison.Ordinal));
         if (start < 0)
         {
             throw new InvalidOperationException($"strace did not show the marker of call {index}.");
         }
         string prefix = (call.Number is null ? call.Name : $"syscall_0x{number:x}") + "(";
-        for (int i = start + 1; i < lines.Length && !lines[i].StartsWith("write(-1, \"<<c", StringComparison.Ordinal); i++)
+        for (int i = start + 1; i < lines.Length && !IsMarker(lines[i]); i++)
         {
             if (lines[i].StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -281,6 +282,11 @@ internal static partial class DecodingStraceOracle
         }
         throw new InvalidOperationException($"strace did not show call {index} ({call.Name}) after its marker.");
     }
+
+    /// <summary>A marker's line: <c>write(-1000 - index, ...)</c>.</summary>
+    private static bool IsMarker(string line) =>
+        line.StartsWith("write(-", StringComparison.Ordinal) && line.IndexOf(',', StringComparison.Ordinal) is > 7 and var comma
+        && int.TryParse(line.AsSpan(6, comma - 6), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var fd) && fd <= -1000;
 
     internal static string RunProcess(string file, string arguments)
     {

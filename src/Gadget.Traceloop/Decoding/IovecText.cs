@@ -31,7 +31,8 @@ internal static class IovecText
         ulong remaining = filled < 0 ? ulong.MaxValue : (ulong)filled;
         destination.Append('[');
         ulong printed = 0;
-        while (data.Length >= 10 && printed < count)
+        // strace prints at most -s elements of an array, then "...".
+        while (data.Length >= 10 && printed < count && printed < (ulong)Math.Max(stringLimit, 0))
         {
             ulong length = BinaryPrimitives.ReadUInt64LittleEndian(data);
             int n = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(data[8..]), data.Length - 10);

@@ -162,6 +162,29 @@ internal static class StraceText
         destination.Append(digits[..written]);
     }
 
+    /// <summary>
+    /// Appends <c>[a, b, c]</c>, at most <paramref name="limit"/> elements (strace's <c>-s</c> limits arrays too) and then
+    /// <c>...</c>: <c>[a, ...]</c>, <c>[...]</c>.
+    /// </summary>
+    public static void AppendNumberArray(StringBuilder destination, ReadOnlySpan<long> values, int limit)
+    {
+        destination.Append('[');
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i > 0)
+            {
+                destination.Append(", ");
+            }
+            if (i >= limit)
+            {
+                destination.Append("...");
+                break;
+            }
+            destination.Append(values[i]);
+        }
+        destination.Append(']');
+    }
+
     /// <summary>Appends an address: <c>NULL</c> or <c>0x..</c>.</summary>
     public static void AppendPointer(StringBuilder destination, ulong value)
     {

@@ -14,6 +14,8 @@ public sealed class SyscallFormatter
     private static readonly ObjectPool<StringBuilder> BuilderPool = new DefaultObjectPoolProvider().CreateStringBuilderPool(256, 64 * 1024);
 
     private readonly RenderSettings settings;
+    private readonly long realtimeOffsetNs;
+    private readonly TimeZoneInfo timeZone = TimeZoneInfo.Utc;
 
     /// <summary>Creates a formatter for <paramref name="catalog"/>'s architecture (default: this machine's).</summary>
     public SyscallFormatter(SyscallFormatterOptions? options = null, SyscallCatalog? catalog = null)
@@ -23,8 +25,17 @@ public sealed class SyscallFormatter
         {
             throw new ArgumentOutOfRangeException(nameof(options), Options.StringLimit, "The string limit cannot be negative.");
         }
+        if (!Enum.IsDefined(Options.TimeOfDay))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.TimeOfDay, "Unknown time-of-day format.");
+        }
         Catalog = catalog ?? SyscallCatalog.Current;
         settings = new RenderSettings(Options, Catalog.Architecture);
+        if (Options.TimeOfDay != SyscallTimeOfDay.None)
+        {
+            realtimeOffsetNs = Options.RealtimeOffsetNs ?? BootClock.RealtimeOffsetNanoseconds();
+            timeZone = Options.TimeZone ?? TimeZoneInfo.Local;
+        }
     }
 
     /// <summary>The options.</summary>
@@ -38,18 +49,7 @@ public sealed class SyscallFormatter
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(destination);
-        if (Options.IncludeTimestamp)
-        {
-            ulong micros = record.TimestampNs / 1000;
-            StraceText.AppendDecimal(destination, micros / 1_000_000);
-            destination.Append('.');
-            StraceText.AppendDecimal(destination, micros % 1_000_000, width: 6);
-            destination.Append(' ');
-        }
-        if (Options.IncludeThreadId)
-        {
-            destination.Append("[pid ").Append(record.ThreadId).Append("] ");
-        }
+        AppendPrefix(record.ThreadId, record.TimestampNs, destination);
         destination.Append(Catalog.Table.GetDisplayName(record)).Append('(');
         var context = Context(record);
         var renderer = SyscallRenderers.For(context.Decoder);
@@ -64,6 +64,68 @@ public sealed class SyscallFormatter
         }
         destination.Append(") = ");
         renderer.AppendReturn(context, destination);
+        if (Options.IncludeDuration && record.ReturnValue.HasValue && record.ExitTimestampNs is ulong exit)
+        {
+            // strace -T: seconds with microseconds, cut (not rounded) to the microsecond.
+            ulong micros = (exit > record.TimestampNs ? exit - record.TimestampNs : 0) / 1000;
+            destination.Append(" <");
+            AppendSeconds(destination, micros);
+            destination.Append('>');
+        }
+    }
+
+    /// <summary>
+    /// Appends what comes before a line's syscall, for a line of thread <paramref name="threadId"/> at
+    /// <paramref name="timestampNs"/> (boot time): the boot-time stamp, <c>[pid TID] </c>, the wall-clock time, each as
+    /// the options ask. Process exits (<c>+++ exited with 0 +++</c>) take the same prefix.
+    /// </summary>
+    internal void AppendPrefix(int threadId, ulong timestampNs, StringBuilder destination)
+    {
+        if (Options.IncludeTimestamp)
+        {
+            AppendSeconds(destination, timestampNs / 1000);
+            destination.Append(' ');
+        }
+        if (Options.IncludeThreadId)
+        {
+            destination.Append("[pid ").Append(threadId).Append("] ");
+        }
+        if (Options.TimeOfDay != SyscallTimeOfDay.None)
+        {
+            AppendTimeOfDay(timestampNs, destination);
+            destination.Append(' ');
+        }
+    }
+
+    private void AppendTimeOfDay(ulong timestampNs, StringBuilder destination)
+    {
+        long wallNs = Math.Max(0, (long)Math.Min(timestampNs, long.MaxValue) + realtimeOffsetNs);
+        long micros = wallNs / 1000;
+        if (Options.TimeOfDay == SyscallTimeOfDay.UnixMicroseconds)
+        {
+            AppendSeconds(destination, (ulong)micros);
+            return;
+        }
+        var utc = DateTime.UnixEpoch.AddTicks(Math.Min(wallNs / 100, DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks - TimeSpan.TicksPerDay));
+        long localTicks = utc.Ticks + timeZone.GetUtcOffset(utc).Ticks;
+        long secondOfDay = localTicks / TimeSpan.TicksPerSecond % 86_400;
+        StraceText.AppendDecimal(destination, (ulong)(secondOfDay / 3600), width: 2);
+        destination.Append(':');
+        StraceText.AppendDecimal(destination, (ulong)(secondOfDay / 60 % 60), width: 2);
+        destination.Append(':');
+        StraceText.AppendDecimal(destination, (ulong)(secondOfDay % 60), width: 2);
+        if (Options.TimeOfDay == SyscallTimeOfDay.Microseconds)
+        {
+            destination.Append('.');
+            StraceText.AppendDecimal(destination, (ulong)(micros % 1_000_000), width: 6);
+        }
+    }
+
+    private static void AppendSeconds(StringBuilder destination, ulong micros)
+    {
+        StraceText.AppendDecimal(destination, micros / 1_000_000);
+        destination.Append('.');
+        StraceText.AppendDecimal(destination, micros % 1_000_000, width: 6);
     }
 
     /// <summary>Writes one strace line for <paramref name="record"/> (without a newline) to <paramref name="destination"/>.</summary>

@@ -9,19 +9,32 @@ namespace Gadget.Traceloop.Decoding;
 /// <c>+++ killed by SIGSEGV (core dumped) +++</c>) where it happened; first, when the history does not hold everything, a
 /// line that says what it lacks (<see cref="SyscallHistory.DescribeGaps"/>). As text, or as JSON Lines: syscalls as
 /// <see cref="SyscallJsonFormatter"/> writes them, then <c>{"type":"exit",...}</c> and <c>{"type":"gaps",...}</c> records.
+/// Lines are formatted as <see cref="SyscallFormatterOptions"/> say (string limit, <c>-T</c>, <c>-t</c> prefixes; the
+/// thread id whenever the history holds more than one thread), and a <see cref="SyscallFilter"/> chooses the syscalls
+/// printed, in JSON too; process exits and the gaps line are always printed.
 /// </summary>
 public sealed class SyscallHistoryWriter
 {
     private readonly bool _json;
     private readonly SyscallCatalog? _catalog;
+    private readonly SyscallFormatterOptions _options;
+    private readonly SyscallFilter _filter;
 
     /// <summary>Creates a writer of text (strace's lines) or of JSON Lines.</summary>
     /// <param name="json">JSON Lines instead of text.</param>
     /// <param name="catalog">The syscall catalog of the recorded machine; this machine's by default.</param>
-    public SyscallHistoryWriter(bool json = false, SyscallCatalog? catalog = null)
+    /// <param name="options">How lines are formatted; strace's defaults by default. <see cref="SyscallFormatterOptions.IncludeThreadId"/>
+    /// is set for a history of more than one thread. A wall-clock prefix's offset is read at each <see cref="Write"/>
+    /// unless given.</param>
+    /// <param name="filter">The syscalls printed; all by default.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> are out of range (a negative string limit).</exception>
+    public SyscallHistoryWriter(bool json = false, SyscallCatalog? catalog = null, SyscallFormatterOptions? options = null, SyscallFilter? filter = null)
     {
         _json = json;
         _catalog = catalog;
+        _options = options ?? SyscallFormatterOptions.Default;
+        _filter = filter ?? SyscallFilter.All;
+        _ = new SyscallFormatter(_options.WithThreadId(false), _catalog); // the options are checked here, not at the first Write
     }
 
     /// <summary>Writes <paramref name="history"/> to <paramref name="writer"/>, a line each.</summary>
@@ -31,9 +44,10 @@ public sealed class SyscallHistoryWriter
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(writer);
-        var multiThread = history.Select(r => r.ThreadId).Distinct().Skip(1).Any();
-        var formatter = new SyscallFormatter(new SyscallFormatterOptions { IncludeThreadId = multiThread }, _catalog);
+        var multiThread = _options.IncludeThreadId || history.Select(r => r.ThreadId).Distinct().Skip(1).Any();
+        var formatter = new SyscallFormatter(_options.WithThreadId(multiThread), _catalog);
         var json = new SyscallJsonFormatter(formatter);
+        var table = formatter.Catalog.Table;
         var full = history as SyscallHistory;
         if (full is { IsComplete: false })
         {
@@ -45,21 +59,27 @@ public sealed class SyscallHistoryWriter
         {
             for (; next < exits.Count && exits[next].TimestampNs < record.TimestampNs; next++)
             {
-                WriteExit(exits[next], multiThread, writer);
+                WriteExit(exits[next], formatter, writer);
             }
-            writer.WriteLine(_json ? json.Format(record) : formatter.Format(record));
+            if (_filter.Includes(table.GetDisplayName(record)))
+            {
+                writer.WriteLine(_json ? json.Format(record) : formatter.Format(record));
+            }
         }
         for (; next < exits.Count; next++)
         {
-            WriteExit(exits[next], multiThread, writer);
+            WriteExit(exits[next], formatter, writer);
         }
     }
 
-    private void WriteExit(ProcessExit exit, bool multiThread, TextWriter writer)
+    private void WriteExit(ProcessExit exit, SyscallFormatter formatter, TextWriter writer)
     {
         if (!_json)
         {
-            writer.WriteLine(multiThread ? $"[pid {exit.ProcessId.ToString(CultureInfo.InvariantCulture)}] {exit}" : exit.ToString());
+            // strace's prefixes, the process's id in place of the thread's.
+            var line = new StringBuilder();
+            formatter.AppendPrefix(exit.ProcessId, exit.TimestampNs, line);
+            writer.WriteLine(line.Append(exit).ToString());
             return;
         }
         using var buffer = new MemoryStream();

@@ -151,7 +151,7 @@ internal abstract class SyscallRenderer
                 if (context.Record.ReturnValue == 0 && context.FindCapture(index) is { Status: CaptureStatus.Complete } fds && fds.Data.Length >= 8)
                 {
                     var span = fds.Data.Span;
-                    destination.Append('[').Append(BinaryPrimitives.ReadInt32LittleEndian(span)).Append(", ").Append(BinaryPrimitives.ReadInt32LittleEndian(span[4..])).Append(']');
+                    StraceText.AppendNumberArray(destination, [BinaryPrimitives.ReadInt32LittleEndian(span), BinaryPrimitives.ReadInt32LittleEndian(span[4..])], context.StringLimit);
                 }
                 else
                 {

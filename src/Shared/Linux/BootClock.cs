@@ -27,6 +27,19 @@ internal static class BootClock
         return (ulong)now.Seconds * 1_000_000_000UL + (ulong)now.Nanoseconds;
     }
 
+    /// <summary>
+    /// The wall clock (<c>CLOCK_REALTIME</c>) minus CLOCK_BOOTTIME now, in nanoseconds (100 ns resolution): read at each
+    /// call, unlike <see cref="ToUtc"/>'s, so that it follows the wall clock's steps.
+    /// </summary>
+    internal static long RealtimeOffsetNanoseconds()
+    {
+        // Boot time read on both sides of the wall clock: the offset is that of their midpoint.
+        var before = NowNanoseconds();
+        var wallNs = (DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+        var after = NowNanoseconds();
+        return wallNs - (long)(before + ((after - before) / 2));
+    }
+
     /// <summary>The UTC time of a CLOCK_BOOTTIME timestamp in nanoseconds (100 ns resolution).</summary>
     internal static DateTimeOffset ToUtc(ulong bootNanoseconds) => new(BootEpochTicks + (long)(bootNanoseconds / 100), TimeSpan.Zero);
 

@@ -48,7 +48,7 @@ internal sealed class SystemRenderer : SyscallRenderer
                 destination.Append(", ...}");
                 return;
             case ArgumentFormat.Sysinfo when CaptureText.TryGetStruct(context, index, SysinfoSize, written: true, out data):
-                AppendSysinfo(destination, data);
+                AppendSysinfo(destination, data, context.StringLimit);
                 return;
             case ArgumentFormat.RlimitIn or ArgumentFormat.RlimitOut or ArgumentFormat.Utsname or ArgumentFormat.Sysinfo:
                 StraceText.AppendPointer(destination, raw);
@@ -84,13 +84,12 @@ internal sealed class SystemRenderer : SyscallRenderer
 
     // long uptime; unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap; u16 procs;
     // unsigned long totalhigh, freehigh; u32 mem_unit.
-    private static void AppendSysinfo(StringBuilder destination, ReadOnlySpan<byte> data)
+    private static void AppendSysinfo(StringBuilder destination, ReadOnlySpan<byte> data, int stringLimit)
     {
-        destination.Append("{uptime=").Append(BinaryPrimitives.ReadInt64LittleEndian(data))
-            .Append(", loads=[").Append(BinaryPrimitives.ReadUInt64LittleEndian(data[8..]))
-            .Append(", ").Append(BinaryPrimitives.ReadUInt64LittleEndian(data[16..]))
-            .Append(", ").Append(BinaryPrimitives.ReadUInt64LittleEndian(data[24..]))
-            .Append("], totalram=").Append(BinaryPrimitives.ReadUInt64LittleEndian(data[32..]))
+        destination.Append("{uptime=").Append(BinaryPrimitives.ReadInt64LittleEndian(data)).Append(", loads=");
+        StraceText.AppendNumberArray(destination,
+            [BinaryPrimitives.ReadInt64LittleEndian(data[8..]), BinaryPrimitives.ReadInt64LittleEndian(data[16..]), BinaryPrimitives.ReadInt64LittleEndian(data[24..])], stringLimit);
+        destination.Append(", totalram=").Append(BinaryPrimitives.ReadUInt64LittleEndian(data[32..]))
             .Append(", freeram=").Append(BinaryPrimitives.ReadUInt64LittleEndian(data[40..]))
             .Append(", sharedram=").Append(BinaryPrimitives.ReadUInt64LittleEndian(data[48..]))
             .Append(", bufferram=").Append(BinaryPrimitives.ReadUInt64LittleEndian(data[56..]))
