@@ -28,6 +28,10 @@ internal sealed class TraceloopHostingOptionsValidator : IValidateOptions<Tracel
         {
             errors.Add($"{Path}:Tracer:UnkeptRingTimeout is {tracer.UnkeptRingTimeout}: positive.");
         }
+        if (tracer.BufferCaptureBytes is < 0 or > 256)
+        {
+            errors.Add($"{Path}:Tracer:BufferCaptureBytes is {tracer.BufferCaptureBytes}: 0 to 256.");
+        }
         if (options.RetainedExitedContainers < 0)
         {
             errors.Add($"{Path}:RetainedExitedContainers is {options.RetainedExitedContainers}: 0 or more.");

@@ -46,7 +46,15 @@ public static class TraceloopServiceCollectionExtensions
             options.Configure(o =>
             {
                 var settings = new TraceloopSettings();
-                section.Bind(settings);
+                try
+                {
+                    // A key this section does not have (a typo, a setting of another version) stops the start: it was ignored.
+                    section.Bind(settings, binder => binder.ErrorOnUnknownConfiguration = true);
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new InvalidOperationException($"{section.Path}: {e.Message}", e);
+                }
                 settings.ApplyTo(o);
             });
         }

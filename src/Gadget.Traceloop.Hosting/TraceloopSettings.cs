@@ -34,6 +34,8 @@ internal sealed class TraceloopSettings
         options.Tracer.MaxContainers = Tracer.MaxContainers ?? options.Tracer.MaxContainers;
         options.Tracer.SpareRings = Tracer.SpareRings ?? options.Tracer.SpareRings;
         options.Tracer.UnkeptRingTimeout = Tracer.UnkeptRingTimeout ?? options.Tracer.UnkeptRingTimeout;
+        options.Tracer.BufferCaptureBytes = Tracer.BufferCaptureBytes ?? options.Tracer.BufferCaptureBytes;
+        options.Tracer.ExitTimestamps = Tracer.ExitTimestamps ?? options.Tracer.ExitTimestamps;
     }
 
     internal sealed class TracerSettings
@@ -45,5 +47,9 @@ internal sealed class TraceloopSettings
         public int? SpareRings { get; set; }
 
         public TimeSpan? UnkeptRingTimeout { get; set; }
+
+        public int? BufferCaptureBytes { get; set; }
+
+        public bool? ExitTimestamps { get; set; }
     }
 }

@@ -47,6 +47,20 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task AKeyTraceloopDoesNotHaveStopsTheStartAndIsNamed()
+    {
+        using var host = Build(new() { ["Gadget:Traceloop:Tracer:ExitTimestamp"] = "true" }); // ExitTimestamps, misspelt
+        var error = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<IOptions<TraceloopHostingOptions>>().Value);
+        Assert.Contains("Gadget:Traceloop", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ExitTimestamp", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        using var badSize = Build(new() { ["Gadget:Traceloop:Tracer:BufferCaptureBytes"] = "300" });
+        var invalid = Assert.Throws<OptionsValidationException>(() => badSize.Services.GetRequiredService<IOptions<TraceloopHostingOptions>>().Value);
+        Assert.Contains("Gadget:Traceloop:Tracer:BufferCaptureBytes is 300", invalid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddTraceloopOnTheServicesBindsFromTheConfigurationAddGadgetWasGiven()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -74,6 +88,8 @@ public sealed class OptionsValidationTests
             ["Gadget:Traceloop:Selector:Name"] = "api",
             ["Gadget:Traceloop:Selector:ContainerIndex"] = "1",
             ["Gadget:Traceloop:Tracer:PagesPerCpu"] = "16",
+            ["Gadget:Traceloop:Tracer:BufferCaptureBytes"] = "64",
+            ["Gadget:Traceloop:Tracer:ExitTimestamps"] = "true",
             ["Gadget:Traceloop:LoggedSyscalls"] = "7",
         });
         Assert.Equal(TimeSpan.FromSeconds(5), host.Services.GetRequiredService<IOptions<GadgetHostingOptions>>().Value.Containers.RescanInterval);
@@ -88,6 +104,8 @@ public sealed class OptionsValidationTests
         Assert.Equal("api", traceloop.Selector.Name);
         Assert.Equal(1, traceloop.Selector.ContainerIndex);
         Assert.Equal(16, traceloop.Tracer.PagesPerCpu);
+        Assert.Equal(64, traceloop.Tracer.BufferCaptureBytes); // both were ignored
+        Assert.True(traceloop.Tracer.ExitTimestamps);
         Assert.Equal(7, traceloop.LoggedSyscalls);
         // What the configuration did not say keeps its default.
         Assert.Equal(new TraceloopOptions().MaxContainers, traceloop.Tracer.MaxContainers);
