@@ -35,14 +35,15 @@ public static class UnixSocketPath
     }
 
     /// <summary>
-    /// Listens on <paramref name="path"/> with permission bits <paramref name="mode"/>: a socket file already there (left by a
-    /// tool that was killed) is replaced; anything else there is left alone and refused.
+    /// Listens on <paramref name="path"/> with permission bits <paramref name="mode"/>: a socket file already there that no
+    /// process listens on (left by a tool that was killed) is replaced; a live one (another tool's), or anything else there,
+    /// is left alone and refused.
     /// </summary>
     /// <param name="option">The option that gave the path, as messages name it.</param>
     /// <param name="path">The socket's path (checked by <see cref="Refuse"/>).</param>
     /// <param name="mode">The socket file's permission bits, set before it listens.</param>
     /// <param name="backlog">Connections the kernel queues before they are accepted.</param>
-    /// <exception cref="CommandLineException">(exit 1) The path is a directory or a file that is not a socket, its directory
+    /// <exception cref="CommandLineException">(exit 1) Another process listens there, the path is a directory or a file that is not a socket, its directory
     /// does not exist or is not one, this user may not create a file there, or the kernel refused the socket: the message
     /// names the path and what to do.</exception>
     public static Socket Listen(string option, string path, UnixFileMode mode, int backlog)
@@ -59,6 +60,7 @@ public static class UnixSocketPath
             case null:
                 break;
             case Libc.S_IFSOCK:
+                RefuseLive(option, path);
                 try
                 {
                     File.Delete(path);
@@ -92,6 +94,30 @@ public static class UnixSocketPath
             }
             throw Failure(option, path, e);
         }
+    }
+
+    /// <summary>A socket that accepts connections is another process's (a second watch on the same path used to replace the
+    /// first one's socket, which then deleted the second one's when it exited): refused. Only a refused connection says no
+    /// process listens.</summary>
+    private static void RefuseLive(string option, string path)
+    {
+        var shown = DisplayText.Escape(path);
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            probe.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return; // a socket file without a listener
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            throw new CommandLineException($"{option} {shown}: cannot tell whether another process listens on it ({OneLine(e.Message)}): not replacing it; give another path.", CliHost.Failure);
+        }
+        var peer = PeerCredentials.Read(probe);
+        throw new CommandLineException($"{option} {shown}: another process (pid {peer.Pid}) listens on it: stop it, or give another path.", CliHost.Failure);
     }
 
     /// <summary>The file type bits of what is at <paramref name="path"/> (not following a final link); null: nothing, or it

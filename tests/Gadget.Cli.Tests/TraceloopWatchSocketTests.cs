@@ -70,6 +70,26 @@ public sealed class TraceloopWatchSocketTests : IDisposable
         Assert.False(File.Exists(path));
     }
 
+    /// <summary>A second watch on a live watch's socket: it replaced the first one's socket (which then served nobody), and
+    /// the first, at its exit, deleted the second's.</summary>
+    [Fact]
+    public async Task ASocketAnotherWatchListensOnIsLeftToIt()
+    {
+        var path = Path.Combine(_directory.FullName, "traceloop.sock");
+        using var first = new RunningTool(Tool.Traceloop, "watch", "--all", "--socket", path);
+        await first.WaitReadyAsync();
+
+        var second = await WatchAsync(path);
+        AssertRefusedBeforeReady(second, 1, path);
+        Assert.Contains("another process (pid ", second.Error, StringComparison.Ordinal);
+        Assert.Contains("listens on it", second.Error, StringComparison.Ordinal);
+        // The first watch still answers on its own socket.
+        var dump = await Tool.Traceloop.RunAsync(["dump", "no-such-container", "--socket", path]);
+        Assert.DoesNotContain("permission denied", dump.Error, StringComparison.Ordinal);
+        Assert.Contains("no-such-container", dump.Error, StringComparison.Ordinal);
+        Assert.NotEqual(0, dump.ExitCode);
+    }
+
     private static void AssertRefusedBeforeReady(CliRun run, int exitCode, string path)
     {
         Assert.DoesNotContain(": ready: ", run.Error, StringComparison.Ordinal);
