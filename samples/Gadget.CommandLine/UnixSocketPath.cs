@@ -75,14 +75,24 @@ public static class UnixSocketPath
             default:
                 throw new CommandLineException($"{option} {shown} exists and is not a socket: not replacing it; remove it, or give another path.", CliHost.Failure);
         }
+        // Bound under a name of its own in the same directory, then renamed to the path: .NET deletes the file of the name a
+        // socket was bound to when the socket is disposed, and by then the path may be another process's socket (one made
+        // there after this one's was removed). The temporary name is what it deletes; Delete removes the path, if still ours.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
+        var temporary = Path.Combine(directory, $".gadget-{Environment.ProcessId:x}-{Random.Shared.Next():x8}");
+        var bindPath = Encoding.UTF8.GetByteCount(temporary) <= MaxBytes ? temporary : path; // a path near the limit: bound as is
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         var bound = false;
         try
         {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket.Bind(new UnixDomainSocketEndPoint(bindPath));
             bound = true;
-            File.SetUnixFileMode(path, mode);
+            File.SetUnixFileMode(bindPath, mode);
             socket.Listen(backlog);
+            if (bindPath != path)
+            {
+                File.Move(bindPath, path); // not over a file made there meanwhile (IOException)
+            }
             return socket;
         }
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
@@ -90,9 +100,34 @@ public static class UnixSocketPath
             socket.Dispose();
             if (bound)
             {
-                File.Delete(path);
+                File.Delete(bindPath);
             }
             throw Failure(option, path, e);
+        }
+    }
+
+    /// <summary>The identity of the file at <paramref name="path"/> now, for <see cref="Delete"/>: its inode and the time
+    /// the inode last changed (a file system such as ext4 gives a new file the inode number of one just deleted); default
+    /// when there is none.</summary>
+    public static (ulong Inode, long Changed) FileIdOf(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Libc.Statx(path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, out var status) == 0
+            ? (status.Inode, (status.ChangedSeconds * 1_000_000_000) + status.ChangedNanoseconds)
+            : default;
+    }
+
+    /// <summary>
+    /// Deletes the socket file at <paramref name="path"/> when it is still the one <paramref name="fileId"/> identifies (the
+    /// listener's, <see cref="FileIdOf"/> after <see cref="Listen"/>): a file made there since by another process (once this
+    /// one's was removed by hand) is left to it.
+    /// </summary>
+    public static void Delete(string path, (ulong Inode, long Changed) fileId)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (fileId != default && FileIdOf(path) == fileId)
+        {
+            File.Delete(path);
         }
     }
 

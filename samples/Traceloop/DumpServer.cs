@@ -23,6 +23,7 @@ internal sealed class DumpServer : IDisposable
     private readonly uint _ownUid = EffectiveUserId();
     private readonly SemaphoreSlim _oneDumpAtATime = new(1, 1);
     private readonly bool _everyExitTime;
+    private readonly (ulong Inode, long Changed) _fileId;
 
     /// <summary>
     /// Listens on <paramref name="path"/> (a socket file left there is replaced; anything else is refused), mode 0600;
@@ -35,6 +36,7 @@ internal sealed class DumpServer : IDisposable
         _path = path;
         _everyExitTime = everyExitTime;
         _listener = UnixSocketPath.Listen("--socket", path, UnixFileMode.UserRead | UnixFileMode.UserWrite, backlog: 16);
+        _fileId = UnixSocketPath.FileIdOf(path);
     }
 
     /// <summary>Answers requests until <paramref name="cancellationToken"/> is cancelled.</summary>
@@ -124,7 +126,8 @@ internal sealed class DumpServer : IDisposable
     public void Dispose()
     {
         _listener.Dispose();
-        File.Delete(_path);
+        UnixSocketPath.Delete(_path, _fileId); // not another watch's, made there after this one's was removed
+
         _oneDumpAtATime.Dispose();
     }
 }

@@ -62,6 +62,7 @@ public sealed partial class LinuxAbiHeaderTests
         {
             [nameof(StatxBuffer.Mask)] = "stx_mask", [nameof(StatxBuffer.Uid)] = "stx_uid", [nameof(StatxBuffer.Gid)] = "stx_gid",
             [nameof(StatxBuffer.Mode)] = "stx_mode", [nameof(StatxBuffer.Inode)] = "stx_ino", [nameof(StatxBuffer.Size)] = "stx_size",
+            [nameof(StatxBuffer.ChangedSeconds)] = "stx_ctime.tv_sec", [nameof(StatxBuffer.ChangedNanoseconds)] = "stx_ctime.tv_nsec",
         }),
         (typeof(OpenHow), "struct open_how", new()
         {

@@ -90,6 +90,26 @@ public sealed class TraceloopWatchSocketTests : IDisposable
         Assert.NotEqual(0, dump.ExitCode);
     }
 
+    /// <summary>A watch whose socket file was removed by hand, and made again by another watch, deleted that one's at exit
+    /// (.NET deletes the file a socket was bound to when it is disposed).</summary>
+    [Fact]
+    public async Task AWatchLeavesTheSocketAnotherMadeAfterItsOwnWasRemoved()
+    {
+        var path = Path.Combine(_directory.FullName, "traceloop.sock");
+        using var first = new RunningTool(Tool.Traceloop, "watch", "--all", "--socket", path);
+        await first.WaitReadyAsync();
+        File.Delete(path);
+        using var second = new RunningTool(Tool.Traceloop, "watch", "--all", "--socket", path);
+        await second.WaitReadyAsync();
+
+        Assert.Equal(0, await first.InterruptAsync());
+        Assert.True(File.Exists(path), "the first watch deleted the second one's socket");
+        Assert.Equal([path], Directory.GetFileSystemEntries(_directory.FullName)); // no temporary name left behind
+        var dump = await Tool.Traceloop.RunAsync(["dump", "no-such-container", "--socket", path]);
+        Assert.Contains("no-such-container", dump.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("refused", dump.Error, StringComparison.Ordinal);
+    }
+
     private static void AssertRefusedBeforeReady(CliRun run, int exitCode, string path)
     {
         Assert.DoesNotContain(": ready: ", run.Error, StringComparison.Ordinal);

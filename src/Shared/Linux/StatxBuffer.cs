@@ -29,4 +29,12 @@ internal struct StatxBuffer
     /// <summary><c>stx_size</c>: the size in bytes.</summary>
     [FieldOffset(40)]
     public ulong Size;
+
+    /// <summary><c>stx_ctime.tv_sec</c>: when the inode last changed (a new file's creation, for one that was never changed).</summary>
+    [FieldOffset(96)]
+    public long ChangedSeconds;
+
+    /// <summary><c>stx_ctime.tv_nsec</c>.</summary>
+    [FieldOffset(104)]
+    public uint ChangedNanoseconds;
 }
