@@ -20,13 +20,16 @@ internal sealed class TlsFiles
         ClientCertificate = Path.Combine(directory, "client.pem");
         ClientKey = Path.Combine(directory, "client-key.pem");
 
+        // One clock reading for every validity: a client certificate whose end, read a moment later, passed its CA's by a
+        // second was refused (notAfter later than the issuer's), now and then.
+        var now = DateTimeOffset.UtcNow;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=gadget-agent-test", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
         File.WriteAllText(Certificate, certificate.ExportCertificatePem());
         File.WriteAllText(Key, key.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(Token, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)) + "\n");
@@ -35,12 +38,12 @@ internal sealed class TlsFiles
         var caRequest = new CertificateRequest("CN=gadget-test-client-ca", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        using var ca = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
         File.WriteAllText(ClientCa, ca.ExportCertificatePem());
         using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var clientRequest = new CertificateRequest("CN=gadget-test-client", clientKey, HashAlgorithmName.SHA256);
         clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-        using var client = clientRequest.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        using var client = clientRequest.Create(ca, now.AddMinutes(-5), now.AddHours(23), RandomNumberGenerator.GetBytes(8));
         File.WriteAllText(ClientCertificate, client.ExportCertificatePem());
         File.WriteAllText(ClientKey, clientKey.ExportPkcs8PrivateKeyPem());
     }
