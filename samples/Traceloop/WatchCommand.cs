@@ -98,9 +98,12 @@ internal static class WatchCommand
         {
             lock (print)
             {
-                output.WriteLine($"=== container {e.Container.Name} ({e.Container.Id}) {e.ExitStatus}: its last {e.History.Count} syscalls ===");
+                // The name is the container's to choose (an annotation: nerdctl/name, ...): its control characters (ESC,
+                // CR, BEL) are escaped, as the history's strings are, so no container rewrites the operator's terminal.
+                var name = DisplayText.Escape(e.Container.Name);
+                output.WriteLine($"=== container {name} ({DisplayText.Escape(e.Container.Id)}) {e.ExitStatus}: its last {e.History.Count} syscalls ===");
                 printing.Print(e.History, output);
-                output.WriteLine($"=== end of {e.Container.Name} ===");
+                output.WriteLine($"=== end of {name} ===");
                 output.Flush();
             }
         };
