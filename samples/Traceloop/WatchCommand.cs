@@ -98,12 +98,10 @@ internal static class WatchCommand
         {
             lock (print)
             {
-                // The name is the container's to choose (an annotation: nerdctl/name, ...): its control characters (ESC,
-                // CR, BEL) are escaped, as the history's strings are, so no container rewrites the operator's terminal.
-                var name = DisplayText.Escape(e.Container.Name);
-                output.WriteLine($"=== container {name} ({DisplayText.Escape(e.Container.Id)}) {e.ExitStatus}: its last {e.History.Count} syscalls ===");
+                var json = printing.Format == "json";
+                output.WriteLine(CrashBanner.Begin(e, json));
                 printing.Print(e.History, output);
-                output.WriteLine($"=== end of {name} ===");
+                output.WriteLine(CrashBanner.End(e, json));
                 output.Flush();
             }
         };
