@@ -113,7 +113,9 @@ if (runtime is not null)
 {
     request.Append(",\"runtime\":\"").Append(runtime).Append('"');
 }
-request.Append(",\"state\":").Append(state.ReplaceLineEndings(" ")).Append("}\n");
+// One line: the JSON's own line breaks (whitespace between tokens; a string holds them escaped) become spaces. Only CR and
+// LF: ReplaceLineEndings also took NEL, LS and PS, which a JSON string may hold as they are (an annotation's value was changed).
+request.Append(",\"state\":").Append(state.Replace('\r', ' ').Replace('\n', ' ')).Append("}\n");
 
 using var cancel = new CancellationTokenSource(timeout);
 try

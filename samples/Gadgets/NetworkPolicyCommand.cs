@@ -82,7 +82,10 @@ internal static class NetworkPolicyCommand
             }
             else
             {
-                await File.WriteAllTextAsync(path, header + yaml, CancellationToken.None);
+                await using (var output = new StreamWriter(OutputFile.Create(path), new System.Text.UTF8Encoding(false)))
+                {
+                    await output.WriteAsync(header + yaml);
+                }
                 Console.Error.WriteLine($"{CliHost.Tool}: policies written to {path}");
             }
             return CliHost.Success;

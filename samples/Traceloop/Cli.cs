@@ -153,7 +153,15 @@ internal static class Cli
             }
             else
             {
-                await File.WriteAllTextAsync(profileFile, profile + "\n");
+                try
+                {
+                    await using var file = new StreamWriter(OutputFile.Create(profileFile), new System.Text.UTF8Encoding(false));
+                    await file.WriteAsync(profile + "\n");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new CommandLineException($"cannot write the seccomp profile to {DisplayText.Escape(profileFile)}: {e.Message}", CliHost.Failure);
+                }
                 Console.Error.WriteLine($"traceloop: seccomp profile written to {DisplayText.Escape(profileFile)}");
             }
         }
@@ -172,7 +180,7 @@ internal static class Cli
     {
         try
         {
-            return new StreamWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read), new System.Text.UTF8Encoding(false));
+            return new StreamWriter(OutputFile.Create(path), new System.Text.UTF8Encoding(false));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

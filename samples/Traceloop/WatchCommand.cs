@@ -98,9 +98,10 @@ internal static class WatchCommand
         {
             lock (print)
             {
-                output.WriteLine($"=== container {e.Container.Name} ({e.Container.Id}) {e.ExitStatus}: its last {e.History.Count} syscalls ===");
+                var json = printing.Format == "json";
+                output.WriteLine(CrashBanner.Begin(e, json));
                 printing.Print(e.History, output);
-                output.WriteLine($"=== end of {e.Container.Name} ===");
+                output.WriteLine(CrashBanner.End(e, json));
                 output.Flush();
             }
         };
@@ -134,6 +135,15 @@ internal static class WatchCommand
             Console.Error.WriteLine($"traceloop: no 'traceloop watch' is listening on {DisplayText.Escape(socketPath)} ({e.SocketErrorCode}): start one first; the history lives in its rings.");
             return CliHost.Failure;
         }
+        // What the watch sends is printed as it comes: only a watch of root's or of this user's is believed. In a directory
+        // others may write (/tmp), the socket may be another user's, listening to forge a history (and terminal commands).
+        var server = PeerCredentials.Read(socket);
+        var self = DumpServer.EffectiveUserId();
+        if (server.Uid != 0 && server.Uid != self && !DumpServer.MayRecord(server.Pid))
+        {
+            Console.Error.WriteLine($"traceloop: {DisplayText.Escape(socketPath)} is served by user {server.Uid} (pid {server.Pid}), which is neither root nor this user (uid {self}) and may not load BPF programs (no CAP_BPF): no watch; give the --socket of a real one.");
+            return CliHost.Failure;
+        }
         await using var stream = new NetworkStream(socket);
         await using (var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true))
         {
@@ -154,7 +164,7 @@ internal static class WatchCommand
             }
             else
             {
-                output.WriteLine(line);
+                output.WriteLine(DisplayText.Escape(line)); // a watch escapes what the containers chose: this changes nothing of its lines
             }
         }
         return status;

@@ -60,4 +60,54 @@ public sealed class OciHookCliTests
         var run = new CliRun("gadget-oci-hook --socket ... < (a 4 GiB state)", process.ExitCode, await output, await error);
         run.AssertOneLineFailure(2, "1048576");
     }
+
+    /// <summary>
+    /// The state goes to the collection as one line with its values as they were: NEL, LS and PS (U+0085, U+2028, U+2029)
+    /// may stand unescaped in a JSON string (Go's encoder leaves NEL so), and the hook replaced them with spaces, changing
+    /// the container's annotations (its name); the JSON's own line breaks still become spaces.
+    /// </summary>
+    [Fact]
+    public async Task TheStateIsSentOnOneLineWithItsStringsUnchanged()
+    {
+        const string Name = "web\u0085x\u2028y\u2029z";
+        var directory = Directory.CreateTempSubdirectory("gadget-hook-line-").FullName;
+        var path = Path.Combine(directory, "containers.sock");
+        try
+        {
+            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            using var process = Tool.OciHook.Start(["--socket", path, "--phase", "createRuntime"]);
+            var error = process.StandardError.ReadToEndAsync();
+            await process.StandardInput.WriteAsync("{\n  \"ociVersion\": \"1.0.2\",\r\n  \"id\": \"c1\",\n  \"pid\": 1,\n  \"annotations\": {\"nerdctl/name\": \"" + Name + "\"}\n}\n");
+            process.StandardInput.Close();
+
+            using var client = await listener.AcceptAsync().WaitAsync(Tool.HangGuard);
+            var received = new List<byte>();
+            var buffer = new byte[4096];
+            while (!received.Contains((byte)'\n'))
+            {
+                var read = await client.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None).WaitAsync(Tool.HangGuard);
+                if (read == 0)
+                {
+                    break;
+                }
+                received.AddRange(buffer.AsSpan(0, read));
+            }
+            await client.SendAsync("ok\n"u8.ToArray(), System.Net.Sockets.SocketFlags.None);
+            await process.WaitForExitAsync().WaitAsync(Tool.HangGuard);
+
+            var line = System.Text.Encoding.UTF8.GetString([.. received]);
+            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await error}");
+            Assert.Equal(line.Length - 1, line.IndexOf('\n', StringComparison.Ordinal));
+            using var request = System.Text.Json.JsonDocument.Parse(line);
+            var state = request.RootElement.GetProperty("state");
+            Assert.Equal("c1", state.GetProperty("id").GetString());
+            Assert.Equal(Name, state.GetProperty("annotations").GetProperty("nerdctl/name").GetString());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
