@@ -103,7 +103,7 @@ internal static class Cli
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions
         {
             PagesPerCpu = pages,
-            ExitTimestamps = exitTimestamps || printing.Durations,
+            ExitTimestamps = exitTimestamps || printing.Syscalls.Durations,
             BufferCaptureBytes = printing.BufferCaptureBytes,
             Logger = CliLogger.Instance,
         });
