@@ -51,6 +51,7 @@ public sealed class AgentErrorTests : IAsyncLifetime
     [InlineData("containers/whatever/history?time=tttt", 400, "time is t, tt or ttt (strace's -t, -tt, -ttt), not 'tttt'")]
     [InlineData("containers/whatever/history?trace=openat,nosuchcall", 400, "trace: unknown syscall 'nosuchcall'.")]
     [InlineData("containers/whatever/history?trace=%2F(a%2B)%2B%5B", 400, "trace: '/(a+)+[': the regular expression '(a+)+[' does not compile")]
+    [InlineData("containers/whatever/history?trace=%2F(%5Cw)%5C1", 400, "is not supported: backreferences, lookarounds")] // the body is JSON: its backslashes are escaped
     [InlineData("containers/whatever/history?trace=signal%3Dnone", 400, "trace: takes trace=SET only (strace's signal= is not supported)")]
     [InlineData("containers/whatever/history?colour=red", 400, "unknown query parameter 'colour' (known: output, stringLimit, durations, time, trace)")]
     [InlineData("containers/nosuchcontainer/history", 404, "no trace records a container 'nosuchcontainer'")]
