@@ -60,6 +60,10 @@ public sealed class SyscallPrintOptions
                 return text;
             },
         };
+        if (!resolveNames)
+        {
+            _trace.Description += "; the names are checked where the history is printed, against that machine's syscalls";
+        }
         command.Options.Add(_stringLimit);
         command.Options.Add(_durations);
         command.Options.Add(_time);
