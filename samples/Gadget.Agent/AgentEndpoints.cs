@@ -1,4 +1,5 @@
 using System.Text;
+using Gadget.CommandLine;
 using Gadget.Traceloop.Decoding;
 
 namespace Gadget.Agent;
@@ -57,11 +58,29 @@ internal static class AgentEndpoints
     /// <summary>The caller of the request (set on its connection).</summary>
     public static Caller Caller(HttpContext context) => context.Features.Get<Caller>() ?? throw new InvalidOperationException("no caller on this connection");
 
+    /// <summary>The history endpoint's query parameters: <c>output=text|json</c> and strace's printing flags (<see cref="SyscallPrinting.QueryParameters"/>).</summary>
+    private static readonly string[] HistoryParameters = ["output", .. SyscallPrinting.QueryParameters];
+
     private static async Task HistoryAsync(string idOrName, string? output, TraceSessions sessions, HttpContext context, ILogger<TraceSessions> logger)
     {
         if (output is not (null or "text" or "json"))
         {
-            throw new BadHttpRequestException($"output is text or json, not '{output}'", StatusCodes.Status400BadRequest);
+            throw new BadHttpRequestException($"output is text or json, not '{DisplayText.Escape(output)}'", StatusCodes.Status400BadRequest);
+        }
+        // An unknown parameter is refused, not ignored: a misspelt one would print the history as if it were not given.
+        if (context.Request.Query.Keys.FirstOrDefault(k => !HistoryParameters.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+        {
+            throw new BadHttpRequestException($"unknown query parameter '{DisplayText.Escape(unknown)}' (known: {string.Join(", ", HistoryParameters)})", StatusCodes.Status400BadRequest);
+        }
+        SyscallHistoryWriter writer;
+        try
+        {
+            // -s limits the printing only: what the trace recorded of each buffer (TraceloopOptions.BufferCaptureBytes) is set.
+            writer = SyscallPrinting.FromQuery(name => [.. context.Request.Query[name].OfType<string>()]).Writer(json: output == "json");
+        }
+        catch (FormatException e)
+        {
+            throw new BadHttpRequestException(e.Message, StatusCodes.Status400BadRequest);
         }
         logger.LogInformation("{Caller} reads the history of container {Container}", Caller(context), idOrName);
         if (sessions.Dump(idOrName) is not { } dump)
@@ -73,7 +92,7 @@ internal static class AgentEndpoints
         // The syscalls, each process's end as the kernel reported it, and first what the history lacks (overwritten syscalls).
         context.Response.ContentType = output == "json" ? "application/x-ndjson" : "text/plain; charset=utf-8";
         var text = new StringWriter();
-        new SyscallHistoryWriter(json: output == "json").Write(dump.History, text);
+        writer.Write(dump.History, text);
         await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }

@@ -76,7 +76,19 @@ public static class GadgetCli
         var output = ValueOptions.Choice("--output", "-o", "text (strace-like) or json", "text", "text", "json");
         dump.Arguments.Add(container);
         dump.Options.Add(output);
-        dump.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.GetAsync($"containers/{Uri.EscapeDataString(result.GetRequiredValue(container))}/history?output={result.GetValue(output)}", ct), result.GetValue(output) == "json" ? Answer.JsonLines : Answer.Text, ct, notFoundIsAbsent: true));
+        // The agent prints the history: it checks -e's names against its own syscall table (a node's may not be this machine's).
+        var printing = new SyscallPrintOptions(
+            dump,
+            $" (printing only: the agent's traces record the first {SyscallPrinting.DefaultStringLimit} bytes of each buffer)",
+            ", or that held its CPU, from a trace started without --exit-timestamps",
+            "; the agent prints them, in its time zone",
+            resolveNames: false);
+        dump.SetAction((result, ct) =>
+        {
+            IEnumerable<KeyValuePair<string, string>> query = [new("output", result.GetValue(output)!), .. printing.Read(result).Query()];
+            var path = $"containers/{Uri.EscapeDataString(result.GetRequiredValue(container))}/history?{string.Join('&', query.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"))}";
+            return io.SendAsync(result, connect, (http, ct) => http.GetAsync(path, ct), result.GetValue(output) == "json" ? Answer.JsonLines : Answer.Text, ct, notFoundIsAbsent: true);
+        });
         traceloop.Subcommands.Add(start);
         traceloop.Subcommands.Add(stop);
         traceloop.Subcommands.Add(list);

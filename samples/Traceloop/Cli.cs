@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using Gadget.CommandLine;
 using Gadget.Traceloop;
@@ -61,6 +62,51 @@ internal static class Cli
         return argument;
     }
 
+    /// <summary>
+    /// With <c>--</c>, the command to run is what follows it: a word before it that is no option's value (a stray path after
+    /// <c>-o json</c>, strace's <c>-o FILE</c>) was silently taken as the command, and the command as its arguments. Refused
+    /// (exit 2), naming the words, with <paramref name="fileOption"/> as the way to <paramref name="what"/> in a file when
+    /// one looks like a path or follows <c>-o</c>'s value. Without <c>--</c> the first word is the command, as before.
+    /// </summary>
+    private static void RefuseArgumentsBeforeDoubleDash(ParseResult result, Argument<string[]> argv, string fileOption, string what)
+    {
+        var tokens = result.Tokens;
+        var doubleDash = -1;
+        for (var i = 0; i < tokens.Count && doubleDash < 0; i++)
+        {
+            doubleDash = tokens[i].Type == TokenType.DoubleDash ? i : -1;
+        }
+        if (doubleDash < 0 || result.GetResult(argv) is not { } values)
+        {
+            return;
+        }
+        // The argument's tokens are the parse's own (by reference): those before '--' are the stray ones.
+        var stray = values.Tokens.Select(t => (Token: t, Index: IndexOf(tokens, t))).Where(t => t.Index >= 0 && t.Index < doubleDash).ToList();
+        if (stray.Count == 0)
+        {
+            return;
+        }
+        var words = string.Join(" ", stray.Select(t => $"'{DisplayText.Escape(t.Token.Value)}'"));
+        var first = stray[0];
+        var afterFormat = first.Index >= 2 && tokens[first.Index - 2] is { Type: TokenType.Option, Value: "-o" or "--output" };
+        var hint = afterFormat || first.Token.Value.Contains('/', StringComparison.Ordinal)
+            ? $"; to write {what} to a file, give {fileOption} {DisplayText.Escape(first.Token.Value)}{(afterFormat ? " (-o is the format: text or json)" : "")}"
+            : "";
+        throw new CommandLineException($"{words} before '--' {(stray.Count == 1 ? "is not an option or its" : "are not options or their")} value: the command to run and its arguments go after '--'{hint}.");
+
+        static int IndexOf(IReadOnlyList<Token> tokens, Token token)
+        {
+            for (var i = 0; i < tokens.Count; i++)
+            {
+                if (ReferenceEquals(tokens[i], token))
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
     private static Command RunCommand()
     {
         var command = new Command("run", "Run COMMAND in a fresh cgroup, record its syscalls, and print them (standard error, or --output-file FILE) when it exits, with how each process ended. Exits with COMMAND's status. SIGTERM and SIGHUP sent to traceloop (and SIGINT, without a terminal) are passed on to COMMAND.");
@@ -73,7 +119,11 @@ internal static class Cli
         command.Options.Add(profile);
         command.Options.Add(exitTimestamps);
         command.Arguments.Add(argv);
-        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), history.Read(result), result.GetValue(profile), adviseOnly: false, result.GetValue(exitTimestamps)));
+        command.SetAction((result, _) =>
+        {
+            RefuseArgumentsBeforeDoubleDash(result, argv, "--output-file", "the history");
+            return RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), history.Read(result), result.GetValue(profile), adviseOnly: false, result.GetValue(exitTimestamps));
+        });
         CliHost.PassesSignalsOn(command);
         return command;
     }
@@ -88,7 +138,11 @@ internal static class Cli
         command.Options.Add(pages);
         command.Options.Add(file);
         command.Arguments.Add(argv);
-        command.SetAction((result, _) => RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), HistoryPrinting.Default, result.GetValue(file), adviseOnly: true));
+        command.SetAction((result, _) =>
+        {
+            RefuseArgumentsBeforeDoubleDash(result, argv, "--file", "the profile");
+            return RunCommandAsync(result.GetRequiredValue(argv), result.GetValue(pages), HistoryPrinting.Default, result.GetValue(file), adviseOnly: true);
+        });
         CliHost.PassesSignalsOn(command);
         advise.Subcommands.Add(command);
         return advise;
@@ -103,7 +157,7 @@ internal static class Cli
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions
         {
             PagesPerCpu = pages,
-            ExitTimestamps = exitTimestamps || printing.Durations,
+            ExitTimestamps = exitTimestamps || printing.Syscalls.Durations,
             BufferCaptureBytes = printing.BufferCaptureBytes,
             Logger = CliLogger.Instance,
         });

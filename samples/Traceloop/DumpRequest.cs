@@ -117,22 +117,23 @@ internal sealed record DumpRequest(HistoryPrinting Printing, string Container)
     /// <summary>The line's first word: the format, then the options that are not the defaults.</summary>
     private static string Token(HistoryPrinting printing)
     {
+        var syscalls = printing.Syscalls;
         var token = new StringBuilder(printing.Format);
-        if (printing.StringLimit != HistoryPrinting.DefaultStringLimit)
+        if (syscalls.StringLimit != SyscallPrinting.DefaultStringLimit)
         {
-            token.Append(CultureInfo.InvariantCulture, $";s={printing.StringLimit}");
+            token.Append(CultureInfo.InvariantCulture, $";s={syscalls.StringLimit}");
         }
-        if (printing.Durations)
+        if (syscalls.Durations)
         {
             token.Append(";T");
         }
-        if (printing.TimeOfDay != SyscallTimeOfDay.None)
+        if (syscalls.TimeOfDay != SyscallTimeOfDay.None)
         {
-            token.Append(CultureInfo.InvariantCulture, $";t={(int)printing.TimeOfDay}");
+            token.Append(CultureInfo.InvariantCulture, $";t={(int)syscalls.TimeOfDay}");
         }
-        if (printing.Filter is { } filter)
+        if (syscalls.Trace is { } trace)
         {
-            token.Append(";e=").Append(Uri.EscapeDataString(filter.Expression));
+            token.Append(";e=").Append(Uri.EscapeDataString(trace));
         }
         return token.ToString();
     }
@@ -140,7 +141,7 @@ internal sealed record DumpRequest(HistoryPrinting Printing, string Container)
     /// <summary>The options after the format (<c>s=64</c>, <c>T</c>, ...), each known, given once, and well-formed; or why not.</summary>
     private static (HistoryPrinting? Printing, string? Error) ParseOptions(string format, ReadOnlySpan<string> options)
     {
-        var printing = HistoryPrinting.Default with { Format = format };
+        var printing = SyscallPrinting.Default;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var option in options)
         {
@@ -162,20 +163,18 @@ internal sealed record DumpRequest(HistoryPrinting Printing, string Container)
                     printing = printing with { TimeOfDay = (SyscallTimeOfDay)(value[0] - '0') };
                     break;
                 case ("e", { Length: > 0 } text) when IsPercentEncoded(text):
-                    try
+                    var trace = Uri.UnescapeDataString(text);
+                    if (SyscallPrinting.RefuseTrace(trace, resolveNames: true) is { } refused)
                     {
-                        printing = printing with { Filter = SyscallFilter.Parse(Uri.UnescapeDataString(text)) };
+                        return (null, "e: " + refused);
                     }
-                    catch (FormatException e)
-                    {
-                        return (null, "e: " + e.Message);
-                    }
+                    printing = printing with { Trace = trace };
                     break;
                 default:
                     return (null, $"unknown or malformed option '{option}'");
             }
         }
-        return (printing, null);
+        return (new HistoryPrinting(format, null, printing), null);
     }
 
     /// <summary>Only RFC 3986's unreserved characters and <c>%XX</c> escapes: what <see cref="Uri.EscapeDataString(string)"/> makes.</summary>

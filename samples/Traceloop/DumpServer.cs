@@ -95,7 +95,7 @@ internal sealed class DumpServer : IDisposable
             try
             {
                 var history = recorder.Dump(request.Container);
-                if (request.Printing is { Durations: true, Format: "text" } && !_everyExitTime)
+                if (request.Printing is { Syscalls.Durations: true, Format: "text" } && !_everyExitTime)
                 {
                     await writer.WriteLineAsync("--- traceloop: this watch reads the exit time only of calls that blocked or were preempted: -T shows no time for the others (start the watch with -T or --exit-timestamps) ---");
                 }

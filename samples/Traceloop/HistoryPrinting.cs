@@ -1,40 +1,32 @@
+using Gadget.CommandLine;
 using Gadget.Traceloop.Decoding;
 
 namespace Traceloop;
 
 /// <summary>
-/// How a history is printed, as strace's flags say: <c>-o text|json</c>, <c>-s</c>, <c>-T</c>, <c>-t</c>/<c>-tt</c>/<c>-ttt</c>,
-/// <c>-e trace=SET</c>; and where to (<c>--output-file FILE</c>). What a dump asks its watch for (<see cref="DumpRequest"/>), but
-/// <see cref="File"/>, which is the dump's own.
+/// How a history is printed: <c>-o text|json</c> and strace's flags (<see cref="SyscallPrinting"/>: <c>-s</c>, <c>-T</c>,
+/// <c>-t</c>/<c>-tt</c>/<c>-ttt</c>, <c>-e trace=SET</c>); and where to (<c>--output-file FILE</c>). What a dump asks its
+/// watch for (<see cref="DumpRequest"/>), but <see cref="File"/>, which is the dump's own.
 /// </summary>
 /// <param name="Format"><c>text</c> or <c>json</c>.</param>
 /// <param name="File">The file the history goes to instead of the usual stream, or null.</param>
-/// <param name="StringLimit">Bytes of strings and buffers printed (strace's -s).</param>
-/// <param name="Durations">The time spent in each call (strace's -T).</param>
-/// <param name="TimeOfDay">The wall-clock prefix (strace's -t, -tt, -ttt).</param>
-/// <param name="Filter">The syscalls printed (strace's -e trace=SET), or null for all.</param>
-internal sealed record HistoryPrinting(string Format, string? File, int StringLimit, bool Durations, SyscallTimeOfDay TimeOfDay, SyscallFilter? Filter)
+/// <param name="Syscalls">strace's printing flags.</param>
+internal sealed record HistoryPrinting(string Format, string? File, SyscallPrinting Syscalls)
 {
-    /// <summary>strace's default string limit, and the bytes of each buffer recorded by default.</summary>
-    internal const int DefaultStringLimit = 32;
-
     /// <summary>Most bytes of a data buffer the recorder keeps (TraceloopOptions.BufferCaptureBytes).</summary>
     internal const int MaxBufferCapture = 256;
 
     /// <summary>strace's defaults, as text.</summary>
-    internal static HistoryPrinting Default { get; } = new("text", null, DefaultStringLimit, false, SyscallTimeOfDay.None, null);
+    internal static HistoryPrinting Default { get; } = new("text", null, SyscallPrinting.Default);
 
-    /// <summary>Bytes of each data buffer to record so that <see cref="StringLimit"/> of them can be printed: min(-s, 256).</summary>
-    internal int BufferCaptureBytes => Math.Min(StringLimit, MaxBufferCapture);
+    /// <summary>Bytes of each data buffer to record so that <see cref="SyscallPrinting.StringLimit"/> of them can be printed: min(-s, 256).</summary>
+    internal int BufferCaptureBytes => Math.Min(Syscalls.StringLimit, MaxBufferCapture);
 
     /// <summary>The same printing without the output file (what a dump asks its watch for).</summary>
     internal HistoryPrinting WithoutFile() => this with { File = null };
 
     /// <summary>The writer of a history printed this way.</summary>
-    internal SyscallHistoryWriter Writer() => new(
-        json: Format == "json",
-        options: new SyscallFormatterOptions { StringLimit = StringLimit, IncludeDuration = Durations, TimeOfDay = TimeOfDay },
-        filter: Filter);
+    internal SyscallHistoryWriter Writer() => Syscalls.Writer(json: Format == "json");
 
     /// <summary>Writes <paramref name="records"/> to <paramref name="writer"/>: syscalls, process exits, and what the history lacks.</summary>
     internal void Print(IReadOnlyList<Gadget.Traceloop.SyscallRecord> records, TextWriter writer) => Writer().Write(records, writer);

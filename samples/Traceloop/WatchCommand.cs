@@ -89,7 +89,7 @@ internal static class WatchCommand
         var output = historyFile ?? Console.Out;
         // Ctrl-C (SIGINT) and SIGTERM cancel the token: the watch stops cleanly (the rings are freed, the socket removed).
         // -T needs every call's exit time; -s N needs N bytes of each buffer (up to 256).
-        exitTimestamps |= printing.Durations;
+        exitTimestamps |= printing.Syscalls.Durations;
         await using var tracer = TraceloopTracer.Start(new TraceloopOptions { PagesPerCpu = pages, SpareRings = spareRings, ExitTimestamps = exitTimestamps, BufferCaptureBytes = printing.BufferCaptureBytes, Logger = CliLogger.Instance });
         await using var collection = new ContainerCollection(new ContainerCollectionOptions { Logger = CliLogger.Instance });
         using var recorder = tracer.Follow(collection, selector);

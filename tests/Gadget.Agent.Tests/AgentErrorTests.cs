@@ -45,6 +45,15 @@ public sealed class AgentErrorTests : IAsyncLifetime
     [InlineData("gadgets/opensnoop?colour=red", 400, "unknown query parameter 'colour'")]
     [InlineData("gadgets/nosuchsnoop", 404, "unknown gadget 'nosuchsnoop'")]
     [InlineData("containers/whatever/history?output=xml", 400, "output is text or json")]
+    [InlineData("containers/whatever/history?stringLimit=-1", 400, "stringLimit is a whole number from 0 to 2147483647, not '-1'")]
+    [InlineData("containers/whatever/history?stringLimit=1&stringLimit=2", 400, "stringLimit is given more than once")]
+    [InlineData("containers/whatever/history?durations=yes", 400, "durations is true or false, not 'yes'")]
+    [InlineData("containers/whatever/history?time=tttt", 400, "time is t, tt or ttt (strace's -t, -tt, -ttt), not 'tttt'")]
+    [InlineData("containers/whatever/history?trace=openat,nosuchcall", 400, "trace: unknown syscall 'nosuchcall'.")]
+    [InlineData("containers/whatever/history?trace=%2F(a%2B)%2B%5B", 400, "trace: '/(a+)+[': the regular expression '(a+)+[' does not compile")]
+    [InlineData("containers/whatever/history?trace=%2F(%5Cw)%5C1", 400, "is not supported: backreferences, lookarounds")] // the body is JSON: its backslashes are escaped
+    [InlineData("containers/whatever/history?trace=signal%3Dnone", 400, "trace: takes trace=SET only (strace's signal= is not supported)")]
+    [InlineData("containers/whatever/history?colour=red", 400, "unknown query parameter 'colour' (known: output, stringLimit, durations, time, trace)")]
     [InlineData("containers/nosuchcontainer/history", 404, "no trace records a container 'nosuchcontainer'")]
     [InlineData("no/such/endpoint", 404, "no such endpoint: GET /no/such/endpoint")]
     public async Task BadGet_IsA4xxWithAMessage(string path, int status, string message)

@@ -69,7 +69,7 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         ["--output"] = "xml",
         ["--output-file"] = "/nonexistent/dir/out",
         ["--string-limit"] = "-1",
-        ["--trace"] = "nosuchsyscall",
+        ["--trace"] = "trace=", // an unknown syscall is refused by the agent, not gadget traceloop dump: TraceloopPrintFlagsTests, AgentPrintFlagsTests
         ["--output-buffering"] = "block",
         ["--fields"] = "nosuchfield",
         ["--filter"] = "nooperator",
@@ -112,5 +112,10 @@ internal sealed record CliCommand(Tool Tool, string[] Words, string[] Tail, stri
         (Tool.SyscallCount, ["abc"], "seconds"),
         (Tool.SyscallCount, ["3", "0"], "top"),
         (Tool.SyscallCount, ["1e300"], "seconds"),
+        // A word before '--' that is no option's value was taken as the command to run (here /tmp/x, with 'true' its argument).
+        (Tool.Traceloop, ["run", "-o", "json", "/tmp/x", "--", "true"], "'/tmp/x' before '--' is not an option or its value: the command to run and its arguments go after '--'; to write the history to a file, give --output-file /tmp/x (-o is the format: text or json)."),
+        (Tool.Traceloop, ["run", "-T", "sh", "--", "-c", "true"], "'sh' before '--' is not an option or its value"),
+        (Tool.Traceloop, ["run", "a", "b", "--", "true"], "'a' 'b' before '--' are not options or their value"),
+        (Tool.Traceloop, ["advise", "seccomp-profile", "./profile.json", "--", "true"], "give --file ./profile.json."),
     ];
 }

@@ -131,11 +131,30 @@ public sealed class DecodingPrintOptionsTests
     [InlineData("read,,write", "empty item")]
     [InlineData("%nosuchclass", "unknown syscall class '%nosuchclass'")]
     [InlineData("/[", "does not compile")]
+    [InlineData("/(\\w)\\1", "'/(\\w)\\1': the regular expression '(\\w)\\1' is not supported: backreferences")]
+    [InlineData("/^(?=read)", "is not supported")]
+    [InlineData("/(a{1000}){1000}", "nor a pattern of too many states")]
     public void AFilterNamingNothingKnownIsRefused(string expression, string message)
     {
         var e = Assert.Throws<FormatException>(() => SyscallFilter.Parse(expression, SyscallTable.X86_64));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    /// <summary>
+    /// Patterns that backtrack catastrophically on a name that does not match (each backtracking match took up to its 1 s
+    /// timeout, and the filter failed with a RegexMatchTimeoutException after seconds): matched in linear time, with no timeout to reach.
+    /// </summary>
+    [Theory]
+    [InlineData("/^(\\w+)+X$")]
+    [InlineData("/^((\\w)*)*X$")]
+    [InlineData("/^(read|[a-z]+|\\w+)+_X$")]
+    public void ABacktrackingPatternIsMatchedWithoutATimeout(string expression)
+    {
+        var filter = SyscallFilter.Parse(expression, SyscallTable.X86_64);
+        Assert.False(filter.Includes("rt_sigtimedwait_time64"));
+        Assert.False(filter.Includes("read"));
+        Assert.True(SyscallFilter.Parse("/^(\\w+)+ead$", SyscallTable.X86_64).Includes("read")); // and they still match
     }
 
     [Fact]

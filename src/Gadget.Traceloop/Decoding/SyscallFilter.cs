@@ -35,7 +35,8 @@ public sealed class SyscallFilter
     /// its 32-bit table.
     /// </summary>
     /// <exception cref="FormatException">The expression is empty, names a syscall or class that does not exist, or holds
-    /// a regular expression that does not compile; the message is one line naming it.</exception>
+    /// a regular expression that does not compile or that the linear-time engine cannot run (a backreference, a lookaround);
+    /// the message is one line naming it. A regular expression is matched in time linear in the name: none can run long.</exception>
     public static SyscallFilter Parse(string expression, SyscallTable? table = null)
     {
         ArgumentNullException.ThrowIfNull(expression);
@@ -119,15 +120,28 @@ public sealed class SyscallFilter
         return known;
     }
 
+    /// <summary>
+    /// A regular expression matched in time linear in the name (<see cref="RegexOptions.NonBacktracking"/>): a pattern that
+    /// backtracks catastrophically (<c>^(\w+)+X$</c>) took seconds per name and failed with a
+    /// <see cref="RegexMatchTimeoutException"/>; what the engine cannot do (backreferences, lookarounds, atomic groups,
+    /// conditionals, which strace's POSIX extended expressions lack too) or an automaton too large is a
+    /// <see cref="FormatException"/> here.
+    /// </summary>
     private static Regex CompileRegex(string pattern, string expression)
     {
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
         }
         catch (ArgumentException e)
         {
-            throw new FormatException($"'{expression}': the regular expression '{pattern}' does not compile ({e.Message.ReplaceLineEndings(" ")}).", e);
+            throw new FormatException($"'{expression}': the regular expression '{pattern}' does not compile ({OneLine(e.Message)}).", e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new FormatException($"'{expression}': the regular expression '{pattern}' is not supported: backreferences, lookarounds, atomic groups and conditionals are not, nor a pattern of too many states ({OneLine(e.Message)}).", e);
         }
     }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 }

@@ -1,7 +1,10 @@
 namespace Gadget.Traceloop.Decoding;
 
-/// <summary>How <see cref="SyscallFormatter"/> prints syscalls.</summary>
-public sealed class SyscallFormatterOptions
+/// <summary>
+/// How <see cref="SyscallFormatter"/> prints syscalls. A record: options are compared by value, and a copy with one setting
+/// changed is <c>options with { IncludeDuration = true }</c>, which carries every other setting.
+/// </summary>
+public sealed record SyscallFormatterOptions
 {
     /// <summary>
     /// Bytes of a string or buffer printed before <c>...</c>, and elements of an array (argv, iovecs, pollfds) (strace's
@@ -44,15 +47,6 @@ public sealed class SyscallFormatterOptions
     /// <summary>The default options: strace's defaults (<c>-s 32</c>, no prefix).</summary>
     public static SyscallFormatterOptions Default { get; } = new();
 
-    /// <summary>A copy with <see cref="IncludeThreadId"/> set to <paramref name="includeThreadId"/>.</summary>
-    internal SyscallFormatterOptions WithThreadId(bool includeThreadId) => new()
-    {
-        StringLimit = StringLimit,
-        IncludeThreadId = includeThreadId,
-        IncludeTimestamp = IncludeTimestamp,
-        TimeOfDay = TimeOfDay,
-        RealtimeOffsetNs = RealtimeOffsetNs,
-        TimeZone = TimeZone,
-        IncludeDuration = IncludeDuration,
-    };
+    /// <summary>A copy with <see cref="IncludeThreadId"/> set to <paramref name="includeThreadId"/>, every other setting kept.</summary>
+    internal SyscallFormatterOptions WithThreadId(bool includeThreadId) => this with { IncludeThreadId = includeThreadId };
 }
