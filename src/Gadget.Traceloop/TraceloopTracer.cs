@@ -234,7 +234,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     {
         if (_disposed == 0)
         {
-            _rings.RemoveFollower(recorder, recorder.ExitTimestamps);
+            _rings.RemoveFollower(recorder);
         }
     }
 

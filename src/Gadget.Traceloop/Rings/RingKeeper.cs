@@ -33,8 +33,7 @@ internal sealed class RingKeeper : IDisposable
     private readonly long _unkeptTimeoutMs;
     private readonly ILogger? _logger;
     private readonly List<object> _followers = [];
-    private readonly bool _exitClockDefault;
-    private int _exitClockFollowers;
+    private readonly ExitClockChoices _exitClocks;
     private readonly Dictionary<ulong, (HashSet<object> By, long At)> _declines = [];
     private readonly List<RingEvent> _pending = [];
     private readonly Thread _worker;
@@ -57,8 +56,7 @@ internal sealed class RingKeeper : IDisposable
         _unkeptTimeoutMs = (long)options.UnkeptRingTimeout.TotalMilliseconds;
         _mkdirProgram = loaded.Program("traceloop_cgroup_mkdir");
         _pool = new RingPool(loaded, options.MaxContainers + options.SpareRings, options.PagesPerCpu, options.Logger);
-        _exitClockDefault = options.ExitTimestamps;
-        _pool.SetNewCgroupExitClock(_exitClockDefault);
+        _exitClocks = new ExitClockChoices(loaded, _pool, options.ExitTimestamps, (cgroupId, follower) => _declines.TryGetValue(cgroupId, out var d) && d.By.Contains(follower));
         _events = new RingBufferReader(loaded.Map("ring_events"));
         _unwritten = new UnwrittenRecords(loaded.Map("scratch"));
         _worker = new Thread(Run) { IsBackground = true, Name = "gadget-traceloop-rings" };
@@ -124,20 +122,16 @@ internal sealed class RingKeeper : IDisposable
     internal ulong MissedForEmptyPool => _object.GetGlobal<ulong>("pool_empty");
 
     /// <summary>Takes a reference on <paramref name="cgroupId"/>'s ring (made, or claimed by the kernel) and makes it record,
-    /// reading every exit's clock while a reference taken with <paramref name="exitClock"/> is held.</summary>
+    /// reading every exit's clock while a reference taken with <paramref name="exitClock"/> is held (<see cref="ExitClockChoices"/>).</summary>
     /// <returns>Whether nobody kept it before.</returns>
     internal bool Keep(ulong cgroupId, int pagesPerCpu, bool exitClock)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, typeof(TraceloopTracer));
-            // A ring the kernel claimed and nobody kept yet has the new cgroups' choice: now its holders'.
-            var ring = _pool.Keep(cgroupId, pagesPerCpu, exitClock || _pool.Find(cgroupId) is { ExitClockHolders: > 0 });
+            var ring = _pool.Keep(cgroupId, pagesPerCpu, _exitClocks.WhenKept(cgroupId, exitClock));
+            _exitClocks.Kept(ring, exitClock);
             ring.References++;
-            if (exitClock)
-            {
-                ring.ExitClockHolders++;
-            }
             return ring.References == 1;
         }
     }
@@ -164,18 +158,12 @@ internal sealed class RingKeeper : IDisposable
             {
                 return false;
             }
-            if (exitClock && ring.ExitClockHolders > 0)
-            {
-                ring.ExitClockHolders--;
-            }
-            if (--ring.References <= 0)
+            var freed = --ring.References <= 0;
+            _exitClocks.Released(ring, exitClock, freed);
+            if (freed)
             {
                 _pool.Free(ring);
                 _logger?.LogDebug("Released the ring of cgroup {CgroupId}.", cgroupId);
-            }
-            else
-            {
-                _pool.SetExitClock(ring, ring.ExitClockHolders > 0);
             }
             return true;
         }
@@ -201,18 +189,15 @@ internal sealed class RingKeeper : IDisposable
         return ring.Dump(since, counters, _unwritten);
     }
 
-    /// <summary>A follower starts deciding about new cgroups: the first makes the kernel claim rings for them. While one with
-    /// <paramref name="exitClock"/> follows, new cgroups read every exit's clock from their first syscall.</summary>
+    /// <summary>A follower starts deciding about new cgroups: the first makes the kernel claim rings for them. While one that
+    /// asks for exit timestamps (<paramref name="exitClock"/>) follows, new cgroups read every exit's clock from their first syscall.</summary>
     internal void AddFollower(object follower, bool exitClock)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, typeof(TraceloopTracer));
             _followers.Add(follower);
-            if (exitClock && ++_exitClockFollowers == 1)
-            {
-                _pool.SetNewCgroupExitClock(true);
-            }
+            _exitClocks.FollowerAdded(follower, exitClock);
             if (_mkdirLink is null && _spareTarget > 0)
             {
                 if (_pool.Refill(_spareTarget) is { } failure)
@@ -220,7 +205,7 @@ internal sealed class RingKeeper : IDisposable
                     if (_pool.SpareCount == 0)
                     {
                         _followers.Remove(follower);
-                        ForgetExitClockFollower(exitClock);
+                        _exitClocks.FollowerRemoved(follower);
                         throw failure; // not one ring for new containers: say so to whoever starts following
                     }
                     ReportRingFailure(failure);
@@ -230,7 +215,7 @@ internal sealed class RingKeeper : IDisposable
         }
     }
 
-    internal void RemoveFollower(object follower, bool exitClock)
+    internal void RemoveFollower(object follower)
     {
         lock (_gate)
         {
@@ -238,7 +223,7 @@ internal sealed class RingKeeper : IDisposable
             {
                 return;
             }
-            ForgetExitClockFollower(exitClock);
+            _exitClocks.FollowerRemoved(follower);
             foreach (var (_, decline) in _declines)
             {
                 decline.By.Remove(follower);
@@ -269,6 +254,7 @@ internal sealed class RingKeeper : IDisposable
                 _declines[cgroupId] = decline;
             }
             decline.By.Add(follower);
+            _exitClocks.Declined(cgroupId, follower);
             if (!DeclinedByAll(cgroupId))
             {
                 return;
@@ -303,14 +289,6 @@ internal sealed class RingKeeper : IDisposable
         }
         _events.Dispose();
         _pool.Dispose();
-    }
-
-    private void ForgetExitClockFollower(bool exitClock)
-    {
-        if (exitClock && --_exitClockFollowers == 0)
-        {
-            _pool.SetNewCgroupExitClock(_exitClockDefault);
-        }
     }
 
     private bool DeclinedByAll(ulong cgroupId) =>

@@ -21,9 +21,6 @@ internal sealed class RingPool : IDisposable
 {
     internal const uint NoSlot = uint.MaxValue;
 
-    /// <summary>bpf/traceloop_rings.h: CGROUP_EXIT_CLOCK, a bit of a cgroup's flags.</summary>
-    private const uint ExitClockFlag = 1;
-
     /// <summary>Descriptors a new ring must leave free below the open-file limit, for the runtime's threads and files.</summary>
     internal const int ReservedDescriptors = 64;
 
@@ -33,7 +30,6 @@ internal sealed class RingPool : IDisposable
     private readonly BpfMap<ulong, CgroupState> _cgroups;
     private readonly BpfMap<ulong, RingClaim> _claims;
     private readonly BpfMap<uint, ulong> _generation;
-    private readonly BpfMap<uint, uint> _newCgroupFlags;
     private ulong _generationValue;
     private readonly CgroupRing?[] _slots;
     private readonly HashSet<uint> _spares = [];
@@ -50,7 +46,6 @@ internal sealed class RingPool : IDisposable
         _cgroups = loaded.Map("cgroups").As<ulong, CgroupState>();
         _claims = loaded.Map("claims").As<ulong, RingClaim>();
         _generation = loaded.Map("cgroups_generation").As<uint, ulong>();
-        _newCgroupFlags = loaded.Map("new_cgroup_flags").As<uint, uint>();
         _slots = new CgroupRing?[capacity];
         _pagesPerCpu = pagesPerCpu;
         _logger = logger;
@@ -207,11 +202,8 @@ internal sealed class RingPool : IDisposable
         return found;
     }
 
-    /// <summary>
-    /// Whether the kernel reads the clock at every recorded exit of <paramref name="ring"/>'s cgroup (bpf/traceloop_rings.h,
-    /// CGROUP_EXIT_CLOCK in its <c>cgroups</c> entry, which the BPF programs read from the CPU's cached verdict): written
-    /// now while it records, else when it records again.
-    /// </summary>
+    /// <summary>Whether the kernel reads the clock at every recorded exit of <paramref name="ring"/>'s cgroup (CGROUP_EXIT_CLOCK
+    /// in its <c>cgroups</c> entry, see <see cref="ExitClockChoices"/>): written now while it records, else when it records again.</summary>
     internal void SetExitClock(CgroupRing ring, bool on)
     {
         if (ring.ExitClock == on)
@@ -221,14 +213,11 @@ internal sealed class RingPool : IDisposable
         ring.ExitClock = on;
         if (ring.Recording && ring.CgroupId is { } cgroupId && _cgroups.TryLookup(cgroupId, out var state) && state.Slot == ring.Slot)
         {
-            state.Flags = on ? ExitClockFlag : 0;
+            state.Flags = on ? ExitClockChoices.Flag : 0;
             _cgroups.Update(cgroupId, state);
             BumpGeneration();
         }
     }
-
-    /// <summary>Whether a cgroup that root creates reads every exit's clock from its first syscall (<c>new_cgroup_flags</c>).</summary>
-    internal void SetNewCgroupExitClock(bool on) => _newCgroupFlags.Update(0u, on ? ExitClockFlag : 0);
 
     /// <summary>Stops writing to <paramref name="ring"/> (its history stays readable).</summary>
     internal void Stop(CgroupRing ring)
@@ -361,7 +350,7 @@ internal sealed class RingPool : IDisposable
         ring.RecordingSinceNs = claim.Timestamp;
         var known = _cgroups.TryLookup(cgroupId, out var state);
         ring.MissedBeforeRecording = known ? state.Missed : 0;
-        ring.ExitClock = known && (state.Flags & ExitClockFlag) != 0;
+        ring.ExitClock = known && (state.Flags & ExitClockChoices.Flag) != 0;
         ring.Recording = claimedByKernel;
         ring.ClaimedAtTicks = Environment.TickCount64;
         _byCgroup[cgroupId] = ring;
@@ -426,7 +415,7 @@ internal sealed class RingPool : IDisposable
     private void Record(CgroupRing ring)
     {
         var cgroupId = ring.CgroupId!.Value;
-        var state = new CgroupState { Slot = ring.Slot, Flags = ring.ExitClock ? ExitClockFlag : 0, Missed = ring.MissedBeforeRecording };
+        var state = new CgroupState { Slot = ring.Slot, Flags = ring.ExitClock ? ExitClockChoices.Flag : 0, Missed = ring.MissedBeforeRecording };
         for (var tries = 1; ; tries++)
         {
             try
