@@ -102,10 +102,6 @@ struct pending_syscall {
 	u32 saved_len;	/* what SOCKADDR_OUT/MSGHDR_OUT need from entry: *addrlen, msg_namelen (0 when unreadable) */
 };
 
-/* TraceloopOptions.ExitTimestamps: read the clock at every recorded syscall's exit, also when the task held its CPU from
- * entry to exit (a clock read per syscall, ~20-40 ns on a VM; without it such a record's exit_timestamp is 0). */
-const volatile bool exit_clock_always = false;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
@@ -238,7 +234,7 @@ int BPF_PROG(traceloop_sys_enter, struct pt_regs *regs, long id)
 	spill(ctx, buf);
 
 	struct enter_body *body = (void *)&buf->data[sizeof(struct record_header)];
-	u64 pid_tgid = current_identity(regs, body->comm);
+	u64 pid_tgid = current_identity(regs, body->comm, NULL);
 	s64 nr = id;
 	if (nr >= 0 && syscall_regs_compat(regs))
 		nr |= COMPAT_SYSCALL;
@@ -333,7 +329,8 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	if (!buf)
 		return 0;
 
-	u64 pid_tgid = current_identity(regs, NULL);
+	u32 flags;
+	u64 pid_tgid = current_identity(regs, NULL, &flags);
 	u32 tid = (u32)pid_tgid;
 	s64 nr = syscall_regs_nr(regs);
 	if (nr >= 0 && syscall_regs_compat(regs))
@@ -365,8 +362,9 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 	}
 	if (open) {
 		/* One record for the whole syscall: the enter's record, completed. Its exit time is read only when the task was
-		 * switched out meanwhile (or exit_clock_always); else it held this CPU from entry to exit (current_sched_marks),
-		 * and 0 says so. */
+		 * switched out meanwhile, or when its cgroup's recording asks for every exit's time (CGROUP_EXIT_CLOCK, from the
+		 * CPU's verdict, read by current_identity on the line it reads anyway); else it held this CPU from entry to exit
+		 * (current_sched_marks), and 0 says so. */
 		buf->generation++; /* odd: being changed */
 		buf->open_tid = 0;
 		__builtin_memcpy(args, body->args, sizeof(args));
@@ -378,7 +376,7 @@ int BPF_PROG(traceloop_sys_exit, struct pt_regs *regs, long return_value)
 		captures = h->capture_count;
 		h->kind = KIND_SYSCALL;
 		h->value = ret;
-		body->exit_timestamp = buf->open_switches == marks.switches && !exit_clock_always ? 0 : bpf_ktime_get_boot_ns();
+		body->exit_timestamp = buf->open_switches == marks.switches && !(flags & CGROUP_EXIT_CLOCK) ? 0 : bpf_ktime_get_boot_ns();
 		known = true;
 		/* The thread's pending entry is left as it is (no lookup): an exit elsewhere takes it only when its number is the
 		 * same, and then either this thread's next such syscall rewrote it at entry, or that entry was not recorded and

@@ -33,9 +33,18 @@
 /* EEXIST (a macro of the C library's headers, not in vmlinux.h): bpf_map_update_elem's BPF_NOEXIST answer for a key it has. */
 #define EEXIST_ERRNO 17
 
+/*
+ * A recorded cgroup's choices, bits of cgroup_state.flags (written by user space, TraceloopTracer.AddCgroup; a new cgroup
+ * takes new_cgroup_flags at its creation). They live in the cgroup's entry because that is what every recorded syscall
+ * looks up already: current_slot caches them in the CPU's verdict next to the slot, on the line it reads anyway, and
+ * user space's change of them bumps cgroups_generation like any change of the map. One cgroup has one ring in a tracer,
+ * so they are per ring: user space sets a bit while any holder of the ring asks for it.
+ */
+#define CGROUP_EXIT_CLOCK 1	/* read the clock at every syscall's exit (TraceloopOptions.ExitTimestamps), see sys_exit */
+
 struct cgroup_state {
 	u32 slot;	/* NO_SLOT: new, no ring yet */
-	u32 reserved;
+	u32 flags;	/* CGROUP_* */
 	u64 missed;	/* syscalls (enters) seen while no ring could be claimed: the pool was empty */
 };
 
@@ -111,16 +120,27 @@ struct {
 	__type(value, u64);
 } cgroups_generation SEC(".maps");
 
-/* A CPU's last verdict: cgroup_id records into slot (NO_SLOT: not recorded) while cgroups_generation is generation; and
- * the task whose registers are at regs is in cgroup_id while tasks_generation is tasks (see current_slot). When identity
- * is set, that task's pid_tgid and comm are kept too (see current_identity). */
+/* The flags a cgroup that root creates gets in its new entry (cgroup_mkdir), before user space decides about it: user
+ * space sets them while a follower asks for them, so that a new container is recorded so from its first syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} new_cgroup_flags SEC(".maps");
+
+/* A CPU's last verdict: cgroup_id records into slot (NO_SLOT: not recorded) with flags (its entry's) while
+ * cgroups_generation is generation; and the task whose registers are at regs is in cgroup_id while tasks_generation is
+ * tasks (see current_slot). When identity is set, that task's pid_tgid and comm are kept too (see current_identity).
+ * 64 bytes. */
 struct slot_verdict {
 	u64 cgroup_id;
 	u64 generation;
 	u64 regs;
 	u64 tasks;
 	u32 slot;
-	u32 identity;
+	u16 flags;
+	u16 identity;
 	u64 pid_tgid;
 	char comm[TASK_COMM_LEN];
 };
@@ -240,7 +260,7 @@ static __always_inline u32 lookup_slot(u64 cgroup_id)
 /*
  * The slot the current task's cgroup records into, or NO_SLOT; *cgroup_id is set to that cgroup's id. regs: the syscall
  * hook's registers pointer. claim: whether a new cgroup may claim one now (at an enter). For the syscall programs only (they
- * do not nest on a CPU: the cache is theirs).
+ * do not nest on a CPU: the cache is theirs). A recorded slot's flags are then in the CPU's verdict (current_identity).
  *
  * Every syscall of every process on the node pays this, so its common case is a few loads and no call: each CPU caches its
  * last verdict (verdicts), keyed twice.
@@ -288,6 +308,7 @@ static __always_inline u32 current_slot(const void *regs, u64 *cgroup_id, bool c
 		cached->regs = (u64)regs;
 		cached->tasks = tasks;
 		cached->slot = slot;
+		cached->flags = state ? (u16)state->flags : 0;
 		cached->identity = 0;
 		return slot;
 	}
@@ -299,13 +320,18 @@ static __always_inline u32 current_slot(const void *regs, u64 *cgroup_id, bool c
 /*
  * The current task's pid_tgid, and its comm (TASK_COMM_LEN bytes) into comm unless NULL, for a recorded syscall: from the CPU's verdict
  * when it is this task's (current_slot just keyed it so, in the common case), else from the helpers, then kept there.
+ * Its cgroup's flags (CGROUP_*) into flags unless NULL: current_slot just made the CPU's verdict this cgroup's (the
+ * syscall programs do not nest on a CPU), so they are there even when a fork since made the task's part stale. Here and
+ * not in current_slot, so that only a recorded syscall loads them (from the line this reads anyway).
  * A task renamed by another one (/proc/PID/comm) while it runs a syscall can have its old comm recorded until its next
  * renaming or a fork on the node: the rename's tracepoint comes just before the new name is copied in.
  */
-static __always_inline u64 current_identity(const void *regs, char *comm)
+static __always_inline u64 current_identity(const void *regs, char *comm, u32 *flags)
 {
 	u32 zero = 0;
 	struct slot_verdict *cached = bpf_map_lookup_elem(&verdicts, &zero);
+	if (flags)
+		*flags = cached ? cached->flags : 0;
 	u64 tasks = *(volatile u64 *)&tasks_generation;
 	bool mine = cached && cached->regs == (u64)regs && cached->tasks == tasks;
 	if (mine && cached->identity) {
@@ -367,7 +393,9 @@ int BPF_PROG(traceloop_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	if ((u32)bpf_get_current_uid_gid() != 0)
 		return 0;
 	u64 id = BPF_CORE_READ(cgrp, kn, id);
-	struct cgroup_state state = { .slot = NO_SLOT };
+	u32 zero = 0;
+	u32 *flags = bpf_map_lookup_elem(&new_cgroup_flags, &zero);
+	struct cgroup_state state = { .slot = NO_SLOT, .flags = flags ? *flags : 0 };
 	long err = bpf_map_update_elem(&cgroups, &id, &state, BPF_NOEXIST);
 	if (err != 0 && err != -EEXIST_ERRNO)
 		report_ring_event(id, NO_SLOT, RING_EVENT_CGROUPS_FULL);

@@ -7,10 +7,10 @@ namespace Gadget.Agent;
 public sealed record TraceRequest : SelectorRequest
 {
     /// <summary>
-    /// Read the clock at the exit of every recorded syscall (<see cref="Gadget.Traceloop.TraceloopOptions.ExitTimestamps"/>;
+    /// Read the clock at the exit of every recorded syscall (<see cref="Gadget.Traceloop.ContainerRecorder.ExitTimestamps"/>;
     /// the client's <c>traceloop start --exit-timestamps</c>): every call that returned has its <c>exit_timestamp_ns</c>.
-    /// Off (the default), only the calls whose thread was switched out have one. Such traces are recorded by a second
-    /// tracer of the agent's, loaded at the first of them (its own BPF programs and spare rings).
+    /// Off (the default), only the calls whose thread was switched out have one, unless another trace with it records the
+    /// same container (they share its ring).
     /// </summary>
     public bool ExitTimestamps { get; init; }
 }

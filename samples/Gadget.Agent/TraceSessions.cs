@@ -6,22 +6,21 @@ using Gadget.Traceloop;
 namespace Gadget.Agent;
 
 /// <summary>
-/// The node's one <see cref="ContainerCollection"/> and its <see cref="TraceloopTracer"/>, and the traces started on them. A
-/// trace that asks for every syscall's exit time (<see cref="TraceRequest.ExitTimestamps"/>, a setting of the tracer's BPF
-/// programs) is recorded by a second tracer, loaded at the first such trace.
+/// The node's one <see cref="ContainerCollection"/> and its one <see cref="TraceloopTracer"/>, and the traces started on them.
+/// A trace that asks for every syscall's exit time (<see cref="TraceRequest.ExitTimestamps"/>) is a recorder that chooses so
+/// on the same tracer: its containers' rings read every exit's clock while it records them.
 /// </summary>
 public sealed class TraceSessions : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, (ContainerSelector Selector, ContainerRecorder Recorder, string Owner, bool ExitTimestamps)> traces = new();
     private readonly ILogger logger;
     private readonly Lazy<TraceloopTracer> tracer;
-    private readonly Lazy<TraceloopTracer> clockedTracer;
     private readonly KubernetesPodMetadataSource? podLabels;
     private readonly AgentMetrics metrics;
     private int nextId;
 
     /// <summary>Creates the collection (with pod labels from the Kubernetes API when <see cref="PodLabels.Start"/> finds it);
-    /// the tracers load on the first trace that needs each.</summary>
+    /// the tracer loads on the first trace.</summary>
     public TraceSessions(ILogger<TraceSessions> logger, IConfiguration configuration, ILoggerFactory loggers, AgentOptions options, AgentMetrics metrics)
     {
         this.logger = logger;
@@ -41,7 +40,6 @@ public sealed class TraceSessions : IAsyncDisposable
             throw;
         }
         tracer = new Lazy<TraceloopTracer>(() => TraceloopTracer.Start(new TraceloopOptions { SpareRings = options.SpareRings }), LazyThreadSafetyMode.ExecutionAndPublication);
-        clockedTracer = new Lazy<TraceloopTracer>(() => TraceloopTracer.Start(new TraceloopOptions { SpareRings = options.SpareRings, ExitTimestamps = true }), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The containers of this node.</summary>
@@ -54,7 +52,7 @@ public sealed class TraceSessions : IAsyncDisposable
     public string Start(ContainerSelector selector, string owner, bool exitTimestamps = false)
     {
         var id = Interlocked.Increment(ref nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var recorder = (exitTimestamps ? clockedTracer : tracer).Value.Follow(Containers, selector);
+        var recorder = tracer.Value.Follow(Containers, selector, retainedExitedContainers: 16, exitTimestamps);
         recorder.ContainerCrashed += (_, e) =>
         {
             metrics.HistoryRead(e.History, "crash");
@@ -90,12 +88,12 @@ public sealed class TraceSessions : IAsyncDisposable
     });
 
     /// <summary>
-    /// The history of the container with this id prefix or name, from the oldest trace recording it, one with exit
-    /// timestamps first (the same syscalls, every exit timed); null when none does.
+    /// The history of the container with this id prefix or name, from the oldest trace recording it (traces that record the
+    /// same container share its ring: the same history); null when none does.
     /// </summary>
     public (Container Container, IReadOnlyList<SyscallRecord> History)? Dump(string idOrName)
     {
-        var ordered = traces.OrderByDescending(t => t.Value.ExitTimestamps).ThenBy(t => long.Parse(t.Key, System.Globalization.CultureInfo.InvariantCulture));
+        var ordered = traces.OrderBy(t => long.Parse(t.Key, System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (_, (_, recorder, _, _)) in ordered)
         {
             Container container;
@@ -124,10 +122,6 @@ public sealed class TraceSessions : IAsyncDisposable
         if (tracer.IsValueCreated)
         {
             await tracer.Value.DisposeAsync();
-        }
-        if (clockedTracer.IsValueCreated)
-        {
-            await clockedTracer.Value.DisposeAsync();
         }
         await Containers.DisposeAsync();
         if (podLabels is not null)

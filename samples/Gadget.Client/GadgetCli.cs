@@ -61,7 +61,7 @@ public static class GadgetCli
         var selector = new SelectorOptions(start, host: false);
         var exitTimestamps = new Option<bool>("--exit-timestamps")
         {
-            Description = "read the clock at every syscall's exit (dump -o json: exit_timestamp_ns of every call that returned; without it, only of calls whose thread was switched out); the agent records such traces with a second tracer",
+            Description = "read the clock at every syscall's exit (dump -o json: exit_timestamp_ns of every call that returned; without it, only of calls whose thread was switched out)",
         };
         start.Options.Add(exitTimestamps);
         start.SetAction((result, ct) => io.SendAsync(result, connect, (http, ct) => http.PostAsJsonAsync("traces", TraceRequest(selector, result, result.GetValue(exitTimestamps)), ct), Answer.TraceId, ct));

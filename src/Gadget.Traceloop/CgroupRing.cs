@@ -48,9 +48,16 @@ internal sealed class CgroupRing : IDisposable
     /// <summary>Syscalls the cgroup made before it had this ring (the pool was empty).</summary>
     internal ulong MissedBeforeRecording { get; set; }
 
-    /// <summary>Holders that keep it (<see cref="TraceloopTracer.AddCgroup"/> calls not yet released); 0: the kernel claimed it
+    /// <summary>Holders that keep it (<see cref="TraceloopTracer.AddCgroup(ulong, int?)"/> calls not yet released); 0: the kernel claimed it
     /// for a new cgroup and nobody has kept it yet.</summary>
     internal int References { get; set; }
+
+    /// <summary>Of <see cref="References"/>, those that asked for every exit's time (<see cref="TraceloopTracer.AddCgroup(ulong, int?, bool)"/>).</summary>
+    internal int ExitClockHolders { get; set; }
+
+    /// <summary>Whether the kernel reads every recorded exit's clock for this ring's cgroup (its entry's CGROUP_EXIT_CLOCK;
+    /// written into the entry when it records again after a stop).</summary>
+    internal bool ExitClock { get; set; }
 
     /// <summary>When the kernel claimed it (Environment.TickCount64) while nobody keeps it; freed when that lasts too long.</summary>
     internal long ClaimedAtTicks { get; set; }

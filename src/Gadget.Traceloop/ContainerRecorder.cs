@@ -12,7 +12,7 @@ namespace Gadget.Traceloop;
 /// syscall; the recorder keeps it when the collection reports a selected container there, and lets it go otherwise), and
 /// dumps a container's history automatically when it ends: <see cref="ContainerExited"/> and <see cref="WatchExitsAsync"/> for
 /// every ended container, <see cref="ContainerCrashed"/> when it exited with a non-zero code or was killed by a signal.
-/// Create it with <see cref="TraceloopTracer.Follow"/>.
+/// Create it with <see cref="TraceloopTracer.Follow(Gadget.Containers.ContainerCollection, Gadget.Containers.ContainerSelector, int)"/>.
 /// </summary>
 /// <remarks>
 /// A running container whose pod labels change so that it matches (<see cref="ContainerCollection.ContainerUpdated"/>, with a
@@ -33,12 +33,13 @@ public sealed class ContainerRecorder : IDisposable
     private readonly List<Channel<ContainerHistoryEventArgs>> _watchers = [];
     private bool _disposed;
 
-    internal ContainerRecorder(TraceloopTracer tracer, ContainerCollection collection, ContainerSelector selector, int retainedExitedContainers)
+    internal ContainerRecorder(TraceloopTracer tracer, ContainerCollection collection, ContainerSelector selector, int retainedExitedContainers, bool exitTimestamps)
     {
         _tracer = tracer;
         _collection = collection;
         _selector = selector;
         RetainedExitedContainers = retainedExitedContainers;
+        ExitTimestamps = exitTimestamps;
         // First: it throws when not one ring can be made for new containers (no descriptors or memory left), and then
         // nothing of this recorder may be subscribed to the collection.
         _tracer.AddFollower(this);
@@ -64,6 +65,14 @@ public sealed class ContainerRecorder : IDisposable
 
     /// <summary>How many ended containers keep their history before the oldest is released.</summary>
     public int RetainedExitedContainers { get; }
+
+    /// <summary>
+    /// Whether the kernel reads the clock at the exit of every recorded syscall of this recorder's containers (every returned
+    /// call has its <see cref="SyscallRecord.ExitTimestampNs"/>); else only of calls whose thread was switched out. A
+    /// container that another recorder records with exit timestamps has them here too while that one records it (they share
+    /// its ring). Chosen at <see cref="TraceloopTracer.Follow(ContainerCollection, ContainerSelector, int, bool)"/>.
+    /// </summary>
+    public bool ExitTimestamps { get; }
 
     /// <summary>The containers with a history: running ones being recorded, and ended ones not yet released.</summary>
     public IReadOnlyList<Container> Containers => [.. _containers.Values];
@@ -139,7 +148,7 @@ public sealed class ContainerRecorder : IDisposable
         {
             return false;
         }
-        _tracer.RemoveCgroup(container.CgroupId);
+        _tracer.RemoveCgroup(container.CgroupId, ExitTimestamps);
         return true;
     }
 
@@ -158,7 +167,7 @@ public sealed class ContainerRecorder : IDisposable
             }
             try
             {
-                _tracer.AddCgroup(container.CgroupId);
+                _tracer.AddCgroup(container.CgroupId, null, ExitTimestamps);
             }
             catch (Exception e) when (e is Gadget.Bpf.BpfException || (e is InvalidOperationException && e is not ObjectDisposedException))
             {

@@ -124,11 +124,13 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
         try
         {
             var id = Gadget.Traceloop.CgroupId.FromPath(path);
-            tracer.AddCgroup(id, options.PagesPerCpu);
+            var exitTimestamps = options.ExitTimestamps ?? tracer.ExitTimestamps;
+            tracer.AddCgroup(id, options.PagesPerCpu, exitTimestamps);
             return new TracedCommand(tracer, path, id, ResolveExecutable(command), argumentList, new TracedCommandOptions
             {
                 RedirectOutput = options.RedirectOutput,
                 PagesPerCpu = options.PagesPerCpu,
+                ExitTimestamps = exitTimestamps,
                 OpenFileSoftLimit = options.OpenFileSoftLimit,
             });
         }
@@ -245,7 +247,7 @@ public sealed class TracedCommand : IDisposable, IAsyncDisposable
             return;
         }
         _disposed = true;
-        _tracer.RemoveCgroup(CgroupId);
+        _tracer.RemoveCgroup(CgroupId, _options.ExitTimestamps ?? _tracer.ExitTimestamps);
         if (_process is null)
         {
             TryRemoveDirectory(CgroupPath);

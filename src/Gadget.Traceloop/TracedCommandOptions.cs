@@ -11,6 +11,11 @@ public sealed class TracedCommandOptions
     /// <see cref="TraceloopOptions.PagesPerCpu"/>.</summary>
     public int? PagesPerCpu { get; set; }
 
+    /// <summary>Read the clock at the exit of every syscall of the command (see
+    /// <see cref="TraceloopTracer.AddCgroup(ulong, int?, bool)"/>); <c>null</c> (the default) for the tracer's
+    /// <see cref="TraceloopOptions.ExitTimestamps"/>.</summary>
+    public bool? ExitTimestamps { get; set; }
+
     /// <summary>
     /// The command's soft open-file limit (<c>RLIMIT_NOFILE</c>), set by the shell that starts it (<c>ulimit -Sn</c>, before
     /// its <c>execve</c>: not in <see cref="TracedCommand.Dump"/>); <see cref="ulong.MaxValue"/> for unlimited. At most

@@ -52,7 +52,9 @@ public sealed class TraceloopOptions
     /// no <see cref="SyscallRecord.ExitTimestampNs"/> (<c>null</c>, JSON <c>exit_timestamp_ns: null</c>), which spares a
     /// clock read per syscall (20-40 ns on the VM measured in benchmarks/README.md; a recorded getppid cost ~300 ns more than
     /// an untraced one there). The history's order and its completeness are the same either way. Turn it on to measure
-    /// the duration of every call.
+    /// the duration of every call. This is the tracer's default: each recording may choose otherwise
+    /// (<see cref="TraceloopTracer.AddCgroup(ulong, int?, bool)"/>, <see cref="TraceloopTracer.Follow(Gadget.Containers.ContainerCollection, Gadget.Containers.ContainerSelector, int, bool)"/>,
+    /// <see cref="TracedCommandOptions.ExitTimestamps"/>), read by the BPF programs at run time, so one tracer serves both.
     /// </summary>
     public bool ExitTimestamps { get; set; }
 

@@ -14,7 +14,7 @@ namespace Gadget.Traceloop;
 /// <para>Each recorded cgroup has its own ring (one perf buffer per CPU, <see cref="TraceloopOptions.PagesPerCpu"/> pages
 /// each), so a noisy container only overwrites its own history. Processes of cgroups that are not recorded pay a check of
 /// the CPU's cached verdict per syscall (a map lookup when the CPU last ran another cgroup).</para>
-/// <para>While a <see cref="ContainerRecorder"/> follows (<see cref="Follow"/>), a cgroup created after that gets a ring
+/// <para>While a <see cref="ContainerRecorder"/> follows (<see cref="Follow(Gadget.Containers.ContainerCollection, Gadget.Containers.ContainerSelector, int)"/>), a cgroup created after that gets a ring
 /// in the kernel at its first syscall, from a pool of spare rings (<see cref="TraceloopOptions.SpareRings"/>) that the
 /// tracer keeps filled: recording never waits for user space and no process is ever stopped. The recorder then keeps the
 /// ring (a selected container) or lets it go. Several tracers (in this process or others) each have their own BPF
@@ -31,6 +31,7 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     private readonly List<BpfLink> _links = [];
     private readonly RingKeeper _rings;
     private readonly int _pagesPerCpu;
+    private readonly bool _exitTimestamps;
     private readonly ILogger? _logger;
     private int _disposed;
 
@@ -48,11 +49,11 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.BufferCaptureBytes, $"BufferCaptureBytes must be 0 to {MaxBufferCapture}.");
         }
         _pagesPerCpu = options.PagesPerCpu;
+        _exitTimestamps = options.ExitTimestamps;
         _logger = options.Logger;
         using (var spec = BpfObjectSpec.FromEmbeddedResource(typeof(TraceloopTracer).Assembly, ObjectResource, new BpfObjectOptions { Logger = options.Logger }))
         {
             RingPool.Size(spec, options.MaxContainers + options.SpareRings);
-            spec.SetGlobal("exit_clock_always", options.ExitTimestamps);
             // The table of known cgroups holds every ring's cgroup and the new ones noted at their creation: always more
             // entries than rings, so that a full one has a new cgroup to forget for a container to record (RingPool.Record).
             var cgroups = spec.Map("cgroups");
@@ -111,24 +112,43 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     /// <summary>New cgroups the kernel's table of cgroups was too full to note (since start; the warning's count).</summary>
     internal long CgroupsNotNoted => _rings.CgroupsNotNoted;
 
+    /// <summary><see cref="TraceloopOptions.ExitTimestamps"/>: the default of the recordings that do not choose.</summary>
+    internal bool ExitTimestamps => _exitTimestamps;
+
     /// <summary>The logger of <see cref="TraceloopOptions.Logger"/>, for the recorders on this tracer.</summary>
     internal ILogger? Logger => _logger;
 
     /// <summary>Records the syscalls of cgroup <paramref name="cgroupId"/> into a ring of its own, and takes a reference on
-    /// that ring: it lives until every <see cref="AddCgroup"/> was matched by a <see cref="RemoveCgroup"/>.</summary>
+    /// that ring: it lives until every <see cref="AddCgroup(ulong, int?)"/> was matched by a <see cref="RemoveCgroup(ulong)"/>.</summary>
     /// <param name="cgroupId">A cgroup2 id (see <see cref="CgroupId.FromPath"/>).</param>
     /// <param name="pagesPerCpu">This container's ring size in pages per CPU (a power of two); <c>null</c> for
     /// <see cref="TraceloopOptions.PagesPerCpu"/>. A ring the kernel already claimed for the cgroup keeps its size.</param>
     /// <returns><c>false</c> when the cgroup was already kept (it is recording again if it had been stopped).</returns>
     /// <exception cref="InvalidOperationException">Every ring is in use (<see cref="TraceloopOptions.MaxContainers"/>).</exception>
-    public bool AddCgroup(ulong cgroupId, int? pagesPerCpu = null)
+    /// <remarks>Exit timestamps as <see cref="TraceloopOptions.ExitTimestamps"/> says; release it with <see cref="RemoveCgroup(ulong)"/>.</remarks>
+    public bool AddCgroup(ulong cgroupId, int? pagesPerCpu = null) => AddCgroup(cgroupId, pagesPerCpu, _exitTimestamps);
+
+    /// <summary>
+    /// <see cref="AddCgroup(ulong, int?)"/>, choosing for this reference whether the kernel reads the clock at the exit of
+    /// every recorded syscall (<see cref="TraceloopOptions.ExitTimestamps"/> is then only the default of the other
+    /// overloads). The cgroup has one ring, shared by every reference: it records every exit's time while at least one
+    /// reference taken with <paramref name="exitTimestamps"/> <c>true</c> is held, from the next syscall on, and only the
+    /// exits of calls whose thread was switched out once none is. Release it with <see cref="RemoveCgroup(ulong, bool)"/>
+    /// and the same <paramref name="exitTimestamps"/>.
+    /// </summary>
+    /// <param name="cgroupId">A cgroup2 id (see <see cref="CgroupId.FromPath"/>).</param>
+    /// <param name="pagesPerCpu">As for <see cref="AddCgroup(ulong, int?)"/>.</param>
+    /// <param name="exitTimestamps">Every recorded syscall's <see cref="SyscallRecord.ExitTimestampNs"/>, while this reference is held.</param>
+    /// <returns><c>false</c> when the cgroup was already kept (it is recording again if it had been stopped).</returns>
+    /// <exception cref="InvalidOperationException">Every ring is in use (<see cref="TraceloopOptions.MaxContainers"/>).</exception>
+    public bool AddCgroup(ulong cgroupId, int? pagesPerCpu, bool exitTimestamps)
     {
         if (pagesPerCpu is { } pages && (pages <= 0 || !BitOperations.IsPow2(pages)))
         {
             throw new ArgumentException($"pagesPerCpu must be a power of two, not {pages}.", nameof(pagesPerCpu));
         }
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var first = _rings.Keep(cgroupId, pagesPerCpu ?? _pagesPerCpu);
+        var first = _rings.Keep(cgroupId, pagesPerCpu ?? _pagesPerCpu, exitTimestamps);
         if (first)
         {
             _logger?.LogDebug("Recording cgroup {CgroupId}.", cgroupId);
@@ -140,10 +160,17 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     /// <returns><c>false</c> when the cgroup has no ring.</returns>
     public bool StopRecording(ulong cgroupId) => _disposed == 0 && _rings.Stop(cgroupId);
 
-    /// <summary>Releases one reference on cgroup <paramref name="cgroupId"/>'s ring (see <see cref="AddCgroup"/>); the last one
-    /// stops recording and frees the ring and its history.</summary>
+    /// <summary>Releases one reference on cgroup <paramref name="cgroupId"/>'s ring taken with <see cref="AddCgroup(ulong, int?)"/>
+    /// (<see cref="TraceloopOptions.ExitTimestamps"/>'s choice); the last one stops recording and frees the ring and its history.</summary>
     /// <returns><c>false</c> when the cgroup has no ring.</returns>
-    public bool RemoveCgroup(ulong cgroupId) => _disposed == 0 && _rings.Release(cgroupId);
+    public bool RemoveCgroup(ulong cgroupId) => RemoveCgroup(cgroupId, _exitTimestamps);
+
+    /// <summary>Releases one reference on cgroup <paramref name="cgroupId"/>'s ring taken with
+    /// <see cref="AddCgroup(ulong, int?, bool)"/> and this <paramref name="exitTimestamps"/>; the last one stops recording and
+    /// frees the ring and its history. When the last reference with exit timestamps goes and others remain, the ring's later
+    /// records have an exit time only for calls whose thread was switched out.</summary>
+    /// <returns><c>false</c> when the cgroup has no ring.</returns>
+    public bool RemoveCgroup(ulong cgroupId, bool exitTimestamps) => _disposed == 0 && _rings.Release(cgroupId, exitTimestamps);
 
     /// <summary>Whether cgroup <paramref name="cgroupId"/> is being recorded now.</summary>
     public bool IsRecording(ulong cgroupId) => _disposed == 0 && _rings.IsRecording(cgroupId);
@@ -178,16 +205,30 @@ public sealed class TraceloopTracer : IDisposable, IAsyncDisposable
     /// <param name="collection">The containers to follow.</param>
     /// <param name="selector">Which ones to record; <see cref="Gadget.Containers.ContainerSelector.All"/> for all.</param>
     /// <param name="retainedExitedContainers">How many ended containers keep their history (the oldest is released first).</param>
-    public ContainerRecorder Follow(Gadget.Containers.ContainerCollection collection, Gadget.Containers.ContainerSelector selector, int retainedExitedContainers = 16)
+    /// <remarks>Exit timestamps as <see cref="TraceloopOptions.ExitTimestamps"/> says.</remarks>
+    public ContainerRecorder Follow(Gadget.Containers.ContainerCollection collection, Gadget.Containers.ContainerSelector selector, int retainedExitedContainers = 16) =>
+        Follow(collection, selector, retainedExitedContainers, _exitTimestamps);
+
+    /// <summary>
+    /// <see cref="Follow(Gadget.Containers.ContainerCollection, Gadget.Containers.ContainerSelector, int)"/>, choosing whether
+    /// the kernel reads the clock at the exit of every recorded syscall of this recorder's containers
+    /// (<see cref="ContainerRecorder.ExitTimestamps"/>; see <see cref="AddCgroup(ulong, int?, bool)"/>): one tracer serves
+    /// recorders of both kinds. A new container is recorded so from its first syscall while such a recorder follows.
+    /// </summary>
+    /// <param name="collection">The containers to follow.</param>
+    /// <param name="selector">Which ones to record; <see cref="Gadget.Containers.ContainerSelector.All"/> for all.</param>
+    /// <param name="retainedExitedContainers">How many ended containers keep their history (the oldest is released first).</param>
+    /// <param name="exitTimestamps">Every recorded syscall's <see cref="SyscallRecord.ExitTimestampNs"/>.</param>
+    public ContainerRecorder Follow(Gadget.Containers.ContainerCollection collection, Gadget.Containers.ContainerSelector selector, int retainedExitedContainers, bool exitTimestamps)
     {
         ArgumentNullException.ThrowIfNull(collection);
         ArgumentNullException.ThrowIfNull(selector);
         ArgumentOutOfRangeException.ThrowIfNegative(retainedExitedContainers);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return new ContainerRecorder(this, collection, selector, retainedExitedContainers);
+        return new ContainerRecorder(this, collection, selector, retainedExitedContainers, exitTimestamps);
     }
 
-    internal void AddFollower(ContainerRecorder recorder) => _rings.AddFollower(recorder);
+    internal void AddFollower(ContainerRecorder recorder) => _rings.AddFollower(recorder, recorder.ExitTimestamps);
 
     internal void RemoveFollower(ContainerRecorder recorder)
     {

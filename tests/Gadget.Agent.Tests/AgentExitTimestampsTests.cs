@@ -6,8 +6,9 @@ namespace Gadget.Agent.Tests;
 /// <summary>
 /// <c>gadget traceloop start --exit-timestamps</c> (<c>POST /traces {"exitTimestamps":true}</c>): the container's dumped
 /// calls each have their <c>exit_timestamp_ns</c>; a trace without it leaves it null for calls that held their CPU (no
-/// clock read at their exit: TraceloopOptions.ExitTimestamps). A container that both record is dumped from the trace with
-/// exit timestamps (the agent's second tracer), even when the other one is older.
+/// clock read at their exit: ContainerRecorder.ExitTimestamps). Both traces are recorders on the agent's one tracer
+/// (AgentOneTracerTests); a container that both record shares one ring, timed at every exit while the trace with exit
+/// timestamps records it.
 /// </summary>
 public sealed class AgentExitTimestampsTests(AgentHostFixture agent) : IClassFixture<AgentHostFixture>
 {

@@ -81,7 +81,7 @@ public sealed class RecordLayoutTests : IDisposable
             ("enters", Offset(ref counters, ref counters.Enters)), ("failed", Offset(ref counters, ref counters.Failed)));
         var state = default(CgroupState);
         AssertSame(structs["cgroup_state"], CgroupState.Size, Unsafe.SizeOf<CgroupState>(),
-            ("slot", Offset(ref state, ref state.Slot)), ("reserved", Offset(ref state, ref state.Reserved)), ("missed", Offset(ref state, ref state.Missed)));
+            ("slot", Offset(ref state, ref state.Slot)), ("flags", Offset(ref state, ref state.Flags)), ("missed", Offset(ref state, ref state.Missed)));
         var claim = default(RingClaim);
         AssertSame(structs["ring_claim"], RingClaim.Size, Unsafe.SizeOf<RingClaim>(),
             ("slot", Offset(ref claim, ref claim.Slot)), ("reserved", Offset(ref claim, ref claim.Reserved)), ("timestamp", Offset(ref claim, ref claim.Timestamp)));

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Gadget.Traceloop.Rings;
 
 /// <summary>
-/// Who keeps which ring: the references of <see cref="TraceloopTracer.AddCgroup"/> callers, the rings the kernel claimed for
+/// Who keeps which ring: the references of <see cref="TraceloopTracer.AddCgroup(ulong, int?)"/> callers, the rings the kernel claimed for
 /// new cgroups until a follower (<see cref="ContainerRecorder"/>) keeps or declines them, and a thread that reads the
 /// kernel's ring events to refill the spare pool at once and to free what nobody keeps.
 /// </summary>
@@ -33,6 +33,7 @@ internal sealed class RingKeeper : IDisposable
     private readonly long _unkeptTimeoutMs;
     private readonly ILogger? _logger;
     private readonly List<object> _followers = [];
+    private readonly ExitClockChoices _exitClocks;
     private readonly Dictionary<ulong, (HashSet<object> By, long At)> _declines = [];
     private readonly List<RingEvent> _pending = [];
     private readonly Thread _worker;
@@ -55,6 +56,7 @@ internal sealed class RingKeeper : IDisposable
         _unkeptTimeoutMs = (long)options.UnkeptRingTimeout.TotalMilliseconds;
         _mkdirProgram = loaded.Program("traceloop_cgroup_mkdir");
         _pool = new RingPool(loaded, options.MaxContainers + options.SpareRings, options.PagesPerCpu, options.Logger);
+        _exitClocks = new ExitClockChoices(loaded, _pool, options.ExitTimestamps, (cgroupId, follower) => _declines.TryGetValue(cgroupId, out var d) && d.By.Contains(follower));
         _events = new RingBufferReader(loaded.Map("ring_events"));
         _unwritten = new UnwrittenRecords(loaded.Map("scratch"));
         _worker = new Thread(Run) { IsBackground = true, Name = "gadget-traceloop-rings" };
@@ -119,14 +121,16 @@ internal sealed class RingKeeper : IDisposable
     /// <summary>Syscalls of new cgroups made while no spare ring was left (all cgroups, since start).</summary>
     internal ulong MissedForEmptyPool => _object.GetGlobal<ulong>("pool_empty");
 
-    /// <summary>Takes a reference on <paramref name="cgroupId"/>'s ring (made, or claimed by the kernel) and makes it record.</summary>
+    /// <summary>Takes a reference on <paramref name="cgroupId"/>'s ring (made, or claimed by the kernel) and makes it record,
+    /// reading every exit's clock while a reference taken with <paramref name="exitClock"/> is held (<see cref="ExitClockChoices"/>).</summary>
     /// <returns>Whether nobody kept it before.</returns>
-    internal bool Keep(ulong cgroupId, int pagesPerCpu)
+    internal bool Keep(ulong cgroupId, int pagesPerCpu, bool exitClock)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, typeof(TraceloopTracer));
-            var ring = _pool.Keep(cgroupId, pagesPerCpu);
+            var ring = _pool.Keep(cgroupId, pagesPerCpu, _exitClocks.WhenKept(cgroupId, exitClock));
+            _exitClocks.Kept(ring, exitClock);
             ring.References++;
             return ring.References == 1;
         }
@@ -145,8 +149,8 @@ internal sealed class RingKeeper : IDisposable
         }
     }
 
-    /// <summary>Releases one reference; the last frees the ring.</summary>
-    internal bool Release(ulong cgroupId)
+    /// <summary>Releases one reference, taken with <paramref name="exitClock"/>; the last frees the ring.</summary>
+    internal bool Release(ulong cgroupId, bool exitClock)
     {
         lock (_gate)
         {
@@ -154,7 +158,9 @@ internal sealed class RingKeeper : IDisposable
             {
                 return false;
             }
-            if (--ring.References <= 0)
+            var freed = --ring.References <= 0;
+            _exitClocks.Released(ring, exitClock, freed);
+            if (freed)
             {
                 _pool.Free(ring);
                 _logger?.LogDebug("Released the ring of cgroup {CgroupId}.", cgroupId);
@@ -183,13 +189,15 @@ internal sealed class RingKeeper : IDisposable
         return ring.Dump(since, counters, _unwritten);
     }
 
-    /// <summary>A follower starts deciding about new cgroups: the first makes the kernel claim rings for them.</summary>
-    internal void AddFollower(object follower)
+    /// <summary>A follower starts deciding about new cgroups: the first makes the kernel claim rings for them. While one that
+    /// asks for exit timestamps (<paramref name="exitClock"/>) follows, new cgroups read every exit's clock from their first syscall.</summary>
+    internal void AddFollower(object follower, bool exitClock)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, typeof(TraceloopTracer));
             _followers.Add(follower);
+            _exitClocks.FollowerAdded(follower, exitClock);
             if (_mkdirLink is null && _spareTarget > 0)
             {
                 if (_pool.Refill(_spareTarget) is { } failure)
@@ -197,6 +205,7 @@ internal sealed class RingKeeper : IDisposable
                     if (_pool.SpareCount == 0)
                     {
                         _followers.Remove(follower);
+                        _exitClocks.FollowerRemoved(follower);
                         throw failure; // not one ring for new containers: say so to whoever starts following
                     }
                     ReportRingFailure(failure);
@@ -214,6 +223,7 @@ internal sealed class RingKeeper : IDisposable
             {
                 return;
             }
+            _exitClocks.FollowerRemoved(follower);
             foreach (var (_, decline) in _declines)
             {
                 decline.By.Remove(follower);
@@ -244,6 +254,7 @@ internal sealed class RingKeeper : IDisposable
                 _declines[cgroupId] = decline;
             }
             decline.By.Add(follower);
+            _exitClocks.Declined(cgroupId, follower);
             if (!DeclinedByAll(cgroupId))
             {
                 return;

@@ -157,8 +157,9 @@ internal sealed class RingPool : IDisposable
         return failure;
     }
 
-    /// <summary>A ring for <paramref name="cgroupId"/>, recording: the one it has, the one the kernel claimed for it, or a new one.</summary>
-    internal CgroupRing Keep(ulong cgroupId, int pagesPerCpu)
+    /// <summary>A ring for <paramref name="cgroupId"/>, recording (every exit's clock read when <paramref name="exitClock"/>):
+    /// the one it has, the one the kernel claimed for it, or a new one.</summary>
+    internal CgroupRing Keep(ulong cgroupId, int pagesPerCpu, bool exitClock)
     {
         if (!_byCgroup.TryGetValue(cgroupId, out var ring))
         {
@@ -166,7 +167,12 @@ internal sealed class RingPool : IDisposable
         }
         if (!ring.Recording)
         {
+            ring.ExitClock = exitClock;
             Record(ring);
+        }
+        else
+        {
+            SetExitClock(ring, exitClock);
         }
         return ring;
     }
@@ -194,6 +200,23 @@ internal sealed class RingPool : IDisposable
             }
         }
         return found;
+    }
+
+    /// <summary>Whether the kernel reads the clock at every recorded exit of <paramref name="ring"/>'s cgroup (CGROUP_EXIT_CLOCK
+    /// in its <c>cgroups</c> entry, see <see cref="ExitClockChoices"/>): written now while it records, else when it records again.</summary>
+    internal void SetExitClock(CgroupRing ring, bool on)
+    {
+        if (ring.ExitClock == on)
+        {
+            return;
+        }
+        ring.ExitClock = on;
+        if (ring.Recording && ring.CgroupId is { } cgroupId && _cgroups.TryLookup(cgroupId, out var state) && state.Slot == ring.Slot)
+        {
+            state.Flags = on ? ExitClockChoices.Flag : 0;
+            _cgroups.Update(cgroupId, state);
+            BumpGeneration();
+        }
     }
 
     /// <summary>Stops writing to <paramref name="ring"/> (its history stays readable).</summary>
@@ -325,7 +348,9 @@ internal sealed class RingPool : IDisposable
         _spares.Remove(claim.Slot);
         ring.CgroupId = cgroupId;
         ring.RecordingSinceNs = claim.Timestamp;
-        ring.MissedBeforeRecording = _cgroups.TryLookup(cgroupId, out var state) ? state.Missed : 0;
+        var known = _cgroups.TryLookup(cgroupId, out var state);
+        ring.MissedBeforeRecording = known ? state.Missed : 0;
+        ring.ExitClock = known && (state.Flags & ExitClockChoices.Flag) != 0;
         ring.Recording = claimedByKernel;
         ring.ClaimedAtTicks = Environment.TickCount64;
         _byCgroup[cgroupId] = ring;
@@ -390,7 +415,7 @@ internal sealed class RingPool : IDisposable
     private void Record(CgroupRing ring)
     {
         var cgroupId = ring.CgroupId!.Value;
-        var state = new CgroupState { Slot = ring.Slot, Missed = ring.MissedBeforeRecording };
+        var state = new CgroupState { Slot = ring.Slot, Flags = ring.ExitClock ? ExitClockChoices.Flag : 0, Missed = ring.MissedBeforeRecording };
         for (var tries = 1; ; tries++)
         {
             try
