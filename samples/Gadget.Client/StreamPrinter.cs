@@ -59,7 +59,7 @@ internal sealed class StreamPrinter
             }
             else if (_filter.Matches(name => EventWriter<AgentEvent>.Text(_schema.Find(name)!.Value(item))))
             {
-                Other(line);
+                Other(Plain(line, root));
             }
             return;
         }
@@ -72,8 +72,8 @@ internal sealed class StreamPrinter
             Other(_format switch
             {
                 OutputFormat.JsonPretty => Indented(root),
-                OutputFormat.Yaml => "---\n" + line, // a JSON object is a YAML document (flow style)
-                _ => line,
+                OutputFormat.Yaml => "---\n" + Plain(line, root), // a JSON object is a YAML document (flow style)
+                _ => Plain(line, root),
             });
             return;
         }
@@ -109,6 +109,24 @@ internal sealed class StreamPrinter
     {
         _events.Flush();
         _output.WriteLine(text);
+    }
+
+    /// <summary>
+    /// The agent's JSON line as it came, unless it holds DEL or a C1 control (U+0080-U+009F, which JSON lets stand
+    /// unescaped in a string, and a terminal may take as a command): then written again, every such character escaped.
+    /// </summary>
+    private static string Plain(string line, JsonElement root)
+    {
+        if (!line.AsSpan().ContainsAnyInRange('\x7f', '\x9f'))
+        {
+            return line;
+        }
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            root.WriteTo(writer);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string Indented(JsonElement root)

@@ -30,6 +30,7 @@ public sealed class ClientForgedAgentTests : IDisposable
                 body = (b"\x1b[2Jnot json \x1b]0;PWNED\x07\n"
                     + b'{"type":"lost","count":3,"reason":"\\u001b[2Jlost reason","k8s":{"node":"\\u001b]0;node\\u0007"}}\n'
                     + b'{"type":"whatever","note":"\\u001b[31mred"}\n'
+                    + b'{"type":"c1","note":"\xc2\x9b31m\x7f raw"}\n'
                     + b'{"type":"error","reason":"\\u001b[2Jerror reason \\u009b31m"}\n')
             try:
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n\r\n" + body)
@@ -74,13 +75,18 @@ public sealed class ClientForgedAgentTests : IDisposable
         Assert.Contains(@"gadget: the agent sent a line that is not JSON: \x1b[2Jnot json \x1b]0;PWNED\x07", columns.Error, StringComparison.Ordinal);
         Assert.Contains(@"gadget: node \x1b]0;node\x07: lost 3 events (\x1b[2Jlost reason)", columns.Error, StringComparison.Ordinal);
         Assert.Contains(@"""note"":""\u001b[31mred""", columns.Error, StringComparison.Ordinal);
+        Assert.Contains(@"""note"":""\u009b31m\x7f raw""", columns.Error, StringComparison.Ordinal);
         Assert.Contains(@"gadget: the agent's execsnoop failed: \x1b[2Jerror reason \u009b31m", columns.Error, StringComparison.Ordinal);
 
         var json = await Tool.Client.RunAsync([.. address, "execsnoop", "-o", "json"]);
         json.AssertNoStackTrace();
         var lines = json.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(4, lines.Length);
         Assert.All(lines, line => JsonDocument.Parse(line).Dispose());
+        // JSON lets DEL and C1 controls stand unescaped in a string: the line is written again with them escaped.
+        Assert.Contains(lines, line => line.Contains(@"""note"":""\u009B31m\u007F raw""", StringComparison.Ordinal));
+        Assert.DoesNotContain("\u009b", json.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u007f", json.Output, StringComparison.Ordinal);
         Assert.Contains(@"gadget: the agent sent a line that is not JSON: \x1b[2Jnot json", json.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(Esc, json.Output + json.Error, StringComparison.Ordinal);
 
