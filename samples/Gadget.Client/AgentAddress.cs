@@ -108,6 +108,7 @@ internal static class AgentAddress
                 $"cannot reach the agent at {shown}: permission denied (the agent's socket is root's, or its --socket-group's: run as root or as a member).",
             SocketException { SocketErrorCode: SocketError.AddressNotAvailable } =>
                 $"no agent at {shown}: {path} does not exist. {WhatToDo}",
+            UntrustedAgentException untrusted => $"not the agent at {shown}: {untrusted.Message}; give the --agent of a real one.",
             SocketException socket => $"cannot reach the agent at {shown}: {DisplayText.Escape(socket.Message.ReplaceLineEndings(" "))}",
             _ => $"cannot reach the agent at {shown}: {DisplayText.Escape(exception.Message.ReplaceLineEndings(" "))}",
         };

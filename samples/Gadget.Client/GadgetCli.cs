@@ -171,6 +171,13 @@ public static class GadgetCli
                     try
                     {
                         await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                        // What the agent sends is printed: in a directory others may write (/tmp), the socket may be a
+                        // local user's, listening to forge answers (and terminal commands). Only a tracer is believed.
+                        var peer = PeerCredentials.Read(socket);
+                        if (!PeerTrust.IsTrusted(peer))
+                        {
+                            throw new UntrustedAgentException(peer);
+                        }
                         return new NetworkStream(socket, ownsSocket: true);
                     }
                     catch

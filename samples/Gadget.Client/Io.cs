@@ -40,8 +40,11 @@ internal sealed class Io(TextWriter output, TextWriter error)
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (answer == Answer.TraceId)
             {
-                using var body = JsonDocument.Parse(text);
-                text = body.RootElement.GetProperty("id").GetString() + "\n";
+                text = TraceId(text) + "\n";
+            }
+            else if (answer == Answer.Text)
+            {
+                text = EscapeLines(text); // a history's text: the agent escapes what containers chose; a forged one gets no terminal commands
             }
             if (text.Length > 0)
             {
@@ -87,7 +90,7 @@ internal sealed class Io(TextWriter output, TextWriter error)
             {
                 Answer.JsonArray => new NodeAnswer(node, "", ClusterOutput.Elements(body, node), null, false),
                 Answer.JsonLines => new NodeAnswer(node, string.Concat(body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => ClusterOutput.AddNode(l, node) + "\n")), [], null, false),
-                Answer.Text => new NodeAnswer(node, ClusterOutput.Prefix(body, node, width), [], null, false),
+                Answer.Text => new NodeAnswer(node, ClusterOutput.Prefix(EscapeLines(body), node, width), [], null, false),
                 Answer.TraceId => new NodeAnswer(node, node.PadRight(width) + TraceId(body) + "\n", [], null, false),
                 _ => new NodeAnswer(node, "", [], null, false),
             };
@@ -192,8 +195,11 @@ internal sealed class Io(TextWriter output, TextWriter error)
     private static string TraceId(string json)
     {
         using var body = JsonDocument.Parse(json);
-        return body.RootElement.GetProperty("id").GetString() ?? "";
+        return DisplayText.Escape(body.RootElement.GetProperty("id").GetString() ?? "");
     }
+
+    /// <summary>Each line of <paramref name="text"/> escaped (<see cref="DisplayText"/>), its line ends kept.</summary>
+    private static string EscapeLines(string text) => string.Join('\n', text.Split('\n').Select(DisplayText.Escape));
 
     private static async Task<HttpResponseMessage> Reach(AgentTargets targets, Func<Task<HttpResponseMessage>> send)
     {
@@ -238,6 +244,6 @@ internal sealed class Io(TextWriter output, TextWriter error)
         {
             text = "(the agent gave no reason; see its log)";
         }
-        return $"{who} answered {(int)response.StatusCode} {response.ReasonPhrase}: {text.ReplaceLineEndings(" ")}";
+        return $"{who} answered {(int)response.StatusCode} {DisplayText.Escape(response.ReasonPhrase ?? "")}: {DisplayText.Escape(text.ReplaceLineEndings(" "))}";
     }
 }

@@ -44,10 +44,12 @@ internal sealed class StreamPrinter
         }
         catch (JsonException)
         {
-            Other(line);
+            // No agent's line: never on standard output (which stays JSON with -o json), and no terminal commands.
+            _events.Flush();
+            _error.WriteLine("gadget: the agent sent a line that is not JSON: " + DisplayText.Escape(line));
             return;
         }
-        var type = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var t) ? t.GetString() : null;
+        var type = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         if (type == "event")
         {
             var item = new AgentEvent(root);
@@ -57,7 +59,7 @@ internal sealed class StreamPrinter
             }
             else if (_filter.Matches(name => EventWriter<AgentEvent>.Text(_schema.Find(name)!.Value(item))))
             {
-                Other(line);
+                Other(Plain(line, root));
             }
             return;
         }
@@ -70,14 +72,14 @@ internal sealed class StreamPrinter
             Other(_format switch
             {
                 OutputFormat.JsonPretty => Indented(root),
-                OutputFormat.Yaml => "---\n" + line, // a JSON object is a YAML document (flow style)
-                _ => line,
+                OutputFormat.Yaml => "---\n" + Plain(line, root), // a JSON object is a YAML document (flow style)
+                _ => Plain(line, root),
             });
             return;
         }
         _events.Flush();
         // Through the cluster, each node's records carry its name (k8s.node): say which node's agent it was.
-        var node = root.TryGetProperty("k8s", out var k8s) && k8s.ValueKind == JsonValueKind.Object && k8s.TryGetProperty("node", out var n) && n.GetString() is { Length: > 0 } name ? $"node {name}: " : "";
+        var node = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("k8s", out var k8s) && k8s.ValueKind == JsonValueKind.Object && k8s.TryGetProperty("node", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() is { Length: > 0 } name ? $"node {DisplayText.Escape(name)}: " : "";
         _error.WriteLine(node.Length > 0 && type is "attached" or "lost" or "error" ? $"gadget: {node}" + Note(type, root, line)["gadget: ".Length..] : Note(type, root, line));
     }
 
@@ -85,10 +87,16 @@ internal sealed class StreamPrinter
         type switch
         {
             "attached" => $"gadget: ready: {_schema.Gadget} attached on the agent",
-            "lost" => string.Create(CultureInfo.InvariantCulture, $"gadget: lost {Number(root, "count")} events ({(root.TryGetProperty("reason", out var r) ? r.GetString() : "no reason given")})"),
-            "error" => $"gadget: the agent's {_schema.Gadget} failed: {(root.TryGetProperty("reason", out var reason) ? reason.GetString() : "no reason given")}",
-            _ => line,
+            "lost" => string.Create(CultureInfo.InvariantCulture, $"gadget: lost {Number(root, "count")} events ({Reason(root)})"),
+            "error" => $"gadget: the agent's {_schema.Gadget} failed: {Reason(root)}",
+            _ => DisplayText.Escape(line),
         };
+
+    // The agent's words (a compromised node's agent chooses them): one line, no terminal commands.
+    private static string Reason(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String
+            ? DisplayText.Escape(reason.GetString()!)
+            : "no reason given";
 
     /// <summary>Writes out what is buffered (whenever the stream would wait).</summary>
     public void Flush()
@@ -101,6 +109,24 @@ internal sealed class StreamPrinter
     {
         _events.Flush();
         _output.WriteLine(text);
+    }
+
+    /// <summary>
+    /// The agent's JSON line as it came, unless it holds DEL or a C1 control (U+0080-U+009F, which JSON lets stand
+    /// unescaped in a string, and a terminal may take as a command): then written again, every such character escaped.
+    /// </summary>
+    private static string Plain(string line, JsonElement root)
+    {
+        if (!line.AsSpan().ContainsAnyInRange('\x7f', '\x9f'))
+        {
+            return line;
+        }
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            root.WriteTo(writer);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string Indented(JsonElement root)

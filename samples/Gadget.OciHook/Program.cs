@@ -139,7 +139,7 @@ try
     {
         return 0;
     }
-    Console.Error.WriteLine($"gadget-oci-hook: the collection answered '{text}'");
+    Console.Error.WriteLine($"gadget-oci-hook: the collection answered '{Shown(text)}'"); // its error may quote the state: a container's choice
     return 1;
 }
 catch (SocketException e) when (failOpen && e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused or SocketError.AddressFamilyNotSupported)
@@ -156,9 +156,13 @@ catch (Exception e) when (e is SocketException or OperationCanceledException)
     return 1;
 }
 
+// Text from outside on one line, with no terminal commands for whoever reads the runtime's log (its own method: the
+// assembly that escapes is loaded only when something is shown).
+static string Shown(string text) => Gadget.CommandLine.DisplayText.Escape(text);
+
 // A bad command line: one line saying what is wrong (the value shown on one line), exit 2.
 static int Refuse(string message)
 {
-    Console.Error.WriteLine($"gadget-oci-hook: {message.ReplaceLineEndings(" ")} ({Usage})");
+    Console.Error.WriteLine($"gadget-oci-hook: {Shown(message)} ({Usage})");
     return 2;
 }

@@ -86,7 +86,7 @@ internal static class NetworkPolicyCommand
                 {
                     await output.WriteAsync(header + yaml);
                 }
-                Console.Error.WriteLine($"{CliHost.Tool}: policies written to {path}");
+                Console.Error.WriteLine($"{CliHost.Tool}: policies written to {DisplayText.Escape(path)}");
             }
             return CliHost.Success;
         });

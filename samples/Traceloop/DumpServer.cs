@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Gadget.CommandLine;
@@ -20,7 +19,7 @@ internal sealed class DumpServer : IDisposable
 
     private readonly Socket _listener;
     private readonly string _path;
-    private readonly uint _ownUid = EffectiveUserId();
+    private readonly uint _ownUid = PeerTrust.EffectiveUserId();
     private readonly SemaphoreSlim _oneDumpAtATime = new(1, 1);
     private readonly bool _everyExitTime;
     private readonly (ulong Inode, long Changed) _fileId;
@@ -114,41 +113,6 @@ internal sealed class DumpServer : IDisposable
         {
             // The client went away, or the watch stops: nothing to answer.
         }
-    }
-
-    /// <summary>
-    /// Whether process <paramref name="pid"/> holds CAP_BPF (or CAP_SYS_ADMIN, which older kernels ask instead) in its effective
-    /// set, in this process's user namespace: what a watch run by another user than root needs (README, Running without
-    /// root), and what a local user who listens on a socket in /tmp to forge histories has not. The capabilities any user
-    /// gets in a user namespace of their own (<c>unshare -Ur</c>) load no BPF program: such a process is not believed.
-    /// False when the process is gone or cannot be inspected.
-    /// </summary>
-    internal static bool MayRecord(int pid)
-    {
-        const int CapSysAdmin = 21, CapBpf = 39;
-        try
-        {
-            var process = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}";
-            if (pid <= 0 || new FileInfo(process + "/ns/user").LinkTarget is not { } theirs || theirs != new FileInfo("/proc/self/ns/user").LinkTarget)
-            {
-                return false;
-            }
-            // "CapEff:	000001ffffffffff"
-            var line = File.ReadLines(process + "/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
-            return line is not null && ulong.TryParse(line.AsSpan(7).Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var effective)
-                && (effective & ((1UL << CapBpf) | (1UL << CapSysAdmin))) != 0;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    internal static uint EffectiveUserId()
-    {
-        // "Uid:\treal\teffective\tsaved\tfs"
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
-        return uint.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2], CultureInfo.InvariantCulture);
     }
 
     public void Dispose()

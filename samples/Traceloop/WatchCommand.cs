@@ -138,8 +138,8 @@ internal static class WatchCommand
         // What the watch sends is printed as it comes: only a watch of root's or of this user's is believed. In a directory
         // others may write (/tmp), the socket may be another user's, listening to forge a history (and terminal commands).
         var server = PeerCredentials.Read(socket);
-        var self = DumpServer.EffectiveUserId();
-        if (server.Uid != 0 && server.Uid != self && !DumpServer.MayRecord(server.Pid))
+        var self = PeerTrust.EffectiveUserId();
+        if (!PeerTrust.IsTrusted(server))
         {
             Console.Error.WriteLine($"traceloop: {DisplayText.Escape(socketPath)} is served by user {server.Uid} (pid {server.Pid}), which is neither root nor this user (uid {self}) and may not load BPF programs (no CAP_BPF): no watch; give the --socket of a real one.");
             return CliHost.Failure;

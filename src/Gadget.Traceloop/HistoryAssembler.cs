@@ -408,10 +408,15 @@ internal sealed class HistoryAssembler
         };
     }
 
+    /// <summary>
+    /// The task's comm as UTF-8, as the gadgets read it (a name set with PR_SET_NAME is the process's bytes, UTF-8 in
+    /// practice). The kernel cuts a comm at 15 bytes, maybe inside a character: the cut sequence, like any invalid byte,
+    /// is one U+FFFD, and what precedes it is kept as it was. Interned without allocating once a comm was seen.
+    /// </summary>
     private string InternCommand(ReadOnlySpan<byte> comm)
     {
-        Span<char> chars = stackalloc char[L.CommandLength];
-        var n = Encoding.Latin1.GetChars(comm, chars);
+        Span<char> chars = stackalloc char[L.CommandLength]; // (UTF-8 decodes to at most one UTF-16 unit a byte)
+        System.Text.Unicode.Utf8.ToUtf16(comm, chars, out _, out var n, replaceInvalidSequences: true);
         var lookup = _commands.GetAlternateLookup<ReadOnlySpan<char>>();
         if (lookup.TryGetValue(chars[..n], out var existing))
         {

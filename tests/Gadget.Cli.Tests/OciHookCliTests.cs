@@ -110,4 +110,36 @@ public sealed class OciHookCliTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>The collection's refusal (an <c>error:</c> line, which may quote the container's state) reaches the runtime's
+    /// log escaped: no terminal commands for whoever reads it. Before: as it came.</summary>
+    [Fact]
+    public async Task TheCollectionsErrorIsShownEscaped()
+    {
+        var directory = Directory.CreateTempSubdirectory("gadget-hook-error-").FullName;
+        var path = Path.Combine(directory, "containers.sock");
+        try
+        {
+            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            using var process = Tool.OciHook.Start(["--socket", path, "--phase", "createRuntime"]);
+            var error = process.StandardError.ReadToEndAsync();
+            await process.StandardInput.WriteAsync("{\"ociVersion\": \"1.0.2\", \"id\": \"c1\", \"pid\": 1}\n");
+            process.StandardInput.Close();
+
+            using var client = await listener.AcceptAsync().WaitAsync(Tool.HangGuard);
+            await client.SendAsync(System.Text.Encoding.UTF8.GetBytes("error: container \u001b]0;PWNED\u0007web\u001b[2J\u009b1m refused\n"), System.Net.Sockets.SocketFlags.None);
+            await process.WaitForExitAsync().WaitAsync(Tool.HangGuard);
+
+            var run = new CliRun("gadget-oci-hook --socket ... (the collection answers an error)", process.ExitCode, "", await error);
+            run.AssertOneLineFailure(1, @"the collection answered 'error: container \x1b]0;PWNED\x07web\x1b[2J\u009b1m refused'");
+            Assert.DoesNotContain("\u001b", run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("\u009b", run.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
