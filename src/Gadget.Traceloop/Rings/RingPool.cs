@@ -21,8 +21,8 @@ internal sealed class RingPool : IDisposable
 {
     internal const uint NoSlot = uint.MaxValue;
 
-    /// <summary>Descriptors a new ring must leave free below the open-file limit, for the runtime's threads and files.</summary>
-    internal const int ReservedDescriptors = 64;
+    /// <summary>Descriptors a new ring must leave free below the open-file limit (<see cref="RingDescriptorBudget"/>).</summary>
+    internal const int ReservedDescriptors = RingDescriptorBudget.ReservedDescriptors;
 
     private readonly BpfMapOfMaps<uint> _pool;
     private readonly BpfMap _spareSlots;
@@ -77,7 +77,7 @@ internal sealed class RingPool : IDisposable
     /// </summary>
     /// <returns>
     /// Why fewer than <paramref name="target"/> rings are spare, when a ring could not be made (no memory, no descriptors
-    /// left: see <see cref="NewRing"/>); the rings made before it are queued all the same. Null when nothing failed.
+    /// left: see <see cref="RingDescriptorBudget.NewRing"/>); the rings made before it are queued all the same. Null when nothing failed.
     /// </returns>
     internal Exception? Refill(int target)
     {
@@ -99,7 +99,7 @@ internal sealed class RingPool : IDisposable
                 CgroupRing ring;
                 try
                 {
-                    ring = NewRing(slot, _pagesPerCpu);
+                    ring = RingDescriptorBudget.NewRing(slot, _pagesPerCpu);
                 }
                 catch (Exception e) when (e is BpfException or IOException or OutOfMemoryException)
                 {
@@ -300,33 +300,10 @@ internal sealed class RingPool : IDisposable
         return null;
     }
 
-    /// <summary>
-    /// A new ring for <paramref name="slot"/>, unless making it would leave the process fewer than
-    /// <see cref="ReservedDescriptors"/> descriptors below its open-file limit. A ring holds one per CPU and one for its map:
-    /// on a machine with many CPUs a few dozen containers can reach a limit of a few thousand, and a process that has no
-    /// descriptor left cannot even start a thread (.NET then ends it). Refused, the cgroup is counted, not recorded, and
-    /// the tracer goes on.
-    /// </summary>
-    /// <exception cref="BpfException">Not enough descriptors left (errno EMFILE), or the kernel refused the ring.</exception>
-    private static CgroupRing NewRing(uint slot, int pagesPerCpu)
-    {
-        var needed = BpfEnvironment.PossibleCpuCount + 1;
-        var limit = OpenFileLimit.Read();
-        if (limit.Headroom < needed + ReservedDescriptors)
-        {
-            throw new BpfException(
-                $"traceloop did not make another ring: a ring needs {needed} file descriptors (a perf buffer per CPU and its map), " +
-                $"{ReservedDescriptors} are kept for the rest of the process, and {limit}. Raise the limit ('ulimit -n', " +
-                "LimitNOFILE= in a systemd unit, the container runtime's nofile ulimit) or lower TraceloopOptions.MaxContainers.",
-                Errno.EMFILE);
-        }
-        return new CgroupRing(slot, pagesPerCpu);
-    }
-
     /// <summary>A fresh ring in <paramref name="slot"/>, with its counters at zero (one wait for the running BPF programs).</summary>
     private CgroupRing Fill(uint slot, int pagesPerCpu)
     {
-        var ring = NewRing(slot, pagesPerCpu);
+        var ring = RingDescriptorBudget.NewRing(slot, pagesPerCpu);
         try
         {
             _counters.Update(slot, new RingCounters[_counters.CpuCount]);
