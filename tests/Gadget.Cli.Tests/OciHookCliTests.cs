@@ -70,7 +70,36 @@ public sealed class OciHookCliTests
     public async Task TheStateIsSentOnOneLineWithItsStringsUnchanged()
     {
         const string Name = "web\u0085x\u2028y\u2029z";
-        var directory = Directory.CreateTempSubdirectory("gadget-hook-line-").FullName;
+        var (exitCode, error, line) = await RunAgainstACollectionAsync(
+            "{\n  \"ociVersion\": \"1.0.2\",\r\n  \"id\": \"c1\",\n  \"pid\": 1,\n  \"annotations\": {\"nerdctl/name\": \"" + Name + "\"}\n}\n", "ok\n");
+
+        Assert.True(exitCode == 0, $"exit {exitCode}: {error}");
+        Assert.Equal(line.Length - 1, line.IndexOf('\n', StringComparison.Ordinal));
+        using var request = System.Text.Json.JsonDocument.Parse(line);
+        var state = request.RootElement.GetProperty("state");
+        Assert.Equal("c1", state.GetProperty("id").GetString());
+        Assert.Equal(Name, state.GetProperty("annotations").GetProperty("nerdctl/name").GetString());
+    }
+
+    /// <summary>The collection's refusal (an <c>error:</c> line, which may quote the container's state) reaches the runtime's
+    /// log escaped: no terminal commands for whoever reads it. Before: as it came.</summary>
+    [Fact]
+    public async Task TheCollectionsErrorIsShownEscaped()
+    {
+        var (exitCode, error, _) = await RunAgainstACollectionAsync(
+            "{\"ociVersion\": \"1.0.2\", \"id\": \"c1\", \"pid\": 1}\n", "error: container \u001b]0;PWNED\u0007web\u001b[2J\u009b1m refused\n");
+
+        var run = new CliRun("gadget-oci-hook --socket ... (the collection answers an error)", exitCode, "", error);
+        run.AssertOneLineFailure(1, @"the collection answered 'error: container \x1b]0;PWNED\x07web\x1b[2J\u009b1m refused'");
+        Assert.DoesNotContain("\u001b", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u009b", run.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the hook (createRuntime) with <paramref name="state"/> on its standard input against a collection
+    /// played by this test on a Unix socket, which reads the hook's request line and answers <paramref name="answer"/>.</summary>
+    private static async Task<(int ExitCode, string Error, string Request)> RunAgainstACollectionAsync(string state, string answer)
+    {
+        var directory = Directory.CreateTempSubdirectory("gadget-hook-collection-").FullName;
         var path = Path.Combine(directory, "containers.sock");
         try
         {
@@ -79,7 +108,7 @@ public sealed class OciHookCliTests
             listener.Listen(1);
             using var process = Tool.OciHook.Start(["--socket", path, "--phase", "createRuntime"]);
             var error = process.StandardError.ReadToEndAsync();
-            await process.StandardInput.WriteAsync("{\n  \"ociVersion\": \"1.0.2\",\r\n  \"id\": \"c1\",\n  \"pid\": 1,\n  \"annotations\": {\"nerdctl/name\": \"" + Name + "\"}\n}\n");
+            await process.StandardInput.WriteAsync(state);
             process.StandardInput.Close();
 
             using var client = await listener.AcceptAsync().WaitAsync(Tool.HangGuard);
@@ -94,48 +123,9 @@ public sealed class OciHookCliTests
                 }
                 received.AddRange(buffer.AsSpan(0, read));
             }
-            await client.SendAsync("ok\n"u8.ToArray(), System.Net.Sockets.SocketFlags.None);
+            await client.SendAsync(System.Text.Encoding.UTF8.GetBytes(answer), System.Net.Sockets.SocketFlags.None);
             await process.WaitForExitAsync().WaitAsync(Tool.HangGuard);
-
-            var line = System.Text.Encoding.UTF8.GetString([.. received]);
-            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await error}");
-            Assert.Equal(line.Length - 1, line.IndexOf('\n', StringComparison.Ordinal));
-            using var request = System.Text.Json.JsonDocument.Parse(line);
-            var state = request.RootElement.GetProperty("state");
-            Assert.Equal("c1", state.GetProperty("id").GetString());
-            Assert.Equal(Name, state.GetProperty("annotations").GetProperty("nerdctl/name").GetString());
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
-
-    /// <summary>The collection's refusal (an <c>error:</c> line, which may quote the container's state) reaches the runtime's
-    /// log escaped: no terminal commands for whoever reads it. Before: as it came.</summary>
-    [Fact]
-    public async Task TheCollectionsErrorIsShownEscaped()
-    {
-        var directory = Directory.CreateTempSubdirectory("gadget-hook-error-").FullName;
-        var path = Path.Combine(directory, "containers.sock");
-        try
-        {
-            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-            listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
-            listener.Listen(1);
-            using var process = Tool.OciHook.Start(["--socket", path, "--phase", "createRuntime"]);
-            var error = process.StandardError.ReadToEndAsync();
-            await process.StandardInput.WriteAsync("{\"ociVersion\": \"1.0.2\", \"id\": \"c1\", \"pid\": 1}\n");
-            process.StandardInput.Close();
-
-            using var client = await listener.AcceptAsync().WaitAsync(Tool.HangGuard);
-            await client.SendAsync(System.Text.Encoding.UTF8.GetBytes("error: container \u001b]0;PWNED\u0007web\u001b[2J\u009b1m refused\n"), System.Net.Sockets.SocketFlags.None);
-            await process.WaitForExitAsync().WaitAsync(Tool.HangGuard);
-
-            var run = new CliRun("gadget-oci-hook --socket ... (the collection answers an error)", process.ExitCode, "", await error);
-            run.AssertOneLineFailure(1, @"the collection answered 'error: container \x1b]0;PWNED\x07web\x1b[2J\u009b1m refused'");
-            Assert.DoesNotContain("\u001b", run.Error, StringComparison.Ordinal);
-            Assert.DoesNotContain("\u009b", run.Error, StringComparison.Ordinal);
+            return (process.ExitCode, await error, System.Text.Encoding.UTF8.GetString([.. received]));
         }
         finally
         {
